@@ -1,0 +1,85 @@
+"""The ``pepcert`` command line: the composition root wiring ``pep``, ``lyapunov`` and
+``lowerbounds``.
+
+Contract (``DESIGN.md``): every command takes ``--json`` (one JSON object on stdout, nothing
+else) and exits 0 on success, 1 when a check fails, 2 on bad input. Bad input is reported as
+one line on stderr, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from ..pep.errors import BadInput, SolverFailure
+
+# Each module defines ``register(subparsers)``; the parser it adds sets ``run=callable(args)
+# -> int``. Modules are listed explicitly so the command set is visible in one place.
+COMMAND_MODULES = (
+    "rate",
+    "worst_case",
+    "certify",
+    "check",
+    "verify",
+    "muon",
+    "bench",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line (exit status 2)."""
+
+    def error(self, message: str):  # noqa: D401 - argparse hook
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="pepcert", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=_version())
+    subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as error:
+            if error.name == f"{__name__}.{name}":
+                continue  # command not built yet
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return f"pepcert {__version__}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except BadInput as error:
+        print(f"pepcert {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except SolverFailure as error:
+        print(f"pepcert {args.command}: solver failure: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("pepcert: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # pragma: no cover - last line of defence, no traceback
+        if os.environ.get("PEPCERT_DEBUG"):
+            raise
+        print(
+            f"pepcert {args.command}: internal error: {type(error).__name__}: {error} "
+            "(set PEPCERT_DEBUG=1 for a traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def run() -> None:
+    sys.exit(main())

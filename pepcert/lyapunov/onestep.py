@@ -1,0 +1,158 @@
+r"""One step of a method from a free state: the data of the Lyapunov inequality.
+
+A quadratic Lyapunov function (Taylor, Van Scoy & Lessard, *Lyapunov functions for first-order
+methods*, ICML 2018; Thomsen, Taylor & Dieuleveut 2025, Section 3) is
+
+.. math:: V(\xi) = \phi^\top P \phi + p\,(f(x) - f_*), \qquad
+          \phi = (\text{state} - \text{state}_*,\ \nabla f(x)),
+
+and it certifies the rate ``rho`` when ``E V(after one step) <= rho V(before)`` for every
+function of the class and every admissible compressor output. This module runs the method's
+step once, on symbolic vectors, from a free state and records what both sides of that
+inequality and the class's inequalities are, over one problem basis:
+
+* the feature vectors ``phi`` and the gap ``f - f*`` before the step and, for each outcome of
+  a random compressor, after it;
+* every interpolation and compressor inequality (``<= 0``) the step touched.
+
+A *family* of Lyapunov functions is either the full quadratic family above or a finite set of
+named nonnegative terms (the papers' structured families, e.g. ``||x - x* - e||^2 + a||e||^2``)
+combined with nonnegative weights. Everything is kept in the number type the method was built
+with, so the same object feeds the floating-point search and the exact certificate check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from ..pep.errors import BadInput
+from ..pep.expressions import Basis, Scalar, Vector, inner
+from ..pep.methods import Method
+from ..pep.problem import ProblemClass, SymbolicOracle, Trace, features, initial_state
+
+FULL = "full"
+
+
+@dataclass(frozen=True)
+class Side:
+    """The Lyapunov features at one time: feature vectors ``phi``, the gap, family terms."""
+
+    vectors: tuple[Vector, ...]
+    gap: Scalar
+    terms: tuple[Scalar, ...]  # only for structured families
+
+
+@dataclass(frozen=True)
+class OneStep:
+    """Everything the one-step Lyapunov inequality of a method needs (exact or float)."""
+
+    method: Method
+    classes: ProblemClass
+    family: str
+    outcomes: int
+    basis: Basis
+    feature_names: tuple[str, ...]
+    term_names: tuple[str, ...]
+    before: Side
+    after: tuple[Side, ...]  # one per outcome, averaged with equal weights
+    constraints: tuple[tuple[str, Scalar], ...]
+    trace: Trace
+    initial: tuple  # the symbolic initial state (optimum + free shifts)
+
+    @property
+    def is_full(self) -> bool:
+        return self.family == FULL
+
+    # -- V as a Scalar, given coefficients (used by exact checks and by displays) ---------
+    def value(self, side: Side, matrix=None, gap_weight=0, weights: Sequence = ()) -> Scalar:
+        """``V`` on ``side``: ``phi^T P phi + p gap`` (full) or ``sum a_i term_i``."""
+        total = self.basis.zero_scalar()
+        if self.is_full:
+            k = len(side.vectors)
+            for a in range(k):
+                for b in range(k):
+                    if matrix[a][b] != 0:
+                        total = total + matrix[a][b] * inner(side.vectors[a], side.vectors[b])
+            return total + gap_weight * side.gap
+        for weight, term in zip(weights, side.terms):
+            total = total + weight * term
+        return total
+
+    def decrease(self, rho, matrix=None, gap_weight=0, weights: Sequence = ()) -> Scalar:
+        """``rho V(before) - mean over outcomes of V(after)`` as a Scalar."""
+        before = self.value(self.before, matrix, gap_weight, weights)
+        after = sum(
+            (self.value(side, matrix, gap_weight, weights) for side in self.after), self.basis.zero_scalar()
+        )
+        return rho * before - after / len(self.after)
+
+
+def default_outcomes(classes: ProblemClass) -> int:
+    """One outcome for a deterministic compressor (or none), two for a random one."""
+    compressor = classes.compressor
+    return 1 if compressor is None or compressor.deterministic else 2
+
+
+def one_step(method: Method, classes: ProblemClass, family: str = FULL, outcomes: int | None = None) -> OneStep:
+    """Run one step of ``method`` from a free state and record the Lyapunov inequality's data.
+
+    Args:
+        family: ``"full"`` (every quadratic form in the state, ``grad f(x)`` and ``f - f*``),
+            or the name of one of the method's structured families.
+        outcomes: outcomes per compressor call (random compressors); default from the class.
+    """
+    if family != FULL and family not in method.families:
+        known = ", ".join((FULL,) + tuple(method.families))
+        raise BadInput(f"method {method.name} has no Lyapunov family {family!r}; choose one of {known}")
+    outcomes = default_outcomes(classes) if outcomes is None else outcomes
+    if outcomes < 1:
+        raise BadInput("the number of compressor outcomes must be at least 1")
+    trace = Trace(classes, outcomes=outcomes)
+    oracle = SymbolicOracle(trace, branch=0)
+    state, optimum = initial_state(method, trace, oracle)
+    trace.label(state[0], "x0")
+
+    def side(z) -> Side:
+        vectors = tuple(getattr(z, name) for name in method.state) + (z.grad,)
+        terms = ()
+        if family != FULL:
+            terms = tuple(_as_scalar(term(z, classes), trace.basis) for _, term in _labelled(method.families[family]))
+        return Side(vectors, z.gap, terms)
+
+    before = side(features(method, state, optimum, oracle))
+    after = []
+    for branch in range(outcomes):
+        branch_oracle = SymbolicOracle(trace, branch=branch)
+        new_state = method.advance(state, branch_oracle, 0)
+        trace.label(new_state[0], "x1" if outcomes == 1 else f"x1^{branch}")
+        after.append(side(features(method, new_state, optimum, branch_oracle)))
+    feature_names = tuple(
+        f"{name} - {name}*" if k == 0 else name for k, name in enumerate(method.state)
+    ) + ("grad f(x)",)
+    term_names = tuple(label for label, _ in _labelled(method.families[family])) if family != FULL else ()
+    return OneStep(
+        method=method,
+        classes=classes,
+        family=family,
+        outcomes=outcomes,
+        basis=trace.basis,
+        feature_names=feature_names,
+        term_names=term_names,
+        before=before,
+        after=tuple(after),
+        constraints=tuple(trace.constraints()),
+        trace=trace,
+        initial=state,
+    )
+
+
+def _labelled(terms) -> list[tuple[str, object]]:
+    """Family terms as ``(label, callable)``; a bare callable is labelled by position."""
+    return [term if isinstance(term, tuple) else (f"term{k}", term) for k, term in enumerate(terms)]
+
+
+def _as_scalar(value, basis: Basis) -> Scalar:
+    if isinstance(value, Scalar):
+        return value
+    raise BadInput("a Lyapunov family term must be a scalar such as a squared norm or f - f*")

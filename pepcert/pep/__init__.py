@@ -1,0 +1,28 @@
+"""The modelling core of pepcert: expressions, function and compressor classes, methods,
+worst-case problems and solver back-ends. It never imports ``lyapunov`` or ``lowerbounds``."""
+
+from .compressors import Contractive, RandK, RandomDithering, Scaling, TopK, Unbiased
+from .errors import BadInput, SolverFailure
+from .expressions import Basis, Scalar, Vector, inner, norm2
+from .functions import ConvexLipschitz, Point, Quadratic, ScalarQuadratic, SmoothStronglyConvex
+from .methods import (
+    BUILTIN_METHODS,
+    MEASURES,
+    Features,
+    Method,
+    compressed_gradient_descent,
+    ef21,
+    error_feedback,
+    method_factory,
+)
+from .problem import ProblemClass, SymbolicOracle, Trace, WorstCaseResult, worst_case
+from .solvers import default_solver_name, get_solver
+
+__all__ = [
+    "BUILTIN_METHODS", "MEASURES", "BadInput", "Basis", "Contractive", "ConvexLipschitz",
+    "Features", "Method", "Point", "ProblemClass", "Quadratic", "RandK", "RandomDithering",
+    "Scalar", "ScalarQuadratic", "Scaling", "SmoothStronglyConvex", "SolverFailure",
+    "SymbolicOracle", "TopK", "Trace", "Unbiased", "Vector", "WorstCaseResult",
+    "compressed_gradient_descent", "default_solver_name", "ef21", "error_feedback",
+    "get_solver", "inner", "method_factory", "norm2", "worst_case",
+]

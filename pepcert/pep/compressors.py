@@ -1,0 +1,208 @@
+"""Compressor classes (as constraints of a worst-case problem) and concrete compressors.
+
+A *compressor class* says which outputs ``C(v)`` an adversary may return. In a worst-case
+problem each call ``c = C(v)`` creates new vectors, one per *outcome* (several outcomes model a
+random compressor: the analysis averages over them with equal weights), and the class adds
+inequalities ``<= 0`` on them:
+
+* :class:`Contractive` -- ``||C(v) - v||^2 <= (1 - delta) ||v||^2`` surely, or in expectation
+  (Thomsen, Taylor & Dieuleveut 2025, Assumption 1 and its random version);
+* :class:`Unbiased` -- ``E C(v) = v`` and ``E ||C(v)||^2 <= (1 + omega) ||v||^2``
+  (Wang, Safaryan & Richtarik 2022, Definition 1).
+
+*Concrete compressors* (:class:`TopK`, :class:`RandK`, :class:`Scaling`,
+:class:`RandomDithering`) act on numpy arrays and name the class they belong to, so a
+simulation can be compared with the worst case of its class.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Sequence
+
+import numpy as np
+
+from .errors import BadInput
+from .expressions import Basis, Scalar, Vector, norm2
+
+
+def _check_fraction(value, name: str, low_open: float, high_closed: float) -> None:
+    try:
+        number = float(value)
+    except TypeError:
+        return  # symbolic
+    if not math.isfinite(number) or not (low_open < number <= high_closed):
+        raise BadInput(f"{name} must be in ({low_open:g}, {high_closed:g}], got {value}")
+
+
+def _sqrt(value):
+    """Square root that stays symbolic for sympy input and is a float otherwise."""
+    if hasattr(value, "free_symbols"):
+        import sympy
+
+        return sympy.sqrt(value)
+    return math.sqrt(float(value))
+
+
+@dataclass(frozen=True)
+class Contractive:
+    r"""``||C(v) - v||^2 <= (1 - delta)||v||^2`` with ``0 < delta <= 1``.
+
+    ``in_expectation=True`` asks this only on average over the compressor's randomness. One
+    outcome is then the deterministic case; ``outcomes >= 2`` in an analysis models a random
+    compressor explicitly. ``s = sqrt(1 - delta)`` is the quantity the rates are written in.
+    """
+
+    delta: object
+    in_expectation: bool = False
+
+    def __post_init__(self):
+        _check_fraction(self.delta, "delta", 0.0, 1.0)
+
+    @property
+    def s(self):
+        """``sqrt(1 - delta)`` (a float, or a sympy expression for symbolic ``delta``)."""
+        return _sqrt(1 - self.delta)
+
+    @property
+    def deterministic(self) -> bool:
+        return not self.in_expectation
+
+    def outputs(self, basis: Basis, name: str, v: Vector, outcomes: int) -> list[Vector]:
+        """One new free vector per outcome."""
+        if outcomes > 1 and not self.in_expectation:
+            raise BadInput("a deterministic compressor has one outcome; use in_expectation=True")
+        return [basis.new_vector(name if outcomes == 1 else f"{name}^{k}") for k in range(outcomes)]
+
+    def constraints(self, name: str, v: Vector, outputs: Sequence[Vector]) -> list[tuple[str, Scalar]]:
+        """``mean_k ||c_k - v||^2 - (1 - delta) ||v||^2 <= 0``."""
+        mean_error = sum(norm2(c - v) for c in outputs) / len(outputs)
+        return [(f"compressor({name})", mean_error - (1 - self.delta) * norm2(v))]
+
+    def describe(self) -> str:
+        kind = "in expectation" if self.in_expectation else "deterministic"
+        return f"contractive {kind} (delta={self.delta})"
+
+
+@dataclass(frozen=True)
+class Unbiased:
+    r"""``E C(v) = v`` and ``E||C(v)||^2 <= (1 + omega)||v||^2`` with ``omega >= 0``.
+
+    Needs at least two outcomes: the last one is fixed by unbiasedness,
+    ``c_K = K v - (c_1 + ... + c_{K-1})``.
+    """
+
+    omega: object
+
+    def __post_init__(self):
+        try:
+            omega = float(self.omega)
+        except TypeError:
+            return
+        if not math.isfinite(omega) or omega < 0:
+            raise BadInput(f"omega must be a nonnegative number, got {self.omega}")
+
+    in_expectation = True
+    deterministic = False
+
+    def outputs(self, basis: Basis, name: str, v: Vector, outcomes: int) -> list[Vector]:
+        if outcomes < 2:
+            raise BadInput("an unbiased compressor needs at least 2 outcomes in a worst-case analysis")
+        free = [basis.new_vector(f"{name}^{k}") for k in range(outcomes - 1)]
+        return free + [outcomes * v - sum(free)]
+
+    def constraints(self, name: str, v: Vector, outputs: Sequence[Vector]) -> list[tuple[str, Scalar]]:
+        second_moment = sum(norm2(c) for c in outputs) / len(outputs)
+        return [(f"compressor({name})", second_moment - (1 + self.omega) * norm2(v))]
+
+    def describe(self) -> str:
+        return f"unbiased (omega={self.omega})"
+
+
+# ---------------------------------------------------------------------------------------
+# Concrete compressors on numpy arrays
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """``C(v) = alpha v``: deterministic, contractive with any ``delta <= 1 - (alpha - 1)^2``.
+
+    With ``alpha = 1 + s`` (or ``1 - s``) it attains the class's bound with equality: the
+    compressor of the papers' lower-bound instances.
+    """
+
+    alpha: object
+
+    def __call__(self, v, rng=None):
+        return self.alpha * v
+
+    def compressor_class(self, dimension: int | None = None) -> Contractive:
+        return Contractive(1 - (self.alpha - 1) ** 2)
+
+
+@dataclass(frozen=True)
+class TopK:
+    """Keep the ``k`` entries of largest magnitude: ``||C(v) - v||^2 <= (1 - k/d)||v||^2``."""
+
+    k: int
+
+    def __call__(self, v, rng=None):
+        v = np.asarray(v, dtype=float)
+        out = np.zeros_like(v)
+        keep = np.argsort(-np.abs(v), kind="stable")[: self.k]
+        out[keep] = v[keep]
+        return out
+
+    def compressor_class(self, dimension: int) -> Contractive:
+        return Contractive(Fraction(self.k, dimension))
+
+
+@dataclass(frozen=True)
+class RandK:
+    """Keep ``k`` uniformly random entries, optionally scaled by ``d/k``.
+
+    Unscaled: contractive in expectation with ``delta = k/d``. Scaled: unbiased with
+    ``omega = d/k - 1``.
+    """
+
+    k: int
+    scaled: bool = False
+
+    def __call__(self, v, rng):
+        v = np.asarray(v, dtype=float)
+        keep = rng.choice(v.size, size=self.k, replace=False)
+        out = np.zeros_like(v)
+        out[keep] = v[keep] * (v.size / self.k if self.scaled else 1.0)
+        return out
+
+    def compressor_class(self, dimension: int):
+        if self.scaled:
+            return Unbiased(Fraction(dimension, self.k) - 1)
+        return Contractive(Fraction(self.k, dimension), in_expectation=True)
+
+
+@dataclass(frozen=True)
+class RandomDithering:
+    """Random dithering with ``levels`` levels (QSGD; Wang, Safaryan & Richtarik 2022, Sec. 2).
+
+    ``C(v) = ||v|| sign(v) xi(|v|/||v||)/levels`` with ``xi`` rounding randomly to a
+    neighbouring level; unbiased with ``omega = min(d / levels^2, sqrt(d) / levels)``.
+    """
+
+    levels: int
+
+    def __call__(self, v, rng):
+        v = np.asarray(v, dtype=float)
+        norm = np.linalg.norm(v)
+        if norm == 0:
+            return np.zeros_like(v)
+        scaled = np.abs(v) / norm * self.levels
+        lower = np.floor(scaled)
+        level = lower + (rng.random(v.shape) < scaled - lower)
+        return norm * np.sign(v) * level / self.levels
+
+    def compressor_class(self, dimension: int) -> Unbiased:
+        return Unbiased(min(dimension / self.levels**2, math.sqrt(dimension) / self.levels))

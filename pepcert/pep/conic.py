@@ -1,0 +1,156 @@
+"""A small standard conic form shared by every solver back-end.
+
+    minimise    c^T x
+    subject to  A x + s = b,   s in K = {0}^z  x  R_+^l  x  S_+^{n_1}  x ... x  S_+^{n_k}
+
+PSD blocks are vectorised with :func:`svec`: the upper triangle column by column
+(``(0,0), (0,1), (1,1), (0,2), ...``) with off-diagonal entries scaled by ``sqrt(2)`` so that
+``svec(X) . svec(Y) = <X, Y>``. This is Clarabel's convention; other back-ends permute rows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+SQRT2 = math.sqrt(2.0)
+
+
+def svec_length(n: int) -> int:
+    return n * (n + 1) // 2
+
+
+def svec_indices(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column of each svec coordinate (upper triangle, column-major)."""
+    rows, cols = [], []
+    for j in range(n):
+        for i in range(j + 1):
+            rows.append(i)
+            cols.append(j)
+    return np.array(rows, dtype=int), np.array(cols, dtype=int)
+
+
+def svec(matrix: np.ndarray) -> np.ndarray:
+    """Scaled upper-triangular vectorisation of a symmetric matrix (float)."""
+    n = matrix.shape[0]
+    rows, cols = svec_indices(n)
+    scale = np.where(rows == cols, 1.0, SQRT2)
+    return np.asarray(matrix, dtype=float)[rows, cols] * scale
+
+
+def smat(vector: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`svec`."""
+    length = len(vector)
+    n = int(round((math.sqrt(8 * length + 1) - 1) / 2))
+    rows, cols = svec_indices(n)
+    values = np.asarray(vector, dtype=float) / np.where(rows == cols, 1.0, SQRT2)
+    matrix = np.zeros((n, n))
+    matrix[rows, cols] = values
+    matrix[cols, rows] = values
+    return matrix
+
+
+@dataclass(frozen=True)
+class ConicProblem:
+    """``min c^T x  s.t.  A x + s = b,  s in K`` with rows ordered zero, nonneg, PSD blocks."""
+
+    c: np.ndarray
+    A: sp.csc_matrix
+    b: np.ndarray
+    zero: int
+    nonneg: int
+    psd: tuple[int, ...] = field(default_factory=tuple)
+
+    def __post_init__(self):
+        expected = self.zero + self.nonneg + sum(svec_length(n) for n in self.psd)
+        if self.A.shape != (expected, len(self.c)) or len(self.b) != expected:
+            raise ValueError(
+                f"conic problem shapes disagree: A {self.A.shape}, b {len(self.b)}, "
+                f"cones need {expected} rows and c has {len(self.c)} entries"
+            )
+
+    @property
+    def n_variables(self) -> int:
+        return len(self.c)
+
+
+@dataclass(frozen=True)
+class ConicSolution:
+    """A back-end's answer. Only ``status == "solved"`` may be used as a result."""
+
+    status: str  # "solved", "inaccurate", "infeasible", "unbounded", "failed"
+    x: np.ndarray
+    y: np.ndarray  # dual multipliers, one per row of A (>= 0 on the nonnegative rows)
+    objective: float
+    solver: str
+    seconds: float
+    iterations: int
+    raw_status: str
+    tolerance: float = float("nan")  # the stopping tolerance the solver met
+
+    @property
+    def solved(self) -> bool:
+        return self.status == "solved"
+
+
+class ConicBuilder:
+    """Collects variables and cone rows, then emits a :class:`ConicProblem`.
+
+    Rows are affine in the variables: ``row(x) = sum coeffs * x + constant`` and the builder
+    stores the cone constraint ``row(x) in K`` as ``A x + s = b`` with ``A = -coeffs``,
+    ``b = constant``.
+    """
+
+    def __init__(self) -> None:
+        self._names: list[str] = []
+        self._blocks: dict[str, list] = {"zero": [], "nonneg": [], "psd": []}
+
+    def variables(self, name: str, count: int) -> np.ndarray:
+        start = len(self._names)
+        self._names.extend(f"{name}[{k}]" for k in range(count))
+        return np.arange(start, start + count)
+
+    @property
+    def n_variables(self) -> int:
+        return len(self._names)
+
+    def _append(self, kind: str, coefficients: sp.spmatrix, constant: np.ndarray, size=None):
+        self._blocks[kind].append((sp.csr_matrix(coefficients), np.asarray(constant, float), size))
+
+    def equal_zero(self, coefficients, constant) -> None:
+        self._append("zero", coefficients, constant)
+
+    def nonnegative(self, coefficients, constant) -> None:
+        self._append("nonneg", coefficients, constant)
+
+    def psd(self, coefficients, constant, size: int) -> None:
+        """``smat(coefficients @ x + constant) >= 0``; rows in :func:`svec` order."""
+        if coefficients.shape[0] != svec_length(size):
+            raise ValueError("PSD block rows must be svec coordinates")
+        self._append("psd", coefficients, constant, size)
+
+    def build(self, objective: np.ndarray) -> tuple[ConicProblem, dict[str, slice]]:
+        """The problem and, per cone kind, the row slice of each block in order."""
+        n = self.n_variables
+        blocks, constants, slices, row = [], [], {}, 0
+        for kind in ("zero", "nonneg", "psd"):
+            for index, (coefficients, constant, _) in enumerate(self._blocks[kind]):
+                coefficients = sp.csr_matrix(coefficients, shape=(coefficients.shape[0], n))
+                blocks.append(-coefficients)
+                constants.append(constant)
+                slices[f"{kind}{index}"] = slice(row, row + coefficients.shape[0])
+                row += coefficients.shape[0]
+        A = sp.vstack(blocks, format="csc") if blocks else sp.csc_matrix((0, n))
+        b = np.concatenate(constants) if constants else np.zeros(0)
+        problem = ConicProblem(
+            c=np.asarray(objective, float),
+            A=A,
+            b=b,
+            zero=sum(c.shape[0] for c, _, _ in self._blocks["zero"]),
+            nonneg=sum(c.shape[0] for c, _, _ in self._blocks["nonneg"]),
+            psd=tuple(size for _, _, size in self._blocks["psd"]),
+        )
+        return problem, slices

@@ -1,0 +1,192 @@
+"""Function classes and their interpolation inequalities, plus concrete test functions.
+
+A worst-case problem is exact when its constraints are *interpolation* conditions: a set of
+triples ``(x_i, g_i, f_i)`` satisfies them iff some function of the class has
+``f(x_i) = f_i`` and ``g_i`` in its (sub)differential at ``x_i`` (Taylor, Hendrickx &
+Glineur, *Smooth strongly convex interpolation and exact worst-case performance of first-order
+methods*, Math. Program. 2017). Each class returns its inequalities as
+:class:`~pepcert.pep.expressions.Scalar` s that must be ``<= 0``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Sequence
+
+import numpy as np
+
+from .errors import BadInput
+from .expressions import Scalar, Vector, inner, norm2
+
+
+@dataclass(frozen=True)
+class Point:
+    """An oracle point of a problem: ``x``, a (sub)gradient ``g`` there and ``f(x) - f*``."""
+
+    name: str
+    x: Vector
+    g: Vector
+    f: Scalar
+
+
+def _finite(value, name: str) -> None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return  # symbolic parameter (sympy): checked by the caller's assumptions
+    if not math.isfinite(number):
+        raise BadInput(f"{name} must be a finite number, got {value!r}")
+
+
+@dataclass(frozen=True)
+class SmoothStronglyConvex:
+    r"""``F_{mu,L}``: L-smooth, mu-strongly convex functions (``0 <= mu < L``).
+
+    Interpolation (Taylor, Hendrickx & Glineur 2017, Theorem 4): triples
+    ``{(x_i, g_i, f_i)}`` are interpolable by a function of ``F_{mu,L}`` iff for all i != j
+
+    .. math::
+        f_i \ge f_j + \langle g_j, x_i - x_j\rangle + \frac{1}{2(1-\mu/L)}\Big(
+            \tfrac1L\|g_i-g_j\|^2 + \mu\|x_i-x_j\|^2 - 2\tfrac{\mu}{L}\langle g_j-g_i, x_j-x_i\rangle\Big).
+    """
+
+    mu: object
+    L: object
+
+    def __post_init__(self):
+        _finite(self.mu, "mu")
+        _finite(self.L, "L")
+        try:
+            mu, L = float(self.mu), float(self.L)
+        except TypeError:
+            return
+        if L <= 0:
+            raise BadInput(f"L must be positive, got {self.L}")
+        if mu < 0:
+            raise BadInput(f"mu must be nonnegative, got {self.mu}")
+        if mu >= L:
+            raise BadInput(f"mu must be smaller than L (got mu={self.mu}, L={self.L})")
+
+    @property
+    def condition_number(self) -> float:
+        return float(self.L) / float(self.mu) if float(self.mu) > 0 else math.inf
+
+    def interpolation(self, points: Sequence[Point]) -> list[tuple[str, Scalar]]:
+        mu, L = self.mu, self.L
+        scale = L / (2 * (L - mu))  # = 1 / (2 (1 - mu/L)), exact for rationals
+        constraints = []
+        for i, pi in enumerate(points):
+            for j, pj in enumerate(points):
+                if i == j:
+                    continue
+                dx, dg = pi.x - pj.x, pi.g - pj.g
+                curvature = norm2(dg) / L + mu * norm2(dx) - (2 * mu / L) * inner(dg, dx)
+                constraint = pj.f - pi.f + inner(pj.g, dx) + scale * curvature
+                constraints.append((f"interpolation({pi.name},{pj.name})", constraint))
+        return constraints
+
+    def describe(self) -> str:
+        return f"L-smooth mu-strongly convex (mu={self.mu}, L={self.L})"
+
+
+@dataclass(frozen=True)
+class ConvexLipschitz:
+    r"""Convex functions with subgradients bounded by ``M`` (M-Lipschitz).
+
+    Interpolation (Taylor, Hendrickx & Glineur 2017, Theorem 3.5 / Drori & Teboulle):
+    ``f_i >= f_j + <g_j, x_i - x_j>`` for all i != j and ``||g_i||^2 <= M^2``.
+    """
+
+    M: object
+
+    def __post_init__(self):
+        _finite(self.M, "M")
+        try:
+            if float(self.M) <= 0:
+                raise BadInput(f"the Lipschitz constant M must be positive, got {self.M}")
+        except TypeError:
+            pass
+
+    def interpolation(self, points: Sequence[Point]) -> list[tuple[str, Scalar]]:
+        constraints = []
+        for i, pi in enumerate(points):
+            for j, pj in enumerate(points):
+                if i != j:
+                    constraints.append(
+                        (f"interpolation({pi.name},{pj.name})", pj.f - pi.f + inner(pj.g, pi.x - pj.x))
+                    )
+        for point in points:
+            if not point.g.is_zero():
+                constraints.append((f"lipschitz({point.name})", norm2(point.g) - self.M**2))
+        return constraints
+
+    def describe(self) -> str:
+        return f"convex M-Lipschitz (M={self.M})"
+
+
+# ---------------------------------------------------------------------------------------
+# Concrete functions (numpy), for simulations and explicit instances
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Quadratic:
+    """``f(x) = 1/2 x^T H x`` with a symmetric ``H``; its minimiser is ``x* = 0``, ``f* = 0``."""
+
+    hessian: np.ndarray
+
+    @staticmethod
+    def diagonal(eigenvalues) -> "Quadratic":
+        return Quadratic(np.diag(np.asarray(eigenvalues, dtype=float)))
+
+    def value(self, x):
+        return 0.5 * float(x @ self.hessian @ x)
+
+    def gradient(self, x):
+        return self.hessian @ x
+
+    @property
+    def minimizer(self):
+        return np.zeros(self.hessian.shape[0])
+
+    @property
+    def minimum(self) -> float:
+        return 0.0
+
+    def belongs_to(self, function_class: SmoothStronglyConvex) -> bool:
+        eigenvalues = np.linalg.eigvalsh(self.hessian)
+        tolerance = 1e-12 * max(1.0, float(function_class.L))
+        return bool(
+            eigenvalues.min() >= float(function_class.mu) - tolerance
+            and eigenvalues.max() <= float(function_class.L) + tolerance
+        )
+
+
+@dataclass(frozen=True)
+class ScalarQuadratic:
+    """``f(x) = h x^2 / 2`` in one dimension, with exact (rational) curvature ``h``.
+
+    Used by the lower-bound constructions: on it every method here is a linear map.
+    """
+
+    h: Fraction
+
+    def value(self, x):
+        return self.h * x * x / 2
+
+    def gradient(self, x):
+        return self.h * x
+
+    @property
+    def minimizer(self):
+        return 0
+
+    @property
+    def minimum(self):
+        return 0
+
+    def belongs_to(self, function_class: SmoothStronglyConvex) -> bool:
+        """Exact membership: ``mu <= h <= L`` (compared as rationals when possible)."""
+        return bool(function_class.mu <= self.h <= function_class.L)

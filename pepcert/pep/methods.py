@@ -1,0 +1,277 @@
+"""Methods as data: a state and a step with oracle calls, written once for every analysis.
+
+A :class:`Method` is a state-space description (the AutoLyap / IQC view of an algorithm): the
+names of its state variables, a ``step(state, oracle) -> new state`` that uses only ``+``,
+``-``, multiplication by numbers and the oracle (``gradient``, ``value``, ``compress``), and
+what its state is at the optimum. The *same* step runs
+
+* on symbolic :class:`~pepcert.pep.expressions.Vector` s (worst-case problems, Lyapunov
+  searches), in floats, exact rationals or sympy symbols;
+* on numpy arrays with a concrete function and compressor (:mod:`pepcert.pep.simulate`);
+* on exact one-dimensional instances (:mod:`pepcert.lowerbounds`).
+
+No analysis branches on a method's name: what an analysis needs to know about a method (its
+paper Lyapunov function, its distance measure, its structured Lyapunov families) is carried by
+the method itself. Defining a new method is therefore the same few lines as the built-ins::
+
+    def heavy_ball(eta, beta):
+        def step(state, oracle):
+            x, x_prev = state
+            return x - eta * oracle.gradient(x) + beta * (x - x_prev), x
+        return Method("HB", state=("x", "x_prev"), step=step,
+                      optimum=lambda xstar, oracle: (xstar, xstar))
+
+Conventions: the first state variable is the iterate ``x`` at which ``f`` is measured; a step
+may take a third argument, the iteration counter ``k = 0, 1, ...`` (for step schedules).
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from .errors import BadInput
+from .expressions import norm2
+
+RESERVED_FEATURES = ("grad", "gap")
+MEASURES = ("lyapunov", "distance", "function")
+
+
+class Features:
+    """What a Lyapunov function or a measure may read at one point of a trajectory.
+
+    * ``z.<state name>``: that state variable shifted by its value at the optimum
+      (``z.x`` is ``x - x*``, ``z.e`` is ``e - e*``);
+    * ``z.grad``: ``grad f(x)`` at the iterate; ``z.gap``: ``f(x) - f*``.
+
+    ``grad`` and ``gap`` are computed on first use, so a measure that does not need them does
+    not add oracle calls to a worst-case problem.
+    """
+
+    __slots__ = ("_shifted", "_gradient", "_gap", "_cache")
+
+    def __init__(self, shifted: Mapping[str, Any], gradient: Callable[[], Any], gap: Callable[[], Any]):
+        self._shifted = dict(shifted)
+        self._gradient = gradient
+        self._gap = gap
+        self._cache: dict[str, Any] = {}
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name == "grad":
+            if "grad" not in self._cache:
+                self._cache["grad"] = self._gradient()
+            return self._cache["grad"]
+        if name == "gap":
+            if "gap" not in self._cache:
+                self._cache["gap"] = self._gap()
+            return self._cache["gap"]
+        try:
+            return self._shifted[name]
+        except KeyError:
+            raise AttributeError(f"no state variable named {name!r}") from None
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        return tuple(self._shifted)
+
+
+def _default_distance(z: Features, classes) -> Any:
+    """``sum_i ||state_i - state_i*||^2``."""
+    return sum(norm2(getattr(z, name)) for name in z.state_names)
+
+
+def _zero_optimum(xstar, oracle, n_state: int) -> tuple:
+    return (xstar,) + tuple(0 * xstar for _ in range(n_state - 1))
+
+
+@dataclass(frozen=True)
+class Method:
+    """A first-order method as a state-space step with oracle calls (immutable).
+
+    Attributes:
+        name: display name.
+        state: names of the state variables; the first one is the iterate ``x``.
+        step: ``step(state, oracle) -> new state`` (or ``step(state, oracle, k)``).
+        optimum: ``optimum(xstar, oracle) -> state at the optimum``; default ``(x*, 0, ...)``.
+        lyapunov: the paper's (optimal) Lyapunov function, ``lyapunov(z, classes) -> scalar``
+            with ``z`` a :class:`Features`; used by the ``lyapunov`` measure.
+        distance: ``distance(z, classes)``; default ``sum ||state - state*||^2``.
+        families: structured Lyapunov families, name -> tuple of ``(label, term)`` with
+            ``term(z, classes)`` a nonnegative scalar (a squared norm, ``z.gap``); the family is
+            every nonnegative combination of its terms.
+        parameters: the numbers the method was built with (for display and certificates).
+    """
+
+    name: str
+    state: tuple[str, ...]
+    step: Callable
+    optimum: Callable | None = None
+    lyapunov: Callable | None = None
+    distance: Callable | None = None
+    families: Mapping[str, tuple[Callable, ...]] = field(default_factory=dict)
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    takes_iteration: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "state", tuple(self.state))
+        if not self.state:
+            raise BadInput("a method needs at least one state variable (the iterate)")
+        if len(set(self.state)) != len(self.state):
+            raise BadInput(f"state variable names must be distinct: {self.state}")
+        for name in self.state:
+            if name in RESERVED_FEATURES or not name.isidentifier() or name.startswith("_"):
+                raise BadInput(f"invalid state variable name {name!r} (reserved: {RESERVED_FEATURES})")
+        try:
+            n_args = len(inspect.signature(self.step).parameters)
+        except (TypeError, ValueError):
+            n_args = 2
+        object.__setattr__(self, "takes_iteration", n_args >= 3)
+
+    # -- running --------------------------------------------------------------------------
+    def state_at_optimum(self, xstar, oracle) -> tuple:
+        if self.optimum is None:
+            return _zero_optimum(xstar, oracle, len(self.state))
+        return self._checked(self.optimum(xstar, oracle), "optimum")
+
+    def advance(self, state: tuple, oracle, iteration: int) -> tuple:
+        """One step from ``state`` (a tuple in the order of :attr:`state`)."""
+        result = self.step(state, oracle, iteration) if self.takes_iteration else self.step(state, oracle)
+        return self._checked(result, "step")
+
+    def _checked(self, result, what: str) -> tuple:
+        if not isinstance(result, (tuple, list)):
+            if len(self.state) == 1:
+                return (result,)
+            raise BadInput(f"{self.name}: {what} must return a tuple of {len(self.state)} state variables")
+        if len(result) != len(self.state):
+            raise BadInput(f"{self.name}: {what} returned {len(result)} values for state {self.state}")
+        return tuple(result)
+
+    # -- measures -------------------------------------------------------------------------
+    def measure(self, name: str, z: Features, classes) -> Any:
+        """Evaluate the measure ``name`` (one of :data:`MEASURES`) on features ``z``."""
+        if name == "lyapunov":
+            if self.lyapunov is None:
+                raise BadInput(f"method {self.name} has no registered Lyapunov function; use another measure")
+            return self.lyapunov(z, classes)
+        if name == "distance":
+            return (self.distance or _default_distance)(z, classes)
+        if name == "function":
+            return z.gap
+        raise BadInput(f"unknown measure {name!r}; choose one of {', '.join(MEASURES)}")
+
+
+# ---------------------------------------------------------------------------------------
+# Built-in methods (Thomsen, Taylor & Dieuleveut 2025, Section 2)
+# ---------------------------------------------------------------------------------------
+
+
+def check_step_size(eta, name: str = "eta") -> None:
+    try:
+        value = float(eta)
+    except TypeError:
+        return  # symbolic step size
+    if not math.isfinite(value) or value <= 0:
+        raise BadInput(f"{name} must be a positive number, got {eta}")
+
+
+def compressed_gradient_descent(eta) -> Method:
+    r"""CGD: ``x+ = x - eta C(grad f(x))``.
+
+    Tight rate for ``f - f*`` (Thomsen et al. 2025):
+    ``rho(eta) = max{(1 - eta mu (1 - s))^2, (1 - eta L (1 + s))^2}``, ``s = sqrt(1 - delta)``.
+    Optimal Lyapunov function: ``V = f(x) - f*``.
+    """
+    check_step_size(eta)
+
+    def step(state, oracle):
+        (x,) = state
+        return (x - eta * oracle.compress(oracle.gradient(x)),)
+
+    return Method(
+        "CGD",
+        state=("x",),
+        step=step,
+        lyapunov=lambda z, classes: z.gap,
+        families={"paper": (("f(x) - f*", lambda z, classes: z.gap),)},
+        parameters={"eta": eta},
+    )
+
+
+def error_feedback(eta) -> Method:
+    r"""EF: ``c = C(e + eta g)``, ``x+ = x - c``, ``e+ = e + eta g - c`` with ``g = grad f(x)``.
+
+    Tight rate (Thomsen et al. 2025): ``rho(eta) = max_{h in {mu, L}} ((|b_h| + sqrt(b_h^2 +
+    4 s))/2)^2`` with ``b_h = (1 - s) - eta h (1 + s)``. Optimal Lyapunov function:
+    ``V = ||x - x* - e||^2 + ||e||^2 / s``; family ``||x - x* - e||^2 + a ||e||^2``.
+    """
+    check_step_size(eta)
+
+    def step(state, oracle):
+        x, e = state
+        g = oracle.gradient(x)
+        c = oracle.compress(e + eta * g)
+        return x - c, e + eta * g - c
+
+    return Method(
+        "EF",
+        state=("x", "e"),
+        step=step,
+        lyapunov=lambda z, classes: norm2(z.x - z.e) + norm2(z.e) / classes.compressor.s,
+        families={
+            "paper": (
+                ("||x - x* - e||^2", lambda z, classes: norm2(z.x - z.e)),
+                ("||e||^2", lambda z, classes: norm2(z.e)),
+            )
+        },
+        parameters={"eta": eta},
+    )
+
+
+def ef21(eta) -> Method:
+    r"""EF21: ``x+ = x - eta d``, ``d+ = d + C(grad f(x+) - d)``.
+
+    Same tight rate as EF at every step size (Thomsen et al. 2025). Optimal Lyapunov function:
+    ``V = ||grad f(x) - d||^2 + s ||grad f(x)||^2``; family ``||g - d||^2 + a ||g||^2``. Its
+    distance measure is ``||x - x*||^2 + ||d - grad f(x)||^2``.
+    """
+    check_step_size(eta)
+
+    def step(state, oracle):
+        x, d = state
+        x_next = x - eta * d
+        return x_next, d + oracle.compress(oracle.gradient(x_next) - d)
+
+    return Method(
+        "EF21",
+        state=("x", "d"),
+        step=step,
+        lyapunov=lambda z, classes: norm2(z.grad - z.d) + classes.compressor.s * norm2(z.grad),
+        distance=lambda z, classes: norm2(z.x) + norm2(z.d - z.grad),
+        families={
+            "paper": (
+                ("||grad f(x) - d||^2", lambda z, classes: norm2(z.grad - z.d)),
+                ("||grad f(x)||^2", lambda z, classes: norm2(z.grad)),
+            )
+        },
+        parameters={"eta": eta},
+    )
+
+
+BUILTIN_METHODS: Mapping[str, Callable[[Any], Method]] = {
+    "cgd": compressed_gradient_descent,
+    "ef": error_feedback,
+    "ef21": ef21,
+}
+
+
+def method_factory(name: str) -> Callable[[Any], Method]:
+    """The built-in method family ``eta -> Method`` called ``name`` (case-insensitive)."""
+    try:
+        return BUILTIN_METHODS[name.lower()]
+    except KeyError:
+        raise BadInput(f"unknown method {name!r}; choose one of {', '.join(BUILTIN_METHODS)}") from None

@@ -1,0 +1,379 @@
+"""N-step worst-case problems: run a method on symbolic vectors, assemble, solve, read back.
+
+The performance-estimation problem (PEP; Drori & Teboulle 2014, Taylor, Hendrickx & Glineur
+2017) of a method after ``N`` steps is
+
+    maximise    measure(x_N, ...)
+    subject to  measure(x_0, ...) <= 1,
+                interpolation inequalities of the function class at every oracle point,
+                the compressor class's inequalities at every compressor call,
+                G = Gram matrix of the basis vectors >= 0,
+
+a semidefinite program in ``(G, F)`` whose optimal value is the exact worst case over every
+function of the class, every admissible compressor output and every dimension. Its dual
+multipliers (one per inequality) are returned with the value: they are the weights of the
+proof that the bound holds.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from .conic import ConicBuilder, smat, svec, svec_length
+from .errors import BadInput, SolverFailure
+from .expressions import Basis, Scalar, Vector
+from .functions import Point
+from .methods import MEASURES, Features, Method
+from .solvers import get_solver, solve_accurately
+
+
+@dataclass(frozen=True)
+class ProblemClass:
+    """The assumptions of an analysis: a function class and a compressor class (or None)."""
+
+    function: Any
+    compressor: Any = None
+
+    def describe(self) -> str:
+        parts = [self.function.describe()]
+        if self.compressor is not None:
+            parts.append(self.compressor.describe())
+        return "; ".join(parts)
+
+
+class Trace:
+    """Everything a run of a method on symbolic vectors touched (one problem's record).
+
+    Oracle points are cached by the exact coefficients of ``x``: a gradient asked twice at the
+    same point is the same vector. A deterministic compressor is a function too, so it is
+    cached by its input; with several *outcomes* (a random compressor), the ``k``-th call of
+    every outcome's branch must have the same input and returns that outcome's output.
+    """
+
+    def __init__(self, classes: ProblemClass, outcomes: int = 1, number=float):
+        self.classes = classes
+        self.outcomes = outcomes
+        self.basis = Basis()
+        zero = self.basis.zero_vector()
+        self._points: list[list] = [[zero, zero, self.basis.zero_scalar(), "x*"]]
+        self._point_index: dict[tuple, int] = {zero.key(): 0}
+        self._compressions: list[tuple[str, Vector, list[Vector]]] = []
+        self._compress_cache: dict[tuple, Vector] = {}
+        # How each basis vector / value came to be, to replay the trace on an instance:
+        # ("state", k) | ("gradient", x) | ("compress", v, outcome); values: ("value", x).
+        self._vector_origins: list[tuple] = []
+        self._value_origins: list[tuple] = []
+
+    def _record(self, origin: tuple, count_before: int) -> None:
+        for offset in range(self.basis.n_vectors - count_before):
+            self._vector_origins.append(origin + ((offset,) if origin[0] == "compress" else ()))
+
+    def new_state(self, names: Sequence[str], suffix: str = "0") -> list[Vector]:
+        """A free basis vector per state variable (the state minus its value at the optimum)."""
+        shifts = []
+        for k, name in enumerate(names):
+            shifts.append(self.basis.new_vector(f"{name}{suffix}-{name}*"))
+            self._vector_origins.append(("state", k))
+        return shifts
+
+    @property
+    def xstar(self) -> Vector:
+        return self._points[0][0]
+
+    def point(self, x: Vector) -> Point:
+        if not isinstance(x, Vector) or x.basis is not self.basis:
+            raise BadInput("oracle called with something that is not a vector of this problem")
+        key = x.key()
+        index = self._point_index.get(key)
+        if index is None:
+            index = len(self._points)
+            name = f"p{index}"
+            g = self.basis.new_vector(f"g({name})")
+            self._vector_origins.append(("gradient", x))
+            f = self.basis.new_value(f"f({name})")
+            self._value_origins.append(("value", x))
+            self._points.append([x, g, f, name])
+            self._point_index[key] = index
+        x, g, f, name = self._points[index]
+        return Point(name, x, g, f)
+
+    def label(self, x: Vector, name: str) -> None:
+        """Give the oracle point at ``x`` a readable name (used in multiplier names)."""
+        index = self._point_index.get(x.key())
+        if index is not None and index != 0:
+            self._points[index][3] = name
+
+    def compress(self, v: Vector, branch: int, call: int) -> Vector:
+        compressor = self.classes.compressor
+        if compressor is None:
+            raise BadInput("this method calls a compressor but no compressor class was given")
+        if not isinstance(v, Vector) or v.basis is not self.basis:
+            raise BadInput("compressor called with something that is not a vector of this problem")
+        if self.outcomes == 1:
+            key = v.key()
+            if key not in self._compress_cache:
+                name = f"c{len(self._compressions)}"
+                count = self.basis.n_vectors
+                outputs = compressor.outputs(self.basis, name, v, 1)
+                self._record(("compress", v), count)
+                self._compressions.append((name, v, outputs))
+                self._compress_cache[key] = outputs[0]
+            return self._compress_cache[key]
+        if call < len(self._compressions):
+            name, first_input, outputs = self._compressions[call]
+            if first_input.key() != v.key():
+                raise BadInput(
+                    "a random compressor is modelled per call with a common input; this method's "
+                    f"call {call} has an input that depends on an earlier random outcome"
+                )
+            return outputs[branch]
+        name = f"c{len(self._compressions)}"
+        count = self.basis.n_vectors
+        outputs = compressor.outputs(self.basis, name, v, self.outcomes)
+        self._record(("compress", v), count)
+        self._compressions.append((name, v, outputs))
+        return outputs[branch]
+
+    def evaluate(self, instance, state: Sequence) -> tuple[np.ndarray, np.ndarray]:
+        """Replay the trace on a concrete instance: the value of every basis vector and value.
+
+        ``instance`` provides ``gradient(x)``, ``value(x)`` and ``compress(v)`` on arrays
+        (a deterministic compressor: every outcome of a call gets the same output), and
+        ``state`` gives the initial state minus its value at the optimum (arrays of one
+        shape). Returns ``(vectors, values)``: ``vectors[i]`` is basis vector ``i`` as an
+        array, ``values[j]`` is basis value ``j``. Used to turn a worst-case instance into a
+        direction of the Gram matrix.
+        """
+        state = [np.asarray(component) for component in state]
+        vectors: list[np.ndarray] = []
+
+        def value_of(vector: Vector) -> np.ndarray:
+            total = np.zeros_like(state[0])
+            for index, coefficient in vector.coefficients.items():
+                total = total + coefficient * vectors[index]
+            return total
+
+        for origin in self._vector_origins:
+            kind = origin[0]
+            if kind == "state":
+                vectors.append(state[origin[1]])
+            elif kind == "gradient":
+                vectors.append(np.asarray(instance.gradient(value_of(origin[1]))))
+            else:
+                vectors.append(np.asarray(instance.compress(value_of(origin[1]))))
+        values = np.array([instance.value(value_of(origin[1])) for origin in self._value_origins])
+        return np.array(vectors), values
+
+    @property
+    def points(self) -> list[Point]:
+        return [Point(name, x, g, f) for x, g, f, name in self._points]
+
+    def constraints(self) -> list[tuple[str, Scalar]]:
+        """Every inequality ``<= 0`` of the problem: interpolation, then compressors."""
+        constraints = list(self.classes.function.interpolation(self.points))
+        if self._compressions:
+            for name, v, outputs in self._compressions:
+                constraints.extend(self.classes.compressor.constraints(name, v, outputs))
+        return constraints
+
+
+class SymbolicOracle:
+    """The oracle a method's step sees in a worst-case problem (one outcome branch)."""
+
+    def __init__(self, trace: Trace, branch: int = 0):
+        self.trace = trace
+        self.branch = branch
+        self._calls = 0
+
+    def gradient(self, x: Vector) -> Vector:
+        return self.trace.point(x).g
+
+    def value(self, x: Vector) -> Scalar:
+        """``f(x) - f*``."""
+        return self.trace.point(x).f
+
+    def compress(self, v: Vector) -> Vector:
+        call = self._calls
+        self._calls += 1
+        return self.trace.compress(v, self.branch, call)
+
+
+def features(method: Method, state: Sequence, optimum: Sequence, oracle) -> Features:
+    """The :class:`Features` of ``state`` (shifted by ``optimum``) with lazy oracle calls."""
+    return Features(
+        {name: value - star for name, value, star in zip(method.state, state, optimum)},
+        gradient=lambda: oracle.gradient(state[0]),
+        gap=lambda: oracle.value(state[0]),
+    )
+
+
+def initial_state(method: Method, trace: Trace, oracle, suffix: str = "0") -> tuple[tuple, tuple]:
+    """``(state_0, state*)``: a free vector per state variable around the optimum's state."""
+    optimum = method.state_at_optimum(trace.xstar, oracle)
+    shifts = trace.new_state(method.state, suffix)
+    state = tuple(star + shift for star, shift in zip(optimum, shifts))
+    return state, optimum
+
+
+def _scalar(value, basis: Basis) -> Scalar:
+    if isinstance(value, Scalar):
+        return value
+    if isinstance(value, Vector):
+        raise BadInput("a measure must be a scalar (e.g. a squared norm), not a vector")
+    return Scalar(basis, {}, {}, value)
+
+
+def scalar_row(scalar: Scalar, n_vectors: int, n_values: int) -> tuple[np.ndarray, float]:
+    """``(row, constant)`` with ``scalar = row . [svec(G), F] + constant`` (floats)."""
+    row = np.concatenate([svec(scalar.gram_matrix(n_vectors)), scalar.value_row(n_values)])
+    return row, float(scalar.constant)
+
+
+@dataclass(frozen=True)
+class WorstCaseResult:
+    """The exact N-step worst case of a measure (numerical optimum of the PEP)."""
+
+    method: str
+    iterations: int
+    measure: str
+    value: float
+    rate_per_step: float
+    multipliers: Mapping[str, float]
+    gram: np.ndarray = field(repr=False)
+    solver: str
+    status: str
+    seconds: float
+
+    def to_dict(self) -> dict:
+        return {
+            "method": self.method,
+            "iterations": self.iterations,
+            "measure": self.measure,
+            "value": self.value,
+            "rate_per_step": self.rate_per_step,
+            "multipliers": dict(self.multipliers),
+            "solver": self.solver,
+            "status": self.status,
+            "seconds": self.seconds,
+        }
+
+
+MeasureSpec = str | Callable[[Features, ProblemClass], Any]
+
+
+def _measure(method: Method, spec: MeasureSpec, z: Features, classes: ProblemClass):
+    if callable(spec):
+        return spec(z, classes)
+    return method.measure(spec, z, classes)
+
+
+def worst_case(
+    method: Method,
+    classes: ProblemClass,
+    iterations: int,
+    measure: MeasureSpec = "lyapunov",
+    initial: MeasureSpec | None = None,
+    aggregate: str = "last",
+    solver: str | None = None,
+) -> WorstCaseResult:
+    """Largest ``measure`` after ``iterations`` steps given ``initial <= 1`` at the start.
+
+    Args:
+        measure: ``"lyapunov"`` (the method's paper Lyapunov function), ``"distance"``,
+            ``"function"`` (``f - f*``), or a callable ``(z, classes) -> scalar``.
+        initial: the quantity bounded by 1 at the start (default: ``measure``).
+        aggregate: ``"last"`` maximises the measure at ``x_N``; ``"min"`` maximises the
+            smallest measure over ``x_0, ..., x_N`` (e.g. the best gap of a subgradient method).
+        solver: back-end name (default: MOSEK if licensed, else Clarabel).
+    """
+    if not isinstance(iterations, int) or iterations < 1:
+        raise BadInput(f"the number of iterations must be a positive integer, got {iterations!r}")
+    if isinstance(measure, str) and measure not in MEASURES:
+        raise BadInput(f"unknown measure {measure!r}; choose one of {', '.join(MEASURES)}")
+    if aggregate not in ("last", "min"):
+        raise BadInput(f"aggregate must be 'last' or 'min', got {aggregate!r}")
+    if classes.compressor is not None and not classes.compressor.deterministic:
+        raise BadInput(
+            "N-step worst cases are computed for deterministic compressors; a random compressor's "
+            "rate is the Lyapunov rate (pepcert rate), which covers both"
+        )
+    start = time.perf_counter()
+    trace = Trace(classes)
+    oracle = SymbolicOracle(trace)
+    state, optimum = initial_state(method, trace, oracle)
+    measure_name = measure if isinstance(measure, str) else getattr(measure, "__name__", "custom")
+    first = _scalar(_measure(method, initial if initial is not None else measure, features(method, state, optimum, oracle), classes), trace.basis)
+    trace.label(state[0], "x0")
+    tracked = [first] if aggregate == "min" else []
+    for k in range(iterations):
+        state = method.advance(state, oracle, k)
+        if aggregate == "min" or k == iterations - 1:
+            tracked.append(_scalar(_measure(method, measure, features(method, state, optimum, oracle), classes), trace.basis))
+        trace.label(state[0], f"x{k + 1}")
+    constraints = trace.constraints()
+
+    n, m = trace.basis.n_vectors, trace.basis.n_values
+    builder = ConicBuilder()
+    gram = builder.variables("G", svec_length(n))
+    builder.variables("F", m)
+    tau = builder.variables("tau", 1)[0] if aggregate == "min" else None
+    total = builder.n_variables
+
+    def expand(row: np.ndarray) -> sp.csr_matrix:
+        return sp.csr_matrix(np.concatenate([row, np.zeros(total - len(row))])[None, :])
+
+    names = []
+    for name, scalar in constraints:  # scalar <= 0
+        row, constant = scalar_row(scalar, n, m)
+        builder.nonnegative(-expand(row), [-constant])
+        names.append(name)
+    row, constant = scalar_row(first, n, m)
+    builder.nonnegative(-expand(row), [1.0 - constant])
+    names.append("initial")
+    objective = np.zeros(total)
+    if aggregate == "last":
+        row, constant = scalar_row(tracked[-1], n, m)
+        objective[: len(row)] = -row
+        offset = constant
+    else:  # maximise tau with tau <= measure_k for every k
+        for k, scalar in enumerate(tracked):
+            row, constant = scalar_row(scalar, n, m)
+            coefficients = expand(row).toarray()[0]
+            coefficients[tau] = -1.0
+            builder.nonnegative(sp.csr_matrix(coefficients[None, :]), [constant])
+            names.append(f"min_measure(x{k})")
+        objective[tau] = -1.0
+        offset = 0.0
+    selector = sp.csr_matrix((np.ones(len(gram)), (np.arange(len(gram)), gram)), shape=(len(gram), total))
+    builder.psd(selector, np.zeros(len(gram)), n)
+    problem, _ = builder.build(objective)
+    backend = get_solver(solver)
+    solution = solve_accurately(backend, problem, gaps=(1e-9, 1e-8))
+    if not solution.solved:
+        raise SolverFailure(
+            f"{backend.name} returned status {solution.raw_status!r} for the {iterations}-step worst "
+            f"case of {method.name}; the answer is not used"
+        )
+    value = -solution.objective + offset
+    duals = solution.y[problem.zero : problem.zero + problem.nonneg]
+    multipliers = {name: float(duals[k]) for k, name in enumerate(names)}
+    gram_matrix = smat(solution.x[gram])
+    rate = value ** (1.0 / iterations) if value > 0 and aggregate == "last" else math.nan
+    return WorstCaseResult(
+        method=method.name,
+        iterations=iterations,
+        measure=measure_name,
+        value=float(value),
+        rate_per_step=float(rate),
+        multipliers=multipliers,
+        gram=gram_matrix,
+        solver=backend.name,
+        status=solution.status,
+        seconds=time.perf_counter() - start,
+    )

@@ -1,0 +1,247 @@
+"""Solver back-ends behind one interface: ``solve(problem: ConicProblem) -> ConicSolution``.
+
+* ``clarabel`` (default): interior point, called directly with the problem's matrices (no
+  modelling layer, so a small SDP costs well under a millisecond of overhead).
+* ``scs``: first-order splitting; lower accuracy, useful for very large problems.
+* ``mosek``: used when installed *and* licensed, through cvxpy. Never required: CI has no
+  licence, and :func:`default_solver` only picks MOSEK after a successful licence check.
+
+A back-end reports ``status == "solved"`` only when the solver itself says it converged to
+the requested tolerances; "almost solved" / "inaccurate" answers are reported as
+``"inaccurate"`` and every analysis in pepcert refuses to use them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+import scipy.sparse as sp
+
+from .conic import ConicProblem, ConicSolution, svec_indices, svec_length
+from .errors import BadInput
+
+SOLVER_NAMES = ("clarabel", "scs", "mosek")
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    """Stopping tolerances requested from a back-end (absolute and relative)."""
+
+    gap: float = 1e-10
+    feasibility: float = 1e-10
+
+
+HIGH_ACCURACY = Tolerances()
+
+
+class ClarabelSolver:
+    name = "clarabel"
+
+    def __init__(self, tolerances: Tolerances = HIGH_ACCURACY, max_iter: int = 500):
+        self.tolerances = tolerances
+        self.max_iter = max_iter
+
+    def solve(self, problem: ConicProblem) -> ConicSolution:
+        import clarabel
+
+        settings = clarabel.DefaultSettings()
+        settings.verbose = False
+        settings.tol_gap_abs = self.tolerances.gap
+        settings.tol_gap_rel = self.tolerances.gap
+        settings.tol_feas = self.tolerances.feasibility
+        settings.tol_ktratio = min(1e-6, self.tolerances.gap * 100)
+        settings.max_iter = self.max_iter
+        settings.max_threads = 1  # the problems are small: threads cost more than they save
+        cones = []
+        if problem.zero:
+            cones.append(clarabel.ZeroConeT(problem.zero))
+        if problem.nonneg:
+            cones.append(clarabel.NonnegativeConeT(problem.nonneg))
+        cones.extend(clarabel.PSDTriangleConeT(n) for n in problem.psd)
+        n = problem.n_variables
+        start = time.perf_counter()
+        solver = clarabel.DefaultSolver(
+            sp.csc_matrix((n, n)), problem.c, sp.csc_matrix(problem.A), problem.b, cones, settings
+        )
+        solution = solver.solve()
+        seconds = time.perf_counter() - start
+        raw = str(solution.status)
+        status = {
+            "Solved": "solved",
+            "AlmostSolved": "inaccurate",
+            "PrimalInfeasible": "infeasible",
+            "AlmostPrimalInfeasible": "inaccurate",
+            "DualInfeasible": "unbounded",
+            "AlmostDualInfeasible": "inaccurate",
+        }.get(raw, "failed")
+        return ConicSolution(
+            status=status,
+            x=np.array(solution.x),
+            y=np.array(solution.z),
+            objective=float(solution.obj_val),
+            solver=self.name,
+            seconds=seconds,
+            iterations=int(solution.iterations),
+            raw_status=raw,
+        )
+
+
+def _scs_permutation(problem: ConicProblem) -> np.ndarray:
+    """Row order that turns our svec (upper, column-major) into SCS's (lower, column-major)."""
+    order = list(range(problem.zero + problem.nonneg))
+    offset = problem.zero + problem.nonneg
+    for n in problem.psd:
+        rows, cols = svec_indices(n)
+        position = {(int(r), int(c)): k for k, (r, c) in enumerate(zip(rows, cols))}
+        for c in range(n):
+            for r in range(c, n):
+                order.append(offset + position[(c, r)])
+        offset += svec_length(n)
+    return np.array(order, dtype=int)
+
+
+class SCSSolver:
+    name = "scs"
+
+    def __init__(self, tolerances: Tolerances = Tolerances(gap=1e-9, feasibility=1e-9), max_iters=200_000):
+        self.tolerances = tolerances
+        self.max_iters = max_iters
+
+    def solve(self, problem: ConicProblem) -> ConicSolution:
+        import scs
+
+        order = _scs_permutation(problem)
+        data = {"A": sp.csc_matrix(problem.A[order]), "b": problem.b[order], "c": problem.c}
+        cone = {"z": problem.zero, "l": problem.nonneg, "s": list(problem.psd)}
+        start = time.perf_counter()
+        solver = scs.SCS(
+            data,
+            cone,
+            verbose=False,
+            eps_abs=self.tolerances.feasibility,
+            eps_rel=self.tolerances.gap,
+            max_iters=self.max_iters,
+        )
+        result = solver.solve()
+        seconds = time.perf_counter() - start
+        raw = result["info"]["status"]
+        status = {"solved": "solved", "solved_inaccurate": "inaccurate", "infeasible": "infeasible", "unbounded": "unbounded"}.get(raw, "failed")
+        y = np.empty_like(result["y"])
+        y[order] = result["y"]
+        return ConicSolution(
+            status=status,
+            x=np.array(result["x"]),
+            y=y,
+            objective=float(result["info"]["pobj"]),
+            solver=self.name,
+            seconds=seconds,
+            iterations=int(result["info"]["iter"]),
+            raw_status=raw,
+        )
+
+
+class MosekSolver:
+    """MOSEK through cvxpy (only when a licence is available)."""
+
+    name = "mosek"
+
+    def solve(self, problem: ConicProblem) -> ConicSolution:
+        import cvxpy as cp
+
+        x = cp.Variable(problem.n_variables)
+        slack = problem.b - problem.A @ x
+        constraints, row = [], 0
+        if problem.zero:
+            constraints.append(slack[row : row + problem.zero] == 0)
+            row += problem.zero
+        if problem.nonneg:
+            constraints.append(slack[row : row + problem.nonneg] >= 0)
+            row += problem.nonneg
+        for n in problem.psd:
+            rows, cols = svec_indices(n)
+            scale = np.where(rows == cols, 1.0, 1.0 / np.sqrt(2.0))
+            block = cp.multiply(slack[row : row + svec_length(n)], scale)
+            upper = sp.csr_matrix((np.ones(len(rows)), (rows * n + cols, np.arange(len(rows)))), shape=(n * n, len(rows)))
+            lower = sp.csr_matrix((np.ones(len(rows)), (cols * n + rows, np.arange(len(rows)))), shape=(n * n, len(rows)))
+            diagonal = sp.csr_matrix((np.ones(n), (np.arange(n) * (n + 1), np.flatnonzero(rows == cols))), shape=(n * n, len(rows)))
+            matrix = cp.reshape((upper + lower - diagonal) @ block, (n, n), order="C")
+            constraints.append(matrix >> 0)
+            row += svec_length(n)
+        model = cp.Problem(cp.Minimize(problem.c @ x), constraints)
+        start = time.perf_counter()
+        try:
+            model.solve(solver=cp.MOSEK)
+        except cp.error.SolverError as error:
+            raise BadInput(f"MOSEK could not run: {error}") from None
+        seconds = time.perf_counter() - start
+        raw = model.status
+        status = {"optimal": "solved", "optimal_inaccurate": "inaccurate", "infeasible": "infeasible", "unbounded": "unbounded"}.get(raw, "failed")
+        # Multipliers of the zero and nonnegative rows (the ones analyses read); PSD-block
+        # duals are left at zero by this back-end.
+        y = np.zeros(len(problem.b))
+        row = 0
+        for constraint, size in zip(constraints, [c for c in (problem.zero, problem.nonneg) if c]):
+            if constraint.dual_value is not None:
+                y[row : row + size] = np.ravel(constraint.dual_value)
+            row += size
+        return ConicSolution(
+            status=status,
+            x=np.array(x.value) if x.value is not None else np.full(problem.n_variables, np.nan),
+            y=y,
+            objective=float(model.value) if model.value is not None else float("nan"),
+            solver=self.name,
+            seconds=seconds,
+            iterations=0,
+            raw_status=raw,
+        )
+
+
+def solve_accurately(backend, problem: ConicProblem, gaps=(1e-10, 1e-9, 1e-8)) -> ConicSolution:
+    """Solve at the tightest tolerance in ``gaps`` that the back-end reports as *solved*.
+
+    Interior-point methods sometimes stall just short of a very tight tolerance ("almost
+    solved"); the answer is then discarded and the problem is solved again at the next, looser
+    tolerance, which the solver must meet in full. The tolerance met is in the solution.
+    """
+    solution = None
+    for gap in gaps:
+        if hasattr(backend, "tolerances"):
+            backend = type(backend)(Tolerances(gap=gap, feasibility=gap))
+        solution = backend.solve(problem)
+        if solution.solved:
+            return replace(solution, tolerance=gap)
+    return solution
+
+
+def mosek_licensed() -> bool:
+    """True when MOSEK is installed and a licence can be checked out."""
+    try:
+        import mosek
+    except ImportError:
+        return False
+    try:
+        with mosek.Env() as env:
+            env.checkoutlicense(mosek.feature.pts)
+        return True
+    except Exception:  # any licence error means "not available"
+        return False
+
+
+def default_solver_name() -> str:
+    return "mosek" if mosek_licensed() else "clarabel"
+
+
+def get_solver(name: str | None = None):
+    """A back-end by name; ``None`` picks MOSEK when licensed, Clarabel otherwise."""
+    name = default_solver_name() if name is None else name.lower()
+    if name == "clarabel":
+        return ClarabelSolver()
+    if name == "scs":
+        return SCSSolver()
+    if name == "mosek":
+        if not mosek_licensed():
+            raise BadInput("MOSEK is not available here (not installed or no licence); use --solver clarabel")
+        return MosekSolver()
+    raise BadInput(f"unknown solver {name!r}; choose one of {', '.join(SOLVER_NAMES)}")

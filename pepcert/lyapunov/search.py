@@ -308,7 +308,13 @@ def solve_margin(
     )
 
 
-def certified_rho(data: LMIData, coefficients: np.ndarray, multipliers: np.ndarray) -> float:
+def certified_rho(
+    data: LMIData,
+    coefficients: np.ndarray,
+    multipliers: np.ndarray,
+    eig_slack: float = 1e-12,
+    lin_slack: float = 1e-9,
+) -> float:
     """The smallest ``rho`` at which this Lyapunov function and multipliers satisfy the
     one-step inequality, evaluated in floating point (after clipping to their cones).
 
@@ -322,14 +328,18 @@ def certified_rho(data: LMIData, coefficients: np.ndarray, multipliers: np.ndarr
     b = (coefficients @ data.before_rows)[data.active_values]
     r = (multipliers @ data.constraint_rows - coefficients @ data.after_rows)[data.active_values]
     scale = max(float(np.abs(B).max()), float(np.abs(R).max()), 1e-300)
-    slack = 1e-12 * scale
+    # Floating-point tolerances, not a proof (exact checks are in lyapunov.exact): rounding
+    # of a small symmetric eigenproblem for S, the solver's equality accuracy for ell.
+    eig_slack = eig_slack * scale
+    lin_scale = max(float(np.abs(r).max(initial=0.0)), float(np.abs(multipliers).max(initial=0.0)), 1e-300)
+    lin_slack = lin_slack * lin_scale
     low = 0.0
     for bi, ri in zip(b, r):
-        if bi > slack:
+        if bi > lin_slack:
             low = max(low, -ri / bi)
-        elif ri < -slack:
+        elif ri < -lin_slack:
             return math.inf
-    smallest = lambda rho: np.linalg.eigvalsh(rho * B + R)[0] + slack
+    smallest = lambda rho: np.linalg.eigvalsh(rho * B + R)[0] + eig_slack
     if smallest(low) >= 0:
         return low
     high = max(2 * low, 1.0)
@@ -508,19 +518,10 @@ def lyapunov_rate(
 
     best = None
     if worst_cases:
-        rho_lower = max(case.rho for case in worst_cases)
-        tight = [case for case in worst_cases if case.rho >= rho_lower * (1 - 1e-9)]
-        reduction = reduction_from_instances(data, tight)
-        try:
-            first = solve(rho_lower, None, reduction)
-            if first.margin > 0:
-                second = solve(rho_lower, first.coefficients, reduction)
-                if second.margin >= MARGIN_THRESHOLD:
-                    best = second
-        except SolverFailure:
-            best = None  # fall back to the general search
-        if best is not None:
-            rho, lower, source = rho_lower, rho_lower, "instance"
+        attempt = _certify_at_instances(data, solve, worst_cases, tolerance)
+        if attempt is not None:
+            best, rho = attempt
+            lower, source = max(case.rho for case in worst_cases), "instance"
     if best is None:
         best, rho, lower, source = _general_search(data, solve, tolerance, method.name)
         if worst_cases:
@@ -551,6 +552,63 @@ def lyapunov_rate(
     )
 
 
+def _certify_at_instances(data: LMIData, solve, worst_cases: Sequence, tolerance: float):
+    """A Lyapunov function at the instances' rate ``rho_L``, by facial reduction.
+
+    The instances' directions are removed first. If the reduced problem still has no
+    interior (margin ~ 0), the solution's kernel on the remaining space is common to every
+    certificate (an interior-point solution has maximal rank on the optimal face), so it is
+    removed too and the problem solved again (at most three rounds). The answer is accepted
+    only if the floating-point threshold of the returned certificate
+    (:func:`certified_rho`) is within ``tolerance`` of ``rho_L``; an infeasible or
+    inaccurate solve means "not tight here" and returns ``None``.
+    """
+    rho_lower = max(case.rho for case in worst_cases)
+    tight = [case for case in worst_cases if case.rho >= rho_lower * (1 - 1e-9)]
+    reduction = reduction_from_instances(data, tight)
+    try:
+        for _ in range(4):
+            first = solve(rho_lower, None, reduction)
+            if first.margin >= MARGIN_THRESHOLD or first.margin < -MARGIN_THRESHOLD:
+                break
+            kernel = _reduced_kernel(data, first, reduction)
+            if kernel is None:
+                break
+            reduction = _extend(reduction, kernel)
+        if first.margin < MARGIN_THRESHOLD:
+            return None
+        second = solve(rho_lower, first.coefficients, reduction)
+    except SolverFailure:
+        return None
+    candidates = [
+        (certified_rho(data, c.coefficients, c.multipliers, eig_slack=1e-9), i, c) for i, c in enumerate((first, second))
+    ]
+    rho, _, best = min(candidates)
+    if rho - rho_lower > tolerance:
+        return None
+    return best, max(rho, rho_lower)
+
+
+def _reduced_kernel(data: LMIData, solution: MarginSolution, reduction: Reduction) -> np.ndarray | None:
+    """Directions (in basis coordinates) where the solution's ``S`` vanishes on ``U^perp``."""
+    S, _ = data.residual(solution.rho, solution.coefficients, solution.multipliers)
+    W = reduction.complement
+    if W.shape[1] == 0:
+        return None
+    values, vectors = np.linalg.eigh(W.T @ S @ W)
+    top = max(abs(values[-1]), 1e-300)
+    small = values < 1e-6 * top
+    if not small.any() or small.all():
+        return None
+    return W @ vectors[:, small]
+
+
+def _extend(reduction: Reduction, kernel: np.ndarray) -> Reduction:
+    U, singular, _ = np.linalg.svd(np.concatenate([reduction.directions, kernel], axis=1), full_matrices=True)
+    rank = int(np.sum(singular > 1e-9 * singular[0]))
+    return Reduction(U[:, :rank], U[:, rank:], reduction.zero_values, reduction.inactive)
+
+
 def _general_search(data: LMIData, solve, tolerance: float, name: str):
     """Dinkelbach iteration from above, then probes below for a conclusive lower end."""
     high = 1.0
@@ -564,7 +622,10 @@ def _general_search(data: LMIData, solve, tolerance: float, name: str):
     best = current
     floor = 1e-3  # keep candidates well inside the cone: solver errors are ~1e-9 of the data
     for _ in range(DINKELBACH_STEPS):
-        candidate = solve(rho, best.coefficients, floor=floor)
+        try:
+            candidate = solve(rho, best.coefficients, floor=floor)
+        except SolverFailure:
+            break  # at the solver's accuracy limit: keep the last certified function
         improved = certified_rho(data, candidate.coefficients, candidate.multipliers)
         if improved < rho - 0.1 * tolerance:
             rho, best = improved, candidate
@@ -578,7 +639,11 @@ def _general_search(data: LMIData, solve, tolerance: float, name: str):
         probe = rho - gap
         if probe <= 0:
             break
-        if solve(probe, None).margin < -MARGIN_THRESHOLD:
+        try:
+            conclusive = solve(probe, None).margin < -MARGIN_THRESHOLD
+        except SolverFailure:
+            conclusive = False  # an inaccurate solve decides nothing
+        if conclusive:
             lower, source = probe, "margin"
             break
         gap *= 10

@@ -67,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     except SolverFailure as error:
         print(f"pepcert {args.command}: solver failure: {error}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # e.g. piped into `head`
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("pepcert: interrupted", file=sys.stderr)
         return 130

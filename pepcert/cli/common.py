@@ -51,3 +51,52 @@ def jsonable(value: Any) -> Any:
 def emit_json(payload: dict) -> None:
     json.dump(jsonable(payload), sys.stdout)
     sys.stdout.write("\n")
+
+
+# -- the problem every analysis command shares ----------------------------------------------
+
+
+def add_problem_options(parser: argparse.ArgumentParser, eta: bool = True) -> None:
+    from ..pep.methods import BUILTIN_METHODS
+
+    group = parser.add_argument_group("problem")
+    group.add_argument("--method", required=True, type=str.lower, choices=sorted(BUILTIN_METHODS),
+                       help="the method to analyse")
+    group.add_argument("--mu", required=True, type=rational_arg("mu"), help="strong convexity, 0 <= mu < L")
+    group.add_argument("--L", required=True, type=rational_arg("L"), help="smoothness constant, L > 0")
+    group.add_argument("--delta", required=True, type=rational_arg("delta"),
+                       help="compressor contraction: ||C(v) - v||^2 <= (1 - delta)||v||^2, 0 < delta <= 1")
+    group.add_argument("--random", action="store_true",
+                       help="the compressor is random and contractive only in expectation")
+    if eta:
+        group.add_argument("--eta", default="optimal",
+                           help="step size (a positive number) or 'optimal' (default: optimal)")
+    parser.add_argument("--solver", choices=("clarabel", "scs", "mosek"), default=None,
+                        help="SDP back-end (default: MOSEK when licensed, else Clarabel)")
+
+
+def problem_from_args(args):
+    """``(factory, classes, eta)``: ``eta`` is a Fraction or the string ``"optimal"``."""
+    from ..pep.compressors import Contractive
+    from ..pep.functions import SmoothStronglyConvex
+    from ..pep.methods import method_factory
+    from ..pep.problem import ProblemClass
+    from ..pep.errors import BadInput
+
+    classes = ProblemClass(SmoothStronglyConvex(args.mu, args.L), Contractive(args.delta, in_expectation=args.random))
+    factory = method_factory(args.method)
+    eta = getattr(args, "eta", "optimal")
+    if isinstance(eta, str) and eta.strip().lower() == "optimal":
+        eta = "optimal"
+    else:
+        eta = parse_rational(eta, "eta")
+        if eta <= 0:
+            raise BadInput(f"eta must be a positive number or 'optimal', got {args.eta}")
+        if eta > 1000 / args.L:
+            raise BadInput(f"eta = {args.eta} is far beyond any useful step (at most 1000/L)")
+    return factory, classes, eta
+
+
+def float_method(factory, eta):
+    """The method at a float step (the floating-point analyses)."""
+    return factory(float(eta))

@@ -127,9 +127,7 @@ def one_step(method: Method, classes: ProblemClass, family: str = FULL, outcomes
         new_state = method.advance(state, branch_oracle, 0)
         trace.label(new_state[0], "x1" if outcomes == 1 else f"x1^{branch}")
         after.append(side(features(method, new_state, optimum, branch_oracle)))
-    feature_names = tuple(
-        f"{name} - {name}*" if k == 0 else name for k, name in enumerate(method.state)
-    ) + ("grad f(x)",)
+    feature_names = _feature_names(method)
     term_names = tuple(label for label, _ in _labelled(method.families[family])) if family != FULL else ()
     return OneStep(
         method=method,
@@ -145,6 +143,40 @@ def one_step(method: Method, classes: ProblemClass, family: str = FULL, outcomes
         trace=trace,
         initial=state,
     )
+
+
+class _OptimumProbe:
+    """An oracle at a symbolic optimum ``x*`` (gradient 0) used to name the features."""
+
+    def __init__(self, basis: Basis):
+        self.basis = basis
+
+    def gradient(self, x):
+        return self.basis.zero_vector()
+
+    def compress(self, v):
+        return self.basis.zero_vector()
+
+    def value(self, x):
+        return 0
+
+
+def _feature_names(method: Method) -> tuple[str, ...]:
+    """``x - x*`` for the iterate, ``name - x*`` / ``name`` / ``name - name*`` for the rest
+    (depending on whether the state's value at the optimum is ``x*``, zero or something else),
+    and ``grad f(x)``."""
+    basis = Basis()
+    xstar = basis.new_vector("x*")
+    probe = _OptimumProbe(basis)
+    names = []
+    for name, star in zip(method.state, method.state_at_optimum(xstar, probe)):
+        if isinstance(star, Vector) and star.is_zero():
+            names.append(name)
+        elif isinstance(star, Vector) and star.key() == xstar.key():
+            names.append(f"{name} - x*")
+        else:
+            names.append(f"{name} - {name}*")
+    return tuple(names) + ("grad f(x)",)
 
 
 def _labelled(terms) -> list[tuple[str, object]]:

@@ -381,12 +381,13 @@ class LyapunovResult:
 
     method: str
     parameters: Mapping[str, object]
+    state_names: tuple[str, ...]
     family: str
     rho: float
     rho_lower: float
     lower_source: str
     feature_names: tuple[str, ...]
-    P: np.ndarray  # over feature_names, scaled so the first nonzero diagonal entry is 1
+    P: np.ndarray  # over feature_names (scaled: see features_form)
     p: float
     term_names: tuple[str, ...]
     weights: np.ndarray | None
@@ -409,6 +410,19 @@ class LyapunovResult:
 
     def formula(self, digits: int = 6) -> str:
         return lyapunov_formula(self.feature_names, self.P, self.p, digits)
+
+    def value(self, z) -> float:
+        """``V`` at numeric (or symbolic) :class:`~pepcert.pep.methods.Features` ``z``:
+        ``phi^T P phi + p (f - f*)`` with ``phi = (state - state*, grad f(x))``."""
+        from ..pep.expressions import inner
+
+        phi = [getattr(z, name) for name in self.state_names] + [z.grad]
+        total = self.p * z.gap
+        for a in range(len(phi)):
+            for b in range(len(phi)):
+                if self.P[a, b] != 0:
+                    total = total + self.P[a, b] * inner(phi[a], phi[b])
+        return total
 
     def to_dict(self) -> dict:
         lyapunov = {"basis": list(self.feature_names), "P": self.P.tolist(), "p": self.p, "formula": self.formula()}
@@ -455,7 +469,7 @@ def lyapunov_formula(names: Sequence[str], P: np.ndarray, p: float, digits: int 
 
 
 def features_form(step: OneStep, coefficients: np.ndarray) -> tuple[np.ndarray, float, np.ndarray | None]:
-    """``(P, p, weights)`` of a solution in feature coordinates, first diagonal scaled to 1."""
+    """``(P, p, weights)`` of a solution in feature coordinates, scaled for reading."""
     k = len(step.feature_names)
     if step.is_full:
         P = smat(coefficients[: svec_length(k)])
@@ -472,11 +486,12 @@ def features_form(step: OneStep, coefficients: np.ndarray) -> tuple[np.ndarray, 
             P += weight * term.gram_matrix(step.basis.n_vectors)[np.ix_(index, index)]
             p += weight * float(term.linear.get(gap_index, 0.0))
         weights = np.array(coefficients, dtype=float)
-    diagonal = np.abs(np.diag(P))
-    top = max(float(diagonal.max(initial=0.0)), 1e-300)
-    scale = next((P[i, i] for i in range(k) if diagonal[i] > 1e-7 * top), None)
-    if scale is None or scale <= 0:
-        scale = p if p > 0 else 1.0
+    if weights is not None:
+        # A structured family reads best in the paper's form: first nonzero weight 1.
+        scale = next((w for w in weights if w > 1e-9 * max(weights.max(), 1e-300)), 1.0)
+    else:
+        # The full family: largest diagonal entry (or the weight of f - f*) equal to 1.
+        scale = max(float(np.diag(P).max(initial=0.0)), p, 1e-300)
     return P / scale, p / scale, (weights / scale if weights is not None else None)
 
 
@@ -532,6 +547,7 @@ def lyapunov_rate(
     return LyapunovResult(
         method=method.name,
         parameters=dict(method.parameters),
+        state_names=method.state,
         family=family,
         rho=float(rho),
         rho_lower=float(lower),

@@ -25,6 +25,7 @@ from typing import Sequence
 import numpy as np
 
 from .errors import BadInput
+from .numbers import show
 from .expressions import Basis, Scalar, Vector, norm2
 
 
@@ -34,7 +35,7 @@ def _check_fraction(value, name: str, low_open: float, high_closed: float) -> No
     except TypeError:
         return  # symbolic
     if not math.isfinite(number) or not (low_open < number <= high_closed):
-        raise BadInput(f"{name} must be in ({low_open:g}, {high_closed:g}], got {value}")
+        raise BadInput(f"{name} must be in ({low_open:g}, {high_closed:g}], got {show(value)}")
 
 
 def _sqrt(value):
@@ -83,7 +84,7 @@ class Contractive:
 
     def describe(self) -> str:
         kind = "in expectation" if self.in_expectation else "deterministic"
-        return f"contractive {kind} (delta={self.delta})"
+        return f"contractive compressor {kind}, delta = {show(self.delta)}"
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class Unbiased:
         except TypeError:
             return
         if not math.isfinite(omega) or omega < 0:
-            raise BadInput(f"omega must be a nonnegative number, got {self.omega}")
+            raise BadInput(f"omega must be a nonnegative number, got {show(self.omega)}")
 
     in_expectation = True
     deterministic = False
@@ -118,7 +119,7 @@ class Unbiased:
         return [(f"compressor({name})", second_moment - (1 + self.omega) * norm2(v))]
 
     def describe(self) -> str:
-        return f"unbiased (omega={self.omega})"
+        return f"unbiased compressor, omega = {show(self.omega)}"
 
 
 # ---------------------------------------------------------------------------------------

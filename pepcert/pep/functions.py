@@ -18,6 +18,7 @@ from typing import Sequence
 import numpy as np
 
 from .errors import BadInput
+from .numbers import show
 from .expressions import Scalar, Vector, inner, norm2
 
 
@@ -63,11 +64,11 @@ class SmoothStronglyConvex:
         except TypeError:
             return
         if L <= 0:
-            raise BadInput(f"L must be positive, got {self.L}")
+            raise BadInput(f"L must be positive, got {show(self.L)}")
         if mu < 0:
-            raise BadInput(f"mu must be nonnegative, got {self.mu}")
+            raise BadInput(f"mu must be nonnegative, got {show(self.mu)}")
         if mu >= L:
-            raise BadInput(f"mu must be smaller than L (got mu={self.mu}, L={self.L})")
+            raise BadInput(f"mu must be smaller than L (got mu = {show(self.mu)}, L = {show(self.L)})")
 
     @property
     def condition_number(self) -> float:
@@ -88,7 +89,7 @@ class SmoothStronglyConvex:
         return constraints
 
     def describe(self) -> str:
-        return f"L-smooth mu-strongly convex (mu={self.mu}, L={self.L})"
+        return f"L-smooth mu-strongly convex, mu = {show(self.mu)}, L = {show(self.L)}"
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ class ConvexLipschitz:
         _finite(self.M, "M")
         try:
             if float(self.M) <= 0:
-                raise BadInput(f"the Lipschitz constant M must be positive, got {self.M}")
+                raise BadInput(f"the Lipschitz constant M must be positive, got {show(self.M)}")
         except TypeError:
             pass
 
@@ -123,7 +124,7 @@ class ConvexLipschitz:
         return constraints
 
     def describe(self) -> str:
-        return f"convex M-Lipschitz (M={self.M})"
+        return f"convex M-Lipschitz, M = {show(self.M)}"
 
 
 # ---------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from .errors import BadInput
+from .numbers import show
 from .expressions import norm2
 
 RESERVED_FEATURES = ("grad", "gap")
@@ -176,7 +177,7 @@ def check_step_size(eta, name: str = "eta") -> None:
     except TypeError:
         return  # symbolic step size
     if not math.isfinite(value) or value <= 0:
-        raise BadInput(f"{name} must be a positive number, got {eta}")
+        raise BadInput(f"{name} must be a positive number, got {show(eta)}")
 
 
 def compressed_gradient_descent(eta) -> Method:

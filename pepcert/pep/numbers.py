@@ -57,3 +57,11 @@ def str_to_rational(text: str) -> Fraction:
         return Fraction(text)
     except (ValueError, ZeroDivisionError):
         raise BadInput(f"expected a rational string 'p/q', got {text!r}") from None
+
+
+def show(value) -> str:
+    """A number for messages: rationals and floats as short decimals, symbols as text."""
+    try:
+        return f"{float(value):.10g}"
+    except (TypeError, ValueError):
+        return str(value)

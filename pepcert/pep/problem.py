@@ -354,7 +354,7 @@ def worst_case(
     builder.psd(selector, np.zeros(len(gram)), n)
     problem, _ = builder.build(objective)
     backend = get_solver(solver)
-    solution = solve_accurately(backend, problem, gaps=(1e-9, 1e-8))
+    solution = solve_accurately(backend, problem, gaps=(1e-9, 1e-8), refine_first=False)
     if not solution.solved:
         raise SolverFailure(
             f"{backend.name} returned status {solution.raw_status!r} for the {iterations}-step worst "

@@ -31,6 +31,7 @@ class Tolerances:
 
     gap: float = 1e-10
     feasibility: float = 1e-10
+    refine: bool = True  # iterative refinement of each KKT solve (costly on large problems)
 
 
 HIGH_ACCURACY = Tolerances()
@@ -54,6 +55,7 @@ class ClarabelSolver:
         settings.tol_ktratio = min(1e-6, self.tolerances.gap * 100)
         settings.max_iter = self.max_iter
         settings.max_threads = 1  # the problems are small: threads cost more than they save
+        settings.iterative_refinement_enable = self.tolerances.refine
         cones = []
         if problem.zero:
             cones.append(clarabel.ZeroConeT(problem.zero))
@@ -198,17 +200,22 @@ class MosekSolver:
         )
 
 
-def solve_accurately(backend, problem: ConicProblem, gaps=(1e-10, 1e-9, 1e-8)) -> ConicSolution:
+def solve_accurately(backend, problem: ConicProblem, gaps=(1e-10, 1e-9, 1e-8), refine_first: bool = True) -> ConicSolution:
     """Solve at the tightest tolerance in ``gaps`` that the back-end reports as *solved*.
 
     Interior-point methods sometimes stall just short of a very tight tolerance ("almost
     solved"); the answer is then discarded and the problem is solved again at the next, looser
     tolerance, which the solver must meet in full. The tolerance met is in the solution.
+    The first attempt may skip iterative refinement (``refine_first=False``): on the N-step
+    problems it halves Clarabel's time, and the status still reflects the true residuals.
     """
     solution = None
-    for gap in gaps:
+    attempts = [(gap, True) for gap in gaps]
+    if not refine_first:
+        attempts.insert(0, (gaps[0], False))
+    for gap, refine in attempts:
         if hasattr(backend, "tolerances"):
-            backend = type(backend)(Tolerances(gap=gap, feasibility=gap))
+            backend = type(backend)(Tolerances(gap=gap, feasibility=gap, refine=refine))
         solution = backend.solve(problem)
         if solution.solved:
             return replace(solution, tolerance=gap)

@@ -1,0 +1,5 @@
+"""``python -m pepcert`` is the ``pepcert`` command."""
+
+from .cli import run
+
+run()

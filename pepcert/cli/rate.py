@@ -1,0 +1,96 @@
+"""``pepcert rate``: the tight linear rate, its Lyapunov function and (optionally) the best step."""
+
+from __future__ import annotations
+
+import time
+
+from ..analysis import optimal_step, tight_rate
+from .common import add_output_options, add_problem_options, emit_json, problem_from_args
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "rate",
+        help="tight linear rate and optimal Lyapunov function of a compressed method",
+        description="The smallest rho such that a quadratic Lyapunov function decreases by rho "
+        "at every step, for every L-smooth mu-strongly convex function and every admissible "
+        "compressor output; with --eta optimal, the step size that minimises it.",
+    )
+    add_problem_options(parser)
+    parser.add_argument("--family", default="full",
+                        help="Lyapunov family: 'full' (every quadratic form) or 'paper' (the paper's structured family)")
+    add_output_options(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    start = time.perf_counter()
+    factory, classes, eta = problem_from_args(args)
+    if eta == "optimal":
+        step = optimal_step(factory, classes, family=args.family, solver=args.solver)
+        eta_value, result, optimal, proven = step.eta, step.rate, True, step.proven_optimal
+    else:
+        eta_value = float(eta)
+        result = tight_rate(factory(eta_value), classes, family=args.family, solver=args.solver)
+        optimal, proven = False, False
+    structured = None
+    method = factory(eta_value)
+    if args.family == "full" and "paper" in method.families:
+        # Say whether the paper's simple family already attains the rate.
+        paper = tight_rate(method, classes, family="paper", solver=args.solver)
+        if paper.lower_source == "instance" and abs(paper.rho - result.rho) <= 1e-9 * max(1.0, result.rho):
+            structured = paper
+    seconds = time.perf_counter() - start
+    payload = {
+        "method": result.method,
+        "mu": float(args.mu),
+        "L": float(args.L),
+        "delta": float(args.delta),
+        "compressor": "in expectation" if args.random else "deterministic",
+        "eta": eta_value,
+        "eta_optimal": optimal,
+        "eta_proven_optimal": proven,
+        "rho": result.rho,
+        "rho_lower": result.rho_lower,
+        "tight": result.lower_source == "instance" and result.bracket_width <= 1e-9,
+        "converges": result.converges,
+        "family": result.family,
+        "lyapunov": {
+            "basis": list(result.feature_names),
+            "P": result.P.tolist(),
+            "p": result.p,
+            "formula": result.formula(),
+        },
+        "paper_lyapunov": (
+            {"terms": list(structured.term_names), "weights": structured.weights.tolist(), "formula": structured.formula()}
+            if structured is not None
+            else None
+        ),
+        "worst_cases": [case.to_dict() for case in result.worst_cases],
+        "solver": result.solver,
+        "solves": result.solves,
+        "seconds": seconds,
+    }
+    if args.json:
+        emit_json(payload)
+        return 0
+    print(f"{result.method}  ({classes.describe()})")
+    label = "optimal step" if optimal else "step size"
+    note = " (proven optimal: matches the worst-instance bound)" if proven else ""
+    print(f"  {label:<13} eta = {eta_value:.15g}{note}")
+    print(f"  rate          rho = {result.rho:.15g}")
+    if payload["tight"]:
+        case = result.worst_cases[0]
+        print(f"  tight         lower bound {result.rho_lower:.15g} from f = h x^2/2, C(v) = alpha v "
+              f"(h = {float(case.instance.h):.6g}, alpha = {float(case.instance.alpha):.6g})")
+    else:
+        print(f"  bracket       [{result.rho_lower:.15g}, {result.rho:.15g}] (lower bound: {result.lower_source})")
+    if abs(result.rho - 1) <= 1e-12:
+        print("  NO LINEAR CONVERGENCE: rho = 1, the worst case does not decrease")
+    elif not result.converges:
+        print(f"  NO CONVERGENCE: the worst case grows by a factor {result.rho:.6g} per step")
+    print(f"  Lyapunov      V = {result.formula()}")
+    if structured is not None:
+        print(f"  paper family  V = {structured.formula()}  (attains the same rate)")
+    print(f"  solver        {result.solver}, {result.solves} solves, {seconds * 1000:.1f} ms")
+    return 0

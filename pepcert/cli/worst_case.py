@@ -1,0 +1,64 @@
+"""``pepcert worst-case``: the exact N-step worst case of a measure (performance estimation)."""
+
+from __future__ import annotations
+
+import time
+
+from ..analysis import optimal_step
+from ..pep.errors import BadInput
+from ..pep.methods import MEASURES
+from ..pep.problem import worst_case
+from .common import add_output_options, add_problem_options, emit_json, problem_from_args
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "worst-case",
+        help="exact N-step worst case of a measure by performance estimation",
+        description="The largest value of the measure after N steps over every L-smooth "
+        "mu-strongly convex function and every admissible compressor output, given measure <= 1 "
+        "at the start. 'lyapunov' is the paper's optimal Lyapunov function of the method "
+        "(CGD: f - f*); 'distance' is ||x - x*||^2 plus the squared norm of the method's extra "
+        "state (EF: e, EF21: d - grad f(x)); 'function' is f(x) - f*.",
+    )
+    add_problem_options(parser)
+    parser.add_argument("--iterations", "-N", required=True, type=int, help="number of steps N >= 1")
+    parser.add_argument("--measure", default="lyapunov", choices=MEASURES, help="what to bound (default: lyapunov)")
+    add_output_options(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    if args.iterations < 1:
+        raise BadInput(f"--iterations must be at least 1, got {args.iterations}")
+    if args.iterations > 200:
+        raise BadInput(f"--iterations {args.iterations} is too large for one SDP here (at most 200)")
+    start = time.perf_counter()
+    factory, classes, eta = problem_from_args(args)
+    if args.random:
+        raise BadInput("N-step worst cases are computed for deterministic compressors; use 'pepcert rate --random'")
+    eta_value = optimal_step(factory, classes, solver=args.solver).eta if eta == "optimal" else float(eta)
+    result = worst_case(factory(eta_value), classes, args.iterations, measure=args.measure, solver=args.solver)
+    seconds = time.perf_counter() - start
+    payload = {
+        "method": result.method,
+        "eta": eta_value,
+        "value": result.value,
+        "rate_per_step": result.rate_per_step,
+        "iterations": result.iterations,
+        "measure": result.measure,
+        "multipliers": dict(result.multipliers),
+        "solver": result.solver,
+        "seconds": seconds,
+    }
+    if args.json:
+        emit_json(payload)
+        return 0
+    print(f"{result.method}  ({classes.describe()}), eta = {eta_value:.15g}")
+    print(f"  worst case of {result.measure} after {result.iterations} steps (given {result.measure} <= 1 at the start)")
+    print(f"  value         {result.value:.12g}")
+    print(f"  per step      {result.rate_per_step:.12g}")
+    active = {k: v for k, v in result.multipliers.items() if v > 1e-7}
+    print(f"  multipliers   {len(active)} of {len(result.multipliers)} inequalities active in the proof")
+    print(f"  solver        {result.solver}, {seconds * 1000:.1f} ms")
+    return 0

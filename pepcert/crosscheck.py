@@ -1,0 +1,69 @@
+"""Independent formulations of the papers' worst-case problems in PEPit (a cross-check).
+
+PEPit (Goujaud, Moucer, Glineur, Hendrickx, Taylor & Dieuleveut, *PEPit: computer-assisted
+worst-case analyses of first-order optimization methods in Python*, Math. Prog. Comp. 2024)
+builds the same performance-estimation problems with its own expression machinery and
+cvxpy. These hand-written models do not share any code with :mod:`pepcert.pep`, so agreement
+between the two is evidence that both are right. PEPit is an optional (test) dependency.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def _pep(mu: float, L: float):
+    from PEPit import PEP
+    from PEPit.functions import SmoothStronglyConvexFunction
+
+    problem = PEP()
+    function = problem.declare_function(SmoothStronglyConvexFunction, mu=mu, L=L)
+    return problem, function
+
+
+def _solve(problem, solver: str | None) -> float:
+    options = {"verbose": 0}
+    if solver is not None:
+        options["solver"] = solver.upper()
+    return float(problem.solve(**options))
+
+
+def pepit_ef(mu: float, L: float, delta: float, eta: float, iterations: int, solver: str | None = None) -> float:
+    """N-step worst case of EF with ``V = ||x - x* - e||^2 + ||e||^2 / s`` (``V_0 <= 1``)."""
+    from PEPit import Point
+
+    s = math.sqrt(1 - delta)
+    problem, function = _pep(mu, L)
+    xs = function.stationary_point()
+    x, e = problem.set_initial_point(), problem.set_initial_point()
+    problem.set_initial_condition((x - xs - e) ** 2 + e**2 / s <= 1)
+    for _ in range(iterations):
+        v = e + eta * function.gradient(x)
+        c = Point()
+        problem.add_constraint((c - v) ** 2 <= (1 - delta) * v**2)
+        x, e = x - c, v - c
+    problem.set_performance_metric((x - xs - e) ** 2 + e**2 / s)
+    return _solve(problem, solver)
+
+
+def pepit_ef21(mu: float, L: float, delta: float, eta: float, iterations: int, solver: str | None = None) -> float:
+    """N-step worst case of EF21 with ``V = ||grad f(x) - d||^2 + s ||grad f(x)||^2``."""
+    from PEPit import Point
+
+    s = math.sqrt(1 - delta)
+    problem, function = _pep(mu, L)
+    function.stationary_point()
+    x, d = problem.set_initial_point(), problem.set_initial_point()
+    g = function.gradient(x)
+    problem.set_initial_condition((g - d) ** 2 + s * g**2 <= 1)
+    for _ in range(iterations):
+        x = x - eta * d
+        g = function.gradient(x)
+        c = Point()
+        problem.add_constraint((c - (g - d)) ** 2 <= (1 - delta) * (g - d) ** 2)
+        d = d + c
+    problem.set_performance_metric((g - d) ** 2 + s * g**2)
+    return _solve(problem, solver)
+
+
+PEPIT_MODELS = {"EF": pepit_ef, "EF21": pepit_ef21}

@@ -1,0 +1,68 @@
+"""Run a method on a concrete function and compressor (numpy), with the same definition.
+
+The step a worst-case problem analyses symbolically runs here on arrays: this is how a
+user checks a computed rate against an actual run, and how the lower-bound instances are
+replayed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from .methods import Features, Method
+
+
+class NumericOracle:
+    """Oracle of a concrete function (``value``, ``gradient``) and compressor (``C(v, rng)``)."""
+
+    def __init__(self, function, compressor=None, rng: np.random.Generator | None = None):
+        self.function = function
+        self.compressor = compressor
+        self.rng = rng if rng is not None else np.random.default_rng(0)
+
+    def gradient(self, x):
+        return self.function.gradient(x)
+
+    def value(self, x):
+        return self.function.value(x)
+
+    def compress(self, v):
+        if self.compressor is None:
+            raise ValueError("this method calls a compressor but none was given")
+        return self.compressor(v, self.rng)
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """States ``x_0, ..., x_N`` of a run and the state at the optimum."""
+
+    method: str
+    states: tuple[tuple, ...]
+    optimum: tuple
+    state_names: tuple[str, ...]
+
+    def features(self, k: int, oracle: NumericOracle) -> Features:
+        """The Lyapunov features of state ``k`` (shifted state, gradient, gap)."""
+        state = self.states[k]
+        return Features(
+            {name: value - star for name, value, star in zip(self.state_names, state, self.optimum)},
+            gradient=lambda: oracle.gradient(state[0]),
+            gap=lambda: oracle.value(state[0]) - oracle.value(self.optimum[0]),
+        )
+
+
+def simulate(method: Method, oracle: NumericOracle, start: Sequence, iterations: int, minimizer) -> Trajectory:
+    """Run ``iterations`` steps from ``start`` (a tuple of arrays in the order of the state)."""
+    optimum = method.state_at_optimum(np.asarray(minimizer, dtype=float), oracle)
+    state = tuple(np.asarray(s, dtype=float) for s in start)
+    if len(state) != len(method.state):
+        raise ValueError(f"{method.name} has state {method.state}; got {len(state)} arrays")
+    states = [state]
+    for k in range(iterations):
+        state = tuple(np.asarray(s, dtype=float) for s in method.advance(state, oracle, k))
+        states.append(state)
+    return Trajectory(method.name, tuple(states), tuple(np.asarray(o, dtype=float) for o in optimum), method.state)
+

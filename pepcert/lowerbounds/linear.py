@@ -71,7 +71,7 @@ def worst_linear_instances(
     ``relative_tie`` are all returned: at an optimal step size several are tight at once).
 
     The default search covers ``h in {mu, L}`` and, for each, the best ``alpha`` in
-    ``[1 - s, 1 + s]`` (a 9-point grid refined by a bounded scalar search when the best point
+    ``[1 - s, 1 + s]`` (a 7-point grid refined by a bounded scalar search when the best point
     is interior). ``thorough=True`` also scans interior curvatures ``h``.
     """
     mu, L = float(classes.function.mu), float(classes.function.L)
@@ -81,7 +81,7 @@ def worst_linear_instances(
         curvatures = list(np.linspace(mu, L, 17))
     found: list[LinearWorstCase] = []
     for h in curvatures:
-        alphas = np.linspace(1 - s, 1 + s, 9) if s > 0 else np.array([1.0])
+        alphas = np.linspace(1 - s, 1 + s, 7) if s > 0 else np.array([1.0])
         rates = [spectral_rate(method, ScalingInstance(h, float(a))) for a in alphas]
         best = int(np.argmax([r.rho for r in rates]))
         candidates = [rates[0], rates[-1], rates[best]]

@@ -46,7 +46,6 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.optimize import brentq
 
 from ..pep.conic import SQRT2, ConicBuilder, smat, svec, svec_indices, svec_length
@@ -246,7 +245,7 @@ def solve_margin(
     lam = builder.variables("lambda", m)
     t = builder.variables("margin", 1)[0]
     total = builder.n_variables
-    eye = sp.identity(total, format="csr")
+    eye = np.eye(total)
 
     # S and ell as linear maps of the variables: S = sum_j S_cols[j] x_j.
     S_cols = np.zeros((total, n, n))
@@ -258,7 +257,7 @@ def solve_margin(
     lin_cols[lam] = data.constraint_rows[:, data.active_values]
     lin_cols[t] = -norm[1]
 
-    builder.equal_zero(sp.csr_matrix(np.concatenate([data.normalisation, np.zeros(total - T)])[None, :]), [-1.0])
+    builder.equal_zero(np.concatenate([data.normalisation, np.zeros(total - T)])[None, :], [-1.0])
     if reduction is not None:
         U, W = reduction.directions, reduction.complement
         SU = np.einsum("jab,br->jar", S_cols, U)  # total x n x r
@@ -267,18 +266,18 @@ def solve_margin(
         rows.append(np.einsum("ar,jas->rsj", U, SU)[upper[0], upper[1]].reshape(-1, total))
         block = np.concatenate(rows, axis=0)
         block[:, t] = 0.0  # N is not required to vanish on U
-        builder.equal_zero(sp.csr_matrix(block), np.zeros(block.shape[0]))
+        builder.equal_zero(block, np.zeros(block.shape[0]))
         if reduction.inactive:
             builder.equal_zero(eye[[lam[k] for k in reduction.inactive]], np.zeros(len(reduction.inactive)))
         if reduction.zero_values:
             zero = lin_cols[:, list(reduction.zero_values)].T.copy()
             zero[:, t] = 0.0
-            builder.equal_zero(sp.csr_matrix(zero), np.zeros(zero.shape[0]))
+            builder.equal_zero(zero, np.zeros(zero.shape[0]))
     builder.nonnegative(eye[lam], np.zeros(m))
     builder.nonnegative(eye[[y[i] for i in data.nonneg_terms]], np.zeros(len(data.nonneg_terms)))
     keep = [i for i in range(len(data.active_values)) if reduction is None or i not in reduction.zero_values]
     if keep:
-        builder.nonnegative(sp.csr_matrix(lin_cols[:, keep].T), np.zeros(len(keep)))
+        builder.nonnegative(lin_cols[:, keep].T, np.zeros(len(keep)))
     if reduction is None:
         size = n
         psd_cols = np.array([svec(S_cols[j]) for j in range(total)]).T
@@ -287,7 +286,7 @@ def solve_margin(
         size = W.shape[1]
         psd_cols = np.array([svec(W.T @ S_cols[j] @ W) for j in range(total)]).T
     if size:
-        builder.psd(sp.csr_matrix(psd_cols), np.zeros(svec_length(size)), size)
+        builder.psd(psd_cols, np.zeros(svec_length(size)), size)
     if data.psd_size:
         k = data.psd_size
         builder.psd(eye[y[: svec_length(k)]], np.zeros(svec_length(k)), k)

@@ -25,20 +25,18 @@ def svec_length(n: int) -> int:
 
 def svec_indices(n: int) -> tuple[np.ndarray, np.ndarray]:
     """Row and column of each svec coordinate (upper triangle, column-major)."""
-    rows, cols = [], []
-    for j in range(n):
-        for i in range(j + 1):
-            rows.append(i)
-            cols.append(j)
-    return np.array(rows, dtype=int), np.array(cols, dtype=int)
+    cols, rows = np.tril_indices(n)  # (col, row) of the lower triangle, row by row
+    return rows, cols
 
 
 def svec(matrix: np.ndarray) -> np.ndarray:
-    """Scaled upper-triangular vectorisation of a symmetric matrix (float)."""
-    n = matrix.shape[0]
+    """Scaled upper-triangular vectorisation of a symmetric matrix (float); also accepts a
+    stack of matrices ``(..., n, n)`` and vectorises each."""
+    matrix = np.asarray(matrix, dtype=float)
+    n = matrix.shape[-1]
     rows, cols = svec_indices(n)
     scale = np.where(rows == cols, 1.0, SQRT2)
-    return np.asarray(matrix, dtype=float)[rows, cols] * scale
+    return matrix[..., rows, cols] * scale
 
 
 def smat(vector: np.ndarray) -> np.ndarray:
@@ -117,8 +115,9 @@ class ConicBuilder:
     def n_variables(self) -> int:
         return len(self._names)
 
-    def _append(self, kind: str, coefficients: sp.spmatrix, constant: np.ndarray, size=None):
-        self._blocks[kind].append((sp.csr_matrix(coefficients), np.asarray(constant, float), size))
+    def _append(self, kind: str, coefficients, constant: np.ndarray, size=None):
+        dense = coefficients.toarray() if sp.issparse(coefficients) else np.asarray(coefficients, dtype=float)
+        self._blocks[kind].append((np.atleast_2d(dense), np.asarray(constant, float).reshape(-1), size))
 
     def equal_zero(self, coefficients, constant) -> None:
         self._append("zero", coefficients, constant)
@@ -133,17 +132,23 @@ class ConicBuilder:
         self._append("psd", coefficients, constant, size)
 
     def build(self, objective: np.ndarray) -> tuple[ConicProblem, dict[str, slice]]:
-        """The problem and, per cone kind, the row slice of each block in order."""
+        """The problem and, per cone kind, the row slice of each block in order.
+
+        Blocks are kept dense while building (the problems here are small) and converted to
+        one sparse matrix at the end, which is much cheaper than stacking sparse blocks.
+        """
         n = self.n_variables
         blocks, constants, slices, row = [], [], {}, 0
         for kind in ("zero", "nonneg", "psd"):
             for index, (coefficients, constant, _) in enumerate(self._blocks[kind]):
-                coefficients = sp.csr_matrix(coefficients, shape=(coefficients.shape[0], n))
-                blocks.append(-coefficients)
+                width = coefficients.shape[1]
+                if width < n:
+                    coefficients = np.pad(coefficients, ((0, 0), (0, n - width)))
+                blocks.append(coefficients)
                 constants.append(constant)
                 slices[f"{kind}{index}"] = slice(row, row + coefficients.shape[0])
                 row += coefficients.shape[0]
-        A = sp.vstack(blocks, format="csc") if blocks else sp.csc_matrix((0, n))
+        A = sp.csc_matrix(-np.vstack(blocks)) if blocks else sp.csc_matrix((0, n))
         b = np.concatenate(constants) if constants else np.zeros(0)
         problem = ConicProblem(
             c=np.asarray(objective, float),

@@ -191,6 +191,13 @@ class Scalar:
         self._linear = {k: v for k, v in linear.items() if not _is_zero(v)}
         self._constant = constant
 
+    @classmethod
+    def _clean(cls, basis: Basis, quadratic: dict, linear: dict, constant) -> "Scalar":
+        """Construct from dicts already free of zeros (internal fast path)."""
+        scalar = cls.__new__(cls)
+        scalar.basis, scalar._quadratic, scalar._linear, scalar._constant = basis, quadratic, linear, constant
+        return scalar
+
     @property
     def quadratic(self) -> dict[tuple[int, int], object]:
         return dict(self._quadratic)
@@ -241,7 +248,7 @@ class Scalar:
         _add_into(quadratic, other._quadratic)
         linear = dict(self._linear)
         _add_into(linear, other._linear)
-        return Scalar(self.basis, quadratic, linear, self._constant + other._constant)
+        return Scalar._clean(self.basis, quadratic, linear, self._constant + other._constant)
 
     __radd__ = __add__
 
@@ -263,7 +270,9 @@ class Scalar:
     def __mul__(self, scale):
         if isinstance(scale, (Vector, Scalar, np.ndarray)):
             return NotImplemented
-        return Scalar(
+        if _is_zero(scale):
+            return Scalar._clean(self.basis, {}, {}, self._constant * scale)
+        return Scalar._clean(
             self.basis,
             {k: v * scale for k, v in self._quadratic.items()},
             {k: v * scale for k, v in self._linear.items()},
@@ -296,7 +305,7 @@ def inner(u, v):
             for b, vb in v._coefficients.items():
                 key = (a, b) if a <= b else (b, a)
                 quadratic[key] = quadratic.get(key, 0) + ua * vb
-        return Scalar(u.basis, quadratic, {}, 0)
+        return Scalar(u.basis, quadratic, {}, 0)  # filters exact cancellations
     if isinstance(u, Vector) or isinstance(v, Vector):
         raise TypeError("inner product of a symbolic vector with a concrete array")
     return np.sum(np.multiply(u, v))

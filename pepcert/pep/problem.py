@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
-import scipy.sparse as sp
 
 from .conic import ConicBuilder, smat, svec, svec_length
 from .errors import BadInput, SolverFailure
@@ -325,36 +324,40 @@ def worst_case(
     tau = builder.variables("tau", 1)[0] if aggregate == "min" else None
     total = builder.n_variables
 
-    def expand(row: np.ndarray) -> sp.csr_matrix:
-        return sp.csr_matrix(np.concatenate([row, np.zeros(total - len(row))])[None, :])
+    def expand(row: np.ndarray) -> np.ndarray:
+        return np.concatenate([row, np.zeros(total - len(row))])
 
-    names = []
-    for name, scalar in constraints:  # scalar <= 0
-        row, constant = scalar_row(scalar, n, m)
-        builder.nonnegative(-expand(row), [-constant])
-        names.append(name)
-    row, constant = scalar_row(first, n, m)
-    builder.nonnegative(-expand(row), [1.0 - constant])
-    names.append("initial")
+    names = [name for name, _ in constraints] + ["initial"]
+    scalars = [scalar for _, scalar in constraints] + [first]
+    rows = np.zeros((len(scalars), total))
+    rows[:, : len(gram)] = svec(np.array([s.gram_matrix(n) for s in scalars]))
+    rows[:, len(gram) : len(gram) + m] = np.array([s.value_row(m) for s in scalars]).reshape(len(scalars), m)
+    bounds = -np.array([float(s.constant) for s in scalars])
+    bounds[-1] += 1.0  # initial <= 1
+    builder.nonnegative(-rows, bounds)  # scalar <= 0
     objective = np.zeros(total)
     if aggregate == "last":
         row, constant = scalar_row(tracked[-1], n, m)
         objective[: len(row)] = -row
         offset = constant
     else:  # maximise tau with tau <= measure_k for every k
+        block, bounds = [], []
         for k, scalar in enumerate(tracked):
             row, constant = scalar_row(scalar, n, m)
-            coefficients = expand(row).toarray()[0]
+            coefficients = expand(row)
             coefficients[tau] = -1.0
-            builder.nonnegative(sp.csr_matrix(coefficients[None, :]), [constant])
+            block.append(coefficients)
+            bounds.append(constant)
             names.append(f"min_measure(x{k})")
+        builder.nonnegative(np.array(block), bounds)
         objective[tau] = -1.0
         offset = 0.0
-    selector = sp.csr_matrix((np.ones(len(gram)), (np.arange(len(gram)), gram)), shape=(len(gram), total))
+    selector = np.zeros((len(gram), total))
+    selector[np.arange(len(gram)), gram] = 1.0
     builder.psd(selector, np.zeros(len(gram)), n)
     problem, _ = builder.build(objective)
     backend = get_solver(solver)
-    solution = solve_accurately(backend, problem, gaps=(1e-9, 1e-8), refine_first=False)
+    solution = solve_accurately(backend, problem, gaps=(1e-8,), refine_first=False)
     if not solution.solved:
         raise SolverFailure(
             f"{backend.name} returned status {solution.raw_status!r} for the {iterations}-step worst "

@@ -28,6 +28,8 @@ import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+import numpy as np
+
 from ..pep.errors import BadInput
 from .muon_instance import MuonInstance, muon_instance
 from .muon_matrix import Mat2
@@ -150,6 +152,16 @@ class MuonCertificate:
         }
 
 
+def _float_gaps(instance: MuonInstance, lmo, iterations: int) -> tuple:
+    """``f(W_t) - f*`` from a double-precision run of the same method from the
+    high-precision start (reporting and plots only; never part of the verdict)."""
+    gammas = [float(g) for g in instance.schedule.floats(np.arange(iterations))]
+    method = MomentumLMOMethod(beta=float(instance.beta), lmo=lmo, name="muon")
+    W0 = Mat2.from_array(instance.W0_float())
+    trajectory = run(method, instance.subgradient, W0, gammas, iterations, keep_records=False)
+    return tuple(float(instance.value(W)) for W in trajectory.iterates)
+
+
 def _check_subgradient(instance: MuonInstance, W: Mat2, G: Mat2, t: int) -> str | None:
     """``G in partial f(W)`` given ``tr W = 2``: ``G = c I + s diag(1, -1)`` with
     ``s = sign(x)`` (``s in [-1, 1]`` if ``x = 0`` exactly)."""
@@ -243,7 +255,7 @@ def certify_muon(
     if lower_gap is not None:
         certified_lower = max(claimed, decimal_floor(lower_gap))
     certified = not failures and certified_lower is not None and certified_lower >= claimed
-    gaps = tuple(float((lo + hi) / 2) for lo, hi in zip(enclosure.gap_lower, enclosure.gap_upper))
+    gaps = _float_gaps(instance, lmo, T)
     return MuonCertificate(
         beta=instance.beta,
         schedule=instance.schedule.text,

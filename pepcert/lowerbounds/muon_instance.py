@@ -46,7 +46,7 @@ import sympy
 from ..pep.errors import BadInput
 from ..pep.numbers import parse_rational
 from .muon_matrix import Mat2
-from .muon_numbers import Interval, PRECISION_BITS, as_exact, round_outward, sign_of, upper
+from .muon_numbers import Interval, PRECISION_BITS, as_exact, lower, round_outward, sign_of, upper
 from .muon_schedule import T_SYMBOL, StepSchedule, parse_schedule
 
 __all__ = ["MuonInstance", "muon_instance", "parse_beta", "momentum_constant", "gap_bound"]
@@ -131,8 +131,12 @@ class MuonInstance:
 
         Series start: with ``delta_k = gamma_k - gamma_inf >= 0`` nonincreasing (proved
         symbolically) and ``D_n = sum_{k<n} (-1)^k delta_k``, Leibniz' rule gives
-        ``R_0 in gamma_inf/2 + D_n + (-1)^n [0, delta_n]``. ``n`` must exceed the horizon
-        of the certificate so that every sign ``(-1)^t (R_0 - A_t)``, ``t < n``, is decided.
+        ``R_0 in gamma_inf/2 + D_n + (-1)^n r_n`` with the tail ``r_n in [0, delta_n]``.
+        If the schedule is also proved convex, the differences ``delta_k - delta_{k+1}`` are
+        nonincreasing, so ``r_n - r_{n+1} >= 0`` (an alternating series of them) and
+        ``r_n = delta_n - r_{n+1}`` give ``r_n in [delta_n/2, delta_n - delta_{n+1}/2]``.
+        ``n`` must exceed the horizon of the certificate so that every sign
+        ``(-1)^t (R_0 - A_t)``, ``t < n``, is decided.
         """
         if self.offset is not None:
             return self.offset
@@ -144,7 +148,11 @@ class MuonInstance:
             term = self.schedule.exact(k) - limit
             partial = partial + term if k % 2 == 0 else partial - term
         last = self.schedule.exact(n) - limit
-        tail = Interval(Fraction(0), upper(last))
+        if self.schedule.prove_convex():
+            following = self.schedule.exact(n + 1) - limit
+            tail = Interval(lower(last) / 2, upper(last) - lower(following) / 2)
+        else:
+            tail = Interval(Fraction(0), upper(last))
         enclosure = limit / 2 + partial + (tail if n % 2 == 0 else -tail)
         return round_outward(enclosure, 2 * PRECISION_BITS)
 
@@ -155,7 +163,8 @@ class MuonInstance:
         return Mat2(as_exact(one + R0), zero, zero, as_exact(one - R0))
 
     def W0_float(self) -> np.ndarray:
-        return np.array([[1.0 + self.offset_float, 0.0], [0.0, 1.0 - self.offset_float]])
+        R0 = float(self.offset) if self.offset is not None else self.offset_float
+        return np.array([[1.0 + R0, 0.0], [0.0, 1.0 - R0]])
 
     def W0_text(self) -> list[list[str]]:
         return [[f"1 + {self.offset_symbolic}", "0"], ["0", f"1 - {self.offset_symbolic}"]]

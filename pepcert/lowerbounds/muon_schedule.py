@@ -425,6 +425,15 @@ class StepSchedule:
             cache["monotone"] = MonotonicityProof(proved, str(derivative), limit)
         return cache["monotone"]
 
+    def prove_convex(self) -> bool:
+        """Symbolic proof that ``gamma(t)`` is convex on ``[0, oo)`` (sympy decides
+        ``d^2 gamma / dt^2 >= 0``); it sharpens the enclosure of the alternating sum."""
+        cache = self.__dict__.setdefault("_cache", {})
+        if "convex" not in cache:
+            second = sympy.simplify(sympy.diff(self.expr, T_SYMBOL, 2))
+            cache["convex"] = bool(second == 0 or second.is_nonnegative is True)
+        return cache["convex"]
+
     def check_positive_nonincreasing(self, horizon: int) -> list:
         """Check exactly that ``gamma_0 >= gamma_1 >= ... >= gamma_horizon > 0``.
 

@@ -34,6 +34,13 @@ def register(subparsers) -> None:
         default="auto",
         help="W0 from the infinite alternating sum of the steps (series) or from the horizon T",
     )
+    parser.add_argument(
+        "--lmo",
+        choices=("polar", "sign", "newton-schulz"),
+        default="polar",
+        help="Muon's step direction: exact polar factor (default), signed momentum, or Newton-Schulz "
+        "(an approximation: the certificate then fails, exit 1)",
+    )
     parser.add_argument("--plot", metavar="FILE.png", default=None, help="write f(W_t) - f* of Muon and EF-Muon")
     add_output_options(parser)
     parser.set_defaults(run=run)
@@ -53,7 +60,9 @@ def run(args: argparse.Namespace) -> int:
         raise BadInput(f"--iterations must be positive, got {args.iterations}")
     if args.plot is not None and not args.plot.lower().endswith(".png"):
         raise BadInput(f"--plot needs a .png file name, got {args.plot!r}")
-    report = analyse_muon(args.beta, args.steps, args.iterations, ef_steps=args.ef_steps, start=args.start)
+    report = analyse_muon(
+        args.beta, args.steps, args.iterations, ef_steps=args.ef_steps, start=args.start, lmo=args.lmo
+    )
     if args.plot is not None:
         plot_gaps(report, args.plot)
     certificate = report.certificate
@@ -62,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         instance = report.instance
         W0 = report.W0()
-        print(f"Muon on f(W) = c|tr W| + |W11 - W22|: beta = {_number(instance.beta)}, steps {instance.schedule.text}, T = {certificate.iterations}")
+        print(f"{certificate.method} on f(W) = c|tr W| + |W11 - W22|: beta = {_number(instance.beta)}, steps {instance.schedule.text}, T = {certificate.iterations}")
         print(f"  c = {_number(instance.c)}, f* = 0, W0 = [[{_number(W0[0][0])}, 0], [0, {_number(W0[1][1])}]]")
         print(f"  W0 = I + R0 diag(1, -1), R0 = {instance.offset_symbolic} ({instance.start} start)")
         verdict = "CERTIFIED" if certificate.certified else "NOT CERTIFIED"

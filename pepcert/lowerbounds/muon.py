@@ -53,6 +53,7 @@ __all__ = [
     "analyse_muon",
     "plot_gaps",
     "MAX_ITERATIONS",
+    "LMOS",
     # re-exports
     "MuonCertificate",
     "certify_muon",
@@ -153,9 +154,21 @@ class MuonReport:
         }
 
 
-def analyse_muon(beta, steps, iterations: int, ef_steps=None, start: str = "auto") -> MuonReport:
+#: LMOs selectable by name: the exact polar factor (Muon), the l-infinity LMO (signed
+#: momentum) and Newton-Schulz (5 cubic iterations; never certifiable).
+LMOS = {"polar": SpectralLMO, "sign": SignLMO, "newton-schulz": NewtonSchulzLMO}
+
+
+def analyse_muon(
+    beta, steps, iterations: int, ef_steps=None, start: str = "auto", lmo: str = "polar"
+) -> MuonReport:
     """Certify Muon's non-convergence on the instance for ``(beta, steps)`` over
-    ``iterations`` steps and simulate EF-Muon (steps ``ef_steps``, default ``steps``) on it."""
+    ``iterations`` steps and simulate EF-Muon (steps ``ef_steps``, default ``steps``) on it.
+
+    ``lmo`` picks the direction of the Muon step (:data:`LMOS`); with ``"newton-schulz"`` the
+    certificate fails by design (its output is not exactly orthogonal)."""
+    if lmo not in LMOS:
+        raise BadInput(f"unknown LMO {lmo!r} (choose from {', '.join(LMOS)})")
     beta = parse_beta(beta)
     if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations <= 0:
         raise BadInput(f"iterations must be a positive integer, got {iterations!r}")
@@ -172,7 +185,7 @@ def analyse_muon(beta, steps, iterations: int, ef_steps=None, start: str = "auto
     if not np.all(np.isfinite(gammas)) or np.any(gammas <= 0):
         raise BadInput(f"step schedule {ef_schedule.text!r} is not a finite positive float for every t < {iterations}")
     instance = muon_instance(beta, schedule, start=start, horizon=iterations)
-    certificate = certify_muon(beta, schedule, iterations, instance=instance)
+    certificate = certify_muon(beta, schedule, iterations, lmo=LMOS[lmo](), instance=instance)
     W0 = Mat2.from_array(instance.W0_float())
     ef_run = simulate(ef_muon(), instance.value, instance.subgradient, W0, [float(g) for g in gammas])
     c = float(instance.c)

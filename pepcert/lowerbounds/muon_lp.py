@@ -45,7 +45,7 @@ from .muon_instance import gap_bound, muon_instance, parse_beta
 from .muon_numbers import lower, upper
 from .muon_schedule import StepSchedule, parse_schedule
 
-__all__ = ["MuonLPBound", "muon_lp_lower_bound"]
+__all__ = ["MuonLPBound", "muon_lp_lower_bound", "verify_lp_witness"]
 
 _SCALE_BITS = 200  # enclosures of the iterates: integers times 2**-200
 _VALUE_BITS = 60  # rounding of the LP solution: integers times 2**-60
@@ -67,6 +67,8 @@ class MuonLPBound:
     solver_status: str
     failures: tuple
     seconds: float
+    subgradients: tuple = ()  # rounded witness: ((g_t1, g_t2) for t = 0..T), Fractions
+    values: tuple = ()  # f at the distinct points, Fractions
 
     def to_dict(self) -> dict:
         return {
@@ -108,29 +110,10 @@ def muon_lp_lower_bound(
     if L <= 0:
         raise BadInput("the Lipschitz constant must be positive")
     T = iterations
-    instance = muon_instance(beta, schedule, start="horizon", horizon=T)
-    gammas = schedule.check_positive_nonincreasing(T + 1)
-    R0 = instance.offset
-    # Fixed iterates W_t = diag(w1_t, w2_t): w1 = 1 + R0 - sum_{k<t} (-1)^k gamma_k, w2 = 2 - w1.
-    w1 = [1 + R0]
-    for t in range(T):
-        w1.append(w1[-1] - gammas[t] if t % 2 == 0 else w1[-1] + gammas[t])
-    w2 = [2 - x for x in w1]
+    R0, w1, w2, points, point_of = _fixed_iterates(beta, schedule, T)
     w1f = np.array([float((lower(x) + upper(x)) / 2) for x in w1])
     w2f = np.array([float((lower(x) + upper(x)) / 2) for x in w2])
-
     n = T + 1  # iterates 0..T; the optimum * is handled explicitly
-    # Distinct positions: a constant schedule revisits points (W_0 = W_2 = ...). Iterates at
-    # one point share one value f_p; each G_t must be a subgradient at its own point.
-    key = [(w1[t].lo, w1[t].hi) if not isinstance(w1[t], Fraction) else (w1[t], w1[t]) for t in range(n)]
-    point_of, points = [], []
-    for t in range(n):
-        exact = isinstance(w1[t], Fraction)
-        match = next((p for p, q in enumerate(points) if exact and key[q] == key[t]), None)
-        if match is None:
-            points.append(t)
-            match = len(points) - 1
-        point_of.append(match)
     m = len(points)
     nvar = 2 * n + m + 1
     g1 = lambda t: 2 * t
@@ -192,9 +175,11 @@ def muon_lp_lower_bound(
         raise SolverFailure(f"HiGHS did not solve the Muon LP ({status})")
     x = result.x
 
-    # Exact verification of the rounded solution.
-    failures = _verify(x, n, T, beta, L, w1, w2, points, point_of)
-    f_values = [Fraction(round(x[fv(p)] * (1 << _VALUE_BITS)), 1 << _VALUE_BITS) for p in range(m)]
+    # Round to dyadic rationals, then verify the rounded witness exactly.
+    V = 1 << _VALUE_BITS
+    subgradients = tuple((Fraction(round(x[g1(t)] * V), V), Fraction(round(x[g2(t)] * V), V)) for t in range(n))
+    f_values = tuple(Fraction(round(x[fv(p)] * V), V) for p in range(m))
+    failures = verify_lp_witness(beta, schedule, T, L, subgradients, f_values)
     certified = not failures
     certified_lower = min(f_values) if certified else None
     return MuonLPBound(
@@ -210,15 +195,64 @@ def muon_lp_lower_bound(
         solver_status=status,
         failures=tuple(failures),
         seconds=time.perf_counter() - started,
+        subgradients=subgradients,
+        values=f_values,
     )
 
 
-def _verify(x, n, T, beta: Fraction, L: Fraction, w1, w2, points, point_of) -> list[str]:
-    """Re-check the rounded LP solution exactly; returns the violated constraints."""
+def _fixed_iterates(beta: Fraction, schedule: StepSchedule, T: int):
+    """The iterates fixed by the sign pattern, exactly (Fractions or rigorous intervals).
+
+    ``W_0 = I + R_0 diag(1, -1)`` (the horizon-``T`` start of :mod:`.muon_instance`),
+    ``W_t = diag(w1_t, w2_t)``, ``w1_{t+1} = w1_t - (-1)^t gamma_t``, ``w2_t = 2 - w1_t``.
+    Iterates at the same exact position (constant steps revisit points) share one point:
+    ``points`` lists the first iterate of each position, ``point_of[t]`` its index.
+    """
+    instance = muon_instance(beta, schedule, start="horizon", horizon=T)
+    gammas = schedule.check_positive_nonincreasing(T + 1)
+    R0 = instance.offset
+    w1 = [1 + R0]
+    for t in range(T):
+        w1.append(w1[-1] - gammas[t] if t % 2 == 0 else w1[-1] + gammas[t])
+    w2 = [2 - x for x in w1]
+    points, point_of = [], []
+    for t in range(T + 1):
+        exact = isinstance(w1[t], Fraction)
+        match = next((p for p, q in enumerate(points) if exact and isinstance(w1[q], Fraction) and w1[q] == w1[t]), None)
+        if match is None:
+            points.append(t)
+            match = len(points) - 1
+        point_of.append(match)
+    return R0, w1, w2, points, point_of
+
+
+def verify_lp_witness(beta, schedule, iterations: int, lipschitz, subgradients, values) -> list[str]:
+    """Exact check of a witness of the Muon LP; returns the violated constraints ([] if valid).
+
+    ``subgradients[t] = (g_t1, g_t2)`` and ``values[p]`` (one per distinct point) must be
+    dyadic rationals with denominator dividing ``2**60``. Checked exactly (integer arithmetic,
+    rigorous enclosures of the iterates): interpolation between all points and ``W_* = 0``
+    with ``f_* = 0``, ``g_* = 0``; ``|g_t1| + |g_t2| <= L``; and the momentum signs
+    ``(-1)^t (M_t)_11 > 0 > (-1)^t (M_t)_22`` with ``M_t`` computed exactly.
+    """
+    beta = parse_beta(beta)
+    schedule = schedule if isinstance(schedule, StepSchedule) else parse_schedule(schedule)
+    L = Fraction(lipschitz)
+    T = iterations
+    _, w1, w2, points, point_of = _fixed_iterates(beta, schedule, T)
+    n, m = T + 1, len(points)
     V = 1 << _VALUE_BITS
-    m = len(points)
-    g = [(round(x[2 * t] * V), round(x[2 * t + 1] * V)) for t in range(n)]  # times 2^-60
-    f = [round(x[2 * n + p] * V) for p in range(m)]  # times 2^-60
+    if len(subgradients) != n or len(values) != m:
+        return [f"witness has {len(subgradients)} subgradients and {len(values)} values, expected {n} and {m}"]
+
+    def scaled(q) -> int:
+        q = Fraction(q)
+        if (q * V).denominator != 1:
+            raise BadInput("witness entries must be multiples of 2**-60")
+        return int(q * V)
+
+    g = [(scaled(a), scaled(b)) for a, b in subgradients]
+    f = [scaled(v) for v in values]
     W = [(_scaled_bounds(a, _SCALE_BITS), _scaled_bounds(b, _SCALE_BITS)) for a, b in zip(w1, w2)]
     shift = _SCALE_BITS  # f * 2^-60 = (f << 200) * 2^-260; g w: 2^-60 * 2^-200
     failures = []

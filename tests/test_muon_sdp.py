@@ -36,10 +36,10 @@ def test_sdp_dominates_the_instance_and_the_bound_dominates_the_sdp():
     assert result.value <= float(ef_bound(R, M, gammas, 2)[-1]) + 1e-6
 
 
-def test_one_step_flags_the_spurious_initial_term():
-    result = ef_muon_worst_case([0.5])
-    assert not result.valid  # the initial-distance term is active: not reported as a bound
-    assert result.value == pytest.approx(1.0, abs=1e-6)
+def test_one_step_worst_case_is_M_R():
+    # min over {W_0} alone: f(W_0) - f* <= M ||W_0 - W*|| is attained (a linear function).
+    result = ef_muon_worst_case([0.5], lipschitz=2.0, radius=3.0)
+    assert result.value == pytest.approx(6.0, rel=1e-6)
 
 
 def test_bad_input():

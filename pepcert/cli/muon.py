@@ -7,7 +7,6 @@ Exit status 0 when the exact certificate holds, 1 when a check fails, 2 on bad i
 from __future__ import annotations
 
 import argparse
-import math
 from fractions import Fraction
 
 from ..pep.errors import BadInput

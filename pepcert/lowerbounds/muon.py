@@ -27,7 +27,7 @@ import numpy as np
 
 from ..pep.errors import BadInput
 from .muon_certificate import MuonCertificate, certify_muon, replay_muon
-from .muon_ef import EFRun, contraction_factor, ef_bound, simulate
+from .muon_ef import EFRun, ef_bound, simulate
 from .muon_instance import MuonInstance, gap_bound, momentum_constant, muon_instance, parse_beta
 from .muon_lp import MuonLPBound, muon_lp_lower_bound
 from .muon_matrix import Mat2, newton_schulz, polar, polar_svd

@@ -31,13 +31,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 from scipy.optimize import linprog
 
 from ..pep.errors import BadInput, SolverFailure
-from .muon_methods import ErrorFeedbackMuon, MomentumLMOMethod, SpectralLMO, run
+from .muon_methods import run
 
 __all__ = [
     "contraction_factor",

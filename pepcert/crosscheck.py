@@ -10,6 +10,7 @@ between the two is evidence that both are right. PEPit is an optional (test) dep
 from __future__ import annotations
 
 import math
+import warnings
 
 
 def _pep(mu: float, L: float):
@@ -25,7 +26,9 @@ def _solve(problem, solver: str | None) -> float:
     options = {"verbose": 0}
     if solver is not None:
         options["solver"] = solver.upper()
-    return float(problem.solve(**options))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # cvxpy's "solution may be inaccurate" (PEPit reports its own)
+        return float(problem.solve(**options))
 
 
 def pepit_ef(mu: float, L: float, delta: float, eta: float, iterations: int, solver: str | None = None) -> float:

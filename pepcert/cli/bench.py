@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import statistics
 import time
+import warnings
 
 import numpy as np
 
@@ -55,7 +56,9 @@ def cvxpy_bisection_rate(method, classes, tolerance: float = 1e-6) -> float:
         ell = ell + sum(lam[j] * data.constraint_rows[j] for j in range(data.n_constraints))
         problem = cp.Problem(cp.Minimize(0), [S >> 0, P >> 0, ell[data.active_values] >= 0, cp.trace(P) + p == 1])
         try:
-            problem.solve(solver=cp.CLARABEL)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "solution may be inaccurate": judged by status
+                problem.solve(solver=cp.CLARABEL)
         except cp.error.SolverError:
             return False  # what a straightforward script does: a failed solve is "infeasible"
         return problem.status == cp.OPTIMAL

@@ -47,6 +47,7 @@ def run(args) -> int:
         "rate_per_step": result.rate_per_step,
         "iterations": result.iterations,
         "measure": result.measure,
+        "status": result.status,
         "multipliers": dict(result.multipliers),
         "solver": result.solver,
         "seconds": seconds,
@@ -56,6 +57,11 @@ def run(args) -> int:
         return 0
     print(f"{result.method}  ({classes.describe()}), eta = {eta_value:.15g}")
     print(f"  worst case of {result.measure} after {result.iterations} steps (given {result.measure} <= 1 at the start)")
+    if result.status == "unbounded":
+        print(f"  value         unbounded: {result.measure} <= 1 at the start does not bound it after "
+              f"{result.iterations} steps")
+        print(f"  solver        {result.solver}, {seconds * 1000:.1f} ms")
+        return 0
     print(f"  value         {result.value:.12g}")
     print(f"  per step      {result.rate_per_step:.12g}")
     active = {k: v for k, v in result.multipliers.items() if v > 1e-7}

@@ -68,6 +68,7 @@ class Trace:
         # ("state", k) | ("gradient", x) | ("compress", v, outcome); values: ("value", x).
         self._vector_origins: list[tuple] = []
         self._value_origins: list[tuple] = []
+        self._pending_labels: dict[tuple, str] = {}
 
     def _record(self, origin: tuple, count_before: int) -> None:
         for offset in range(self.basis.n_vectors - count_before):
@@ -92,7 +93,7 @@ class Trace:
         index = self._point_index.get(key)
         if index is None:
             index = len(self._points)
-            name = f"p{index}"
+            name = self._pending_labels.pop(key, f"p{index}")
             g = self.basis.new_vector(f"g({name})")
             self._vector_origins.append(("gradient", x))
             f = self.basis.new_value(f"f({name})")
@@ -103,9 +104,12 @@ class Trace:
         return Point(name, x, g, f)
 
     def label(self, x: Vector, name: str) -> None:
-        """Give the oracle point at ``x`` a readable name (used in multiplier names)."""
+        """Give the oracle point at ``x`` a readable name (used in multiplier and basis names),
+        now or when it is first used."""
         index = self._point_index.get(x.key())
-        if index is not None and index != 0:
+        if index is None:
+            self._pending_labels[x.key()] = name
+        elif index != 0:
             self._points[index][3] = name
 
     def compress(self, v: Vector, branch: int, call: int) -> Vector:
@@ -246,8 +250,9 @@ class WorstCaseResult:
     multipliers: Mapping[str, float]
     gram: np.ndarray = field(repr=False)
     solver: str
-    status: str
+    status: str  # "solved", or "unbounded" (value = inf: the initial bound does not control it)
     seconds: float
+    tolerance: float  # the solver tolerance met
 
     def to_dict(self) -> dict:
         return {
@@ -259,6 +264,7 @@ class WorstCaseResult:
             "multipliers": dict(self.multipliers),
             "solver": self.solver,
             "status": self.status,
+            "tolerance": self.tolerance,
             "seconds": self.seconds,
         }
 
@@ -307,9 +313,10 @@ def worst_case(
     oracle = SymbolicOracle(trace)
     state, optimum = initial_state(method, trace, oracle)
     measure_name = measure if isinstance(measure, str) else getattr(measure, "__name__", "custom")
-    first = _scalar(_measure(method, initial if initial is not None else measure, features(method, state, optimum, oracle), classes), trace.basis)
+    z0 = features(method, state, optimum, oracle)
+    first = _scalar(_measure(method, initial if initial is not None else measure, z0, classes), trace.basis)
     trace.label(state[0], "x0")
-    tracked = [first] if aggregate == "min" else []
+    tracked = [_scalar(_measure(method, measure, z0, classes), trace.basis)] if aggregate == "min" else []
     for k in range(iterations):
         state = method.advance(state, oracle, k)
         if aggregate == "min" or k == iterations - 1:
@@ -357,7 +364,13 @@ def worst_case(
     builder.psd(selector, np.zeros(len(gram)), n)
     problem, _ = builder.build(objective)
     backend = get_solver(solver)
-    solution = solve_accurately(backend, problem, gaps=(1e-8,), refine_first=False)
+    solution = solve_accurately(backend, problem, gaps=(1e-8, 1e-7), refine_first=False)
+    if solution.status == "unbounded":
+        return WorstCaseResult(
+            method=method.name, iterations=iterations, measure=measure_name, value=math.inf,
+            rate_per_step=math.inf, multipliers={}, gram=np.zeros((n, n)), solver=backend.name,
+            status="unbounded", seconds=time.perf_counter() - start, tolerance=math.nan,
+        )
     if not solution.solved:
         raise SolverFailure(
             f"{backend.name} returned status {solution.raw_status!r} for the {iterations}-step worst "
@@ -379,4 +392,5 @@ def worst_case(
         solver=backend.name,
         status=solution.status,
         seconds=time.perf_counter() - start,
+        tolerance=solution.tolerance,
     )

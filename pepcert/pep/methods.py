@@ -127,10 +127,15 @@ class Method:
             if name in RESERVED_FEATURES or not name.isidentifier() or name.startswith("_"):
                 raise BadInput(f"invalid state variable name {name!r} (reserved: {RESERVED_FEATURES})")
         try:
-            n_args = len(inspect.signature(self.step).parameters)
+            required = [
+                p for p in inspect.signature(self.step).parameters.values()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+            ]
         except (TypeError, ValueError):
-            n_args = 2
-        object.__setattr__(self, "takes_iteration", n_args >= 3)
+            required = [None, None]
+        # step(state, oracle, k): a third *required* argument receives the iteration counter
+        # (parameters with defaults, e.g. closures written as gamma=gamma, are left alone).
+        object.__setattr__(self, "takes_iteration", len(required) >= 3)
 
     # -- running --------------------------------------------------------------------------
     def state_at_optimum(self, xstar, oracle) -> tuple:

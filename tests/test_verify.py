@@ -27,11 +27,11 @@ def test_claim_passes(claim):
 
 
 def test_a_failing_claim_fails_the_command(monkeypatch, capsys):
-    from pepcert import claims as module
+    import pepcert.cli.verify as verify_command
+    from pepcert.claims import Claim
 
-    broken = module.Claim("broken", "nowhere", "1 = 2", "1", lambda: ("2", False))
-    monkeypatch.setattr(module, "registry", lambda: [broken])
-    monkeypatch.setattr("pepcert.cli.verify.registry", lambda: [broken])
+    broken = Claim("broken", "nowhere", "1 = 2", "1", lambda: ("2", False))
+    monkeypatch.setattr(verify_command, "registry", lambda: [broken])
     assert main(["verify", "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["claims"][0] == {**data["claims"][0], "id": "broken", "passed": False}

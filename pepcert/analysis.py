@@ -28,7 +28,7 @@ from scipy.optimize import brentq, minimize_scalar
 from .lowerbounds.linear import spectral_rate, worst_linear_instances
 from .lyapunov.onestep import FULL
 from .lyapunov.search import LyapunovResult, lyapunov_rate
-from .pep.errors import BadInput
+from .pep.errors import BadInput, SolverFailure
 from .pep.methods import Method
 from .pep.numbers import rational_to_str
 from .pep.problem import ProblemClass
@@ -68,12 +68,14 @@ class StepResult:
     proven_optimal: bool  # rho(eta) = rho_L(eta) and eta minimises rho_L
     evaluations: int
     seconds: float
+    failed_evaluations: int = 0  # step sizes whose Lyapunov rate could not be computed
 
     def to_dict(self) -> dict:
         return {
             "eta": self.eta,
             "proven_optimal": self.proven_optimal,
             "evaluations": self.evaluations,
+            "failed_evaluations": self.failed_evaluations,
             "seconds": self.seconds,
             **{f"rate_{k}": v for k, v in self.rate.to_dict().items() if k in ("rho", "rho_lower")},
         }
@@ -152,16 +154,33 @@ def optimal_step(
         evaluations += more
     except ValueError:
         eta, evaluations = None, 0
+    instance_note = ""
     if eta is not None:
-        rate = tight_rate(factory(eta), classes, family, solver, tolerance, outcomes)
-        if rate.lower_source == "instance" and rate.bracket_width <= tolerance:
+        instance_note = f"; the worst linear instance proves rho >= {lower_bound(eta):.12g} at eta = {eta:.12g}"
+        try:
+            rate = tight_rate(factory(eta), classes, family, solver, tolerance, outcomes)
+        except SolverFailure:
+            rate = None
+        if rate is not None and rate.lower_source == "instance" and rate.bracket_width <= tolerance:
             return StepResult(eta, rate, True, evaluations + 1, time.perf_counter() - start)
-    # No matching instance: minimise the Lyapunov rate itself.
-    eta, more = _minimise_over_steps(
-        lambda e: lyapunov_rate(factory(e), classes, family, tolerance, outcomes, solver).rho, scale
-    )
-    rate = tight_rate(factory(eta), classes, family, solver, tolerance, outcomes)
-    return StepResult(eta, rate, False, evaluations + more + 1, time.perf_counter() - start)
+
+    # No matching instance: minimise the Lyapunov rate itself (a failed solve counts as +inf).
+    failures = 0
+
+    def lyapunov_objective(e: float) -> float:
+        nonlocal failures
+        try:
+            return lyapunov_rate(factory(e), classes, family, tolerance, outcomes, solver).rho
+        except SolverFailure:
+            failures += 1
+            return math.inf
+
+    eta, more = _minimise_over_steps(lyapunov_objective, scale)
+    try:
+        rate = tight_rate(factory(eta), classes, family, solver, tolerance, outcomes)
+    except SolverFailure as error:
+        raise SolverFailure(f"no step size could be certified ({error}){instance_note}") from None
+    return StepResult(eta, rate, False, evaluations + more + 1, time.perf_counter() - start, failures)
 
 
 def check_step(eta) -> float:

@@ -96,3 +96,19 @@ def test_console_script_exit_status_and_stderr():
     assert completed.returncode == 2
     assert completed.stdout == "" and len(completed.stderr.strip().splitlines()) == 1
     assert "delta" in completed.stderr
+
+
+def test_delta_one_is_uncompressed_gradient_descent(capsys):
+    """delta = 1 forces C(v) = v: CGD is gradient descent, rate max((1 - eta mu)^2, (1 - eta L)^2)."""
+    code, data = run_json(capsys, ["rate", "--method", "cgd", "--mu", "0.1", "--L", "1", "--delta", "1", "--eta", "1.5"])
+    assert code == 0 and data["rho"] == pytest.approx(max((1 - 0.15) ** 2, (1 - 1.5) ** 2), abs=1e-9)
+
+
+def test_ill_conditioned_optimal_step_is_reported_honestly(capsys):
+    """delta = 0.001 (rho* = 0.99991) defeats double precision at the optimal step: the tight
+    certificate fails there, so the answer is a best step found by search, flagged as not
+    proven optimal, and its rate is still an upper bound (never below the true optimum)."""
+    code, data = run_json(capsys, ["rate", "--method", "ef21", "--mu", "0.1", "--L", "1", "--delta", "0.001"])
+    _, rho_star = ef_optimal(0.1, 1, 0.001)
+    assert code == 0 and data["eta_proven_optimal"] is False and data["eta_search_failures"] > 0
+    assert data["rho"] >= rho_star - 1e-9 and data["rho"] < 1

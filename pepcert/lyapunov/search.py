@@ -537,7 +537,14 @@ def lyapunov_rate(
             best, rho = attempt
             lower, source = max(case.rho for case in worst_cases), "instance"
     if best is None:
-        best, rho, lower, source = _general_search(data, solve, tolerance, method.name)
+        try:
+            best, rho, lower, source = _general_search(data, solve, tolerance, method.name)
+        except SolverFailure as error:
+            known = f"; the worst linear instance proves rho >= {max(c.rho for c in worst_cases):.12g}" if worst_cases else ""
+            raise SolverFailure(
+                f"{error}. The one-step SDP is too ill-conditioned for the solver at these parameters"
+                f"{known}"
+            ) from None
         if worst_cases:
             instance_rho = max(case.rho for case in worst_cases)
             if instance_rho > lower:

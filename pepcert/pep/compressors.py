@@ -71,14 +71,30 @@ class Contractive:
     def deterministic(self) -> bool:
         return not self.in_expectation
 
+    @property
+    def exact(self) -> bool:
+        """``delta = 1``: ``||C(v) - v||^2 <= 0`` forces ``C(v) = v`` (no compression)."""
+        try:
+            return bool(self.delta == 1)
+        except TypeError:  # pragma: no cover - symbolic delta
+            return False
+
     def outputs(self, basis: Basis, name: str, v: Vector, outcomes: int) -> list[Vector]:
-        """One new free vector per outcome."""
+        """One new free vector per outcome; ``v`` itself when ``delta = 1``.
+
+        With ``delta = 1`` the inequality would be an equality in disguise (its multiplier is
+        unbounded and interior-point methods stall), so the identity is substituted exactly.
+        """
         if outcomes > 1 and not self.in_expectation:
             raise BadInput("a deterministic compressor has one outcome; use in_expectation=True")
+        if self.exact:
+            return [v] * outcomes
         return [basis.new_vector(name if outcomes == 1 else f"{name}^{k}") for k in range(outcomes)]
 
     def constraints(self, name: str, v: Vector, outputs: Sequence[Vector]) -> list[tuple[str, Scalar]]:
-        """``mean_k ||c_k - v||^2 - (1 - delta) ||v||^2 <= 0``."""
+        """``mean_k ||c_k - v||^2 - (1 - delta) ||v||^2 <= 0`` (none when ``delta = 1``)."""
+        if self.exact:
+            return []
         mean_error = sum(norm2(c - v) for c in outputs) / len(outputs)
         return [(f"compressor({name})", mean_error - (1 - self.delta) * norm2(v))]
 

@@ -183,13 +183,6 @@ def optimal_step(
     return StepResult(eta, rate, False, evaluations + more + 1, time.perf_counter() - start, failures)
 
 
-def check_step(eta) -> float:
-    value = float(eta)
-    if not math.isfinite(value) or value <= 0:
-        raise BadInput(f"eta must be a positive number or 'optimal', got {eta}")
-    return value
-
-
 # ---------------------------------------------------------------------------------------
 # Exact certificates (issue: certified rates)
 # ---------------------------------------------------------------------------------------

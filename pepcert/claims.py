@@ -8,7 +8,6 @@ suite runs the same registry.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, replace
 from fractions import Fraction

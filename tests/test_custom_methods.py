@@ -8,7 +8,6 @@ import pytest
 from pepcert.analysis import tight_rate
 from pepcert.lowerbounds.linear import worst_linear_instances
 from pepcert.pep import Contractive, Method, ProblemClass, Quadratic, SmoothStronglyConvex, TopK
-from pepcert.pep.instances import ScalingInstance
 from pepcert.pep.simulate import NumericOracle, simulate
 
 MU, L = 0.1, 1.0

@@ -139,9 +139,9 @@ def _bench_worst_case(repeat: int) -> dict:
         from ..crosscheck import pepit_ef
     except ImportError as error:  # pragma: no cover
         return {"error": str(error)}
-    try:
-        import PEPit  # noqa: F401
-    except ImportError:
+    import importlib.util
+
+    if importlib.util.find_spec("PEPit") is None:
         return {"error": "PEPit is not installed (pip install -e '.[test]')"}
     mu, L, delta = 0.1, 1.0, 0.5
     s = math.sqrt(1 - delta)

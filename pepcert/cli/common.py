@@ -95,8 +95,3 @@ def problem_from_args(args):
         if eta > 1000 / args.L:
             raise BadInput(f"eta = {args.eta} is far beyond any useful step (at most 1000/L)")
     return factory, classes, eta
-
-
-def float_method(factory, eta):
-    """The method at a float step (the floating-point analyses)."""
-    return factory(float(eta))

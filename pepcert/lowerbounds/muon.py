@@ -91,7 +91,7 @@ __all__ = [
 ]
 
 #: Largest horizon accepted by :func:`analyse_muon` (the exact replay grows with T).
-MAX_ITERATIONS = 200_000
+MAX_ITERATIONS = 20_000
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from ..pep.errors import BadInput
 from .muon_instance import MuonInstance, muon_instance
 from .muon_matrix import Mat2
 from .muon_methods import MomentumLMOMethod, SpectralLMO, run
-from .muon_numbers import Interval, Undecided, lower, midpoint_float, sign_of, upper
+from .muon_numbers import PRECISION_BITS, Interval, Undecided, lower, midpoint_float, round_outward, sign_of, upper
 
 __all__ = ["MuonCertificate", "ReplayEnclosure", "certify_muon", "replay_muon", "decimal_floor"]
 
@@ -71,6 +71,11 @@ def replay_muon(instance: MuonInstance, iterations: int, lmo=None) -> tuple:
     lmo = lmo if lmo is not None else SpectralLMO()
     gammas = instance.schedule.check_positive_nonincreasing(iterations + 1)
     W0 = instance.W0_exact(iterations + 1)
+    if any(isinstance(x, Interval) for x in W0.entries()):
+        # The start is already an enclosure (an irrational R_0): enclosing the steps in
+        # dyadic intervals too (width 2^-256, outward) keeps the numbers small at no cost
+        # in rigour. Exact starts keep exact rational steps.
+        gammas = [round_outward(g, 2 * PRECISION_BITS) for g in gammas]
     method = MomentumLMOMethod(beta=instance.beta, lmo=lmo, name=f"muon[{lmo.name}]")
     stopped = None
     try:

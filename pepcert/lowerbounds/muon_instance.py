@@ -37,7 +37,7 @@ because ``R_t`` is then the mean of two finite alternating sums of nonincreasing
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import numpy as np
@@ -215,7 +215,15 @@ def muon_instance(beta, schedule, start: str = "auto", horizon: int | None = Non
         if sign_of(limit_exact) < 0:
             raise BadInput(f"step schedule {schedule.text!r} tends to a negative limit")
         offset = limit_exact / 2 if schedule.is_constant and isinstance(limit_exact, Fraction) else None
-        return MuonInstance(beta, schedule, "series", None, offset, text, value, limit=limit_exact)
+        instance = MuonInstance(beta, schedule, "series", None, offset, text, value, limit=limit_exact)
+        if offset is None:
+            # The float start (mpmath summation) must lie in a rigorous enclosure; if the
+            # summation was inaccurate, take the midpoint of a tighter enclosure instead.
+            check = instance.offset_enclosure(256)
+            if not (float(lower(check)) - 1e-12 <= value <= float(upper(check)) + 1e-12):
+                tight = instance.offset_enclosure(4096)
+                instance = replace(instance, offset_float=float((lower(tight) + upper(tight)) / 2))
+        return instance
     if horizon is None or horizon < 0:
         raise BadInput("a horizon start needs a horizon H >= 0")
     partial = Fraction(0)

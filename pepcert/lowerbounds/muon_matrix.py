@@ -182,6 +182,11 @@ def polar(M):
         return polar_svd(M)
     if M.is_zero():
         return zeros_like(M) if not _is_float(M.a) else Mat2(0.0, 0.0, 0.0, 0.0)
+    if _is_exact_diagonal(M):
+        # f = h = 0: the closed form reduces to diag(sign a, sign d) (rank one: one sign 0);
+        # computed without square roots, so large exact entries stay cheap.
+        one = Fraction(1)
+        return Mat2(one * sign_of(M.a), Fraction(0), Fraction(0), one * sign_of(M.d))
     e, f, g, h, rA, rB = _radii(M)
     orientation = _det_sign(M)
     if orientation > 0:
@@ -189,6 +194,17 @@ def polar(M):
     if orientation < 0:
         return Mat2(g / rB, h / rB, h / rB, -g / rB)
     return M / _sqrt(M.frobenius_squared())
+
+
+def _is_exact_diagonal(M: Mat2) -> bool:
+    return (
+        isinstance(M.b, Fraction)
+        and isinstance(M.c, Fraction)
+        and M.b == 0
+        and M.c == 0
+        and isinstance(M.a, Fraction)
+        and isinstance(M.d, Fraction)
+    )
 
 
 def singular_values(M: Mat2):
@@ -237,6 +253,10 @@ def is_polar_factor(M: Mat2, U: Mat2) -> bool:
         return False
     M = Mat2(*(x.lo if isinstance(x, Interval) else Fraction(x) for x in M.entries()))
     U = Mat2(*(x.lo if isinstance(x, Interval) else Fraction(x) for x in U.entries()))
+    if M.b == M.c == 0 and M.a != 0 and M.d != 0:
+        # Nonsingular diagonal M: U is its polar factor iff U = diag(u1, u2) with u_i = +-1
+        # and U^T M = diag(u1 a, u2 d) positive definite, i.e. u1 a > 0 and u2 d > 0.
+        return U.b == U.c == 0 and U.a in (1, -1) and U.d in (1, -1) and U.a * M.a > 0 and U.d * M.d > 0
     det = M.det()
     if det != 0:
         identity = U.T @ U

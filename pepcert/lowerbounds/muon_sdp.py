@@ -18,14 +18,13 @@ It is built with the core's :func:`pepcert.pep.worst_case` from a :class:`pepcer
 that is EF-Muon's step written once on symbolic vectors. The value is a floating-point SDP
 optimum (reported only when the solver says solved), not an exact certificate.
 
-``aggregate="min"`` of the core tracks the *initial* measure (here ``||W_0 - W*||^2 / R^2``)
-in place of the measure at ``W_0``. We therefore carry the previous iterate ``Y`` in the
-state (``Y_{t+1} = W_t``) and measure the gap at ``Y``: after steps ``1..N`` the tracked gaps
-are those of ``W_0..W_{N-1}``. The gaps are divided by ``M R`` (``f(W_0) - f* <= M R``, so the
-scaled minimum is at most 1) so that the extra tracked term ``tau <= ||W_0 - W*||^2 / R^2``
-(at most 1) rarely binds; it can only lower the value, and the result is reported as a
-valid bound only when its multiplier vanishes (then dropping that constraint leaves the
-optimum unchanged, by strong duality).
+``aggregate="min"`` of the core maximises the smallest measure over ``x_0, ..., x_N``. To
+take the minimum over ``W_0, ..., W_{N-1}`` (the gaps the bound speaks of) the previous iterate
+``Y`` is carried in the state (``Y_{t+1} = W_t``) and the gap is measured at ``Y``: after steps
+``1..N`` the tracked gaps are those of ``W_0..W_{N-1}``. The gap at the free initial ``Y_0`` is
+also tracked; the adversary can make it as large as it likes, so it never binds, and the result
+is reported as a valid bound only when its multiplier vanishes. The gaps are divided by ``M R``
+(``f(W_0) - f* <= M R``) to keep the problem well scaled.
 """
 
 from __future__ import annotations

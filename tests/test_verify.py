@@ -17,7 +17,8 @@ def test_registry_covers_what_issue_3_asks():
     for name in ("cgd", "ef", "ef21"):
         for kind in ("rate", "optimal-step", "paper-lyapunov", "lower-bound", "random", "certified"):
             assert f"{name}-{kind}" in ids
-    assert {"ef-equals-ef21", "cgd-faster-than-ef"} <= ids
+    assert {"ef-equals-ef21", "cgd-faster-than-ef", "unbiased-gd-rate"} <= ids
+    assert {"muon-nonconvergence", "muon-invariant-induction", "ef-muon-converges"} <= ids
 
 
 @pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.id)

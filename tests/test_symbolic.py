@@ -9,6 +9,7 @@ each proof specialised at a rational point is an exact certificate of the numeri
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pytest
 import sympy
@@ -16,11 +17,10 @@ import sympy
 from pepcert.claims import registry
 from pepcert.lyapunov import closed_forms
 from pepcert.lyapunov import symbolic as sy
+from pepcert.lyapunov.onestep import one_step
 from pepcert.pep.compressors import Contractive
 from pepcert.pep.functions import SmoothStronglyConvex
 from pepcert.pep.problem import ProblemClass
-from pepcert.lyapunov.onestep import one_step
-from dataclasses import replace
 
 BRANCHES = [(method, branch) for method in ("EF", "EF21", "CGD") for branch in ("mu", "L")]
 R = sympy.Rational

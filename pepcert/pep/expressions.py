@@ -68,6 +68,13 @@ class Basis:
     def zero_scalar(self) -> "Scalar":
         return Scalar(self, {}, {}, 0)
 
+    def rename(self, vector_index: int | None = None, value_index: int | None = None, name: str = "") -> None:
+        """Rename a basis vector or value (display only; coefficients are unaffected)."""
+        if vector_index is not None:
+            self._vector_names[vector_index] = name
+        if value_index is not None:
+            self._value_names[value_index] = name
+
     # -- inspection -----------------------------------------------------------------------
     @property
     def vector_names(self) -> tuple[str, ...]:

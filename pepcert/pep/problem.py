@@ -105,12 +105,16 @@ class Trace:
 
     def label(self, x: Vector, name: str) -> None:
         """Give the oracle point at ``x`` a readable name (used in multiplier and basis names),
-        now or when it is first used."""
+        now or when it is first used. The first label a point gets is kept (a point shared by
+        several compressor outcomes keeps its first name)."""
         index = self._point_index.get(x.key())
         if index is None:
-            self._pending_labels[x.key()] = name
-        elif index != 0:
+            self._pending_labels.setdefault(x.key(), name)
+        elif index != 0 and self._points[index][3] == f"p{index}":
+            x_, g, f, _ = self._points[index]
             self._points[index][3] = name
+            self.basis.rename(vector_index=next(iter(g.coefficients)), name=f"g({name})")
+            self.basis.rename(value_index=next(iter(f.linear)), name=f"f({name})")
 
     def compress(self, v: Vector, branch: int, call: int) -> Vector:
         compressor = self.classes.compressor

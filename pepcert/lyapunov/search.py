@@ -1,4 +1,7 @@
-r"""The smallest rate certified by a quadratic Lyapunov function, by semidefinite programming.
+r"""The smallest rate a quadratic Lyapunov function proves, by semidefinite programming.
+
+Everything here is floating point: a numerical Lyapunov function and its rate. The exact
+(rational) certificate built from it is :mod:`pepcert.lyapunov.exact`.
 
 For a fixed ``rho`` the one-step inequality ``E V(after) <= rho V(before)`` holds for every
 function of the class and every admissible compressor output if (S-procedure; and, for these
@@ -307,7 +310,7 @@ def solve_margin(
     )
 
 
-def certified_rho(
+def float_threshold_rho(
     data: LMIData,
     coefficients: np.ndarray,
     multipliers: np.ndarray,
@@ -371,8 +374,9 @@ def clip_to_cones(data: LMIData, coefficients: np.ndarray, multipliers: np.ndarr
 class LyapunovResult:
     """The smallest rate a Lyapunov function of the family certifies, and that function.
 
-    ``rho`` is certified by the returned function (to floating-point accuracy; exact
-    certificates are :mod:`pepcert.lyapunov.exact`). ``rho_lower`` is where the evidence
+    ``rho`` is the rate the returned function satisfies in floating point (to the solver's
+    accuracy; nothing here is an exact proof: that is :mod:`pepcert.lyapunov.exact`).
+    ``rho_lower`` is where the evidence
     that nothing smaller is possible comes from: a worst-case instance (``lower_source ==
     "instance"``, a proof once checked exactly) or a conclusively negative margin
     (``"margin"``).
@@ -508,7 +512,7 @@ def lyapunov_rate(
     solver: str | None = None,
     worst_cases: Sequence = (),
 ) -> LyapunovResult:
-    """The smallest ``rho`` certified by a Lyapunov function of ``family``.
+    """The smallest ``rho`` a Lyapunov function of ``family`` satisfies (floating point).
 
     Args:
         worst_cases: instances with a proven lower bound (``rho``, ``instance``,
@@ -582,7 +586,7 @@ def _certify_at_instances(data: LMIData, solve, worst_cases: Sequence, tolerance
     certificate (an interior-point solution has maximal rank on the optimal face), so it is
     removed too and the problem solved again (at most three rounds). The answer is accepted
     only if the floating-point threshold of the returned certificate
-    (:func:`certified_rho`) is within ``tolerance`` of ``rho_L``; an infeasible or
+    (:func:`float_threshold_rho`) is within ``tolerance`` of ``rho_L``; an infeasible or
     inaccurate solve means "not tight here" and returns ``None``.
     """
     rho_lower = max(case.rho for case in worst_cases)
@@ -603,7 +607,7 @@ def _certify_at_instances(data: LMIData, solve, worst_cases: Sequence, tolerance
     except SolverFailure:
         return None
     candidates = [
-        (certified_rho(data, c.coefficients, c.multipliers, eig_slack=1e-9), i, c) for i, c in enumerate((first, second))
+        (float_threshold_rho(data, c.coefficients, c.multipliers, eig_slack=1e-9), i, c) for i, c in enumerate((first, second))
     ]
     rho, _, best = min(candidates)
     if rho - rho_lower > tolerance:
@@ -640,15 +644,15 @@ def _general_search(data: LMIData, solve, tolerance: float, name: str):
         if high > RHO_CEILING:
             raise BadInput(f"{name}: no quadratic Lyapunov function certifies a rate below {RHO_CEILING:g}")
         current = solve(high, None)
-    rho = min(high, certified_rho(data, current.coefficients, current.multipliers))
+    rho = min(high, float_threshold_rho(data, current.coefficients, current.multipliers))
     best = current
     floor = 1e-3  # keep candidates well inside the cone: solver errors are ~1e-9 of the data
     for _ in range(DINKELBACH_STEPS):
         try:
             candidate = solve(rho, best.coefficients, floor=floor)
         except SolverFailure:
-            break  # at the solver's accuracy limit: keep the last certified function
-        improved = certified_rho(data, candidate.coefficients, candidate.multipliers)
+            break  # at the solver's accuracy limit: keep the last function that passed
+        improved = float_threshold_rho(data, candidate.coefficients, candidate.multipliers)
         if improved < rho - 0.1 * tolerance:
             rho, best = improved, candidate
         elif floor < 0.1:

@@ -93,6 +93,7 @@ def run(args) -> int:
         case = result.worst_cases[0]
         print(f"  tight         lower bound {result.rho_lower:.15g} from f = h x^2/2, C(v) = alpha v "
               f"(h = {float(case.instance.h):.6g}, alpha = {float(case.instance.alpha):.6g})")
+        print("                (floating point; 'pepcert certify' proves both bounds in exact arithmetic)")
     else:
         print(f"  bracket       [{result.rho_lower:.15g}, {result.rho:.15g}] (lower bound: {result.lower_source})")
     if abs(result.rho - 1) <= 1e-12:

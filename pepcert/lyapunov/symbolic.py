@@ -136,37 +136,35 @@ class Chart:
             images.append((value.numer, value.denom))
         return free_field, images
 
-    def nonnegative(self, value) -> bool:
-        """Whether ``value`` (an expression in the coordinates or an element of
-        :attr:`field`) is manifestly ``>= 0`` on the box (see :func:`manifestly_nonnegative`);
-        computed by composing polynomials, without intermediate cancellation."""
+    def _in_free_variables(self, value):
+        """``(field, numerator, denominator)`` of ``value`` composed with the chart's images
+        (polynomials in the free variables, without intermediate cancellation)."""
         if not hasattr(value, "numer"):
             value = self.element(value)
         free_field, images = self._images
         ring = free_field.ring
         top, top_scale = _compose(value.numer, images, ring)
         bottom, bottom_scale = _compose(value.denom, images, ring)
-        numerator, denominator = top * bottom_scale, bottom * top_scale
+        return free_field, top * bottom_scale, bottom * top_scale
+
+    def nonnegative(self, value) -> bool:
+        """Whether ``value`` (an expression in the coordinates or an element of
+        :attr:`field`) is manifestly ``>= 0`` on the box (see :func:`manifestly_nonnegative`)."""
+        free_field, numerator, denominator = self._in_free_variables(value)
         if _signs_allow(numerator, denominator):
             return True
         reduced = free_field(numerator) / free_field(denominator)  # cancel common factors
         return _signs_allow(reduced.numer, reduced.denom)
 
-
     def continuous(self, value) -> bool:
         """Whether ``value`` has a denominator that is manifestly nonzero on the whole box,
         slack ``theta = 0`` included (so it is continuous there)."""
-        if not hasattr(value, "numer"):
-            value = self.element(value)
-        free_field, images = self._images
-        ring = free_field.ring
-        top, top_scale = _compose(value.numer, images, ring)
-        bottom, bottom_scale = _compose(value.denom, images, ring)
-        denominator = bottom * top_scale
-        if _signs_allow(ring.one, denominator):
+        free_field, numerator, denominator = self._in_free_variables(value)
+        one = free_field.ring.one
+        if _signs_allow(one, denominator):
             return True
-        reduced = free_field(top * bottom_scale) / free_field(denominator)
-        return _signs_allow(ring.one, reduced.denom)
+        reduced = free_field(numerator) / free_field(denominator)
+        return _signs_allow(one, reduced.denom)
 
     def box_defined(self) -> bool:
         """Every coordinate's image has a denominator manifestly nonzero on the box."""

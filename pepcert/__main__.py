@@ -1,5 +1,5 @@
 """``python -m pepcert`` is the ``pepcert`` command."""
 
-from .cli import run
+from pepcert.cli import run
 
 run()

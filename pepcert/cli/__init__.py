@@ -13,7 +13,7 @@ import importlib
 import os
 import sys
 
-from ..pep.errors import BadInput, SolverFailure
+from pepcert.pep.errors import BadInput, SolverFailure
 
 # Each module defines ``register(subparsers)``; the parser it adds sets ``run=callable(args)
 # -> int``. Modules are listed explicitly so the command set is visible in one place.
@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    from .. import __version__
+    from pepcert import __version__
 
     return f"pepcert {__version__}"
 

@@ -16,14 +16,14 @@ import warnings
 
 import numpy as np
 
-from ..analysis import tight_rate
-from ..lyapunov.onestep import one_step
-from ..lyapunov.search import lmi_data
-from ..pep.compressors import Contractive
-from ..pep.functions import SmoothStronglyConvex
-from ..pep.methods import compressed_gradient_descent, ef21, error_feedback
-from ..pep.problem import ProblemClass, worst_case
-from .common import add_output_options, emit_json
+from pepcert.analyses import tight_rate
+from pepcert.lyapunov.onestep import one_step
+from pepcert.lyapunov.search import lmi_data
+from pepcert.pep.compressors import Contractive
+from pepcert.pep.functions import SmoothStronglyConvex
+from pepcert.pep.algorithms import compressed_gradient_descent, ef21, error_feedback
+from pepcert.pep.problem import ProblemClass, worst_case
+from pepcert.cli.common import add_output_options, emit_json
 
 
 def register(subparsers) -> None:
@@ -85,7 +85,7 @@ def _median_time(function, repeat: int):
 
 def run(args) -> int:
     if args.repeat < 1:
-        from ..pep.errors import BadInput
+        from pepcert.pep.errors import BadInput
 
         raise BadInput("--repeat must be at least 1")
     classes = ProblemClass(SmoothStronglyConvex(0.1, 1.0), Contractive(0.5))
@@ -136,7 +136,7 @@ def run(args) -> int:
 
 def _bench_worst_case(repeat: int) -> dict:
     try:
-        from ..crosscheck import pepit_ef
+        from pepit_models import pepit_ef
     except ImportError as error:  # pragma: no cover
         return {"error": str(error)}
     import importlib.util

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from fractions import Fraction
 
-from ..analysis import certify, optimal_step
-from ..pep.errors import BadInput
-from .common import add_output_options, add_problem_options, emit_json, problem_from_args
+from pepcert.analyses import certify, optimal_step
+from pepcert.pep.errors import BadInput
+from pepcert.cli.common import add_output_options, add_problem_options, emit_json, problem_from_args
 
 
 def register(subparsers) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from ..analysis import check_certificate
-from ..pep.errors import BadInput
-from .common import add_output_options, emit_json
+from pepcert.analyses import check_certificate
+from pepcert.pep.errors import BadInput
+from pepcert.cli.common import add_output_options, emit_json
 
 
 def register(subparsers) -> None:

@@ -9,7 +9,7 @@ import sys
 from fractions import Fraction
 from typing import Any
 
-from ..pep.numbers import parse_rational, rational_to_str
+from pepcert.pep.numerics.numbers import parse_rational, rational_to_str
 
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -20,7 +20,7 @@ def rational_arg(name: str):
     """argparse ``type=`` that parses an exact rational; errors become one usage line."""
 
     def parse(text: str) -> Fraction:
-        from ..pep.errors import BadInput
+        from pepcert.pep.errors import BadInput
 
         try:
             return parse_rational(text, name)
@@ -57,7 +57,7 @@ def emit_json(payload: dict) -> None:
 
 
 def add_problem_options(parser: argparse.ArgumentParser, eta: bool = True) -> None:
-    from ..pep.methods import BUILTIN_METHODS
+    from pepcert.pep.algorithms import BUILTIN_METHODS
 
     group = parser.add_argument_group("problem")
     group.add_argument("--method", required=True, type=str.lower, choices=sorted(BUILTIN_METHODS),
@@ -77,11 +77,11 @@ def add_problem_options(parser: argparse.ArgumentParser, eta: bool = True) -> No
 
 def problem_from_args(args):
     """``(factory, classes, eta)``: ``eta`` is a Fraction or the string ``"optimal"``."""
-    from ..pep.compressors import Contractive
-    from ..pep.functions import SmoothStronglyConvex
-    from ..pep.methods import method_factory
-    from ..pep.problem import ProblemClass
-    from ..pep.errors import BadInput
+    from pepcert.pep.compressors import Contractive
+    from pepcert.pep.functions import SmoothStronglyConvex
+    from pepcert.pep.algorithms import method_factory
+    from pepcert.pep.problem import ProblemClass
+    from pepcert.pep.errors import BadInput
 
     classes = ProblemClass(SmoothStronglyConvex(args.mu, args.L), Contractive(args.delta, in_expectation=args.random))
     factory = method_factory(args.method)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 from fractions import Fraction
 
-from ..pep.errors import BadInput
-from .common import add_output_options, emit_json
+from pepcert.pep.errors import BadInput
+from pepcert.cli.common import add_output_options, emit_json
 
 
 def register(subparsers) -> None:
@@ -53,7 +53,7 @@ def _number(value):
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..lowerbounds.muon import analyse_muon, plot_gaps
+    from pepcert.analyses.muon import analyse_muon, plot_gaps
 
     if args.iterations <= 0:
         raise BadInput(f"--iterations must be positive, got {args.iterations}")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
-from ..analysis import optimal_step, tight_rate
-from ..pep.errors import SolverFailure
-from .common import add_output_options, add_problem_options, emit_json, problem_from_args
+from pepcert.analyses import optimal_step, tight_rate
+from pepcert.pep.errors import SolverFailure
+from pepcert.cli.common import add_output_options, add_problem_options, emit_json, problem_from_args
 
 
 def register(subparsers) -> None:

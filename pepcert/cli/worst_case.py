@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 
-from ..analysis import optimal_step
-from ..pep.errors import BadInput
-from ..pep.methods import MEASURES
-from ..pep.problem import worst_case
-from .common import add_output_options, add_problem_options, emit_json, problem_from_args
+from pepcert.analyses import optimal_step
+from pepcert.pep.errors import BadInput
+from pepcert.pep.methods import MEASURES
+from pepcert.pep.problem import worst_case
+from pepcert.cli.common import add_output_options, add_problem_options, emit_json, problem_from_args
 
 
 def register(subparsers) -> None:

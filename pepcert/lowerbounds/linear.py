@@ -8,7 +8,7 @@ so no analysis can prove a rate below the squared spectral radius ``rho(h, alpha
 Taylor & Dieuleveut 2025, Section 4: for CGD, EF and EF21 the maximum over ``h in {mu, L}``
 and ``alpha in {1 - s, 1 + s}`` is the tight rate).
 
-This module maximises ``rho(h, alpha)`` numerically; :mod:`pepcert.lowerbounds.exact` proves
+This module maximises ``rho(h, alpha)`` numerically; :mod:`pepcert.lowerbounds.certified` proves
 the value in rational arithmetic.
 """
 
@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize_scalar
 
-from ..pep.instances import ScalingInstance, linear_map
-from ..pep.methods import Method
-from ..pep.problem import ProblemClass
+from pepcert.pep.instances import ScalingInstance, linear_map
+from pepcert.pep.methods import Method
+from pepcert.pep.problem import ProblemClass
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from ..pep.errors import BadInput
-from ..pep.expressions import Basis, Scalar, Vector, inner
-from ..pep.methods import Method
-from ..pep.problem import ProblemClass, SymbolicOracle, Trace, features, initial_state
+from pepcert.pep.errors import BadInput
+from pepcert.pep.expressions import Basis, Scalar, Vector, inner
+from pepcert.pep.methods import Method
+from pepcert.pep.problem import ProblemClass, SymbolicOracle, Trace, features, initial_state
 
 FULL = "full"
 

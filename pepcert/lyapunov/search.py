@@ -1,7 +1,7 @@
 r"""The smallest rate a quadratic Lyapunov function proves, by semidefinite programming.
 
 Everything here is floating point: a numerical Lyapunov function and its rate. The exact
-(rational) certificate built from it is :mod:`pepcert.lyapunov.exact`.
+(rational) certificate built from it is :mod:`pepcert.lyapunov.upper`.
 
 For a fixed ``rho`` the one-step inequality ``E V(after) <= rho V(before)`` holds for every
 function of the class and every admissible compressor output if (S-procedure; and, for these
@@ -29,7 +29,7 @@ formulations are used instead:
    ``U`` of the instances' Gram factors, ``ell_i = 0`` where the instance has ``F_i > 0`` and
    ``lambda_k = 0`` for inequalities the instance leaves slack (at ``rho*`` every certificate
    satisfies these). The reduced problem has an interior; a strictly positive margin in it
-   proves (up to the solver's accuracy, and exactly after :mod:`pepcert.lyapunov.exact`)
+   proves (up to the solver's accuracy, and exactly after :mod:`pepcert.lyapunov.upper`)
    that ``rho_L`` is the rate.
 2. *Dinkelbach iteration* (the general path, when no tight instance is known): maximise the
    margin ``S >= t N`` measured against ``N = V_0`` of the current Lyapunov function, take the
@@ -51,13 +51,13 @@ from typing import Mapping, Sequence
 import numpy as np
 from scipy.optimize import brentq
 
-from ..pep.conic import SQRT2, ConicBuilder, smat, svec, svec_indices, svec_length
-from ..pep.errors import BadInput, SolverFailure
-from ..pep.expressions import inner
-from ..pep.methods import Method
-from ..pep.problem import ProblemClass
-from ..pep.solvers import get_solver, solve_accurately
-from .onestep import FULL, OneStep, one_step
+from pepcert.pep.conic import SQRT2, ConicBuilder, smat, svec, svec_indices, svec_length
+from pepcert.pep.errors import BadInput, SolverFailure
+from pepcert.pep.expressions import inner
+from pepcert.pep.methods import Method
+from pepcert.pep.problem import ProblemClass
+from pepcert.pep.solvers import get_solver, solve_accurately
+from pepcert.lyapunov.onestep import FULL, OneStep, one_step
 
 RHO_CEILING = 1e6  # rates above this are reported as unbounded growth
 MARGIN_THRESHOLD = 1e-8  # a margin (relative to a unit-norm normaliser) that counts as strict
@@ -322,7 +322,7 @@ def float_threshold_rho(
 
     ``S(rho) = rho B - A`` with ``B >= 0``, so its smallest eigenvalue is nondecreasing in
     ``rho`` and the threshold is a root found by Brent's method. Not a proof (floating
-    point); the exact check is :mod:`pepcert.lyapunov.exact`.
+    point); the exact check is :mod:`pepcert.lyapunov.upper`.
     """
     coefficients, multipliers = clip_to_cones(data, coefficients, multipliers)
     B = np.tensordot(coefficients, data.before_mats, axes=1)
@@ -375,7 +375,7 @@ class LyapunovResult:
     """The smallest rate a Lyapunov function of the family certifies, and that function.
 
     ``rho`` is the rate the returned function satisfies in floating point (to the solver's
-    accuracy; nothing here is an exact proof: that is :mod:`pepcert.lyapunov.exact`).
+    accuracy; nothing here is an exact proof: that is :mod:`pepcert.lyapunov.upper`).
     ``rho_lower`` is where the evidence
     that nothing smaller is possible comes from: a worst-case instance (``lower_source ==
     "instance"``, a proof once checked exactly) or a conclusively negative margin
@@ -417,7 +417,7 @@ class LyapunovResult:
     def value(self, z) -> float:
         """``V`` at numeric (or symbolic) :class:`~pepcert.pep.methods.Features` ``z``:
         ``phi^T P phi + p (f - f*)`` with ``phi = (state - state*, grad f(x))``."""
-        from ..pep.expressions import inner
+        from pepcert.pep.expressions import inner
 
         phi = [getattr(z, name) for name in self.state_names] + [z.grad]
         total = self.p * z.gap

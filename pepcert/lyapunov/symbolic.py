@@ -35,7 +35,7 @@ What is proved, and how
      ratio of polynomials whose coefficients are all nonnegative (a denominator with a
      positive term free of the slack);
    * the chart lemmas: the chart covers every parameter of the branch, and there the paper's
-     closed-form rate (:mod:`pepcert.lyapunov.closed_forms`) equals the ``rho`` used;
+     closed-form rate (:mod:`pepcert.papers.ttd25`) equals the ``rho`` used;
    * that the residual's entries are continuous on the whole box (denominators manifestly
      nonzero, the slack ``theta = 0`` included). The identity holds wherever the pivots
      ``d_i`` are nonzero, a dense set; the residual is PSD there, hence everywhere on the box
@@ -61,13 +61,14 @@ from typing import Callable, Mapping, Sequence
 import sympy
 from sympy.polys.fields import field
 
-from ..pep.compressors import Contractive
-from ..pep.functions import SmoothStronglyConvex
-from ..pep.instances import ScalingInstance, linear_map
-from ..pep.methods import Method, compressed_gradient_descent, ef21, error_feedback
-from ..pep.problem import ProblemClass
-from . import closed_forms
-from .onestep import one_step
+from pepcert.pep.compressors import Contractive
+from pepcert.pep.functions import SmoothStronglyConvex
+from pepcert.pep.instances import ScalingInstance, linear_map
+from pepcert.pep.methods import Method
+from pepcert.pep.algorithms import compressed_gradient_descent, ef21, error_feedback
+from pepcert.pep.problem import ProblemClass
+from pepcert.papers import ttd25 as closed_forms
+from pepcert.lyapunov.onestep import one_step
 
 TTD25 = "Thomsen, Taylor & Dieuleveut 2025 (Tight analyses of first-order methods with error feedback)"
 
@@ -1092,7 +1093,7 @@ def _random_check() -> tuple[str, bool]:
 
 def symbolic_claims() -> list[tuple]:
     """The symbolic claims, as ``(id, paper, statement, expected, check)`` for
-    :mod:`pepcert.claims` (``check() -> (computed, passed)``)."""
+    :mod:`pepcert.papers.claims` (``check() -> (computed, passed)``)."""
     every = "for all 0 < delta < 1, 0 < mu < L"
     return [
         ("symbolic-instances", TTD25,

@@ -1,22 +1,20 @@
 """The modelling core of pepcert: expressions, function and compressor classes, methods,
 worst-case problems and solver back-ends. It never imports ``lyapunov`` or ``lowerbounds``."""
 
-from .compressors import Contractive, RandK, RandomDithering, Scaling, TopK, Unbiased
-from .errors import BadInput, SolverFailure
-from .expressions import Basis, Scalar, Vector, inner, norm2
-from .functions import ConvexLipschitz, Point, Quadratic, ScalarQuadratic, SmoothStronglyConvex
-from .methods import (
+from pepcert.pep.compressors import Contractive, RandK, RandomDithering, Scaling, TopK, Unbiased
+from pepcert.pep.errors import BadInput, SolverFailure
+from pepcert.pep.expressions import Basis, Scalar, Vector, inner, norm2
+from pepcert.pep.functions import ConvexLipschitz, Point, Quadratic, ScalarQuadratic, SmoothStronglyConvex
+from pepcert.pep.methods import MEASURES, Features, Method
+from pepcert.pep.algorithms import (
     BUILTIN_METHODS,
-    MEASURES,
-    Features,
-    Method,
     compressed_gradient_descent,
     ef21,
     error_feedback,
     method_factory,
 )
-from .problem import ProblemClass, SymbolicOracle, Trace, WorstCaseResult, worst_case
-from .solvers import default_solver_name, get_solver
+from pepcert.pep.problem import ProblemClass, SymbolicOracle, Trace, WorstCaseResult, worst_case
+from pepcert.pep.solvers import default_solver_name, get_solver
 
 __all__ = [
     "BUILTIN_METHODS", "MEASURES", "BadInput", "Basis", "Contractive", "ConvexLipschitz",

@@ -24,9 +24,9 @@ from typing import Sequence
 
 import numpy as np
 
-from .errors import BadInput
-from .numbers import show
-from .expressions import Basis, Scalar, Vector, norm2
+from pepcert.pep.errors import BadInput
+from pepcert.pep.numerics.numbers import show
+from pepcert.pep.expressions import Basis, Scalar, Vector, norm2
 
 
 def _check_fraction(value, name: str, low_open: float, high_closed: float) -> None:

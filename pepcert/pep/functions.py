@@ -17,9 +17,9 @@ from typing import Sequence
 
 import numpy as np
 
-from .errors import BadInput
-from .numbers import show
-from .expressions import Scalar, Vector, inner, norm2
+from pepcert.pep.errors import BadInput
+from pepcert.pep.numerics.numbers import show
+from pepcert.pep.expressions import Scalar, Vector, inner, norm2
 
 
 @dataclass(frozen=True)

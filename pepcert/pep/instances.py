@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .expressions import Basis, Vector
-from .methods import Method
+from pepcert.pep.expressions import Basis, Vector
+from pepcert.pep.methods import Method
 
 
 @dataclass(frozen=True)

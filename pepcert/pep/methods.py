@@ -28,13 +28,11 @@ may take a third argument, the iteration counter ``k = 0, 1, ...`` (for step sch
 from __future__ import annotations
 
 import inspect
-import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from .errors import BadInput
-from .numbers import show
-from .expressions import norm2
+from pepcert.pep.errors import BadInput
+from pepcert.pep.expressions import norm2
 
 RESERVED_FEATURES = ("grad", "gap")
 MEASURES = ("lyapunov", "distance", "function")
@@ -169,115 +167,3 @@ class Method:
         if name == "function":
             return z.gap
         raise BadInput(f"unknown measure {name!r}; choose one of {', '.join(MEASURES)}")
-
-
-# ---------------------------------------------------------------------------------------
-# Built-in methods (Thomsen, Taylor & Dieuleveut 2025, Section 2)
-# ---------------------------------------------------------------------------------------
-
-
-def check_step_size(eta, name: str = "eta") -> None:
-    try:
-        value = float(eta)
-    except TypeError:
-        return  # symbolic step size
-    if not math.isfinite(value) or value <= 0:
-        raise BadInput(f"{name} must be a positive number, got {show(eta)}")
-
-
-def compressed_gradient_descent(eta) -> Method:
-    r"""CGD: ``x+ = x - eta C(grad f(x))``.
-
-    Tight rate for ``f - f*`` (Thomsen et al. 2025):
-    ``rho(eta) = max{(1 - eta mu (1 - s))^2, (1 - eta L (1 + s))^2}``, ``s = sqrt(1 - delta)``.
-    Optimal Lyapunov function: ``V = f(x) - f*``.
-    """
-    check_step_size(eta)
-
-    def step(state, oracle):
-        (x,) = state
-        return (x - eta * oracle.compress(oracle.gradient(x)),)
-
-    return Method(
-        "CGD",
-        state=("x",),
-        step=step,
-        lyapunov=lambda z, classes: z.gap,
-        families={"paper": (("f(x) - f*", lambda z, classes: z.gap),)},
-        parameters={"eta": eta},
-    )
-
-
-def error_feedback(eta) -> Method:
-    r"""EF: ``c = C(e + eta g)``, ``x+ = x - c``, ``e+ = e + eta g - c`` with ``g = grad f(x)``.
-
-    Tight rate (Thomsen et al. 2025): ``rho(eta) = max_{h in {mu, L}} ((|b_h| + sqrt(b_h^2 +
-    4 s))/2)^2`` with ``b_h = (1 - s) - eta h (1 + s)``. Optimal Lyapunov function:
-    ``V = ||x - x* - e||^2 + ||e||^2 / s``; family ``||x - x* - e||^2 + a ||e||^2``.
-    """
-    check_step_size(eta)
-
-    def step(state, oracle):
-        x, e = state
-        g = oracle.gradient(x)
-        c = oracle.compress(e + eta * g)
-        return x - c, e + eta * g - c
-
-    return Method(
-        "EF",
-        state=("x", "e"),
-        step=step,
-        lyapunov=lambda z, classes: norm2(z.x - z.e) + norm2(z.e) / classes.compressor.s,
-        families={
-            "paper": (
-                ("||x - x* - e||^2", lambda z, classes: norm2(z.x - z.e)),
-                ("||e||^2", lambda z, classes: norm2(z.e)),
-            )
-        },
-        parameters={"eta": eta},
-    )
-
-
-def ef21(eta) -> Method:
-    r"""EF21: ``x+ = x - eta d``, ``d+ = d + C(grad f(x+) - d)``.
-
-    Same tight rate as EF at every step size (Thomsen et al. 2025). Optimal Lyapunov function:
-    ``V = ||grad f(x) - d||^2 + s ||grad f(x)||^2``; family ``||g - d||^2 + a ||g||^2``. Its
-    distance measure is ``||x - x*||^2 + ||d - grad f(x)||^2``.
-    """
-    check_step_size(eta)
-
-    def step(state, oracle):
-        x, d = state
-        x_next = x - eta * d
-        return x_next, d + oracle.compress(oracle.gradient(x_next) - d)
-
-    return Method(
-        "EF21",
-        state=("x", "d"),
-        step=step,
-        lyapunov=lambda z, classes: norm2(z.grad - z.d) + classes.compressor.s * norm2(z.grad),
-        distance=lambda z, classes: norm2(z.x) + norm2(z.d - z.grad),
-        families={
-            "paper": (
-                ("||grad f(x) - d||^2", lambda z, classes: norm2(z.grad - z.d)),
-                ("||grad f(x)||^2", lambda z, classes: norm2(z.grad)),
-            )
-        },
-        parameters={"eta": eta},
-    )
-
-
-BUILTIN_METHODS: Mapping[str, Callable[[Any], Method]] = {
-    "cgd": compressed_gradient_descent,
-    "ef": error_feedback,
-    "ef21": ef21,
-}
-
-
-def method_factory(name: str) -> Callable[[Any], Method]:
-    """The built-in method family ``eta -> Method`` called ``name`` (case-insensitive)."""
-    try:
-        return BUILTIN_METHODS[name.lower()]
-    except KeyError:
-        raise BadInput(f"unknown method {name!r}; choose one of {', '.join(BUILTIN_METHODS)}") from None

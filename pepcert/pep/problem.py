@@ -24,12 +24,12 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from .conic import ConicBuilder, smat, svec, svec_length
-from .errors import BadInput, SolverFailure
-from .expressions import Basis, Scalar, Vector
-from .functions import Point
-from .methods import MEASURES, Features, Method
-from .solvers import get_solver, solve_accurately
+from pepcert.pep.conic import ConicBuilder, smat, svec, svec_length
+from pepcert.pep.errors import BadInput, SolverFailure
+from pepcert.pep.expressions import Basis, Scalar, Vector
+from pepcert.pep.functions import Point
+from pepcert.pep.methods import MEASURES, Features, Method
+from pepcert.pep.solvers import get_solver, solve_accurately
 
 
 @dataclass(frozen=True)

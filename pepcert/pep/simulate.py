@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .methods import Features, Method
+from pepcert.pep.methods import Features, Method
 
 
 class NumericOracle:

@@ -19,8 +19,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import scipy.sparse as sp
 
-from .conic import ConicProblem, ConicSolution, svec_indices, svec_length
-from .errors import BadInput
+from pepcert.pep.conic import ConicProblem, ConicSolution, svec_indices, svec_length
+from pepcert.pep.errors import BadInput
 
 SOLVER_NAMES = ("clarabel", "scs", "mosek")
 

@@ -1,0 +1,181 @@
+r"""High-level analyses: the composition root that wires ``pep``, ``lyapunov`` and ``lowerbounds``.
+
+* :func:`tight_rate` -- the Lyapunov rate of a method, using the worst linear instances
+  (:mod:`pepcert.lowerbounds.linear`) as the known worst case; when the Lyapunov function
+  certifies exactly their rate the answer is tight (``rho_lower == rho``).
+* :func:`optimal_step` -- the step size minimising the rate of a family ``eta -> Method``.
+
+Optimal step, and why it is proven optimal (Thomsen, Taylor & Dieuleveut 2025 use the same
+two ingredients): let ``rho_L(eta)`` be the squared spectral radius of the worst linear
+instance, a lower bound on the rate at every ``eta``. Minimise ``rho_L`` (cheap: small
+eigenvalue problems) to get ``eta*``; if a Lyapunov function certifies ``rho_L(eta*)`` at
+``eta*``, then for every ``eta``: ``rho(eta) >= rho_L(eta) >= rho_L(eta*) = rho(eta*)``. When
+the certificate does not match, the Lyapunov rate itself is minimised (slower, and reported
+as such).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+from scipy.optimize import brentq, minimize_scalar
+
+from pepcert.lowerbounds.linear import spectral_rate, worst_linear_instances
+from pepcert.lyapunov.onestep import FULL
+from pepcert.lyapunov.search import LyapunovResult, lyapunov_rate
+from pepcert.pep.errors import SolverFailure
+from pepcert.pep.methods import Method
+from pepcert.pep.problem import ProblemClass
+
+
+def tight_rate(
+    method: Method,
+    classes: ProblemClass,
+    family: str = FULL,
+    solver: str | None = None,
+    tolerance: float = 1e-9,
+    outcomes: int | None = None,
+) -> LyapunovResult:
+    """The Lyapunov rate of ``method``, tight when a worst linear instance matches it."""
+    try:
+        worst = worst_linear_instances(method, classes)
+    except ValueError:
+        worst = []  # the method is not linear on quadratics (it reads function values)
+    result = lyapunov_rate(method, classes, family, tolerance, outcomes, solver, worst)
+    if worst and result.lower_source == "instance" and result.bracket_width <= tolerance:
+        return result
+    if worst:  # a broader instance search, then try again
+        thorough = worst_linear_instances(method, classes, thorough=True)
+        if max(c.rho for c in thorough) > max(c.rho for c in worst) * (1 + 1e-12):
+            retry = lyapunov_rate(method, classes, family, tolerance, outcomes, solver, thorough)
+            if retry.bracket_width < result.bracket_width:
+                return retry
+    return result
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """The best step size of a method family and the rate there."""
+
+    eta: float
+    rate: LyapunovResult
+    proven_optimal: bool  # rho(eta) = rho_L(eta) and eta minimises rho_L
+    evaluations: int
+    seconds: float
+    failed_evaluations: int = 0  # step sizes whose Lyapunov rate could not be computed
+
+    def to_dict(self) -> dict:
+        return {
+            "eta": self.eta,
+            "proven_optimal": self.proven_optimal,
+            "evaluations": self.evaluations,
+            "failed_evaluations": self.failed_evaluations,
+            "seconds": self.seconds,
+            **{f"rate_{k}": v for k, v in self.rate.to_dict().items() if k in ("rho", "rho_lower")},
+        }
+
+
+def _minimise_over_steps(objective: Callable[[float], float], scale: float) -> tuple[float, int]:
+    """Global grid on a log scale, then a bounded scalar search around the best point."""
+    grid = scale * np.logspace(-6, math.log10(4.0), 61)
+    values = [objective(float(eta)) for eta in grid]
+    best = int(np.argmin(values))
+    low = grid[max(best - 1, 0)]
+    high = grid[min(best + 1, len(grid) - 1)]
+    result = minimize_scalar(
+        lambda log_eta: objective(math.exp(log_eta)),
+        bounds=(math.log(low), math.log(high)),
+        method="bounded",
+        options={"xatol": 1e-13, "maxiter": 500},
+    )
+    eta = math.exp(result.x)
+    if values[best] < result.fun:
+        eta = float(grid[best])
+    return eta, len(grid) + int(result.nfev)
+
+
+def _refine_crossing(factory, classes, eta: float) -> tuple[float, int]:
+    """Polish a minimiser of ``rho_L`` that sits where two instances cross.
+
+    The minimum of a maximum of smooth curves is either a smooth minimum of one curve or a
+    crossing of two; at a crossing a scalar minimiser stops ~1e-10 away, leaving the two
+    instances visibly untied. Solving ``rho_A(eta) = rho_B(eta)`` with Brent's root finder
+    places ``eta`` on the crossing to machine precision.
+    """
+    cases = worst_linear_instances(factory(eta), classes, relative_tie=1e-5)
+    if len(cases) < 2:
+        return eta, 1
+    first, second = cases[0].instance, cases[1].instance
+
+    def difference(e: float) -> float:
+        method = factory(e)
+        return spectral_rate(method, first).rho - spectral_rate(method, second).rho
+
+    evaluations = 1
+    for width in (1e-9, 1e-7, 1e-5, 1e-3):
+        low, high = eta * (1 - width), eta * (1 + width)
+        evaluations += 2
+        if difference(low) * difference(high) < 0:
+            root, info = brentq(difference, low, high, xtol=1e-16, rtol=4 * np.finfo(float).eps, full_output=True)
+            evaluations += info.function_calls
+            before = max(c.rho for c in cases)
+            after = max(c.rho for c in worst_linear_instances(factory(root), classes))
+            return (root if after <= before * (1 + 1e-12) else eta), evaluations
+    return eta, evaluations
+
+
+def optimal_step(
+    factory: Callable[[Any], Method],
+    classes: ProblemClass,
+    family: str = FULL,
+    solver: str | None = None,
+    tolerance: float = 1e-9,
+    outcomes: int | None = None,
+) -> StepResult:
+    """The step size ``eta > 0`` minimising the rate of ``factory(eta)``.
+
+    Searches ``eta`` in ``[1e-6, 4] / L`` (log grid, then Brent's bounded method).
+    """
+    start = time.perf_counter()
+    scale = 1.0 / float(classes.function.L)
+
+    def lower_bound(eta: float) -> float:
+        return max(case.rho for case in worst_linear_instances(factory(eta), classes))
+
+    try:
+        eta, evaluations = _minimise_over_steps(lower_bound, scale)
+        eta, more = _refine_crossing(factory, classes, eta)
+        evaluations += more
+    except ValueError:
+        eta, evaluations = None, 0
+    instance_note = ""
+    if eta is not None:
+        instance_note = f"; the worst linear instance proves rho >= {lower_bound(eta):.12g} at eta = {eta:.12g}"
+        try:
+            rate = tight_rate(factory(eta), classes, family, solver, tolerance, outcomes)
+        except SolverFailure:
+            rate = None
+        if rate is not None and rate.lower_source == "instance" and rate.bracket_width <= tolerance:
+            return StepResult(eta, rate, True, evaluations + 1, time.perf_counter() - start)
+
+    # No matching instance: minimise the Lyapunov rate itself (a failed solve counts as +inf).
+    failures = 0
+
+    def lyapunov_objective(e: float) -> float:
+        nonlocal failures
+        try:
+            return lyapunov_rate(factory(e), classes, family, tolerance, outcomes, solver).rho
+        except SolverFailure:
+            failures += 1
+            return math.inf
+
+    eta, more = _minimise_over_steps(lyapunov_objective, scale)
+    try:
+        rate = tight_rate(factory(eta), classes, family, solver, tolerance, outcomes)
+    except SolverFailure as error:
+        raise SolverFailure(f"no step size could be certified ({error}){instance_note}") from None
+    return StepResult(eta, rate, False, evaluations + more + 1, time.perf_counter() - start, failures)

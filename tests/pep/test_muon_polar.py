@@ -1,0 +1,117 @@
+"""Closed-form polar factor, LMOs, the scaled polar compressor and rational intervals."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from pepcert.pep.numerics.matrix2 import Mat2, is_polar_factor, nuclear_norm, polar, polar_svd, rank, singular_values
+from pepcert.pep.algorithms.muon import FrobeniusLMO, ScaledPolarCompressor, SignLMO, SpectralLMO
+from pepcert.pep.numerics.intervals import Interval, Undecided, root_enclosure, sign_of, sqrt_exact
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(20260509)
+
+
+def test_closed_form_polar_matches_svd(rng):
+    for _ in range(200):
+        A = rng.standard_normal((2, 2))
+        U = polar(Mat2.from_array(A)).to_float_array()
+        assert np.allclose(U, polar_svd(A), atol=1e-12)
+        s = singular_values(Mat2.from_array(A))
+        assert np.allclose(sorted(s, reverse=True), np.linalg.svd(A, compute_uv=False), atol=1e-12)
+        assert nuclear_norm(Mat2.from_array(A)) == pytest.approx(np.linalg.svd(A, compute_uv=False).sum(), abs=1e-12)
+
+
+def test_rank_one_polar_is_u_v_transpose():
+    M = Mat2.from_array(np.outer([1.0, 2.0], [3.0, -1.0]))
+    U = polar(M).to_float_array()
+    assert np.allclose(U, polar_svd(M.to_float_array()), atol=1e-12)
+    assert rank(M) == 1
+    exact = Mat2(Fraction(3), Fraction(-1), Fraction(6), Fraction(-2))
+    assert rank(exact) == 1
+
+
+def test_exact_polar_of_diagonal_and_rotation_scaled_matrices():
+    q = Fraction
+    M = Mat2(q(3, 7), q(0), q(0), q(-5, 11))
+    U = polar(M)
+    assert U == Mat2(q(1), q(0), q(0), q(-1))
+    assert is_polar_factor(M, U)
+    assert not is_polar_factor(M, Mat2(q(1), q(0), q(0), q(1)))
+    # 3-4-5 triangle: exact rotation.
+    R = Mat2(q(3), q(-4), q(4), q(3)) * q(2)
+    assert polar(R) == Mat2(q(3, 5), q(-4, 5), q(4, 5), q(3, 5))
+    assert is_polar_factor(R, polar(R))
+
+
+def test_irrational_polar_is_an_enclosure_and_not_exact():
+    M = Mat2(Fraction(1), Fraction(1), Fraction(0), Fraction(2))
+    U = polar(M)
+    true = polar_svd(np.array([[1.0, 1.0], [0.0, 2.0]]))
+    for entry, value in zip(U.entries(), true.ravel()):
+        assert isinstance(entry, Interval)
+        assert entry.lo <= Fraction(value) + Fraction(1, 10**12) and Fraction(value) - Fraction(1, 10**12) <= entry.hi
+    assert not is_polar_factor(M, U)
+
+
+def test_lmos_are_minimisers_over_their_unit_balls(rng):
+    for _ in range(50):
+        M = rng.standard_normal((3, 4))
+        spectral, sign, frobenius = SpectralLMO()(M), SignLMO()(M), FrobeniusLMO()(M)
+        assert np.sum(M * spectral) == pytest.approx(-np.linalg.svd(M, compute_uv=False).sum(), abs=1e-10)
+        assert np.linalg.norm(spectral, 2) == pytest.approx(1.0, abs=1e-12)
+        assert np.sum(M * sign) == pytest.approx(-np.abs(M).sum(), abs=1e-12)
+        assert np.sum(M * frobenius) == pytest.approx(-np.linalg.norm(M), abs=1e-12)
+        for _ in range(5):  # any feasible D does no better
+            D = rng.standard_normal((3, 4))
+            assert np.sum(M * spectral) <= np.sum(M * D / np.linalg.norm(D, 2)) + 1e-12
+            assert np.sum(M * sign) <= np.sum(M * D / np.abs(D).max()) + 1e-12
+
+
+def test_scaled_polar_compressor_is_one_over_rank_contractive(rng):
+    compressor = ScaledPolarCompressor()
+    for shape in [(2, 2), (3, 4), (5, 3)]:
+        r = min(shape)
+        for _ in range(100):
+            P = rng.standard_normal(shape)
+            C = compressor(P)
+            residual = np.linalg.norm(C - P) ** 2
+            nuc = np.linalg.svd(P, compute_uv=False).sum()
+            # Exact identity ||C(P) - P||^2 = ||P||^2 - ||P||_nuc^2 / rank P ...
+            assert residual == pytest.approx(np.linalg.norm(P) ** 2 - nuc**2 / r, rel=1e-10, abs=1e-10)
+            # ... hence the contraction with delta = 1/rank.
+            assert residual <= (1 - float(compressor.contraction(r))) * np.linalg.norm(P) ** 2 + 1e-12
+    # Same formulas on float Mat2.
+    P = rng.standard_normal((2, 2))
+    assert np.allclose(compressor(Mat2.from_array(P)).to_float_array(), compressor(P), atol=1e-12)
+
+
+def test_interval_arithmetic_contains_the_true_values(rng):
+    for _ in range(200):
+        a, b, c, d = sorted(rng.uniform(-3, 3, 2)) + sorted(rng.uniform(-3, 3, 2))
+        X = Interval(Fraction(a), Fraction(b))
+        Y = Interval(Fraction(c), Fraction(d))
+        x, y = Fraction(rng.uniform(a, b)), Fraction(rng.uniform(c, d))
+        for result, value in [(X + Y, x + y), (X - Y, x - y), (X * Y, x * y), (abs(X), abs(x)), (X**2, x * x)]:
+            assert result.lo <= value <= result.hi
+
+
+def test_roots_are_exact_or_rigorous():
+    assert sqrt_exact(Fraction(9, 49)) == Fraction(3, 7)
+    two = sqrt_exact(Fraction(2))
+    assert isinstance(two, Interval) and two.lo**2 <= 2 <= two.hi**2 and two.width < Fraction(1, 2**100)
+    cube = root_enclosure(Fraction(5), 3)
+    assert cube.lo**3 <= 5 <= cube.hi**3
+
+
+def test_undecidable_signs_raise():
+    assert sign_of(Interval(Fraction(1, 10**30), Fraction(1))) == 1
+    with pytest.raises(Undecided):
+        sign_of(Interval(Fraction(-1, 10**30), Fraction(1)))
+    with pytest.raises(TypeError):
+        Interval(Fraction(0), Fraction(1)) + 0.5  # floats never enter exact arithmetic

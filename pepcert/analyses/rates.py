@@ -27,7 +27,7 @@ from scipy.optimize import brentq, minimize_scalar
 from pepcert.lowerbounds.linear import spectral_rate, worst_linear_instances
 from pepcert.lyapunov.onestep import FULL
 from pepcert.lyapunov.search import LyapunovResult, lyapunov_rate
-from pepcert.pep.errors import SolverFailure
+from pepcert.pep.errors import BadInput, SolverFailure
 from pepcert.pep.methods import Method
 from pepcert.pep.problem import ProblemClass
 
@@ -40,11 +40,18 @@ def tight_rate(
     tolerance: float = 1e-9,
     outcomes: int | None = None,
 ) -> LyapunovResult:
-    """The Lyapunov rate of ``method``, tight when a worst linear instance matches it."""
-    try:
-        worst = worst_linear_instances(method, classes)
-    except ValueError:
-        worst = []  # the method is not linear on quadratics (it reads function values)
+    """The Lyapunov rate of ``method``, tight when a worst linear instance matches it.
+
+    The lower bound comes from the classes' scaling instances (``result.lower_source ==
+    "instance"``); when the classes have none or the method is not linear on them, it comes
+    from the search itself and the result says so.
+    """
+    if method.takes_iteration:
+        raise BadInput(
+            f"{method.name}'s step reads the iteration counter (a schedule): a one-step rate does not "
+            "describe it; use worst_case over N steps"
+        )
+    worst = worst_linear_instances(method, classes)
     result = lyapunov_rate(method, classes, family, tolerance, outcomes, solver, worst)
     if worst and result.lower_source == "instance" and result.bracket_width <= tolerance:
         return result
@@ -141,17 +148,19 @@ def optimal_step(
     Searches ``eta`` in ``[1e-6, 4] / L`` (log grid, then Brent's bounded method).
     """
     start = time.perf_counter()
-    scale = 1.0 / float(classes.function.L)
+    scale = classes.function.step_scale()
+    if scale is None:
+        raise BadInput(f"no natural step scale for {classes.function.describe()}: give the step size")
 
     def lower_bound(eta: float) -> float:
-        return max(case.rho for case in worst_linear_instances(factory(eta), classes))
+        cases = worst_linear_instances(factory(eta), classes)
+        return max(case.rho for case in cases) if cases else math.inf
 
-    try:
+    eta, evaluations = None, 0
+    if worst_linear_instances(factory(scale), classes):  # the classes have instances
         eta, evaluations = _minimise_over_steps(lower_bound, scale)
         eta, more = _refine_crossing(factory, classes, eta)
         evaluations += more
-    except ValueError:
-        eta, evaluations = None, 0
     instance_note = ""
     if eta is not None:
         instance_note = f"; the worst linear instance proves rho >= {lower_bound(eta):.12g} at eta = {eta:.12g}"

@@ -1,4 +1,6 @@
-"""``pepcert check FILE``: re-verify a certificate exactly, without a solver or floats."""
+"""``pepcert check FILE [--method-from path.py:factory]``: re-verify a certificate exactly,
+without a solver or floats. The file never names code; a user-defined method's definition is
+given on the command line (the one place where pepcert imports a file the user names)."""
 
 from __future__ import annotations
 
@@ -18,8 +20,36 @@ def register(subparsers) -> None:
         "exact rational arithmetic. No solver, no floating point.",
     )
     parser.add_argument("file", help="a certificate written by pepcert certify --out")
+    parser.add_argument("--method-from", metavar="PATH.py:FACTORY",
+                        help="the definition of a user-defined method: a Python file and the name of "
+                        "its factory (called with the file's parameters as keyword arguments)")
     add_output_options(parser)
     parser.set_defaults(run=run)
+
+
+def load_factory(spec: str):
+    """Import ``FACTORY`` from the Python file ``PATH`` (``PATH.py:FACTORY``)."""
+    import importlib.util
+    from pathlib import Path
+
+    path, sep, name = spec.rpartition(":")
+    if not sep or not path or not name.isidentifier():
+        raise BadInput(f"--method-from must be PATH.py:FACTORY, got {spec!r}")
+    file = Path(path)
+    if not file.is_file():
+        raise BadInput(f"--method-from: no such file {path!r}")
+    module_spec = importlib.util.spec_from_file_location(f"pepcert_user_method_{file.stem}", file)
+    if module_spec is None or module_spec.loader is None:
+        raise BadInput(f"--method-from: {path!r} is not a Python file")
+    module = importlib.util.module_from_spec(module_spec)
+    try:
+        module_spec.loader.exec_module(module)
+    except Exception as error:  # the user's own file: report, do not trace
+        raise BadInput(f"--method-from: importing {path!r} failed: {type(error).__name__}: {error}") from None
+    factory = getattr(module, name, None)
+    if not callable(factory):
+        raise BadInput(f"--method-from: {path!r} has no callable {name!r}")
+    return factory
 
 
 def run(args) -> int:
@@ -32,12 +62,13 @@ def run(args) -> int:
         raise BadInput(f"{args.file} is not JSON: {error.msg} (line {error.lineno})") from None
     if not isinstance(document, dict):
         raise BadInput(f"{args.file} is not a pepcert certificate")
-    report = check_certificate(document)
+    factory = load_factory(args.method_from) if args.method_from else None
+    report = check_certificate(document, method=factory)
     if args.json:
         emit_json(report.to_dict())
     elif report.valid:
         print(f"VALID: {float(report.rho_lower):.15g} <= rate <= {float(report.rho_upper):.15g} "
-              f"({document.get('method')}, exact rational arithmetic)")
+              f"({report.method}, exact rational arithmetic)")
     else:
         print("INVALID: " + "; ".join(report.reasons))
     return 0 if report.valid else 1

@@ -1,20 +1,24 @@
 r"""Exact lower bounds: a rational worst-case instance whose rate is proven in rationals.
 
-Given a numerical worst linear instance (:mod:`pepcert.lowerbounds.linear`):
+Given a numerical worst instance (:mod:`pepcert.lowerbounds.linear`):
 
-1. *Rational instance.* ``h`` becomes ``mu`` or ``L`` exactly (or a rational in ``[mu, L]``);
-   ``alpha`` becomes a rational with ``(alpha - 1)^2 <= 1 - delta`` checked exactly, so
-   ``f = h x^2 / 2`` is in the function class and ``C(v) = alpha v`` in the compressor class.
+1. *Rational instance.* The function class turns the curvature ``h`` into a rational it
+   provably contains (``mu`` or ``L`` exactly, or a rational in ``[mu, L]``); the compressor
+   class turns the scaling into rational outcomes ``alpha_k`` it provably admits
+   (``(alpha - 1)^2 <= 1 - delta``; ``mean alpha = 1``, ``mean alpha^2 <= 1 + omega``). Both
+   memberships are then re-checked exactly (:meth:`ScalingInstance.belongs_to`).
 2. *Exact map.* The method's own step, run on symbolic state vectors with rational
-   coefficients, gives the rational matrix ``M`` of one step (:func:`linear_map`).
-3. *Exact rate.* With ``p`` the characteristic polynomial of ``M``, ``q(w) = p(sqrt w) p(-sqrt w)``
-   is a polynomial in ``w`` whose roots in ``[r, inf)`` (``r > 0``) are exactly the squares of
-   real eigenvalues ``z`` of ``M`` with ``z^2 >= r``. Sturm's theorem (``sympy``'s exact
-   ``count_roots``) proves that such a root exists, so from the eigenvector the method
-   contracts no faster than ``r`` per step: ``rho_lower = r``. If ``r >= 1`` the instance
-   proves that the method does not converge (a growing or non-decaying mode).
-
-Complex dominant eigenvalues are not handled by this test (it reports no certified bound).
+   coefficients, gives the rational matrix ``M_k`` of one step per outcome
+   (:func:`linear_map`), and the second-moment map ``T: Sigma -> mean_k M_k Sigma M_k^T`` on
+   symmetric matrices (:func:`symmetric_lift`). For one outcome, ``T``'s eigenvalues are the
+   products ``lambda_a lambda_b``; for several, ``T`` maps the PSD cone into itself.
+3. *Exact rate.* Sturm's theorem (``sympy``'s exact ``count_roots``) proves that the
+   characteristic polynomial of ``T`` has a real root ``>= r > 0``. Then the spectral radius of
+   ``T`` is at least ``r``: for one outcome ``max |lambda|^2 >= |lambda_a lambda_b| >= r``; for a
+   random instance the Perron eigen-matrix of ``T`` (Krein-Rutman) is a second moment whose
+   expected quadratic measures shrink by ``rho(T) >= r`` per step. So no Lyapunov function
+   proves a rate below ``r``: ``rho_lower = r``. If ``r >= 1`` the instance proves that the
+   method does not converge.
 """
 
 from __future__ import annotations
@@ -22,12 +26,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-import sympy
-
-from pepcert.pep.numerics.psd import to_fraction
-from pepcert.pep.instances import ScalingInstance, linear_map
+from pepcert.pep.instances import NotLinear, ScalingInstance, linear_maps, symmetric_lift
 from pepcert.pep.methods import Method
 from pepcert.pep.numerics.numbers import rational_to_str
+from pepcert.pep.numerics.psd import to_fraction
 from pepcert.pep.problem import ProblemClass
 
 
@@ -36,9 +38,8 @@ class ExactLowerBound:
     """A rational instance and the rate it is proven to force (``verified``)."""
 
     h: Fraction
-    alpha: Fraction
-    matrix: tuple[tuple[Fraction, ...], ...]
-    characteristic: tuple[Fraction, ...]  # coefficients of det(z I - M), highest degree first
+    alphas: tuple[Fraction, ...]
+    characteristic: tuple[Fraction, ...]  # of T, highest degree first
     rho_lower: Fraction
     verified: bool
     reason: str = ""
@@ -51,91 +52,93 @@ class ExactLowerBound:
         return {
             "instance": {
                 "function": "f(x) = h x^2 / 2",
-                "compressor": "C(v) = alpha v",
+                "compressor": "C(v) = alpha_k v, outcomes k equally likely",
                 "h": rational_to_str(self.h),
-                "alpha": rational_to_str(self.alpha),
+                "alpha": [rational_to_str(a) for a in self.alphas],
             },
-            "matrix": [[rational_to_str(v) for v in row] for row in self.matrix],
             "characteristic_polynomial": [rational_to_str(c) for c in self.characteristic],
             "rho_lower": rational_to_str(self.rho_lower),
         }
 
 
 def characteristic_polynomial(matrix) -> tuple[Fraction, ...]:
+    import sympy
+
     z = sympy.Symbol("z")
     poly = sympy.Matrix([[sympy.Rational(v.numerator, v.denominator) for v in row] for row in matrix]).charpoly(z)
     return tuple(Fraction(int(c.p), int(c.q)) for c in poly.all_coeffs())
 
 
-def _squared_root_polynomial(characteristic) -> sympy.Poly:
-    """``q(w) = p(sqrt w) p(-sqrt w)`` as an exact polynomial in ``w``."""
-    z, w = sympy.symbols("z w")
-    p = sympy.Poly([sympy.Rational(c.numerator, c.denominator) for c in characteristic], z)
-    product = sympy.Poly(sympy.expand(p.as_expr() * p.as_expr().subs(z, -z)), z)
-    coefficients = product.all_coeffs()[::-1]  # lowest degree first; odd ones vanish
-    if any(coefficients[k] != 0 for k in range(1, len(coefficients), 2)):
-        raise ArithmeticError("p(z) p(-z) is not even")  # cannot happen; guards the algebra
-    return sympy.Poly(sum(c * w ** (k // 2) for k, c in enumerate(coefficients) if k % 2 == 0), w)
-
-
 def proves_rate(characteristic, rho_lower: Fraction) -> bool:
-    """Exact: some real eigenvalue ``z`` of the matrix has ``z^2 >= rho_lower`` (> 0)."""
+    """Exact: the polynomial has a real root ``>= rho_lower`` (trivially true for ``<= 0``)."""
+    import sympy
+
     if rho_lower <= 0:
         return True
-    q = _squared_root_polynomial(characteristic)
-    bound = sympy.Rational(rho_lower.numerator, rho_lower.denominator)
-    return q.count_roots(bound, None) > 0
+    z = sympy.Symbol("z")
+    poly = sympy.Poly([sympy.Rational(c.numerator, c.denominator) for c in characteristic], z)
+    return poly.count_roots(sympy.Rational(rho_lower.numerator, rho_lower.denominator), None) > 0
 
 
-def instance_in_classes(instance: ScalingInstance, classes: ProblemClass) -> bool:
-    """Exact membership: ``mu <= h <= L`` and ``(alpha - 1)^2 <= 1 - delta``."""
-    return instance.belongs_to(classes)
+def second_moment_polynomial(method: Method, instance: ScalingInstance) -> tuple[Fraction, ...]:
+    """The exact characteristic polynomial of ``T`` for ``instance`` (rational ``h``, alphas)."""
+    matrices = linear_maps(method, instance, number=Fraction)
+    lifted = symmetric_lift([[[Fraction(v) for v in row] for row in m] for m in matrices], number=Fraction)
+    return characteristic_polynomial(lifted)
 
 
-def rational_instance(h: float, alpha: float, classes: ProblemClass) -> ScalingInstance:
-    """A rational instance in the classes (exactly) next to the numerical ``(h, alpha)``."""
-    mu, L = Fraction(classes.function.mu), Fraction(classes.function.L)
-    h_q = mu if abs(h - float(mu)) <= 1e-12 * max(1.0, float(L)) else L if abs(h - float(L)) <= 1e-12 * float(L) else to_fraction(h)
-    h_q = min(max(h_q, mu), L)
-    alpha_q = to_fraction(alpha)
-    if classes.compressor is not None:
-        bound = 1 - Fraction(classes.compressor.delta)
-        shrink = Fraction(1, 1 << 40)
-        while (alpha_q - 1) ** 2 > bound:  # pull alpha towards 1 until it is admissible
-            alpha_q = 1 + (alpha_q - 1) * (1 - shrink)
-            shrink *= 2
-    return ScalingInstance(h_q, alpha_q)
+def rational_instance(h: float, alphas, classes: ProblemClass) -> ScalingInstance | None:
+    """A rational instance the classes provably contain next to the numerical ``(h, alphas)``;
+    ``None`` when a class has no scaling instances."""
+    family = classes.scaling_family()
+    if family is None or not classes.function.scaling_curvatures():
+        return None
+    h_q = classes.function.rational_curvature(float(h))
+    alphas = tuple(float(a) for a in alphas)
+    theta = alphas[0] if len(alphas) == 1 else (alphas[-1] - alphas[0]) / 2
+    outcomes = tuple(family.rational_scalings(theta))
+    return ScalingInstance(h_q, outcomes if len(outcomes) > 1 else outcomes[0])
 
 
-def exact_lower_bound(method: Method, classes: ProblemClass, h: float, alpha: float, rho_float: float) -> ExactLowerBound:
-    """Rationalise the instance, compute its exact map and prove a rational ``rho_lower``.
+def exact_lower_bound(method: Method, classes: ProblemClass, h: float, alphas, rho_float: float) -> ExactLowerBound:
+    """Rationalise the instance, compute its exact second-moment map and prove ``rho_lower``.
 
-    ``method`` must be built with rational parameters (its step then runs exactly).
-    ``rho_lower`` starts just below ``rho_float`` and is lowered until the exact root count
-    proves it (a few tries at most; the bound is within ~1e-12 of the true value).
+    ``method`` and ``classes`` must be built with rational numbers (the step then runs
+    exactly). ``rho_lower`` starts just below ``rho_float`` and is lowered until the exact
+    root count proves it (a few tries at most; the bound is within ~1e-12 of the true value).
     """
-    instance = rational_instance(h, alpha, classes)
-    if not instance_in_classes(instance, classes):
-        return ExactLowerBound(instance.h, instance.alpha, (), (), Fraction(0), False, "instance not in the classes")
-    matrix = tuple(tuple(Fraction(v) for v in row) for row in linear_map(method, instance, number=Fraction))
-    characteristic = characteristic_polynomial(matrix)
+    instance = rational_instance(h, alphas if isinstance(alphas, (tuple, list)) else (alphas,), classes)
+    if instance is None:
+        return ExactLowerBound(Fraction(0), (), (), Fraction(0), False, "the classes have no scaling instances")
+    if not instance.belongs_to(classes):
+        return ExactLowerBound(instance.h, instance.alphas, (), Fraction(0), False, "instance not in the classes")
+    try:
+        characteristic = second_moment_polynomial(method, instance)
+    except NotLinear as error:
+        return ExactLowerBound(instance.h, instance.alphas, (), Fraction(0), False, str(error))
     relative = Fraction(1, 10**12)
     for _ in range(12):
         candidate = to_fraction(rho_float * (1 - float(relative)), 50)
         if candidate <= 0:
             break
         if proves_rate(characteristic, candidate):
-            return ExactLowerBound(instance.h, instance.alpha, matrix, characteristic, candidate, True)
+            return ExactLowerBound(instance.h, instance.alphas, characteristic, candidate, True)
         relative *= 10
-    return ExactLowerBound(instance.h, instance.alpha, matrix, characteristic, Fraction(0), False, "no real eigenvalue of that size")
+    return ExactLowerBound(instance.h, instance.alphas, characteristic, Fraction(0), False, "no real eigenvalue of that size")
 
 
-def check_lower_bound(method: Method, classes: ProblemClass, h: Fraction, alpha: Fraction, rho_lower: Fraction) -> tuple[bool, str]:
+def check_lower_bound(method: Method, classes: ProblemClass, h: Fraction, alphas, rho_lower: Fraction) -> tuple[bool, str]:
     """Re-verify a lower-bound claim from scratch, exactly (used by ``pepcert check``)."""
-    instance = ScalingInstance(Fraction(h), Fraction(alpha))
-    if not instance_in_classes(instance, classes):
+    alphas = tuple(Fraction(a) for a in alphas)
+    if not alphas:
+        return False, "the instance has no compressor outcomes"
+    instance = ScalingInstance(Fraction(h), alphas if len(alphas) > 1 else alphas[0])
+    if not instance.belongs_to(classes):
         return False, "the instance is not in the function or compressor class"
-    matrix = linear_map(method, instance, number=Fraction)
-    if not proves_rate(characteristic_polynomial(matrix), Fraction(rho_lower)):
-        return False, "no real eigenvalue z of the instance's map has z^2 >= rho_lower"
+    try:
+        characteristic = second_moment_polynomial(method, instance)
+    except NotLinear as error:
+        return False, f"the method is not linear on the instance ({error})"
+    if not proves_rate(characteristic, Fraction(rho_lower)):
+        return False, "no real eigenvalue of the instance's second-moment map is >= rho_lower"
     return True, ""

@@ -88,12 +88,6 @@ class OneStep:
         return rho * before - after / len(self.after)
 
 
-def default_outcomes(classes: ProblemClass) -> int:
-    """One outcome for a deterministic compressor (or none), two for a random one."""
-    compressor = classes.compressor
-    return 1 if compressor is None or compressor.deterministic else 2
-
-
 def one_step(method: Method, classes: ProblemClass, family: str = FULL, outcomes: int | None = None) -> OneStep:
     """Run one step of ``method`` from a free state and record the Lyapunov inequality's data.
 
@@ -105,7 +99,7 @@ def one_step(method: Method, classes: ProblemClass, family: str = FULL, outcomes
     if family != FULL and family not in method.families:
         known = ", ".join((FULL,) + tuple(method.families))
         raise BadInput(f"method {method.name} has no Lyapunov family {family!r}; choose one of {known}")
-    outcomes = default_outcomes(classes) if outcomes is None else outcomes
+    outcomes = classes.default_outcomes if outcomes is None else outcomes
     if outcomes < 1:
         raise BadInput("the number of compressor outcomes must be at least 1")
     trace = Trace(classes, outcomes=outcomes)

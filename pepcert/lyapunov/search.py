@@ -175,17 +175,17 @@ class Reduction:
 
 
 def reduction_from_instances(data: LMIData, worst_cases: Sequence) -> Reduction:
-    """Replay the one-step trace on each worst-case instance started at its eigenvector.
+    """Replay the one-step trace on each worst-case instance started at its worst states.
 
-    A complex eigenvector ``u`` is the real two-dimensional instance ``(Re u, Im u)``; its Gram
-    matrix is ``Re u Re u^T + Im u Im u^T``.
+    ``case.start_factor`` holds states whose second moment is the worst one: ``(Re u, Im u)``
+    for a complex eigenvector ``u`` (Gram matrix ``Re u Re u^T + Im u Im u^T``), the columns
+    of ``Sigma^{1/2}`` for the Perron eigen-matrix of a random instance.
     """
     step = data.step
     factors, values = [], []
     gram = np.zeros((data.n, data.n))
     for case in worst_cases:
-        start = np.stack([case.eigenvector.real, case.eigenvector.imag], axis=1)  # k x 2
-        vectors, fvalues = step.trace.evaluate(case.instance, list(start))
+        vectors, fvalues = step.trace.evaluate(case.instance, list(case.start_factor))
         factors.append(vectors)
         values.append(fvalues)
         gram += vectors @ vectors.T

@@ -47,6 +47,35 @@ def _sqrt(value):
     return math.sqrt(float(value))
 
 
+def _sqrt_below(value: Fraction, bits: int = 60) -> Fraction:
+    """The largest ``r = m / 2^bits`` with ``r^2 <= value`` (exact, for ``value >= 0``)."""
+    value = Fraction(value)
+    if value <= 0:
+        return Fraction(0)
+    return Fraction(math.isqrt((value.numerator << (2 * bits)) // value.denominator), 1 << bits)
+
+
+@dataclass(frozen=True)
+class ScalingFamily:
+    """The compressor class's lower-bound scalings ``C(v) = alpha_k v`` as a one-parameter
+    family: ``scalings(theta)`` for ``theta`` in ``parameter_range()`` (floats), and
+    ``rational_scalings(theta)``, exact outcomes that the class provably admits."""
+
+    low: float
+    high: float
+    scalings_of: object
+    rational_of: object
+
+    def parameter_range(self) -> tuple[float, float]:
+        return self.low, self.high
+
+    def scalings(self, theta: float) -> tuple:
+        return self.scalings_of(theta)
+
+    def rational_scalings(self, theta: float) -> tuple:
+        return self.rational_of(theta)
+
+
 @dataclass(frozen=True)
 class Contractive:
     r"""``||C(v) - v||^2 <= (1 - delta)||v||^2`` with ``0 < delta <= 1``.
@@ -102,6 +131,36 @@ class Contractive:
         kind = "in expectation" if self.in_expectation else "deterministic"
         return f"contractive compressor {kind}, delta = {show(self.delta)}"
 
+    # -- the class protocol (docs/architecture.md, "Classes") ------------------------------
+    def converted(self, number) -> "Contractive":
+        return Contractive(number(self.delta), self.in_expectation)
+
+    def numbers(self) -> dict:
+        return {"delta": self.delta}
+
+    def scaling_family(self) -> ScalingFamily:
+        """``C(v) = alpha v`` with ``|alpha - 1| <= s``: every such scaling is in the class
+        (deterministically, hence also in expectation)."""
+        s = math.sqrt(float(1 - self.delta))
+        radius = _sqrt_below(1 - Fraction(self.delta))
+
+        def rational(alpha: float) -> tuple:
+            offset = Fraction(alpha) - 1
+            if abs(offset) > radius:
+                offset = radius if offset > 0 else -radius
+            return (1 + offset,)
+
+        return ScalingFamily(1 - s, 1 + s, lambda alpha: (alpha,), rational)
+
+    def admits_scaling(self, alphas) -> bool:
+        """Exact: ``(alpha - 1)^2 <= 1 - delta`` for every outcome (deterministic) or on
+        average (in expectation)."""
+        errors = [(Fraction(a) - 1) ** 2 for a in alphas]
+        bound = 1 - Fraction(self.delta)
+        if self.in_expectation:
+            return sum(errors) / len(errors) <= bound
+        return all(e <= bound for e in errors)
+
 
 @dataclass(frozen=True)
 class Unbiased:
@@ -136,6 +195,30 @@ class Unbiased:
 
     def describe(self) -> str:
         return f"unbiased compressor, omega = {show(self.omega)}"
+
+    # -- the class protocol (docs/architecture.md, "Classes") ------------------------------
+    def converted(self, number) -> "Unbiased":
+        return Unbiased(number(self.omega))
+
+    def numbers(self) -> dict:
+        return {"omega": self.omega}
+
+    def scaling_family(self) -> ScalingFamily:
+        """Two equally likely outcomes ``C(v) = (1 -+ t) v`` with ``t^2 <= omega``: unbiased,
+        with second moment ``(1 + t^2)||v||^2``; ``t = sqrt(omega)`` is the extreme member."""
+        root = _sqrt_below(Fraction(self.omega))
+
+        def rational(t: float) -> tuple:
+            offset = min(abs(Fraction(t)), root)
+            return (1 - offset, 1 + offset)
+
+        return ScalingFamily(0.0, math.sqrt(float(self.omega)), lambda t: (1 - t, 1 + t), rational)
+
+    def admits_scaling(self, alphas) -> bool:
+        """Exact: ``mean alpha = 1`` and ``mean alpha^2 <= 1 + omega``."""
+        alphas = [Fraction(a) for a in alphas]
+        k = len(alphas)
+        return sum(alphas) / k == 1 and sum(a * a for a in alphas) / k <= 1 + Fraction(self.omega)
 
 
 # ---------------------------------------------------------------------------------------

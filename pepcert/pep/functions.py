@@ -91,6 +91,38 @@ class SmoothStronglyConvex:
     def describe(self) -> str:
         return f"L-smooth mu-strongly convex, mu = {show(self.mu)}, L = {show(self.L)}"
 
+    # -- the class protocol (docs/architecture.md, "Classes") ------------------------------
+    def converted(self, number) -> "SmoothStronglyConvex":
+        """The same class with its numbers converted by ``number`` (float, exact, sympy)."""
+        return SmoothStronglyConvex(number(self.mu), number(self.L))
+
+    def numbers(self) -> dict:
+        return {"mu": self.mu, "L": self.L}
+
+    def step_scale(self) -> float:
+        """The natural scale of a step size, ``1/L``."""
+        return 1.0 / float(self.L)
+
+    def scaling_curvatures(self, thorough: bool = False) -> list:
+        """Curvatures ``h`` of the lower-bound instances ``f = h x^2/2``: ``mu`` and ``L``
+        (and interior ones when ``thorough``)."""
+        mu, L = float(self.mu), float(self.L)
+        return list(np.linspace(mu, L, 17)) if thorough else [mu, L]
+
+    def admits_curvature(self, h) -> bool:
+        """Exact: ``h x^2/2`` is in the class iff ``mu <= h <= L``."""
+        return bool(self.mu <= h <= self.L)
+
+    def rational_curvature(self, h: float) -> Fraction:
+        """A rational curvature in ``[mu, L]`` next to ``h`` (``mu`` or ``L`` when ``h`` is one)."""
+        mu, L = Fraction(self.mu), Fraction(self.L)
+        tolerance = 1e-12 * max(1.0, float(L))
+        if abs(h - float(mu)) <= tolerance:
+            return mu
+        if abs(h - float(L)) <= tolerance:
+            return L
+        return min(max(Fraction(h).limit_denominator(1 << 40), mu), L)
+
 
 @dataclass(frozen=True)
 class ConvexLipschitz:
@@ -125,6 +157,23 @@ class ConvexLipschitz:
 
     def describe(self) -> str:
         return f"convex M-Lipschitz, M = {show(self.M)}"
+
+    # -- the class protocol: no scaling instances, no step scale ---------------------------
+    def converted(self, number) -> "ConvexLipschitz":
+        return ConvexLipschitz(number(self.M))
+
+    def numbers(self) -> dict:
+        return {"M": self.M}
+
+    def step_scale(self):
+        return None
+
+    def scaling_curvatures(self, thorough: bool = False) -> list:
+        """None: a convex Lipschitz class has no linear worst-case instances here."""
+        return []
+
+    def admits_curvature(self, h) -> bool:
+        return False
 
 
 # ---------------------------------------------------------------------------------------

@@ -1,10 +1,18 @@
-r"""Explicit instances on which a method is a linear map.
+r"""Explicit instances on which a method is a linear map (or a random linear map).
 
 The papers' lower bounds (Thomsen, Taylor & Dieuleveut 2025, Section 4) use the quadratic
 ``f(x) = h ||x||^2 / 2`` with ``mu <= h <= L`` and the compressor ``C(v) = alpha v`` with
 ``|alpha - 1| <= sqrt(1 - delta)``. On such an instance every method built from gradients,
 compressions and linear combinations is linear in its state, so ``state_{k+1} = M state_k``
 and the worst-case rate is at least the squared spectral radius of ``M``.
+
+A *random* scaling instance draws ``alpha`` from several equally likely outcomes
+``alpha_1, ..., alpha_K`` at every step (one draw per step, shared by the step's compressor
+calls). For an unbiased class ``E C(v) = v``, ``E||C(v)||^2 <= (1 + omega)||v||^2`` the
+outcomes ``1 -+ sqrt(omega)`` are the extreme members. The second moment ``Sigma = E[z z^T]``
+of the state then evolves by the positive linear map ``Sigma -> mean_k M_k Sigma M_k^T``,
+whose spectral radius lower-bounds the rate of every quadratic measure in expectation
+(Krein-Rutman: it has a positive semidefinite eigen-matrix).
 
 :func:`linear_map` obtains ``M`` by running the method's own step on symbolic state vectors,
 so it is exact when ``h`` and ``alpha`` are rationals and needs no knowledge of the method.
@@ -20,12 +28,33 @@ from pepcert.pep.expressions import Basis, Vector
 from pepcert.pep.methods import Method
 
 
+class NotLinear(Exception):
+    """The method is not a linear map on scaling instances (e.g. it reads function values)."""
+
+
 @dataclass(frozen=True)
 class ScalingInstance:
-    """``f(x) = h ||x||^2 / 2`` and ``C(v) = alpha v`` (exact for rational ``h``, ``alpha``)."""
+    """``f(x) = h ||x||^2 / 2`` and ``C(v) = alpha_k v`` (outcome ``k`` of ``alphas``).
+
+    ``alpha`` may be one number (a deterministic compressor) or a tuple of equally likely
+    outcomes. Exact for rational ``h`` and ``alphas``.
+    """
 
     h: object
     alpha: object
+
+    def __post_init__(self):
+        if isinstance(self.alpha, (tuple, list)):
+            outcomes = tuple(self.alpha)
+            object.__setattr__(self, "alpha", outcomes[0] if len(outcomes) == 1 else outcomes)
+
+    @property
+    def alphas(self) -> tuple:
+        return tuple(self.alpha) if isinstance(self.alpha, (tuple, list)) else (self.alpha,)
+
+    @property
+    def random(self) -> bool:
+        return len(self.alphas) > 1
 
     # The oracle interface of a method's step (also used by Trace.evaluate).
     def gradient(self, x):
@@ -33,44 +62,56 @@ class ScalingInstance:
 
     def value(self, x):
         if isinstance(x, Vector):
-            raise TypeError("function values of symbolic vectors are not linear")
+            raise NotLinear("function values of symbolic vectors are not linear")
         return self.h * np.sum(np.multiply(x, x)) / 2
 
-    def compress(self, v):
-        return self.alpha * v
+    def compress(self, v, outcome: int = 0):
+        alphas = self.alphas
+        return alphas[outcome % len(alphas)] * v
 
     def belongs_to(self, classes) -> bool:
-        """Exact membership when parameters are rationals: ``mu <= h <= L`` and
-        ``(alpha - 1)^2 <= 1 - delta``."""
-        function, compressor = classes.function, classes.compressor
-        ok = function.mu <= self.h <= function.L
-        if compressor is not None:
-            ok = ok and (self.alpha - 1) ** 2 <= 1 - compressor.delta
-        return bool(ok)
+        """Exact membership of ``f`` in the function class and of ``C`` in the compressor class
+        (each class decides through its own protocol)."""
+        if not classes.function.admits_curvature(self.h):
+            return False
+        if classes.compressor is None:
+            return all(a == 1 for a in self.alphas)
+        return classes.compressor.admits_scaling(self.alphas)
+
+    def to_dict(self) -> dict:
+        return {"h": float(self.h), "alpha": [float(a) for a in self.alphas] if self.random else float(self.alpha)}
 
 
 class _LinearOracle:
-    def __init__(self, instance: ScalingInstance):
+    def __init__(self, instance: ScalingInstance, outcome: int):
         self.instance = instance
+        self.outcome = outcome
 
     def gradient(self, x):
         return self.instance.gradient(x)
 
     def compress(self, v):
-        return self.instance.compress(v)
+        return self.instance.compress(v, self.outcome)
 
     def value(self, x):
-        raise ValueError("this method uses function values: it is not linear on the instance")
+        raise NotLinear("this method uses function values: it is not linear on the instance")
+
+    def lmo(self, v, *args, **kwargs):
+        raise NotLinear("this method uses a linear minimisation oracle: it is not linear on the instance")
 
 
-def linear_map(method: Method, instance: ScalingInstance, number=float) -> list[list]:
-    """The matrix ``M`` with ``(state - state*)_{k+1} = M (state - state*)_k`` on ``instance``.
+def linear_map(method: Method, instance: ScalingInstance, number=float, outcome: int = 0) -> list[list]:
+    """The matrix ``M`` with ``(state - state*)_{k+1} = M (state - state*)_k`` on ``instance``
+    (for outcome ``outcome`` of a random instance).
 
     Entries are in the number type of ``h``, ``alpha`` and the method's parameters
-    (exact rationals stay exact). The optimum is ``x* = 0``.
+    (exact rationals stay exact). The optimum is ``x* = 0``. Raises :class:`NotLinear` when the
+    step is not linear there.
     """
+    if method.takes_iteration:
+        raise NotLinear("the step depends on the iteration counter: no single linear map")
     basis = Basis()
-    oracle = _LinearOracle(instance)
+    oracle = _LinearOracle(instance, outcome)
     xstar = basis.zero_vector()
     optimum = method.state_at_optimum(xstar, oracle)
     shifts = [basis.new_vector(name) for name in method.state]
@@ -81,9 +122,36 @@ def linear_map(method: Method, instance: ScalingInstance, number=float) -> list[
     for component, star in zip(new_state, optimum):
         shifted = component - star
         if not isinstance(shifted, Vector):
-            raise ValueError("a step must return vectors built from the state and oracle outputs")
+            raise NotLinear("a step must return vectors built from the state and oracle outputs")
         row = [number(0)] * size
         for index, coefficient in shifted.coefficients.items():
             row[index] = coefficient
         matrix.append(row)
     return matrix
+
+
+def linear_maps(method: Method, instance: ScalingInstance, number=float) -> list[list[list]]:
+    """One matrix per outcome of the instance."""
+    return [linear_map(method, instance, number, k) for k in range(len(instance.alphas))]
+
+
+def symmetric_lift(matrices, number=float) -> list[list]:
+    r"""The matrix of ``Sigma -> mean_k M_k Sigma M_k^T`` on symmetric ``Sigma`` in the basis
+    ``E_ij = e_i e_j^T + e_j e_i^T`` (``i < j``) and ``E_ii = e_i e_i^T``, ordered ``(i <= j)``.
+
+    Its eigenvalues include ``lambda_a lambda_b`` (``a <= b``) for a single ``M``, hence
+    ``|lambda|^2`` for every eigenvalue (complex ones through ``lambda conj(lambda)``). Exact
+    for rational entries.
+    """
+    n = len(matrices[0])
+    pairs = [(i, j) for i in range(n) for j in range(i, n)]
+    lifted = [[number(0)] * len(pairs) for _ in pairs]
+    weight = number(1) / len(matrices)
+    for M in matrices:
+        for col, (i, j) in enumerate(pairs):
+            # image of E_ij: M E_ij M^T = M_i M_j^T + M_j M_i^T (columns M_i) for i != j
+            for row, (a, b) in enumerate(pairs):
+                value = M[a][i] * M[b][j] + (M[a][j] * M[b][i] if i != j else 0)
+                if value != 0:
+                    lifted[row][col] += weight * value
+    return lifted

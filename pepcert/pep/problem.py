@@ -34,7 +34,12 @@ from pepcert.pep.solvers import get_solver, solve_accurately
 
 @dataclass(frozen=True)
 class ProblemClass:
-    """The assumptions of an analysis: a function class and a compressor class (or None)."""
+    """The assumptions of an analysis: a function class and a compressor class (or None).
+
+    Both follow the class protocol of ``docs/architecture.md``: their inequalities, their
+    numbers (``converted``), and, where the class has them, the scaling instances that give
+    lower bounds. Analyses talk to the classes only through it.
+    """
 
     function: Any
     compressor: Any = None
@@ -44,6 +49,37 @@ class ProblemClass:
         if self.compressor is not None:
             parts.append(self.compressor.describe())
         return "; ".join(parts)
+
+    def converted(self, number) -> "ProblemClass":
+        """Both classes with their numbers converted by ``number``."""
+        compressor = None if self.compressor is None else self.compressor.converted(number)
+        return ProblemClass(self.function.converted(number), compressor)
+
+    def scaling_family(self):
+        """The compressor's lower-bound scalings (the identity when there is no compressor)."""
+        if self.compressor is None:
+            from pepcert.pep.compressors import ScalingFamily
+
+            return ScalingFamily(1.0, 1.0, lambda _: (1.0,), lambda _: (1,))
+        family = getattr(self.compressor, "scaling_family", None)
+        return None if family is None else family()
+
+    @property
+    def default_outcomes(self) -> int:
+        """One outcome for a deterministic compressor (or none), two for a random one."""
+        return 1 if self.compressor is None or self.compressor.deterministic else 2
+
+    def to_dict(self) -> dict:
+        """The classes as data: type names and their numbers (as given)."""
+        def entry(item):
+            if item is None:
+                return None
+            fields = {"type": type(item).__name__, **item.numbers()}
+            if getattr(item, "in_expectation", False) and type(item).__name__ == "Contractive":
+                fields["in_expectation"] = True
+            return fields
+
+        return {"function": entry(self.function), "compressor": entry(self.compressor)}
 
 
 class Trace:
@@ -172,8 +208,8 @@ class Trace:
                 vectors.append(state[origin[1]])
             elif kind == "gradient":
                 vectors.append(np.asarray(instance.gradient(value_of(origin[1]))))
-            else:
-                vectors.append(np.asarray(instance.compress(value_of(origin[1]))))
+            else:  # ("compress", v, outcome)
+                vectors.append(np.asarray(instance.compress(value_of(origin[1]), origin[2])))
         values = np.array([instance.value(value_of(origin[1])) for origin in self._value_origins])
         return np.array(vectors), values
 

@@ -66,7 +66,7 @@ def test_heavy_ball_ef21_simulation_on_worst_instance_grows_at_the_rate(heavy_ba
     case = worst_linear_instances(method, classes)[0]
     assert abs(case.eigenvalue.imag) < 1e-12  # a real eigenvector: a one-dimensional run
     oracle = NumericOracle(case.instance, compressor=lambda v, rng: case.instance.compress(v))
-    start = [np.array([c.real]) for c in case.eigenvector]
+    start = [np.array([c]) for c in case.start_factor[:, 0]]
     run = simulate(method, oracle, start, 20, minimizer=np.zeros(1))
     norms = [sum(float(s @ s) for s in state) for state in run.states]
     ratios = np.array(norms[1:]) / np.array(norms[:-1])

@@ -9,7 +9,48 @@ Three packages with one direction of dependency (see ``docs/architecture.md``):
 * :mod:`pepcert.lowerbounds` -- explicit worst-case instances checked in exact arithmetic
   (uses ``pep``).
 
-The command line (:mod:`pepcert.cli`) is the composition root that wires the three.
+:mod:`pepcert.analyses`, :mod:`pepcert.papers` and :mod:`pepcert.cli` are the composition layer.
+The public API below is imported lazily (PEP 562), so ``import pepcert`` stays cheap::
+
+    from pepcert import Method, ProblemClass, SmoothStronglyConvex, Contractive, tight_rate
 """
 
+from __future__ import annotations
+
+import importlib
+
 __version__ = "0.1.0"
+
+_PUBLIC = {
+    "Method": "pepcert.pep.methods",
+    "Features": "pepcert.pep.methods",
+    "ProblemClass": "pepcert.pep.problem",
+    "worst_case": "pepcert.pep.problem",
+    "SmoothStronglyConvex": "pepcert.pep.functions",
+    "ConvexLipschitz": "pepcert.pep.functions",
+    "Contractive": "pepcert.pep.compressors",
+    "Unbiased": "pepcert.pep.compressors",
+    "norm2": "pepcert.pep.expressions",
+    "inner": "pepcert.pep.expressions",
+    "BadInput": "pepcert.pep.errors",
+    "SolverFailure": "pepcert.pep.errors",
+    "tight_rate": "pepcert.analyses.rates",
+    "optimal_step": "pepcert.analyses.rates",
+    "certify": "pepcert.analyses.certificates",
+    "check_certificate": "pepcert.analyses.certificates",
+}
+
+__all__ = sorted(_PUBLIC) + ["__version__"]
+
+
+def __getattr__(name: str):
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pepcert' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__

@@ -70,3 +70,42 @@ def pepit_ef21(mu: float, L: float, delta: float, eta: float, iterations: int, s
 
 
 PEPIT_MODELS = {"EF": pepit_ef, "EF21": pepit_ef21}
+
+
+def pepit_ef_function(mu: float, L: float, delta: float, eta: float, iterations: int, solver: str | None = None) -> float:
+    """Worst ``f(x_N) - f*`` of EF started at ``e_0 = 0`` with ``f(x_0) - f* <= 1``."""
+    from PEPit import Point
+
+    problem, function = _pep(mu, L)
+    xs = function.stationary_point()
+    fs = function(xs)
+    x = problem.set_initial_point()
+    e = 0 * x
+    problem.set_initial_condition(function(x) - fs <= 1)
+    for _ in range(iterations):
+        v = e + eta * function.gradient(x)
+        c = Point()
+        problem.add_constraint((c - v) ** 2 <= (1 - delta) * v**2)
+        x, e = x - c, v - c
+    problem.set_performance_metric(function(x) - fs)
+    return _solve(problem, solver)
+
+
+def pepit_ef21_function(mu: float, L: float, delta: float, eta: float, iterations: int, solver: str | None = None) -> float:
+    """Worst ``f(x_N) - f*`` of EF21 started at ``d_0 = grad f(x_0)`` with ``f(x_0) - f* <= 1``."""
+    from PEPit import Point
+
+    problem, function = _pep(mu, L)
+    xs = function.stationary_point()
+    fs = function(xs)
+    x = problem.set_initial_point()
+    d = function.gradient(x)
+    problem.set_initial_condition(function(x) - fs <= 1)
+    for _ in range(iterations):
+        x = x - eta * d
+        g = function.gradient(x)
+        c = Point()
+        problem.add_constraint((c - (g - d)) ** 2 <= (1 - delta) * (g - d) ** 2)
+        d = d + c
+    problem.set_performance_metric(function(x) - fs)
+    return _solve(problem, solver)

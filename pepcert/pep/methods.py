@@ -96,6 +96,9 @@ class Method:
         state: names of the state variables; the first one is the iterate ``x``.
         step: ``step(state, oracle) -> new state`` (or ``step(state, oracle, k)``).
         optimum: ``optimum(xstar, oracle) -> state at the optimum``; default ``(x*, 0, ...)``.
+        start: ``start(x0, oracle) -> initial state``, how the method starts from a point
+            (EF ``(x0, 0)``, EF21 ``(x0, grad f(x0))``, heavy ball ``(x0, x0)``); worst cases
+            from a declared start bound only ``x0``. ``None``: the method declares no start.
         lyapunov: the paper's (optimal) Lyapunov function, ``lyapunov(z, classes) -> scalar``
             with ``z`` a :class:`Features`; used by the ``lyapunov`` measure.
         distance: ``distance(z, classes)``; default ``sum ||state - state*||^2``.
@@ -109,6 +112,7 @@ class Method:
     state: tuple[str, ...]
     step: Callable
     optimum: Callable | None = None
+    start: Callable | None = None
     lyapunov: Callable | None = None
     distance: Callable | None = None
     families: Mapping[str, tuple[Callable, ...]] = field(default_factory=dict)
@@ -140,6 +144,12 @@ class Method:
         if self.optimum is None:
             return _zero_optimum(xstar, oracle, len(self.state))
         return self._checked(self.optimum(xstar, oracle), "optimum")
+
+    def initial(self, x0, oracle) -> tuple:
+        """The declared initial state from ``x0`` (:class:`BadInput` if none is declared)."""
+        if self.start is None:
+            raise BadInput(f"method {self.name} declares no start (Method(..., start=lambda x0, oracle: ...))")
+        return self._checked(self.start(x0, oracle), "start")
 
     def advance(self, state: tuple, oracle, iteration: int) -> tuple:
         """One step from ``state`` (a tuple in the order of :attr:`state`)."""

@@ -100,6 +100,7 @@ class Trace:
         self._point_index: dict[tuple, int] = {zero.key(): 0}
         self._compressions: list[tuple[str, Vector, list[Vector]]] = []
         self._compress_cache: dict[tuple, Vector] = {}
+        self._random_calls: dict[tuple, tuple] = {}  # (node, call) -> (input, outputs)
         # How each basis vector / value came to be, to replay the trace on an instance:
         # ("state", k) | ("gradient", x) | ("compress", v, outcome); values: ("value", x).
         self._vector_origins: list[tuple] = []
@@ -152,7 +153,7 @@ class Trace:
             self.basis.rename(vector_index=next(iter(g.coefficients)), name=f"g({name})")
             self.basis.rename(value_index=next(iter(f.linear)), name=f"f({name})")
 
-    def compress(self, v: Vector, branch: int, call: int) -> Vector:
+    def compress(self, v: Vector, branch: int, call: int, node: tuple = ()) -> Vector:
         compressor = self.classes.compressor
         if compressor is None:
             raise BadInput("this method calls a compressor but no compressor class was given")
@@ -168,12 +169,13 @@ class Trace:
                 self._compressions.append((name, v, outputs))
                 self._compress_cache[key] = outputs[0]
             return self._compress_cache[key]
-        if call < len(self._compressions):
-            name, first_input, outputs = self._compressions[call]
+        key = (node, call)
+        if key in self._random_calls:
+            first_input, outputs = self._random_calls[key]
             if first_input.key() != v.key():
                 raise BadInput(
                     "a random compressor is modelled per call with a common input; this method's "
-                    f"call {call} has an input that depends on an earlier random outcome"
+                    f"call {call} has an input that depends on an earlier random outcome of the same step"
                 )
             return outputs[branch]
         name = f"c{len(self._compressions)}"
@@ -181,6 +183,7 @@ class Trace:
         outputs = compressor.outputs(self.basis, name, v, self.outcomes)
         self._record(("compress", v), count)
         self._compressions.append((name, v, outputs))
+        self._random_calls[key] = (v, outputs)
         return outputs[branch]
 
     def evaluate(self, instance, state: Sequence) -> tuple[np.ndarray, np.ndarray]:
@@ -229,9 +232,10 @@ class Trace:
 class SymbolicOracle:
     """The oracle a method's step sees in a worst-case problem (one outcome branch)."""
 
-    def __init__(self, trace: Trace, branch: int = 0):
+    def __init__(self, trace: Trace, branch: int = 0, node: tuple = ()):
         self.trace = trace
         self.branch = branch
+        self.node = node  # the outcomes drawn before this step (a random compressor's tree)
         self._calls = 0
 
     def gradient(self, x: Vector) -> Vector:
@@ -244,7 +248,7 @@ class SymbolicOracle:
     def compress(self, v: Vector) -> Vector:
         call = self._calls
         self._calls += 1
-        return self.trace.compress(v, self.branch, call)
+        return self.trace.compress(v, self.branch, call, self.node)
 
 
 def features(method: Method, state: Sequence, optimum: Sequence, oracle) -> Features:
@@ -264,6 +268,21 @@ def initial_state(method: Method, trace: Trace, oracle, suffix: str = "0") -> tu
     return state, optimum
 
 
+def declared_state(method: Method, trace: Trace, oracle) -> tuple[tuple, tuple]:
+    """``(state_0, state*)`` from the method's declared start at a free ``x0``."""
+    x0 = trace.xstar + trace.new_state(("x",))[0]
+    state = method.initial(x0, oracle)
+    return state, method.state_at_optimum(trace.xstar, oracle)
+
+
+def _starts_declared(method: Method, start: str, measure) -> bool:
+    if start not in ("auto", "declared", "free"):
+        raise BadInput(f"start must be 'auto', 'declared' or 'free', got {start!r}")
+    if start == "declared" and method.start is None:
+        raise BadInput(f"method {method.name} declares no start; use start='free'")
+    return start == "declared" or (start == "auto" and measure == "function" and method.start is not None)
+
+
 def _scalar(value, basis: Basis) -> Scalar:
     if isinstance(value, Scalar):
         return value
@@ -280,9 +299,12 @@ def scalar_row(scalar: Scalar, n_vectors: int, n_values: int) -> tuple[np.ndarra
 
 @dataclass(frozen=True)
 class WorstCaseResult:
-    """The exact N-step worst case of a measure (numerical optimum of the PEP)."""
+    """The exact N-step worst case of a measure (numerical optimum of the PEP), with its inputs."""
 
     method: str
+    parameters: Mapping[str, Any]
+    classes: Mapping[str, Any]
+    start: str  # "free" or "declared"
     iterations: int
     measure: str
     value: float
@@ -297,6 +319,9 @@ class WorstCaseResult:
     def to_dict(self) -> dict:
         return {
             "method": self.method,
+            "parameters": dict(self.parameters),
+            "classes": dict(self.classes),
+            "start": self.start,
             "iterations": self.iterations,
             "measure": self.measure,
             "value": self.value,
@@ -318,6 +343,41 @@ def _measure(method: Method, spec: MeasureSpec, z: Features, classes: ProblemCla
     return method.measure(spec, z, classes)
 
 
+def _symbolic_run(method, classes, iterations, measure, initial, aggregate, start):
+    """Run the method on symbolic vectors: ``(trace, initial scalar, tracked scalars, declared)``.
+
+    A random compressor (``K`` outcomes per call) is modelled by its tree of outcomes: at
+    step ``k`` every one of the ``K^k`` nodes calls the compressor with its own input and gets
+    ``K`` equally likely outputs; a tracked measure is the mean over the nodes of its depth.
+    """
+    outcomes = classes.default_outcomes
+    if outcomes > 1 and outcomes**iterations > 64:
+        raise BadInput(
+            f"a random compressor over {iterations} steps is a tree of {outcomes}^{iterations} outcomes; "
+            "at most 64 leaves are modelled (use fewer iterations, or pepcert rate for the per-step rate)"
+        )
+    trace = Trace(classes, outcomes=outcomes)
+    oracle = SymbolicOracle(trace)
+    declared = _starts_declared(method, start, measure)
+    state, optimum = (declared_state if declared else initial_state)(method, trace, oracle)
+    z0 = features(method, state, optimum, oracle)
+    first = _scalar(_measure(method, initial if initial is not None else measure, z0, classes), trace.basis)
+    trace.label(state[0], "x0")
+    tracked = [_scalar(_measure(method, measure, z0, classes), trace.basis)] if aggregate == "min" else []
+    nodes = [((), state)]
+    for k in range(iterations):
+        nodes = [
+            (path + (b,), method.advance(node_state, SymbolicOracle(trace, b, path), k))
+            for path, node_state in nodes for b in range(outcomes)
+        ]
+        if aggregate == "min" or k == iterations - 1:
+            values = [_scalar(_measure(method, measure, features(method, s, optimum, oracle), classes), trace.basis) for _, s in nodes]
+            tracked.append(sum(values[1:], values[0]) / len(values))
+        for path, node_state in nodes:
+            trace.label(node_state[0], f"x{k + 1}" if outcomes == 1 else f"x{k + 1}^{''.join(map(str, path))}")
+    return trace, first, tracked, declared
+
+
 def worst_case(
     method: Method,
     classes: ProblemClass,
@@ -326,6 +386,7 @@ def worst_case(
     initial: MeasureSpec | None = None,
     aggregate: str = "last",
     solver: str | None = None,
+    start: str = "auto",
 ) -> WorstCaseResult:
     """Largest ``measure`` after ``iterations`` steps given ``initial <= 1`` at the start.
 
@@ -336,6 +397,11 @@ def worst_case(
         aggregate: ``"last"`` maximises the measure at ``x_N``; ``"min"`` maximises the
             smallest measure over ``x_0, ..., x_N`` (e.g. the best gap of a subgradient method).
         solver: back-end name (default: MOSEK if licensed, else Clarabel).
+        start: ``"free"`` (every state variable free around the optimum's state),
+            ``"declared"`` (the method's declared start from a free ``x0``), or ``"auto"``:
+            declared for the ``function`` measure when the method declares a start (from a
+            free state ``f(x0) - f* <= 1`` bounds nothing else, so the worst case would be
+            unbounded), free otherwise.
     """
     if not isinstance(iterations, int) or iterations < 1:
         raise BadInput(f"the number of iterations must be a positive integer, got {iterations!r}")
@@ -343,25 +409,9 @@ def worst_case(
         raise BadInput(f"unknown measure {measure!r}; choose one of {', '.join(MEASURES)}")
     if aggregate not in ("last", "min"):
         raise BadInput(f"aggregate must be 'last' or 'min', got {aggregate!r}")
-    if classes.compressor is not None and not classes.compressor.deterministic:
-        raise BadInput(
-            "N-step worst cases are computed for deterministic compressors; a random compressor's "
-            "rate is the Lyapunov rate (pepcert rate), which covers both"
-        )
-    start = time.perf_counter()
-    trace = Trace(classes)
-    oracle = SymbolicOracle(trace)
-    state, optimum = initial_state(method, trace, oracle)
+    clock = time.perf_counter()
+    trace, first, tracked, declared = _symbolic_run(method, classes, iterations, measure, initial, aggregate, start)
     measure_name = measure if isinstance(measure, str) else getattr(measure, "__name__", "custom")
-    z0 = features(method, state, optimum, oracle)
-    first = _scalar(_measure(method, initial if initial is not None else measure, z0, classes), trace.basis)
-    trace.label(state[0], "x0")
-    tracked = [_scalar(_measure(method, measure, z0, classes), trace.basis)] if aggregate == "min" else []
-    for k in range(iterations):
-        state = method.advance(state, oracle, k)
-        if aggregate == "min" or k == iterations - 1:
-            tracked.append(_scalar(_measure(method, measure, features(method, state, optimum, oracle), classes), trace.basis))
-        trace.label(state[0], f"x{k + 1}")
     constraints = trace.constraints()
 
     n, m = trace.basis.n_vectors, trace.basis.n_values
@@ -407,9 +457,10 @@ def worst_case(
     solution = solve_accurately(backend, problem, gaps=(1e-8, 1e-7), refine_first=False)
     if solution.status == "unbounded":
         return WorstCaseResult(
-            method=method.name, iterations=iterations, measure=measure_name, value=math.inf,
+            method=method.name, parameters=dict(method.parameters), classes=classes.to_dict(),
+            start="declared" if declared else "free", iterations=iterations, measure=measure_name, value=math.inf,
             rate_per_step=math.inf, multipliers={}, gram=np.zeros((n, n)), solver=backend.name,
-            status="unbounded", seconds=time.perf_counter() - start, tolerance=math.nan,
+            status="unbounded", seconds=time.perf_counter() - clock, tolerance=math.nan,
         )
     if not solution.solved:
         raise SolverFailure(
@@ -420,9 +471,13 @@ def worst_case(
     duals = solution.y[problem.zero : problem.zero + problem.nonneg]
     multipliers = {name: float(duals[k]) for k, name in enumerate(names)}
     gram_matrix = smat(solution.x[gram])
+    gram_matrix.setflags(write=False)
     rate = value ** (1.0 / iterations) if value > 0 and aggregate == "last" else math.nan
     return WorstCaseResult(
         method=method.name,
+        parameters=dict(method.parameters),
+        classes=classes.to_dict(),
+        start="declared" if declared else "free",
         iterations=iterations,
         measure=measure_name,
         value=float(value),
@@ -431,6 +486,6 @@ def worst_case(
         gram=gram_matrix,
         solver=backend.name,
         status=solution.status,
-        seconds=time.perf_counter() - start,
+        seconds=time.perf_counter() - clock,
         tolerance=solution.tolerance,
     )

@@ -43,6 +43,7 @@ def compressed_gradient_descent(eta) -> Method:
         "CGD",
         state=("x",),
         step=step,
+        start=lambda x0, oracle: (x0,),
         lyapunov=lambda z, classes: z.gap,
         families={"paper": (("f(x) - f*", lambda z, classes: z.gap),)},
         parameters={"eta": eta},
@@ -68,6 +69,7 @@ def error_feedback(eta) -> Method:
         "EF",
         state=("x", "e"),
         step=step,
+        start=lambda x0, oracle: (x0, 0 * x0),
         lyapunov=lambda z, classes: norm2(z.x - z.e) + norm2(z.e) / classes.compressor.s,
         families={
             "paper": (
@@ -97,6 +99,7 @@ def ef21(eta) -> Method:
         "EF21",
         state=("x", "d"),
         step=step,
+        start=lambda x0, oracle: (x0, oracle.gradient(x0)),
         lyapunov=lambda z, classes: norm2(z.grad - z.d) + classes.compressor.s * norm2(z.grad),
         distance=lambda z, classes: norm2(z.x) + norm2(z.d - z.grad),
         families={

@@ -1,6 +1,6 @@
 """Methods a user would write, through the public API only (``from pepcert import ...``).
 
-Used by ``test_user_methods.py`` and, as ``--method-from tests/analyses/user_methods.py:NAME``,
+Used by ``test_user_methods.py`` and, as ``--method-from tests/user_methods.py:NAME``,
 by the command-line tests.
 """
 

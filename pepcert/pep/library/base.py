@@ -35,9 +35,10 @@ def positive_int(value, name: str, low: int = 1, high: int = MAX_DIMENSION) -> i
         if value.denominator != 1:
             raise BadInput(f"{name} must be an integer, got {value}")
         value = value.numerator
-    if not low <= value <= high:
-        bound = f"between {low} and {high}" if high < MAX_DIMENSION else f"at least {low}"
-        raise BadInput(f"{name} must be {bound}, got {value}")
+    if value < low:
+        raise BadInput(f"{name} must be at least {low}, got {value}")
+    if value > high:
+        raise BadInput(f"{name} must be at most {high}, got {value}")
     return int(value)
 
 

@@ -50,7 +50,7 @@ _ENTRIES = (
                  "omega = max over blocks of the dithering omega(d_j, s_j)",
                  "block-dithering:blocks=4,s=2,d=100", "attained when the worst block's bound is"),
     CatalogEntry("scaled sign", "sign:d=D", "contractive, deterministic", "delta = 1/d", "sign:d=10",
-                 "attained at v = e_1"),
+                 "infimum, approached by v = (1, eps, ..., eps)"),
     CatalogEntry("EF-Muon", "ef-muon:m=M,n=N", "contractive, deterministic", "delta = 1/min(m, n)",
                  "ef-muon:m=4,n=6", "infimum, approached by sigma = (1, eps, ..., eps)"),
     CatalogEntry("composition", "compose:A(args)+B(args)[+...]", "unbiased, or contractive in expectation",

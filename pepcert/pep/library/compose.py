@@ -82,8 +82,9 @@ class Compose:
         out = [(current, Fraction(1))]
         for part in self.parts[1:]:
             klass = part.compressor_class()
+            combined = compose_classes(current, klass)
             scale = 1 / (1 + klass.omega) if isinstance(current, Contractive) else Fraction(1)
-            current = compose_classes(current, klass)
+            current = combined
             out.append((current, to_exact(scale)))
         return tuple(out)
 

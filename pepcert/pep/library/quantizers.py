@@ -262,9 +262,11 @@ class BlockDithering:
 class ScaledSign:
     r"""Scaled sign ``C(v) = (||v||_1 / d) sign(v)`` (Karimireddy et al. 2019, EF-SignSGD).
 
-    ``||C(v) - v||^2 = ||v||^2 - 2 ||v||_1^2/d + ||v||_1^2 nnz(v)/d^2 <= ||v||^2 - ||v||_1^2/d``,
-    and ``||v||_1 >= ||v||_2``, so deterministic contractive with ``delta = 1/d``; equality for
-    ``v = e_1`` (one nonzero entry). Karimireddy et al. state ``delta(v) = ||v||_1^2/(d||v||^2)``.
+    With ``sign(0) = 0``, ``||C(v) - v||^2 = ||v||^2 - ||v||_1^2 (2 - nnz(v)/d) / d
+    <= ||v||^2 - ||v||_1^2/d`` and ``||v||_1 >= ||v||_2``, so deterministic contractive with
+    ``delta = 1/d``. With no zero entry ``delta(v) = ||v||_1^2/(d ||v||^2)`` exactly (Karimireddy
+    et al.'s expression). The constant is the infimum, approached by ``v = (1, eps, ..., eps)``
+    as ``eps -> 0``; it is not attained (``v = e_1`` has ``nnz = 1`` and does better).
     """
 
     d: int

@@ -15,6 +15,7 @@ Every concrete compressor is a frozen dataclass with
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -29,7 +30,7 @@ MAX_DIMENSION = 10**9
 
 def positive_int(value, name: str, low: int = 1, high: int = MAX_DIMENSION) -> int:
     """``value`` as an int in ``[low, high]``, checked exactly (no ``float()``)."""
-    if isinstance(value, bool) or not isinstance(value, (int, Fraction)):
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, Fraction)):
         raise BadInput(f"{name} must be an integer, got {value!r}")
     if isinstance(value, Fraction):
         if value.denominator != 1:

@@ -26,6 +26,7 @@ and are refused.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from fractions import Fraction
 
 from pepcert.pep.compressors import Contractive, Unbiased
@@ -75,7 +76,7 @@ class Compose:
             raise BadInput(f"compose: the parts act on different dimensions {sorted(map(str, dims))}")
         self.stages  # check that a constant exists
 
-    @property
+    @cached_property
     def stages(self) -> tuple:
         """``(class after each part, scale applied after that part)``, folded from the left."""
         current = self.parts[0].compressor_class()
@@ -88,9 +89,12 @@ class Compose:
             out.append((current, to_exact(scale)))
         return tuple(out)
 
+    @cached_property
+    def _float_scales(self) -> tuple:
+        return tuple(float(scale) for _, scale in self.stages)
+
     def __call__(self, v, rng):
-        scales = [float(scale) for _, scale in self.stages]
-        for part, scale in zip(self.parts, scales):
+        for part, scale in zip(self.parts, self._float_scales):
             v = part(v, rng)
             if scale != 1:
                 v = v * scale

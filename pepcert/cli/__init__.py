@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "verify",
     "muon",
     "bench",
+    "compressors",
 )
 
 

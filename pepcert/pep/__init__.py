@@ -1,7 +1,8 @@
 """The modelling core of pepcert: expressions, function and compressor classes, methods,
 worst-case problems and solver back-ends. It never imports ``lyapunov`` or ``lowerbounds``."""
 
-from pepcert.pep.compressors import Contractive, RandK, RandomDithering, Scaling, TopK, Unbiased
+from pepcert.pep.compressors import Contractive, Unbiased
+from pepcert.pep.library import RandK, RandomDithering, Scaling, TopK
 from pepcert.pep.errors import BadInput, SolverFailure
 from pepcert.pep.expressions import Basis, Scalar, Vector, inner, norm2
 from pepcert.pep.functions import ConvexLipschitz, Point, Quadratic, ScalarQuadratic, SmoothStronglyConvex

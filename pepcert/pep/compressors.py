@@ -10,9 +10,9 @@ inequalities ``<= 0`` on them:
 * :class:`Unbiased` -- ``E C(v) = v`` and ``E ||C(v)||^2 <= (1 + omega) ||v||^2``
   (Wang, Safaryan & Richtarik 2022, Definition 1).
 
-*Concrete compressors* (:class:`TopK`, :class:`RandK`, :class:`Scaling`,
-:class:`RandomDithering`) act on numpy arrays and name the class they belong to, so a
-simulation can be compared with the worst case of its class.
+*Concrete compressors* (top-k, rand-k, dithering, natural compression, ..., in
+:mod:`pepcert.pep.library`) act on numpy arrays and name the class they belong to with its
+proven constant, so a simulation can be compared with the worst case of its class.
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Sequence
-
-import numpy as np
 
 from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.numbers import show
@@ -219,90 +217,3 @@ class Unbiased:
         alphas = [Fraction(a) for a in alphas]
         k = len(alphas)
         return sum(alphas) / k == 1 and sum(a * a for a in alphas) / k <= 1 + Fraction(self.omega)
-
-
-# ---------------------------------------------------------------------------------------
-# Concrete compressors on numpy arrays
-# ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Scaling:
-    """``C(v) = alpha v``: deterministic, contractive with any ``delta <= 1 - (alpha - 1)^2``.
-
-    With ``alpha = 1 + s`` (or ``1 - s``) it attains the class's bound with equality: the
-    compressor of the papers' lower-bound instances.
-    """
-
-    alpha: object
-
-    def __call__(self, v, rng=None):
-        return self.alpha * v
-
-    def compressor_class(self, dimension: int | None = None) -> Contractive:
-        return Contractive(1 - (self.alpha - 1) ** 2)
-
-
-@dataclass(frozen=True)
-class TopK:
-    """Keep the ``k`` entries of largest magnitude: ``||C(v) - v||^2 <= (1 - k/d)||v||^2``."""
-
-    k: int
-
-    def __call__(self, v, rng=None):
-        v = np.asarray(v, dtype=float)
-        out = np.zeros_like(v)
-        keep = np.argsort(-np.abs(v), kind="stable")[: self.k]
-        out[keep] = v[keep]
-        return out
-
-    def compressor_class(self, dimension: int) -> Contractive:
-        return Contractive(Fraction(self.k, dimension))
-
-
-@dataclass(frozen=True)
-class RandK:
-    """Keep ``k`` uniformly random entries, optionally scaled by ``d/k``.
-
-    Unscaled: contractive in expectation with ``delta = k/d``. Scaled: unbiased with
-    ``omega = d/k - 1``.
-    """
-
-    k: int
-    scaled: bool = False
-
-    def __call__(self, v, rng):
-        v = np.asarray(v, dtype=float)
-        keep = rng.choice(v.size, size=self.k, replace=False)
-        out = np.zeros_like(v)
-        out[keep] = v[keep] * (v.size / self.k if self.scaled else 1.0)
-        return out
-
-    def compressor_class(self, dimension: int):
-        if self.scaled:
-            return Unbiased(Fraction(dimension, self.k) - 1)
-        return Contractive(Fraction(self.k, dimension), in_expectation=True)
-
-
-@dataclass(frozen=True)
-class RandomDithering:
-    """Random dithering with ``levels`` levels (QSGD; Wang, Safaryan & Richtarik 2022, Sec. 2).
-
-    ``C(v) = ||v|| sign(v) xi(|v|/||v||)/levels`` with ``xi`` rounding randomly to a
-    neighbouring level; unbiased with ``omega = min(d / levels^2, sqrt(d) / levels)``.
-    """
-
-    levels: int
-
-    def __call__(self, v, rng):
-        v = np.asarray(v, dtype=float)
-        norm = np.linalg.norm(v)
-        if norm == 0:
-            return np.zeros_like(v)
-        scaled = np.abs(v) / norm * self.levels
-        lower = np.floor(scaled)
-        level = lower + (rng.random(v.shape) < scaled - lower)
-        return norm * np.sign(v) * level / self.levels
-
-    def compressor_class(self, dimension: int) -> Unbiased:
-        return Unbiased(min(dimension / self.levels**2, math.sqrt(dimension) / self.levels))

@@ -85,7 +85,7 @@ def test_heavy_ball_ef21_lyapunov_decreases_on_random_runs(heavy_ball):
         eigenvalues = np.concatenate([[MU, L], rng.uniform(MU, L, dimension - 2)])
         function = Quadratic(basis @ np.diag(eigenvalues) @ basis.T)
         assert function.belongs_to(classes.function)
-        oracle = NumericOracle(function, TopK(dimension // 2), rng)
+        oracle = NumericOracle(function, TopK(dimension // 2, dimension), rng)
         start = [rng.standard_normal(dimension) for _ in method.state]
         run = simulate(method, oracle, start, 30, function.minimizer)
         values = [result.value(run.features(k, oracle)) for k in range(len(run.states))]

@@ -82,7 +82,7 @@ class StepResult:
             "evaluations": self.evaluations,
             "failed_evaluations": self.failed_evaluations,
             "seconds": self.seconds,
-            **{f"rate_{k}": v for k, v in self.rate.to_dict().items() if k in ("rho", "rho_lower")},
+            "rate": self.rate.to_dict(),
         }
 
 

@@ -53,6 +53,15 @@ def emit_json(payload: dict) -> None:
     sys.stdout.write("\n")
 
 
+def class_numbers(classes) -> dict:
+    """The classes' numbers as floats at the top level of a JSON payload (``mu``, ``L``,
+    ``delta`` / ``omega``), as the command-line contract lists them."""
+    numbers = dict(classes.function.numbers())
+    if classes.compressor is not None:
+        numbers.update(classes.compressor.numbers())
+    return {name: float(value) for name, value in numbers.items()}
+
+
 # -- the problem every analysis command shares ----------------------------------------------
 
 

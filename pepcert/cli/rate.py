@@ -6,7 +6,7 @@ import time
 
 from pepcert.analyses import optimal_step, tight_rate
 from pepcert.pep.errors import SolverFailure
-from pepcert.cli.common import add_output_options, add_problem_options, emit_json, problem_from_args
+from pepcert.cli.common import add_output_options, add_problem_options, class_numbers, emit_json, problem_from_args
 
 
 def register(subparsers) -> None:
@@ -48,34 +48,15 @@ def run(args) -> int:
             structured = paper
     seconds = time.perf_counter() - start
     payload = {
-        "method": result.method,
-        "mu": float(args.mu),
-        "L": float(args.L),
-        "delta": float(args.delta),
+        **result.to_dict(),
+        **class_numbers(classes),
         "compressor": "in expectation" if args.random else "deterministic",
         "eta": eta_value,
         "eta_optimal": optimal,
         "eta_proven_optimal": proven,
         "eta_search_failures": failures,
-        "rho": result.rho,
-        "rho_lower": result.rho_lower,
         "tight": result.lower_source == "instance" and result.bracket_width <= 1e-9,
-        "converges": result.converges,
-        "family": result.family,
-        "lyapunov": {
-            "basis": list(result.feature_names),
-            "P": result.P.tolist(),
-            "p": result.p,
-            "formula": result.formula(),
-        },
-        "paper_lyapunov": (
-            {"terms": list(structured.term_names), "weights": structured.weights.tolist(), "formula": structured.formula()}
-            if structured is not None
-            else None
-        ),
-        "worst_cases": [case.to_dict() for case in result.worst_cases],
-        "solver": result.solver,
-        "solves": result.solves,
+        "paper_lyapunov": None if structured is None else structured.to_dict()["lyapunov"],
         "seconds": seconds,
     }
     if args.json:
@@ -92,7 +73,7 @@ def run(args) -> int:
     if payload["tight"]:
         case = result.worst_cases[0]
         print(f"  tight         lower bound {result.rho_lower:.15g} from f = h x^2/2, C(v) = alpha v "
-              f"(h = {float(case.instance.h):.6g}, alpha = {float(case.instance.alpha):.6g})")
+              f"(h = {float(case.instance.h):.6g}, alpha = {', '.join(f'{float(a):.6g}' for a in case.instance.alphas)})")
         print("                (floating point; 'pepcert certify' proves both bounds in exact arithmetic)")
     else:
         print(f"  bracket       [{result.rho_lower:.15g}, {result.rho:.15g}] (lower bound: {result.lower_source})")

@@ -8,7 +8,7 @@ from pepcert.analyses import optimal_step
 from pepcert.pep.errors import BadInput
 from pepcert.pep.methods import MEASURES
 from pepcert.pep.problem import worst_case
-from pepcert.cli.common import add_output_options, add_problem_options, emit_json, problem_from_args
+from pepcert.cli.common import add_output_options, add_problem_options, class_numbers, emit_json, problem_from_args
 
 
 def register(subparsers) -> None:
@@ -40,18 +40,7 @@ def run(args) -> int:
     eta_value = optimal_step(factory, classes, solver=args.solver).eta if eta == "optimal" else float(eta)
     result = worst_case(factory(eta_value), classes, args.iterations, measure=args.measure, solver=args.solver)
     seconds = time.perf_counter() - start
-    payload = {
-        "method": result.method,
-        "eta": eta_value,
-        "value": result.value,
-        "rate_per_step": result.rate_per_step,
-        "iterations": result.iterations,
-        "measure": result.measure,
-        "status": result.status,
-        "multipliers": dict(result.multipliers),
-        "solver": result.solver,
-        "seconds": seconds,
-    }
+    payload = {**result.to_dict(), **class_numbers(classes), "eta": eta_value, "seconds": seconds}
     if args.json:
         emit_json(payload)
         return 0

@@ -384,6 +384,7 @@ class LyapunovResult:
 
     method: str
     parameters: Mapping[str, object]
+    classes: Mapping[str, object]
     state_names: tuple[str, ...]
     family: str
     rho: float
@@ -402,6 +403,11 @@ class LyapunovResult:
     solver: str
     solves: int
     seconds: float
+
+    def __post_init__(self):
+        for array in (self.P, self.weights, self.coefficients, self.multiplier_values):
+            if isinstance(array, np.ndarray):
+                array.setflags(write=False)
 
     @property
     def converges(self) -> bool:
@@ -433,6 +439,8 @@ class LyapunovResult:
             lyapunov.update(terms=list(self.term_names), weights=self.weights.tolist())
         return {
             "method": self.method,
+            "parameters": dict(self.parameters),
+            "classes": dict(self.classes),
             "family": self.family,
             "rho": self.rho,
             "rho_lower": self.rho_lower,
@@ -557,6 +565,7 @@ def lyapunov_rate(
     return LyapunovResult(
         method=method.name,
         parameters=dict(method.parameters),
+        classes=classes.to_dict(),
         state_names=method.state,
         family=family,
         rho=float(rho),

@@ -24,6 +24,9 @@ def register(subparsers) -> None:
     add_problem_options(parser)
     parser.add_argument("--iterations", "-N", required=True, type=int, help="number of steps N >= 1")
     parser.add_argument("--measure", default="lyapunov", choices=MEASURES, help="what to bound (default: lyapunov)")
+    parser.add_argument("--start", default="auto", choices=("auto", "declared", "free"),
+                        help="free: every state variable free; declared: the method's own start from x0 "
+                        "(EF e0 = 0, EF21 d0 = grad f(x0)); auto (default): declared for --measure function")
     add_output_options(parser)
     parser.set_defaults(run=run)
 
@@ -38,7 +41,7 @@ def run(args) -> int:
     if args.random:
         raise BadInput("N-step worst cases are computed for deterministic compressors; use 'pepcert rate --random'")
     eta_value = optimal_step(factory, classes, solver=args.solver).eta if eta == "optimal" else float(eta)
-    result = worst_case(factory(eta_value), classes, args.iterations, measure=args.measure, solver=args.solver)
+    result = worst_case(factory(eta_value), classes, args.iterations, measure=args.measure, solver=args.solver, start=args.start)
     seconds = time.perf_counter() - start
     payload = {**result.to_dict(), **class_numbers(classes), "eta": eta_value, "seconds": seconds}
     if args.json:

@@ -48,7 +48,8 @@ def run(args) -> int:
         emit_json(payload)
         return 0
     print(f"{result.method}  ({classes.describe()}), eta = {eta_value:.15g}")
-    print(f"  worst case of {result.measure} after {result.iterations} steps (given {result.measure} <= 1 at the start)")
+    origin = "the method's declared start from x0" if result.start == "declared" else "a free initial state"
+    print(f"  worst case of {result.measure} after {result.iterations} steps (given {result.measure} <= 1 at {origin})")
     if result.status == "unbounded":
         print(f"  value         unbounded: {result.measure} <= 1 at the start does not bound it after "
               f"{result.iterations} steps")

@@ -1,5 +1,6 @@
 """The modelling core of pepcert: expressions, function and compressor classes, methods,
-worst-case problems and solver back-ends. It never imports ``lyapunov`` or ``lowerbounds``."""
+worst-case problems and solver back-ends. It never imports ``lyapunov`` or ``lowerbounds``.
+The built-in methods are in :mod:`pepcert.pep.algorithms`."""
 
 from pepcert.pep.compressors import Contractive, Unbiased
 from pepcert.pep.library import RandK, RandomDithering, Scaling, TopK
@@ -7,21 +8,13 @@ from pepcert.pep.errors import BadInput, SolverFailure
 from pepcert.pep.expressions import Basis, Scalar, Vector, inner, norm2
 from pepcert.pep.functions import ConvexLipschitz, Point, Quadratic, ScalarQuadratic, SmoothStronglyConvex
 from pepcert.pep.methods import MEASURES, Features, Method
-from pepcert.pep.algorithms import (
-    BUILTIN_METHODS,
-    compressed_gradient_descent,
-    ef21,
-    error_feedback,
-    method_factory,
-)
 from pepcert.pep.problem import ProblemClass, SymbolicOracle, Trace, WorstCaseResult, worst_case
 from pepcert.pep.solvers import default_solver_name, get_solver
 
 __all__ = [
-    "BUILTIN_METHODS", "MEASURES", "BadInput", "Basis", "Contractive", "ConvexLipschitz",
+    "MEASURES", "BadInput", "Basis", "Contractive", "ConvexLipschitz",
     "Features", "Method", "Point", "ProblemClass", "Quadratic", "RandK", "RandomDithering",
     "Scalar", "ScalarQuadratic", "Scaling", "SmoothStronglyConvex", "SolverFailure",
     "SymbolicOracle", "TopK", "Trace", "Unbiased", "Vector", "WorstCaseResult",
-    "compressed_gradient_descent", "default_solver_name", "ef21", "error_feedback",
-    "get_solver", "inner", "method_factory", "norm2", "worst_case",
+    "default_solver_name", "get_solver", "inner", "norm2", "worst_case",
 ]

@@ -12,7 +12,8 @@ import pytest
 from pepcert.analyses import certify, check_certificate, optimal_step
 from pepcert.cli import main
 from pepcert.papers import ttd25 as closed_forms
-from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex, method_factory
+from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex
+from pepcert.pep.algorithms import method_factory
 
 KAPPAS = [Fraction(3, 2), Fraction(2), Fraction(5), Fraction(10), Fraction(20), Fraction(50), Fraction(100)]
 DELTAS = [Fraction(1, 20), Fraction(1, 4), Fraction(1, 2), Fraction(3, 4), Fraction(99, 100)]

@@ -12,7 +12,8 @@ import pytest
 
 from conftest import SHARED, DATA, cgd_rate, ef_rate, reference_rows
 from pepcert.analyses import optimal_step, tight_rate
-from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex, method_factory
+from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex
+from pepcert.pep.algorithms import method_factory
 
 ROWS = [r for r in reference_rows() if float(r["delta"]) >= 0.1]
 GIVEN = [r for r in ROWS if r["step"] == "given"]

@@ -6,16 +6,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import cgd_rate, ef_optimal
-from pepcert.pep import (
-    BadInput,
-    Contractive,
-    ProblemClass,
-    SmoothStronglyConvex,
-    compressed_gradient_descent,
-    ef21,
-    error_feedback,
-    worst_case,
-)
+from pepcert.pep import BadInput, Contractive, ProblemClass, SmoothStronglyConvex, worst_case
+from pepcert.pep.algorithms import compressed_gradient_descent, ef21, error_feedback
 
 MU, L, DELTA = 0.1, 1.0, 0.5
 CLASSES = ProblemClass(SmoothStronglyConvex(MU, L), Contractive(DELTA))

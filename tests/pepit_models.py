@@ -31,40 +31,53 @@ def _solve(problem, solver: str | None) -> float:
         return float(problem.solve(**options))
 
 
-def pepit_ef(mu: float, L: float, delta: float, eta: float, iterations: int, solver: str | None = None) -> float:
-    """N-step worst case of EF with ``V = ||x - x* - e||^2 + ||e||^2 / s`` (``V_0 <= 1``)."""
+def _ef_steps(problem, function, x, e, eta: float, delta: float, iterations: int):
+    """EF's steps, each compressor output a free point with ``||c - v||^2 <= (1 - delta)||v||^2``."""
     from PEPit import Point
 
-    s = math.sqrt(1 - delta)
-    problem, function = _pep(mu, L)
-    xs = function.stationary_point()
-    x, e = problem.set_initial_point(), problem.set_initial_point()
-    problem.set_initial_condition((x - xs - e) ** 2 + e**2 / s <= 1)
     for _ in range(iterations):
         v = e + eta * function.gradient(x)
         c = Point()
         problem.add_constraint((c - v) ** 2 <= (1 - delta) * v**2)
         x, e = x - c, v - c
-    problem.set_performance_metric((x - xs - e) ** 2 + e**2 / s)
-    return _solve(problem, solver)
+    return x, e
 
 
-def pepit_ef21(mu: float, L: float, delta: float, eta: float, iterations: int, solver: str | None = None) -> float:
-    """N-step worst case of EF21 with ``V = ||grad f(x) - d||^2 + s ||grad f(x)||^2``."""
+def _ef21_steps(problem, function, x, d, eta: float, delta: float, iterations: int):
+    """EF21's steps; returns the last iterate, direction and gradient."""
     from PEPit import Point
 
-    s = math.sqrt(1 - delta)
-    problem, function = _pep(mu, L)
-    function.stationary_point()
-    x, d = problem.set_initial_point(), problem.set_initial_point()
     g = function.gradient(x)
-    problem.set_initial_condition((g - d) ** 2 + s * g**2 <= 1)
     for _ in range(iterations):
         x = x - eta * d
         g = function.gradient(x)
         c = Point()
         problem.add_constraint((c - (g - d)) ** 2 <= (1 - delta) * (g - d) ** 2)
         d = d + c
+    return x, d, g
+
+
+def pepit_ef(mu: float, L: float, delta: float, eta: float, iterations: int, solver: str | None = None) -> float:
+    """N-step worst case of EF with ``V = ||x - x* - e||^2 + ||e||^2 / s`` (``V_0 <= 1``)."""
+    s = math.sqrt(1 - delta)
+    problem, function = _pep(mu, L)
+    xs = function.stationary_point()
+    x, e = problem.set_initial_point(), problem.set_initial_point()
+    problem.set_initial_condition((x - xs - e) ** 2 + e**2 / s <= 1)
+    x, e = _ef_steps(problem, function, x, e, eta, delta, iterations)
+    problem.set_performance_metric((x - xs - e) ** 2 + e**2 / s)
+    return _solve(problem, solver)
+
+
+def pepit_ef21(mu: float, L: float, delta: float, eta: float, iterations: int, solver: str | None = None) -> float:
+    """N-step worst case of EF21 with ``V = ||grad f(x) - d||^2 + s ||grad f(x)||^2``."""
+    s = math.sqrt(1 - delta)
+    problem, function = _pep(mu, L)
+    function.stationary_point()
+    x, d = problem.set_initial_point(), problem.set_initial_point()
+    g = function.gradient(x)
+    problem.set_initial_condition((g - d) ** 2 + s * g**2 <= 1)
+    x, d, g = _ef21_steps(problem, function, x, d, eta, delta, iterations)
     problem.set_performance_metric((g - d) ** 2 + s * g**2)
     return _solve(problem, solver)
 
@@ -74,38 +87,25 @@ PEPIT_MODELS = {"EF": pepit_ef, "EF21": pepit_ef21}
 
 def pepit_ef_function(mu: float, L: float, delta: float, eta: float, iterations: int, solver: str | None = None) -> float:
     """Worst ``f(x_N) - f*`` of EF started at ``e_0 = 0`` with ``f(x_0) - f* <= 1``."""
-    from PEPit import Point
-
     problem, function = _pep(mu, L)
     xs = function.stationary_point()
     fs = function(xs)
     x = problem.set_initial_point()
     e = 0 * x
     problem.set_initial_condition(function(x) - fs <= 1)
-    for _ in range(iterations):
-        v = e + eta * function.gradient(x)
-        c = Point()
-        problem.add_constraint((c - v) ** 2 <= (1 - delta) * v**2)
-        x, e = x - c, v - c
+    x, e = _ef_steps(problem, function, x, e, eta, delta, iterations)
     problem.set_performance_metric(function(x) - fs)
     return _solve(problem, solver)
 
 
 def pepit_ef21_function(mu: float, L: float, delta: float, eta: float, iterations: int, solver: str | None = None) -> float:
     """Worst ``f(x_N) - f*`` of EF21 started at ``d_0 = grad f(x_0)`` with ``f(x_0) - f* <= 1``."""
-    from PEPit import Point
-
     problem, function = _pep(mu, L)
     xs = function.stationary_point()
     fs = function(xs)
     x = problem.set_initial_point()
     d = function.gradient(x)
     problem.set_initial_condition(function(x) - fs <= 1)
-    for _ in range(iterations):
-        x = x - eta * d
-        g = function.gradient(x)
-        c = Point()
-        problem.add_constraint((c - (g - d)) ** 2 <= (1 - delta) * (g - d) ** 2)
-        d = d + c
+    x, d, g = _ef21_steps(problem, function, x, d, eta, delta, iterations)
     problem.set_performance_metric(function(x) - fs)
     return _solve(problem, solver)

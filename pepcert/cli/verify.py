@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from pepcert.papers.claims import registry, run_claims
+from pepcert.papers.registry import registry, run_claims
 from pepcert.pep.errors import BadInput
 from pepcert.cli.common import add_output_options, emit_json
 
@@ -14,7 +14,7 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "verify",
         help="re-compute the papers' claims (rates, steps, Lyapunov functions, lower bounds, proofs)",
-        description="Runs every claim registered in pepcert.papers.claims and prints one row per claim "
+        description="Runs every claim registered in pepcert.papers.registry and prints one row per claim "
         "(expected, computed, pass). Exit status 1 if any claim fails.",
     )
     parser.add_argument("--only", metavar="TEXT", help="run only claims whose id contains TEXT")

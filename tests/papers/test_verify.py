@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pepcert.papers.claims import registry, run_claims
+from pepcert.papers.registry import registry, run_claims
 from pepcert.cli import main
 
 CLAIMS = registry()
@@ -29,7 +29,7 @@ def test_claim_passes(claim):
 
 def test_a_failing_claim_fails_the_command(monkeypatch, capsys):
     import pepcert.cli.verify as verify_command
-    from pepcert.papers.claims import Claim
+    from pepcert.papers.registry import Claim
 
     broken = Claim("broken", "nowhere", "1 = 2", "1", lambda: ("2", False))
     monkeypatch.setattr(verify_command, "registry", lambda: [broken])

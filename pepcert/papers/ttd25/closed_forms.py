@@ -9,9 +9,6 @@ Thomsen, Taylor & Dieuleveut, *Tight analyses of first-order methods with error 
 * CGD (Lyapunov ``f - f*``): ``rho(eta) = max{(1 - eta mu (1 - s))^2, (1 - eta L (1 + s))^2}``,
   ``eta* = 2 / ((1 - s) mu + (1 + s) L)``, ``rho* = ((kappa_s - 1)/(kappa_s + 1))^2`` with
   ``kappa_s = kappa (1 + s)/(1 - s)``.
-* Wang, Safaryan & Richtarik (2022), unbiased compressors with variance ``omega``: compressed
-  GD on ``E||x - x*||^2`` has ``rho(gamma) = max_{h in {mu, L}} (1 - gamma h)^2 + omega gamma^2 h^2``,
-  optimal at ``gamma* = 2 / ((1 + omega)(L + mu))``.
 
 The expressions are exact (algebraic numbers for rational inputs). :func:`compare` decides
 ``rational <=> expression`` rigorously with mpmath interval arithmetic at increasing precision.
@@ -82,10 +79,6 @@ def optimal_rate(method: str, mu, L, delta) -> sympy.Expr:
         kappa_s = kappa * (1 + s) / (1 - s)
         return ((kappa_s - 1) / (kappa_s + 1)) ** 2
     raise BadInput(f"no closed form registered for method {method!r}")
-
-
-def unbiased_gd_rate(mu, L, omega, gamma) -> sympy.Expr:
-    return sympy.Max(*((1 - _q(gamma) * _q(h)) ** 2 + _q(omega) * _q(gamma) ** 2 * _q(h) ** 2 for h in (mu, L)))
 
 
 def interval(expression: sympy.Expr, digits: int = 50):

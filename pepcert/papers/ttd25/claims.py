@@ -1,32 +1,26 @@
-"""The papers' claims, registered and re-computed: what ``pepcert verify`` runs.
+"""Thomsen, Taylor & Dieuleveut (2025): the numeric claims, re-computed by pepcert's analyses.
 
-Each :class:`Claim` names its paper and statement, says what is expected, and computes the
-value with pepcert's own analyses (never by evaluating the closed form it is checked
-against). ``pepcert verify`` prints one row per claim and exits 1 if any fails; the test
-suite runs the same registry.
+Tight rates, optimal steps, the paper's Lyapunov functions, the lower-bound instances, random
+compressors, exact certificates and N-step worst cases of CGD, EF and EF21 at the settings
+below, each compared with the closed forms of :mod:`pepcert.papers.ttd25.closed_forms` (never
+computed from them).
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from fractions import Fraction
-from typing import Callable
 
 from pepcert.analyses import certify, optimal_step, tight_rate
 from pepcert.lowerbounds.certified import exact_lower_bound
 from pepcert.lowerbounds.linear import worst_linear_instances
-from pepcert.papers import ttd25 as closed_forms
-from pepcert.lyapunov.search import lyapunov_rate
-from pepcert.pep.compressors import Contractive, Unbiased
+from pepcert.papers.registry import Claim
+from pepcert.papers.ttd25 import PAPER as TTD25
+from pepcert.papers.ttd25 import closed_forms
+from pepcert.pep.compressors import Contractive
 from pepcert.pep.functions import SmoothStronglyConvex
-from pepcert.pep.methods import Method
 from pepcert.pep.algorithms import method_factory
 from pepcert.pep.problem import ProblemClass, worst_case
-
-TTD25 = "Thomsen, Taylor & Dieuleveut 2025 (Tight analyses of first-order methods with error feedback)"
-WSR22 = "Wang, Safaryan & Richtarik 2022 (Smoothness-aware quantization)"
-PKCGG26 = "Parshakova, Khaled, Crawshaw, Garrigos & Gower 2026 (Muon does not converge on convex Lipschitz functions)"
 
 METHODS = ("CGD", "EF", "EF21")
 # (mu, L, delta, eta): converging and non-converging steps, kappa from 4 to 100.
@@ -36,37 +30,6 @@ SETTINGS = [
     (Fraction(1, 4), Fraction(1), Fraction(9, 10), Fraction(1, 2)),
     (Fraction(1), Fraction(100), Fraction(1, 20), Fraction(1, 200)),
 ]
-
-
-@dataclass(frozen=True)
-class Claim:
-    id: str
-    paper: str
-    statement: str
-    expected: str
-    check: Callable[[], tuple[str, bool]]  # -> (what was computed, passed)
-
-
-@dataclass(frozen=True)
-class ClaimResult:
-    id: str
-    paper: str
-    statement: str
-    expected: str
-    computed: str
-    passed: bool
-    seconds: float
-
-    def to_dict(self) -> dict:
-        return {
-            "id": self.id,
-            "paper": self.paper,
-            "statement": self.statement,
-            "expected": self.expected,
-            "computed": self.computed,
-            "passed": self.passed,
-            "seconds": self.seconds,
-        }
 
 
 def classes_of(mu, L, delta, random: bool = False) -> ProblemClass:
@@ -208,29 +171,8 @@ def _exact_certificates(name: str):
     return check
 
 
-def _compressed_gd(gamma) -> Method:
-    """``x+ = x - gamma C(grad f(x))`` (DCGD with one node), written through the public API."""
-
-    def step(state, oracle):
-        (x,) = state
-        return (x - gamma * oracle.compress(oracle.gradient(x)),)
-
-    return Method("CGD (unbiased)", ("x",), step)
-
-
-def _unbiased_gd():
-    omega = 0.5
-    mu, L = 0.1, 1.0
-    errors = []
-    best = 2 / ((1 + omega) * (L + mu))
-    for gamma in (0.5, best, 1.0):
-        method = _compressed_gd(gamma)
-        result = lyapunov_rate(method, ProblemClass(SmoothStronglyConvex(mu, L), Unbiased(omega)))
-        errors.append(abs(result.rho - float(closed_forms.unbiased_gd_rate(mu, L, omega, gamma))))
-    return f"max error {max(errors):.1e} at gamma = 0.5, gamma*, 1", max(errors) <= 1e-7
-
-
-def registry() -> list[Claim]:
+def ttd25_claims() -> list[Claim]:
+    """The numeric claims of the paper, in a fixed order."""
     claims = []
     for name in METHODS:
         claims.append(Claim(f"{name.lower()}-rate", TTD25, f"{name} has the tight rate rho(eta) of the paper's closed form",
@@ -252,40 +194,4 @@ def registry() -> list[Claim]:
     for name in ("EF", "EF21"):
         claims.append(Claim(f"{name.lower()}-worst-case", TTD25, f"{name}'s N-step worst case of its Lyapunov function is rho*^N",
                             "rho*^N to 1e-6", _worst_case_power(name)))
-    claims.append(Claim("unbiased-gd-rate", WSR22, "compressed GD with an omega-unbiased compressor: rho = max_h (1 - gamma h)^2 + omega gamma^2 h^2",
-                        "closed form to 1e-7", _unbiased_gd))
-    claims.extend(_extra_claims())
     return claims
-
-
-def _extra_claims() -> list[Claim]:
-    """Claims registered by other modules (symbolic proofs, Muon), when present."""
-    claims: list[Claim] = []
-    try:
-        from pepcert.lyapunov.symbolic import symbolic_claims
-    except ImportError:
-        symbolic_claims = None
-    if symbolic_claims is not None:
-        claims.extend(Claim(*spec) for spec in symbolic_claims())
-    try:
-        from pepcert.papers.muon26 import muon_claims
-    except ImportError:
-        muon_claims = None
-    if muon_claims is not None:
-        claims.extend(Claim(*spec) for spec in muon_claims())
-    return claims
-
-
-def run_claims(claims: list[Claim], progress: Callable[[Claim], None] | None = None) -> list[ClaimResult]:
-    results = []
-    for claim in claims:
-        if progress is not None:
-            progress(claim)
-        start = time.perf_counter()
-        try:
-            computed, passed = claim.check()
-        except Exception as error:  # a claim that cannot be computed has failed
-            computed, passed = f"error: {type(error).__name__}: {error}", False
-        results.append(ClaimResult(claim.id, claim.paper, claim.statement, claim.expected, computed, bool(passed),
-                                   time.perf_counter() - start))
-    return results

@@ -16,9 +16,9 @@ Example (gradient descent, ``V = ||x - x*||^2``; the proof is in ``docs/symbolic
 from pepcert.lyapunov.symbolic.positivity import Box, is_zero
 from pepcert.lyapunov.symbolic.proof import Chart, Lemma, Lyapunov, Piece, Proof, Split
 from pepcert.lyapunov.symbolic.ranges import Bound, Range
-from pepcert.lyapunov.symbolic.verify import PieceVerdict, Verdict, verify
+from pepcert.lyapunov.symbolic.check import RHO, PieceVerdict, Verdict, verify
 
 __all__ = [
-    "Bound", "Box", "Chart", "Lemma", "Lyapunov", "Piece", "PieceVerdict", "Proof", "Range", "Split",
+    "RHO", "Bound", "Box", "Chart", "Lemma", "Lyapunov", "Piece", "PieceVerdict", "Proof", "Range", "Split",
     "Verdict", "is_zero", "verify",
 ]

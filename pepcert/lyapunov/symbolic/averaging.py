@@ -19,7 +19,7 @@ import sympy
 from pepcert.pep.errors import BadInput
 from pepcert.lyapunov.symbolic.positivity import is_zero
 from pepcert.lyapunov.symbolic.proof import Proof
-from pepcert.lyapunov.symbolic.verify import Verdict, coordinates
+from pepcert.lyapunov.symbolic.check import Verdict, coordinates
 
 
 def embedding(deterministic, random, outcome: int) -> dict:

@@ -123,8 +123,31 @@ class Box:
         bottom, bottom_scale = _compose(value.denom, images, ring)
         return free_field, top * bottom_scale, bottom * top_scale, slacks
 
+    @cached_property
+    def _memo(self) -> dict:
+        """Answers already computed on this box (a cache: the box itself never changes)."""
+        return {}
+
+    def remember(self, key, compute):
+        """``compute()``, remembered on this box under ``key``."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def _remembered(self, kind: str, value, test) -> bool:
+        value = self.element(value)
+        if value != 0 and kind != "continuous":  # the sign tests are invariant under c > 0
+            scale = value.numer.LC / value.denom.LC
+            key = (kind, value / abs(scale))
+        else:
+            key = (kind, value)
+        return self.remember(key, lambda: test(value))
+
     def nonnegative_value(self, value) -> bool:
         """Whether ``value`` is manifestly ``>= 0`` on the box (see the module docstring)."""
+        return self._remembered("nonnegative", value, self._nonnegative)
+
+    def _nonnegative(self, value) -> bool:
         free_field, numerator, denominator, slacks = self._composed(value)
         if _signs_allow(numerator, denominator, slacks):
             return True
@@ -134,6 +157,9 @@ class Box:
     def positive_value(self, value) -> bool:
         """Whether ``value`` is manifestly ``> 0``: ``>= 0`` and its numerator has a nonzero
         monomial free of slacks (so it does not vanish anywhere on the box)."""
+        return self._remembered("positive", value, self._positive)
+
+    def _positive(self, value) -> bool:
         free_field, numerator, denominator, slacks = self._composed(value)
         reduced = free_field(numerator) / free_field(denominator)
         if reduced == 0 or not _signs_allow(reduced.numer, reduced.denom, slacks):
@@ -142,7 +168,11 @@ class Box:
 
     def continuous(self, value) -> bool:
         """Whether ``value``'s denominator is manifestly nonzero on the whole box."""
-        free_field, numerator, denominator, slacks = self._composed(value)
+        value = self.element(value)
+        return self._remembered("continuous", self.field(value.denom), self._continuous)
+
+    def _continuous(self, value) -> bool:
+        free_field, numerator, denominator, slacks = self._composed(1 / value)
         one = free_field.ring.one
         if _signs_allow(one, denominator, slacks):
             return True

@@ -16,7 +16,7 @@ on each *piece* of the range (a case split cuts it), closed forms for
   (e.g. an eigenvalue instead of a step size under a square root), with the lemmas that tie it
   to the range.
 
-Everything here is plain data (sympy expressions); :func:`~pepcert.lyapunov.symbolic.verify.verify`
+Everything here is plain data (sympy expressions); :func:`~pepcert.lyapunov.symbolic.check.verify`
 decides whether it is a proof.
 """
 
@@ -54,7 +54,8 @@ class Lyapunov:
 class Lemma:
     """A checked side statement: ``expression`` is identically zero (``"zero"``), or manifestly
     ``>= 0`` / ``> 0`` on the piece's box. ``Abs``, ``Max``, ``Min`` and square roots of exact
-    squares are resolved on the box first."""
+    squares are resolved on the box first; the symbol ``RHO`` (:mod:`.check`) stands for the
+    piece's rate, so a lemma can tie the rate used to a closed form."""
 
     statement: str
     expression: object

@@ -13,13 +13,14 @@ as a rational function of free variables whose image is *exactly* the range:
 
 (both ends closed is refused: split the range instead). For each parameter, the map from its
 free variable onto the interval is a bijection once ``upper - lower > 0``, which
-:func:`pepcert.lyapunov.symbolic.verify.verify` proves manifestly on the box of the earlier
+:func:`pepcert.lyapunov.symbolic.check.verify` proves manifestly on the box of the earlier
 parameters. :meth:`Range.split` cuts one bound at an expression (a case split).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import sympy
 
@@ -93,29 +94,36 @@ class Range:
         return Range(tuple(new if b.symbol == new.symbol else b for b in self.bounds))
 
     def box(self) -> Box:
-        """The box whose image is exactly this range (see the module docstring)."""
-        images: dict = {}
-        positive, nonnegative = [], []
-        for bound in self.bounds:
-            lower = sympy.sympify(bound.lower).subs(images, simultaneous=True)
-            closed_variable = bound.upper_closed if bound.upper is not None else bound.lower_closed
-            if bound.upper is None and lower == 0 and not bound.lower_closed and bound.symbol.is_positive:
-                variable = bound.symbol  # 0 < p: the parameter is its own free variable
-            elif closed_variable:
-                variable = sympy.Symbol(f"theta_{bound.symbol}", nonnegative=True)
-            else:
-                variable = sympy.Symbol(f"t_{bound.symbol}", positive=True)
-            (nonnegative if closed_variable else positive).append(variable)
-            if bound.upper is None:
-                images[bound.symbol] = lower + variable if variable != bound.symbol else variable
-                continue
-            upper = sympy.sympify(bound.upper).subs(images, simultaneous=True)
-            if bound.lower_closed:
-                images[bound.symbol] = upper - (upper - lower) / (1 + variable)
-            else:
-                images[bound.symbol] = lower + (upper - lower) / (1 + variable)
-        return Box(self.symbols, images, tuple(positive), tuple(nonnegative))
+        """The box whose image is exactly this range (see the module docstring); the same
+        range gives the same box object (so its remembered sign tests are shared)."""
+        return _box_of(self)
 
     def widths(self) -> list[tuple[str, sympy.Expr]]:
         """``(bound, upper - lower)`` for every bounded parameter (must be ``> 0``)."""
         return [(b.describe(), sympy.sympify(b.upper) - sympy.sympify(b.lower)) for b in self.bounds if b.upper is not None]
+
+
+@lru_cache(maxsize=64)
+def _box_of(within: Range) -> Box:
+    """:meth:`Range.box` (memoised: a pure function of the range)."""
+    images: dict = {}
+    positive, nonnegative = [], []
+    for bound in within.bounds:
+        lower = sympy.sympify(bound.lower).subs(images, simultaneous=True)
+        closed_variable = bound.upper_closed if bound.upper is not None else bound.lower_closed
+        if bound.upper is None and lower == 0 and not bound.lower_closed and bound.symbol.is_positive:
+            variable = bound.symbol  # 0 < p: the parameter is its own free variable
+        elif closed_variable:
+            variable = sympy.Symbol(f"theta_{bound.symbol}", nonnegative=True)
+        else:
+            variable = sympy.Symbol(f"t_{bound.symbol}", positive=True)
+        (nonnegative if closed_variable else positive).append(variable)
+        if bound.upper is None:
+            images[bound.symbol] = lower + variable if variable != bound.symbol else variable
+            continue
+        upper = sympy.sympify(bound.upper).subs(images, simultaneous=True)
+        if bound.lower_closed:
+            images[bound.symbol] = upper - (upper - lower) / (1 + variable)
+        else:
+            images[bound.symbol] = lower + (upper - lower) / (1 + variable)
+    return Box(within.symbols, images, tuple(positive), tuple(nonnegative))

@@ -90,8 +90,14 @@ def ldl_squares(gram, order: Sequence[int], zero) -> tuple[list, str]:
 
 
 def identity_holds(gram, squares, zero) -> bool:
-    """``S - sum_i d_i w_i w_i^T == 0`` entrywise (recomputed from the factors)."""
+    """``S - sum_i d_i w_i w_i^T == 0`` entrywise (recomputed from the factors; ``S`` is
+    symmetric, so the upper triangle and the symmetry are checked)."""
     size = len(gram)
-    return all(
-        gram[i][j] - sum((d * w[i] * w[j] for d, w in squares), zero) == 0 for i in range(size) for j in range(size)
-    )
+    total = [[zero] * size for _ in range(size)]
+    for d, w in squares:
+        support = [i for i in range(size) if w[i] != 0]
+        scaled = {i: d * w[i] for i in support}
+        for position, i in enumerate(support):
+            for j in support[position:]:
+                total[i][j] = total[i][j] + scaled[i] * w[j]
+    return all(gram[i][j] == gram[j][i] and gram[i][j] - total[i][j] == 0 for i in range(size) for j in range(i, size))

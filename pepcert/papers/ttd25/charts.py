@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sympy
 
-from pepcert.lyapunov.symbolic import Box, Chart, Lemma
+from pepcert.lyapunov.symbolic import RHO, Box, Chart, Lemma
 from pepcert.papers.ttd25 import closed_forms
 
 ETA, MU, L = sympy.symbols("eta mu L", positive=True)
@@ -47,13 +47,13 @@ def _identities() -> Lemma:
 def _lemmas(active: str, z, slack_identity, slack_text: str) -> tuple:
     """The coverage lemmas of one EF/EF21 chart (``z`` the chart's eigenvalue)."""
     h_active, h_other = (L, MU) if active == "L" else (MU, L)
-    y = abs(z)
+    y = sympy.sqrt(RHO)  # the piece's rate rho = y^2
     return (
         Lemma(f"z = {z} solves z^2 - b_{active} z - s = 0: the chart's eta has dominant eigenvalue z", z**2 - b(h_active) * z - S),
         Lemma(slack_text, slack_identity),
         _identities(),
-        Lemma(f"closed_forms.ef_branch({active}) = rho = z^2 on the chart",
-              closed_forms.ef_branch(h_active, 1 - S**2, ETA) - z**2),
+        Lemma(f"closed_forms.ef_branch({active}) = rho (the piece's rate) on the chart",
+              closed_forms.ef_branch(h_active, 1 - S**2, ETA) - RHO),
         Lemma(f"r(b_{h_other}) <= sqrt(rho) (1/2): y^2 - b y - s >= 0", y**2 - b(h_other) * y - S, "nonnegative"),
         Lemma(f"r(b_{h_other}) <= sqrt(rho) (2/2): y^2 + b y - s >= 0", y**2 + b(h_other) * y - S, "nonnegative"),
     )

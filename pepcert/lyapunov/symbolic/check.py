@@ -36,6 +36,7 @@ from pepcert.lyapunov.symbolic.ranges import Range
 from pepcert.lyapunov.symbolic.residual import basis_index, identity_holds, ldl_squares, residual
 
 _SPECIAL = (sympy.Abs, sympy.Max, sympy.Min)
+RHO = sympy.Symbol("rho", positive=True)  # in a lemma: the piece's rate
 
 
 @dataclass(frozen=True)
@@ -144,13 +145,18 @@ def _rate(proof: Proof, piece: Piece, box: Box, substitution) -> tuple[sympy.Exp
 
 def check_lemma(lemma: Lemma, box: Box, substitution: Mapping) -> bool:
     """Whether ``lemma`` holds (see :class:`Lemma`); an unresolvable expression fails."""
+    key = ("lemma", lemma.kind, sympy.sympify(lemma.expression), tuple(sorted(substitution.items(), key=str)))
+    return box.remember(key, lambda: _lemma_holds(lemma, box, substitution))
+
+
+def _lemma_holds(lemma: Lemma, box: Box, substitution: Mapping) -> bool:
     try:
         value = _rational(box, substitution, lemma.expression)
         if lemma.kind == "zero":
             return is_zero(value)
         element = box.element(sympy.cancel(sympy.together(value)))
         return box.nonnegative_value(element) if lemma.kind == "nonnegative" else box.positive_value(element)
-    except (ArithmeticError, sympy.polys.polyerrors.PolynomialError, sympy.polys.polyerrors.CoercionFailed):
+    except (ArithmeticError, ValueError, sympy.polys.polyerrors.BasePolynomialError):  # not a rational function
         return False
 
 
@@ -212,7 +218,8 @@ def verify_piece(problem, proof: Proof, label: str, within: Range, piece: Piece)
             continuous = all(box.continuous(x) for row in gram for x in row if x != 0)
             if not continuous:
                 failures.append("an entry of S is not continuous on the box")
-    lemmas = tuple((lemma.statement, check_lemma(lemma, box, substitution))
+    with_rate = {**substitution, RHO: rate if rate is not None else sympy.nan}
+    lemmas = tuple((lemma.statement, check_lemma(lemma, box, with_rate))
                    for lemma in (piece.chart.coverage if piece.chart is not None else ()) + tuple(piece.lemmas))
     failures += [f"lemma fails: {text}" for text, ok in lemmas if not ok]
     return PieceVerdict(

@@ -14,7 +14,6 @@ L-instance gives ``lambda = 2 eta (eta L - 1)`` and rate ``(1 - eta L)^2``.
 
 from __future__ import annotations
 
-import pytest
 import sympy
 
 try:  # the public API at the top (issue 7, part 6), where it exists

@@ -89,18 +89,31 @@ POINTS = [
 ]
 
 
-@pytest.mark.parametrize("point", range(len(POINTS)))
-@pytest.mark.parametrize("method,branch", [(m, b) for m in ("EF", "EF21") for b in ("mu", "L")])
-def test_specialised_proof_is_an_exact_certificate(method, branch, point):
-    """At a rational point of a chart's box: the parameters are in the branch, rho is the
-    paper's closed form, and the closed-form multipliers make the residual of the numeric
-    one-step problem (built afresh with rationals) PSD; rho slightly smaller does not."""
+def _point(method, branch, point):
+    """``(eta, mu, L, s, rho, coordinates)`` at a rational point of the piece's box."""
     piece = proofs.branch_piece(method, branch)
+    if piece.chart is None:  # CGD: the range's own box, read at (s, mu, L) and eta around eta*
+        s, mu, big_l, theta = R(1, 1 + POINTS[point][T]), POINTS[point][MU], POINTS[point][MU] + POINTS[point][L], POINTS[point][THETA]
+        star = closed_forms.optimal_step("CGD", mu, big_l, 1 - s**2)
+        eta = star / (1 + theta) if branch == "mu" else star * (1 + theta)
+        coordinates = {ETA: eta, MU: mu, L: big_l, S: s}
+        return eta, mu, big_l, s, sympy.sympify(closed_forms.rate("CGD", mu, big_l, 1 - s**2, eta)), coordinates
     chart = piece.chart
     coordinates = {c: sympy.sympify(chart.box.images[c]).subs(POINTS[point]) for c in chart.box.coordinates}
     value = {p: sympy.sympify(chart.parameters.get(p, p)).subs(coordinates, simultaneous=True) for p in (ETA, MU, L, S)}
-    eta, mu, big_l, s = (value[p] for p in (ETA, MU, L, S))
-    delta, rho = 1 - s**2, sympy.sympify(piece.rate).subs(coordinates)
+    return value[ETA], value[MU], value[L], value[S], sympy.sympify(piece.rate).subs(coordinates), coordinates
+
+
+@pytest.mark.parametrize("point", range(len(POINTS)))
+@pytest.mark.parametrize("method,branch", BRANCHES)
+def test_specialised_proof_is_an_exact_certificate(method, branch, point):
+    """At a rational point of a piece's box: the parameters are in the branch, rho is the
+    paper's closed form, and the closed-form multipliers make the residual of the numeric
+    one-step problem (built afresh with rationals) PSD; rho slightly smaller does not."""
+    piece = proofs.branch_piece(method, branch)
+    substitution = piece.chart.parameters if piece.chart is not None else {}
+    eta, mu, big_l, s, rho, coordinates = _point(method, branch, point)
+    delta = 1 - s**2
     assert all(v.is_Rational for v in (eta, mu, big_l, delta, rho)) and 0 < delta < 1 and 0 < mu < big_l and eta > 0
     star = closed_forms.optimal_step(method, mu, big_l, delta)
     assert (eta <= star) if branch == "mu" else (eta >= star)
@@ -109,7 +122,7 @@ def test_specialised_proof_is_an_exact_certificate(method, branch, point):
     fixed = replace(base, families={"V": (("V", base.lyapunov),)})
     step = one_step(fixed, ProblemClass(SmoothStronglyConvex(mu, big_l), Contractive(delta)), family="V")
     constraints = dict(step.constraints)
-    multipliers = {n: sympy.sympify(e).subs(chart.parameters, simultaneous=True).subs(coordinates) for n, e in piece.multipliers.items()}
+    multipliers = {n: sympy.sympify(e).subs(substitution, simultaneous=True).subs(coordinates) for n, e in piece.multipliers.items()}
     assert all(m.is_Rational and m >= 0 for m in multipliers.values())
 
     def residual(rate):
@@ -122,8 +135,11 @@ def test_specialised_proof_is_an_exact_certificate(method, branch, point):
     exact = residual(rho)
     assert all(sympy.sympify(v) == 0 for v in exact.value_row(m, dtype=object))
     assert sympy.Matrix(exact.gram_matrix(n, dtype=object)).is_positive_semidefinite
-    lower = residual(rho - R(1, 10**6))
-    assert not sympy.Matrix(lower.gram_matrix(n, dtype=object)).is_positive_semidefinite
+    lower = residual(rho - R(1, 10**6))  # the same multipliers no longer certify
+    assert not (
+        all(sympy.sympify(v) == 0 for v in lower.value_row(m, dtype=object))
+        and sympy.Matrix(lower.gram_matrix(n, dtype=object)).is_positive_semidefinite
+    )
 
 
 def test_instance_lemmas():

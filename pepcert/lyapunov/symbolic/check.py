@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Mapping
 
 import sympy
@@ -226,8 +227,8 @@ def verify_piece(problem, proof: Proof, label: str, within: Range, piece: Piece)
         label=label,
         range=within.describe(),
         rate=rate if rate is not None else sympy.nan,
-        multipliers=multipliers,
-        multipliers_nonnegative=multipliers_ok,
+        multipliers=MappingProxyType(multipliers),
+        multipliers_nonnegative=MappingProxyType(multipliers_ok),
         identity=identity,
         squares_nonnegative=squares_ok,
         continuous=continuous,

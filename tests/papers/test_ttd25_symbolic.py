@@ -93,7 +93,8 @@ def _point(method, branch, point):
     """``(eta, mu, L, s, rho, coordinates)`` at a rational point of the piece's box."""
     piece = proofs.branch_piece(method, branch)
     if piece.chart is None:  # CGD: the range's own box, read at (s, mu, L) and eta around eta*
-        s, mu, big_l, theta = R(1, 1 + POINTS[point][T]), POINTS[point][MU], POINTS[point][MU] + POINTS[point][L], POINTS[point][THETA]
+        at = {k: sympy.sympify(v) for k, v in POINTS[point].items()}
+        s, mu, big_l, theta = 1 / (1 + at[T]), at[MU], at[MU] + at[L], at[THETA]
         star = closed_forms.optimal_step("CGD", mu, big_l, 1 - s**2)
         eta = star / (1 + theta) if branch == "mu" else star * (1 + theta)
         coordinates = {ETA: eta, MU: mu, L: big_l, S: s}

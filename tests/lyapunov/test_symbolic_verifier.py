@@ -113,6 +113,12 @@ def test_an_unknown_constraint_is_a_reason_not_a_crash():
     assert not verdict.proved and "no constraint named" in verdict.reason
 
 
+def test_a_multiplier_in_an_unknown_symbol_is_a_reason_not_a_crash():
+    stray = sympy.Symbol("beta", positive=True)
+    verdict = verify(problem(), short_steps(MU_PIECE.with_multiplier(PAIR[0], stray)))
+    assert not verdict.proved and "not a rational function" in verdict.reason
+
+
 def test_an_empty_range_is_rejected():
     backwards = Proof(Range([Bound(MU), Bound(L, lower=MU), Bound(ETA, lower=STAR, upper=1 / L)]), MU_PIECE, rate=RATE)
     assert "not manifestly nonempty" in verify(problem(), backwards).reason

@@ -188,3 +188,12 @@ def test_random_compressor_proof_rejects_a_wrong_rate():
     piece = proofs.branch_piece("EF21", "L")
     wrong = _with_piece("EF21", "L", piece.with_rate(piece.rate * R(999, 1000)))
     assert not proofs.checked_random("EF21", base=wrong).proved
+
+
+def test_one_step_runs_on_symbols():
+    """The core builds the one-step problems with sympy parameters (no float conversion)."""
+    for method in METHODS:
+        step = proofs.symbolic_step(method)
+        names = [name for name, _ in step.constraints]
+        assert "compressor(c0)" in names and "interpolation(x0,x1)" in names
+        assert any(isinstance(v, sympy.Basic) and v.free_symbols for v in step.constraints[0][1].quadratic.values())

@@ -31,7 +31,7 @@ from typing import Mapping
 
 import sympy
 
-from pepcert.lyapunov.symbolic.positivity import Box, is_zero
+from pepcert.lyapunov.symbolic.positivity import Box, NotRational, is_zero
 from pepcert.lyapunov.symbolic.proof import Lemma, Piece, Proof
 from pepcert.lyapunov.symbolic.ranges import Range
 from pepcert.lyapunov.symbolic.residual import basis_index, identity_holds, ldl_squares, residual
@@ -122,8 +122,15 @@ def _rational(box: Box, substitution: Mapping, expression) -> sympy.Expr:
 
 
 def _range_failures(within: Range, box: Box) -> list[str]:
-    return [f"the range {text} is not manifestly nonempty" for text, width in within.widths()
-            if not box.positive_value(sympy.sympify(width))]
+    failures = []
+    for text, width in within.widths():
+        try:
+            nonempty = box.positive_value(sympy.sympify(width))
+        except NotRational:
+            nonempty = False
+        if not nonempty:
+            failures.append(f"the range {text} is not manifestly nonempty")
+    return failures
 
 
 def _rate(proof: Proof, piece: Piece, box: Box, substitution) -> tuple[sympy.Expr | None, list[str]]:
@@ -157,7 +164,7 @@ def _lemma_holds(lemma: Lemma, box: Box, substitution: Mapping) -> bool:
             return is_zero(value)
         element = box.element(sympy.cancel(sympy.together(value)))
         return box.nonnegative_value(element) if lemma.kind == "nonnegative" else box.positive_value(element)
-    except (ArithmeticError, ValueError, sympy.polys.polyerrors.BasePolynomialError):  # not a rational function
+    except ArithmeticError:  # not proven, or not a rational function (NotRational)
         return False
 
 
@@ -183,6 +190,38 @@ def coordinates(piece: Piece, within: Range) -> tuple[Box, dict]:
     return within.box(), {}
 
 
+def _decrease(problem, piece: Piece, box: Box, substitution, rate, failures: list) -> tuple:
+    """Checks (a)-(c) of the module docstring; appends what fails to ``failures`` and returns
+    ``(identity, continuous, squares, squares_ok, multipliers_ok)``."""
+
+    def element(value):
+        return box.element(sympy.sympify(value).subs(substitution, simultaneous=True))
+
+    multipliers = {name: sympy.sympify(value).subs(substitution, simultaneous=True) for name, value in piece.multipliers.items()}
+    try:
+        gram, values, constant = residual(problem, rate, piece.lyapunov, multipliers, element)
+    except KeyError as error:
+        failures.append(str(error.args[0]))
+        return False, False, [], (), {}
+    multipliers_ok = {name: box.nonnegative_value(value) for name, value in multipliers.items()}
+    failures += [f"multiplier of {name} is not manifestly >= 0 on the range" for name, ok in multipliers_ok.items() if not ok]
+    failures += [f"function-value coefficient of {problem.basis.value_names[j]} is not manifestly >= 0"
+                 for j, v in enumerate(values) if not box.nonnegative_value(v)]
+    if not box.nonnegative_value(constant):
+        failures.append("the residual's constant is not manifestly >= 0")
+    squares, ldl_problem = _squares(problem, piece, gram, box)
+    identity = not ldl_problem and identity_holds(gram, squares, box.field.zero)
+    if not identity:
+        failures.append(ldl_problem or "S is not the sum of the squares (nonzero remainder)")
+    squares_ok = tuple(box.nonnegative_value(d) for d, _ in squares)
+    failures += [f"square weight d_{i} is not manifestly >= 0 on the range: S is not proven PSD"
+                 for i, ok in enumerate(squares_ok) if not ok]
+    continuous = all(box.continuous(x) for row in gram for x in row if x != 0)
+    if not continuous:
+        failures.append("an entry of S is not continuous on the box")
+    return identity, continuous, squares, squares_ok, multipliers_ok
+
+
 def verify_piece(problem, proof: Proof, label: str, within: Range, piece: Piece) -> PieceVerdict:
     """Check one piece; every failing condition is listed in the result."""
     box, substitution = coordinates(piece, within)
@@ -192,33 +231,12 @@ def verify_piece(problem, proof: Proof, label: str, within: Range, piece: Piece)
     rate, rate_failures = _rate(proof, piece, box, substitution)
     failures += rate_failures
     multipliers = {name: sympy.sympify(value).subs(substitution, simultaneous=True) for name, value in piece.multipliers.items()}
-
-    def element(value):
-        return box.element(sympy.sympify(value).subs(substitution, simultaneous=True))
-
     identity, continuous, squares, squares_ok, multipliers_ok = False, False, [], (), {}
     if rate is not None:
         try:
-            gram, values, constant = residual(problem, rate, piece.lyapunov, multipliers, element)
-        except KeyError as error:
-            failures.append(str(error.args[0]))
-        else:
-            multipliers_ok = {name: box.nonnegative_value(value) for name, value in multipliers.items()}
-            failures += [f"multiplier of {name} is not manifestly >= 0 on the range" for name, ok in multipliers_ok.items() if not ok]
-            failures += [f"function-value coefficient of {problem.basis.value_names[j]} is not manifestly >= 0"
-                         for j, v in enumerate(values) if not box.nonnegative_value(v)]
-            if not box.nonnegative_value(constant):
-                failures.append("the residual's constant is not manifestly >= 0")
-            squares, ldl_problem = _squares(problem, piece, gram, box)
-            identity = not ldl_problem and identity_holds(gram, squares, box.field.zero)
-            if not identity:
-                failures.append(ldl_problem or "S is not the sum of the squares (nonzero remainder)")
-            squares_ok = tuple(box.nonnegative_value(d) for d, _ in squares)
-            failures += [f"square weight d_{i} is not manifestly >= 0 on the range: S is not proven PSD"
-                         for i, ok in enumerate(squares_ok) if not ok]
-            continuous = all(box.continuous(x) for row in gram for x in row if x != 0)
-            if not continuous:
-                failures.append("an entry of S is not continuous on the box")
+            identity, continuous, squares, squares_ok, multipliers_ok = _decrease(problem, piece, box, substitution, rate, failures)
+        except NotRational as error:
+            failures.append(str(error))
     with_rate = {**substitution, RHO: rate if rate is not None else sympy.nan}
     lemmas = tuple((lemma.statement, check_lemma(lemma, box, with_rate))
                    for lemma in (piece.chart.coverage if piece.chart is not None else ()) + tuple(piece.lemmas))

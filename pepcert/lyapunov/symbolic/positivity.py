@@ -25,6 +25,11 @@ import sympy
 from sympy.polys.fields import field
 
 
+class NotRational(ArithmeticError):
+    """An expression that is not a rational function of the box's coordinates (so no sign
+    test applies to it)."""
+
+
 def is_zero(expression) -> bool:
     """Exact test that a rational expression vanishes identically."""
     return sympy.cancel(sympy.together(sympy.sympify(expression))) == 0
@@ -105,11 +110,16 @@ class Box:
         return free_field, images, slacks
 
     def element(self, value):
-        """``value`` (a sympy expression in the coordinates, or already an element)."""
+        """``value`` (a sympy expression in the coordinates, or already an element); raises
+        :class:`NotRational` for anything else (another symbol, a square root, ...)."""
         owner = getattr(value, "field", None)
-        if owner is not None:
-            return value if owner == self.field else self.field.from_expr(value.as_expr())
-        return self.field.from_expr(sympy.sympify(value))
+        if owner is not None and owner == self.field:
+            return value
+        expression = value.as_expr() if owner is not None else sympy.sympify(value)
+        try:
+            return self.field.from_expr(expression)
+        except (ValueError, sympy.polys.polyerrors.BasePolynomialError):
+            raise NotRational(f"not a rational function of {self.coordinates}: {expression}") from None
 
     def substitute(self, expression) -> sympy.Expr:
         """``expression`` (in the coordinates) in the free variables (a sympy expression)."""

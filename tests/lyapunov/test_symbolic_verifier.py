@@ -16,13 +16,7 @@ from __future__ import annotations
 
 import sympy
 
-try:  # the public API at the top (issue 7, part 6), where it exists
-    from pepcert import Method, ProblemClass, SmoothStronglyConvex
-except ImportError:
-    from pepcert.pep.methods import Method
-    from pepcert.pep.problem import ProblemClass
-    from pepcert.pep.functions import SmoothStronglyConvex
-from pepcert.pep.expressions import norm2
+from pepcert import Method, ProblemClass, SmoothStronglyConvex, norm2  # the public API at the top
 from pepcert.lyapunov.onestep import one_step
 from pepcert.lyapunov.symbolic import Bound, Lyapunov, Piece, Proof, Range, Split, verify
 from pepcert.lyapunov.symbolic import check as verify_module

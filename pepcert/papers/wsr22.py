@@ -53,3 +53,42 @@ def wsr22_claims() -> list[Claim]:
     return [Claim("unbiased-gd-rate", WSR22,
                   "compressed GD with an omega-unbiased compressor: rho = max_h (1 - gamma h)^2 + omega gamma^2 h^2",
                   "closed form to 1e-7", _unbiased_gd)]
+
+
+def unbiased_gd_proof():
+    r"""The rate above for all ``omega > 0``, ``0 < mu < L``, ``gamma > 0``, as data for the
+    generic verifier (``V = ||x - x*||^2``, the method's ``distance`` family).
+
+    Compressor multiplier ``gamma^2``: the outputs' second moments cancel and
+    ``rho ||x||^2 - ||x||^2 + 2 gamma <g, x> - gamma^2 (1 + omega) ||g||^2`` is left (``x`` for
+    ``x - x*``). The two interpolation inequalities between ``x0`` and ``x*`` sum to
+    ``(||g||^2 + mu L ||x||^2 - (L + mu) <g, x>)/(L - mu) <= 0``; the active instance
+    ``g = h x`` in the residual's kernel gives the multiplier ``2 gamma (1 - mu gamma (1 + omega))``
+    below ``gamma* = 2/((1 + omega)(L + mu))`` and ``2 gamma (L gamma (1 + omega) - 1)`` above it.
+    Returns ``(one_step_problem, proof)``.
+    """
+    import sympy
+
+    from pepcert.lyapunov.onestep import one_step
+    from pepcert.lyapunov.symbolic import Bound, Lyapunov, Piece, Proof, Range, Split
+    from pepcert.pep.expressions import norm2
+    from dataclasses import replace
+
+    gamma, mu, big_l, omega = sympy.symbols("gamma mu L omega", positive=True)
+    method = replace(_compressed_gd(gamma), families={"distance": (("||x - x*||^2", lambda z, c: norm2(z.x)),)})
+    problem = one_step(method, ProblemClass(SmoothStronglyConvex(mu, big_l), Unbiased(omega)), family="distance")
+
+    def piece(lam):
+        return Piece(Lyapunov(weights=(1,)), {"interpolation(x*,x0)": lam, "interpolation(x0,x*)": lam,
+                                               "compressor(c0)": gamma**2})
+
+    star = 2 / ((1 + omega) * (big_l + mu))
+    below = piece(2 * gamma * (1 - mu * gamma * (1 + omega)))
+    above = piece(2 * gamma * (big_l * gamma * (1 + omega) - 1))
+    proof = Proof(
+        Range([Bound(omega), Bound(mu), Bound(big_l, lower=mu), Bound(gamma)]),
+        Split(gamma, star, below=below, above=above),
+        rate=unbiased_gd_rate(mu, big_l, omega, gamma),
+        statement="compressed GD, omega-unbiased compressor: E||x+ - x*||^2 <= rho(gamma) ||x - x*||^2",
+    )
+    return problem, proof

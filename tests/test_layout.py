@@ -17,7 +17,6 @@ ALLOWED = ("pep/algorithms/", "papers/")
 KNOWN = {
     "lowerbounds/linear.py", "cli/bench.py", "cli/muon.py", "cli/worst_case.py",
     "lyapunov/search.py", "analyses/ef_muon.py", "analyses/ef_muon_sdp.py", "analyses/muon.py",
-    "pep/methods.py",
 }
 
 

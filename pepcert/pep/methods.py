@@ -97,7 +97,7 @@ class Method:
         step: ``step(state, oracle) -> new state`` (or ``step(state, oracle, k)``).
         optimum: ``optimum(xstar, oracle) -> state at the optimum``; default ``(x*, 0, ...)``.
         start: ``start(x0, oracle) -> initial state``, how the method starts from a point
-            (EF ``(x0, 0)``, EF21 ``(x0, grad f(x0))``, heavy ball ``(x0, x0)``); worst cases
+            (``(x0, 0)`` for an error term, ``(x0, grad f(x0))`` for a gradient estimate, heavy ball ``(x0, x0)``); worst cases
             from a declared start bound only ``x0``. ``None``: the method declares no start.
         lyapunov: the paper's (optimal) Lyapunov function, ``lyapunov(z, classes) -> scalar``
             with ``z`` a :class:`Features`; used by the ``lyapunov`` measure.

@@ -23,17 +23,15 @@ from fractions import Fraction
 from typing import Sequence
 
 from pepcert.pep.errors import BadInput
-from pepcert.pep.numerics.numbers import show
+from pepcert.pep.numerics.numbers import exact_number, is_symbolic, require, show
 from pepcert.pep.expressions import Basis, Scalar, Vector, norm2
 
 
-def _check_fraction(value, name: str, low_open: float, high_closed: float) -> None:
-    try:
-        number = float(value)
-    except TypeError:
-        return  # symbolic
-    if not math.isfinite(number) or not (low_open < number <= high_closed):
-        raise BadInput(f"{name} must be in ({low_open:g}, {high_closed:g}], got {show(value)}")
+def _check_fraction(value, name: str, low_open: int, high_closed: int) -> None:
+    """``low_open < value <= high_closed``, compared exactly (``1 + 1e-20`` is above 1)."""
+    number = exact_number(value, name)
+    if not is_symbolic(number):
+        require(low_open < number <= high_closed, f"{name} must be in ({low_open}, {high_closed}], got {show(value)}")
 
 
 def _sqrt(value):
@@ -87,7 +85,7 @@ class Contractive:
     in_expectation: bool = False
 
     def __post_init__(self):
-        _check_fraction(self.delta, "delta", 0.0, 1.0)
+        _check_fraction(self.delta, "delta", 0, 1)
 
     @property
     def s(self):
@@ -171,12 +169,9 @@ class Unbiased:
     omega: object
 
     def __post_init__(self):
-        try:
-            omega = float(self.omega)
-        except TypeError:
-            return
-        if not math.isfinite(omega) or omega < 0:
-            raise BadInput(f"omega must be a nonnegative number, got {show(self.omega)}")
+        omega = exact_number(self.omega, "omega")
+        if not is_symbolic(omega):
+            require(omega >= 0, f"omega must be a nonnegative number, got {show(self.omega)}")
 
     in_expectation = True
     deterministic = False

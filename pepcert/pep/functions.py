@@ -18,7 +18,7 @@ from typing import Sequence
 import numpy as np
 
 from pepcert.pep.errors import BadInput
-from pepcert.pep.numerics.numbers import show
+from pepcert.pep.numerics.numbers import exact_number, is_symbolic, require, show
 from pepcert.pep.expressions import Scalar, Vector, inner, norm2
 
 
@@ -30,15 +30,6 @@ class Point:
     x: Vector
     g: Vector
     f: Scalar
-
-
-def _finite(value, name: str) -> None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return  # symbolic parameter (sympy): checked by the caller's assumptions
-    if not math.isfinite(number):
-        raise BadInput(f"{name} must be a finite number, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -57,18 +48,14 @@ class SmoothStronglyConvex:
     L: object
 
     def __post_init__(self):
-        _finite(self.mu, "mu")
-        _finite(self.L, "L")
-        try:
-            mu, L = float(self.mu), float(self.L)
-        except TypeError:
-            return
-        if L <= 0:
-            raise BadInput(f"L must be positive, got {show(self.L)}")
-        if mu < 0:
-            raise BadInput(f"mu must be nonnegative, got {show(self.mu)}")
-        if mu >= L:
-            raise BadInput(f"mu must be smaller than L (got mu = {show(self.mu)}, L = {show(self.L)})")
+        # Exact comparisons (never float()): mu = -1/10^400 is negative.
+        mu, L = exact_number(self.mu, "mu"), exact_number(self.L, "L")
+        if not is_symbolic(L):
+            require(L > 0, f"L must be positive, got {show(self.L)}")
+        if not is_symbolic(mu):
+            require(mu >= 0, f"mu must be nonnegative, got {show(self.mu)}")
+        if not (is_symbolic(mu) or is_symbolic(L)):
+            require(mu < L, f"mu must be smaller than L (got mu = {show(self.mu)}, L = {show(self.L)})")
 
     @property
     def condition_number(self) -> float:
@@ -135,12 +122,9 @@ class ConvexLipschitz:
     M: object
 
     def __post_init__(self):
-        _finite(self.M, "M")
-        try:
-            if float(self.M) <= 0:
-                raise BadInput(f"the Lipschitz constant M must be positive, got {show(self.M)}")
-        except TypeError:
-            pass
+        M = exact_number(self.M, "M")
+        if not is_symbolic(M):
+            require(M > 0, f"the Lipschitz constant M must be positive, got {show(self.M)}")
 
     def interpolation(self, points: Sequence[Point]) -> list[tuple[str, Scalar]]:
         constraints = []

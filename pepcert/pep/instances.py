@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pepcert.pep.expressions import Basis, Vector
+from pepcert.pep.numerics.numbers import exact_number
 from pepcert.pep.methods import Method
 
 
@@ -47,6 +48,10 @@ class ScalingInstance:
         if isinstance(self.alpha, (tuple, list)):
             outcomes = tuple(self.alpha)
             object.__setattr__(self, "alpha", outcomes[0] if len(outcomes) == 1 else outcomes)
+        # Finite real numbers, checked exactly (symbolic values pass through).
+        exact_number(self.h, "h")
+        for alpha in self.alphas:
+            exact_number(alpha, "alpha")
 
     @property
     def alphas(self) -> tuple:

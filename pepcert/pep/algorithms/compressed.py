@@ -7,23 +7,20 @@ knows their names. :data:`BUILTIN_METHODS` maps the command-line names to their 
 
 from __future__ import annotations
 
-import math
 from typing import Any, Callable, Mapping
 
 from pepcert.pep.errors import BadInput
 from pepcert.pep.expressions import norm2
 from pepcert.pep.methods import Method
-from pepcert.pep.numerics.numbers import show
+from pepcert.pep.numerics.numbers import exact_number, is_symbolic, require, show
 
 
 
 def check_step_size(eta, name: str = "eta") -> None:
-    try:
-        value = float(eta)
-    except TypeError:
-        return  # symbolic step size
-    if not math.isfinite(value) or value <= 0:
-        raise BadInput(f"{name} must be a positive number, got {show(eta)}")
+    """``eta > 0``, compared exactly (symbolic step sizes pass: their assumptions decide)."""
+    value = exact_number(eta, name)
+    if not is_symbolic(value):
+        require(value > 0, f"{name} must be a positive number, got {show(eta)}")
 
 
 def compressed_gradient_descent(eta) -> Method:

@@ -30,6 +30,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from pepcert.pep.numerics.numbers import exact_number, is_symbolic, require, show
+
 from pepcert.pep.numerics.matrix2 import (
     NEWTON_SCHULZ_CUBIC,
     Mat2,
@@ -179,6 +181,13 @@ class ScaledPolarCompressor:
 # Methods
 
 
+def check_momentum(beta) -> None:
+    """``0 <= beta < 1``, compared exactly (never through ``float()``)."""
+    value = exact_number(beta, "beta")
+    if not is_symbolic(value):
+        require(0 <= value < 1, f"beta must be in [0, 1), got {show(beta)}")
+
+
 @dataclass(frozen=True)
 class MomentumLMOMethod:
     """Subgradient method with momentum and an LMO step (Muon when ``lmo`` is spectral).
@@ -192,6 +201,9 @@ class MomentumLMOMethod:
     lmo: Any = SpectralLMO()
     name: str = "muon"
     state_names: tuple = ("W", "M")
+
+    def __post_init__(self):
+        check_momentum(self.beta)
 
     def initial_state(self, W0):
         return (W0, zeros_like(W0))
@@ -217,6 +229,9 @@ class ErrorFeedbackMuon:
     compressor: Any = ScaledPolarCompressor()
     name: str = "ef-muon"
     state_names: tuple = ("W", "E", "M")
+
+    def __post_init__(self):
+        check_momentum(self.beta)
 
     def initial_state(self, W0):
         return (W0, zeros_like(W0), zeros_like(W0))

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Sequence
 
+from pepcert.pep.numerics.numbers import decimal_string
+
 
 @dataclass(frozen=True)
 class PSDCheck:
@@ -38,7 +40,7 @@ def psd_certificate(matrix: Sequence[Sequence]) -> PSDCheck:
         k = max(remaining, key=lambda i: A[i][i])
         pivot = A[k][k]
         if pivot < 0:
-            return PSDCheck(False, tuple(pivots), f"negative pivot {float(pivot):.3e}")
+            return PSDCheck(False, tuple(pivots), f"negative pivot {decimal_string(pivot, 4)}")
         remaining.remove(k)
         pivots.append(pivot)
         if pivot == 0:

@@ -365,9 +365,11 @@ def check_certificate(document: Mapping, method: Callable | None = None) -> Chec
     digest mismatch means the file was made for another problem. Raises :class:`BadInput` when
     the document cannot be read as a certificate or names a user method without ``method``.
     """
+    from pepcert.analyses.certificate_file import validate_document
     from pepcert.lowerbounds.certified import check_lower_bound
     from pepcert.lyapunov.upper import UpperCertificate, check_upper
 
+    validate_document(document)  # bounded shape check first (issue 8): BadInput if not a certificate
     if not isinstance(document, Mapping) or document.get("format") != CERTIFICATE_FORMAT:
         found = document.get("format") if isinstance(document, Mapping) else type(document).__name__
         raise BadInput(f"not a pepcert certificate (format {found!r}, expected {CERTIFICATE_FORMAT!r})")

@@ -4,10 +4,10 @@ given on the command line (the one place where pepcert imports a file the user n
 
 from __future__ import annotations
 
-import json
-
 from pepcert.analyses import check_certificate
+from pepcert.analyses.certificate_file import read_certificate
 from pepcert.pep.errors import BadInput
+from pepcert.pep.numerics.numbers import decimal_string
 from pepcert.cli.common import add_output_options, emit_json
 
 
@@ -53,22 +53,25 @@ def load_factory(spec: str):
 
 
 def run(args) -> int:
-    try:
-        with open(args.file) as handle:
-            document = json.load(handle)
-    except OSError as error:
-        raise BadInput(f"cannot read {args.file}: {error.strerror}") from None
-    except json.JSONDecodeError as error:
-        raise BadInput(f"{args.file} is not JSON: {error.msg} (line {error.lineno})") from None
-    if not isinstance(document, dict):
-        raise BadInput(f"{args.file} is not a pepcert certificate")
+    """Exit 2 when the file cannot be read as a certificate (limits in
+    :mod:`pepcert.analyses.certificate_file`), 1 when its proof fails, 0 when it holds."""
+    document = read_certificate(args.file)
     factory = load_factory(args.method_from) if args.method_from else None
     report = check_certificate(document, method=factory)
     if args.json:
         emit_json(report.to_dict())
     elif report.valid:
-        print(f"VALID: {float(report.rho_lower):.15g} <= rate <= {float(report.rho_upper):.15g} "
-              f"({report.method}, exact rational arithmetic)")
+        print(f"VALID: {decimal_string(report.rho_lower, 15)} <= rate <= {decimal_string(report.rho_upper, 15)} "
+              f"({report.method}, exact rational arithmetic)" + _convergence_note(report))
     else:
         print("INVALID: " + "; ".join(report.reasons))
     return 0 if report.valid else 1
+
+
+def _convergence_note(report) -> str:
+    """A valid certificate with ``rho_upper >= 1`` proves no convergence (rate 1 is no rate)."""
+    if report.rho_lower >= 1:
+        return "; the method does not converge (rho_lower >= 1)"
+    if report.rho_upper >= 1:
+        return "; rho_upper >= 1: this certificate does not prove convergence"
+    return ""

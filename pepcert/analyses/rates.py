@@ -28,6 +28,7 @@ from pepcert.lowerbounds.linear import spectral_rate, worst_linear_instances
 from pepcert.lyapunov.onestep import FULL
 from pepcert.lyapunov.search import LyapunovResult, lyapunov_rate
 from pepcert.pep.errors import BadInput, SolverFailure
+from pepcert.pep.numerics.numbers import show
 from pepcert.pep.methods import Method
 from pepcert.pep.problem import ProblemClass
 
@@ -74,6 +75,7 @@ class StepResult:
     evaluations: int
     seconds: float
     failed_evaluations: int = 0  # step sizes whose Lyapunov rate could not be computed
+    at_search_edge: bool = False  # the best step is at an end of STEP_RANGE: not an optimum
 
     def to_dict(self) -> dict:
         return {
@@ -81,14 +83,49 @@ class StepResult:
             "proven_optimal": self.proven_optimal,
             "evaluations": self.evaluations,
             "failed_evaluations": self.failed_evaluations,
+            "at_search_edge": self.at_search_edge,
             "seconds": self.seconds,
             "rate": self.rate.to_dict(),
         }
 
 
-def _minimise_over_steps(objective: Callable[[float], float], scale: float) -> tuple[float, int]:
-    """Global grid on a log scale, then a bounded scalar search around the best point."""
-    grid = scale * np.logspace(-6, math.log10(4.0), 61)
+#: The step sizes searched, relative to 1/L: [STEP_RANGE[0], STEP_RANGE[1]] / L.
+STEP_RANGE = (1e-6, 4.0)
+#: A floating-point rate within this of 1 is "no linear rate" (a certificate would need
+#: rho_upper = rho + gap >= 1, which proves nothing).
+RATE_ONE_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class RateVerdict:
+    """What a floating-point rate says about convergence, in words a user can rely on.
+
+    ``converges`` only when ``rho < 1 - RATE_ONE_TOLERANCE`` and ``mu > 0``: a rate of 1 is
+    no linear rate (with ``mu = 0`` the class contains functions as flat as one likes, so
+    no method contracts linearly; sublinear bounds are N-step worst cases).
+    """
+
+    converges: bool
+    linear_rate: bool
+    note: str
+
+
+def rate_verdict(rho: float, rho_lower: float, mu) -> RateVerdict:
+    if rho_lower > 1 + RATE_ONE_TOLERANCE:
+        return RateVerdict(False, False, f"no convergence: the worst case grows by a factor {rho_lower:.10g} per step")
+    if mu == 0 or rho >= 1 - RATE_ONE_TOLERANCE:
+        why = "mu = 0" if mu == 0 else f"rho = {rho:.15g} is 1 to within {RATE_ONE_TOLERANCE:g}"
+        return RateVerdict(False, False, f"no linear rate: {why}; see 'pepcert worst-case' for sublinear bounds")
+    return RateVerdict(True, True, "")
+
+
+def _minimise_over_steps(objective: Callable[[float], float], scale: float) -> tuple[float, int, bool]:
+    """Global grid on a log scale, then a bounded scalar search around the best point.
+
+    The third value says whether the best point lies in the first or last grid cell: the
+    minimum may then be outside the searched range, so it is never called optimal.
+    """
+    grid = scale * np.logspace(math.log10(STEP_RANGE[0]), math.log10(STEP_RANGE[1]), 61)
     values = [objective(float(eta)) for eta in grid]
     best = int(np.argmin(values))
     low = grid[max(best - 1, 0)]
@@ -102,7 +139,8 @@ def _minimise_over_steps(objective: Callable[[float], float], scale: float) -> t
     eta = math.exp(result.x)
     if values[best] < result.fun:
         eta = float(grid[best])
-    return eta, len(grid) + int(result.nfev)
+    at_edge = best in (0, len(grid) - 1) or not math.isfinite(values[best])
+    return eta, len(grid) + int(result.nfev), at_edge
 
 
 def _refine_crossing(factory, classes, eta: float) -> tuple[float, int]:
@@ -145,20 +183,24 @@ def optimal_step(
 ) -> StepResult:
     """The step size ``eta > 0`` minimising the rate of ``factory(eta)``.
 
-    Searches ``eta`` in ``[1e-6, 4] / L`` (log grid, then Brent's bounded method).
+    Searches ``eta`` in ``STEP_RANGE / L`` (log grid, then Brent's bounded method). A best
+    step at an end of the range, or where no step converges, is never ``proven_optimal``.
     """
     start = time.perf_counter()
     scale = classes.function.step_scale()
     if scale is None:
         raise BadInput(f"no natural step scale for {classes.function.describe()}: give the step size")
+    if not (math.isfinite(scale) and math.isfinite(scale * STEP_RANGE[1]) and scale * STEP_RANGE[0] > 0):
+        raise BadInput(f"step scale {scale!r} of {classes.function.describe()} is outside the range of the "
+                       "floating-point step search; rescale the problem (the rate depends on mu/L and eta L)")
 
     def lower_bound(eta: float) -> float:
         cases = worst_linear_instances(factory(eta), classes)
         return max(case.rho for case in cases) if cases else math.inf
 
-    eta, evaluations = None, 0
+    eta, evaluations, at_edge = None, 0, False
     if worst_linear_instances(factory(scale), classes):  # the classes have instances
-        eta, evaluations = _minimise_over_steps(lower_bound, scale)
+        eta, evaluations, at_edge = _minimise_over_steps(lower_bound, scale)
         eta, more = _refine_crossing(factory, classes, eta)
         evaluations += more
     instance_note = ""
@@ -169,7 +211,8 @@ def optimal_step(
         except SolverFailure:
             rate = None
         if rate is not None and rate.lower_source == "instance" and rate.bracket_width <= tolerance:
-            return StepResult(eta, rate, True, evaluations + 1, time.perf_counter() - start)
+            proven = not at_edge and rate_verdict(rate.rho, rate.rho_lower, getattr(classes.function, "mu", None)).converges
+            return StepResult(eta, rate, proven, evaluations + 1, time.perf_counter() - start, 0, at_edge)
 
     # No matching instance: minimise the Lyapunov rate itself (a failed solve counts as +inf).
     failures = 0
@@ -182,9 +225,9 @@ def optimal_step(
             failures += 1
             return math.inf
 
-    eta, more = _minimise_over_steps(lyapunov_objective, scale)
+    eta, more, at_edge = _minimise_over_steps(lyapunov_objective, scale)
     try:
         rate = tight_rate(factory(eta), classes, family, solver, tolerance, outcomes)
     except SolverFailure as error:
         raise SolverFailure(f"no step size could be certified ({error}){instance_note}") from None
-    return StepResult(eta, rate, False, evaluations + more + 1, time.perf_counter() - start, failures)
+    return StepResult(eta, rate, False, evaluations + more + 1, time.perf_counter() - start, failures, at_edge)

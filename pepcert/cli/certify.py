@@ -7,6 +7,7 @@ from fractions import Fraction
 
 from pepcert.analyses import certify, optimal_step
 from pepcert.pep.errors import BadInput
+from pepcert.pep.numerics.numbers import decimal_string
 from pepcert.cli.common import add_output_options, add_problem_options, emit_json, problem_from_args
 
 
@@ -37,21 +38,42 @@ def run(args) -> int:
                 handle.write("\n")
         except OSError as error:
             raise BadInput(f"cannot write {args.out}: {error.strerror}") from None
-    payload = {**result.to_dict(), "eta": str(eta), "eta_float": float(eta)}
+    payload = {**result.to_dict(), "eta": str(eta), "eta_float": float(eta), **convergence_claims(result)}
     if args.json:
         emit_json(payload)
     else:
         status = "VERIFIED" if result.verified else "NOT VERIFIED"
         print(f"{result.method}  ({classes.describe()}), eta = {eta} ~ {float(eta):.12g}")
         print(f"  {status} in exact rational arithmetic")
-        print(f"  rho_lower = {float(result.rho_lower):.15g}   (worst-case instance, exact root count)")
-        print(f"  rho_upper = {float(result.rho_upper):.15g}   (Lyapunov certificate, exact LDL^T)")
-        print(f"  gap       = {float(result.gap):.2e}")
-        if result.rho_lower >= 1 and result.verified:
-            print("  the method does not converge at this step size (proven by the instance)")
+        print(f"  rho_lower = {decimal_string(result.rho_lower, 15)}   (worst-case instance, exact root count)")
+        print(f"  rho_upper = {decimal_string(result.rho_upper, 15)}   (Lyapunov certificate, exact LDL^T)")
+        print(f"  gap       = {decimal_string(result.gap, 3)}")
+        if payload["note"]:
+            print(f"  {payload['note']}")
         if not result.verified:
             print(f"  reason: {result.reason}")
         if args.out:
             print(f"  certificate written to {args.out} (re-check: pepcert check {args.out})")
         print(f"  {result.seconds * 1000:.0f} ms")
     return 0 if result.verified else 1
+
+
+def convergence_claims(result) -> dict:
+    """What a verified certificate proves about convergence (exit status stays 0 when the
+    certificate is valid; these keys say whether it proves a rate below 1).
+
+    ``rho_upper < 1``: linear convergence at rate ``rho_upper``. ``rho_lower >= 1``: the
+    method does not converge. ``rho_upper >= 1 > rho_lower``: both bounds hold but neither
+    convergence nor divergence is proven.
+    """
+    converges = result.verified and result.rho_upper < 1
+    diverges = result.verified and result.rho_lower >= 1
+    if not result.verified:
+        note = ""
+    elif diverges:
+        note = "the method does not converge at this step size (rho_lower >= 1, proven by the instance)"
+    elif not converges:
+        note = "rho_upper >= 1: this certificate does not prove convergence (no linear rate is proven)"
+    else:
+        note = ""
+    return {"proves_convergence": converges, "proves_divergence": diverges, "note": note}

@@ -9,7 +9,7 @@ import sys
 from fractions import Fraction
 from typing import Any
 
-from pepcert.pep.numerics.numbers import parse_rational, rational_to_str
+from pepcert.pep.numerics.numbers import parse_rational, rational_to_str, show
 
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -93,6 +93,7 @@ def problem_from_args(args):
     from pepcert.pep.errors import BadInput
 
     classes = ProblemClass(SmoothStronglyConvex(args.mu, args.L), Contractive(args.delta, in_expectation=args.random))
+    _check_float_range(args.mu, args.L)
     factory = method_factory(args.method)
     eta = getattr(args, "eta", "optimal")
     if isinstance(eta, str) and eta.strip().lower() == "optimal":
@@ -103,4 +104,27 @@ def problem_from_args(args):
             raise BadInput(f"eta must be a positive number or 'optimal', got {args.eta}")
         if eta > 1000 / args.L:
             raise BadInput(f"eta = {args.eta} is far beyond any useful step (at most 1000/L)")
+        if eta * args.L < FLOAT_RANGE[0]:
+            raise BadInput(f"eta L = {show(eta * args.L)} is below {FLOAT_RANGE[0]:g}: too small for the "
+                           "floating-point solvers (the method barely moves; its rate is 1 to double precision)")
     return factory, classes, eta
+
+
+#: Magnitudes the floating-point analyses (SDP solvers, step search) handle: L within this
+#: range, and mu / L either 0 or above its lower end. The rates of the built-in methods depend
+#: on mu / L and eta L only, so a problem outside it can be rescaled.
+FLOAT_RANGE = (1e-100, 1e100)
+
+
+def _check_float_range(mu, L) -> None:
+    """Refuse (exactly, before any float is formed) magnitudes that floats would corrupt:
+    ``L = 2e-310`` is subnormal and ``1/L`` overflows; the analysis would see nonsense."""
+    from pepcert.pep.errors import BadInput
+
+    low, high = (parse_rational(repr(bound), "bound") for bound in FLOAT_RANGE)
+    if not low <= L <= high:
+        raise BadInput(f"L = {show(L)} is outside [{FLOAT_RANGE[0]:g}, {FLOAT_RANGE[1]:g}], the range of the "
+                       "floating-point analyses; rescale the problem (rates depend on mu/L and eta L only)")
+    if mu != 0 and mu / L < low:
+        raise BadInput(f"mu / L = {show(mu / L)} is below {FLOAT_RANGE[0]:g}: indistinguishable from mu = 0 in "
+                       "floating point; use --mu 0")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from pepcert.analyses import optimal_step
-from pepcert.pep.errors import BadInput
+from pepcert.pep.errors import BadInput, SolverFailure
 from pepcert.pep.methods import MEASURES
 from pepcert.pep.problem import worst_case
 from pepcert.cli.common import add_output_options, add_problem_options, class_numbers, emit_json, problem_from_args
@@ -41,7 +41,10 @@ def run(args) -> int:
     if args.random:
         raise BadInput("N-step worst cases are computed for deterministic compressors; use 'pepcert rate --random'")
     eta_value = optimal_step(factory, classes, solver=args.solver).eta if eta == "optimal" else float(eta)
-    result = worst_case(factory(eta_value), classes, args.iterations, measure=args.measure, solver=args.solver, start=args.start)
+    try:
+        result = worst_case(factory(eta_value), classes, args.iterations, measure=args.measure, solver=args.solver, start=args.start)
+    except SolverFailure as error:
+        raise SolverFailure(f"{error}{_divergence_note(factory(eta_value), classes, eta_value, args.iterations)}") from None
     seconds = time.perf_counter() - start
     payload = {**result.to_dict(), **class_numbers(classes), "eta": eta_value, "seconds": seconds}
     if args.json:
@@ -61,3 +64,21 @@ def run(args) -> int:
     print(f"  multipliers   {len(active)} of {len(result.multipliers)} inequalities active in the proof")
     print(f"  solver        {result.solver}, {seconds * 1000:.1f} ms")
     return 0
+
+
+def _divergence_note(method, classes, eta: float, iterations: int) -> str:
+    """Why the SDP may fail: at a diverging step the N-step worst case grows like rho^N.
+
+    The worst linear instance (f = h x^2/2, C(v) = alpha v) gives rho, the squared spectral
+    radius of one step; when rho > 1 the worst case grows geometrically and the SDP is badly
+    scaled, so the honest answer is that rate (``pepcert rate`` computes it)."""
+    from pepcert.lowerbounds.linear import worst_linear_instances
+
+    try:
+        rho = max(case.rho for case in worst_linear_instances(method, classes))
+    except (ValueError, ArithmeticError):
+        return ""
+    if rho <= 1:
+        return ""
+    return (f"; at eta = {eta:.6g} the method diverges: the worst linear instance grows by rho = {rho:.6g} "
+            f"per step, so the {iterations}-step worst case is of order rho^{iterations} (see pepcert rate)")

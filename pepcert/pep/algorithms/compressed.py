@@ -47,6 +47,17 @@ def compressed_gradient_descent(eta) -> Method:
     )
 
 
+def _ef_lyapunov(z, classes):
+    """``V = ||x - x* - e||^2 + ||e||^2 / s``; undefined at ``delta = 1`` where ``s = 0``."""
+    s = classes.compressor.s
+    if s == 0 and getattr(z.e, "is_zero", lambda: False)():
+        return norm2(z.x - z.e)  # delta = 1 and e = 0 exactly (the start, and C = identity)
+    if s == 0:
+        raise BadInput("EF's Lyapunov function ||x - x* - e||^2 + ||e||^2/s is undefined at delta = 1 "
+                       "(s = 0) unless e = 0: use --measure distance")
+    return norm2(z.x - z.e) + norm2(z.e) / s
+
+
 def error_feedback(eta) -> Method:
     r"""EF: ``c = C(e + eta g)``, ``x+ = x - c``, ``e+ = e + eta g - c`` with ``g = grad f(x)``.
 
@@ -67,7 +78,7 @@ def error_feedback(eta) -> Method:
         state=("x", "e"),
         step=step,
         start=lambda x0, oracle: (x0, 0 * x0),
-        lyapunov=lambda z, classes: norm2(z.x - z.e) + norm2(z.e) / classes.compressor.s,
+        lyapunov=_ef_lyapunov,
         families={
             "paper": (
                 ("||x - x* - e||^2", lambda z, classes: norm2(z.x - z.e)),

@@ -57,9 +57,44 @@ def _version() -> str:
     return f"pepcert {__version__}"
 
 
+def _value_options(parser: argparse.ArgumentParser) -> tuple[set, set]:
+    """``(options that take one value, every option string)`` over all subcommands."""
+    valued, every = set(), set()
+    stack = [parser]
+    while stack:
+        current = stack.pop()
+        for action in current._actions:
+            every.update(action.option_strings)
+            if action.option_strings and action.nargs is None and not isinstance(action, argparse._StoreConstAction):
+                valued.update(action.option_strings)
+            if isinstance(action, argparse._SubParsersAction):
+                stack.extend(action.choices.values())
+    return valued, every
+
+
+def attach_negative_values(argv: list[str], parser: argparse.ArgumentParser) -> list[str]:
+    """``--steps -1/(t+1)`` -> ``--steps=-1/(t+1)``: argparse takes a value that starts with
+    ``-`` and is not a plain number for an option; a value-taking option followed by a token
+    that is not an option of ours gets it attached, so the value is parsed (and judged)."""
+    valued, every = _value_options(parser)
+    out, index = [], 0
+    while index < len(argv):
+        token = argv[index]
+        if (token in valued and index + 1 < len(argv) and argv[index + 1].startswith("-")
+                and argv[index + 1] not in every and argv[index + 1] != "--"
+                and argv[index + 1].split("=", 1)[0] not in every):
+            out.append(f"{token}={argv[index + 1]}")
+            index += 2
+            continue
+        out.append(token)
+        index += 1
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parser.parse_args(attach_negative_values(argv, parser))
     try:
         return int(args.run(args))
     except BadInput as error:

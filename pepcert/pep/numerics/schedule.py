@@ -27,6 +27,7 @@ import numpy as np
 import sympy
 
 from pepcert.pep.errors import BadInput
+from pepcert.pep.numerics.schedule_limits import EXP_LIMIT, MAX_BITS, check_bits, check_size, check_step_range
 from pepcert.pep.numerics.intervals import (
     PRECISION_BITS,
     Interval,
@@ -48,6 +49,7 @@ _FUNCTIONS = {"sqrt": sympy.sqrt, "exp": sympy.exp, "log": sympy.log}
 _CONSTANTS = {"pi": sympy.pi, "E": sympy.E}
 _MAX_TEXT = 500
 _MAX_EXPONENT = 64
+
 
 
 def _build(node: ast.AST, text: str) -> sympy.Expr:
@@ -126,6 +128,7 @@ def parse_schedule(text: str) -> "StepSchedule":
         raise BadInput(f"step expression {text!r} is undefined (division by zero or not real)")
     if expr.free_symbols - {T_SYMBOL}:
         raise BadInput("step expression may only use the symbol t")
+    check_size(expr, text.strip())
     return StepSchedule(text=text.strip(), expr=expr)
 
 
@@ -229,6 +232,9 @@ class _ExactOps(_Ops):
         from mpmath.libmp import to_rational
 
         lo_mpf, hi_mpf = value._mpi_
+        for part in (lo_mpf, hi_mpf):  # (sign, mantissa, exponent, bitcount); bounded size
+            if part[1] and abs(part[2] + part[3]) > MAX_BITS:
+                raise BadInput(f"a value of the step expression is beyond 2^{MAX_BITS} or below 2^-{MAX_BITS}")
         lo, hi = Fraction(*to_rational(lo_mpf)), Fraction(*to_rational(hi_mpf))
         return round_outward(Interval(lo, hi), self.bits)
 
@@ -241,6 +247,7 @@ class _ExactOps(_Ops):
     def pow_int(self, x, n):
         if n < 0 and lower(x) <= 0 <= upper(x):
             raise BadInput("division by zero in step expression")
+        check_bits(x, abs(n))
         return as_exact(x**n)
 
     def pow_rational(self, x, p, q):
@@ -255,19 +262,24 @@ class _ExactOps(_Ops):
     def exp(self, x):
         if x == 0:
             return Fraction(1)
+        if not -EXP_LIMIT <= lower(x) <= upper(x) <= EXP_LIMIT:
+            raise BadInput(f"exp of a value beyond +-{EXP_LIMIT} in step expression (result beyond 2^+-{MAX_BITS})")
+        check_bits(x, 1)
         return self._from_iv(self.iv.exp(self._to_iv(x)))
 
     def pow_general(self, x, y):
         # x ** y with a t-dependent exponent: exact when the exponent is an integer there.
         if isinstance(y, Fraction) and y.denominator == 1:
             return self.pow_int(x, int(y))
-        if isinstance(y, Fraction) and isinstance(x, Fraction) and x >= 0 and abs(y.numerator) <= 10**4:
+        if isinstance(y, Fraction) and isinstance(x, Fraction) and x >= 0 and abs(y.numerator) <= 10**4 \
+                and y.denominator <= 10**4:
             return self.pow_rational(x, y.numerator, y.denominator)
         return self.exp(self.log(x) * y)
 
     def log(self, x):
         if lower(x) <= 0:
             raise BadInput("logarithm of a nonpositive number in step expression")
+        check_bits(x, 1)
         if x == 1:
             return Fraction(0)
         return self._from_iv(self.iv.log(self._to_iv(x)))
@@ -441,7 +453,10 @@ class StepSchedule:
         Comparisons of irrational values are decided from enclosures; when two enclosures
         overlap, the difference is decided symbolically by sympy.
         """
-        values = [self.exact(t) for t in range(horizon + 1)]
+        values = []
+        for t in range(horizon + 1):  # a step out of range ends the work at once
+            values.append(self.exact(t))
+            check_step_range(values[-1], self.text, t)
         for t, value in enumerate(values):
             if _decide_sign(value, lambda: self.expr.subs(T_SYMBOL, t)) <= 0:
                 raise BadInput(f"step schedule {self.text!r} is not positive at t = {t}")

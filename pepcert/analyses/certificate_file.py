@@ -168,6 +168,10 @@ def _object(value, where: str) -> dict:
     return value
 
 
+def _key(key: str) -> str:
+    return key if len(key) <= 40 else key[:37] + "..."
+
+
 def _kind(value) -> str:
     if value is None:
         return "null"
@@ -204,7 +208,7 @@ def validate_document(document, source: str = "the certificate") -> None:
     if len(parameters) > MAX_PARAMETERS:
         raise BadInput(f"parameters has {len(parameters)} entries (at most {MAX_PARAMETERS})")
     for key, value in parameters.items():
-        _rational(value, f"parameters.{_preview(key)}")
+        _rational(value, f"parameters.{_key(key)}")
     classes = _object(document["classes"], "classes")
     _validate_class(classes.get("function"), "classes.function")
     if classes.get("compressor") is not None:
@@ -242,7 +246,7 @@ def _validate_class(entry, where: str) -> None:
             if not isinstance(value, bool):
                 raise BadInput(f"{where}.in_expectation must be true or false, got {_kind(value)}")
             continue
-        _rational(value, f"{where}.{_preview(key)}")
+        _rational(value, f"{where}.{_key(key)}")
 
 
 def _validate_upper(upper: dict) -> None:

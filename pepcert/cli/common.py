@@ -94,6 +94,8 @@ def problem_from_args(args):
 
     classes = ProblemClass(SmoothStronglyConvex(args.mu, args.L), Contractive(args.delta, in_expectation=args.random))
     _check_float_range(args.mu, args.L)
+    if args.delta < Fraction(1, 10**300):
+        raise BadInput(f"delta = {show(args.delta)} underflows in floating point (below 1e-300)")
     factory = method_factory(args.method)
     eta = getattr(args, "eta", "optimal")
     if isinstance(eta, str) and eta.strip().lower() == "optimal":

@@ -39,7 +39,8 @@ SLOW = settings(max_examples=400, deadline=None, database=None,
 @pytest.fixture(scope="module")
 def certificates():
     from pepcert.analyses import certify
-    from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex, method_factory
+    from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex
+    from pepcert.pep.algorithms import method_factory
 
     out = []
     for name, delta in (("ef21", Fraction(1, 2)), ("cgd", Fraction(1, 4))):

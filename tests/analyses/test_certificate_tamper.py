@@ -19,7 +19,8 @@ import pytest
 
 from pepcert.analyses import certify, check_certificate
 from pepcert.papers import ttd25
-from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex, method_factory
+from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex
+from pepcert.pep.algorithms import method_factory
 from pepcert.pep.errors import BadInput
 
 MU, L, DELTA, ETA = Fraction(1, 10), Fraction(1), Fraction(1, 2), Fraction(1, 5)

@@ -29,7 +29,8 @@ def run(argv, capsys, seconds=ANSWER_SECONDS):
 @pytest.fixture(scope="module")
 def certificate_text():
     from pepcert.analyses import certify
-    from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex, method_factory
+    from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex
+    from pepcert.pep.algorithms import method_factory
 
     classes = ProblemClass(SmoothStronglyConvex(Fraction(1, 10), Fraction(1)), Contractive(Fraction(1, 2)))
     result = certify(method_factory("ef21"), classes, Fraction(1, 5), gaps=(1e-12, 1e-11, 1e-10))

@@ -59,7 +59,12 @@ class SmoothStronglyConvex:
 
     @property
     def condition_number(self) -> float:
-        return float(self.L) / float(self.mu) if float(self.mu) > 0 else math.inf
+        if not self.mu > 0:  # exact: mu = 1e-400 is positive although float() says 0
+            return math.inf
+        try:
+            return float(self.L / self.mu)
+        except OverflowError:
+            return math.inf
 
     def interpolation(self, points: Sequence[Point]) -> list[tuple[str, Scalar]]:
         mu, L = self.mu, self.L

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Union
 
+from pepcert.pep.numerics.numbers import decimal_string
+
 __all__ = [
     "Interval",
     "Undecided",
@@ -119,7 +121,7 @@ class Interval:
 
     def reciprocal(self) -> "Interval":
         if self.lo <= 0 <= self.hi:
-            raise Undecided(f"cannot divide by an interval containing zero [{float(self.lo)}, {float(self.hi)}]")
+            raise Undecided(f"cannot divide by an interval containing zero [{decimal_string(self.lo)}, {decimal_string(self.hi)}]")
         return Interval(1 / self.hi, 1 / self.lo)
 
     def __truediv__(self, other):
@@ -209,7 +211,7 @@ def sign_of(value) -> int:
             return -1
         if value.lo == value.hi == 0:
             return 0
-        raise Undecided(f"sign of an interval containing zero [{float(value.lo)}, {float(value.hi)}]")
+        raise Undecided(f"sign of an interval containing zero [{decimal_string(value.lo)}, {decimal_string(value.hi)}]")
     if value > 0:
         return 1
     if value < 0:

@@ -36,7 +36,7 @@ import numpy as np
 from scipy.optimize import linprog
 
 from pepcert.pep.errors import BadInput, SolverFailure
-from pepcert.pep.algorithms.muon import run
+from pepcert.pep.simulate import iterate
 
 __all__ = [
     "contraction_factor",
@@ -135,7 +135,8 @@ class MaxAffine:
         W = np.asarray(W, dtype=float)
         return float(np.max(np.tensordot(self.slopes, W, axes=([1, 2], [0, 1])) + self.offsets))
 
-    def subgradient(self, W, t: int = 0) -> np.ndarray:
+    def gradient(self, W) -> np.ndarray:
+        """A subgradient: the slope of a piece attaining the max (the first one at ties)."""
         W = np.asarray(W, dtype=float)
         scores = np.tensordot(self.slopes, W, axes=([1, 2], [0, 1])) + self.offsets
         return self.slopes[int(np.argmax(scores))]
@@ -182,8 +183,10 @@ class EFRun:
         return int(hits[0]) if hits.size else None
 
 
-def simulate(method, value, subgradient, W0, gammas, f_star: float = 0.0) -> EFRun:
-    """Run ``method`` (floats) and return the gaps ``value(W_t) - f_star``."""
-    trajectory = run(method, subgradient, W0, list(gammas), len(gammas), keep_records=False)
-    gaps = np.array([float(value(W)) - f_star for W in trajectory.iterates])
-    return EFRun(method.name, gaps)
+def simulate(method, oracle, W0, iterations: int, f_star: float = 0.0) -> EFRun:
+    """Run ``method`` (a :class:`~pepcert.pep.methods.Method` with a declared start, e.g.
+    :func:`~pepcert.pep.algorithms.muon.ef_muon`) from ``W0`` in floats with ``oracle`` and
+    return the gaps ``f(W_t) - f_star``, ``t = 0..iterations``."""
+    state = method.initial(W0, oracle)
+    values = [oracle.value(W0)] + [oracle.value(s[0]) for s in iterate(method, oracle, state, iterations)]
+    return EFRun(method.name, np.array([float(v) for v in values]) - f_star)

@@ -39,17 +39,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from functools import cached_property
 
 import numpy as np
 import sympy
 
+from pepcert.pep.algorithms.muon import ScaledPolarCompressor
 from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.numbers import parse_rational
 from pepcert.pep.numerics.matrix2 import Mat2
 from pepcert.pep.numerics.intervals import Interval, PRECISION_BITS, as_exact, lower, round_outward, sign_of, upper
 from pepcert.pep.numerics.schedule import T_SYMBOL, StepSchedule, parse_schedule
+from pepcert.pep.simulate import NumericOracle
 
-__all__ = ["MuonInstance", "muon_instance", "parse_beta", "momentum_constant", "gap_bound"]
+__all__ = ["MuonInstance", "InstanceOracle", "muon_instance", "parse_beta", "momentum_constant", "gap_bound"]
 
 
 def parse_beta(beta) -> Fraction:
@@ -88,9 +91,13 @@ class MuonInstance:
     offset_float: float
     limit: object = field(default=None, compare=False, repr=False)
 
-    @property
+    @cached_property
     def c(self) -> Fraction:
         return momentum_constant(self.beta)
+
+    @cached_property
+    def c_float(self) -> float:
+        return float(self.c)
 
     @property
     def gap_bound(self) -> Fraction:
@@ -104,7 +111,7 @@ class MuonInstance:
     def value(self, W):
         """``f(W) = c |tr W| + |W_11 - W_22|`` (Mat2 of any arithmetic, or a numpy 2x2)."""
         a, d = (W.a, W.d) if isinstance(W, Mat2) else (W[0][0], W[1][1])
-        c = float(self.c) if isinstance(a, float) else self.c
+        c = self.c_float if isinstance(a, float) else self.c
         return c * abs(a + d) + abs(a - d)
 
     def subgradient(self, W, t: int):
@@ -117,13 +124,18 @@ class MuonInstance:
         s_trace = sign_of(a + d) or 1
         s_diff = sign_of(a - d) or (1 if t % 2 == 0 else -1)
         if isinstance(a, float):
-            c = float(self.c)
+            c = self.c_float
             G = Mat2(c * s_trace + s_diff, 0.0, 0.0, c * s_trace - s_diff)
         else:
             c = self.c
             zero = Fraction(0)
             G = Mat2(c * s_trace + s_diff, zero, zero, c * s_trace - s_diff)
         return G if is_mat else G.to_float_array()
+
+    def oracle(self, compressor=ScaledPolarCompressor()) -> "InstanceOracle":
+        """A fresh first-order oracle of ``f`` for one run (see :class:`InstanceOracle`), with
+        EF-Muon's compressor ``(||P||_nuc / rank P) polar(P)`` unless told otherwise."""
+        return InstanceOracle(self, compressor)
 
     # -- the start -------------------------------------------------------------------------
     def offset_enclosure(self, n: int):
@@ -168,6 +180,23 @@ class MuonInstance:
 
     def W0_text(self) -> list[list[str]]:
         return [[f"1 + {self.offset_symbolic}", "0"], ["0", f"1 - {self.offset_symbolic}"]]
+
+
+class InstanceOracle(NumericOracle):
+    """The oracle of a :class:`MuonInstance` along one run: ``gradient`` is
+    :meth:`MuonInstance.subgradient` with the kink rule of the ``t``-th call (a method asks
+    for one subgradient per step, so ``t`` is the iteration), ``value`` is ``f``, ``lmo`` and
+    ``compress`` are those of :class:`~pepcert.pep.simulate.NumericOracle` (exact on exact
+    :class:`Mat2`). Not shared between runs: it counts its gradient calls."""
+
+    def __init__(self, instance: MuonInstance, compressor=ScaledPolarCompressor()):
+        super().__init__(instance, compressor)
+        self.calls = 0
+
+    def gradient(self, W):
+        G = self.function.subgradient(W, self.calls)
+        self.calls += 1
+        return G
 
 
 def _series_offset(schedule: StepSchedule):

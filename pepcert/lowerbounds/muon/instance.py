@@ -48,6 +48,7 @@ from pepcert.pep.algorithms.muon import ScaledPolarCompressor
 from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.numbers import parse_rational
 from pepcert.pep.numerics.matrix2 import Mat2
+from pepcert.pep.numerics.dyadic import Dyadic, enclose
 from pepcert.pep.numerics.intervals import Interval, PRECISION_BITS, as_exact, lower, round_outward, sign_of, upper
 from pepcert.pep.numerics.schedule import T_SYMBOL, StepSchedule, parse_schedule
 from pepcert.pep.simulate import NumericOracle
@@ -127,10 +128,17 @@ class MuonInstance:
             c = self.c_float
             G = Mat2(c * s_trace + s_diff, 0.0, 0.0, c * s_trace - s_diff)
         else:
-            c = self.c
-            zero = Fraction(0)
-            G = Mat2(c * s_trace + s_diff, zero, zero, c * s_trace - s_diff)
+            G = self._exact_subgradients[s_trace, s_diff]
         return G if is_mat else G.to_float_array()
+
+    @cached_property
+    def _exact_subgradients(self) -> dict:
+        """The four exact subgradients ``c s_tr I + s_x diag(1, -1)``, built once."""
+        c, zero = self.c, Fraction(0)
+        return {
+            (s_trace, s_diff): Mat2(c * s_trace + s_diff, zero, zero, c * s_trace - s_diff)
+            for s_trace in (1, -1) for s_diff in (1, -1)
+        }
 
     def oracle(self, compressor=ScaledPolarCompressor()) -> "InstanceOracle":
         """A fresh first-order oracle of ``f`` for one run (see :class:`InstanceOracle`), with
@@ -138,7 +146,7 @@ class MuonInstance:
         return InstanceOracle(self, compressor)
 
     # -- the start -------------------------------------------------------------------------
-    def offset_enclosure(self, n: int):
+    def offset_enclosure(self, n: int, steps=None):
         """A rigorous enclosure of ``R_0`` (exact when rational).
 
         Series start: with ``delta_k = gamma_k - gamma_inf >= 0`` nonincreasing (proved
@@ -148,28 +156,32 @@ class MuonInstance:
         nonincreasing, so ``r_n - r_{n+1} >= 0`` (an alternating series of them) and
         ``r_n = delta_n - r_{n+1}`` give ``r_n in [delta_n/2, delta_n - delta_{n+1}/2]``.
         ``n`` must exceed the horizon of the certificate so that every sign
-        ``(-1)^t (R_0 - A_t)``, ``t < n``, is decided.
+        ``(-1)^t (R_0 - A_t)``, ``t < n``, is decided. The sum is taken in bounded enclosures
+        (:class:`~pepcert.pep.numerics.dyadic.Dyadic`, outward rounding); ``steps`` may give
+        enclosures of ``gamma_0..gamma_{n+1}`` already computed.
         """
         if self.offset is not None:
             return self.offset
         if self.start != "series":
             raise ValueError("an instance with a horizon start has a rational offset")
-        limit = self.limit
-        partial = Fraction(0)
+        gamma = steps.__getitem__ if steps is not None else self.schedule.dyadic
+        limit = enclose(self.limit)
+        partial = Dyadic(0, 0)
         for k in range(n):
-            term = self.schedule.exact(k) - limit
+            term = gamma(k) - limit
             partial = partial + term if k % 2 == 0 else partial - term
-        last = self.schedule.exact(n) - limit
+        last = (gamma(n) - limit).to_interval()
         if self.schedule.prove_convex():
-            following = self.schedule.exact(n + 1) - limit
-            tail = Interval(lower(last) / 2, upper(last) - lower(following) / 2)
+            following = (gamma(n + 1) - limit).to_interval()
+            tail = Interval(last.lo / 2, last.hi - following.lo / 2)
         else:
-            tail = Interval(Fraction(0), upper(last))
-        enclosure = limit / 2 + partial + (tail if n % 2 == 0 else -tail)
-        return round_outward(enclosure, 2 * PRECISION_BITS)
+            tail = Interval(Fraction(0), last.hi)
+        tail = enclose(tail)
+        enclosure = limit * Fraction(1, 2) + partial + (tail if n % 2 == 0 else -tail)
+        return round_outward(enclosure.to_interval(), 2 * PRECISION_BITS)
 
-    def W0_exact(self, n: int) -> Mat2:
-        R0 = self.offset_enclosure(n)
+    def W0_exact(self, n: int, steps=None) -> Mat2:
+        R0 = self.offset_enclosure(n, steps)
         one = Fraction(1)
         zero = Fraction(0)
         return Mat2(as_exact(one + R0), zero, zero, as_exact(one - R0))

@@ -86,11 +86,11 @@ def momentum_lmo(beta, steps, norm, name: str | None = None) -> Method:
     ``norm``: a norm name of :data:`pepcert.pep.lmo.NORMS` or an LMO object (Newton-Schulz);
     the state is ``(W, M)`` with ``M`` the last momentum.
     """
-    gamma = _schedule(steps)
+    gamma, keep = _schedule(steps), 1 - beta
 
     def step(state, oracle, k):
         W, M = state
-        M = beta * M + (1 - beta) * oracle.gradient(W)
+        M = beta * M + keep * oracle.gradient(W)
         return W + gamma(k) * oracle.lmo(M, norm), M
 
     label = norm if isinstance(norm, str) else getattr(norm, "name", "lmo")
@@ -125,11 +125,11 @@ def ef_muon(steps, beta=0) -> Method:
     concrete matrices, its class ``Contractive(1/r)`` in a worst-case SDP. The virtual iterate
     ``W_t - E_t`` follows ``X_{t+1} = X_t - gamma_t M_t`` (momentum subgradient descent).
     """
-    gamma = _schedule(steps)
+    gamma, keep = _schedule(steps), 1 - beta
 
     def step(state, oracle, k):
         W, E, M = state
-        M = beta * M + (1 - beta) * oracle.gradient(W)
+        M = beta * M + keep * oracle.gradient(W)
         P = gamma(k) * M + E
         Delta = oracle.compress(P)
         return W - Delta, P - Delta, M

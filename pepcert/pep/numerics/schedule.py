@@ -27,6 +27,7 @@ import numpy as np
 import sympy
 
 from pepcert.pep.errors import BadInput
+from pepcert.pep.numerics.dyadic import BITS, enclose
 from pepcert.pep.numerics.intervals import (
     PRECISION_BITS,
     Interval,
@@ -273,6 +274,51 @@ class _ExactOps(_Ops):
         return self._from_iv(self.iv.log(self._to_iv(x)))
 
 
+class _DyadicOps(_Ops):
+    """Bounded enclosures (:class:`~pepcert.pep.numerics.dyadic.Dyadic`), rounded outward at
+    every operation; ``exp``/``log``/``pi``/``E`` through the exact operations' interval
+    context. For long horizons: the size of every value stays ``~BITS`` bits."""
+
+    def __init__(self):
+        self.exact_ops = _ExactOps(2 * PRECISION_BITS)
+
+    def var(self, t):
+        return enclose(int(t))
+
+    def rational(self, value):
+        return enclose(value)
+
+    def pi(self):
+        return enclose(self.exact_ops.pi())
+
+    def e(self):
+        return enclose(self.exact_ops.e())
+
+    def pow_int(self, x, n):
+        try:
+            return x**n
+        except Undecided:
+            raise BadInput("division by zero in step expression") from None
+
+    def pow_rational(self, x, p, q):
+        try:
+            return x.root(q) ** p
+        except Undecided:
+            raise BadInput("fractional power of a possibly negative number, or division by zero, in step expression") from None
+
+    def pow_general(self, x, y):
+        # x ** y with a t-dependent exponent: integer powers stay in enclosures.
+        if y.is_point and y.a % (1 << BITS) == 0:
+            return self.pow_int(x, y.a >> BITS)
+        return enclose(self.exact_ops.pow_general(as_exact(x.to_interval()), as_exact(y.to_interval())))
+
+    def exp(self, x):
+        return enclose(self.exact_ops.exp(x.to_interval()))
+
+    def log(self, x):
+        return enclose(self.exact_ops.log(x.to_interval()))
+
+
 class _FloatOps(_Ops):
     """numpy float64, vectorised over an array of t."""
 
@@ -380,6 +426,39 @@ class StepSchedule:
             raise BadInput(f"step expression {self.text!r} is undefined at t = {t}") from None
         except BadInput as error:
             raise BadInput(f"{error} (at t = {t})") from None
+
+    def dyadic(self, t: int):
+        """A bounded rigorous enclosure of ``gamma_t`` (:class:`~pepcert.pep.numerics.dyadic.Dyadic`)."""
+        function, _ = self._compiled("dyadic", _DyadicOps)
+        try:
+            return function(t)
+        except (ZeroDivisionError, Undecided):
+            raise BadInput(f"step expression {self.text!r} is undefined at t = {t}") from None
+
+    def enclosures(self, horizon: int) -> list:
+        """Bounded rigorous enclosures of ``gamma_0, ..., gamma_horizon``
+        (:class:`~pepcert.pep.numerics.dyadic.Dyadic`), checked positive and nonincreasing.
+
+        Signs and differences are decided from the enclosures; a pair they cannot order is
+        decided exactly (:meth:`exact`, then sympy), and a constant schedule is nonincreasing
+        by definition. Raises :class:`BadInput` naming the first violation.
+        """
+        values = [self.dyadic(t) for t in range(horizon + 1)]
+        for t, value in enumerate(values):
+            if value.a <= 0 and _decide_sign(self.exact(t), lambda t=t: self.expr.subs(T_SYMBOL, t)) <= 0:
+                raise BadInput(f"step schedule {self.text!r} is not positive at t = {t}")
+        if self.is_constant:
+            return values
+        for t in range(horizon):
+            if values[t].a >= values[t + 1].b:
+                continue  # gamma_t >= gamma_(t+1) decided by the enclosures
+            difference = self.exact(t) - self.exact(t + 1)
+            exact_difference = lambda t=t: self.expr.subs(T_SYMBOL, t) - self.expr.subs(T_SYMBOL, t + 1)
+            if _decide_sign(difference, exact_difference) < 0:
+                raise BadInput(
+                    f"step schedule {self.text!r} is not nonincreasing: gamma_{t + 1} > gamma_{t} at t = {t}"
+                )
+        return values
 
     def floats(self, ts) -> np.ndarray:
         """``gamma_t`` in float64 for an array of ``t`` (simulation only)."""

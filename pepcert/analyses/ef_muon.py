@@ -2,7 +2,7 @@
 
 Parshakova, Khaled, Crawshaw, Garrigos, Gower (2026) show that error feedback fixes Muon; the
 argument is the virtual-iterate analysis of error feedback with a contractive compressor
-(Karimireddy, Rebjock, Stich, Jaggi 2019; Stich & Karimireddy 2020; the EF analyses of
+(Karimireddy, Rebjock, Stich, Jaggi 2019; Stich & Karimireddy 2020; the error-feedback analyses of
 Thomsen, Taylor, Dieuleveut 2025). The constant below is ours (proof in ``docs/muon.md``).
 
 EF-Muon with ``P_t = gamma_t G_t + E_t``, ``Delta_t = C(P_t)``, ``W_{t+1} = W_t - Delta_t``,
@@ -14,7 +14,7 @@ EF-Muon with ``P_t = gamma_t G_t + E_t``, ``Delta_t = C(P_t)``, ``W_{t+1} = W_t 
 * for any minimiser ``W*`` and ``R = ||W_0 - W*||_F``:
 
       min_{t < T} f(W_t) - f*  <=  (R^2 + L^2 sum_t gamma_t^2 + 2 L sum_t gamma_t e_t)
-                                   / (2 sum_t gamma_t)                        (EF bound)
+                                   / (2 sum_t gamma_t)                        (EF-Muon bound)
 
 * constant steps ``gamma``: ``e_t <= q gamma L / (1 - q)`` and the bound becomes
   ``R^2 / (2 gamma T) + gamma L^2 (1 + q) / (2 (1 - q))``; with
@@ -60,7 +60,7 @@ def contraction_factor(max_rank: int) -> float:
 
 
 def ef_bound(R: float, L: float, gammas, max_rank: int) -> np.ndarray:
-    """The (EF bound) of the module docstring for every horizon ``T = 1..len(gammas)``.
+    """The (EF-Muon bound) of the module docstring for every horizon ``T = 1..len(gammas)``.
 
     Returns ``bound[T-1] >= min_{t < T} f(W_t) - f*``.
     """

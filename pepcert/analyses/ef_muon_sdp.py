@@ -5,7 +5,7 @@ is ``delta = 1/r``-contractive in the Frobenius norm on matrices of rank at most
 (:class:`~pepcert.pep.algorithms.muon.ScaledPolarCompressor`). Replacing it by *every*
 deterministic ``delta``-contractive compressor and ``f`` by every convex function with
 ``||G||_F <= M`` gives a performance-estimation problem (Drori & Teboulle 2014; Taylor,
-Hendrickx & Glineur 2017; the EF PEPs of Thomsen, Taylor & Dieuleveut 2025) whose value is
+Hendrickx & Glineur 2017; the error-feedback PEPs of Thomsen, Taylor & Dieuleveut 2025) whose value is
 an upper bound on EF-Muon's worst case, in every matrix shape with rank bound ``r``:
 
     maximise    min_{0 <= t < N} f(W_t) - f*
@@ -47,7 +47,7 @@ __all__ = ["EFMuonSDPBound", "ef_muon_worst_case"]
 class EFMuonSDPBound:
     """``value >= min_{t < N} f(W_t) - f*`` for EF-Muon (momentum ``beta``) over the classes.
 
-    ``analytic_bound`` is the (EF bound) of :mod:`pepcert.analyses.ef_muon` for ``beta = 0``
+    ``analytic_bound`` is the (EF-Muon bound) of :mod:`pepcert.analyses.ef_muon` for ``beta = 0``
     (None with momentum).
     """
 

@@ -95,7 +95,7 @@ MAX_ITERATIONS = 100_000
 class MuonReport:
     """Certificate for Muon and a simulation of EF-Muon on the same instance.
 
-    ``ef_gaps`` are floats (measurement only); ``ef_bound`` is the EF bound of
+    ``ef_gaps`` are floats (measurement only); ``ef_bound`` is the EF-Muon bound of
     :mod:`pepcert.analyses.ef_muon` at ``T`` with ``L = sqrt(2 + 2 c^2)`` and ``R = ||W_0||_F`` (the minimiser
     ``0``).
     """

@@ -252,12 +252,8 @@ class SymbolicOracle:
 
     def lmo(self, v: Vector, norm) -> Vector:
         """Refused: no interpolation class describes what a norm's LMO may return."""
-        raise BadInput(
-            f"the LMO of a norm is not modelled in a worst-case SDP (no interpolation class for "
-            f"lmo(v, {norm!r})); model the step by a compressor class that contains it (EF-Muon: "
-            "Contractive(1/rank)) or run the method on concrete instances (pepcert.pep.simulate, "
-            "the exact Muon replays)"
-        )
+        raise BadInput(f"the LMO of a norm is not modelled in a worst-case SDP (lmo(v, {norm!r})); model the step "
+                       "by a compressor class that contains it (EF-Muon: Contractive(1/rank)) or run it on instances")
 
 
 def features(method: Method, state: Sequence, optimum: Sequence, oracle) -> Features:

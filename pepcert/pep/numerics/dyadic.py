@@ -80,7 +80,7 @@ class Dyadic:
 
     # -- arithmetic -----------------------------------------------------------------------
     def __add__(self, other):
-        if not isinstance(other, Dyadic):
+        if other.__class__ is not Dyadic:
             other = _operand(other)
             if other is NotImplemented:
                 return other
@@ -92,7 +92,7 @@ class Dyadic:
         return Dyadic(-self.b, -self.a)
 
     def __sub__(self, other):
-        if not isinstance(other, Dyadic):
+        if other.__class__ is not Dyadic:
             other = _operand(other)
             if other is NotImplemented:
                 return other
@@ -105,20 +105,23 @@ class Dyadic:
         return other - self
 
     def __mul__(self, other):
-        if isinstance(other, Dyadic):
+        kind = other.__class__
+        if kind is Fraction:
+            n, d = other.numerator, other.denominator
+        elif kind is Dyadic:
             products = (self.a * other.a, self.a * other.b, self.b * other.a, self.b * other.b)
-            return Dyadic(min(products) >> BITS, _ceil_div(max(products), _ONE))
-        if isinstance(other, int) and not isinstance(other, bool):
+            return Dyadic(min(products) >> BITS, -((-max(products)) >> BITS))
+        elif kind is int:
             n, d = other, 1
         elif isinstance(other, Fraction):
             n, d = other.numerator, other.denominator
         else:
             return NotImplemented
-        if n < 0:
-            return Dyadic((self.b * n) // d, _ceil_div(self.a * n, d))
         if d == 1:
-            return Dyadic(self.a * n, self.b * n)
-        return Dyadic((self.a * n) // d, _ceil_div(self.b * n, d))
+            return Dyadic(self.a * n, self.b * n) if n >= 0 else Dyadic(self.b * n, self.a * n)
+        if n < 0:
+            return Dyadic((self.b * n) // d, -((-self.a * n) // d))
+        return Dyadic((self.a * n) // d, -((-self.b * n) // d))
 
     __rmul__ = __mul__
 
@@ -222,9 +225,10 @@ class Dyadic:
 
 
 def _operand(value):
-    if isinstance(value, Dyadic):
+    kind = value.__class__
+    if kind is Dyadic:
         return value
-    if isinstance(value, int) and not isinstance(value, bool):
+    if kind is int:
         return Dyadic(value << BITS, value << BITS)
     if isinstance(value, Fraction):
         return Dyadic.of_fraction(value) if value else Dyadic(0, 0)

@@ -16,7 +16,7 @@ ALLOWED = ("pep/algorithms/", "papers/")
 # built-in method in help texts, benchmarks or docstrings today.
 KNOWN = {
     "lowerbounds/linear.py", "cli/bench.py", "cli/muon.py", "cli/worst_case.py",
-    "lyapunov/search.py", "analyses/ef_muon.py", "analyses/ef_muon_sdp.py", "analyses/muon.py",
+    "lyapunov/search.py",
 }
 
 

@@ -2,7 +2,7 @@
 
 Parshakova, Khaled, Crawshaw, Garrigos, Gower (2026) show that error feedback fixes Muon; the
 argument is the virtual-iterate analysis of error feedback with a contractive compressor
-(Karimireddy, Rebjock, Stich, Jaggi 2019; Stich & Karimireddy 2020; the EF analyses of
+(Karimireddy, Rebjock, Stich, Jaggi 2019; Stich & Karimireddy 2020; the error-feedback analyses of
 Thomsen, Taylor, Dieuleveut 2025). The constant below is ours (proof in ``docs/muon.md``).
 
 EF-Muon with ``P_t = gamma_t G_t + E_t``, ``Delta_t = C(P_t)``, ``W_{t+1} = W_t - Delta_t``,
@@ -14,7 +14,7 @@ EF-Muon with ``P_t = gamma_t G_t + E_t``, ``Delta_t = C(P_t)``, ``W_{t+1} = W_t 
 * for any minimiser ``W*`` and ``R = ||W_0 - W*||_F``:
 
       min_{t < T} f(W_t) - f*  <=  (R^2 + L^2 sum_t gamma_t^2 + 2 L sum_t gamma_t e_t)
-                                   / (2 sum_t gamma_t)                        (EF bound)
+                                   / (2 sum_t gamma_t)                        (EF-Muon bound)
 
 * constant steps ``gamma``: ``e_t <= q gamma L / (1 - q)`` and the bound becomes
   ``R^2 / (2 gamma T) + gamma L^2 (1 + q) / (2 (1 - q))``; with
@@ -36,7 +36,7 @@ import numpy as np
 from scipy.optimize import linprog
 
 from pepcert.pep.errors import BadInput, SolverFailure
-from pepcert.pep.algorithms.muon import run
+from pepcert.pep.simulate import iterate
 
 __all__ = [
     "contraction_factor",
@@ -60,7 +60,7 @@ def contraction_factor(max_rank: int) -> float:
 
 
 def ef_bound(R: float, L: float, gammas, max_rank: int) -> np.ndarray:
-    """The (EF bound) of the module docstring for every horizon ``T = 1..len(gammas)``.
+    """The (EF-Muon bound) of the module docstring for every horizon ``T = 1..len(gammas)``.
 
     Returns ``bound[T-1] >= min_{t < T} f(W_t) - f*``.
     """
@@ -135,7 +135,8 @@ class MaxAffine:
         W = np.asarray(W, dtype=float)
         return float(np.max(np.tensordot(self.slopes, W, axes=([1, 2], [0, 1])) + self.offsets))
 
-    def subgradient(self, W, t: int = 0) -> np.ndarray:
+    def gradient(self, W) -> np.ndarray:
+        """A subgradient: the slope of a piece attaining the max (the first one at ties)."""
         W = np.asarray(W, dtype=float)
         scores = np.tensordot(self.slopes, W, axes=([1, 2], [0, 1])) + self.offsets
         return self.slopes[int(np.argmax(scores))]
@@ -182,8 +183,10 @@ class EFRun:
         return int(hits[0]) if hits.size else None
 
 
-def simulate(method, value, subgradient, W0, gammas, f_star: float = 0.0) -> EFRun:
-    """Run ``method`` (floats) and return the gaps ``value(W_t) - f_star``."""
-    trajectory = run(method, subgradient, W0, list(gammas), len(gammas), keep_records=False)
-    gaps = np.array([float(value(W)) - f_star for W in trajectory.iterates])
-    return EFRun(method.name, gaps)
+def simulate(method, oracle, W0, iterations: int, f_star: float = 0.0) -> EFRun:
+    """Run ``method`` (a :class:`~pepcert.pep.methods.Method` with a declared start, e.g.
+    :func:`~pepcert.pep.algorithms.muon.ef_muon`) from ``W0`` in floats with ``oracle`` and
+    return the gaps ``f(W_t) - f_star``, ``t = 0..iterations``."""
+    state = method.initial(W0, oracle)
+    values = [oracle.value(W0)] + [oracle.value(s[0]) for s in iterate(method, oracle, state, iterations)]
+    return EFRun(method.name, np.array([float(v) for v in values]) - f_star)

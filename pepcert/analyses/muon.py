@@ -3,15 +3,19 @@
 Public entry point of the Muon analyses (Parshakova, Khaled, Crawshaw, Garrigos, Gower 2026,
 "Muon does not converge on convex Lipschitz functions"); the pieces live in
 
-* :mod:`.muon_schedule` — safe parsing of step schedules ``gamma_t = expr(t)``;
-* :mod:`.muon_numbers` — exact rationals and outward-rounded rational intervals;
-* :mod:`.muon_matrix` — 2x2 matrices with the closed-form polar factor; Newton-Schulz;
-* :mod:`.muon_methods` — Muon, signed momentum, the general momentum+LMO method, EF-Muon;
-* :mod:`.muon_instance` — the instances ``c |tr W| + |W_11 - W_22|``;
-* :mod:`.muon_certificate` — exact replay certificates;
-* :mod:`.muon_proof` — the sympy-checked induction behind the trace invariant;
-* :mod:`.muon_lp` — the sign-pattern LP lower bound (performance estimation);
-* :mod:`.muon_ef` — EF-Muon bounds and random convex Lipschitz instances.
+* :mod:`pepcert.pep.numerics.schedule` — safe parsing of step schedules ``gamma_t = expr(t)``;
+* :mod:`pepcert.pep.numerics.intervals` — exact rationals and outward-rounded rational intervals;
+* :mod:`pepcert.pep.numerics.matrix2` — 2x2 matrices with the closed-form polar factor;
+  Newton-Schulz;
+* :mod:`pepcert.pep.lmo` — the oracle's linear minimisation primitive ``lmo(v, norm)``;
+* :mod:`pepcert.pep.algorithms.muon` — Muon, signed momentum, the general momentum+LMO method
+  and EF-Muon (with momentum), each once as a :class:`~pepcert.pep.methods.Method`;
+* :mod:`pepcert.lowerbounds.muon.instance` — the instances ``c |tr W| + |W_11 - W_22|``;
+* :mod:`pepcert.lowerbounds.muon.certificate` — exact replay certificates;
+* :mod:`pepcert.lowerbounds.muon.proof` — the sympy-checked induction behind the trace invariant;
+* :mod:`pepcert.lowerbounds.muon.lp` — the sign-pattern LP lower bound (performance estimation);
+* :mod:`pepcert.analyses.ef_muon` — EF-Muon bounds, random convex Lipschitz instances, runs;
+* :mod:`pepcert.analyses.ef_muon_sdp` — EF-Muon's worst case (with momentum) by an SDP.
 
 :func:`analyse_muon` runs the certificate and the EF-Muon simulation on one instance and
 returns a :class:`MuonReport`; :func:`plot_gaps` draws both gap curves.
@@ -32,19 +36,14 @@ from pepcert.lowerbounds.muon.instance import MuonInstance, gap_bound, momentum_
 from pepcert.lowerbounds.muon.lp import MuonLPBound, muon_lp_lower_bound
 from pepcert.pep.numerics.matrix2 import Mat2, newton_schulz, polar, polar_svd
 from pepcert.pep.algorithms.muon import (
-    ErrorFeedbackMuon,
-    FrobeniusLMO,
-    MomentumLMOMethod,
-    NewtonSchulzLMO,
     ScaledPolarCompressor,
-    SignLMO,
-    SpectralLMO,
     ef_muon,
+    momentum_lmo,
     muon,
     normalized_momentum,
-    run,
     signed_momentum,
 )
+from pepcert.pep.lmo import FrobeniusLMO, NewtonSchulzLMO, SignLMO, SpectralLMO
 from pepcert.lowerbounds.muon.proof import SymbolicProof, prove_trace_invariant
 from pepcert.pep.numerics.schedule import StepSchedule, parse_schedule
 
@@ -73,33 +72,31 @@ __all__ = [
     "polar",
     "polar_svd",
     "newton_schulz",
-    "MomentumLMOMethod",
-    "ErrorFeedbackMuon",
     "SpectralLMO",
     "NewtonSchulzLMO",
     "SignLMO",
     "FrobeniusLMO",
     "ScaledPolarCompressor",
+    "momentum_lmo",
     "muon",
     "signed_momentum",
     "normalized_momentum",
     "ef_muon",
-    "run",
     "EFRun",
     "ef_bound",
     "simulate",
 ]
 
-#: Largest horizon accepted by :func:`analyse_muon` (the exact replay grows with T).
-MAX_ITERATIONS = 20_000
+#: Largest horizon accepted by :func:`analyse_muon` (the replay is linear in T: ~0.1 ms a step).
+MAX_ITERATIONS = 100_000
 
 
 @dataclass(frozen=True)
 class MuonReport:
     """Certificate for Muon and a simulation of EF-Muon on the same instance.
 
-    ``ef_gaps`` are floats (measurement only); ``ef_bound`` is the EF bound of
-    :mod:`.muon_ef` at ``T`` with ``L = sqrt(2 + 2 c^2)`` and ``R = ||W_0||_F`` (the minimiser
+    ``ef_gaps`` are floats (measurement only); ``ef_bound`` is the EF-Muon bound of
+    :mod:`pepcert.analyses.ef_muon` at ``T`` with ``L = sqrt(2 + 2 c^2)`` and ``R = ||W_0||_F`` (the minimiser
     ``0``).
     """
 
@@ -175,19 +172,19 @@ def analyse_muon(
     if iterations > MAX_ITERATIONS:
         raise BadInput(f"iterations must be at most {MAX_ITERATIONS}, got {iterations}")
     schedule = steps if isinstance(steps, StepSchedule) else parse_schedule(steps)
-    schedule.check_positive_nonincreasing(iterations + 1)
+    schedule.enclosures(iterations + 1)  # positive and nonincreasing (BadInput otherwise)
     ef_schedule = schedule if ef_steps is None else (
         ef_steps if isinstance(ef_steps, StepSchedule) else parse_schedule(ef_steps)
     )
     if ef_schedule is not schedule:
-        ef_schedule.check_positive_nonincreasing(min(iterations, 10_000))
+        ef_schedule.enclosures(min(iterations, 10_000))
     gammas = ef_schedule.floats(np.arange(iterations))
     if not np.all(np.isfinite(gammas)) or np.any(gammas <= 0):
         raise BadInput(f"step schedule {ef_schedule.text!r} is not a finite positive float for every t < {iterations}")
     instance = muon_instance(beta, schedule, start=start, horizon=iterations)
     certificate = certify_muon(beta, schedule, iterations, lmo=LMOS[lmo](), instance=instance)
     W0 = Mat2.from_array(instance.W0_float())
-    ef_run = simulate(ef_muon(), instance.value, instance.subgradient, W0, [float(g) for g in gammas])
+    ef_run = simulate(ef_muon([float(g) for g in gammas]), instance.oracle(), W0, iterations)
     c = float(instance.c)
     L = math.sqrt(2 + 2 * c * c)
     R = float(np.linalg.norm(instance.W0_float()))

@@ -62,7 +62,7 @@ def _ef_muon_converges():
     instance = muon_instance("0.9", "1/sqrt(t+1)")
     steps = 2500
     gammas = instance.schedule.floats(np.arange(steps))
-    run = simulate(ef_muon(), instance.value, instance.subgradient, Mat2.from_array(instance.W0_float()), gammas)
+    run = simulate(ef_muon(gammas), instance.oracle(), Mat2.from_array(instance.W0_float()), steps)
     c = float(instance.c)
     bound = ef_bound(float(np.linalg.norm(instance.W0_float())), math.sqrt(2 + 2 * c * c), gammas, 2)
     first = run.first_below(1e-3)
@@ -76,7 +76,7 @@ def _ef_muon_sdp():
 
     gamma, closed_form = ef_optimal_constant_step(1.0, 1.0, 4, 2)
     result = ef_muon_worst_case([gamma] * 4)
-    ok = result.valid and result.status == "solved" and result.value <= result.analytic_bound + 1e-6 <= closed_form + 1e-6
+    ok = result.status == "solved" and result.value <= result.analytic_bound + 1e-6 <= closed_form + 1e-6
     return f"SDP worst case {result.value:.4f} <= EF bound {result.analytic_bound:.4f} <= (1 + sqrt 2)/sqrt(N) = {closed_form:.4f} (N = 4)", ok
 
 

@@ -250,6 +250,11 @@ class SymbolicOracle:
         self._calls += 1
         return self.trace.compress(v, self.branch, call, self.node)
 
+    def lmo(self, v: Vector, norm) -> Vector:
+        """Refused: no interpolation class describes what a norm's LMO may return."""
+        raise BadInput(f"the LMO of a norm is not modelled in a worst-case SDP (lmo(v, {norm!r})); model the step "
+                       "by a compressor class that contains it (EF-Muon: Contractive(1/rank)) or run it on instances")
+
 
 def features(method: Method, state: Sequence, optimum: Sequence, oracle) -> Features:
     """The :class:`Features` of ``state`` (shifted by ``optimum``) with lazy oracle calls."""
@@ -395,7 +400,8 @@ def worst_case(
             ``"function"`` (``f - f*``), or a callable ``(z, classes) -> scalar``.
         initial: the quantity bounded by 1 at the start (default: ``measure``).
         aggregate: ``"last"`` maximises the measure at ``x_N``; ``"min"`` maximises the
-            smallest measure over ``x_0, ..., x_N`` (e.g. the best gap of a subgradient method).
+            smallest measure over ``x_0, ..., x_N`` (e.g. the best gap of a subgradient method);
+            with ``"min"``, ``iterations = 0`` is allowed (the measure at ``x_0`` alone).
         solver: back-end name (default: MOSEK if licensed, else Clarabel).
         start: ``"free"`` (every state variable free around the optimum's state),
             ``"declared"`` (the method's declared start from a free ``x0``), or ``"auto"``:
@@ -403,8 +409,8 @@ def worst_case(
             free state ``f(x0) - f* <= 1`` bounds nothing else, so the worst case would be
             unbounded), free otherwise.
     """
-    if not isinstance(iterations, int) or iterations < 1:
-        raise BadInput(f"the number of iterations must be a positive integer, got {iterations!r}")
+    if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < (0 if aggregate == "min" else 1):
+        raise BadInput(f"the number of iterations must be a positive integer (or 0 with aggregate='min'), got {iterations!r}")
     if isinstance(measure, str) and measure not in MEASURES:
         raise BadInput(f"unknown measure {measure!r}; choose one of {', '.join(MEASURES)}")
     if aggregate not in ("last", "min"):

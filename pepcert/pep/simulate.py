@@ -2,21 +2,29 @@
 
 The step a worst-case problem analyses symbolically runs here on arrays: this is how a
 user checks a computed rate against an actual run, and how the lower-bound instances are
-replayed.
+replayed. :func:`iterate` is the one run loop: it keeps whatever arithmetic the oracle and
+the state use (numpy arrays, float or exact :class:`~pepcert.pep.numerics.matrix2.Mat2`);
+:func:`simulate` runs it on float arrays and keeps the states.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
+from pepcert.pep.errors import BadInput
+from pepcert.pep.lmo import linear_minimizer
 from pepcert.pep.methods import Features, Method
 
 
 class NumericOracle:
-    """Oracle of a concrete function (``value``, ``gradient``) and compressor (``C(v, rng)``)."""
+    """Oracle of a concrete function (``value``, ``gradient``) and compressor (``C(v, rng)``).
+
+    ``lmo(v, norm)`` is the linear minimisation oracle of the norm the method names
+    (:mod:`pepcert.pep.lmo`); it needs no function, so any concrete oracle has it.
+    """
 
     def __init__(self, function, compressor=None, rng: np.random.Generator | None = None):
         self.function = function
@@ -33,6 +41,11 @@ class NumericOracle:
         if self.compressor is None:
             raise ValueError("this method calls a compressor but none was given")
         return self.compressor(v, self.rng)
+
+    def lmo(self, v, norm):
+        """``argmin_{||d|| <= 1} <v, d>`` for ``norm`` (a name of :data:`~pepcert.pep.lmo.NORMS`
+        or an LMO object)."""
+        return linear_minimizer(norm)(v)
 
 
 @dataclass(frozen=True)
@@ -54,15 +67,23 @@ class Trajectory:
         )
 
 
+def iterate(method: Method, oracle, state: Sequence, iterations: int) -> Iterator[tuple]:
+    """The states after steps ``1..iterations`` from ``state`` (lazily, in the oracle's
+    arithmetic): ``state_{k+1} = step(state_k, oracle, k)``."""
+    state = tuple(state)
+    if len(state) != len(method.state):
+        raise BadInput(f"{method.name} has state {method.state}; got {len(state)} values")
+    for k in range(iterations):
+        state = method.advance(state, oracle, k)
+        yield state
+
+
 def simulate(method: Method, oracle: NumericOracle, start: Sequence, iterations: int, minimizer) -> Trajectory:
     """Run ``iterations`` steps from ``start`` (a tuple of arrays in the order of the state)."""
     optimum = method.state_at_optimum(np.asarray(minimizer, dtype=float), oracle)
     state = tuple(np.asarray(s, dtype=float) for s in start)
-    if len(state) != len(method.state):
-        raise ValueError(f"{method.name} has state {method.state}; got {len(state)} arrays")
     states = [state]
-    for k in range(iterations):
-        state = tuple(np.asarray(s, dtype=float) for s in method.advance(state, oracle, k))
-        states.append(state)
+    for state in iterate(method, oracle, state, iterations):
+        states.append(tuple(np.asarray(s, dtype=float) for s in state))
     return Trajectory(method.name, tuple(states), tuple(np.asarray(o, dtype=float) for o in optimum), method.state)
 

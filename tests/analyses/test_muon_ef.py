@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from pepcert.analyses.muon import Mat2, ef_muon, muon, muon_instance, simulate
+from pepcert.analyses.muon import Mat2, ScaledPolarCompressor, ef_muon, muon, muon_instance, simulate
+from pepcert.pep.simulate import NumericOracle
 from pepcert.analyses.ef_muon import (
     contraction_factor,
     ef_bound,
@@ -22,7 +23,7 @@ def instance_run(beta: str, T: int, method=None, schedule="1/sqrt(t+1)"):
     instance = muon_instance(beta, schedule)
     gammas = instance.schedule.floats(np.arange(T))
     W0 = Mat2.from_array(instance.W0_float())
-    run = simulate(method or ef_muon(), instance.value, instance.subgradient, W0, gammas)
+    run = simulate((method or ef_muon)(gammas), instance.oracle(), W0, T)
     c = float(instance.c)
     L = math.sqrt(2 + 2 * c * c)  # ||G||_F for every subgradient of the instance
     R = float(np.linalg.norm(instance.W0_float()))  # distance to the minimiser 0
@@ -57,7 +58,7 @@ def test_ef_muon_crosses_the_muon_level_for_beta_099():
 
 
 def test_ef_muon_with_momentum_also_converges_on_the_instance():
-    instance, run, *_ = instance_run("0.9", 3000, method=ef_muon(0.9))
+    instance, run, *_ = instance_run("0.9", 3000, method=lambda gammas: ef_muon(gammas, 0.9))
     assert run.min_gap < 1e-3
 
 
@@ -70,7 +71,7 @@ def test_constant_step_bound_one_plus_sqrt_two():
     for T in (100, 1000, 4000):
         gamma, bound = ef_optimal_constant_step(R, L, T, 2)
         assert bound == pytest.approx((1 + math.sqrt(2)) * R * L / math.sqrt(T), rel=1e-12)
-        run = simulate(ef_muon(), instance.value, instance.subgradient, Mat2.from_array(instance.W0_float()), [gamma] * T)
+        run = simulate(ef_muon([gamma] * T), instance.oracle(), Mat2.from_array(instance.W0_float()), T)
         assert run.best_so_far()[T - 1] <= bound
         assert ef_bound(R, L, [gamma] * T, 2)[-1] <= bound * (1 + 1e-12)
 
@@ -91,7 +92,7 @@ def test_random_max_affine_instances_ef_muon_converges_within_its_bound():
         T = 3000
         gammas = 1.0 / np.sqrt(np.arange(T) + 1)
         W0 = np.zeros((3, 4))
-        run = simulate(ef_muon(), f.value, f.subgradient, W0, gammas, f.f_star)
+        run = simulate(ef_muon(gammas), NumericOracle(f, ScaledPolarCompressor()), W0, T, f.f_star)
         R = float(np.linalg.norm(W0 - f.minimizer))
         bound = ef_bound(R, f.lipschitz, gammas, f.max_rank)
         assert np.all(run.best_so_far()[:-1] <= bound)
@@ -101,6 +102,6 @@ def test_random_max_affine_instances_ef_muon_converges_within_its_bound():
 
 def test_muon_does_not_reach_the_level_where_ef_muon_goes():
     instance, ef_run, gammas, *_ = instance_run("0.5", 2000)
-    muon_run = simulate(muon(0.5), instance.value, instance.subgradient, Mat2.from_array(instance.W0_float()), gammas)
+    muon_run = simulate(muon(0.5, gammas), instance.oracle(), Mat2.from_array(instance.W0_float()), len(gammas))
     assert muon_run.min_gap >= float(instance.gap_bound)
     assert ef_run.min_gap < float(instance.gap_bound) / 100

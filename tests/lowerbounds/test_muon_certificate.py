@@ -15,8 +15,9 @@ from pepcert.analyses.muon import (
     muon,
     muon_instance,
     replay_muon,
-    run,
 )
+from pepcert.analyses.ef_muon import simulate
+from pepcert.pep.simulate import iterate
 
 BETAS = ["0", "0.5", "0.9", "0.99"]
 SCHEDULES = ["1/(t+1)", "1/sqrt(t+1)", "0.1", "1/(t+1)**2"]
@@ -44,15 +45,18 @@ def test_all_sixteen_certified_at_T_1000_under_10_seconds(beta, schedule):
 
 def test_float_simulation_lies_in_the_exact_replay_enclosures():
     instance = muon_instance("0.9", "1/sqrt(t+1)")
-    _, _, enclosure = replay_muon(instance, 400)
+    enclosure = replay_muon(instance, 400)
     gammas = [float(g) for g in instance.schedule.floats(np.arange(400))]
-    trajectory = run(muon(0.9), instance.subgradient, Mat2.from_array(instance.W0_float()), gammas, 400)
-    gaps = [instance.value(W) for W in trajectory.iterates]
+    method, oracle = muon(0.9, gammas), instance.oracle()
+    start = method.initial(Mat2.from_array(instance.W0_float()), oracle)
+    iterates = [start[0]] + [state[0] for state in iterate(method, oracle, start, 400)]
+    gaps = [instance.value(W) for W in iterates]
+    assert gaps == list(simulate(method, instance.oracle(), iterates[0], 400).gaps)
     assert enclosure.completed == 400 and enclosure.stopped is None
     for value, lo, hi in zip(gaps, enclosure.gap_lower, enclosure.gap_upper):
         assert float(lo) - 1e-12 <= value <= float(hi) + 1e-12
         assert hi - lo < Fraction(1, 10**4)  # convexity sharpens the Leibniz enclosure of R_0
-    traces = np.array([W.trace() for W in trajectory.iterates])
+    traces = np.array([W.trace() for W in iterates])
     assert np.max(np.abs(traces - 2.0)) < 1e-12
 
 

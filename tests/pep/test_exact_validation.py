@@ -13,6 +13,8 @@ import sympy
 from pepcert.pep import Contractive, SmoothStronglyConvex
 from pepcert.pep.algorithms.compressed import check_step_size, ef21
 from pepcert.pep.algorithms.muon import ef_muon, muon
+
+STEPS = (Fraction(1), Fraction(1, 2))  # a step schedule for the momentum methods
 from pepcert.pep.compressors import Unbiased
 from pepcert.pep.errors import BadInput
 from pepcert.pep.functions import ConvexLipschitz
@@ -44,7 +46,7 @@ def test_delta_just_above_one_is_refused(delta):
 @pytest.mark.parametrize("make", [
     lambda v: SmoothStronglyConvex(v, 1), lambda v: SmoothStronglyConvex(0, v), lambda v: Contractive(v),
     lambda v: Unbiased(v), lambda v: ConvexLipschitz(v), lambda v: check_step_size(v), lambda v: ef21(v),
-    lambda v: ScalingInstance(v, 1), lambda v: ScalingInstance(1, v), lambda v: muon(v), lambda v: ef_muon(v),
+    lambda v: ScalingInstance(v, 1), lambda v: ScalingInstance(1, v), lambda v: muon(v, STEPS), lambda v: ef_muon(STEPS, v),
 ], ids=["mu", "L", "delta", "omega", "M", "eta", "ef21", "h", "alpha", "muon-beta", "ef-muon-beta"])
 def test_non_numbers_are_refused(make, bad):
     with pytest.raises(BadInput):
@@ -59,9 +61,9 @@ def test_non_numbers_are_refused(make, bad):
     (lambda v: ConvexLipschitz(v), Fraction(0)),
     (lambda v: check_step_size(v), NEGATIVE_TINY),
     (lambda v: check_step_size(v), 0.0),
-    (lambda v: muon(v), Fraction(1)),
-    (lambda v: muon(v), NEGATIVE_TINY),
-    (lambda v: ef_muon(v), Fraction(1) - Fraction(0)),
+    (lambda v: muon(v, STEPS), Fraction(1)),
+    (lambda v: muon(v, STEPS), NEGATIVE_TINY),
+    (lambda v: ef_muon(STEPS, v), Fraction(1) - Fraction(0)),
 ])
 def test_boundaries_are_exact(make, value):
     with pytest.raises(BadInput):
@@ -75,7 +77,7 @@ def test_valid_values_pass_in_every_number_type():
     Contractive(1)
     Contractive(Fraction(1, 10**400))
     Contractive(np.float32(0.5))
-    muon(Fraction(9, 10)), ef_muon(0), check_step_size(Fraction(1, 10**400))
+    muon(Fraction(9, 10), STEPS), ef_muon(STEPS, 0), check_step_size(Fraction(1, 10**400))
 
 
 def test_symbolic_parameters_pass_through():

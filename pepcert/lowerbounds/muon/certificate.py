@@ -1,24 +1,33 @@
 """Exact replay certificates: Muon stays ``(1 - beta)/(1 + beta)`` away from ``f*`` for T steps.
 
-The replay runs the *same* method definition as the simulations
-(:class:`~pepcert.pep.algorithms.muon.MomentumLMOMethod`) on exact 2x2 matrices: the
-steps ``gamma_t`` and the start ``R_0`` are Fractions when rational and rigorous rational
-intervals otherwise; ``beta``, ``c``, the subgradients ``G_t``, the momenta ``M_t`` and the
-polar factors are exact rationals. An independent checker then re-verifies every transition:
+The replay runs the *same* :class:`~pepcert.pep.methods.Method` as the simulations
+(:func:`pepcert.pep.algorithms.muon.muon`, from its declared start ``M_{-1} = 0``) on 2x2
+matrices of bounded rigorous enclosures, with the instance's oracle
+(:class:`~.instance.InstanceOracle`). ``beta``, ``c`` and the subgradients ``G_t`` are exact
+rationals, and so is every polar factor ``D_t``; the start ``W_0`` (exact, or a rational
+enclosure of an irrational ``R_0``), the steps ``gamma_t``, the momenta ``M_t`` and the iterates
+``W_t`` are :class:`~pepcert.pep.numerics.dyadic.Dyadic` intervals of scale ``2^-256``, rounded
+outward at each operation, so each contains the exact value of the exact run and no number
+grows with ``t`` (exact rationals would gain ~6.6 bits a step with ``beta = 0.99``). An
+independent checker re-verifies every transition as it happens, from the oracle calls the
+step made (nothing but the enclosures of ``f(W_t)`` is kept):
 
-1. ``G_t`` is a subgradient of ``f`` at ``W_t``: ``tr W_t = 2 > 0`` (invariant below) and the
-   sign of ``x_t = (W_t)_11 - (W_t)_22`` is decided from its enclosure (``G_t`` uses it; at an
-   exact kink any sign is a valid subgradient);
-2. ``M_t = beta M_{t-1} + (1 - beta) G_t`` exactly;
-3. ``D_t = -polar(M_t)`` exactly (``U^T U = I`` and ``U^T M_t`` symmetric positive definite,
-   which characterises the polar factor of a nonsingular matrix);
-4. ``tr D_t = 0`` exactly, and ``W_{t+1} = W_t + gamma_t D_t`` (interval inclusion).
+1. ``G_t`` is a subgradient of ``f`` at the exact ``W_t``: ``tr W_t = 2 > 0`` (invariant below)
+   and the sign of ``x_t = (W_t)_11 - (W_t)_22`` is decided from its enclosure (``G_t`` uses
+   it; at an exact kink any sign is a valid subgradient);
+2. the enclosure ``M_t`` contains ``beta M_{t-1} + (1 - beta) G_t`` computed from the
+   enclosure ``M_{t-1}`` (so, by induction from ``M_{-1} = 0``, it contains the exact momentum);
+3. ``D_t = -polar(M)`` exactly for *every* ``M`` in the enclosure ``M_t`` (diagonal, exact
+   zeros off the diagonal, decided signs ``u_1 m_1 > 0``, ``u_2 m_2 > 0``: the polar factor
+   of a nonsingular matrix is unique), in particular for the exact momentum;
+4. ``tr D_t = 0`` exactly, and the enclosure ``W_{t+1}`` contains ``W_t + gamma_t D_t``.
 
 Trace invariant: ``tr W_0 = tr I + R_0 tr diag(1, -1) = 2`` exactly whatever ``R_0`` is, and
 ``tr W_{t+1} = tr W_t + gamma_t tr D_t = tr W_t`` by linearity of the trace and check 4, so
 ``tr W_t = 2`` exactly for every ``t <= T`` (no enclosure of ``gamma_t`` is involved).
 Hence ``f(W_t) - f* = c |tr W_t| + |x_t| = 2c + |x_t| >= 2c = (1 - beta)/(1 + beta)`` with
-``f* = 0`` (``f >= 0 = f(0)``). Floating point plays no part in the verdict.
+``f* = 0`` (``f >= 0 = f(0)``); the certified bound is ``2c + min_t`` of the lower end of
+the enclosure of ``|x_t|``. Floating point plays no part in the verdict.
 """
 
 from __future__ import annotations
@@ -30,11 +39,13 @@ from fractions import Fraction
 
 import numpy as np
 
+from pepcert.pep.algorithms.muon import muon
 from pepcert.pep.errors import BadInput
-from pepcert.lowerbounds.muon.instance import MuonInstance, muon_instance
+from pepcert.pep.lmo import SpectralLMO
+from pepcert.lowerbounds.muon.instance import InstanceOracle, MuonInstance, muon_instance
 from pepcert.pep.numerics.matrix2 import Mat2
-from pepcert.pep.algorithms.muon import MomentumLMOMethod, SpectralLMO, run
-from pepcert.pep.numerics.intervals import PRECISION_BITS, Interval, Undecided, lower, midpoint_float, round_outward, sign_of, upper
+from pepcert.pep.numerics.dyadic import Dyadic, enclose
+from pepcert.pep.numerics.intervals import Interval, Undecided, lower, midpoint_float, sign_of, upper
 
 __all__ = ["MuonCertificate", "ReplayEnclosure", "certify_muon", "replay_muon", "decimal_floor"]
 
@@ -62,56 +73,77 @@ class ReplayEnclosure:
     stopped: str | None
 
 
-def replay_muon(instance: MuonInstance, iterations: int, lmo=None) -> tuple:
+class _RecordingOracle(InstanceOracle):
+    """The instance's oracle, keeping the calls of the current step for the checker."""
+
+    def __init__(self, instance: MuonInstance):
+        super().__init__(instance)
+        self.step_calls: list[tuple] = []
+
+    def gradient(self, W):
+        G = super().gradient(W)
+        self.step_calls.append(("gradient", W, G))
+        return G
+
+    def lmo(self, v, norm):
+        D = super().lmo(v, norm)
+        self.step_calls.append(("lmo", v, D))
+        return D
+
+
+def _start_and_steps(instance: MuonInstance, iterations: int) -> tuple[Mat2, list]:
+    """``W_0`` (exact, or an enclosure for an irrational ``R_0``) and bounded enclosures of
+    ``gamma_0..gamma_{T+2}``, checked positive and nonincreasing."""
+    steps = instance.schedule.enclosures(iterations + 2)
+    return instance.W0_exact(iterations + 1, steps), steps
+
+
+def _replay(instance: MuonInstance, W0: Mat2, steps: list, iterations: int, lmo, on_step=None) -> ReplayEnclosure:
+    """Run :func:`~pepcert.pep.algorithms.muon.muon` from ``W0`` on 2x2 matrices of bounded
+    enclosures (:class:`~pepcert.pep.numerics.dyadic.Dyadic`: every entry is a dyadic
+    interval of scale ``2^-256``, rounded outward at each operation, so each contains the
+    exact value and none grows with ``t``).
+
+    ``on_step(t, state_t, state_t+1, calls, gamma_t)`` sees every transition with the oracle
+    calls it made (``("gradient", W, G)``, ``("lmo", M, D)``); nothing else is kept.
+    """
+    method = muon(instance.beta, steps, lmo)
+    oracle = _RecordingOracle(instance)
+    state = method.initial(Mat2(*(enclose(x) for x in W0.entries())), oracle)
+    gap_lower, gap_upper, trace_lower, trace_upper = [], [], [], []
+
+    def record(W: Mat2) -> None:
+        for x, lows, highs in ((instance.value(W), gap_lower, gap_upper), (W.trace(), trace_lower, trace_upper)):
+            lows.append(x.lo if isinstance(x, Dyadic) else lower(x))
+            highs.append(x.hi if isinstance(x, Dyadic) else upper(x))
+
+    record(state[0])
+    stopped = None
+    for t in range(iterations):
+        oracle.step_calls = []
+        try:
+            new_state = method.advance(state, oracle, t)
+        except Undecided as error:
+            stopped = f"undecidable sign: {error}"
+            break
+        if on_step is not None:
+            on_step(t, state, new_state, oracle.step_calls, steps[t])
+        record(new_state[0])
+        state = new_state
+    return ReplayEnclosure(
+        f"muon[{lmo.name}]", len(gap_lower) - 1, tuple(gap_lower), tuple(gap_upper),
+        tuple(trace_lower), tuple(trace_upper), stopped,
+    )
+
+
+def replay_muon(instance: MuonInstance, iterations: int, lmo=None) -> ReplayEnclosure:
     """Replay Muon (with ``lmo``, default exact polar) on exact 2x2 matrices.
 
-    Returns ``(trajectory or None, gammas, ReplayEnclosure)``. Intended also for LMOs that
-    are not exact (Newton-Schulz): the enclosures of ``f(W_t)`` stay rigorous.
+    Intended also for LMOs that are not exact (Newton-Schulz): the enclosures of ``f(W_t)``
+    stay rigorous.
     """
-    lmo = lmo if lmo is not None else SpectralLMO()
-    gammas = instance.schedule.check_positive_nonincreasing(iterations + 1)
-    W0 = instance.W0_exact(iterations + 1)
-    if any(isinstance(x, Interval) for x in W0.entries()):
-        # The start is already an enclosure (an irrational R_0): enclosing the steps in
-        # dyadic intervals too (width 2^-256, outward) keeps the numbers small at no cost
-        # in rigour. Exact starts keep exact rational steps.
-        gammas = [round_outward(g, 2 * PRECISION_BITS) for g in gammas]
-    method = MomentumLMOMethod(beta=instance.beta, lmo=lmo, name=f"muon[{lmo.name}]")
-    stopped = None
-    try:
-        trajectory = run(method, instance.subgradient, W0, gammas, iterations)
-        iterates = trajectory.iterates
-    except Undecided as error:
-        trajectory = None
-        stopped = f"undecidable sign: {error}"
-        # Replay again step by step to keep the iterates reached so far.
-        iterates = [W0]
-        state = method.initial_state(W0)
-        for t in range(iterations):
-            try:
-                G = instance.subgradient(state[0], t)
-                state, _ = method.step(state, G, gammas[t])
-            except Undecided:
-                break
-            iterates.append(state[0])
-    gap_lower, gap_upper, trace_lower, trace_upper = [], [], [], []
-    for W in iterates:
-        value = instance.value(W)
-        gap_lower.append(lower(value))
-        gap_upper.append(upper(value))
-        trace = W.trace()
-        trace_lower.append(lower(trace))
-        trace_upper.append(upper(trace))
-    enclosure = ReplayEnclosure(
-        method.name,
-        len(iterates) - 1,
-        tuple(gap_lower),
-        tuple(gap_upper),
-        tuple(trace_lower),
-        tuple(trace_upper),
-        stopped,
-    )
-    return trajectory, gammas, enclosure
+    W0, steps = _start_and_steps(instance, iterations)
+    return _replay(instance, W0, steps, iterations, lmo if lmo is not None else SpectralLMO())
 
 
 @dataclass(frozen=True)
@@ -161,10 +193,14 @@ def _float_gaps(instance: MuonInstance, lmo, iterations: int) -> tuple:
     """``f(W_t) - f*`` from a double-precision run of the same method from the
     high-precision start (reporting and plots only; never part of the verdict)."""
     gammas = [float(g) for g in instance.schedule.floats(np.arange(iterations))]
-    method = MomentumLMOMethod(beta=float(instance.beta), lmo=lmo, name="muon")
-    W0 = Mat2.from_array(instance.W0_float())
-    trajectory = run(method, instance.subgradient, W0, gammas, iterations, keep_records=False)
-    return tuple(float(instance.value(W)) for W in trajectory.iterates)
+    method = muon(float(instance.beta), gammas, lmo)
+    oracle = instance.oracle()
+    state = method.initial(Mat2.from_array(instance.W0_float()), oracle)
+    gaps = [float(instance.value(state[0]))]
+    for t in range(iterations):
+        state = method.advance(state, oracle, t)
+        gaps.append(float(instance.value(state[0])))
+    return tuple(gaps)
 
 
 def _check_subgradient(instance: MuonInstance, W: Mat2, G: Mat2, t: int) -> str | None:
@@ -190,6 +226,61 @@ def _check_subgradient(instance: MuonInstance, W: Mat2, G: Mat2, t: int) -> str 
     return None
 
 
+def _encloses(outer: Mat2, inner: Mat2) -> bool:
+    """Every entry of ``inner`` (exact or an enclosure) lies in that entry of ``outer``."""
+    for o, i in zip(outer.entries(), inner.entries()):
+        if isinstance(o, Dyadic):
+            if not o.contains(i):
+                return False
+        elif not (lower(o) <= lower(i) and upper(i) <= upper(o)):
+            return False
+    return True
+
+
+class _TransitionChecker:
+    """Re-verifies each transition of the replay exactly (checks 1-4 of the module docstring)
+    and keeps the running lower bound ``min_t 2c + |x_t|``; stops listing after 20 failures."""
+
+    def __init__(self, instance: MuonInstance, lmo, W0: Mat2):
+        self.instance, self.lmo = instance, lmo
+        self.beta, self.keep = instance.beta, 1 - instance.beta
+        self.failures: list[str] = []
+        self.trace_invariant = True
+        self.M_prev = Mat2(Fraction(0), Fraction(0), Fraction(0), Fraction(0))
+        self.min_distance = lower(abs(W0.a - W0.d))
+        # W0 = I + R0 diag(1, -1): both diagonal entries minus 1 are opposite (same R0).
+        if not (W0.b == 0 and W0.c == 0 and (W0.a - 1) == -(W0.d - 1)):
+            self.failures.append("W0 is not I + R0 diag(1, -1)")
+
+    def __call__(self, t: int, state: tuple, new_state: tuple, calls: list, gamma) -> None:
+        if len(self.failures) > 20:
+            if self.failures[-1] != "... (stopped listing)":
+                self.failures.append("... (stopped listing)")
+            return
+        (W, _), (W_next, M) = state, new_state
+        kinds = [call[0] for call in calls]
+        if kinds != ["gradient", "lmo"] or calls[0][1] is not W or calls[1][1] is not M:
+            self.failures.append(f"t={t}: the step did not call gradient(W_t) then lmo(M_t)")
+            return
+        G, D = calls[0][2], calls[1][2]
+        problem = _check_subgradient(self.instance, W, G, t)
+        if problem:
+            self.failures.append(problem)
+        if not _encloses(M, self.beta * self.M_prev + self.keep * G):
+            self.failures.append(f"t={t}: the momentum enclosure does not contain beta M + (1 - beta) G")
+        if not self.lmo.verify(M, D):
+            self.failures.append(f"t={t}: step direction is not exactly -polar(M_t)")
+        trace = D.trace()
+        if isinstance(trace, (Interval, float)) or trace != 0:
+            self.trace_invariant = False
+            self.failures.append(f"t={t}: tr D_t = {midpoint_float(trace):.3g} is not exactly 0")
+        if not _encloses(W_next, W + gamma * D):
+            self.failures.append(f"t={t}: the enclosure of W_(t+1) does not contain W_t + gamma_t D_t")
+        self.M_prev = M
+        distance = abs(W_next.a - W_next.d)
+        self.min_distance = min(self.min_distance, distance.lo if isinstance(distance, Dyadic) else lower(distance))
+
+
 def certify_muon(
     beta,
     schedule,
@@ -211,45 +302,15 @@ def certify_muon(
     if not lmo.certifiable:
         failures.append(f"the LMO {lmo.name!r} is not exact; a certificate needs the exact polar factor")
 
-    trajectory, gammas, enclosure = replay_muon(instance, T, lmo)
+    W0, steps = _start_and_steps(instance, T)
+    checker = _TransitionChecker(instance, lmo, W0)
+    enclosure = _replay(instance, W0, steps, T, lmo, on_step=checker)
+    failures.extend(checker.failures)
     if enclosure.stopped:
         failures.append(f"replay stopped after {enclosure.completed} steps: {enclosure.stopped}")
-
-    trace_invariant = False
-    lower_gap = None
-    if trajectory is not None:
-        W0 = trajectory.iterates[0]
-        # W0 = I + R0 diag(1, -1): both diagonal entries minus 1 are opposite (same R0).
-        if not (W0.b == 0 and W0.c == 0 and (W0.a - 1) == -(W0.d - 1)):
-            failures.append("W0 is not I + R0 diag(1, -1)")
-        trace_invariant = True
-        M_prev = Mat2(Fraction(0), Fraction(0), Fraction(0), Fraction(0))
-        beta_q = instance.beta
-        for t in range(T):
-            W, G = trajectory.iterates[t], trajectory.subgradients[t]
-            record = trajectory.records[t]
-            M, D = record["M"], record["D"]
-            problem = _check_subgradient(instance, W, G, t)
-            if problem:
-                failures.append(problem)
-            if not all(isinstance(v, Fraction) for v in M.entries()) or M != beta_q * M_prev + (1 - beta_q) * G:
-                failures.append(f"t={t}: momentum is not beta M + (1 - beta) G exactly")
-            if not lmo.verify(M, D):
-                failures.append(f"t={t}: step direction is not exactly -polar(M_t)")
-            trace = D.trace()
-            if isinstance(trace, (Interval, float)) or trace != 0:
-                trace_invariant = False
-                failures.append(f"t={t}: tr D_t = {midpoint_float(trace):.3g} is not exactly 0")
-            expected = W + gammas[t] * D
-            if expected != trajectory.iterates[t + 1]:
-                failures.append(f"t={t}: W_(t+1) differs from W_t + gamma_t D_t")
-            M_prev = M
-            if len(failures) > 20:
-                failures.append("... (stopped listing)")
-                break
-        if trace_invariant:
-            c2 = 2 * instance.c
-            lower_gap = min(c2 + lower(abs(W.a - W.d)) for W in trajectory.iterates)
+    trace_invariant = checker.trace_invariant and enclosure.stopped is None
+    # tr W_t = 2 for all t <= T (module docstring), so f(W_t) - f* = 2c + |x_t|.
+    lower_gap = 2 * instance.c + checker.min_distance if trace_invariant else None
     # f* = 0: f >= 0 everywhere and f(0) = 0.
     zero = Mat2(Fraction(0), Fraction(0), Fraction(0), Fraction(0))
     if instance.value(zero) != 0:

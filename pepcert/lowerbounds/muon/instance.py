@@ -39,17 +39,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from functools import cached_property
 
 import numpy as np
 import sympy
 
+from pepcert.pep.algorithms.muon import ScaledPolarCompressor
 from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.numbers import parse_rational
 from pepcert.pep.numerics.matrix2 import Mat2
+from pepcert.pep.numerics.dyadic import Dyadic, enclose
 from pepcert.pep.numerics.intervals import Interval, PRECISION_BITS, as_exact, lower, round_outward, sign_of, upper
 from pepcert.pep.numerics.schedule import T_SYMBOL, StepSchedule, parse_schedule
+from pepcert.pep.simulate import NumericOracle
 
-__all__ = ["MuonInstance", "muon_instance", "parse_beta", "momentum_constant", "gap_bound"]
+__all__ = ["MuonInstance", "InstanceOracle", "muon_instance", "parse_beta", "momentum_constant", "gap_bound"]
 
 
 def parse_beta(beta) -> Fraction:
@@ -88,9 +92,13 @@ class MuonInstance:
     offset_float: float
     limit: object = field(default=None, compare=False, repr=False)
 
-    @property
+    @cached_property
     def c(self) -> Fraction:
         return momentum_constant(self.beta)
+
+    @cached_property
+    def c_float(self) -> float:
+        return float(self.c)
 
     @property
     def gap_bound(self) -> Fraction:
@@ -104,7 +112,7 @@ class MuonInstance:
     def value(self, W):
         """``f(W) = c |tr W| + |W_11 - W_22|`` (Mat2 of any arithmetic, or a numpy 2x2)."""
         a, d = (W.a, W.d) if isinstance(W, Mat2) else (W[0][0], W[1][1])
-        c = float(self.c) if isinstance(a, float) else self.c
+        c = self.c_float if isinstance(a, float) else self.c
         return c * abs(a + d) + abs(a - d)
 
     def subgradient(self, W, t: int):
@@ -117,16 +125,28 @@ class MuonInstance:
         s_trace = sign_of(a + d) or 1
         s_diff = sign_of(a - d) or (1 if t % 2 == 0 else -1)
         if isinstance(a, float):
-            c = float(self.c)
+            c = self.c_float
             G = Mat2(c * s_trace + s_diff, 0.0, 0.0, c * s_trace - s_diff)
         else:
-            c = self.c
-            zero = Fraction(0)
-            G = Mat2(c * s_trace + s_diff, zero, zero, c * s_trace - s_diff)
+            G = self._exact_subgradients[s_trace, s_diff]
         return G if is_mat else G.to_float_array()
 
+    @cached_property
+    def _exact_subgradients(self) -> dict:
+        """The four exact subgradients ``c s_tr I + s_x diag(1, -1)``, built once."""
+        c, zero = self.c, Fraction(0)
+        return {
+            (s_trace, s_diff): Mat2(c * s_trace + s_diff, zero, zero, c * s_trace - s_diff)
+            for s_trace in (1, -1) for s_diff in (1, -1)
+        }
+
+    def oracle(self, compressor=ScaledPolarCompressor()) -> "InstanceOracle":
+        """A fresh first-order oracle of ``f`` for one run (see :class:`InstanceOracle`), with
+        EF-Muon's compressor ``(||P||_nuc / rank P) polar(P)`` unless told otherwise."""
+        return InstanceOracle(self, compressor)
+
     # -- the start -------------------------------------------------------------------------
-    def offset_enclosure(self, n: int):
+    def offset_enclosure(self, n: int, steps=None):
         """A rigorous enclosure of ``R_0`` (exact when rational).
 
         Series start: with ``delta_k = gamma_k - gamma_inf >= 0`` nonincreasing (proved
@@ -136,28 +156,32 @@ class MuonInstance:
         nonincreasing, so ``r_n - r_{n+1} >= 0`` (an alternating series of them) and
         ``r_n = delta_n - r_{n+1}`` give ``r_n in [delta_n/2, delta_n - delta_{n+1}/2]``.
         ``n`` must exceed the horizon of the certificate so that every sign
-        ``(-1)^t (R_0 - A_t)``, ``t < n``, is decided.
+        ``(-1)^t (R_0 - A_t)``, ``t < n``, is decided. The sum is taken in bounded enclosures
+        (:class:`~pepcert.pep.numerics.dyadic.Dyadic`, outward rounding); ``steps`` may give
+        enclosures of ``gamma_0..gamma_{n+1}`` already computed.
         """
         if self.offset is not None:
             return self.offset
         if self.start != "series":
             raise ValueError("an instance with a horizon start has a rational offset")
-        limit = self.limit
-        partial = Fraction(0)
+        gamma = steps.__getitem__ if steps is not None else self.schedule.dyadic
+        limit = enclose(self.limit)
+        partial = Dyadic(0, 0)
         for k in range(n):
-            term = self.schedule.exact(k) - limit
+            term = gamma(k) - limit
             partial = partial + term if k % 2 == 0 else partial - term
-        last = self.schedule.exact(n) - limit
+        last = (gamma(n) - limit).to_interval()
         if self.schedule.prove_convex():
-            following = self.schedule.exact(n + 1) - limit
-            tail = Interval(lower(last) / 2, upper(last) - lower(following) / 2)
+            following = (gamma(n + 1) - limit).to_interval()
+            tail = Interval(last.lo / 2, last.hi - following.lo / 2)
         else:
-            tail = Interval(Fraction(0), upper(last))
-        enclosure = limit / 2 + partial + (tail if n % 2 == 0 else -tail)
-        return round_outward(enclosure, 2 * PRECISION_BITS)
+            tail = Interval(Fraction(0), last.hi)
+        tail = enclose(tail)
+        enclosure = limit * Fraction(1, 2) + partial + (tail if n % 2 == 0 else -tail)
+        return round_outward(enclosure.to_interval(), 2 * PRECISION_BITS)
 
-    def W0_exact(self, n: int) -> Mat2:
-        R0 = self.offset_enclosure(n)
+    def W0_exact(self, n: int, steps=None) -> Mat2:
+        R0 = self.offset_enclosure(n, steps)
         one = Fraction(1)
         zero = Fraction(0)
         return Mat2(as_exact(one + R0), zero, zero, as_exact(one - R0))
@@ -168,6 +192,23 @@ class MuonInstance:
 
     def W0_text(self) -> list[list[str]]:
         return [[f"1 + {self.offset_symbolic}", "0"], ["0", f"1 - {self.offset_symbolic}"]]
+
+
+class InstanceOracle(NumericOracle):
+    """The oracle of a :class:`MuonInstance` along one run: ``gradient`` is
+    :meth:`MuonInstance.subgradient` with the kink rule of the ``t``-th call (a method asks
+    for one subgradient per step, so ``t`` is the iteration), ``value`` is ``f``, ``lmo`` and
+    ``compress`` are those of :class:`~pepcert.pep.simulate.NumericOracle` (exact on exact
+    :class:`Mat2`). Not shared between runs: it counts its gradient calls."""
+
+    def __init__(self, instance: MuonInstance, compressor=ScaledPolarCompressor()):
+        super().__init__(instance, compressor)
+        self.calls = 0
+
+    def gradient(self, W):
+        G = self.function.subgradient(W, self.calls)
+        self.calls += 1
+        return G
 
 
 def _series_offset(schedule: StepSchedule):

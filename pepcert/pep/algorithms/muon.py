@@ -1,184 +1,84 @@
-"""Non-Euclidean subgradient methods with momentum (Muon and relatives) and EF-Muon.
+"""Non-Euclidean subgradient methods with momentum (Muon and relatives) and EF-Muon, as Methods.
 
-Every method here is data: a frozen dataclass naming its parameters and its linear
-minimisation oracle (LMO), with ``initial_state(W0)`` and ``step(state, G, gamma)``. The step
-uses only ``+``, ``-``, scalar ``*`` and the LMO/compressor, so one definition runs on
+Parshakova, Khaled, Crawshaw, Garrigos, Gower (2026), "Muon does not converge on convex
+Lipschitz functions", Section 2 (``G_t`` is a subgradient of ``f`` at ``W_t``):
 
-* float :class:`~pepcert.pep.numerics.matrix2.Mat2` (fast scalar 2x2 simulation),
-* exact :class:`Mat2` over Fractions / rational intervals (the certificates),
-* numpy arrays of any shape (random instances).
+* momentum + LMO (:func:`momentum_lmo`): ``M_t = beta M_{t-1} + (1 - beta) G_t`` from the
+  declared start ``M_{-1} = 0``, ``W_{t+1} = W_t + gamma_t lmo(M_t)`` with
+  ``lmo(M) = argmin_{||D|| <= 1} <M, D>``. Spectral norm: ``lmo(M) = -polar(M)`` (Muon,
+  :func:`muon`); l-infinity: ``-sign(M)`` (signed momentum); Frobenius: ``-M / ||M||_F``
+  (normalised SGD with momentum).
+* EF-Muon (:func:`ef_muon`): ``M_t = beta M_{t-1} + (1 - beta) G_t`` (``beta = 0``:
+  ``M_t = G_t``), ``P_t = gamma_t M_t + E_t``, ``Delta_t = C(P_t)``, ``W_{t+1} = W_t - Delta_t``,
+  ``E_{t+1} = P_t - Delta_t``, from ``E_0 = 0``, ``M_{-1} = 0``. ``C`` is
+  :class:`ScaledPolarCompressor`, ``C(P) = (||P||_nuc / rank P) polar(P)``, the Frobenius
+  projection of ``P`` onto the line through ``polar(P)``; hence ``||C(P) - P||_F^2 =
+  ||P||_F^2 - ||P||_nuc^2 / rank P <= (1 - 1/rank P) ||P||_F^2``: it belongs to the class
+  ``Contractive(1/r)`` on matrices of rank at most ``r``.
 
-Methods (Parshakova, Khaled, Crawshaw, Garrigos, Gower 2026, "Muon does not converge on
-convex Lipschitz functions"; ``G_t`` is a subgradient of ``f`` at ``W_t``):
-
-* momentum + LMO (``MomentumLMOMethod``): ``M_t = beta M_{t-1} + (1 - beta) G_t`` with
-  ``M_{-1} = 0``, ``W_{t+1} = W_t + gamma_t lmo(M_t)``, ``lmo(M) = argmin_{||D|| <= 1} <M, D>``.
-  Spectral norm: ``lmo(M) = -polar(M)`` (Muon); l-infinity: ``-sign(M)`` (signed momentum);
-  Frobenius: ``-M / ||M||_F`` (normalised SGD with momentum).
-* EF-Muon (``ErrorFeedbackMuon``): ``P = gamma_t G_t + E_t`` (or ``gamma_t M_t + E_t`` with
-  momentum), ``Delta = C(P) = (||P||_nuc / rank P) polar(P)``, ``W_{t+1} = W_t - Delta``,
-  ``E_{t+1} = P - Delta``, ``E_0 = 0``. ``C`` is the Frobenius projection of ``P`` onto the
-  line through ``polar(P)``, hence ``||C(P) - P||_F^2 = ||P||_F^2 - ||P||_nuc^2 / rank P
-  <= (1 - 1/rank P) ||P||_F^2``: a ``1/rank``-contractive compressor.
+Each is an ordinary :class:`~pepcert.pep.methods.Method` whose step reads the iteration counter
+(``gamma_k``, a sequence or a function of ``k``) and uses only ``+``, ``-``, scalar ``*`` and
+the oracle (``gradient``, ``lmo``, ``compress``), so the one definition runs on numpy arrays,
+on float or exact :class:`~pepcert.pep.numerics.matrix2.Mat2` (the replay certificates) and,
+for EF-Muon, on symbolic vectors (the worst-case SDP; the LMO has no SDP model).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, ClassVar, Sequence
 
 import numpy as np
 
+from pepcert.pep.compressors import Contractive
+from pepcert.pep.errors import BadInput
+from pepcert.pep.methods import Method
+from pepcert.pep.numerics.matrix2 import Mat2, nuclear_norm, polar, rank, zeros_like
 from pepcert.pep.numerics.numbers import exact_number, is_symbolic, require, show
 
-from pepcert.pep.numerics.matrix2 import (
-    NEWTON_SCHULZ_CUBIC,
-    Mat2,
-    is_polar_factor,
-    newton_schulz,
-    nuclear_norm,
-    polar,
-    rank,
-    zeros_like,
-)
-from pepcert.pep.numerics.intervals import Interval, sign_of, sqrt_exact
-
-__all__ = [
-    "SpectralLMO",
-    "NewtonSchulzLMO",
-    "SignLMO",
-    "FrobeniusLMO",
-    "ScaledPolarCompressor",
-    "MomentumLMOMethod",
-    "ErrorFeedbackMuon",
-    "muon",
-    "signed_momentum",
-    "normalized_momentum",
-    "ef_muon",
-    "Trajectory",
-    "run",
-]
-
-
-# ---------------------------------------------------------------------------------------
-# Linear minimisation oracles over unit balls
-
-
-@dataclass(frozen=True)
-class SpectralLMO:
-    """``argmin_{||D||_op <= 1} <M, D> = -polar(M)`` (exact polar factor, SVD / closed form)."""
-
-    name: str = "spectral"
-    certifiable: bool = True
-
-    def __call__(self, M):
-        return -polar(M)
-
-    def verify(self, M, D) -> bool:
-        """Exact check that ``D = -polar(M)`` (see :func:`is_polar_factor`)."""
-        return isinstance(M, Mat2) and is_polar_factor(M, -D)
-
-
-@dataclass(frozen=True)
-class NewtonSchulzLMO:
-    """``-NS_k(M)``: the polar factor approximated by ``steps`` Newton-Schulz iterations.
-
-    Only for simulations: it is not exactly orthogonal, so it can never be certified.
-    """
-
-    steps: int = 5
-    coefficients: tuple = NEWTON_SCHULZ_CUBIC
-    name: str = "newton-schulz"
-    certifiable: bool = False
-
-    def __call__(self, M):
-        return -newton_schulz(M, self.steps, self.coefficients)
-
-    def verify(self, M, D) -> bool:
-        return isinstance(M, Mat2) and is_polar_factor(M, -D)
-
-
-def _sign_entry(x):
-    s = sign_of(x)
-    return Fraction(s) if not isinstance(x, float) else float(s)
-
-
-@dataclass(frozen=True)
-class SignLMO:
-    """``argmin_{||D||_max <= 1} <M, D> = -sign(M)`` entrywise (l-infinity ball; the choice
-    ``sign(0) = 0`` is one minimiser)."""
-
-    name: str = "sign"
-    certifiable: bool = True
-
-    def __call__(self, M):
-        if isinstance(M, Mat2):
-            return -Mat2(*(_sign_entry(x) for x in M.entries()))
-        return -np.sign(np.asarray(M, dtype=float))
-
-    def verify(self, M, D) -> bool:
-        if not isinstance(M, Mat2):
-            return False
-        try:
-            return all(
-                not isinstance(d, (float, Interval)) and d == -sign_of(m)
-                for m, d in zip(M.entries(), D.entries())
-            )
-        except ArithmeticError:
-            return False
-
-
-@dataclass(frozen=True)
-class FrobeniusLMO:
-    """``argmin_{||D||_F <= 1} <M, D> = -M / ||M||_F`` (0 at 0)."""
-
-    name: str = "frobenius"
-    certifiable: bool = True
-
-    def __call__(self, M):
-        if isinstance(M, Mat2):
-            norm_sq = M.frobenius_squared()
-            if M.is_zero():
-                return M
-            norm = norm_sq**0.5 if isinstance(norm_sq, float) else sqrt_exact(norm_sq)
-            return -(M / norm)
-        M = np.asarray(M, dtype=float)
-        norm = np.linalg.norm(M)
-        return -M / norm if norm > 0 else np.zeros_like(M)
-
-    def verify(self, M, D) -> bool:
-        if not isinstance(M, Mat2):
-            return False
-        norm = sqrt_exact(M.frobenius_squared())
-        return not isinstance(norm, Interval) and norm != 0 and D == -(M / norm)
+__all__ = ["ScaledPolarCompressor", "momentum_lmo", "muon", "signed_momentum", "normalized_momentum", "ef_muon"]
 
 
 @dataclass(frozen=True)
 class ScaledPolarCompressor:
-    """``C(P) = (||P||_nuc / rank P) polar(P)`` (0 at 0): the Frobenius projection of ``P``
-    onto ``span{polar(P)}``, since ``<P, polar P> = ||P||_nuc`` and ``||polar P||_F^2 = rank P``.
+    """``C(P) = (||P||_nuc / rank P) polar(P)`` (0 at 0) on numpy arrays and :class:`Mat2`.
 
-    Contraction (Frobenius): ``||C(P) - P||^2 = ||P||^2 - ||P||_nuc^2 / rank P
+    ``<P, polar P> = ||P||_nuc`` and ``||polar P||_F^2 = rank P``, so ``C`` is the Frobenius
+    projection onto ``span{polar(P)}`` and ``||C(P) - P||^2 = ||P||^2 - ||P||_nuc^2 / rank P
     <= (1 - 1/rank P) ||P||^2`` because ``||P||_nuc^2 >= ||P||_F^2``.
     """
 
-    name: str = "scaled-polar"
+    name: ClassVar[str] = "scaled-polar"
 
-    def __call__(self, P):
+    def __call__(self, P, rng=None):
+        """``C(P)``; ``rng`` is unused (deterministic), for the oracle's ``C(v, rng)`` call."""
         r = rank(P)
         if r == 0:
             return P * 0 if isinstance(P, Mat2) else np.zeros_like(np.asarray(P, dtype=float))
         return (nuclear_norm(P) / r) * polar(P)
 
     @staticmethod
-    def contraction(max_rank: int) -> Fraction:
-        """``delta = 1 / max_rank``: ``||C(P) - P||_F^2 <= (1 - delta) ||P||_F^2``."""
-        return Fraction(1, max_rank)
+    def compressor_class(max_rank: int) -> Contractive:
+        """The class it belongs to on matrices of rank ``<= max_rank``: ``Contractive(1/max_rank)``."""
+        if isinstance(max_rank, bool) or not isinstance(max_rank, int) or max_rank < 1:
+            raise BadInput(f"the rank bound must be a positive integer, got {max_rank!r}")
+        return Contractive(Fraction(1, max_rank))
 
 
-# ---------------------------------------------------------------------------------------
-# Methods
+def _schedule(steps) -> Callable[[int], Any]:
+    """``k -> gamma_k`` from a sequence or a function of ``k``."""
+    if callable(steps):
+        return steps
+    if isinstance(steps, (str, bytes)) or not isinstance(steps, (Sequence, np.ndarray)):
+        raise BadInput(f"steps must be a sequence of step sizes or a function of k, got {steps!r}")
+    steps = tuple(steps)
+    return steps.__getitem__
+
+
+def _zero(W):
+    """A zero like ``W`` (exact zeros for exact Mat2, so momenta stay exact)."""
+    return zeros_like(W) if isinstance(W, (Mat2, np.ndarray)) else 0 * W
 
 
 def check_momentum(beta) -> None:
@@ -188,115 +88,66 @@ def check_momentum(beta) -> None:
         require(0 <= value < 1, f"beta must be in [0, 1), got {show(beta)}")
 
 
-@dataclass(frozen=True)
-class MomentumLMOMethod:
-    """Subgradient method with momentum and an LMO step (Muon when ``lmo`` is spectral).
+def momentum_lmo(beta, steps, norm, name: str | None = None) -> Method:
+    """``M_t = beta M_{t-1} + (1 - beta) G_t``, ``W_{t+1} = W_t + gamma_t lmo(M_t)``, ``M_{-1} = 0``.
 
-    ``M_t = beta M_{t-1} + (1 - beta) G_t`` (``M_{-1} = 0``),
-    ``W_{t+1} = W_t + gamma_t lmo(M_t)``. State ``(W, M)``; the step record is the LMO
-    output ``D_t`` and the new momentum ``M_t``.
+    ``norm``: a norm name of :data:`pepcert.pep.lmo.NORMS` or an LMO object (Newton-Schulz);
+    the state is ``(W, M)`` with ``M`` the last momentum.
     """
+    check_momentum(beta)
+    gamma, keep = _schedule(steps), 1 - beta
 
-    beta: Any
-    lmo: Any = SpectralLMO()
-    name: str = "muon"
-    state_names: tuple = ("W", "M")
-
-    def __post_init__(self):
-        check_momentum(self.beta)
-
-    def initial_state(self, W0):
-        return (W0, zeros_like(W0))
-
-    def step(self, state, G, gamma):
+    def step(state, oracle, k):
         W, M = state
-        M = self.beta * M + (1 - self.beta) * G
-        D = self.lmo(M)
-        return (W + gamma * D, M), {"M": M, "D": D}
+        M = beta * M + keep * oracle.gradient(W)
+        return W + gamma(k) * oracle.lmo(M, norm), M
+
+    label = norm if isinstance(norm, str) else getattr(norm, "name", "lmo")
+    return Method(
+        name or f"momentum-LMO[{label}]",
+        state=("W", "M"),
+        step=step,
+        start=lambda W0, oracle: (W0, _zero(W0)),
+        parameters={"beta": beta, "norm": label, "steps": steps},
+    )
 
 
-@dataclass(frozen=True)
-class ErrorFeedbackMuon:
-    """EF-Muon: error feedback around the scaled polar compressor.
+def muon(beta, steps, lmo="spectral") -> Method:
+    """Muon: the spectral LMO ``-polar(M)`` (or an approximation such as ``NewtonSchulzLMO``)."""
+    return momentum_lmo(beta, steps, lmo, "Muon")
 
-    ``beta = 0``: ``P = gamma_t G_t + E_t``; ``beta > 0``: ``M_t = beta M_{t-1} + (1-beta) G_t``
-    and ``P = gamma_t M_t + E_t``. Then ``Delta = C(P)``, ``W_{t+1} = W_t - Delta``,
-    ``E_{t+1} = P - Delta``. State ``(W, E, M)``; the virtual iterate ``W_t - E_t`` follows
-    plain (momentum) subgradient descent.
+
+def signed_momentum(beta, steps) -> Method:
+    """Signed momentum: the l-infinity LMO ``-sign(M)``."""
+    return momentum_lmo(beta, steps, "linf", "signed momentum")
+
+
+def normalized_momentum(beta, steps) -> Method:
+    """Normalised SGD with momentum: the Frobenius LMO ``-M / ||M||_F``."""
+    return momentum_lmo(beta, steps, "l2", "normalized momentum")
+
+
+def ef_muon(steps, beta=0) -> Method:
+    """EF-Muon (with momentum ``beta``), state ``(W, E, M)`` from ``E_0 = 0``, ``M_{-1} = 0``.
+
+    The compressor is the oracle's (``oracle.compress``): :class:`ScaledPolarCompressor` on
+    concrete matrices, its class ``Contractive(1/r)`` in a worst-case SDP. The virtual iterate
+    ``W_t - E_t`` follows ``X_{t+1} = X_t - gamma_t M_t`` (momentum subgradient descent).
     """
+    check_momentum(beta)
+    gamma, keep = _schedule(steps), 1 - beta
 
-    beta: Any = 0
-    compressor: Any = ScaledPolarCompressor()
-    name: str = "ef-muon"
-    state_names: tuple = ("W", "E", "M")
-
-    def __post_init__(self):
-        check_momentum(self.beta)
-
-    def initial_state(self, W0):
-        return (W0, zeros_like(W0), zeros_like(W0))
-
-    def step(self, state, G, gamma):
+    def step(state, oracle, k):
         W, E, M = state
-        if self.beta:
-            M = self.beta * M + (1 - self.beta) * G
-            P = gamma * M + E
-        else:
-            P = gamma * G + E
-        Delta = self.compressor(P)
-        return (W - Delta, P - Delta, M), {"P": P, "Delta": Delta}
+        M = beta * M + keep * oracle.gradient(W)
+        P = gamma(k) * M + E
+        Delta = oracle.compress(P)
+        return W - Delta, P - Delta, M
 
-
-def muon(beta, lmo=None) -> MomentumLMOMethod:
-    """Muon with the exact polar factor (or another spectral LMO such as Newton-Schulz)."""
-    return MomentumLMOMethod(beta=beta, lmo=lmo if lmo is not None else SpectralLMO(), name="muon")
-
-
-def signed_momentum(beta) -> MomentumLMOMethod:
-    """Signed momentum (the l-infinity LMO)."""
-    return MomentumLMOMethod(beta=beta, lmo=SignLMO(), name="signed-momentum")
-
-
-def normalized_momentum(beta) -> MomentumLMOMethod:
-    """Normalised SGD with momentum (the Frobenius-ball LMO)."""
-    return MomentumLMOMethod(beta=beta, lmo=FrobeniusLMO(), name="normalized-momentum")
-
-
-def ef_muon(beta=0) -> ErrorFeedbackMuon:
-    return ErrorFeedbackMuon(beta=beta)
-
-
-# ---------------------------------------------------------------------------------------
-# Runner
-
-
-@dataclass(frozen=True)
-class Trajectory:
-    """``iterates[t] = W_t`` for ``t = 0..T``, ``subgradients[t] = G_t`` and the per-step
-    records of the method for ``t = 0..T-1``."""
-
-    method: str
-    iterates: tuple
-    subgradients: tuple
-    records: tuple
-
-    @property
-    def iterations(self) -> int:
-        return len(self.iterates) - 1
-
-
-def run(method, subgradient: Callable, W0, gammas: Sequence, iterations: int, keep_records: bool = True) -> Trajectory:
-    """Run ``iterations`` steps of ``method`` from ``W0`` with ``G_t = subgradient(W_t, t)``
-    and steps ``gammas[t]`` (any arithmetic; pure function of its inputs)."""
-    state = method.initial_state(W0)
-    iterates = [state[0]]
-    subgradients = []
-    records = []
-    for t in range(iterations):
-        G = subgradient(state[0], t)
-        state, record = method.step(state, G, gammas[t])
-        iterates.append(state[0])
-        subgradients.append(G)
-        if keep_records:
-            records.append(record)
-    return Trajectory(method.name, tuple(iterates), tuple(subgradients), tuple(records))
+    return Method(
+        "EF-Muon",
+        state=("W", "E", "M"),
+        step=step,
+        start=lambda W0, oracle: (W0, _zero(W0), _zero(W0)),
+        parameters={"beta": beta, "steps": steps},
+    )

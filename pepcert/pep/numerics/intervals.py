@@ -168,6 +168,9 @@ def _coerce(value):
     if isinstance(value, (Fraction, int)) and not isinstance(value, bool):
         value = Fraction(value)
         return Interval(value, value)
+    to_interval = getattr(value, "to_interval", None)  # a bounded enclosure (numerics.dyadic)
+    if to_interval is not None:
+        return to_interval()
     return NotImplemented  # floats never enter an exact computation
 
 

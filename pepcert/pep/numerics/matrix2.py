@@ -34,7 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from pepcert.pep.numerics.intervals import Interval, is_zero, round_outward, sign_of, sqrt_exact
+from pepcert.pep.numerics.dyadic import Dyadic
+from pepcert.pep.numerics.intervals import Interval, Undecided, is_zero, round_outward, sign_of, sqrt_exact
 
 __all__ = [
     "Mat2",
@@ -136,9 +137,13 @@ class Mat2:
 
 
 def zeros_like(W):
-    """A zero of the same kind as ``W`` (Mat2 of exact zeros or floats, or numpy zeros)."""
+    """A zero of the same kind as ``W`` (Mat2 of exact zeros, of bounded enclosures of zero
+    (:class:`~pepcert.pep.numerics.dyadic.Dyadic`), of floats, or numpy zeros)."""
     if isinstance(W, Mat2):
-        zero = Fraction(0) if not isinstance(W.a, float) else 0.0
+        if isinstance(W.a, Dyadic):
+            zero = Dyadic(0, 0)
+        else:
+            zero = Fraction(0) if not isinstance(W.a, float) else 0.0
         return Mat2(zero, zero, zero, zero)
     return np.zeros_like(np.asarray(W, dtype=float))
 
@@ -184,7 +189,9 @@ def polar(M):
         return zeros_like(M) if not _is_float(M.a) else Mat2(0.0, 0.0, 0.0, 0.0)
     if _is_exact_diagonal(M):
         # f = h = 0: the closed form reduces to diag(sign a, sign d) (rank one: one sign 0);
-        # computed without square roots, so large exact entries stay cheap.
+        # computed without square roots, so large exact entries stay cheap. With enclosures
+        # of a and d (exact zeros off the diagonal) whose signs are decided, every matrix in
+        # the enclosure has this same polar factor (Undecided otherwise).
         one = Fraction(1)
         return Mat2(one * sign_of(M.a), Fraction(0), Fraction(0), one * sign_of(M.d))
     e, f, g, h, rA, rB = _radii(M)
@@ -197,13 +204,14 @@ def polar(M):
 
 
 def _is_exact_diagonal(M: Mat2) -> bool:
+    """Off-diagonal entries exactly zero, diagonal entries exact or bounded enclosures."""
     return (
-        isinstance(M.b, Fraction)
-        and isinstance(M.c, Fraction)
+        isinstance(M.a, (Fraction, Dyadic))
+        and isinstance(M.d, (Fraction, Dyadic))
+        and isinstance(M.b, (Fraction, Dyadic))
+        and isinstance(M.c, (Fraction, Dyadic))
         and M.b == 0
         and M.c == 0
-        and isinstance(M.a, Fraction)
-        and isinstance(M.d, Fraction)
     )
 
 
@@ -244,8 +252,13 @@ def is_polar_factor(M: Mat2, U: Mat2) -> bool:
     For nonsingular ``M`` the polar decomposition ``M = U S`` with ``U`` orthogonal and ``S``
     symmetric positive definite is unique, so it suffices to check ``U^T U = I`` and that
     ``S = U^T M`` is symmetric with ``tr S > 0`` and ``det S > 0``. Rank-one ``M``: check
-    ``U = M / ||M||_F`` exactly. Any entry that is an interval (not exact) fails the check.
+    ``U = M / ||M||_F`` exactly. A diagonal ``M`` may be a bounded enclosure
+    (:class:`~pepcert.pep.numerics.dyadic.Dyadic` entries, exact zeros off the diagonal): the
+    check then holds for every matrix in it (decided signs ``u_1 a > 0``, ``u_2 d > 0``). Any
+    other entry that is an interval (not exact) fails the check.
     """
+    if isinstance(M.a, Dyadic) or isinstance(M.d, Dyadic):
+        return _is_polar_of_diagonal_enclosure(M, U)
     values = M.entries() + U.entries()
     if any(isinstance(x, float) for x in values):
         return False
@@ -270,6 +283,17 @@ def is_polar_factor(M: Mat2, U: Mat2) -> bool:
     if isinstance(norm, Interval):
         return False
     return U == M / norm
+
+
+def _is_polar_of_diagonal_enclosure(M: Mat2, U: Mat2) -> bool:
+    """``U = diag(+-1, +-1)`` exactly and ``U^T M`` positive definite for every diagonal ``M``
+    in the enclosure (uniqueness of the polar factor of a nonsingular matrix)."""
+    if not (_is_exact_diagonal(M) and all(isinstance(x, Fraction) for x in U.entries())):
+        return False
+    try:
+        return U.b == U.c == 0 and U.a in (1, -1) and U.d in (1, -1) and sign_of(M.a) == U.a and sign_of(M.d) == U.d
+    except Undecided:
+        return False
 
 
 def _round_mat(X: Mat2) -> Mat2:

@@ -6,10 +6,13 @@ grammar is accepted: numbers (decimals are read exactly, ``0.1`` is ``1/10``), t
 ``sqrt``, ``exp``, ``log``. The accepted tree is rebuilt as a sympy expression node by node;
 no string is ever handed to ``eval``/``sympify``.
 
-One compiled expression evaluates the schedule in three arithmetics:
+One compiled expression (:mod:`pepcert.pep.numerics.evaluation`) evaluates the schedule in
+four arithmetics:
 
 * exact (:func:`StepSchedule.exact`): a Fraction when ``gamma_t`` is rational, otherwise a
   rigorous rational :class:`~pepcert.pep.numerics.intervals.Interval`;
+* bounded enclosures (:func:`StepSchedule.dyadic`, :func:`StepSchedule.enclosures`) of a
+  fixed size, for long horizons;
 * floating point (:func:`StepSchedule.floats`, vectorised over ``t`` with numpy) for
   simulations and plots;
 * mpmath (:func:`StepSchedule.mp`) for high-precision (non-certifying) values.
@@ -18,7 +21,6 @@ One compiled expression evaluates the schedule in three arithmetics:
 from __future__ import annotations
 
 import ast
-import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Callable
@@ -27,29 +29,17 @@ import numpy as np
 import sympy
 
 from pepcert.pep.errors import BadInput
-from pepcert.pep.numerics.schedule_limits import EXP_LIMIT, MAX_BITS, check_bits, check_size, check_step_range
-from pepcert.pep.numerics.intervals import (
-    PRECISION_BITS,
-    Interval,
-    Undecided,
-    as_exact,
-    lower,
-    root_enclosure,
-    round_outward,
-    sign_of,
-    upper,
-)
+from pepcert.pep.numerics.schedule_limits import check_size, check_step_range
+from pepcert.pep.numerics.evaluation import T_SYMBOL, DyadicOps, ExactOps, FloatOps, MpOps, compile_expression
+from pepcert.pep.numerics.intervals import Undecided, as_exact, sign_of
 
 __all__ = ["StepSchedule", "parse_schedule", "T_SYMBOL", "MonotonicityProof"]
 
-#: The step-index symbol (a nonnegative integer in the schedule, a real t >= 0 in proofs).
-T_SYMBOL = sympy.Symbol("t", nonnegative=True)
 
 _FUNCTIONS = {"sqrt": sympy.sqrt, "exp": sympy.exp, "log": sympy.log}
 _CONSTANTS = {"pi": sympy.pi, "E": sympy.E}
 _MAX_TEXT = 500
 _MAX_EXPONENT = 64
-
 
 
 def _build(node: ast.AST, text: str) -> sympy.Expr:
@@ -136,221 +126,6 @@ def parse_schedule(text: str) -> "StepSchedule":
 # One compiler, several arithmetics
 
 
-def _compile(expr: sympy.Expr, ops: "_Ops") -> Callable:
-    """Compile a sympy tree into ``f(t)`` using the primitive operations in ``ops``."""
-    if expr == T_SYMBOL:
-        return lambda t: ops.var(t)
-    if isinstance(expr, (sympy.Integer, sympy.Rational)):
-        value = Fraction(int(expr.p), int(expr.q))
-        constant = ops.rational(value)
-        return lambda t: constant
-    if expr is sympy.pi:
-        constant = ops.pi()
-        return lambda t: constant
-    if expr is sympy.E:
-        constant = ops.e()
-        return lambda t: constant
-    if isinstance(expr, sympy.Add):
-        parts = [_compile(arg, ops) for arg in expr.args]
-
-        def add(t):
-            total = parts[0](t)
-            for part in parts[1:]:
-                total = total + part(t)
-            return total
-
-        return add
-    if isinstance(expr, sympy.Mul):
-        parts = [_compile(arg, ops) for arg in expr.args]
-
-        def mul(t):
-            total = parts[0](t)
-            for part in parts[1:]:
-                total = total * part(t)
-            return total
-
-        return mul
-    if isinstance(expr, sympy.Pow):
-        base = _compile(expr.base, ops)
-        exponent = expr.exp
-        if exponent.is_Integer:
-            n = int(exponent)
-            return lambda t: ops.pow_int(base(t), n)
-        if exponent.is_Rational:
-            p, q = int(exponent.p), int(exponent.q)
-            return lambda t: ops.pow_rational(base(t), p, q)
-        exp_part = _compile(exponent, ops)
-        return lambda t: ops.pow_general(base(t), exp_part(t))
-    if isinstance(expr, sympy.exp):
-        arg = _compile(expr.args[0], ops)
-        return lambda t: ops.exp(arg(t))
-    if isinstance(expr, sympy.log):
-        if len(expr.args) != 1:
-            raise BadInput("log takes one argument")
-        arg = _compile(expr.args[0], ops)
-        return lambda t: ops.log(arg(t))
-    raise BadInput(f"cannot evaluate {expr} in a step expression")
-
-
-class _Ops:
-    def var(self, t): ...
-    def rational(self, value: Fraction): ...
-    def pi(self): ...
-    def e(self): ...
-    def pow_int(self, x, n): ...
-    def pow_rational(self, x, p, q): ...
-    def exp(self, x): ...
-    def log(self, x): ...
-
-    def pow_general(self, x, y):
-        return self.exp(self.log(x) * y)
-
-
-class _ExactOps(_Ops):
-    """Fractions where possible, outward-rounded rational intervals otherwise."""
-
-    def __init__(self, bits: int = PRECISION_BITS):
-        from mpmath.ctx_iv import MPIntervalContext  # a private context: no global state
-
-        self.bits = bits
-        self.iv = MPIntervalContext()
-        self.iv.prec = bits + 32
-
-    def var(self, t):
-        return Fraction(t)
-
-    def rational(self, value):
-        return value
-
-    def _to_iv(self, x):
-        lo, hi = lower(x), upper(x)
-        a = self.iv.mpf(lo.numerator) / self.iv.mpf(lo.denominator)
-        b = self.iv.mpf(hi.numerator) / self.iv.mpf(hi.denominator)
-        return self.iv.mpf([a.a, b.b])
-
-    def _from_iv(self, value):
-        from mpmath.libmp import to_rational
-
-        lo_mpf, hi_mpf = value._mpi_
-        for part in (lo_mpf, hi_mpf):  # (sign, mantissa, exponent, bitcount); bounded size
-            if part[1] and abs(part[2] + part[3]) > MAX_BITS:
-                raise BadInput(f"a value of the step expression is beyond 2^{MAX_BITS} or below 2^-{MAX_BITS}")
-        lo, hi = Fraction(*to_rational(lo_mpf)), Fraction(*to_rational(hi_mpf))
-        return round_outward(Interval(lo, hi), self.bits)
-
-    def pi(self):
-        return self._from_iv(self.iv.pi)
-
-    def e(self):
-        return self._from_iv(self.iv.e)
-
-    def pow_int(self, x, n):
-        if n < 0 and lower(x) <= 0 <= upper(x):
-            raise BadInput("division by zero in step expression")
-        check_bits(x, abs(n))
-        return as_exact(x**n)
-
-    def pow_rational(self, x, p, q):
-        if lower(x) < 0:
-            raise BadInput("fractional power of a negative number in step expression")
-        root = root_enclosure(x, q, self.bits)
-        if p < 0 and lower(root) == 0:
-            raise BadInput("division by zero in step expression")
-        value = as_exact(root**p)
-        return value if not isinstance(value, Interval) else round_outward(value, self.bits)
-
-    def exp(self, x):
-        if x == 0:
-            return Fraction(1)
-        if not -EXP_LIMIT <= lower(x) <= upper(x) <= EXP_LIMIT:
-            raise BadInput(f"exp of a value beyond +-{EXP_LIMIT} in step expression (result beyond 2^+-{MAX_BITS})")
-        check_bits(x, 1)
-        return self._from_iv(self.iv.exp(self._to_iv(x)))
-
-    def pow_general(self, x, y):
-        # x ** y with a t-dependent exponent: exact when the exponent is an integer there.
-        if isinstance(y, Fraction) and y.denominator == 1:
-            return self.pow_int(x, int(y))
-        if isinstance(y, Fraction) and isinstance(x, Fraction) and x >= 0 and abs(y.numerator) <= 10**4 \
-                and y.denominator <= 10**4:
-            return self.pow_rational(x, y.numerator, y.denominator)
-        return self.exp(self.log(x) * y)
-
-    def log(self, x):
-        if lower(x) <= 0:
-            raise BadInput("logarithm of a nonpositive number in step expression")
-        check_bits(x, 1)
-        if x == 1:
-            return Fraction(0)
-        return self._from_iv(self.iv.log(self._to_iv(x)))
-
-
-class _FloatOps(_Ops):
-    """numpy float64, vectorised over an array of t."""
-
-    def var(self, t):
-        return np.asarray(t, dtype=float)
-
-    def rational(self, value):
-        try:
-            return float(value)
-        except OverflowError:
-            return math.inf if value > 0 else -math.inf
-
-    def pi(self):
-        return math.pi
-
-    def e(self):
-        return math.e
-
-    def pow_int(self, x, n):
-        return np.power(np.asarray(x, dtype=float), n)
-
-    def pow_rational(self, x, p, q):
-        return np.power(np.asarray(x, dtype=float), p / q)
-
-    def exp(self, x):
-        return np.exp(x)
-
-    def log(self, x):
-        return np.log(x)
-
-    def pow_general(self, x, y):
-        return np.power(np.asarray(x, dtype=float), y)
-
-
-class _MpOps(_Ops):
-    def __init__(self, dps: int = 40):
-        import mpmath
-
-        self.ctx = mpmath.MPContext()
-        self.ctx.dps = dps
-
-    def var(self, t):
-        return self.ctx.mpf(t)
-
-    def rational(self, value):
-        return self.ctx.mpf(value.numerator) / value.denominator
-
-    def pi(self):
-        return +self.ctx.pi
-
-    def e(self):
-        return +self.ctx.e
-
-    def pow_int(self, x, n):
-        return x**n
-
-    def pow_rational(self, x, p, q):
-        return self.ctx.power(x, self.ctx.mpf(p) / q)
-
-    def exp(self, x):
-        return self.ctx.exp(x)
-
-    def log(self, x):
-        return self.ctx.log(x)
-
-
 @dataclass(frozen=True)
 class MonotonicityProof:
     """Outcome of the symbolic check that ``gamma(t)`` is nonincreasing on ``[0, oo)``.
@@ -376,7 +151,7 @@ class StepSchedule:
         cache = self.__dict__.setdefault("_cache", {})
         if name not in cache:
             ops = ops_factory()
-            cache[name] = (_compile(self.expr, ops), ops)
+            cache[name] = (compile_expression(self.expr, ops), ops)
         return cache[name]
 
     @property
@@ -385,7 +160,7 @@ class StepSchedule:
 
     def exact(self, t: int):
         """``gamma_t`` exactly: a Fraction if rational, else a rigorous Interval."""
-        function, _ = self._compiled("exact", _ExactOps)
+        function, _ = self._compiled("exact", ExactOps)
         try:
             return as_exact(function(t))
         except (ZeroDivisionError, Undecided):
@@ -393,20 +168,59 @@ class StepSchedule:
         except BadInput as error:
             raise BadInput(f"{error} (at t = {t})") from None
 
+    def dyadic(self, t: int):
+        """A bounded rigorous enclosure of ``gamma_t`` (:class:`~pepcert.pep.numerics.dyadic.Dyadic`)."""
+        function, _ = self._compiled("dyadic", DyadicOps)
+        try:
+            return function(t)
+        except (ZeroDivisionError, Undecided):
+            raise BadInput(f"step expression {self.text!r} is undefined at t = {t}") from None
+
+    def enclosures(self, horizon: int) -> list:
+        """Bounded rigorous enclosures of ``gamma_0, ..., gamma_horizon``
+        (:class:`~pepcert.pep.numerics.dyadic.Dyadic`), checked positive and nonincreasing.
+
+        Signs and differences are decided from the enclosures; a pair they cannot order is
+        decided exactly (:meth:`exact`, then sympy), and a constant schedule is nonincreasing
+        by definition. Raises :class:`BadInput` naming the first violation.
+        """
+        values, exact = [], {}
+        for t in range(horizon + 1):  # a step out of range ends the work at once
+            values.append(self.dyadic(t))
+            check_step_range(values[-1].to_interval(), self.text, t)
+            if values[-1].a <= 0:  # the enclosure touches 0: its size is decided exactly
+                exact[t] = self.exact(t)
+                check_step_range(exact[t], self.text, t)
+        for t, value in exact.items():
+            if _decide_sign(value, lambda t=t: self.expr.subs(T_SYMBOL, t)) <= 0:
+                raise BadInput(f"step schedule {self.text!r} is not positive at t = {t}")
+        if self.is_constant:
+            return values
+        for t in range(horizon):
+            if values[t].a >= values[t + 1].b:
+                continue  # gamma_t >= gamma_(t+1) decided by the enclosures
+            difference = self.exact(t) - self.exact(t + 1)
+            exact_difference = lambda t=t: self.expr.subs(T_SYMBOL, t) - self.expr.subs(T_SYMBOL, t + 1)
+            if _decide_sign(difference, exact_difference) < 0:
+                raise BadInput(
+                    f"step schedule {self.text!r} is not nonincreasing: gamma_{t + 1} > gamma_{t} at t = {t}"
+                )
+        return values
+
     def floats(self, ts) -> np.ndarray:
         """``gamma_t`` in float64 for an array of ``t`` (simulation only)."""
-        function, _ = self._compiled("float", _FloatOps)
+        function, _ = self._compiled("float", FloatOps)
         ts = np.asarray(ts)
         with np.errstate(all="ignore"):
             values = np.broadcast_to(np.asarray(function(ts), dtype=float), ts.shape).copy()
         return values
 
     def mp(self, t, dps: int = 40):
-        function, _ = self._compiled(f"mp{dps}", lambda: _MpOps(dps))
+        function, _ = self._compiled(f"mp{dps}", lambda: MpOps(dps))
         return function(t)
 
     def mp_context(self, dps: int = 40):
-        _, ops = self._compiled(f"mp{dps}", lambda: _MpOps(dps))
+        _, ops = self._compiled(f"mp{dps}", lambda: MpOps(dps))
         return ops.ctx
 
     def limit(self) -> sympy.Expr:
@@ -421,7 +235,7 @@ class StepSchedule:
         value = self.limit()
         if not value.is_real or not value.is_finite:
             raise BadInput(f"the step schedule {self.text!r} has no finite limit")
-        return as_exact(_compile(value, _ExactOps())(0))
+        return as_exact(compile_expression(value, ExactOps())(0))
 
     def prove_nonincreasing(self) -> MonotonicityProof:
         """Symbolic proof that the schedule is nonincreasing on ``[0, oo)``: sympy must

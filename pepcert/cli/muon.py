@@ -26,7 +26,7 @@ def register(subparsers) -> None:
     parser.add_argument("--beta", required=True, help="momentum in [0, 1), e.g. 0.9 or 9/10")
     parser.add_argument("--steps", required=True, help="positive nonincreasing step schedule in t, e.g. '1/(t+1)'")
     parser.add_argument("--iterations", "-T", required=True, type=int, help="number of Muon steps T > 0")
-    parser.add_argument("--ef-steps", default=None, help="step schedule for EF-Muon (default: --steps)")
+    parser.add_argument("--ef-muon-steps", dest="ef_muon_steps", default=None, help="step schedule for EF-Muon (default: --steps)")
     parser.add_argument(
         "--start",
         choices=("auto", "series", "horizon"),
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if args.plot is not None and not args.plot.lower().endswith(".png"):
         raise BadInput(f"--plot needs a .png file name, got {args.plot!r}")
     report = analyse_muon(
-        args.beta, args.steps, args.iterations, ef_steps=args.ef_steps, start=args.start, lmo=args.lmo
+        args.beta, args.steps, args.iterations, ef_steps=args.ef_muon_steps, start=args.start, lmo=args.lmo
     )
     if args.plot is not None:
         plot_gaps(report, args.plot)
@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         ef_min = report.ef_min_gap
         print(
             f"  EF-Muon: min_t f(W_t) - f* = {ef_min:.3g} (steps {report.ef_steps}; "
-            f"EF bound at T: {report.ef_bound:.3g})"
+            f"EF-Muon bound at T: {report.ef_bound:.3g})"
         )
         if args.plot is not None:
             print(f"  plot written to {args.plot}")

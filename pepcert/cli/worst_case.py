@@ -18,15 +18,15 @@ def register(subparsers) -> None:
         description="The largest value of the measure after N steps over every L-smooth "
         "mu-strongly convex function and every admissible compressor output, given measure <= 1 "
         "at the start. 'lyapunov' is the paper's optimal Lyapunov function of the method "
-        "(CGD: f - f*); 'distance' is ||x - x*||^2 plus the squared norm of the method's extra "
-        "state (EF: e, EF21: d - grad f(x)); 'function' is f(x) - f*.",
+        "(its own 'lyapunov' field); 'distance' is ||x - x*||^2 plus the squared norm of the method's "
+        "extra state (its 'distance' field); 'function' is f(x) - f*.",
     )
     add_problem_options(parser)
     parser.add_argument("--iterations", "-N", required=True, type=int, help="number of steps N >= 1")
     parser.add_argument("--measure", default="lyapunov", choices=MEASURES, help="what to bound (default: lyapunov)")
     parser.add_argument("--start", default="auto", choices=("auto", "declared", "free"),
                         help="free: every state variable free; declared: the method's own start from x0 "
-                        "(EF e0 = 0, EF21 d0 = grad f(x0)); auto (default): declared for --measure function")
+                        "(Method(start=...)); auto (default): declared for --measure function")
     add_output_options(parser)
     parser.set_defaults(run=run)
 

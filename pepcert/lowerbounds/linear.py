@@ -4,8 +4,9 @@ On ``f(x) = h ||x||^2 / 2`` with the compressor ``C(v) = alpha v`` a method is a
 ``M(h, alpha)`` of its state (:func:`pepcert.pep.instances.linear_map`). Starting from an
 eigenvector of ``M`` for an eigenvalue ``z``, every quadratic measure of the state is
 multiplied by ``|z|^2`` at every step, so no analysis can prove a rate below the squared
-spectral radius ``rho(h, alpha)`` (Thomsen, Taylor & Dieuleveut 2025, Section 4: for CGD, EF
-and EF21 the maximum over ``h in {mu, L}`` and ``alpha in {1 - s, 1 + s}`` is the tight rate).
+spectral radius ``rho(h, alpha)`` (Thomsen, Taylor & Dieuleveut 2025, Section 4: for the
+methods of that paper the maximum over ``h in {mu, L}`` and ``alpha in {1 - s, 1 + s}`` is the
+tight rate).
 For a random instance (outcomes ``alpha_1..alpha_K``) the rate is the spectral radius of the
 second-moment map ``Sigma -> mean_k M_k Sigma M_k^T`` (:func:`pepcert.pep.instances.symmetric_lift`).
 

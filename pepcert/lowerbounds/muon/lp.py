@@ -93,15 +93,49 @@ def _scaled_bounds(value, bits: int) -> tuple[int, int]:
     return math.floor(lower(value) * scale), math.ceil(upper(value) * scale)
 
 
-def muon_lp_lower_bound(
-    beta,
-    schedule="1/sqrt(t+1)",
-    iterations: int = 10,
-    lipschitz=2,
-    margin: float = 1e-7,
-) -> MuonLPBound:
-    """Solve and certify the sign-pattern LP for ``iterations`` Muon steps (see module doc)."""
-    started = time.perf_counter()
+@dataclass(frozen=True)
+class _Columns:
+    """Column layout of the LP: ``g_t1, g_t2`` (``t = 0..T``), ``f_p`` per distinct point, ``z``.
+
+    ``n = T + 1`` iterates (the optimum ``*`` is handled explicitly, ``f_* = 0``, ``g_* = 0``)
+    and ``m`` distinct points.
+    """
+
+    n: int
+    m: int
+
+    def g1(self, t: int) -> int:
+        return 2 * t
+
+    def g2(self, t: int) -> int:
+        return 2 * t + 1
+
+    def fv(self, p: int) -> int:
+        return 2 * self.n + p
+
+    @property
+    def z(self) -> int:
+        return 2 * self.n + self.m
+
+    @property
+    def nvar(self) -> int:
+        return 2 * self.n + self.m + 1
+
+
+@dataclass(frozen=True)
+class _MuonLP:
+    """The margin-tightened LP ``min c^T x  s.t.  A x <= b``, with its column layout."""
+
+    columns: _Columns
+    start_offset: Fraction
+    objective: np.ndarray
+    A: sparse.csr_matrix
+    b: np.ndarray
+    bounds: list
+
+
+def _parse_lp_inputs(beta, schedule, iterations, lipschitz):
+    """Validated ``(beta, schedule, T, L)``; ``BadInput`` on a bad value."""
     beta = parse_beta(beta)
     schedule = schedule if isinstance(schedule, StepSchedule) else parse_schedule(schedule)
     if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations <= 0:
@@ -109,87 +143,145 @@ def muon_lp_lower_bound(
     L = Fraction(lipschitz)
     if L <= 0:
         raise BadInput("the Lipschitz constant must be positive")
-    T = iterations
-    R0, w1, w2, points, point_of = _fixed_iterates(beta, schedule, T)
-    w1f = np.array([float((lower(x) + upper(x)) / 2) for x in w1])
-    w2f = np.array([float((lower(x) + upper(x)) / 2) for x in w2])
-    n = T + 1  # iterates 0..T; the optimum * is handled explicitly
-    m = len(points)
-    nvar = 2 * n + m + 1
-    g1 = lambda t: 2 * t
-    g2 = lambda t: 2 * t + 1
-    fv = lambda p: 2 * n + p
-    z = 2 * n + m
-    rows, cols, vals, rhs = [], [], [], []
-    row = 0
+    return beta, schedule, iterations, L
 
-    def add_row(entries, bound):
-        nonlocal row
-        for col, val in entries:
-            rows.append(row)
-            cols.append(col)
-            vals.append(val)
-        rhs.append(bound)
-        row += 1
 
-    # Interpolation: for every subgradient g_j (at point p_j) and every other point i:
-    # f_{p_j} - f_i + <g_j, W_i - W_j> <= -margin.
-    for j in range(n):
-        pj = point_of[j]
-        for pi, i in enumerate(points):
-            if pi != pj:
-                add_row(
-                    [(fv(pj), 1.0), (fv(pi), -1.0), (g1(j), w1f[i] - w1f[j]), (g2(j), w2f[i] - w2f[j])],
+def _interpolation_rows(cols: _Columns, j: int, points, point_of, w1f, w2f, margin: float) -> list:
+    """Rows ``(entries, bound)`` of the interpolation conditions for the subgradient ``g_j``.
+
+    For every other point ``i``: ``f_{p_j} - f_i + <g_j, W_i - W_j> <= -margin``; and for
+    ``i = *`` (``W_* = 0``, ``f_* = 0``): ``0 >= f_j + <g_j, 0 - W_j> + margin``.
+    """
+    pj = point_of[j]
+    rows = []
+    for pi, i in enumerate(points):
+        if pi != pj:
+            rows.append(
+                (
+                    [
+                        (cols.fv(pj), 1.0),
+                        (cols.fv(pi), -1.0),
+                        (cols.g1(j), w1f[i] - w1f[j]),
+                        (cols.g2(j), w2f[i] - w2f[j]),
+                    ],
                     -margin,
                 )
-        # i = *: 0 >= f_j + <g_j, 0 - W_j> + margin
-        add_row([(fv(pj), 1.0), (g1(j), -w1f[j]), (g2(j), -w2f[j])], -margin)
-        # |g1| + |g2| <= L (1 - margin)
-        for a in (1.0, -1.0):
-            for b in (1.0, -1.0):
-                add_row([(g1(j), a), (g2(j), b)], float(L) * (1 - margin))
-    for p in range(m):
-        add_row([(fv(p), -1.0)], -margin)  # j = *: f_p >= 0 + margin
-        add_row([(z, 1.0), (fv(p), -1.0)], 0.0)  # z <= f_p
-    # Momentum signs: m_t = sum_k beta^(t-k) (1-beta) g_k; s m_t1 >= eps, -s m_t2 >= eps.
+            )
+    rows.append(([(cols.fv(pj), 1.0), (cols.g1(j), -w1f[j]), (cols.g2(j), -w2f[j])], -margin))
+    return rows
+
+
+def _lipschitz_rows(cols: _Columns, j: int, L: Fraction, margin: float) -> list:
+    """``|g_j1| + |g_j2| <= L (1 - margin)`` (nuclear norm of ``G_j``) as four linear rows."""
+    return [
+        ([(cols.g1(j), a), (cols.g2(j), b)], float(L) * (1 - margin))
+        for a in (1.0, -1.0)
+        for b in (1.0, -1.0)
+    ]
+
+
+def _value_rows(cols: _Columns, margin: float) -> list:
+    """For every point ``p``: ``f_p >= 0 + margin`` (interpolation with ``j = *``) and ``z <= f_p``."""
+    rows = []
+    for p in range(cols.m):
+        rows.append(([(cols.fv(p), -1.0)], -margin))
+        rows.append(([(cols.z, 1.0), (cols.fv(p), -1.0)], 0.0))
+    return rows
+
+
+def _momentum_sign_rows(cols: _Columns, beta: Fraction, T: int, margin: float) -> list:
+    """The sign pattern: ``m_t = sum_k beta^(t-k) (1-beta) g_k``, ``s m_t1 >= eps``, ``-s m_t2 >= eps``.
+
+    ``s = (-1)^t``, ``eps = margin``, for ``t = 0..T-1``.
+    """
     bf = float(beta)
+    rows = []
     for t in range(T):
         s = 1.0 if t % 2 == 0 else -1.0
         weights = [(k, (1 - bf) * bf ** (t - k)) for k in range(t + 1)]
-        add_row([(g1(k), -s * w) for k, w in weights if w != 0.0], -margin)
-        add_row([(g2(k), s * w) for k, w in weights if w != 0.0], -margin)
-    A = sparse.csr_matrix((vals, (rows, cols)), shape=(row, nvar))
-    objective = np.zeros(nvar)
-    objective[z] = -1.0
-    bounds = [(-float(L), float(L))] * (2 * n) + [(None, None)] * (m + 1)
+        rows.append(([(cols.g1(k), -s * w) for k, w in weights if w != 0.0], -margin))
+        rows.append(([(cols.g2(k), s * w) for k, w in weights if w != 0.0], -margin))
+    return rows
+
+
+def _build_lp(beta: Fraction, schedule: StepSchedule, T: int, L: Fraction, margin: float) -> _MuonLP:
+    """The LP of the module docstring, every inequality tightened by ``margin``: maximise ``z``."""
+    R0, w1, w2, points, point_of = _fixed_iterates(beta, schedule, T)
+    w1f = np.array([float((lower(x) + upper(x)) / 2) for x in w1])
+    w2f = np.array([float((lower(x) + upper(x)) / 2) for x in w2])
+    cols = _Columns(n=T + 1, m=len(points))
+    rows = []
+    for j in range(cols.n):
+        rows.extend(_interpolation_rows(cols, j, points, point_of, w1f, w2f, margin))
+        rows.extend(_lipschitz_rows(cols, j, L, margin))
+    rows.extend(_value_rows(cols, margin))
+    rows.extend(_momentum_sign_rows(cols, beta, T, margin))
+    row_index, col_index, vals = [], [], []
+    for r, (entries, _) in enumerate(rows):
+        for col, val in entries:
+            row_index.append(r)
+            col_index.append(col)
+            vals.append(val)
+    A = sparse.csr_matrix((vals, (row_index, col_index)), shape=(len(rows), cols.nvar))
+    objective = np.zeros(cols.nvar)
+    objective[cols.z] = -1.0
+    bounds = [(-float(L), float(L))] * (2 * cols.n) + [(None, None)] * (cols.m + 1)
+    return _MuonLP(cols, R0, objective, A, np.array([bound for _, bound in rows]), bounds)
+
+
+def _solve_lp(lp: _MuonLP):
+    """Solve with HiGHS; ``(x, lp_value, status)``, or ``SolverFailure`` unless optimal."""
     result = linprog(
-        objective,
-        A_ub=A,
-        b_ub=np.array(rhs),
-        bounds=bounds,
+        lp.objective,
+        A_ub=lp.A,
+        b_ub=lp.b,
+        bounds=lp.bounds,
         method="highs",
         options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10},
     )
     status = f"{result.status}: {result.message}"
     if result.status != 0 or result.x is None:
         raise SolverFailure(f"HiGHS did not solve the Muon LP ({status})")
-    x = result.x
+    return result.x, float(-result.fun), status
 
-    # Round to dyadic rationals, then verify the rounded witness exactly.
+
+def _round_witness(x, cols: _Columns) -> tuple[tuple, tuple]:
+    """Round the LP solution to dyadic rationals ``k 2^-60``: ``(subgradients, values)``."""
     V = 1 << _VALUE_BITS
-    subgradients = tuple((Fraction(round(x[g1(t)] * V), V), Fraction(round(x[g2(t)] * V), V)) for t in range(n))
-    f_values = tuple(Fraction(round(x[fv(p)] * V), V) for p in range(m))
+    subgradients = tuple(
+        (Fraction(round(x[cols.g1(t)] * V), V), Fraction(round(x[cols.g2(t)] * V), V)) for t in range(cols.n)
+    )
+    f_values = tuple(Fraction(round(x[cols.fv(p)] * V), V) for p in range(cols.m))
+    return subgradients, f_values
+
+
+def muon_lp_lower_bound(
+    beta,
+    schedule="1/sqrt(t+1)",
+    iterations: int = 10,
+    lipschitz=2,
+    margin: float = 1e-7,
+) -> MuonLPBound:
+    """Solve and certify the sign-pattern LP for ``iterations`` Muon steps (see module doc).
+
+    The rounded witness is re-checked exactly by :func:`verify_lp_witness`; only then is
+    ``min_t f_t`` the certified lower bound.
+    """
+    started = time.perf_counter()
+    beta, schedule, T, L = _parse_lp_inputs(beta, schedule, iterations, lipschitz)
+    lp = _build_lp(beta, schedule, T, L, margin)
+    x, lp_value, status = _solve_lp(lp)
+    subgradients, f_values = _round_witness(x, lp.columns)
     failures = verify_lp_witness(beta, schedule, T, L, subgradients, f_values)
     certified = not failures
-    certified_lower = min(f_values) if certified else None
     return MuonLPBound(
         beta=beta,
         schedule=schedule.text,
         iterations=T,
         lipschitz=L,
-        start_offset=R0,
-        lp_value=float(-result.fun),
-        certified_lower_bound=certified_lower,
+        start_offset=lp.start_offset,
+        lp_value=lp_value,
+        certified_lower_bound=min(f_values) if certified else None,
         certified=certified,
         claimed_bound=gap_bound(beta),
         solver_status=status,

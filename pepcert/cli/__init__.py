@@ -92,9 +92,14 @@ def attach_negative_values(argv: list[str], parser: argparse.ArgumentParser) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments == ["--version"]:
+        # argparse formats every option's choices while the parser is built, which imports
+        # the method definitions (numpy); the version needs none of that.
+        print(_version())
+        return 0
     parser = build_parser()
-    argv = sys.argv[1:] if argv is None else list(argv)
-    args = parser.parse_args(attach_negative_values(argv, parser))
+    args = parser.parse_args(attach_negative_values(list(arguments), parser))
     try:
         return int(args.run(args))
     except BadInput as error:

@@ -14,15 +14,6 @@ import statistics
 import time
 import warnings
 
-import numpy as np
-
-from pepcert.analyses import tight_rate
-from pepcert.lyapunov.onestep import one_step
-from pepcert.lyapunov.search import lmi_data
-from pepcert.pep.compressors import Contractive
-from pepcert.pep.functions import SmoothStronglyConvex
-from pepcert.pep.algorithms import compressed_gradient_descent, ef21, error_feedback
-from pepcert.pep.problem import ProblemClass, worst_case
 from pepcert.cli.common import add_output_options, emit_json
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from fractions import Fraction
 
-from pepcert.analyses import certify, optimal_step
 from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.numbers import decimal_string
 from pepcert.cli.common import add_output_options, add_problem_options, emit_json, problem_from_args
@@ -27,6 +26,8 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from pepcert.analyses import certify, optimal_step
+
     factory, classes, eta = problem_from_args(args)
     if eta == "optimal":
         eta = Fraction(optimal_step(factory, classes, family=args.family, solver=args.solver).eta).limit_denominator(10**9)

@@ -4,7 +4,6 @@ given on the command line (the one place where pepcert imports a file the user n
 
 from __future__ import annotations
 
-from pepcert.analyses import check_certificate
 from pepcert.analyses.certificate_file import read_certificate
 from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.numbers import decimal_string
@@ -55,6 +54,8 @@ def load_factory(spec: str):
 def run(args) -> int:
     """Exit 2 when the file cannot be read as a certificate (limits in
     :mod:`pepcert.analyses.certificate_file`), 1 when its proof fails, 0 when it holds."""
+    from pepcert.analyses import check_certificate
+
     document = read_certificate(args.file)
     factory = load_factory(args.method_from) if args.method_from else None
     report = check_certificate(document, method=factory)

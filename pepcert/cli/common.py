@@ -65,11 +65,28 @@ def class_numbers(classes) -> dict:
 # -- the problem every analysis command shares ----------------------------------------------
 
 
-def add_problem_options(parser: argparse.ArgumentParser, eta: bool = True) -> None:
-    from pepcert.pep.algorithms import BUILTIN_METHODS
+class LazyChoices:
+    """argparse ``choices`` read from ``module.attribute`` on first use: building the parser
+    (``pepcert --version``) must not import the method definitions (numpy)."""
 
+    def __init__(self, module: str, attribute: str):
+        self.module, self.attribute = module, attribute
+
+    def _names(self) -> list[str]:
+        import importlib
+
+        return sorted(getattr(importlib.import_module(self.module), self.attribute))
+
+    def __iter__(self):
+        return iter(self._names())
+
+    def __contains__(self, name) -> bool:
+        return name in self._names()
+
+
+def add_problem_options(parser: argparse.ArgumentParser, eta: bool = True) -> None:
     group = parser.add_argument_group("problem")
-    group.add_argument("--method", required=True, type=str.lower, choices=sorted(BUILTIN_METHODS),
+    group.add_argument("--method", required=True, type=str.lower, choices=LazyChoices("pepcert.pep.algorithms", "BUILTIN_METHODS"),
                        help="the method to analyse")
     group.add_argument("--mu", required=True, type=rational_arg("mu"), help="strong convexity, 0 <= mu < L")
     group.add_argument("--L", required=True, type=rational_arg("L"), help="smoothness constant, L > 0")

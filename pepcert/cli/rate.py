@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import time
 
-from pepcert.analyses import optimal_step, tight_rate
-from pepcert.analyses.rates import STEP_RANGE, rate_verdict
 from pepcert.pep.errors import SolverFailure
 from pepcert.cli.common import add_output_options, add_problem_options, class_numbers, emit_json, problem_from_args
 
@@ -26,6 +24,8 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from pepcert.analyses.rates import STEP_RANGE, optimal_step, rate_verdict, tight_rate
+
     start = time.perf_counter()
     factory, classes, eta = problem_from_args(args)
     failures, at_edge = 0, False

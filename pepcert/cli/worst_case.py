@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import time
 
-from pepcert.analyses import optimal_step
 from pepcert.pep.errors import BadInput, SolverFailure
-from pepcert.pep.methods import MEASURES
-from pepcert.pep.problem import worst_case
-from pepcert.cli.common import add_output_options, add_problem_options, class_numbers, emit_json, problem_from_args
+from pepcert.cli.common import LazyChoices, add_output_options, add_problem_options, class_numbers, emit_json, problem_from_args
 
 
 def register(subparsers) -> None:
@@ -23,7 +20,7 @@ def register(subparsers) -> None:
     )
     add_problem_options(parser)
     parser.add_argument("--iterations", "-N", required=True, type=int, help="number of steps N >= 1")
-    parser.add_argument("--measure", default="lyapunov", choices=MEASURES, help="what to bound (default: lyapunov)")
+    parser.add_argument("--measure", default="lyapunov", choices=LazyChoices("pepcert.pep.methods", "MEASURES"), help="what to bound (default: lyapunov)")
     parser.add_argument("--start", default="auto", choices=("auto", "declared", "free"),
                         help="free: every state variable free; declared: the method's own start from x0 "
                         "(Method(start=...)); auto (default): declared for --measure function")
@@ -32,6 +29,9 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from pepcert.analyses.rates import optimal_step
+    from pepcert.pep.problem import worst_case
+
     if args.iterations < 1:
         raise BadInput(f"--iterations must be at least 1, got {args.iterations}")
     if args.iterations > 200:

@@ -22,11 +22,13 @@ value in rational arithmetic.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 
-from pepcert.pep.instances import NotLinear, ScalingInstance, linear_maps, symmetric_lift
+from pepcert.pep.instances import NotLinear, ScalingInstance, linear_map, linear_maps, symmetric_lift
 from pepcert.pep.methods import Method
+from pepcert.pep.numerics.scalar import golden_minimum
 from pepcert.pep.problem import ProblemClass
 
 
@@ -63,15 +65,108 @@ def spectral_rate(method: Method, instance: ScalingInstance) -> LinearWorstCase:
     the spectral radius of the second-moment map for a random instance."""
     matrices = [np.array(m, dtype=float) for m in linear_maps(method, instance)]
     if len(matrices) == 1:
-        eigenvalues, eigenvectors = np.linalg.eig(matrices[0])
-        index = int(np.argmax(np.abs(eigenvalues)))
-        vector = eigenvectors[:, index] / np.linalg.norm(eigenvectors[:, index])
+        return _deterministic_cases(matrices[0][None], [instance])[0]
+    rho, factor = _second_moment_rate(matrices)
+    return LinearWorstCase(rho, instance, complex(rho), _readonly(factor), tuple(_readonly(m) for m in matrices))
+
+
+def _deterministic_cases(stack: np.ndarray, instances) -> list[LinearWorstCase]:
+    """``|z|^2`` of the dominant eigenvalue of each map in ``stack`` (one batched eigenproblem)."""
+    eigenvalues, eigenvectors = np.linalg.eig(stack)
+    cases = []
+    for k, instance in enumerate(instances):
+        index = int(np.argmax(np.abs(eigenvalues[k])))
+        vector = eigenvectors[k, :, index] / np.linalg.norm(eigenvectors[k, :, index])
         factor = np.stack([vector.real, vector.imag], axis=1)
-        rho, eigenvalue = float(abs(eigenvalues[index]) ** 2), complex(eigenvalues[index])
-    else:
-        rho, factor = _second_moment_rate(matrices)
-        eigenvalue = complex(rho)
-    return LinearWorstCase(rho, instance, eigenvalue, _readonly(factor), tuple(_readonly(m) for m in matrices))
+        z = complex(eigenvalues[k, index])
+        cases.append(LinearWorstCase(float(abs(z) ** 2), instance, z, _readonly(factor), (_readonly(stack[k].copy()),)))
+    return cases
+
+
+class _Batch:
+    """A float vector that a method's step treats as one number (elementwise arithmetic).
+
+    Running the step once on ``h = _Batch(hs)``, ``alpha = _Batch(alphas)`` gives the linear
+    maps of every instance at once, with the same floating-point operations as one run per
+    instance (so identical entries), and no repeated symbolic work.
+    """
+
+    __slots__ = ("values",)
+    __array_ufunc__ = None
+    __hash__ = None
+
+    def __init__(self, values):
+        self.values = np.asarray(values, dtype=float)
+
+    @staticmethod
+    def _raw(other):
+        if isinstance(other, _Batch):
+            return other.values
+        if isinstance(other, (int, float, Fraction, np.floating, np.integer)) and not isinstance(other, bool):
+            return float(other)
+        return None
+
+    def _apply(self, other, operation):
+        raw = self._raw(other)
+        return NotImplemented if raw is None else _Batch(operation(self.values, raw))
+
+    def __add__(self, other):
+        return self._apply(other, lambda a, b: a + b)
+
+    def __radd__(self, other):
+        return self._apply(other, lambda a, b: b + a)
+
+    def __sub__(self, other):
+        return self._apply(other, lambda a, b: a - b)
+
+    def __rsub__(self, other):
+        return self._apply(other, lambda a, b: b - a)
+
+    def __mul__(self, other):
+        return self._apply(other, lambda a, b: a * b)
+
+    def __rmul__(self, other):
+        return self._apply(other, lambda a, b: b * a)
+
+    def __truediv__(self, other):
+        return self._apply(other, lambda a, b: a / b)
+
+    def __rtruediv__(self, other):
+        return self._apply(other, lambda a, b: b / a)
+
+    def __neg__(self):
+        return _Batch(-self.values)
+
+    def __eq__(self, other):
+        raw = self._raw(other)
+        return NotImplemented if raw is None else bool(np.all(self.values == raw))
+
+
+def batched_maps(method: Method, hs, alphas) -> np.ndarray | None:
+    """The maps ``M(h_i, alpha_i)`` (deterministic instances) as a ``(B, k, k)`` array from one
+    run of the step, or ``None`` when the step does something a vector of numbers cannot
+    follow (the caller then runs it per instance). :class:`NotLinear` propagates."""
+    size = len(method.state)
+    try:
+        rows = linear_map(method, ScalingInstance(_Batch(hs), _Batch(alphas)))
+        stack = np.zeros((len(hs), size, size))
+        for a, row in enumerate(rows):
+            for b, entry in enumerate(row):
+                stack[:, a, b] = entry.values if isinstance(entry, _Batch) else float(entry)
+    except (TypeError, ValueError, AttributeError, ArithmeticError, IndexError):
+        return None
+    return stack
+
+
+def spectral_rates(method: Method, instances) -> list[LinearWorstCase]:
+    """:func:`spectral_rate` of many instances; deterministic ones share one batched step run
+    and one batched eigenproblem."""
+    instances = list(instances)
+    if instances and not any(i.random for i in instances):
+        stack = batched_maps(method, [float(i.h) for i in instances], [float(i.alpha) for i in instances])
+        if stack is not None:
+            return _deterministic_cases(stack, instances)
+    return [spectral_rate(method, i) for i in instances]
 
 
 def _second_moment_rate(matrices: list[np.ndarray]) -> tuple[float, np.ndarray]:
@@ -93,23 +188,21 @@ def _second_moment_rate(matrices: list[np.ndarray]) -> tuple[float, np.ndarray]:
 
 
 def _best_scaling(method: Method, h: float, family) -> list[LinearWorstCase]:
-    """The family's end points and its best member for curvature ``h`` (7-point grid, then a
-    bounded scalar search around an interior maximum)."""
+    """The family's end points and its best member for curvature ``h`` (7-point grid, one
+    batched step run and eigenproblem, then a golden-section search around an interior maximum)."""
     low, high = family.parameter_range()
     if low == high:
         return [spectral_rate(method, ScalingInstance(h, family.scalings(low)))]
     grid = np.linspace(low, high, 7)
-    rates = [spectral_rate(method, ScalingInstance(h, family.scalings(float(t)))) for t in grid]
+    rates = spectral_rates(method, [ScalingInstance(h, family.scalings(float(t))) for t in grid])
     best = int(np.argmax([r.rho for r in rates]))
     candidates = [rates[0], rates[-1], rates[best]]
     if 0 < best < len(grid) - 1:
-        from scipy.optimize import minimize_scalar
-
-        result = minimize_scalar(
+        t, _, _ = golden_minimum(
             lambda t: -spectral_rate(method, ScalingInstance(h, family.scalings(t))).rho,
-            bounds=(grid[best - 1], grid[best + 1]), method="bounded", options={"xatol": 1e-12},
+            float(grid[best - 1]), float(grid[best + 1]), xatol=1e-12,
         )
-        candidates.append(spectral_rate(method, ScalingInstance(h, family.scalings(float(result.x)))))
+        candidates.append(spectral_rate(method, ScalingInstance(h, family.scalings(float(t)))))
     return candidates
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
-import scipy.sparse as sp
 
 SQRT2 = math.sqrt(2.0)
 
@@ -23,9 +23,18 @@ def svec_length(n: int) -> int:
     return n * (n + 1) // 2
 
 
+@lru_cache(maxsize=64)
+def _svec_indices(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    cols, rows = np.tril_indices(n)  # (col, row) of the lower triangle, row by row
+    scale = np.where(rows == cols, 1.0, SQRT2)
+    for array in (rows, cols, scale):
+        array.setflags(write=False)  # shared between callers: read-only
+    return rows, cols, scale
+
+
 def svec_indices(n: int) -> tuple[np.ndarray, np.ndarray]:
     """Row and column of each svec coordinate (upper triangle, column-major)."""
-    cols, rows = np.tril_indices(n)  # (col, row) of the lower triangle, row by row
+    rows, cols, _ = _svec_indices(n)
     return rows, cols
 
 
@@ -33,9 +42,7 @@ def svec(matrix: np.ndarray) -> np.ndarray:
     """Scaled upper-triangular vectorisation of a symmetric matrix (float); also accepts a
     stack of matrices ``(..., n, n)`` and vectorises each."""
     matrix = np.asarray(matrix, dtype=float)
-    n = matrix.shape[-1]
-    rows, cols = svec_indices(n)
-    scale = np.where(rows == cols, 1.0, SQRT2)
+    rows, cols, scale = _svec_indices(matrix.shape[-1])
     return matrix[..., rows, cols] * scale
 
 
@@ -43,8 +50,8 @@ def smat(vector: np.ndarray) -> np.ndarray:
     """Inverse of :func:`svec`."""
     length = len(vector)
     n = int(round((math.sqrt(8 * length + 1) - 1) / 2))
-    rows, cols = svec_indices(n)
-    values = np.asarray(vector, dtype=float) / np.where(rows == cols, 1.0, SQRT2)
+    rows, cols, scale = _svec_indices(n)
+    values = np.asarray(vector, dtype=float) / scale
     matrix = np.zeros((n, n))
     matrix[rows, cols] = values
     matrix[cols, rows] = values
@@ -52,11 +59,78 @@ def smat(vector: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class CSCMatrix:
+    """A compressed-sparse-column matrix in plain numpy arrays.
+
+    Clarabel reads exactly these attributes, so the problems reach it without importing
+    ``scipy.sparse`` (~0.2 s of a cold command); :meth:`to_scipy` converts for other back-ends.
+    """
+
+    shape: tuple[int, int]
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    has_canonical_format = True  # sorted row indices, no duplicates
+
+    @classmethod
+    def from_dense(cls, dense: np.ndarray) -> "CSCMatrix":
+        dense = np.asarray(dense, dtype=float)
+        cols, rows = np.nonzero(dense.T)  # column-major order: by column, then row
+        counts = np.bincount(cols, minlength=dense.shape[1])
+        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        return cls(dense.shape, indptr, rows.astype(np.int64), dense[rows, cols])
+
+    @classmethod
+    def zeros(cls, shape) -> "CSCMatrix":
+        return cls(tuple(shape), np.zeros(shape[1] + 1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
+
+    @classmethod
+    def from_triplets(cls, shape, rows, cols, values) -> "CSCMatrix":
+        """Sum duplicates and drop zeros of ``(row, col, value)`` triplets."""
+        rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+        values = np.asarray(values, dtype=float)
+        key = cols * shape[0] + rows
+        unique, inverse = np.unique(key, return_inverse=True)
+        summed = np.bincount(inverse, weights=values, minlength=len(unique))
+        keep = summed != 0
+        unique, summed = unique[keep], summed[keep]
+        cols, rows = np.divmod(unique, shape[0])
+        counts = np.bincount(cols, minlength=shape[1])
+        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        return cls(tuple(shape), indptr, rows.astype(np.int64), summed)
+
+    @property
+    def nnz(self) -> int:
+        return len(self.data)
+
+    def toarray(self) -> np.ndarray:
+        dense = np.zeros(self.shape)
+        cols = np.repeat(np.arange(self.shape[1]), np.diff(self.indptr))
+        dense[self.indices, cols] = self.data
+        return dense
+
+    def to_scipy(self):
+        import scipy.sparse as sp
+
+        return sp.csc_matrix((self.data, self.indices, self.indptr), shape=self.shape)
+
+    def rmatvec(self, y: np.ndarray) -> np.ndarray:
+        """``A^T y``."""
+        products = self.data * np.asarray(y, float)[self.indices]
+        sums = np.concatenate([[0.0], np.cumsum(products)])
+        return sums[self.indptr[1:]] - sums[self.indptr[:-1]]
+
+    def __matmul__(self, x: np.ndarray) -> np.ndarray:
+        cols = np.repeat(np.arange(self.shape[1]), np.diff(self.indptr))
+        return np.bincount(self.indices, weights=self.data * np.asarray(x, float)[cols], minlength=self.shape[0])
+
+
+@dataclass(frozen=True)
 class ConicProblem:
     """``min c^T x  s.t.  A x + s = b,  s in K`` with rows ordered zero, nonneg, PSD blocks."""
 
     c: np.ndarray
-    A: sp.csc_matrix
+    A: CSCMatrix
     b: np.ndarray
     zero: int
     nonneg: int
@@ -88,6 +162,7 @@ class ConicSolution:
     iterations: int
     raw_status: str
     tolerance: float = float("nan")  # the stopping tolerance the solver met
+    residuals: tuple[float, float, float] | None = None  # (primal, dual, gap) when recomputed
 
     @property
     def solved(self) -> bool:
@@ -116,7 +191,7 @@ class ConicBuilder:
         return len(self._names)
 
     def _append(self, kind: str, coefficients, constant: np.ndarray, size=None):
-        dense = coefficients.toarray() if sp.issparse(coefficients) else np.asarray(coefficients, dtype=float)
+        dense = coefficients.toarray() if hasattr(coefficients, "toarray") else np.asarray(coefficients, dtype=float)
         self._blocks[kind].append((np.atleast_2d(dense), np.asarray(constant, float).reshape(-1), size))
 
     def equal_zero(self, coefficients, constant) -> None:
@@ -148,7 +223,7 @@ class ConicBuilder:
                 constants.append(constant)
                 slices[f"{kind}{index}"] = slice(row, row + coefficients.shape[0])
                 row += coefficients.shape[0]
-        A = sp.csc_matrix(-np.vstack(blocks)) if blocks else sp.csc_matrix((0, n))
+        A = CSCMatrix.from_dense(-np.vstack(blocks)) if blocks else CSCMatrix.from_dense(np.zeros((0, n)))
         b = np.concatenate(constants) if constants else np.zeros(0)
         problem = ConicProblem(
             c=np.asarray(objective, float),

@@ -68,7 +68,8 @@ def test_perturbed_P_is_rejected(certificate):
     tampered = copy.deepcopy(certificate)
     P = tampered["upper"]["P"]
     value = Fraction(P[0][1])
-    P[0][1] = P[1][0] = str(value + Fraction(1, 10) * (1 if value >= 0 else -1) + Fraction(1, 10))
+    # Move the entry 1/5 away from zero whatever its sign (the old form was a no-op for value < 0).
+    P[0][1] = P[1][0] = str(value + Fraction(1, 5) * (1 if value >= 0 else -1))
     report = check_certificate(tampered)
     assert not report.valid and "upper bound rejected" in report.reasons[0]
 

@@ -60,6 +60,8 @@ def run(args) -> int:
         return 0
     print(f"  value         {result.value:.12g}")
     print(f"  per step      {result.rate_per_step:.12g}")
+    loose = " (low accuracy: the solver met no tighter tolerance)" if result.tolerance > 1e-7 else ""
+    print(f"  tolerance     {result.tolerance:.0e}, the solver's residuals and gap met{loose}")
     active = {k: v for k, v in result.multipliers.items() if v > 1e-7}
     print(f"  multipliers   {len(active)} of {len(result.multipliers)} inequalities active in the proof")
     print(f"  solver        {result.solver}, {seconds * 1000:.1f} ms")

@@ -131,8 +131,12 @@ class ClarabelSolver:
             seconds=seconds,
             iterations=int(solution.iterations),
             raw_status=raw,
-            residuals=residuals(problem, x, s, z) if raw == "AlmostSolved" else None,
+            residuals=residuals(problem, x, s, z) if raw in _CHECKABLE else None,
         )
+
+
+# Stops whose last iterate may still meet a looser tolerance (infeasibility certificates never do).
+_CHECKABLE = ("AlmostSolved", "MaxIterations", "MaxTime", "InsufficientProgress", "NumericalError")
 
 
 def residuals(problem: ConicProblem, x: np.ndarray, s: np.ndarray, z: np.ndarray) -> tuple[float, float, float]:
@@ -265,33 +269,42 @@ class MosekSolver:
         )
 
 
-def solve_accurately(backend, problem: ConicProblem, gaps=(1e-10, 1e-9, 1e-8), refine_first: bool = True) -> ConicSolution:
-    """Solve at the tightest tolerance in ``gaps`` that the back-end reports as *solved*.
+def solve_accurately(
+    backend, problem: ConicProblem, gaps=(1e-10, 1e-9, 1e-8), refine_first: bool = True, max_solves: int = 4
+) -> ConicSolution:
+    """Solve at the tightest tolerance in ``gaps`` that the answer meets; the tolerance met is
+    in the solution (``tolerance``).
 
     Interior-point methods sometimes stall just short of a very tight tolerance ("almost
-    solved"); the answer is then discarded and the problem is solved again at the next, looser
-    tolerance, which the solver must meet in full. The tolerance met is in the solution.
+    solved"). Such an answer is checked here (:func:`residuals`, recomputed on the unscaled
+    problem): if it meets the next, looser tolerance of the ladder it is kept as is (measured:
+    EF, N = 20, 13 s -> 6 s, instead of a new solve from scratch); otherwise the problem is
+    solved again at the next tolerance, and after ``max_solves`` the best checked answer is
+    kept at the tightest tolerance it meets. An answer meeting none is returned unsolved.
     The first attempt may skip iterative refinement (``refine_first=False``): on the N-step
     problems it halves Clarabel's time, and the status still reflects the true residuals.
     """
-    solution = None
+    solution, best = None, None
     attempts = [(gap, True) for gap in gaps]
     if not refine_first:
         attempts.insert(0, (gaps[0], False))
-    for index, (gap, refine) in enumerate(attempts):
+    for index, (gap, refine) in enumerate(attempts[:max_solves]):
         if hasattr(backend, "tolerances"):
             backend = type(backend)(Tolerances(gap=gap, feasibility=gap, refine=refine))
         solution = backend.solve(problem)
         if solution.solved:
             return replace(solution, tolerance=gap)
-        # "Almost solved" at this tolerance may already meet a looser one of the ladder: then
-        # the answer is kept (its residuals checked here) instead of solving again from scratch
-        # (measured: EF, N = 20, 13 s -> 6 s).
-        looser = sorted({g for g, _ in attempts[index + 1 :] if g > gap})
-        met = next((g for g in looser if solution.residuals is not None and max(solution.residuals) <= g), None)
-        if met is not None:
-            return replace(solution, status="solved", tolerance=met, raw_status=f"{solution.raw_status} (residuals <= {met:g}, checked)")
-    return solution
+        if solution.residuals is None:
+            continue
+        met = next((g for g in sorted(set(gaps)) if g > gap and max(solution.residuals) <= g), None)
+        if met is None:
+            continue
+        checked = replace(solution, status="solved", tolerance=met, raw_status=f"{solution.raw_status} (residuals <= {met:g}, checked)")
+        if met == min((g for g in gaps if g > gap), default=None):
+            return checked  # as good as the next rung would give
+        if best is None or max(solution.residuals) < max(best.residuals):
+            best = checked
+    return best if best is not None else solution
 
 
 @lru_cache(maxsize=1)

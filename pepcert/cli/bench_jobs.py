@@ -1,0 +1,237 @@
+"""The measurements behind ``pepcert bench``, each beside the baseline it is compared with.
+
+Every timing is a median over repetitions; the N-step worst cases and the command-line
+timings run in a fresh interpreter (``sys.executable``, so a pyenv shim or a wrapper script on
+PATH is not counted), killed at a time cap and reported as "not run" past it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+MU, L, DELTA = 0.1, 1.0, 0.5
+
+
+def ef_optimal_step(mu: float = MU, L: float = L, delta: float = DELTA) -> float:
+    """``eta* = 2/(L + mu) (1 - s)/(1 + s)`` (Thomsen, Taylor & Dieuleveut 2025)."""
+    s = math.sqrt(1 - delta)
+    return 2 / (L + mu) * (1 - s) / (1 + s)
+
+
+def ef_optimal_rate(mu: float = MU, L: float = L, delta: float = DELTA) -> float:
+    """``rho* = ((B + sqrt(B^2 + 4 s))/2)^2``, ``B = (1 - s)(kappa - 1)/(kappa + 1)``."""
+    s, kappa = math.sqrt(1 - delta), L / mu
+    B = (1 - s) * (kappa - 1) / (kappa + 1)
+    return ((B + math.sqrt(B * B + 4 * s)) / 2) ** 2
+
+
+def median_time(function, repeat: int):
+    """``(median seconds, last value)`` of ``repeat`` calls."""
+    times, value = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        value = function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), value
+
+
+def repo_root() -> Path:
+    """The source checkout holding this package (its ``tests/`` has the PEPit models)."""
+    return Path(__file__).resolve().parents[2]
+
+
+def pepit_models_path() -> Path | None:
+    path = repo_root() / "tests" / "pepit_models.py"
+    return path if path.exists() else None
+
+
+def _child_environment() -> dict:
+    env = dict(os.environ)
+    paths = [str(repo_root()), str(repo_root() / "tests")]
+    env["PYTHONPATH"] = os.pathsep.join(paths + [env["PYTHONPATH"]] if env.get("PYTHONPATH") else paths)
+    return env
+
+
+def run_child(code: str, timeout: float) -> dict | None:
+    """Run ``code`` in a fresh interpreter; it prints one JSON object. ``None`` past ``timeout``."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, env=_child_environment()
+        )
+    except subprocess.TimeoutExpired:
+        return None
+    if done.returncode != 0:
+        return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def command_seconds(arguments: list[str], repeat: int) -> float:
+    """Median wall time of ``python -m pepcert ARGS`` (or ``python -c pass`` for ``[]``)."""
+    command = [sys.executable, "-m", "pepcert", *arguments] if arguments else [sys.executable, "-c", "pass"]
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(command, capture_output=True, env=_child_environment(), check=False)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def eager_import_seconds(repeat: int) -> float:
+    """The old start-up: every command's dependencies (sympy, scipy, cvxpy) imported to build
+    the parser -- measured by importing them in a fresh interpreter."""
+    code = "import sympy, scipy.optimize, scipy.sparse, cvxpy; import pepcert.papers.claims"
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], capture_output=True, env=_child_environment(), check=False)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+_OURS = """
+import json, time
+from pepcert.cli.bench_jobs import ef_optimal_step
+from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex, error_feedback, worst_case
+classes = ProblemClass(SmoothStronglyConvex({mu}, {L}), Contractive({delta}))
+start = time.perf_counter()
+result = worst_case(error_feedback(ef_optimal_step()), classes, {N}, solver={solver!r})
+print(json.dumps({{"seconds": time.perf_counter() - start, "value": result.value, "tolerance": result.tolerance}}))
+"""
+
+_PEPIT = """
+import json, time
+from pepcert.cli.bench_jobs import ef_optimal_step
+from pepit_models import pepit_ef
+start = time.perf_counter()
+value = pepit_ef({mu}, {L}, {delta}, ef_optimal_step(), {N}, solver={solver!r})
+print(json.dumps({{"seconds": time.perf_counter() - start, "value": value}}))
+"""
+
+
+def worst_case_series(kind: str, solver: str, sizes, cap: float) -> list[dict]:
+    """EF worst cases at each N (``kind`` "pepcert" or "pepit"); once one N exceeds the cap,
+    larger ones are reported as not run."""
+    template = _OURS if kind == "pepcert" else _PEPIT
+    rows, stopped = [], None
+    for N in sizes:
+        if stopped is not None:
+            rows.append({"N": N, "not_run": f"> {cap:g} s at N = {stopped}"})
+            continue
+        code = template.format(mu=MU, L=L, delta=DELTA, N=N, solver=solver)
+        outcome = run_child(code, cap)
+        if outcome is None:
+            stopped = N
+            rows.append({"N": N, "not_run": f"> {cap:g} s at N = {N}"})
+            continue
+        outcome["N"] = N
+        if "value" in outcome:
+            outcome["relative_error"] = outcome["value"] / ef_optimal_rate() ** N - 1
+        rows.append(outcome)
+    return rows
+
+
+def cvxpy_bisection_rate(method, classes, tolerance: float = 1e-6) -> float:
+    """The rate baseline: bisection on rho, each step a new cvxpy feasibility problem of the
+    same one-step LMI (what a straightforward script does; feasibility from the status)."""
+    import cvxpy as cp
+    import numpy as np
+
+    from pepcert.lyapunov.onestep import one_step
+    from pepcert.lyapunov.search import lmi_data
+
+    data = lmi_data(one_step(method, classes))
+    k = data.psd_size
+    rows, cols = np.triu_indices(k)
+    order = sorted(range(len(rows)), key=lambda i: (cols[i], rows[i]))  # lmi_data's svec order
+
+    def feasible(rho: float) -> bool:
+        P = cp.Variable((k, k), symmetric=True)
+        p = cp.Variable(nonneg=True)
+        lam = cp.Variable(data.n_constraints, nonneg=True)
+        y = [P[rows[i], cols[i]] * (1.0 if rows[i] == cols[i] else math.sqrt(2.0)) for i in order] + [p]
+        S = sum(y[t] * (rho * data.before_mats[t] - data.after_mats[t]) for t in range(len(y)))
+        S = S + sum(lam[j] * data.constraint_mats[j] for j in range(data.n_constraints))
+        ell = sum(y[t] * (rho * data.before_rows[t] - data.after_rows[t]) for t in range(len(y)))
+        ell = ell + sum(lam[j] * data.constraint_rows[j] for j in range(data.n_constraints))
+        problem = cp.Problem(cp.Minimize(0), [S >> 0, P >> 0, ell[data.active_values] >= 0, cp.trace(P) + p == 1])
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "solution may be inaccurate": judged by status
+                problem.solve(solver=cp.CLARABEL)
+        except cp.error.SolverError:
+            return False
+        return problem.status == cp.OPTIMAL
+
+    low, high = 0.0, 1.0
+    while not feasible(high):
+        low, high = high, 2 * high
+    while high - low > tolerance:
+        middle = 0.5 * (low + high)
+        if feasible(middle):
+            high = middle
+        else:
+            low = middle
+    return high
+
+
+def rate_settings():
+    from pepcert.pep import compressed_gradient_descent, ef21, error_feedback
+
+    return [(factory, eta) for factory in (error_feedback, ef21, compressed_gradient_descent) for eta in (0.05, 0.2, 0.6)]
+
+
+def bench_rates(repeat: int) -> dict:
+    """(a) tight_rate against the cvxpy bisection on the same settings."""
+    from pepcert.analyses.rates import tight_rate
+    from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex
+
+    classes = ProblemClass(SmoothStronglyConvex(MU, L), Contractive(DELTA))
+    ours, base, errors = [], [], []
+    for factory, eta in rate_settings():
+        method = factory(eta)
+        tight_rate(method, classes)  # warm (imports, solver library)
+        t_ours, result = median_time(lambda: tight_rate(method, classes), max(repeat, 5))
+        t_base, value = median_time(lambda: cvxpy_bisection_rate(method, classes), 1)
+        ours.append(t_ours)
+        base.append(t_base)
+        errors.append(abs(value - result.rho))
+    return {
+        "settings": len(ours),
+        "pepcert_median_ms": 1000 * statistics.median(ours),
+        "cvxpy_bisection_median_ms": 1000 * statistics.median(base),
+        "speedup_median": statistics.median(b / o for b, o in zip(base, ours)),
+        "max_disagreement": max(errors),
+    }
+
+
+def bench_throughput(points: int) -> dict:
+    """Fig. 1 style: tight rates over a ``points x points`` grid of ``(1 - delta, eta)`` for
+    CGD, EF and EF21 at L = 1, mu = 0.1; the rate per second is extrapolated to 3 x 200 x 200."""
+    import numpy as np
+
+    from pepcert.analyses.rates import tight_rate
+    from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex, method_factory
+    from pepcert.pep.errors import SolverFailure
+
+    grid = [(name, float(d), float(e)) for name in ("cgd", "ef", "ef21")
+            for d in np.linspace(0.01, 0.99, points) for e in np.linspace(0.01, 2 / 1.1, points)]
+    failures = 0
+    start = time.perf_counter()
+    for name, one_minus_delta, eta in grid:
+        classes = ProblemClass(SmoothStronglyConvex(MU, L), Contractive(1 - one_minus_delta))
+        try:
+            tight_rate(method_factory(name)(eta), classes)
+        except SolverFailure:
+            failures += 1
+    seconds = time.perf_counter() - start
+    per_second = len(grid) / seconds
+    return {"rates": len(grid), "seconds": seconds, "rates_per_second": per_second, "failures": failures,
+            "extrapolated_120000_minutes": 120_000 / per_second / 60}

@@ -1,0 +1,31 @@
+"""``pepcert bench``: its baselines are right and its reporting is honest (no timings asserted)."""
+
+from __future__ import annotations
+
+from pepcert.cli import bench, bench_jobs
+from pepcert.analyses import tight_rate
+from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex, error_feedback
+
+
+def test_cvxpy_baseline_computes_the_same_rate():
+    classes = ProblemClass(SmoothStronglyConvex(0.1, 1.0), Contractive(0.5))
+    method = error_feedback(0.2)
+    assert abs(bench_jobs.cvxpy_bisection_rate(method, classes) - tight_rate(method, classes).rho) <= 5e-6
+
+
+def test_pepit_baseline_unavailable_outside_a_source_checkout(monkeypatch):
+    monkeypatch.setattr(bench_jobs, "pepit_models_path", lambda: None)
+    report = bench._worst_cases((), 1.0, pepit=True)
+    assert report["pepit"] == "PEPit baseline unavailable (not a source checkout)"
+
+
+def test_runs_past_the_cap_are_reported_as_not_run():
+    rows = bench_jobs.worst_case_series("pepcert", "clarabel", (10, 50), cap=0.01)
+    assert [row["N"] for row in rows] == [10, 50]
+    assert all(row["not_run"] == "> 0.01 s at N = 10" for row in rows)
+
+
+def test_closed_forms_used_for_the_relative_error():
+    # EF at its optimal step, mu = 0.1, L = 1, delta = 0.5 (Thomsen, Taylor & Dieuleveut 2025)
+    assert abs(bench_jobs.ef_optimal_rate() - 0.939368196028) < 1e-11
+    assert bench_jobs.pepit_models_path() is not None  # this is a source checkout

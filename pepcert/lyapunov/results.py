@@ -1,0 +1,149 @@
+"""The result of a Lyapunov search: the rate, the function in feature coordinates, and how it
+reads (split from :mod:`pepcert.lyapunov.search`, which re-exports these names)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from pepcert.lyapunov.onestep import OneStep
+from pepcert.pep.conic import smat, svec_length
+
+@dataclass(frozen=True)
+class LyapunovResult:
+    """The smallest rate a Lyapunov function of the family certifies, and that function.
+
+    ``rho`` is the rate the returned function satisfies in floating point (to the solver's
+    accuracy; nothing here is an exact proof: that is :mod:`pepcert.lyapunov.upper`).
+    ``rho_lower`` is where the evidence
+    that nothing smaller is possible comes from: a worst-case instance (``lower_source ==
+    "instance"``, a proof once checked exactly) or a conclusively negative margin
+    (``"margin"``).
+    """
+
+    method: str
+    parameters: Mapping[str, object]
+    classes: Mapping[str, object]
+    state_names: tuple[str, ...]
+    family: str
+    rho: float
+    rho_lower: float
+    lower_source: str
+    feature_names: tuple[str, ...]
+    P: np.ndarray  # over feature_names (scaled: see features_form)
+    p: float
+    term_names: tuple[str, ...]
+    weights: np.ndarray | None
+    multipliers: Mapping[str, float]
+    margin: float
+    coefficients: np.ndarray  # raw solution (normalised as solved)
+    multiplier_values: np.ndarray
+    worst_cases: tuple
+    solver: str
+    solves: int
+    seconds: float
+
+    def __post_init__(self):
+        for array in (self.P, self.weights, self.coefficients, self.multiplier_values):
+            if isinstance(array, np.ndarray):
+                array.setflags(write=False)
+
+    @property
+    def converges(self) -> bool:
+        return self.rho < 1
+
+    @property
+    def bracket_width(self) -> float:
+        return self.rho - self.rho_lower
+
+    def formula(self, digits: int = 6) -> str:
+        return lyapunov_formula(self.feature_names, self.P, self.p, digits)
+
+    def value(self, z) -> float:
+        """``V`` at numeric (or symbolic) :class:`~pepcert.pep.methods.Features` ``z``:
+        ``phi^T P phi + p (f - f*)`` with ``phi = (state - state*, grad f(x))``."""
+        from pepcert.pep.expressions import inner
+
+        phi = [getattr(z, name) for name in self.state_names] + [z.grad]
+        total = self.p * z.gap
+        for a in range(len(phi)):
+            for b in range(len(phi)):
+                if self.P[a, b] != 0:
+                    total = total + self.P[a, b] * inner(phi[a], phi[b])
+        return total
+
+    def to_dict(self) -> dict:
+        lyapunov = {"basis": list(self.feature_names), "P": self.P.tolist(), "p": self.p, "formula": self.formula()}
+        if self.weights is not None:
+            lyapunov.update(terms=list(self.term_names), weights=self.weights.tolist())
+        return {
+            "method": self.method,
+            "parameters": dict(self.parameters),
+            "classes": dict(self.classes),
+            "family": self.family,
+            "rho": self.rho,
+            "rho_lower": self.rho_lower,
+            "lower_source": self.lower_source,
+            "converges": self.converges,
+            "lyapunov": lyapunov,
+            "multipliers": dict(self.multipliers),
+            "margin": self.margin,
+            "worst_cases": [w.to_dict() for w in self.worst_cases],
+            "solver": self.solver,
+            "solves": self.solves,
+            "seconds": self.seconds,
+        }
+
+
+def lyapunov_formula(names: Sequence[str], P: np.ndarray, p: float, digits: int = 6) -> str:
+    """``V`` as text, e.g. ``||x - x* - e||^2``-style terms with coefficients."""
+    floor = 10.0 ** (-digits)
+    parts = []
+    k = len(names)
+    for a in range(k):
+        for b in range(a, k):
+            value = P[a, b] if a == b else 2 * P[a, b]
+            if abs(value) >= floor:
+                parts.append((value, f"||{names[a]}||^2" if a == b else f"<{names[a]}, {names[b]}>"))
+    if abs(p) >= floor:
+        parts.append((p, "(f(x) - f*)"))
+    if not parts:
+        return "0"
+    text = []
+    for index, (value, term) in enumerate(parts):
+        magnitude = abs(value)
+        coefficient = "" if abs(magnitude - 1) < floor else f"{magnitude:.{digits}g} "
+        sign = ("-" if value < 0 else "") if index == 0 else (" - " if value < 0 else " + ")
+        text.append(f"{sign}{coefficient}{term}")
+    return "".join(text)
+
+
+def features_form(step: OneStep, coefficients: np.ndarray) -> tuple[np.ndarray, float, np.ndarray | None]:
+    """``(P, p, weights)`` of a solution in feature coordinates, scaled for reading."""
+    k = len(step.feature_names)
+    if step.is_full:
+        P = smat(coefficients[: svec_length(k)])
+        p = float(coefficients[-1])
+        weights = None
+    else:
+        # Family terms are quadratic forms of the features, which are basis vectors before
+        # the step: restricting a term's Gram matrix to them gives its matrix in features.
+        index = [next(iter(v.coefficients)) for v in step.before.vectors]
+        gap_index = next(iter(step.before.gap.linear))
+        P = np.zeros((k, k))
+        p = 0.0
+        for weight, term in zip(coefficients, step.before.terms):
+            P += weight * term.gram_matrix(step.basis.n_vectors)[np.ix_(index, index)]
+            p += weight * float(term.linear.get(gap_index, 0.0))
+        weights = np.array(coefficients, dtype=float)
+    if weights is not None:
+        # A structured family reads best in the paper's form: first nonzero weight 1.
+        scale = next((w for w in weights if w > 1e-9 * max(weights.max(), 1e-300)), 1.0)
+    else:
+        # The full family: largest diagonal entry (or the weight of f - f*) equal to 1.
+        scale = max(float(np.diag(P).max(initial=0.0)), p, 1e-300)
+    return P / scale, p / scale, (weights / scale if weights is not None else None)
+
+

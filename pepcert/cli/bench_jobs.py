@@ -99,7 +99,8 @@ def eager_import_seconds(repeat: int) -> float:
 _OURS = """
 import json, time
 from pepcert.cli.bench_jobs import ef_optimal_step
-from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex, error_feedback, worst_case
+from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex, worst_case
+from pepcert.pep.algorithms import error_feedback
 classes = ProblemClass(SmoothStronglyConvex({mu}, {L}), Contractive({delta}))
 start = time.perf_counter()
 result = worst_case(error_feedback(ef_optimal_step()), classes, {N}, solver={solver!r})
@@ -183,7 +184,7 @@ def cvxpy_bisection_rate(method, classes, tolerance: float = 1e-6) -> float:
 
 
 def rate_settings():
-    from pepcert.pep import compressed_gradient_descent, ef21, error_feedback
+    from pepcert.pep.algorithms import compressed_gradient_descent, ef21, error_feedback
 
     return [(factory, eta) for factory in (error_feedback, ef21, compressed_gradient_descent) for eta in (0.05, 0.2, 0.6)]
 
@@ -220,7 +221,8 @@ def bench_throughput(points: int) -> dict:
     import numpy as np
 
     from pepcert.analyses.rates import tight_rate
-    from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex, method_factory
+    from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex
+    from pepcert.pep.algorithms import method_factory
     from pepcert.pep.errors import SolverFailure
 
     grid = [(name, float(d), float(e)) for name in ("cgd", "ef", "ef21")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pepcert.cli import bench, bench_jobs
 from pepcert.analyses import tight_rate
-from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex, error_feedback
+from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex
+from pepcert.pep.algorithms import error_feedback
 
 
 def test_cvxpy_baseline_computes_the_same_rate():

@@ -15,7 +15,8 @@ import pytest
 from conftest import cgd_rate, ef_rate
 from pepcert.analyses import tight_rate
 from pepcert.cli import main
-from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex, method_factory, worst_case
+from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex, worst_case
+from pepcert.pep.algorithms import method_factory
 
 MU, L, DELTA = 0.1, 1.0, 0.5
 

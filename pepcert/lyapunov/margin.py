@@ -154,7 +154,7 @@ def float_threshold_rho(
     if hint is not None and np.all(hint * b + r >= -lin_slack) and smallest(hint) >= 0:
         # Valid at the hint already. (Testing the linear part as ``rho >= -r_i / b_i`` instead
         # turns a gap weight p ~ 1e-10 -- numerical zero -- into a ratio of two noises:
-        # measured 1.4e-5 above the instance's rate for EF at mu = 0.01, delta = 0.1.)
+        # measured 1.4e-5 above the instance's rate: docs/lyapunov.md.)
         return float(hint)
     low = 0.0
     for bi, ri in zip(b, r):

@@ -461,9 +461,9 @@ def worst_case(
     builder.psd(selector, np.zeros(len(gram)), n)
     problem, _ = builder.build(objective)
     backend = get_solver(solver)
-    # The ladder starts at 1e-10 (measured: CGD, N = 1, f - f*: "solved" at 1e-8 is 2.9e-7 below
-    # the exact value, at 1e-10 5e-10) and accepts checked residuals up to 1e-4 (N = 20
-    # distance worst cases stall at 1.4e-7 for CGD, 3e-5 for EF21): the tolerance met is part
+    # The ladder starts at 1e-10 (a 1-step worst case "solved" at 1e-8 was measured 2.9e-7 below
+    # the exact value, at 1e-10 5e-10) and accepts checked residuals up to 1e-4 (some N = 20
+    # distance worst cases stall at 1e-7 to 3e-5; docs/worst-case.md): the tolerance met is part
     # of the result, and the command line flags a value that met only a loose one.
     large = problem.n_variables >= LARGE_PROBLEM
     solution = solve_accurately(backend, problem, gaps=WORST_CASE_LADDER, refine_first=not large, max_solves=2 if large else 3)

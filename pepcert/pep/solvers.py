@@ -97,7 +97,7 @@ class ClarabelSolver:
         settings.iterative_refinement_enable = self.tolerances.refine
         if problem.n_variables >= LARGE_PROBLEM:
             # faer's supernodal LDL^T works in dense blocks: 3-4x faster than QDLDL on the
-            # N-step problems, whose KKT systems are dense (measured: EF, N = 20, 16 s -> 4 s).
+            # N-step problems, whose KKT systems are dense (measured at N = 20: 16 s -> 4 s).
             settings.direct_solve_method = "faer"
         cones = []
         if problem.zero:
@@ -278,7 +278,7 @@ def solve_accurately(
     Interior-point methods sometimes stall just short of a very tight tolerance ("almost
     solved"). Such an answer is checked here (:func:`residuals`, recomputed on the unscaled
     problem): if it meets the next, looser tolerance of the ladder it is kept as is (measured:
-    EF, N = 20, 13 s -> 6 s, instead of a new solve from scratch); otherwise the problem is
+    N = 20: 13 s -> 6 s, instead of a new solve from scratch); otherwise the problem is
     solved again at the next tolerance, and after ``max_solves`` the best checked answer is
     kept at the tightest tolerance it meets. An answer meeting none is returned unsolved.
     The first attempt may skip iterative refinement (``refine_first=False``): on the N-step

@@ -384,6 +384,50 @@ def _symbolic_run(method, classes, iterations, measure, initial, aggregate, star
     return trace, first, tracked, declared
 
 
+def _assemble(trace: Trace, first: Scalar, tracked: list, aggregate: str):
+    """The PEP as a conic problem: ``(problem, multiplier names, svec(G) columns, offset)``.
+
+    Variables ``(svec(G), F[, tau])``; every class inequality ``c <= 0`` and ``initial <= 1``
+    as a nonnegative slack; ``G`` PSD. ``aggregate="last"`` maximises the tracked measure,
+    ``"min"`` maximises ``tau <= measure_k`` for every ``k``.
+    """
+    constraints = trace.constraints()
+    n, m = trace.basis.n_vectors, trace.basis.n_values
+    builder = ConicBuilder()
+    gram = builder.variables("G", svec_length(n))
+    builder.variables("F", m)
+    tau = builder.variables("tau", 1)[0] if aggregate == "min" else None
+    total = builder.n_variables
+    names = [name for name, _ in constraints] + ["initial"]
+    scalars = [scalar for _, scalar in constraints] + [first]
+    rows = np.zeros((len(scalars), total))
+    rows[:, : len(gram)] = svec(np.array([s.gram_matrix(n) for s in scalars]))
+    rows[:, len(gram) : len(gram) + m] = np.array([s.value_row(m) for s in scalars]).reshape(len(scalars), m)
+    bounds = -np.array([float(s.constant) for s in scalars])
+    bounds[-1] += 1.0  # initial <= 1
+    builder.nonnegative(-rows, bounds)  # scalar <= 0
+    objective = np.zeros(total)
+    if aggregate == "last":
+        row, offset = scalar_row(tracked[-1], n, m)
+        objective[: len(row)] = -row
+    else:  # maximise tau with tau <= measure_k for every k
+        block, limits = [], []
+        for k, scalar in enumerate(tracked):
+            row, constant = scalar_row(scalar, n, m)
+            coefficients = np.concatenate([row, np.zeros(total - len(row))])
+            coefficients[tau] = -1.0
+            block.append(coefficients)
+            limits.append(constant)
+            names.append(f"min_measure(x{k})")
+        builder.nonnegative(np.array(block), limits)
+        objective[tau], offset = -1.0, 0.0
+    selector = np.zeros((len(gram), total))
+    selector[np.arange(len(gram)), gram] = 1.0
+    builder.psd(selector, np.zeros(len(gram)), n)
+    problem, _ = builder.build(objective)
+    return problem, names, gram, offset
+
+
 def worst_case(
     method: Method,
     classes: ProblemClass,
@@ -419,47 +463,8 @@ def worst_case(
     clock = time.perf_counter()
     trace, first, tracked, declared = _symbolic_run(method, classes, iterations, measure, initial, aggregate, start)
     measure_name = measure if isinstance(measure, str) else getattr(measure, "__name__", "custom")
-    constraints = trace.constraints()
-
-    n, m = trace.basis.n_vectors, trace.basis.n_values
-    builder = ConicBuilder()
-    gram = builder.variables("G", svec_length(n))
-    builder.variables("F", m)
-    tau = builder.variables("tau", 1)[0] if aggregate == "min" else None
-    total = builder.n_variables
-
-    def expand(row: np.ndarray) -> np.ndarray:
-        return np.concatenate([row, np.zeros(total - len(row))])
-
-    names = [name for name, _ in constraints] + ["initial"]
-    scalars = [scalar for _, scalar in constraints] + [first]
-    rows = np.zeros((len(scalars), total))
-    rows[:, : len(gram)] = svec(np.array([s.gram_matrix(n) for s in scalars]))
-    rows[:, len(gram) : len(gram) + m] = np.array([s.value_row(m) for s in scalars]).reshape(len(scalars), m)
-    bounds = -np.array([float(s.constant) for s in scalars])
-    bounds[-1] += 1.0  # initial <= 1
-    builder.nonnegative(-rows, bounds)  # scalar <= 0
-    objective = np.zeros(total)
-    if aggregate == "last":
-        row, constant = scalar_row(tracked[-1], n, m)
-        objective[: len(row)] = -row
-        offset = constant
-    else:  # maximise tau with tau <= measure_k for every k
-        block, bounds = [], []
-        for k, scalar in enumerate(tracked):
-            row, constant = scalar_row(scalar, n, m)
-            coefficients = expand(row)
-            coefficients[tau] = -1.0
-            block.append(coefficients)
-            bounds.append(constant)
-            names.append(f"min_measure(x{k})")
-        builder.nonnegative(np.array(block), bounds)
-        objective[tau] = -1.0
-        offset = 0.0
-    selector = np.zeros((len(gram), total))
-    selector[np.arange(len(gram)), gram] = 1.0
-    builder.psd(selector, np.zeros(len(gram)), n)
-    problem, _ = builder.build(objective)
+    problem, names, gram, offset = _assemble(trace, first, tracked, aggregate)
+    n = trace.basis.n_vectors
     backend = get_solver(solver)
     # The ladder starts at 1e-10 (a 1-step worst case "solved" at 1e-8 was measured 2.9e-7 below
     # the exact value, at 1e-10 5e-10) and accepts checked residuals up to 1e-4 (some N = 20
@@ -467,11 +472,13 @@ def worst_case(
     # of the result, and the command line flags a value that met only a loose one.
     large = problem.n_variables >= LARGE_PROBLEM
     solution = solve_accurately(backend, problem, gaps=WORST_CASE_LADDER, refine_first=not large, max_solves=2 if large else 3)
+    common = dict(
+        method=method.name, parameters=dict(method.parameters), classes=classes.to_dict(),
+        start="declared" if declared else "free", iterations=iterations, measure=measure_name, solver=backend.name,
+    )
     if solution.status == "unbounded":
         return WorstCaseResult(
-            method=method.name, parameters=dict(method.parameters), classes=classes.to_dict(),
-            start="declared" if declared else "free", iterations=iterations, measure=measure_name, value=math.inf,
-            rate_per_step=math.inf, multipliers={}, gram=np.zeros((n, n)), solver=backend.name,
+            **common, value=math.inf, rate_per_step=math.inf, multipliers={}, gram=np.zeros((n, n)),
             status="unbounded", seconds=time.perf_counter() - clock, tolerance=math.nan,
         )
     if not solution.solved:
@@ -481,23 +488,11 @@ def worst_case(
         )
     value = -solution.objective + offset
     duals = solution.y[problem.zero : problem.zero + problem.nonneg]
-    multipliers = {name: float(duals[k]) for k, name in enumerate(names)}
     gram_matrix = smat(solution.x[gram])
     gram_matrix.setflags(write=False)
     rate = value ** (1.0 / iterations) if value > 0 and aggregate == "last" else math.nan
     return WorstCaseResult(
-        method=method.name,
-        parameters=dict(method.parameters),
-        classes=classes.to_dict(),
-        start="declared" if declared else "free",
-        iterations=iterations,
-        measure=measure_name,
-        value=float(value),
-        rate_per_step=float(rate),
-        multipliers=multipliers,
-        gram=gram_matrix,
-        solver=backend.name,
-        status=solution.status,
-        seconds=time.perf_counter() - clock,
-        tolerance=solution.tolerance,
+        **common, value=float(value), rate_per_step=float(rate),
+        multipliers={name: float(duals[k]) for k, name in enumerate(names)}, gram=gram_matrix,
+        status=solution.status, seconds=time.perf_counter() - clock, tolerance=solution.tolerance,
     )

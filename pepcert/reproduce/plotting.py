@@ -42,3 +42,11 @@ def write_csv(frame, out: Path, stem: str) -> str:
 
 METHOD_LABELS = {"cgd": "CGD", "ef": "EF", "ef21": "EF21"}
 METHOD_COLOURS = {"cgd": "tab:green", "ef": "tab:blue", "ef21": "tab:orange"}
+
+
+def plain_log_ticks(axes) -> None:
+    """Decimal tick labels on a log y axis (``0.5`` rather than ``5 x 10^-1``)."""
+    from matplotlib.ticker import FormatStrFormatter
+
+    axes.yaxis.set_major_formatter(FormatStrFormatter("%.3g"))
+    axes.yaxis.set_minor_formatter(FormatStrFormatter("%.3g"))

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from pepcert.reproduce.closed_forms import closed_forms
-from pepcert.reproduce.plotting import new_figure, save, write_csv
+from pepcert.reproduce.plotting import new_figure, plain_log_ticks, save, write_csv
 from pepcert.reproduce.targets import SweepOptions, TargetResult
 
 MU, L = 0.1, 1.0
@@ -61,6 +61,7 @@ def build_fig9_10(out: Path, n: int, options: SweepOptions) -> TargetResult:
             axes.plot(part["iterations"], part["value"], "o", color=colour, label=f"worst case, 1 - delta = {value}")
             axes.plot(part["iterations"], part["rho_power_k"], "-", color=colour, label=r"$\rho^{\star k}$" + f", 1 - delta = {value}")
         axes.set_yscale("log")
+        plain_log_ticks(axes)
         axes.set_xlabel("k (iterations)")
         axes.set_ylabel(r"worst-case $V(z_k)$ given $V(z_0) \leq 1$")
         axes.set_title(f"{method.upper()} at eta*: k-step worst case against rho*^k (L = 1, mu = 0.1)")

@@ -77,14 +77,16 @@ def optimal_rate(method: str, mu: float, L: float, delta: float, family: str = "
 
 @sweepable(version=1)
 def worst_case_value(method: str, mu: float, L: float, delta: float, eta: float, iterations: int,
-                     measure: str = "lyapunov") -> dict:
+                     measure: str = "lyapunov", start: str = "auto") -> dict:
     """:func:`pepcert.pep.problem.worst_case`: the largest ``measure`` after ``iterations``
-    steps given ``measure <= 1`` at the start (``value``, ``rate_per_step``, ``status``)."""
+    steps given ``measure <= 1`` at the start (``value``, ``rate_per_step``, ``status``);
+    ``start``: ``auto``, ``declared`` (the method's own start from ``x0``) or ``free``."""
     from pepcert.pep.algorithms import method_factory
     from pepcert.pep.problem import worst_case
 
     try:
-        result = worst_case(method_factory(method)(float(eta)), _classes(mu, L, delta), int(iterations), measure=measure)
+        result = worst_case(method_factory(method)(float(eta)), _classes(mu, L, delta), int(iterations), measure=measure,
+                            start=start)
     except SolverFailure as error:
         return {"value": None, "rate_per_step": None, "status": "failed", "error": str(error)}
     value = float(result.value)

@@ -79,7 +79,8 @@ def _validate(grid: dict) -> None:
     for method in grid.get("method", []):
         if not isinstance(method, str) or method.lower() not in BUILTIN_METHODS:
             raise BadInput(f"--method: unknown method {method!r} (choose from {', '.join(sorted(BUILTIN_METHODS))})")
-    grid["method"] = [m.lower() for m in grid["method"]]
+    if "method" in grid:
+        grid["method"] = [m.lower() for m in grid["method"]]
     for family in grid.get("family", []):
         if family not in ("full", "paper"):
             raise BadInput(f"--family: {family!r} is not 'full' or 'paper'")

@@ -98,8 +98,8 @@ def reproduce(name: str, out=None, grid: int | None = None, options: SweepOption
     """Build target ``name`` into ``out`` (default ``./pepcert-figures/NAME``)."""
     if name not in TARGETS:
         raise BadInput(f"unknown target {name!r} (see 'pepcert reproduce --list')")
-    if grid is not None and (isinstance(grid, bool) or not isinstance(grid, int) or not 2 <= grid <= 2000):
-        raise BadInput(f"--grid must be an integer from 2 to 2000, got {grid!r}")
+    if grid is not None and (isinstance(grid, bool) or not isinstance(grid, int) or not 2 <= grid <= 100_000):
+        raise BadInput(f"--grid must be an integer from 2 to 100000, got {grid!r}")
     out = Path(out) if out is not None else Path("pepcert-figures") / name
     try:
         out.mkdir(parents=True, exist_ok=True)

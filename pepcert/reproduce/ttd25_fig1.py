@@ -106,6 +106,8 @@ def build_fig1(out: Path, n: int, options: SweepOptions) -> TargetResult:
     figure.colorbar(filled, ax=list(panels), label=r"tight rate $\rho(\eta)$", ticks=levels[::2])
     files.extend(save(figure, out, "ttd25-fig1"))
     checks = {"max_abs_gap_rho_lt_1": _max_gap(rates), "points": float(len(rates)),
+              "failed_points": float(rates["rho"].isna().sum()),
+              "not_tight_rho_lt_1": float(((rates["rho_closed_form"] < 1) & ~rates["tight"].astype(bool)).sum()),
               "max_abs_gap_eta_star": float(np.nanmax(np.abs(steps["eta"] - steps["eta_closed_form"]))),
               "max_abs_gap_rho_star": float(np.nanmax(np.abs(steps["rho"] - steps["rho_closed_form"])))}
     return TargetResult("ttd25-fig1", tuple(files), checks, swept.computed + swept_steps.computed,

@@ -72,9 +72,19 @@ def _progress(enabled: bool, total: int, description: str):
 
 
 def _serial(analysis, pending, store, advance) -> None:
-    for key, point in pending:
-        store([(key, run_chunk(analysis, [point])[0])])
-        advance(1)
+    """One point at a time; results are committed at least every second and on the way out
+    (also when the analysis raises or the user interrupts)."""
+    buffer, last = [], time.monotonic()
+    try:
+        for key, point in pending:
+            buffer.append((key, run_chunk(analysis, [point])[0]))
+            advance(1)
+            if len(buffer) >= 256 or time.monotonic() - last > 1.0:
+                store(buffer)
+                buffer, last = [], time.monotonic()
+    finally:
+        if buffer:
+            store(buffer)
 
 
 def _client(workers: int | None, scheduler: str | None):

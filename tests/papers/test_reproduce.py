@@ -94,7 +94,8 @@ def test_fig1_data_images_and_second_run(out, options):
         eta, rho = optimal(row.method, row.mu, row.L, row.delta)
         assert abs(row.eta - eta) <= TOL and abs(row.rho - rho) <= TOL
     check_image(out / "fig1" / "ttd25-fig1.png", (1500, 480))
-    assert result.checks["max_abs_gap_rho_lt_1"] <= TOL and result.computed == 108 + 18
+    assert result.checks["max_abs_gap_rho_lt_1"] <= TOL and result.checks["failed_points"] == 0
+    assert result.computed == 108 + 18
     again = reproduce("ttd25-fig1", out / "fig1", grid=6, options=options)
     assert again.computed == 0 and again.cached == 108 + 18
 

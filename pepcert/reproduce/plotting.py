@@ -34,7 +34,7 @@ def save(figure, out: Path, stem: str) -> tuple[str, str]:
 def write_csv(frame, out: Path, stem: str) -> str:
     path = Path(out) / f"{stem}.csv"
     try:
-        frame.to_csv(path, index=False, float_format="%.17g")
+        frame.to_csv(path, index=False)  # floats as repr: shortest round-trip
     except OSError as error:
         raise BadInput(f"cannot write {str(path)!r}: {error.strerror or error}") from None
     return str(path)

@@ -89,7 +89,7 @@ def build_fig1(out: Path, n: int, options: SweepOptions) -> TargetResult:
     for axes, method in zip(panels, METHODS):
         rho = rates["rho"][rates["method"] == method].to_numpy(dtype=float).reshape(n, n).T  # rows: eta
         clipped = np.minimum(rho, 1.0)
-        filled = axes.contourf(one_minus, etas, clipped, levels=levels, cmap="viridis")
+        filled = axes.contourf(one_minus, etas, clipped, levels=levels, cmap="viridis", rasterized=True)
         axes.contour(one_minus, etas, clipped, levels=levels[1:-1:2], colors="white", linewidths=0.4, alpha=0.5)
         diverging = (rho >= 1).astype(float)
         axes.contourf(one_minus, etas, diverging, levels=[0.5, 1.5], colors=["0.85"])

@@ -31,7 +31,14 @@ def default_directory() -> Path:
 
 
 def _canonical(value: Any) -> Any:
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    kind = type(value)  # fast paths for the common plain types; the same results as below
+    if kind is str or kind is bool or value is None:
+        return value
+    if kind is float:
+        return repr(value) if math.isfinite(value) else str(value)
+    if kind is int:
+        return repr(float(value))
+    if isinstance(value, bool) or isinstance(value, str):
         return value
     if isinstance(value, Fraction):
         return repr(float(value)) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
@@ -51,6 +58,18 @@ def point_key(analysis: str, version: int | str, parameters: Mapping[str, Any]) 
     """The content address of one analysis at one point."""
     text = json.dumps({"analysis": analysis, "version": str(version), "parameters": _canonical(parameters)},
                       sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def grid_key(analysis: str, version: int | str, grid) -> str:
+    """The content address of a whole sweep: the analysis, its version and the grid as given
+    (parameter order included: it decides the row and column order of the table)."""
+    if isinstance(grid, Mapping):
+        spec: Any = ["product", [[str(name), _canonical(list(values) if isinstance(values, (list, tuple)) else [values])]
+                                 for name, values in grid.items()]]
+    else:
+        spec = ["points", [[[str(k), _canonical(v)] for k, v in point.items()] for point in grid]]
+    text = json.dumps({"analysis": analysis, "version": str(version), "grid": spec}, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -86,6 +105,26 @@ class ResultCache:
         self._db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)",
                              [(key, name, json.dumps(value, allow_nan=True)) for key, name, value in rows])
         self._db.commit()
+
+    def get_table(self, key: str) -> tuple[list, list] | None:
+        """A whole sweep's ``(columns, rows)`` stored by :meth:`put_table`, or None."""
+        path = self.directory / "sweeps" / f"{key}.json"
+        try:
+            stored = json.loads(path.read_text())
+            return list(stored["columns"]), [list(row) for row in stored["rows"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # absent or unreadable: recompute from the per-point results
+
+    def put_table(self, key: str, columns: list, rows: list) -> None:
+        """Store a finished sweep's table (written to a temporary file, then renamed)."""
+        folder = self.directory / "sweeps"
+        try:
+            folder.mkdir(exist_ok=True)
+            temporary = folder / f".{key}.{os.getpid()}.tmp"
+            temporary.write_text(json.dumps({"columns": columns, "rows": rows}, allow_nan=True))
+            os.replace(temporary, folder / f"{key}.json")
+        except OSError:
+            pass  # the per-point results are stored; the table is only a shortcut
 
     def __len__(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM results").fetchone()[0])

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 from pepcert.pep.errors import BadInput
-from pepcert.sweeps.cache import ResultCache, point_key
+from pepcert.sweeps.cache import ResultCache, grid_key, point_key
 from pepcert.sweeps.grid import expand_grid
 
 SERIAL_BELOW = 16  # grids with fewer points to compute than this never start a cluster
@@ -155,8 +155,15 @@ def sweep(
     version = getattr(analysis, "version", 0)
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise BadInput(f"workers must be a positive integer, got {workers!r}")
-    keys = [point_key(name, version, point) for point in points]
     store_cache = ResultCache(cache_dir) if cache else None
+    table_key = grid_key(name, version, grid) if cache else None
+    if store_cache is not None:
+        table = store_cache.get_table(table_key)
+        if table is not None and len(table[1]) == len(points):  # the whole sweep was done before
+            store_cache.close()
+            frame = pd.DataFrame(table[1], columns=table[0])
+            return SweepResult(name, frame, 0, len(points), time.perf_counter() - start, 1)
+    keys = [point_key(name, version, point) for point in points]
     try:
         results = store_cache.get_many(set(keys)) if store_cache is not None else {}
         cached = sum(1 for key in keys if key in results)
@@ -186,9 +193,13 @@ def sweep(
         finally:
             if bar is not None:
                 bar.stop()
+        rows = [{**point, **results[key]} for key, point in zip(keys, points)]
+        columns = list(dict.fromkeys(column for row in rows for column in row))
+        data = [[row.get(column) for column in columns] for row in rows]
+        if store_cache is not None:
+            store_cache.put_table(table_key, columns, data)
     finally:
         if store_cache is not None:
             store_cache.close()
-    rows = [{**point, **results[key]} for key, point in zip(keys, points)]
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(data, columns=columns)
     return SweepResult(name, frame, len(pending), cached, time.perf_counter() - start, used)

@@ -52,7 +52,7 @@ def run(args) -> int:
         if paper is not None and paper.lower_source == "instance" and abs(paper.rho - result.rho) <= 1e-9 * max(1.0, result.rho):
             structured = paper
     if args.plot:
-        from pepcert.reproduce.plots import plot_rate
+        from pepcert.papers.figures.plots import plot_rate
 
         plot_rate(args.plot, args.method, float(args.mu), float(args.L), float(args.delta), eta_value, result.rho,
                   result.worst_cases, optimal=optimal, family=args.family, random=args.random)

@@ -26,7 +26,7 @@ def register(subparsers) -> None:
 
 
 def _list(args) -> int:
-    from pepcert.reproduce import TARGETS
+    from pepcert.papers.figures import TARGETS
 
     if args.json:
         emit_json({"targets": [{"name": t.name, "paper": t.paper, "description": t.description,
@@ -42,8 +42,8 @@ def _list(args) -> int:
 
 def run(args) -> int:
     from pepcert.pep.errors import BadInput
-    from pepcert.reproduce import reproduce
-    from pepcert.reproduce.targets import SweepOptions
+    from pepcert.papers.figures import reproduce
+    from pepcert.papers.figures.targets import SweepOptions
 
     if args.list:
         return _list(args)

@@ -12,7 +12,7 @@ from pepcert.cli.common import add_output_options, emit_json
 
 ANALYSIS_NAMES = ("rate", "optimal-rate", "worst-case")
 PARAMETERS = {  # option -> (parameter name, help)
-    "--method": ("method", "methods, e.g. ef or cgd,ef,ef21"),
+    "--method": ("method", "built-in method names, comma-separated (as for pepcert rate)"),
     "--mu": ("mu", "strong convexity values"),
     "--L": ("L", "smoothness values"),
     "--delta": ("delta", "compressor contraction values, 0 < delta <= 1"),

@@ -47,7 +47,7 @@ def run(args) -> int:
     except SolverFailure as error:
         raise SolverFailure(f"{error}{_divergence_note(factory(eta_value), classes, eta_value, args.iterations)}") from None
     if args.plot:
-        from pepcert.reproduce.plots import plot_worst_case
+        from pepcert.papers.figures.plots import plot_worst_case
 
         plot_worst_case(args.plot, args.method, float(args.mu), float(args.L), float(args.delta), eta_value,
                         args.iterations, args.measure, result.value, start=args.start)

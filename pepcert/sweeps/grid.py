@@ -8,7 +8,7 @@ as given). On the command line each parameter takes one of
 * ``0.1,0.2,0.5`` -- the listed values;
 * ``a:b:n`` -- ``n`` evenly spaced values from ``a`` to ``b`` inclusive (``numpy.linspace``);
 * ``a:b:n:log`` -- ``n`` geometrically spaced values from ``a`` to ``b`` (``numpy.geomspace``);
-* a word (``ef``, ``optimal``) -- kept as a string.
+* a word (a method name, ``optimal``) -- kept as a string.
 
 Forms can be joined with commas: ``0.01,0.1:0.9:9`` is ten values.
 """

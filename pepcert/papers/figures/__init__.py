@@ -6,6 +6,6 @@ every plotted value comes from a pepcert analysis run through :func:`pepcert.swe
 :data:`TARGETS` lists them; :func:`reproduce` runs one. This module imports nothing heavy.
 """
 
-from pepcert.reproduce.targets import TARGETS, Target, TargetResult, reproduce
+from pepcert.papers.figures.targets import TARGETS, Target, TargetResult, reproduce
 
 __all__ = ["TARGETS", "Target", "TargetResult", "reproduce"]

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from pepcert.reproduce.closed_forms import closed_forms
-from pepcert.reproduce.plotting import METHOD_LABELS, new_figure, save, write_csv
-from pepcert.reproduce.targets import SweepOptions, TargetResult
-from pepcert.reproduce.ttd25_fig1 import L, METHODS, MU, axes_values
+from pepcert.papers.figures.closed_forms import closed_forms
+from pepcert.papers.figures.plotting import METHOD_LABELS, new_figure, save, write_csv
+from pepcert.papers.figures.targets import SweepOptions, TargetResult
+from pepcert.papers.figures.ttd25_fig1 import L, METHODS, MU, axes_values
 
 
 def family_table(n: int, options: SweepOptions):

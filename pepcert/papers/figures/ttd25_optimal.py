@@ -4,7 +4,7 @@ For ``kappa = L/mu`` in {2, 4, 10} (``L = 1``) and ``1 - delta`` in ``[0.01, 0.9
 :func:`~pepcert.analyses.optimal_step` gives ``eta*`` and the tight ``rho*`` of CGD, EF and EF21.
 
 * Fig. 2: the tight EF21 ``rho*`` against the rate the EF21 paper guarantees
-  (Richtárik, Sokolov & Fatkhullin 2021, Thm. 2; see :mod:`pepcert.reproduce.closed_forms`);
+  (Richtárik, Sokolov & Fatkhullin 2021, Thm. 2; see :mod:`pepcert.papers.figures.closed_forms`);
 * Fig. 3: their log-ratio ``ln rho*_tight / ln rho_EF21paper`` -- how many times more
   iterations the EF21 theory needs than the tight count (a ``rho^N <= eps`` count is
   ``ln eps / ln rho``);
@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from pepcert.reproduce.closed_forms import closed_forms, ef21_paper_rate
-from pepcert.reproduce.plotting import new_figure, save, write_csv
-from pepcert.reproduce.targets import SweepOptions, TargetResult
+from pepcert.papers.figures.closed_forms import closed_forms, ef21_paper_rate
+from pepcert.papers.figures.plotting import new_figure, save, write_csv
+from pepcert.papers.figures.targets import SweepOptions, TargetResult
 
 KAPPAS = (2, 4, 10)
 L = 1.0

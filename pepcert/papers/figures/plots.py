@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from pepcert.pep.errors import BadInput
-from pepcert.reproduce.plotting import new_figure, plain_log_ticks
-from pepcert.reproduce.targets import SweepOptions
+from pepcert.papers.figures.plotting import new_figure, plain_log_ticks
+from pepcert.papers.figures.targets import SweepOptions
 
 FORMATS = {".png", ".pdf", ".svg"}
 

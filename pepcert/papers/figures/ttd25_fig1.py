@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from pepcert.reproduce.closed_forms import closed_forms
-from pepcert.reproduce.plotting import METHOD_COLOURS, METHOD_LABELS, new_figure, save, write_csv
-from pepcert.reproduce.targets import SweepOptions, TargetResult
+from pepcert.papers.figures.closed_forms import closed_forms
+from pepcert.papers.figures.plotting import METHOD_COLOURS, METHOD_LABELS, new_figure, save, write_csv
+from pepcert.papers.figures.targets import SweepOptions, TargetResult
 
 MU, L = 0.1, 1.0
 METHODS = ("cgd", "ef", "ef21")

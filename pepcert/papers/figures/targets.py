@@ -59,7 +59,7 @@ class Target:
     def build(self, out: Path, grid: int | None, options: SweepOptions) -> TargetResult:
         if self.module is None:
             raise BadInput(f"{self.name} cannot be reproduced yet: {self.unavailable}")
-        module = importlib.import_module(f"pepcert.reproduce.{self.module}")
+        module = importlib.import_module(f"pepcert.papers.figures.{self.module}")
         return getattr(module, "build_" + self.name.split("-", 1)[1].replace("-", "_"))(out, grid or self.default_grid, options)
 
 

@@ -26,6 +26,8 @@ COMMAND_MODULES = (
     "muon",
     "bench",
     "compressors",
+    "sweep",
+    "reproduce",
 )
 
 

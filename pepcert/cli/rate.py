@@ -19,6 +19,7 @@ def register(subparsers) -> None:
     add_problem_options(parser)
     parser.add_argument("--family", default="full",
                         help="Lyapunov family: 'full' (every quadratic form) or 'paper' (the paper's structured family)")
+    parser.add_argument("--plot", metavar="FILE", help="also draw rho against eta (eta and the worst instances marked)")
     add_output_options(parser)
     parser.set_defaults(run=run)
 
@@ -50,6 +51,11 @@ def run(args) -> int:
             paper = None  # the note is optional; the rate above stands on its own
         if paper is not None and paper.lower_source == "instance" and abs(paper.rho - result.rho) <= 1e-9 * max(1.0, result.rho):
             structured = paper
+    if args.plot:
+        from pepcert.papers.figures.plots import plot_rate
+
+        plot_rate(args.plot, args.method, float(args.mu), float(args.L), float(args.delta), eta_value, result.rho,
+                  result.worst_cases, optimal=optimal, family=args.family, random=args.random)
     seconds = time.perf_counter() - start
     payload = {
         **result.to_dict(),

@@ -24,6 +24,7 @@ def register(subparsers) -> None:
     parser.add_argument("--start", default="auto", choices=("auto", "declared", "free"),
                         help="free: every state variable free; declared: the method's own start from x0 "
                         "(Method(start=...)); auto (default): declared for --measure function")
+    parser.add_argument("--plot", metavar="FILE", help="also draw the worst case against N with rho^N")
     add_output_options(parser)
     parser.set_defaults(run=run)
 
@@ -45,6 +46,11 @@ def run(args) -> int:
         result = worst_case(factory(eta_value), classes, args.iterations, measure=args.measure, solver=args.solver, start=args.start)
     except SolverFailure as error:
         raise SolverFailure(f"{error}{_divergence_note(factory(eta_value), classes, eta_value, args.iterations)}") from None
+    if args.plot:
+        from pepcert.papers.figures.plots import plot_worst_case
+
+        plot_worst_case(args.plot, args.method, float(args.mu), float(args.L), float(args.delta), eta_value,
+                        args.iterations, args.measure, result.value, start=args.start)
     seconds = time.perf_counter() - start
     payload = {**result.to_dict(), **class_numbers(classes), "eta": eta_value, "seconds": seconds}
     if args.json:

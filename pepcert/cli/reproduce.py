@@ -1,0 +1,65 @@
+"""``pepcert reproduce``: the papers' figures and tables, recomputed (PNG, PDF and CSV)."""
+
+from __future__ import annotations
+
+from pepcert.cli.common import add_output_options, emit_json
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "reproduce",
+        help="redraw a paper's figure or table from pepcert's analyses (PNG, PDF, CSV)",
+        description="Recompute a figure or table of the papers pepcert stands on and write it as "
+        "PNG and PDF with its data as CSV (computed values beside the papers' closed forms). "
+        "Sweeps are cached ($PEPCERT_CACHE or ~/.cache/pepcert): a second run is instant.",
+    )
+    parser.add_argument("target", nargs="?", help="the figure to build (see --list)")
+    parser.add_argument("--list", action="store_true", help="list the targets and exit")
+    parser.add_argument("--out", default=None, help="output directory (default: ./pepcert-figures/TARGET)")
+    parser.add_argument("--grid", type=int, default=None, help="grid size N (its meaning per target: see --list)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS", help="address of a running dask scheduler")
+    parser.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores; 1: no dask)")
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    parser.add_argument("--cache-dir", default=None, help="cache directory (default: $PEPCERT_CACHE or ~/.cache/pepcert)")
+    add_output_options(parser)
+    parser.set_defaults(run=run)
+
+
+def _list(args) -> int:
+    from pepcert.papers.figures import TARGETS
+
+    if args.json:
+        emit_json({"targets": [{"name": t.name, "paper": t.paper, "description": t.description,
+                                "available": t.module is not None, "unavailable": t.unavailable or None,
+                                "default_grid": t.default_grid, "grid": t.grid_meaning or None}
+                               for t in TARGETS.values()]})
+        return 0
+    for t in TARGETS.values():
+        grid = f"  [--grid {t.default_grid}: {t.grid_meaning}]" if t.module else f"  [{t.unavailable}; skipped]"
+        print(f"{t.name:<15} {t.paper}: {t.description}{grid}")
+    return 0
+
+
+def run(args) -> int:
+    from pepcert.pep.errors import BadInput
+    from pepcert.papers.figures import reproduce
+    from pepcert.papers.figures.targets import SweepOptions
+
+    if args.list:
+        return _list(args)
+    if not args.target:
+        raise BadInput("give a TARGET or --list")
+    if args.workers is not None and args.workers < 1:
+        raise BadInput(f"--workers must be at least 1, got {args.workers}")
+    options = SweepOptions(cache=not args.no_cache, cache_dir=args.cache_dir, workers=args.workers,
+                           scheduler=args.scheduler, progress=False if args.json else None)
+    result = reproduce(args.target, args.out, args.grid, options)
+    if args.json:
+        emit_json(result.to_dict())
+        return 0
+    print(f"{result.target}: {result.computed} analyses computed, {result.cached} from the cache, {result.seconds:.1f} s")
+    for name, value in result.checks.items():
+        print(f"  {name:<40} {value:.6g}")
+    for path in result.files:
+        print(f"  wrote {path}")
+    return 0

@@ -1,0 +1,196 @@
+"""``pepcert reproduce``: every figure's data against the papers' closed forms (small grids),
+every image exists, has its pixel size and is not blank, and a second run is all cache."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import cgd_rate, ef_optimal, ef_rate, reference_rows
+from pepcert.cli import main
+from pepcert.papers.figures import TARGETS, reproduce
+from pepcert.papers.figures.closed_forms import closed_forms, ef21_paper_rate
+from pepcert.papers.figures.targets import SweepOptions
+
+TOL = 1e-8  # the issue's acceptance tolerance on rho
+
+
+def closed_rate(method: str, mu: float, L: float, delta: float, eta: float) -> float:
+    return cgd_rate(mu, L, delta, eta) if method == "cgd" else ef_rate(mu, L, delta, eta)
+
+
+def cgd_optimal(mu: float, L: float, delta: float) -> tuple[float, float]:
+    s = math.sqrt(1 - delta)
+    kappa_s = L / mu * (1 + s) / (1 - s)
+    return 2 / ((1 - s) * mu + (1 + s) * L), ((kappa_s - 1) / (kappa_s + 1)) ** 2
+
+
+def optimal(method: str, mu: float, L: float, delta: float) -> tuple[float, float]:
+    return cgd_optimal(mu, L, delta) if method == "cgd" else ef_optimal(mu, L, delta)
+
+
+@pytest.fixture(scope="module")
+def options(tmp_path_factory):
+    return SweepOptions(cache_dir=str(tmp_path_factory.mktemp("cache")), workers=1, progress=False)
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory):
+    return tmp_path_factory.mktemp("figures")
+
+
+def check_image(path, size: tuple[int, int]) -> None:
+    from PIL import Image
+
+    with Image.open(path) as image:
+        assert image.size == size
+        pixels = np.asarray(image.convert("RGB"))
+    assert pixels.std() > 10
+    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 20  # lines, fills and text, not one colour
+    pdf = str(path)[:-4] + ".pdf"
+    with open(pdf, "rb") as handle:
+        assert handle.read(5) == b"%PDF-"
+
+
+def test_closed_forms_match_the_reference_table():
+    """The lambdified TTD25 forms the CSVs carry agree with ``rates.csv``."""
+    for row in reference_rows():
+        method, mu, L, delta = row["method"].lower(), float(row["mu"]), float(row["L"]), float(row["delta"])
+        forms = closed_forms(method)
+        if row["step"] == "optimal":
+            assert float(forms.optimal_step(mu, L, delta)) == pytest.approx(float(row["eta"]), rel=1e-12)
+            assert float(forms.optimal_rate(mu, L, delta)) == pytest.approx(float(row["rho"]), rel=1e-12)
+        else:
+            assert float(forms.rate(mu, L, delta, float(row["eta"]))) == pytest.approx(float(row["rho"]), rel=1e-12)
+
+
+def test_ef21_paper_rate_formula():
+    # delta = 3/4: s = 1/2, theta = 1/2, sqrt(2 beta/theta) = sqrt(2); gamma = min(1/(1 + sqrt 2), 1/(4 mu)).
+    assert float(ef21_paper_rate(0.1, 1.0, 0.75)) == pytest.approx(1 - 0.1 / (1 + math.sqrt(2)), rel=1e-15)
+    assert float(ef21_paper_rate(0.9, 1.0, 0.75)) == pytest.approx(1 - 0.9 * 0.5 / (2 * 0.9), rel=1e-15)  # theta/(2 mu) binds
+
+
+def test_fig1_data_images_and_second_run(out, options):
+    result = reproduce("ttd25-fig1", out / "fig1", grid=6, options=options)
+    rates = pd.read_csv(out / "fig1" / "ttd25-fig1-rates.csv")
+    assert len(rates) == 3 * 36 and rates["method"].value_counts().to_dict() == {"cgd": 36, "ef": 36, "ef21": 36}
+    assert rates["one_minus_delta"].min() == pytest.approx(0.01) and rates["eta"].max() == pytest.approx(2 / 1.1)
+    checked = 0
+    for row in rates.itertuples():
+        reference = closed_rate(row.method, row.mu, row.L, row.delta, row.eta)
+        assert row.rho_closed_form == pytest.approx(reference, abs=1e-12)
+        if reference < 1:
+            assert abs(row.rho - reference) <= TOL, row
+            checked += 1
+        else:
+            assert row.rho >= 1 - TOL  # the no-convergence region is reported as such
+    assert checked >= 30
+    steps = pd.read_csv(out / "fig1" / "ttd25-fig1-optimal-steps.csv")
+    for row in steps.itertuples():
+        eta, rho = optimal(row.method, row.mu, row.L, row.delta)
+        assert abs(row.eta - eta) <= TOL and abs(row.rho - rho) <= TOL
+    check_image(out / "fig1" / "ttd25-fig1.png", (1500, 480))
+    assert result.checks["max_abs_gap_rho_lt_1"] <= TOL and result.checks["failed_points"] == 0
+    assert result.computed == 108 + 18
+    again = reproduce("ttd25-fig1", out / "fig1", grid=6, options=options)
+    assert again.computed == 0 and again.cached == 108 + 18
+
+
+def test_fig11_grid_best_step_brackets_eta_star(out, options):
+    reproduce("ttd25-fig11", out / "fig11", grid=6, options=options)
+    table = pd.read_csv(out / "fig11" / "ttd25-fig11.csv")
+    etas = np.linspace(0.01, 2 / 1.1, 6)
+    for row in table.itertuples():
+        closed = [closed_rate(row.method, 0.1, 1.0, 1 - row.one_minus_delta, e) for e in etas]
+        assert row.eta_grid_best == pytest.approx(etas[int(np.argmin(closed))], abs=1e-15)
+        assert row.eta_closed_form == pytest.approx(optimal(row.method, 0.1, 1.0, 1 - row.one_minus_delta)[0], abs=1e-12)
+    check_image(out / "fig11" / "ttd25-fig11.png", (700, 480))
+
+
+def test_figs_2_to_5(out, options):
+    for number in (2, 3, 4, 5):
+        result = reproduce(f"ttd25-fig{number}", out / "opt", grid=2, options=options)
+        check_image(out / "opt" / f"ttd25-fig{number}.png", (700, 480))
+        assert result.computed + result.cached == 18
+        assert number == 2 or result.computed == 0  # figs 3-5 reuse fig 2's sweep
+    table = pd.read_csv(out / "opt" / "ttd25-fig5.csv")
+    assert sorted(set(table["kappa"])) == [2, 4, 10] and len(table) == 6
+    for row in table.itertuples():
+        for method in ("cgd", "ef", "ef21"):
+            eta, rho = optimal(method, row.mu, row.L, row.delta)
+            assert abs(getattr(row, f"rho_{method}") - rho) <= TOL
+            assert abs(getattr(row, f"eta_{method}") - eta) <= TOL
+        assert row.rho_ef21_paper > row.rho_ef21 and row.log_ratio_ef21_tight_vs_paper > 1  # the old theory is slower
+        assert row.rho_cgd < row.rho_ef and row.log_ratio_cgd_vs_ef > 1  # CGD beats EF at optimal steps
+
+
+def test_figs_9_10_worst_case_is_rho_power_k(out, options):
+    reproduce("ttd25-fig9-10", out / "worst", grid=3, options=options)
+    frame = pd.read_csv(out / "worst" / "ttd25-fig9-10.csv")
+    assert len(frame) == 2 * 3 * 3 and (frame["status"] == "solved").all()
+    for row in frame.itertuples():
+        rho_star = optimal(row.method, 0.1, 1.0, row.delta)[1]
+        assert row.value == pytest.approx(rho_star ** row.iterations, rel=1e-6)
+    check_image(out / "worst" / "ttd25-fig9.png", (700, 480))
+    check_image(out / "worst" / "ttd25-fig10.png", (700, 480))
+
+
+def test_tables(out, options):
+    result = reproduce("ttd25-tables", out / "tables", grid=4, options=options)
+    points = pd.read_csv(out / "tables" / "ttd25-tables-points.csv")
+    full = points[(points["family"] == "full") & (points["rho_closed_form"] < 1)]
+    assert len(full) > 0
+    for row in full.itertuples():
+        assert abs(row.rho - closed_rate(row.method, 0.1, 1.0, row.delta, row.eta)) <= TOL
+    checks = result.checks
+    assert checks["table1: EF - EF21: max abs(rho_EF - rho_EF21) (rho < 1)"] <= 2 * TOL
+    assert checks["table2: CGD: max rho_paper - rho_full (rho < 1)"] <= TOL  # f - f* is optimal for CGD
+    assert checks["table3: EF: max rho_paper - rho_full (rho < 1)"] <= TOL  # the paper family is optimal for EF
+    assert "| 1 | EF - EF21 |" in (out / "tables" / "ttd25-tables.md").read_text()
+    check_image(out / "tables" / "ttd25-tables.png", (1500, 480))
+
+
+def test_muon_gaps(out, options):
+    result = reproduce("muon26-gaps", out / "muon", grid=60, options=options)
+    table = pd.read_csv(out / "muon" / "muon26-gaps.csv", dtype={"beta": str})
+    momentum = table[table["method"] != "EF-Muon"]
+    beta = momentum["beta"].map(lambda b: float(b.split("/")[0]) / float(b.split("/")[1]))
+    assert np.allclose(momentum["level_closed_form"], (1 - beta) / (1 + beta), rtol=1e-15)
+    assert (momentum["gap"] >= momentum["level_closed_form"]).all() and momentum["certified"].all()
+    for (b, steps), part in table.groupby(["beta", "steps"]):
+        if steps != "1/10":  # decreasing steps: EF-Muon gets below Muon's floor
+            assert part[part["method"] == "EF-Muon"]["gap"].min() < part[part["method"] == "Muon"]["gap"].min()
+    assert result.checks["all_certified"] == 1.0
+    check_image(out / "muon" / "muon26-gaps.png", (1500, 800))
+
+
+def test_cli_list_and_unavailable_targets(capsys, tmp_path):
+    assert main(["reproduce", "--list", "--json"]) == 0
+    listed = {t["name"]: t for t in json.loads(capsys.readouterr().out)["targets"]}
+    assert set(listed) == set(TARGETS)
+    assert listed["ttd26-fig1"]["available"] is False and "issue 9" in listed["ttd26-fig1"]["unavailable"]
+    assert main(["reproduce", "ttd26-fig2", "--out", str(tmp_path)]) == 2
+    assert main(["reproduce", "no-such-figure"]) == 2
+    assert main(["reproduce", "ttd25-fig1", "--grid", "1", "--out", str(tmp_path)]) == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_cli_sweep_bad_input_and_csv(capsys, tmp_path):
+    base = ["sweep", "--analysis", "rate", "--method", "ef", "--mu", "0.1", "--L", "1", "--cache-dir", str(tmp_path)]
+    assert main(base + ["--delta", "1.5", "--eta", "0.1"]) == 2
+    assert main(base + ["--delta", "0.5", "--eta", "-0.1"]) == 2
+    assert main(base + ["--delta", "0.5", "--eta", "0.1", "--iterations", "3"]) == 2
+    assert main(base + ["--delta", "0.5"]) == 2  # rate needs --eta
+    capsys.readouterr()
+    csv = tmp_path / "t.csv"
+    assert main(base + ["--delta", "0.25,0.75", "--eta", "0.1:0.2:2", "--out", str(csv), "--workers", "1", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["points"] == 4 and payload["computed"] == 4
+    table = pd.read_csv(csv)
+    assert list(table.columns[:5]) == ["method", "mu", "L", "delta", "eta"]
+    for row in table.itertuples():
+        assert abs(row.rho - ef_rate(0.1, 1.0, row.delta, row.eta)) <= TOL

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from pepcert.pep.errors import SolverFailure
-from pepcert.cli.common import add_output_options, add_problem_options, class_numbers, emit_json, problem_from_args
+from pepcert.cli.common import add_output_options, add_problem_options, emit_json, problem_from_args, problem_payload
 
 
 def register(subparsers) -> None:
@@ -53,8 +53,7 @@ def run(args) -> int:
     seconds = time.perf_counter() - start
     payload = {
         **result.to_dict(),
-        **class_numbers(classes),
-        "compressor": "in expectation" if args.random else "deterministic",
+        **problem_payload(args),
         "eta": eta_value,
         "eta_optimal": optimal and not at_edge and verdict.converges,
         "eta_proven_optimal": proven,
@@ -73,7 +72,8 @@ def run(args) -> int:
     if args.json:
         emit_json(payload)
         return 0
-    print(f"{result.method}  ({classes.describe()})")
+    print(f"{result.method}  ({classes.function.describe()})")
+    print(f"  compressor    {args.choice.describe()}")
     label = ("optimal step" if proven else "best step") if optimal else "step size"
     note = " (optimal: the certified rate meets the minimum of the worst-instance bound)" if proven else ""
     print(f"  {label:<13} eta = {eta_value:.15g}{note}")
@@ -88,8 +88,7 @@ def run(args) -> int:
     print(f"  rate          rho = {result.rho:.15g}")
     if payload["tight"]:
         case = result.worst_cases[0]
-        print(f"  tight         lower bound {result.rho_lower:.15g} from f = h x^2/2, C(v) = alpha v "
-              f"(h = {float(case.instance.h):.6g}, alpha = {', '.join(f'{float(a):.6g}' for a in case.instance.alphas)})")
+        print(f"  tight         lower bound {result.rho_lower:.15g} from the scaling instance {case.instance.to_dict()}")
         print("                (floating point; 'pepcert certify' proves both bounds in exact arithmetic)")
     else:
         print(f"  bracket       [{result.rho_lower:.15g}, {result.rho:.15g}] (lower bound: {result.lower_source})")

@@ -65,6 +65,17 @@ class ProblemClass:
         return None if family is None else family()
 
     @property
+    def agents(self) -> int:
+        """The number of agents (1 unless the function class is :class:`Distributed`)."""
+        return getattr(self.function, "agents", 1)
+
+    def branches(self, outcomes: int) -> int:
+        """Joint outcomes of one step: every agent draws its own outcome independently, so a
+        step with ``outcomes`` per call and ``n`` agents has ``outcomes^n`` equally likely
+        branches (1 for a deterministic compressor)."""
+        return 1 if outcomes == 1 else outcomes ** self.agents
+
+    @property
     def default_outcomes(self) -> int:
         """One outcome for a deterministic compressor (or none), two for a random one."""
         return 1 if self.compressor is None or self.compressor.deterministic else 2
@@ -74,6 +85,8 @@ class ProblemClass:
         def entry(item):
             if item is None:
                 return None
+            if hasattr(item, "to_entry"):
+                return item.to_entry()
             fields = {"type": type(item).__name__, **item.numbers()}
             if getattr(item, "in_expectation", False) and type(item).__name__ == "Contractive":
                 fields["in_expectation"] = True
@@ -95,17 +108,36 @@ class Trace:
         self.classes = classes
         self.outcomes = outcomes
         self.basis = Basis()
+        self.agents = classes.agents
+        self.branches = classes.branches(outcomes)
         zero = self.basis.zero_vector()
-        self._points: list[list] = [[zero, zero, self.basis.zero_scalar(), "x*"]]
+        # Vector and value origins are recorded from the start (x* may own agent gradients).
+        self._vector_origins: list[tuple] = []
+        self._value_origins: list[tuple] = []
+        self._points: list[list] = [[zero, zero, self.basis.zero_scalar(), "x*", self._optimum_agents(zero)]]
         self._point_index: dict[tuple, int] = {zero.key(): 0}
         self._compressions: list[tuple[str, Vector, list[Vector]]] = []
         self._compress_cache: dict[tuple, Vector] = {}
         self._random_calls: dict[tuple, tuple] = {}  # (node, call) -> (input, outputs)
         # How each basis vector / value came to be, to replay the trace on an instance:
-        # ("state", k) | ("gradient", x) | ("compress", v, outcome); values: ("value", x).
-        self._vector_origins: list[tuple] = []
-        self._value_origins: list[tuple] = []
+        # ("state", k) | ("gradient", x, agent) | ("compress", v, agent, outcome) |
+        # ("optimum gradient", agent); values: ("value", x, agent).
         self._pending_labels: dict[tuple, str] = {}
+
+    def _optimum_agents(self, zero: Vector) -> list:
+        """Per-agent ``(grad f_i(x*), f_i(x*) = 0)``: zero with a common minimiser, else free
+        vectors with ``sum_i grad f_i(x*) = 0`` (the last is minus the sum of the others)."""
+        if self.agents == 1 and not hasattr(self.classes.function, "agents"):
+            return []
+        if getattr(self.classes.function, "common_minimizer", True) or self.agents == 1:
+            gradients = [zero] * self.agents
+        else:
+            gradients = []
+            for i in range(self.agents - 1):
+                gradients.append(self.basis.new_vector(f"g_{i + 1}(x*)"))
+                self._vector_origins.append(("optimum gradient", i))
+            gradients.append(-sum(gradients[1:], gradients[0]))
+        return [(g, self.basis.zero_scalar()) for g in gradients]
 
     def _record(self, origin: tuple, count_before: int) -> None:
         for offset in range(self.basis.n_vectors - count_before):
@@ -131,14 +163,29 @@ class Trace:
         if index is None:
             index = len(self._points)
             name = self._pending_labels.pop(key, f"p{index}")
-            g = self.basis.new_vector(f"g({name})")
-            self._vector_origins.append(("gradient", x))
-            f = self.basis.new_value(f"f({name})")
-            self._value_origins.append(("value", x))
-            self._points.append([x, g, f, name])
+            if not self._points[0][4]:  # one agent
+                g = self.basis.new_vector(f"g({name})")
+                self._vector_origins.append(("gradient", x, None))
+                f = self.basis.new_value(f"f({name})")
+                self._value_origins.append(("value", x, None))
+                agents = []
+            else:
+                agents = []
+                for i in range(self.agents):
+                    gi = self.basis.new_vector(f"g_{i + 1}({name})")
+                    self._vector_origins.append(("gradient", x, i))
+                    fi = self.basis.new_value(f"f_{i + 1}({name})")
+                    self._value_origins.append(("value", x, i))
+                    agents.append((gi, fi))
+                g = sum((a[0] for a in agents[1:]), agents[0][0]) / self.agents
+                f = sum((a[1] for a in agents[1:]), agents[0][1]) / self.agents
+            self._points.append([x, g, f, name, agents])
             self._point_index[key] = index
-        x, g, f, name = self._points[index]
-        return Point(name, x, g, f)
+        return self._point_record(index)
+
+    def _point_record(self, index: int) -> Point:
+        x, g, f, name, agents = self._points[index]
+        return Point(name, x, g, f, tuple(Point(f"{name}", x, gi, fi) for gi, fi in agents))
 
     def label(self, x: Vector, name: str) -> None:
         """Give the oracle point at ``x`` a readable name (used in multiplier and basis names),
@@ -148,24 +195,43 @@ class Trace:
         if index is None:
             self._pending_labels.setdefault(x.key(), name)
         elif index != 0 and self._points[index][3] == f"p{index}":
-            x_, g, f, _ = self._points[index]
+            x_, g, f, _, agents = self._points[index]
             self._points[index][3] = name
-            self.basis.rename(vector_index=next(iter(g.coefficients)), name=f"g({name})")
-            self.basis.rename(value_index=next(iter(f.linear)), name=f"f({name})")
+            if not agents:
+                self.basis.rename(vector_index=next(iter(g.coefficients)), name=f"g({name})")
+                self.basis.rename(value_index=next(iter(f.linear)), name=f"f({name})")
+            for i, (gi, fi) in enumerate(agents):
+                self.basis.rename(vector_index=next(iter(gi.coefficients)), name=f"g_{i + 1}({name})")
+                self.basis.rename(value_index=next(iter(fi.linear)), name=f"f_{i + 1}({name})")
 
-    def compress(self, v: Vector, branch: int, call: int, node: tuple = ()) -> Vector:
+    def agent_index(self, agent) -> int:
+        if agent is None:
+            return 0
+        if not isinstance(agent, int) or isinstance(agent, bool) or not 0 <= agent < self.agents:
+            raise BadInput(f"agent must be an integer in [0, {self.agents - 1}], got {agent!r}")
+        return agent
+
+    def compress(self, v: Vector, branch: int, call: int, node: tuple = (), agent: int | None = None) -> Vector:
+        """Agent ``agent``'s compressor at ``v``. With ``K`` outcomes per call, the joint branch
+        ``branch`` gives agent ``i`` its own digit ``(branch // K^i) % K`` (independent
+        compressors)."""
+        if agent is None and self.agents > 1:
+            raise BadInput("with several agents, name the agent whose compressor is called: oracle.compress(v, agent=i)")
+        agent = self.agent_index(agent)
+        if self.outcomes > 1:
+            branch = (branch // self.outcomes**agent) % self.outcomes
         compressor = self.classes.compressor
         if compressor is None:
             raise BadInput("this method calls a compressor but no compressor class was given")
         if not isinstance(v, Vector) or v.basis is not self.basis:
             raise BadInput("compressor called with something that is not a vector of this problem")
         if self.outcomes == 1:
-            key = v.key()
+            key = (agent, v.key())
             if key not in self._compress_cache:
                 name = f"c{len(self._compressions)}"
                 count = self.basis.n_vectors
                 outputs = compressor.outputs(self.basis, name, v, 1)
-                self._record(("compress", v), count)
+                self._record(("compress", v, agent), count)
                 self._compressions.append((name, v, outputs))
                 self._compress_cache[key] = outputs[0]
             return self._compress_cache[key]
@@ -181,7 +247,7 @@ class Trace:
         name = f"c{len(self._compressions)}"
         count = self.basis.n_vectors
         outputs = compressor.outputs(self.basis, name, v, self.outcomes)
-        self._record(("compress", v), count)
+        self._record(("compress", v, agent), count)
         self._compressions.append((name, v, outputs))
         self._random_calls[key] = (v, outputs)
         return outputs[branch]
@@ -202,7 +268,7 @@ class Trace:
         def value_of(vector: Vector) -> np.ndarray:
             total = np.zeros_like(state[0])
             for index, coefficient in vector.coefficients.items():
-                total = total + coefficient * vectors[index]
+                total = total + float(coefficient) * vectors[index]
             return total
 
         for origin in self._vector_origins:
@@ -210,15 +276,21 @@ class Trace:
             if kind == "state":
                 vectors.append(state[origin[1]])
             elif kind == "gradient":
-                vectors.append(np.asarray(instance.gradient(value_of(origin[1]))))
-            else:  # ("compress", v, outcome)
-                vectors.append(np.asarray(instance.compress(value_of(origin[1]), origin[2])))
-        values = np.array([instance.value(value_of(origin[1])) for origin in self._value_origins])
+                vectors.append(np.asarray(_agent_call(instance.gradient, value_of(origin[1]), origin[2])))
+            elif kind == "optimum gradient":  # instances have a common minimiser
+                vectors.append(np.zeros_like(state[0]))
+            else:  # ("compress", v, agent, outcome)
+                agent = origin[2]
+                if agent:
+                    vectors.append(np.asarray(instance.compress(value_of(origin[1]), origin[3], agent=agent)))
+                else:
+                    vectors.append(np.asarray(instance.compress(value_of(origin[1]), origin[3])))
+        values = np.array([_agent_call(instance.value, value_of(origin[1]), origin[2]) for origin in self._value_origins])
         return np.array(vectors), values
 
     @property
     def points(self) -> list[Point]:
-        return [Point(name, x, g, f) for x, g, f, name in self._points]
+        return [self._point_record(index) for index in range(len(self._points))]
 
     def constraints(self) -> list[tuple[str, Scalar]]:
         """Every inequality ``<= 0`` of the problem: interpolation, then compressors."""
@@ -238,17 +310,34 @@ class SymbolicOracle:
         self.node = node  # the outcomes drawn before this step (a random compressor's tree)
         self._calls = 0
 
-    def gradient(self, x: Vector) -> Vector:
-        return self.trace.point(x).g
+    @property
+    def agents(self) -> int:
+        return self.trace.agents
 
-    def value(self, x: Vector) -> Scalar:
-        """``f(x) - f*``."""
-        return self.trace.point(x).f
+    def gradient(self, x: Vector, agent: int | None = None) -> Vector:
+        """``grad f(x)`` (the mean over agents), or agent ``agent``'s ``grad f_i(x)``."""
+        point = self.trace.point(x)
+        if agent is None:
+            return point.g
+        agent = self.trace.agent_index(agent)
+        return point.agents[agent].g if point.agents else point.g
 
-    def compress(self, v: Vector) -> Vector:
+    def value(self, x: Vector, agent: int | None = None) -> Scalar:
+        """``f(x) - f*`` (or ``f_i(x) - f_i(x*)``)."""
+        point = self.trace.point(x)
+        if agent is None:
+            return point.f
+        agent = self.trace.agent_index(agent)
+        return point.agents[agent].f if point.agents else point.f
+
+    def compress(self, v: Vector, agent: int | None = None) -> Vector:
         call = self._calls
         self._calls += 1
-        return self.trace.compress(v, self.branch, call, self.node)
+        return self.trace.compress(v, self.branch, call, self.node, agent)
+
+
+def _agent_call(function, x, agent):
+    return function(x) if agent is None else function(x, agent=agent)
 
     def lmo(self, v: Vector, norm) -> Vector:
         """Refused: no interpolation class describes what a norm's LMO may return."""
@@ -257,11 +346,20 @@ class SymbolicOracle:
 
 
 def features(method: Method, state: Sequence, optimum: Sequence, oracle) -> Features:
-    """The :class:`Features` of ``state`` (shifted by ``optimum``) with lazy oracle calls."""
+    """The :class:`Features` of ``state`` (shifted by ``optimum``) with lazy oracle calls;
+    ``z.grads`` are the agents' ``grad f_i(x) - grad f_i(x*)``."""
+    agents = getattr(oracle, "agents", 1)
+
+    def gradients():
+        if agents == 1:
+            return (oracle.gradient(state[0]),)
+        return tuple(oracle.gradient(state[0], agent=i) - oracle.gradient(optimum[0], agent=i) for i in range(agents))
+
     return Features(
         {name: value - star for name, value, star in zip(method.state, state, optimum)},
         gradient=lambda: oracle.gradient(state[0]),
         gap=lambda: oracle.value(state[0]),
+        gradients=gradients,
     )
 
 
@@ -357,9 +455,10 @@ def _symbolic_run(method, classes, iterations, measure, initial, aggregate, star
     ``K`` equally likely outputs; a tracked measure is the mean over the nodes of its depth.
     """
     outcomes = classes.default_outcomes
-    if outcomes > 1 and outcomes**iterations > 64:
+    branches = classes.branches(outcomes)
+    if branches > 1 and branches**iterations > 64:
         raise BadInput(
-            f"a random compressor over {iterations} steps is a tree of {outcomes}^{iterations} outcomes; "
+            f"a random compressor over {iterations} steps is a tree of {branches}^{iterations} outcomes; "
             "at most 64 leaves are modelled (use fewer iterations, or pepcert rate for the per-step rate)"
         )
     trace = Trace(classes, outcomes=outcomes)
@@ -374,13 +473,13 @@ def _symbolic_run(method, classes, iterations, measure, initial, aggregate, star
     for k in range(iterations):
         nodes = [
             (path + (b,), method.advance(node_state, SymbolicOracle(trace, b, path), k))
-            for path, node_state in nodes for b in range(outcomes)
+            for path, node_state in nodes for b in range(branches)
         ]
         if aggregate == "min" or k == iterations - 1:
             values = [_scalar(_measure(method, measure, features(method, s, optimum, oracle), classes), trace.basis) for _, s in nodes]
             tracked.append(sum(values[1:], values[0]) / len(values))
         for path, node_state in nodes:
-            trace.label(node_state[0], f"x{k + 1}" if outcomes == 1 else f"x{k + 1}^{''.join(map(str, path))}")
+            trace.label(node_state[0], f"x{k + 1}" if branches == 1 else f"x{k + 1}^{''.join(map(str, path))}")
     return trace, first, tracked, declared
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pepcert.pep.errors import BadInput
 from pepcert.pep.expressions import Basis, Vector
 from pepcert.pep.numerics.numbers import exact_number
 from pepcert.pep.methods import Method
@@ -169,11 +170,20 @@ class _LinearOracle:
         self.outcome = outcome
         self.agents = instance.agents
 
+    def _agent(self, agent):
+        if agent is not None and (not isinstance(agent, int) or not 0 <= agent < self.agents):
+            raise BadInput(f"agent must be an integer in [0, {self.agents - 1}], got {agent!r}")
+        return agent
+
     def gradient(self, x, agent=None):
+        agent = self._agent(agent)
         return self.instance.gradient(x) if agent is None else self.instance.gradient(x, agent=agent)
 
     def compress(self, v, agent=None):
+        agent = self._agent(agent)
         if isinstance(self.instance, AgentScalingInstance):
+            if agent is None and self.agents > 1:
+                raise BadInput("with several agents, name the agent whose compressor is called: oracle.compress(v, agent=i)")
             agent = 0 if agent is None else agent
             return self.instance.compress(v, self.instance.digit(self.outcome, agent), agent)
         return self.instance.compress(v, self.outcome)

@@ -10,7 +10,8 @@ from fractions import Fraction as Q
 import pytest
 
 from pepcert.analyses import certify, optimal_step, tight_rate
-from pepcert.pep import ProblemClass, SmoothStronglyConvex, Unbiased, compressed_gradient_descent
+from pepcert.pep import ProblemClass, SmoothStronglyConvex, Unbiased
+from pepcert.pep.algorithms import compressed_gradient_descent
 
 
 def closed_form(mu, L, omega, gamma):

@@ -67,6 +67,7 @@ def distributed_cgd(eta, n) -> Method:
         return (x - eta * _mean([oracle.compress(oracle.gradient(x, agent=i), agent=i) for i in range(n)]),)
 
     def optimum(xstar, oracle):
+        _check_agents(oracle, n, "CGD")
         _common_minimiser(xstar, oracle, n, "distributed CGD")
         return (xstar,)
 
@@ -96,6 +97,7 @@ def distributed_ef(eta, n) -> Method:
         return (x - _mean(sent), *new_errors)
 
     def optimum(xstar, oracle):
+        _check_agents(oracle, n, "EF")
         _common_minimiser(xstar, oracle, n, "EF")
         return (xstar,) + tuple(0 * xstar for _ in range(n))
 
@@ -130,6 +132,7 @@ def distributed_ef21(eta, n) -> Method:
                           for i, d in enumerate(directions)))
 
     def optimum(xstar, oracle):
+        _check_agents(oracle, n, "EF21")
         return (xstar,) + tuple(oracle.gradient(xstar, agent=i) for i in range(n))
 
     def residuals(z):
@@ -176,9 +179,12 @@ def diana(eta, omega, n=1, alpha=None) -> Method:
     def compress(oracle, v, i):
         return oracle.compress(v) if n == 1 else oracle.compress(v, agent=i)
 
+    def optimum(xstar, oracle):
+        _check_agents(oracle, n, "DIANA")
+        return (xstar, *(gradient(oracle, xstar, i) for i in range(n)))
+
     def step(state, oracle):
-        if n > 1:
-            _check_agents(oracle, n, "DIANA")
+        _check_agents(oracle, n, "DIANA")
         x, shifts = state[0], state[1:]
         estimates, new_shifts = [], []
         for i, h in enumerate(shifts):
@@ -193,7 +199,7 @@ def diana(eta, omega, n=1, alpha=None) -> Method:
     parameters = {"eta": eta, "omega": omega, **({"n": n} if n > 1 else {})}
     return Method(
         "DIANA" if n == 1 else f"DIANA[{n} agents]", state=("x", *names), step=step,
-        optimum=lambda xstar, oracle: (xstar, *(gradient(oracle, xstar, i) for i in range(n))),
+        optimum=optimum,
         start=lambda x0, oracle: (x0,) + tuple(0 * x0 for _ in range(n)),
         families={"paper": (
             ("||x - x*||^2", lambda z, classes: norm2(z.x)),

@@ -413,7 +413,6 @@ def check_certificate(document: Mapping, method: Callable | None = None) -> Chec
     the document cannot be read as a certificate or names a user method without ``method``.
     """
     from pepcert.analyses.certificate_file import validate_document
-    from pepcert.lowerbounds.certified import check_lower_bound
     from pepcert.lyapunov.upper import UpperCertificate, check_upper
 
     validate_document(document)  # bounded shape check first (issue 8): BadInput if not a certificate

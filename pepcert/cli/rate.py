@@ -30,12 +30,12 @@ def run(args) -> int:
     factory, classes, eta = problem_from_args(args)
     failures, at_edge = 0, False
     if eta == "optimal":
-        step = optimal_step(factory, classes, family=args.family, solver=args.solver)
+        step = optimal_step(factory, classes, family=args.family, solver=args.solver, structured_fallback=True)
         eta_value, result, optimal, proven = step.eta, step.rate, True, step.proven_optimal
         failures, at_edge = step.failed_evaluations, step.at_search_edge
     else:
         eta_value = float(eta)
-        result = tight_rate(factory(eta_value), classes, family=args.family, solver=args.solver)
+        result = tight_rate(factory(eta_value), classes, family=args.family, solver=args.solver, structured_fallback=True)
         optimal, proven = False, False
     verdict = rate_verdict(result.rho, result.rho_lower, getattr(classes.function, "mu", None))
     if not verdict.converges:

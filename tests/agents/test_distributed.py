@@ -121,3 +121,23 @@ class _Quadratic:
 
     def value(self, x):
         return 0.5 * float(x @ self.H @ x)
+
+
+def _cgd_unbiased_agents(mu, L, omega, gamma, n):
+    """Independent unbiased compressors: E||x+ - x*||^2 = ||x - x* - gamma g||^2 +
+    (gamma^2 omega/n^2) sum_i ||g_i||^2, worst at g_i = h_i (x - x*), h_i in {mu, L}."""
+    import itertools
+
+    return max((1 - gamma * sum(h) / n) ** 2 + gamma**2 * omega / n**2 * sum(x * x for x in h)
+               for h in itertools.product((mu, L), repeat=n))
+
+
+@pytest.mark.parametrize("mu, L, omega, gamma", [(0.1, 1.0, 1.0, 0.5), (0.1, 1.0, 3.0, 0.3)])
+def test_two_agents_compress_independently(mu, L, omega, gamma):
+    """Distributed CGD with omega-unbiased compressors: the variance term is
+    sum_i ||g_i||^2 / n^2 (independent), not ||sum_i g_i||^2 / n^2 (one shared draw)."""
+    classes = ProblemClass(Distributed((SmoothStronglyConvex(mu, L),) * 2), Unbiased(omega))
+    rate = tight_rate(BUILTIN_METHODS["cgd"](gamma, 2), classes, family="distance")
+    expected = _cgd_unbiased_agents(mu, L, omega, gamma, 2)
+    assert rate.lower_source == "instance"
+    assert abs(rate.rho - expected) <= 1e-8 and rate.rho_lower <= expected + 1e-12

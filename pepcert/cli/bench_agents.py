@@ -1,8 +1,9 @@
 """``pepcert bench`` figures for n agents (wired into ``pepcert bench`` by its owner).
 
 Goals of the compressors-and-agents issue: a two-agent tight rate under 100 ms, four agents
-under 1 s (EF21 and EF at the optimal step, mu = 0.1, L = 1, delta = 1/2, the paper's
-Lyapunov family; and the full quadratic family for comparison).
+under 1 s (the error-feedback methods of :data:`pepcert.papers.ttd26.BENCH_METHODS` at the
+optimal step, mu = 0.1, L = 1, delta = 1/2, the paper's Lyapunov family; and the full quadratic
+family for comparison).
 """
 
 from __future__ import annotations
@@ -22,17 +23,17 @@ def _median_ms(function, repeat: int) -> tuple[float, float]:
 
 
 def bench_agents(repeat: int = 3) -> dict:
-    """Median milliseconds of ``tight_rate`` for n = 2 and 4 agents (EF21, EF)."""
+    """Median milliseconds of ``tight_rate`` for n = 2 and 4 agents."""
     from pepcert.analyses import tight_rate
     from pepcert.pep.algorithms import BUILTIN_METHODS
-    from pepcert.papers.ttd26 import classes_of
+    from pepcert.papers.ttd26 import BENCH_METHODS, classes_of
 
     mu, L, delta = 0.1, 1.0, 0.5
     s = math.sqrt(1 - delta)
     eta = 2 / (L + mu) * (1 - s) / (1 + s)
     rows = []
     for n in (2, 4):
-        for name in ("ef21", "ef"):
+        for name in BENCH_METHODS:
             for family in ("paper", "full"):
                 classes = classes_of((L,) * n, (mu,) * n, delta)
                 ms, rate = _median_ms(lambda: tight_rate(BUILTIN_METHODS[name](eta, n), classes, family=family, structured_fallback=True), repeat)

@@ -102,7 +102,7 @@ def add_problem_options(parser: argparse.ArgumentParser, eta: bool = True) -> No
     group.add_argument("--scaled", action="store_true",
                        help="send C(v)/(1 + omega) for an unbiased class: contractive in expectation with "
                        "delta = 1/(1 + omega) (the composition rule of docs/compressors.md, identity first); "
-                       "how EF and EF21 use an unbiased compressor")
+                       "how error-feedback methods use an unbiased compressor")
     if eta:
         group.add_argument("--eta", default="optimal",
                            help="step size (a positive number) or 'optimal' (default: optimal)")

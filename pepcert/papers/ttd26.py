@@ -94,6 +94,8 @@ def classes_of(L, mu, delta, number=float):
                         Contractive(number(delta)))
 
 
+BENCH_METHODS = ("ef21", "ef")  # what ``pepcert.cli.bench_agents`` times
+
 # -- claims ---------------------------------------------------------------------------------
 
 IDENTICAL = [(1.0, 0.1, 0.5), (1.0, 0.02, 0.7), (3.0, 0.3, 0.6)]

@@ -4,7 +4,7 @@ The distributed setting of Thomsen, Taylor & Dieuleveut (2026, *A tight theory o
 feedback algorithms in distributed optimization*): agent ``i`` holds ``f_i``, L_i-smooth and
 mu_i-strongly convex (constants may differ), computes ``grad f_i`` and sends a compressed
 message through its own, independent compressor. ``x*`` minimises ``f``, so
-``sum_i grad f_i(x*) = 0``; with ``common_minimizer`` (needed by EF, see the paper) every
+``sum_i grad f_i(x*) = 0``; with ``common_minimizer`` (which error feedback on the iterates needs, see the paper) every
 ``grad f_i(x*) = 0``.
 
 Interpolation is per agent: triples ``(x_k, g_{i,k}, f_{i,k})`` of agent ``i`` satisfy the

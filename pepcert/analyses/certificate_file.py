@@ -223,6 +223,9 @@ def validate_document(document, source: str = "the certificate") -> None:
     if document.get("lower") is not None:
         lower = _object(document["lower"], "lower")
         instance = _object(lower.get("instance"), "lower.instance")
+        if isinstance(instance.get("h"), list):
+            _validate_agent_instance(instance)
+            return
         _rational(instance.get("h"), "lower.instance.h")
         alpha = instance.get("alpha")
         if isinstance(alpha, list):
@@ -233,10 +236,46 @@ def validate_document(document, source: str = "the certificate") -> None:
             _rational(alpha, "lower.instance.alpha")
 
 
-def _validate_class(entry, where: str) -> None:
-    """``{"type": name, number: "p/q", ..., "in_expectation": bool}``."""
+def _validate_agent_instance(instance: dict) -> None:
+    """n agents: ``h`` one rational per agent, ``alpha`` one list of outcomes per agent."""
+    from pepcert.pep.distributed import MAX_AGENTS
+
+    hs, alphas = instance["h"], instance.get("alpha")
+    if not 1 <= len(hs) <= MAX_AGENTS:
+        raise BadInput(f"lower.instance.h must list 1 to {MAX_AGENTS} curvatures, got {len(hs)}")
+    _rationals(hs, "lower.instance.h")
+    if not isinstance(alphas, list) or len(alphas) != len(hs):
+        raise BadInput("lower.instance.alpha must list one outcome list per agent")
+    for index, agent in enumerate(alphas):
+        if not isinstance(agent, list) or not 1 <= len(agent) <= MAX_OUTCOMES:
+            raise BadInput(f"lower.instance.alpha[{index}] must list 1 to {MAX_OUTCOMES} outcomes")
+        _rationals(agent, f"lower.instance.alpha[{index}]")
+
+
+def _validate_distributed(entry: dict, where: str) -> None:
+    """``{"type": "Distributed", "agents": [classes], "common_minimizer": bool}``."""
+    from pepcert.pep.distributed import MAX_AGENTS
+
+    extra = set(entry) - {"type", "agents", "common_minimizer"}
+    if extra:
+        raise BadInput(f"{where} has unexpected fields {sorted(_key(k) for k in extra)}")
+    agents = entry.get("agents")
+    if not isinstance(agents, list) or not 1 <= len(agents) <= MAX_AGENTS:
+        raise BadInput(f"{where}.agents must list 1 to {MAX_AGENTS} function classes")
+    for index, agent in enumerate(agents):
+        _validate_class(agent, f"{where}.agents[{index}]", nested=False)
+    if not isinstance(entry.get("common_minimizer", True), bool):
+        raise BadInput(f"{where}.common_minimizer must be true or false")
+
+
+def _validate_class(entry, where: str, nested: bool = True) -> None:
+    """``{"type": name, number: "p/q", ..., "in_expectation": bool}`` (or a Distributed class
+    of such entries, one level deep)."""
     entry = _object(entry, where)
     _name(entry.get("type"), f"{where}.type")
+    if nested and entry.get("type") == "Distributed":
+        _validate_distributed(entry, where)
+        return
     if len(entry) > MAX_PARAMETERS:
         raise BadInput(f"{where} has {len(entry)} fields (at most {MAX_PARAMETERS})")
     for key, value in entry.items():

@@ -163,6 +163,8 @@ def _lower_bound(method, classes, rate):
     if not rate.worst_cases:
         return None, "no lower-bound instance for these classes and this method (rho_lower = 0)"
     case = rate.worst_cases[0]
+    if hasattr(case.instance, "hs"):
+        return exact_lower_bound(method, classes, case.instance.hs, case.instance.alphas, case.rho), ""
     return exact_lower_bound(method, classes, float(case.instance.h), case.instance.alphas, case.rho), ""
 
 
@@ -226,6 +228,17 @@ def _builtin_key(factory) -> str | None:
     return next((key for key, value in BUILTIN_METHODS.items() if value is factory), None)
 
 
+def _as_text(value):
+    """Class data with every number a rational string (nested lists and objects kept)."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, dict):
+        return {k: _as_text(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_as_text(v) for v in value]
+    return rational_to_str(value)
+
+
 def certificate_document(factory, method, classes, parameters, step, upper, lower, rho_lower, rho_upper) -> dict:
     """The self-contained JSON certificate (every rational as ``"p/q"``)."""
     document = {
@@ -235,10 +248,7 @@ def certificate_document(factory, method, classes, parameters, step, upper, lowe
         "method": method.name,
         "builtin": _builtin_key(factory),
         "parameters": {k: rational_to_str(v) for k, v in parameters.items()},
-        "classes": {
-            key: None if value is None else {k: v if isinstance(v, (bool, str)) else rational_to_str(v) for k, v in value.items()}
-            for key, value in classes.to_dict().items()
-        },
+        "classes": {key: _as_text(value) for key, value in classes.to_dict().items()},
         "outcomes": step.outcomes,
         "digest": problem_digest(step),
         "rho_upper": rational_to_str(rho_upper),
@@ -338,7 +348,44 @@ def classes_from_dict(data: Mapping):
     if not isinstance(data, Mapping):
         raise BadInput("the certificate's classes must be an object")
     compressor = data.get("compressor")
-    return ProblemClass(build(data.get("function"), "function"), None if compressor is None else build(compressor, "compressor"))
+    function = data.get("function")
+    if isinstance(function, Mapping) and function.get("type") == "Distributed":
+        function = _distributed_from_dict(function, build)
+    else:
+        function = build(function, "function")
+    return ProblemClass(function, None if compressor is None else build(compressor, "compressor"))
+
+
+def _distributed_from_dict(entry: Mapping, build):
+    """``{"type": "Distributed", "agents": [function classes], "common_minimizer": bool}``."""
+    from pepcert.pep.distributed import MAX_AGENTS, Distributed
+
+    extra = set(entry) - {"type", "agents", "common_minimizer"}
+    if extra:
+        raise BadInput(f"unexpected fields {sorted(extra)} in the Distributed class")
+    agents, common = entry.get("agents"), entry.get("common_minimizer", True)
+    if not isinstance(agents, list) or not 1 <= len(agents) <= MAX_AGENTS:
+        raise BadInput(f"a Distributed class needs a list of 1 to {MAX_AGENTS} agent classes")
+    if not isinstance(common, bool):
+        raise BadInput("common_minimizer must be true or false")
+    return Distributed(tuple(build(agent, "agent function") for agent in agents), common)
+
+
+def _check_lower(built, classes, instance: Mapping, rho_lower):
+    """The file's lower-bound instance, re-verified (one agent, or per-agent lists)."""
+    from pepcert.lowerbounds.certified import check_lower_bound
+    from pepcert.pep.distributed import MAX_AGENTS
+
+    if isinstance(instance["h"], list):
+        hs, alphas = instance["h"], instance["alpha"]
+        if not isinstance(alphas, list) or len(hs) != len(alphas) or not 1 <= len(hs) <= MAX_AGENTS:
+            raise BadInput("a per-agent instance needs one curvature and one outcome list per agent")
+        if any(not isinstance(agent, list) or not 1 <= len(agent) <= 8 for agent in alphas):
+            raise BadInput("each agent needs a list of 1 to 8 compressor outcomes")
+        return check_lower_bound(built, classes, tuple(_rational(h, "h") for h in hs),
+                                 tuple(tuple(_rational(a, "alpha") for a in agent) for agent in alphas), rho_lower)
+    alphas = instance["alpha"] if isinstance(instance["alpha"], list) else [instance["alpha"]]
+    return check_lower_bound(built, classes, _rational(instance["h"], "h"), [_rational(a, "alpha") for a in alphas], rho_lower)
 
 
 def _method_factory(document: Mapping, method):
@@ -366,7 +413,6 @@ def check_certificate(document: Mapping, method: Callable | None = None) -> Chec
     the document cannot be read as a certificate or names a user method without ``method``.
     """
     from pepcert.analyses.certificate_file import validate_document
-    from pepcert.lowerbounds.certified import check_lower_bound
     from pepcert.lyapunov.upper import UpperCertificate, check_upper
 
     validate_document(document)  # bounded shape check first (issue 8): BadInput if not a certificate
@@ -411,8 +457,7 @@ def check_certificate(document: Mapping, method: Callable | None = None) -> Chec
                 reasons.append("rho_lower > 0 but the file has no lower-bound instance")
         else:
             instance = lower["instance"]
-            alphas = instance["alpha"] if isinstance(instance["alpha"], list) else [instance["alpha"]]
-            ok, why = check_lower_bound(built, classes, _rational(instance["h"], "h"), [_rational(a, "alpha") for a in alphas], rho_lower)
+            ok, why = _check_lower(built, classes, instance, rho_lower)
             if not ok:
                 reasons.append(f"lower bound rejected: {why}")
         if rho_lower > rho_upper:

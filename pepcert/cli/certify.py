@@ -7,7 +7,7 @@ from fractions import Fraction
 
 from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.numbers import decimal_string
-from pepcert.cli.common import add_output_options, add_problem_options, emit_json, problem_from_args
+from pepcert.cli.common import add_output_options, add_problem_options, emit_json, problem_from_args, problem_payload
 
 
 def register(subparsers) -> None:
@@ -31,7 +31,8 @@ def run(args) -> int:
     factory, classes, eta = problem_from_args(args)
     if eta == "optimal":
         eta = Fraction(optimal_step(factory, classes, family=args.family, solver=args.solver).eta).limit_denominator(10**9)
-    result = certify(factory, classes, eta, family=args.family, solver=args.solver)
+    result = certify(args.base_factory, classes, eta, family=args.family, solver=args.solver,
+                     parameters=args.factory_parameters)
     if args.out:
         try:
             with open(args.out, "w") as handle:
@@ -39,12 +40,14 @@ def run(args) -> int:
                 handle.write("\n")
         except OSError as error:
             raise BadInput(f"cannot write {args.out}: {error.strerror}") from None
-    payload = {**result.to_dict(), "eta": str(eta), "eta_float": float(eta), **convergence_claims(result)}
+    payload = {**result.to_dict(), "eta": str(eta), "eta_float": float(eta), **convergence_claims(result),
+               "compressor": problem_payload(args)["compressor"]}
     if args.json:
         emit_json(payload)
     else:
         status = "VERIFIED" if result.verified else "NOT VERIFIED"
-        print(f"{result.method}  ({classes.describe()}), eta = {eta} ~ {float(eta):.12g}")
+        print(f"{result.method}  ({classes.function.describe()}), eta = {eta} ~ {float(eta):.12g}")
+        print(f"  compressor: {args.choice.describe()}")
         print(f"  {status} in exact rational arithmetic")
         print(f"  rho_lower = {decimal_string(result.rho_lower, 15)}   (worst-case instance, exact root count)")
         print(f"  rho_upper = {decimal_string(result.rho_upper, 15)}   (Lyapunov certificate, exact LDL^T)")

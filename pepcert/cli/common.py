@@ -88,12 +88,21 @@ def add_problem_options(parser: argparse.ArgumentParser, eta: bool = True) -> No
     group = parser.add_argument_group("problem")
     group.add_argument("--method", required=True, type=str.lower, choices=LazyChoices("pepcert.pep.algorithms", "BUILTIN_METHODS"),
                        help="the method to analyse")
-    group.add_argument("--mu", required=True, type=rational_arg("mu"), help="strong convexity, 0 <= mu < L")
-    group.add_argument("--L", required=True, type=rational_arg("L"), help="smoothness constant, L > 0")
-    group.add_argument("--delta", required=True, type=rational_arg("delta"),
-                       help="compressor contraction: ||C(v) - v||^2 <= (1 - delta)||v||^2, 0 < delta <= 1")
+    group.add_argument("--mu", required=True, help="strong convexity, 0 <= mu < L (with --agents: one value or a comma list)")
+    group.add_argument("--L", required=True, help="smoothness constant, L > 0 (with --agents: one value or a comma list)")
+    group.add_argument("--agents", default="1", help="number of agents n (f = (1/n) sum f_i, independent compressors)")
+    group.add_argument("--delta", default=None,
+                       help="contractive class: ||C(v) - v||^2 <= (1 - delta)||v||^2, 0 < delta <= 1")
+    group.add_argument("--omega", default=None,
+                       help="unbiased class: E C(v) = v, E||C(v)||^2 <= (1 + omega)||v||^2, omega >= 0")
+    group.add_argument("--compressor", default=None, metavar="SPEC",
+                       help="a library compressor, e.g. top-k:k=3,d=10 (see 'pepcert compressors'); analysed in its class")
     group.add_argument("--random", action="store_true",
-                       help="the compressor is random and contractive only in expectation")
+                       help="with --delta: the compressor is random and contractive only in expectation")
+    group.add_argument("--scaled", action="store_true",
+                       help="send C(v)/(1 + omega) for an unbiased class: contractive in expectation with "
+                       "delta = 1/(1 + omega) (the composition rule of docs/compressors.md, identity first); "
+                       "how error-feedback methods use an unbiased compressor")
     if eta:
         group.add_argument("--eta", default="optimal",
                            help="step size (a positive number) or 'optimal' (default: optimal)")
@@ -101,19 +110,102 @@ def add_problem_options(parser: argparse.ArgumentParser, eta: bool = True) -> No
                         help="SDP back-end (default: MOSEK when licensed, else Clarabel)")
 
 
+def _per_agent(text: str, name: str, agents: int) -> list[Fraction]:
+    from pepcert.pep.errors import BadInput
+
+    items = [item for item in str(text).split(",")]
+    if any(not item.strip() for item in items):
+        raise BadInput(f"--{name}: empty entry in {text!r}")
+    values = [parse_rational(item.strip(), name) for item in items]
+    if len(values) == 1:
+        return values * agents
+    if len(values) != agents:
+        raise BadInput(f"--{name} has {len(values)} values for {agents} agents (give one value or one per agent)")
+    return values
+
+
+def _agents(text: str) -> int:
+    from pepcert.pep.errors import BadInput
+    from pepcert.pep.algorithms.agents import MAX_AGENTS
+
+    value = parse_rational(text, "agents")
+    if value.denominator != 1 or not 1 <= value <= MAX_AGENTS:
+        raise BadInput(f"--agents must be an integer in [1, {MAX_AGENTS}], got {text}")
+    return int(value)
+
+
+def _scaled(choice):
+    """``C/(1 + omega)`` of an unbiased class: :func:`compose_classes` (identity, then the
+    unbiased compressor, rescaled) gives contractive in expectation, ``delta = 1/(1 + omega)``."""
+    import dataclasses
+
+    from pepcert.pep.compressors import Contractive, Unbiased
+    from pepcert.pep.errors import BadInput
+    from pepcert.pep.library.compose import compose_classes
+
+    if not isinstance(choice.compressor_class, Unbiased):
+        raise BadInput("--scaled applies to an unbiased class (--omega or an unbiased --compressor)")
+    return dataclasses.replace(choice, compressor_class=compose_classes(Contractive(1), choice.compressor_class),
+                               spec=None if choice.spec is None else f"{choice.spec} scaled by 1/(1 + omega)")
+
+
+def class_parameters(factory, classes) -> dict:
+    """The numbers a built-in factory takes from the classes, by parameter name: ``n`` (the
+    number of agents, when > 1) and any compressor constant it names (DIANA's ``omega``)."""
+    import inspect
+
+    from pepcert.pep.errors import BadInput
+
+    parameters = inspect.signature(factory).parameters
+    found = {}
+    if "n" in parameters and classes.agents > 1:
+        found["n"] = classes.agents
+    elif classes.agents > 1:
+        raise BadInput("this method is defined for one agent only")
+    numbers = classes.compressor.numbers() if classes.compressor is not None else {}
+    for name, parameter in parameters.items():
+        if name in ("eta", "n") or parameter.default is not parameter.empty:
+            continue
+        if name not in numbers:
+            raise BadInput(f"this method needs the compressor constant {name} (give a compressor class that has it, "
+                           f"e.g. --omega for an unbiased one)")
+        found[name] = numbers[name]
+    return found
+
+
 def problem_from_args(args):
-    """``(factory, classes, eta)``: ``eta`` is a Fraction or the string ``"optimal"``."""
-    from pepcert.pep.compressors import Contractive
+    """``(factory, classes, eta)``: ``eta`` is a Fraction or the string ``"optimal"``.
+
+    Also sets ``args.choice`` (the compressor choice), ``args.base_factory`` and
+    ``args.factory_parameters`` (what ``factory`` binds: the number of agents, class constants).
+    """
+    import functools
+
+    from pepcert.pep.distributed import Distributed
     from pepcert.pep.functions import SmoothStronglyConvex
     from pepcert.pep.algorithms import method_factory
+    from pepcert.pep.library import compressor_choice_from_args
     from pepcert.pep.problem import ProblemClass
     from pepcert.pep.errors import BadInput
 
-    classes = ProblemClass(SmoothStronglyConvex(args.mu, args.L), Contractive(args.delta, in_expectation=args.random))
-    _check_float_range(args.mu, args.L)
-    if args.delta < Fraction(1, 10**300):
-        raise BadInput(f"delta = {show(args.delta)} underflows in floating point (below 1e-300)")
-    factory = method_factory(args.method)
+    agents = _agents(args.agents)
+    mus, Ls = _per_agent(args.mu, "mu", agents), _per_agent(args.L, "L", agents)
+    choice = compressor_choice_from_args(args.delta, args.omega, args.compressor, args.random)
+    if getattr(args, "scaled", False):
+        choice = _scaled(choice)
+    functions = tuple(SmoothStronglyConvex(m, l) for m, l in zip(mus, Ls))
+    function = functions[0] if agents == 1 else Distributed(functions)
+    classes = ProblemClass(function, choice.compressor_class)
+    base = method_factory(args.method)
+    parameters = class_parameters(base, classes)
+    factory = functools.partial(base, **parameters) if parameters else base
+    args.choice, args.base_factory, args.factory_parameters = choice, base, parameters
+    args.mu_values, args.L_values = mus, Ls
+    for m, l in zip(mus, Ls):
+        _check_float_range(m, l)
+    delta = getattr(choice.compressor_class, "delta", None)
+    if delta is not None and delta < Fraction(1, 10**300):
+        raise BadInput(f"delta = {show(delta)} underflows in floating point (below 1e-300)")
     eta = getattr(args, "eta", "optimal")
     if isinstance(eta, str) and eta.strip().lower() == "optimal":
         eta = "optimal"
@@ -121,10 +213,10 @@ def problem_from_args(args):
         eta = parse_rational(eta, "eta")
         if eta <= 0:
             raise BadInput(f"eta must be a positive number or 'optimal', got {args.eta}")
-        if eta > 1000 / args.L:
+        if eta > 1000 * agents / sum(Ls):
             raise BadInput(f"eta = {args.eta} is far beyond any useful step (at most 1000/L)")
-        if eta * args.L < FLOAT_RANGE[0]:
-            raise BadInput(f"eta L = {show(eta * args.L)} is below {FLOAT_RANGE[0]:g}: too small for the "
+        if eta * max(Ls) < FLOAT_RANGE[0]:
+            raise BadInput(f"eta L = {show(eta * max(Ls))} is below {FLOAT_RANGE[0]:g}: too small for the "
                            "floating-point solvers (the method barely moves; its rate is 1 to double precision)")
     return factory, classes, eta
 
@@ -147,3 +239,19 @@ def _check_float_range(mu, L) -> None:
     if mu != 0 and mu / L < low:
         raise BadInput(f"mu / L = {show(mu / L)} is below {FLOAT_RANGE[0]:g}: indistinguishable from mu = 0 in "
                        "floating point; use --mu 0")
+
+
+def problem_payload(args) -> dict:
+    """The JSON keys describing the problem: constants (one per agent with --agents) and the
+    compressor (its class and constant; the rate holds for every compressor of the class)."""
+    single = len(args.mu_values) == 1
+    choice = args.choice
+    return {
+        "agents": len(args.mu_values),
+        "mu": float(args.mu_values[0]) if single else [float(v) for v in args.mu_values],
+        "L": float(args.L_values[0]) if single else [float(v) for v in args.L_values],
+        "delta": float(choice.compressor_class.delta) if hasattr(choice.compressor_class, "delta") else None,
+        "omega": float(choice.compressor_class.omega) if hasattr(choice.compressor_class, "omega") else None,
+        "compressor": {**choice.to_dict(), "statement": choice.describe(),
+                       "holds_for": "every compressor of this class"},
+    }

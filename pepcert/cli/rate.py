@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from pepcert.pep.errors import SolverFailure
-from pepcert.cli.common import add_output_options, add_problem_options, class_numbers, emit_json, problem_from_args
+from pepcert.cli.common import add_output_options, add_problem_options, emit_json, problem_from_args, problem_payload
 
 
 def register(subparsers) -> None:
@@ -31,12 +31,12 @@ def run(args) -> int:
     factory, classes, eta = problem_from_args(args)
     failures, at_edge = 0, False
     if eta == "optimal":
-        step = optimal_step(factory, classes, family=args.family, solver=args.solver)
+        step = optimal_step(factory, classes, family=args.family, solver=args.solver, structured_fallback=True)
         eta_value, result, optimal, proven = step.eta, step.rate, True, step.proven_optimal
         failures, at_edge = step.failed_evaluations, step.at_search_edge
     else:
         eta_value = float(eta)
-        result = tight_rate(factory(eta_value), classes, family=args.family, solver=args.solver)
+        result = tight_rate(factory(eta_value), classes, family=args.family, solver=args.solver, structured_fallback=True)
         optimal, proven = False, False
     verdict = rate_verdict(result.rho, result.rho_lower, getattr(classes.function, "mu", None))
     if not verdict.converges:
@@ -59,8 +59,7 @@ def run(args) -> int:
     seconds = time.perf_counter() - start
     payload = {
         **result.to_dict(),
-        **class_numbers(classes),
-        "compressor": "in expectation" if args.random else "deterministic",
+        **problem_payload(args),
         "eta": eta_value,
         "eta_optimal": optimal and not at_edge and verdict.converges,
         "eta_proven_optimal": proven,
@@ -79,7 +78,8 @@ def run(args) -> int:
     if args.json:
         emit_json(payload)
         return 0
-    print(f"{result.method}  ({classes.describe()})")
+    print(f"{result.method}  ({classes.function.describe()})")
+    print(f"  compressor    {args.choice.describe()}")
     label = ("optimal step" if proven else "best step") if optimal else "step size"
     note = " (optimal: the certified rate meets the minimum of the worst-instance bound)" if proven else ""
     print(f"  {label:<13} eta = {eta_value:.15g}{note}")
@@ -94,8 +94,7 @@ def run(args) -> int:
     print(f"  rate          rho = {result.rho:.15g}")
     if payload["tight"]:
         case = result.worst_cases[0]
-        print(f"  tight         lower bound {result.rho_lower:.15g} from f = h x^2/2, C(v) = alpha v "
-              f"(h = {float(case.instance.h):.6g}, alpha = {', '.join(f'{float(a):.6g}' for a in case.instance.alphas)})")
+        print(f"  tight         lower bound {result.rho_lower:.15g} from the scaling instance {case.instance.to_dict()}")
         print("                (floating point; 'pepcert certify' proves both bounds in exact arithmetic)")
     else:
         print(f"  bracket       [{result.rho_lower:.15g}, {result.rho:.15g}] (lower bound: {result.lower_source})")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from pepcert.pep.errors import BadInput, SolverFailure
-from pepcert.cli.common import LazyChoices, add_output_options, add_problem_options, class_numbers, emit_json, problem_from_args
+from pepcert.cli.common import LazyChoices, add_output_options, add_problem_options, emit_json, problem_from_args, problem_payload
 
 
 def register(subparsers) -> None:
@@ -39,8 +39,6 @@ def run(args) -> int:
         raise BadInput(f"--iterations {args.iterations} is too large for one SDP here (at most 200)")
     start = time.perf_counter()
     factory, classes, eta = problem_from_args(args)
-    if args.random:
-        raise BadInput("N-step worst cases are computed for deterministic compressors; use 'pepcert rate --random'")
     eta_value = optimal_step(factory, classes, solver=args.solver).eta if eta == "optimal" else float(eta)
     try:
         result = worst_case(factory(eta_value), classes, args.iterations, measure=args.measure, solver=args.solver, start=args.start)
@@ -52,11 +50,12 @@ def run(args) -> int:
         plot_worst_case(args.plot, args.method, float(args.mu), float(args.L), float(args.delta), eta_value,
                         args.iterations, args.measure, result.value, start=args.start)
     seconds = time.perf_counter() - start
-    payload = {**result.to_dict(), **class_numbers(classes), "eta": eta_value, "seconds": seconds}
+    payload = {**result.to_dict(), **problem_payload(args), "eta": eta_value, "seconds": seconds}
     if args.json:
         emit_json(payload)
         return 0
-    print(f"{result.method}  ({classes.describe()}), eta = {eta_value:.15g}")
+    print(f"{result.method}  ({classes.function.describe()}), eta = {eta_value:.15g}")
+    print(f"  compressor    {args.choice.describe()}")
     origin = "the method's declared start from x0" if result.start == "declared" else "a free initial state"
     print(f"  worst case of {result.measure} after {result.iterations} steps (given {result.measure} <= 1 at {origin})")
     if result.status == "unbounded":

@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from pepcert.pep.instances import NotLinear, ScalingInstance, linear_maps, symmetric_lift
+from pepcert.pep.instances import AgentScalingInstance, NotLinear, ScalingInstance, linear_maps, symmetric_lift
 from pepcert.pep.methods import Method
 from pepcert.pep.numerics.numbers import rational_to_str
 from pepcert.pep.numerics.psd import to_fraction
@@ -37,8 +37,8 @@ from pepcert.pep.problem import ProblemClass
 class ExactLowerBound:
     """A rational instance and the rate it is proven to force (``verified``)."""
 
-    h: Fraction
-    alphas: tuple[Fraction, ...]
+    h: Fraction  # n agents: a tuple, one curvature per agent
+    alphas: tuple  # n agents: one tuple of outcomes per agent
     characteristic: tuple[Fraction, ...]  # of T, highest degree first
     rho_lower: Fraction
     verified: bool
@@ -49,6 +49,15 @@ class ExactLowerBound:
         return self.verified and self.rho_lower >= 1
 
     def to_dict(self) -> dict:
+        if isinstance(self.h, tuple):
+            instance = {
+                "function": "f_i(x) = h_i x^2 / 2 (agent i)",
+                "compressor": "C_i(v) = alpha_{i,k} v, outcomes k equally likely, independent per agent",
+                "h": [rational_to_str(h) for h in self.h],
+                "alpha": [[rational_to_str(a) for a in agent] for agent in self.alphas],
+            }
+            return {"instance": instance, "characteristic_polynomial": [rational_to_str(c) for c in self.characteristic],
+                    "rho_lower": rational_to_str(self.rho_lower)}
         return {
             "instance": {
                 "function": "f(x) = h x^2 / 2",
@@ -93,11 +102,26 @@ def rational_instance(h: float, alphas, classes: ProblemClass) -> ScalingInstanc
     family = classes.scaling_family()
     if family is None or not classes.function.scaling_curvatures():
         return None
+    if hasattr(classes.function, "agents"):
+        hs = classes.function.rational_curvatures(h)
+        return AgentScalingInstance(hs, tuple(_rational_outcomes(agent, family) for agent in alphas))
     h_q = classes.function.rational_curvature(float(h))
     alphas = tuple(float(a) for a in alphas)
     theta = alphas[0] if len(alphas) == 1 else (alphas[-1] - alphas[0]) / 2
     outcomes = tuple(family.rational_scalings(theta))
     return ScalingInstance(h_q, outcomes if len(outcomes) > 1 else outcomes[0])
+
+
+def _rational_outcomes(alphas, family) -> tuple:
+    alphas = tuple(float(a) for a in alphas)
+    theta = alphas[0] if len(alphas) == 1 else (alphas[-1] - alphas[0]) / 2
+    return tuple(family.rational_scalings(theta))
+
+
+def _instance_data(instance) -> tuple:
+    if isinstance(instance, AgentScalingInstance):
+        return instance.hs, instance.alphas
+    return instance.h, instance.alphas
 
 
 def exact_lower_bound(method: Method, classes: ProblemClass, h: float, alphas, rho_float: float) -> ExactLowerBound:
@@ -110,29 +134,39 @@ def exact_lower_bound(method: Method, classes: ProblemClass, h: float, alphas, r
     instance = rational_instance(h, alphas if isinstance(alphas, (tuple, list)) else (alphas,), classes)
     if instance is None:
         return ExactLowerBound(Fraction(0), (), (), Fraction(0), False, "the classes have no scaling instances")
+    h, alphas = _instance_data(instance)
     if not instance.belongs_to(classes):
-        return ExactLowerBound(instance.h, instance.alphas, (), Fraction(0), False, "instance not in the classes")
+        return ExactLowerBound(h, alphas, (), Fraction(0), False, "instance not in the classes")
     try:
         characteristic = second_moment_polynomial(method, instance)
     except NotLinear as error:
-        return ExactLowerBound(instance.h, instance.alphas, (), Fraction(0), False, str(error))
+        return ExactLowerBound(h, alphas, (), Fraction(0), False, str(error))
     relative = Fraction(1, 10**12)
     for _ in range(12):
         candidate = to_fraction(rho_float * (1 - float(relative)), 50)
         if candidate <= 0:
             break
         if proves_rate(characteristic, candidate):
-            return ExactLowerBound(instance.h, instance.alphas, characteristic, candidate, True)
+            return ExactLowerBound(h, alphas, characteristic, candidate, True)
         relative *= 10
-    return ExactLowerBound(instance.h, instance.alphas, characteristic, Fraction(0), False, "no real eigenvalue of that size")
+    return ExactLowerBound(h, alphas, characteristic, Fraction(0), False, "no real eigenvalue of that size")
 
 
 def check_lower_bound(method: Method, classes: ProblemClass, h: Fraction, alphas, rho_lower: Fraction) -> tuple[bool, str]:
     """Re-verify a lower-bound claim from scratch, exactly (used by ``pepcert check``)."""
+    if isinstance(h, (tuple, list)):  # n agents: h_i per agent, outcomes per agent
+        if not alphas or any(not agent for agent in alphas):
+            return False, "the instance has no compressor outcomes"
+        instance = AgentScalingInstance(tuple(Fraction(v) for v in h), tuple(tuple(Fraction(a) for a in agent) for agent in alphas))
+        return _check_instance(method, classes, instance, rho_lower)
     alphas = tuple(Fraction(a) for a in alphas)
     if not alphas:
         return False, "the instance has no compressor outcomes"
     instance = ScalingInstance(Fraction(h), alphas if len(alphas) > 1 else alphas[0])
+    return _check_instance(method, classes, instance, rho_lower)
+
+
+def _check_instance(method, classes, instance, rho_lower) -> tuple[bool, str]:
     if not instance.belongs_to(classes):
         return False, "the instance is not in the function or compressor class"
     try:

@@ -26,7 +26,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from pepcert.pep.instances import NotLinear, ScalingInstance, linear_map, linear_maps, symmetric_lift
+from pepcert.pep.instances import AgentScalingInstance, NotLinear, ScalingInstance, linear_map, linear_maps, symmetric_lift
 from pepcert.pep.methods import Method
 from pepcert.pep.numerics.scalar import golden_minimum
 from pepcert.pep.problem import ProblemClass
@@ -206,6 +206,53 @@ def _best_scaling(method: Method, h: float, family) -> list[LinearWorstCase]:
     return candidates
 
 
+def _agent_candidates(method: Method, function, family, thorough: bool) -> list[LinearWorstCase]:
+    """n agents: every agent at one of its curvatures and at an end of the scaling family,
+    independently (identical agents: one representative per multiset of per-agent choices),
+    plus a common interior scaling searched per curvature tuple."""
+    import itertools
+
+    low, high = family.parameter_range()
+    ends = (low,) if low == high else (low, high)
+    n = function.agents
+    per_agent = [fn.scaling_curvatures(thorough and n <= 2) for fn in function.functions]
+
+    def case(hs, thetas):
+        return spectral_rate(method, AgentScalingInstance(tuple(float(h) for h in hs),
+                                                          tuple(family.scalings(float(t)) for t in thetas)))
+
+    found = []
+    if len(set(function.functions)) == 1:
+        choices = [(float(h), t) for h in per_agent[0] for t in ends]
+        for combo in itertools.combinations_with_replacement(choices, n):
+            found.append(case([c[0] for c in combo], [c[1] for c in combo]))
+        tuples = [tuple(float(h) for h in hs) for hs in itertools.combinations_with_replacement(per_agent[0], n)]
+    else:
+        tuples = list(itertools.product(*per_agent))
+        for hs in tuples:
+            for thetas in itertools.product(ends, repeat=n):
+                found.append(case(hs, thetas))
+    if low != high:
+        for hs in tuples:
+            grid = np.linspace(low, high, 7)
+            rates = [case(hs, [t] * n) for t in grid]
+            best = int(np.argmax([r.rho for r in rates]))
+            found.append(rates[best])
+            if 0 < best < len(grid) - 1:
+                from scipy.optimize import minimize_scalar
+
+                result = minimize_scalar(lambda t: -case(hs, [t] * n).rho, bounds=(grid[best - 1], grid[best + 1]),
+                                         method="bounded", options={"xatol": 1e-12})
+                found.append(case(hs, [float(result.x)] * n))
+    return found
+
+
+def _instance_key(instance) -> tuple:
+    if isinstance(instance, AgentScalingInstance):
+        return (instance.hs, instance.alphas)
+    return (float(instance.h), tuple(float(a) for a in instance.alphas))
+
+
 def worst_linear_instances(
     method: Method, classes: ProblemClass, thorough: bool = False, relative_tie: float = 1e-9
 ) -> list[LinearWorstCase]:
@@ -222,13 +269,16 @@ def worst_linear_instances(
         return []
     found: list[LinearWorstCase] = []
     try:
-        for h in curvatures:
-            found.extend(_best_scaling(method, float(h), family))
+        if hasattr(classes.function, "agents"):
+            found = _agent_candidates(method, classes.function, family, thorough)
+        else:
+            for h in curvatures:
+                found.extend(_best_scaling(method, float(h), family))
     except NotLinear:
         return []
     top = max(r.rho for r in found)
     unique: dict[tuple, LinearWorstCase] = {}
     for case in sorted(found, key=lambda r: -r.rho):
         if case.rho >= top * (1 - relative_tie):
-            unique.setdefault((float(case.instance.h), tuple(float(a) for a in case.instance.alphas)), case)
+            unique.setdefault(_instance_key(case.instance), case)
     return list(unique.values())

@@ -107,8 +107,11 @@ def one_step(method: Method, classes: ProblemClass, family: str = FULL, outcomes
     state, optimum = initial_state(method, trace, oracle)
     trace.label(state[0], "x0")
 
+    agents = classes.agents
+
     def side(z) -> Side:
-        vectors = tuple(getattr(z, name) for name in method.state) + (z.grad,)
+        gradients = (z.grad,) if agents == 1 else tuple(z.grads)
+        vectors = tuple(getattr(z, name) for name in method.state) + gradients
         terms = ()
         if family != FULL:
             terms = tuple(_as_scalar(term(z, classes), trace.basis) for _, term in _labelled(method.families[family]))
@@ -116,12 +119,12 @@ def one_step(method: Method, classes: ProblemClass, family: str = FULL, outcomes
 
     before = side(features(method, state, optimum, oracle))
     after = []
-    for branch in range(outcomes):
+    for branch in range(classes.branches(outcomes)):
         branch_oracle = SymbolicOracle(trace, branch=branch)
         new_state = method.advance(state, branch_oracle, 0)
         trace.label(new_state[0], "x1" if outcomes == 1 else f"x1^{branch}")
         after.append(side(features(method, new_state, optimum, branch_oracle)))
-    feature_names = _feature_names(method)
+    feature_names = _feature_names(method, agents)
     term_names = tuple(label for label, _ in _labelled(method.families[family])) if family != FULL else ()
     return OneStep(
         method=method,
@@ -144,18 +147,19 @@ class _OptimumProbe:
 
     def __init__(self, basis: Basis):
         self.basis = basis
+        self.agents = 1
 
-    def gradient(self, x):
+    def gradient(self, x, agent=None):
         return self.basis.zero_vector()
 
-    def compress(self, v):
+    def compress(self, v, agent=None):
         return self.basis.zero_vector()
 
-    def value(self, x):
+    def value(self, x, agent=None):
         return 0
 
 
-def _feature_names(method: Method) -> tuple[str, ...]:
+def _feature_names(method: Method, agents: int = 1) -> tuple[str, ...]:
     """``x - x*`` for the iterate, ``name - x*`` / ``name`` / ``name - name*`` for the rest
     (depending on whether the state's value at the optimum is ``x*``, zero or something else),
     and ``grad f(x)``."""
@@ -163,6 +167,7 @@ def _feature_names(method: Method) -> tuple[str, ...]:
     xstar = basis.new_vector("x*")
     probe = _OptimumProbe(basis)
     names = []
+    probe.agents = agents
     for name, star in zip(method.state, method.state_at_optimum(xstar, probe)):
         if isinstance(star, Vector) and star.is_zero():
             names.append(name)
@@ -170,6 +175,8 @@ def _feature_names(method: Method) -> tuple[str, ...]:
             names.append(f"{name} - x*")
         else:
             names.append(f"{name} - {name}*")
+    if agents > 1:
+        return tuple(names) + tuple(f"grad f_{i + 1}(x) - grad f_{i + 1}(x*)" for i in range(agents))
     return tuple(names) + ("grad f(x)",)
 
 

@@ -57,6 +57,9 @@ def registry() -> list[Claim]:
     claims = ttd25_claims() + wsr22_claims()
     claims.extend(Claim(*spec) for spec in symbolic_claims())
     claims.extend(Claim(*spec) for spec in muon_claims())
+    from pepcert.papers.ttd26 import ttd26_claims
+
+    claims.extend(Claim(*spec) for spec in ttd26_claims())
     return claims
 
 

@@ -30,6 +30,7 @@ class Point:
     x: Vector
     g: Vector
     f: Scalar
+    agents: tuple = ()  # n agents: agent i's Point (x, grad f_i(x), f_i(x) - f_i(x*)); g, f are the means
 
 
 @dataclass(frozen=True)

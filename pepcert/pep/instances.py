@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pepcert.pep.errors import BadInput
 from pepcert.pep.expressions import Basis, Vector
 from pepcert.pep.numerics.numbers import exact_number
 from pepcert.pep.methods import Method
@@ -87,18 +88,107 @@ class ScalingInstance:
         return {"h": float(self.h), "alpha": [float(a) for a in self.alphas] if self.random else float(self.alpha)}
 
 
+    @property
+    def n_outcomes(self) -> int:
+        return len(self.alphas)
+
+    @property
+    def agents(self) -> int:
+        return 1
+
+
+@dataclass(frozen=True)
+class AgentScalingInstance:
+    r"""n agents: ``f_i = h_i ||x||^2/2`` (common minimiser 0) and ``C_i(v) = alpha_{i,k} v``,
+    each agent drawing its outcome ``k`` independently (equally likely).
+
+    ``hs`` has one curvature per agent; ``alphas`` one tuple of outcomes per agent (all of the
+    same length ``K``). Joint outcome ``b`` gives agent ``i`` the digit ``(b // K^i) % K``.
+    """
+
+    hs: tuple
+    alphas: tuple
+
+    def __post_init__(self):
+        object.__setattr__(self, "hs", tuple(self.hs))
+        object.__setattr__(self, "alphas", tuple(tuple(a) for a in self.alphas))
+
+    @property
+    def agents(self) -> int:
+        return len(self.hs)
+
+    @property
+    def per_agent_outcomes(self) -> int:
+        return len(self.alphas[0])
+
+    @property
+    def n_outcomes(self) -> int:
+        K = self.per_agent_outcomes
+        return 1 if K == 1 else K ** self.agents
+
+    @property
+    def random(self) -> bool:
+        return self.per_agent_outcomes > 1
+
+    def digit(self, joint: int, agent: int) -> int:
+        K = self.per_agent_outcomes
+        return (joint // K**agent) % K
+
+    def gradient(self, x, agent=None):
+        if agent is None:
+            return (sum(self.hs) / len(self.hs)) * x
+        return self.hs[agent] * x
+
+    def value(self, x, agent=None):
+        if isinstance(x, Vector):
+            raise NotLinear("function values of symbolic vectors are not linear")
+        h = sum(self.hs) / len(self.hs) if agent is None else self.hs[agent]
+        return h * np.sum(np.multiply(x, x)) / 2
+
+    def compress(self, v, outcome: int = 0, agent: int = 0):
+        """Agent ``agent``'s outcome ``outcome`` (a per-agent index)."""
+        outcomes = self.alphas[agent]
+        return outcomes[outcome % len(outcomes)] * v
+
+    def belongs_to(self, classes) -> bool:
+        function = classes.function
+        if not hasattr(function, "admits_curvatures") or not function.admits_curvatures(self.hs):
+            return False
+        if len(self.alphas) != self.agents or len({len(a) for a in self.alphas}) != 1:
+            return False
+        if classes.compressor is None:
+            return all(a == 1 for agent in self.alphas for a in agent)
+        return all(classes.compressor.admits_scaling(agent) for agent in self.alphas)
+
+    def to_dict(self) -> dict:
+        return {"h": [float(h) for h in self.hs], "alpha": [[float(a) for a in agent] for agent in self.alphas]}
+
+
 class _LinearOracle:
-    def __init__(self, instance: ScalingInstance, outcome: int):
+    def __init__(self, instance, outcome: int):
         self.instance = instance
         self.outcome = outcome
+        self.agents = instance.agents
 
-    def gradient(self, x):
-        return self.instance.gradient(x)
+    def _agent(self, agent):
+        if agent is not None and (not isinstance(agent, int) or not 0 <= agent < self.agents):
+            raise BadInput(f"agent must be an integer in [0, {self.agents - 1}], got {agent!r}")
+        return agent
 
-    def compress(self, v):
+    def gradient(self, x, agent=None):
+        agent = self._agent(agent)
+        return self.instance.gradient(x) if agent is None else self.instance.gradient(x, agent=agent)
+
+    def compress(self, v, agent=None):
+        agent = self._agent(agent)
+        if isinstance(self.instance, AgentScalingInstance):
+            if agent is None and self.agents > 1:
+                raise BadInput("with several agents, name the agent whose compressor is called: oracle.compress(v, agent=i)")
+            agent = 0 if agent is None else agent
+            return self.instance.compress(v, self.instance.digit(self.outcome, agent), agent)
         return self.instance.compress(v, self.outcome)
 
-    def value(self, x):
+    def value(self, x, agent=None):
         raise NotLinear("this method uses function values: it is not linear on the instance")
 
     def lmo(self, v, *args, **kwargs):
@@ -137,7 +227,7 @@ def linear_map(method: Method, instance: ScalingInstance, number=float, outcome:
 
 def linear_maps(method: Method, instance: ScalingInstance, number=float) -> list[list[list]]:
     """One matrix per outcome of the instance."""
-    return [linear_map(method, instance, number, k) for k in range(len(instance.alphas))]
+    return [linear_map(method, instance, number, k) for k in range(instance.n_outcomes)]
 
 
 def symmetric_lift(matrices, number=float) -> list[list]:

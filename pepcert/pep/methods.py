@@ -34,7 +34,7 @@ from typing import Any, Callable, Mapping
 from pepcert.pep.errors import BadInput
 from pepcert.pep.expressions import norm2
 
-RESERVED_FEATURES = ("grad", "gap")
+RESERVED_FEATURES = ("grad", "gap", "grads")
 MEASURES = ("lyapunov", "distance", "function")
 
 
@@ -43,18 +43,22 @@ class Features:
 
     * ``z.<state name>``: that state variable shifted by its value at the optimum
       (``z.x`` is ``x - x*``, ``z.e`` is ``e - e*``);
-    * ``z.grad``: ``grad f(x)`` at the iterate; ``z.gap``: ``f(x) - f*``.
+    * ``z.grad``: ``grad f(x)`` at the iterate; ``z.gap``: ``f(x) - f*``;
+    * ``z.grads``: with n agents, the tuple of ``grad f_i(x) - grad f_i(x*)`` (agent ``i``'s
+      gradient shifted by its value at the optimum; ``(z.grad,)`` for one agent).
 
     ``grad`` and ``gap`` are computed on first use, so a measure that does not need them does
     not add oracle calls to a worst-case problem.
     """
 
-    __slots__ = ("_shifted", "_gradient", "_gap", "_cache")
+    __slots__ = ("_shifted", "_gradient", "_gap", "_gradients", "_cache")
 
-    def __init__(self, shifted: Mapping[str, Any], gradient: Callable[[], Any], gap: Callable[[], Any]):
+    def __init__(self, shifted: Mapping[str, Any], gradient: Callable[[], Any], gap: Callable[[], Any],
+                 gradients: Callable[[], tuple] | None = None):
         self._shifted = dict(shifted)
         self._gradient = gradient
         self._gap = gap
+        self._gradients = gradients
         self._cache: dict[str, Any] = {}
 
     def __getattr__(self, name: str):
@@ -68,6 +72,10 @@ class Features:
             if "gap" not in self._cache:
                 self._cache["gap"] = self._gap()
             return self._cache["gap"]
+        if name == "grads":
+            if "grads" not in self._cache:
+                self._cache["grads"] = self._gradients() if self._gradients is not None else (self.grad,)
+            return self._cache["grads"]
         try:
             return self._shifted[name]
         except KeyError:

@@ -20,264 +20,23 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from pepcert.pep.conic import ConicBuilder, smat, svec, svec_length
 from pepcert.pep.errors import BadInput, SolverFailure
 from pepcert.pep.expressions import Basis, Scalar, Vector
-from pepcert.pep.functions import Point
 from pepcert.pep.methods import MEASURES, Features, Method
 from pepcert.pep.solvers import LARGE_PROBLEM, get_solver, solve_accurately
-
-
-@dataclass(frozen=True)
-class ProblemClass:
-    """The assumptions of an analysis: a function class and a compressor class (or None).
-
-    Both follow the class protocol of ``docs/architecture.md``: their inequalities, their
-    numbers (``converted``), and, where the class has them, the scaling instances that give
-    lower bounds. Analyses talk to the classes only through it.
-    """
-
-    function: Any
-    compressor: Any = None
-
-    def describe(self) -> str:
-        parts = [self.function.describe()]
-        if self.compressor is not None:
-            parts.append(self.compressor.describe())
-        return "; ".join(parts)
-
-    def converted(self, number) -> "ProblemClass":
-        """Both classes with their numbers converted by ``number``."""
-        compressor = None if self.compressor is None else self.compressor.converted(number)
-        return ProblemClass(self.function.converted(number), compressor)
-
-    def scaling_family(self):
-        """The compressor's lower-bound scalings (the identity when there is no compressor)."""
-        if self.compressor is None:
-            from pepcert.pep.compressors import ScalingFamily
-
-            return ScalingFamily(1.0, 1.0, lambda _: (1.0,), lambda _: (1,))
-        family = getattr(self.compressor, "scaling_family", None)
-        return None if family is None else family()
-
-    @property
-    def default_outcomes(self) -> int:
-        """One outcome for a deterministic compressor (or none), two for a random one."""
-        return 1 if self.compressor is None or self.compressor.deterministic else 2
-
-    def to_dict(self) -> dict:
-        """The classes as data: type names and their numbers (as given)."""
-        def entry(item):
-            if item is None:
-                return None
-            fields = {"type": type(item).__name__, **item.numbers()}
-            if getattr(item, "in_expectation", False) and type(item).__name__ == "Contractive":
-                fields["in_expectation"] = True
-            return fields
-
-        return {"function": entry(self.function), "compressor": entry(self.compressor)}
-
-
-class Trace:
-    """Everything a run of a method on symbolic vectors touched (one problem's record).
-
-    Oracle points are cached by the exact coefficients of ``x``: a gradient asked twice at the
-    same point is the same vector. A deterministic compressor is a function too, so it is
-    cached by its input; with several *outcomes* (a random compressor), the ``k``-th call of
-    every outcome's branch must have the same input and returns that outcome's output.
-    """
-
-    def __init__(self, classes: ProblemClass, outcomes: int = 1, number=float):
-        self.classes = classes
-        self.outcomes = outcomes
-        self.basis = Basis()
-        zero = self.basis.zero_vector()
-        self._points: list[list] = [[zero, zero, self.basis.zero_scalar(), "x*"]]
-        self._point_index: dict[tuple, int] = {zero.key(): 0}
-        self._compressions: list[tuple[str, Vector, list[Vector]]] = []
-        self._compress_cache: dict[tuple, Vector] = {}
-        self._random_calls: dict[tuple, tuple] = {}  # (node, call) -> (input, outputs)
-        # How each basis vector / value came to be, to replay the trace on an instance:
-        # ("state", k) | ("gradient", x) | ("compress", v, outcome); values: ("value", x).
-        self._vector_origins: list[tuple] = []
-        self._value_origins: list[tuple] = []
-        self._pending_labels: dict[tuple, str] = {}
-
-    def _record(self, origin: tuple, count_before: int) -> None:
-        for offset in range(self.basis.n_vectors - count_before):
-            self._vector_origins.append(origin + ((offset,) if origin[0] == "compress" else ()))
-
-    def new_state(self, names: Sequence[str], suffix: str = "0") -> list[Vector]:
-        """A free basis vector per state variable (the state minus its value at the optimum)."""
-        shifts = []
-        for k, name in enumerate(names):
-            shifts.append(self.basis.new_vector(f"{name}{suffix}-{name}*"))
-            self._vector_origins.append(("state", k))
-        return shifts
-
-    @property
-    def xstar(self) -> Vector:
-        return self._points[0][0]
-
-    def point(self, x: Vector) -> Point:
-        if not isinstance(x, Vector) or x.basis is not self.basis:
-            raise BadInput("oracle called with something that is not a vector of this problem")
-        key = x.key()
-        index = self._point_index.get(key)
-        if index is None:
-            index = len(self._points)
-            name = self._pending_labels.pop(key, f"p{index}")
-            g = self.basis.new_vector(f"g({name})")
-            self._vector_origins.append(("gradient", x))
-            f = self.basis.new_value(f"f({name})")
-            self._value_origins.append(("value", x))
-            self._points.append([x, g, f, name])
-            self._point_index[key] = index
-        x, g, f, name = self._points[index]
-        return Point(name, x, g, f)
-
-    def label(self, x: Vector, name: str) -> None:
-        """Give the oracle point at ``x`` a readable name (used in multiplier and basis names),
-        now or when it is first used. The first label a point gets is kept (a point shared by
-        several compressor outcomes keeps its first name)."""
-        index = self._point_index.get(x.key())
-        if index is None:
-            self._pending_labels.setdefault(x.key(), name)
-        elif index != 0 and self._points[index][3] == f"p{index}":
-            x_, g, f, _ = self._points[index]
-            self._points[index][3] = name
-            self.basis.rename(vector_index=next(iter(g.coefficients)), name=f"g({name})")
-            self.basis.rename(value_index=next(iter(f.linear)), name=f"f({name})")
-
-    def compress(self, v: Vector, branch: int, call: int, node: tuple = ()) -> Vector:
-        compressor = self.classes.compressor
-        if compressor is None:
-            raise BadInput("this method calls a compressor but no compressor class was given")
-        if not isinstance(v, Vector) or v.basis is not self.basis:
-            raise BadInput("compressor called with something that is not a vector of this problem")
-        if self.outcomes == 1:
-            key = v.key()
-            if key not in self._compress_cache:
-                name = f"c{len(self._compressions)}"
-                count = self.basis.n_vectors
-                outputs = compressor.outputs(self.basis, name, v, 1)
-                self._record(("compress", v), count)
-                self._compressions.append((name, v, outputs))
-                self._compress_cache[key] = outputs[0]
-            return self._compress_cache[key]
-        key = (node, call)
-        if key in self._random_calls:
-            first_input, outputs = self._random_calls[key]
-            if first_input.key() != v.key():
-                raise BadInput(
-                    "a random compressor is modelled per call with a common input; this method's "
-                    f"call {call} has an input that depends on an earlier random outcome of the same step"
-                )
-            return outputs[branch]
-        name = f"c{len(self._compressions)}"
-        count = self.basis.n_vectors
-        outputs = compressor.outputs(self.basis, name, v, self.outcomes)
-        self._record(("compress", v), count)
-        self._compressions.append((name, v, outputs))
-        self._random_calls[key] = (v, outputs)
-        return outputs[branch]
-
-    def evaluate(self, instance, state: Sequence) -> tuple[np.ndarray, np.ndarray]:
-        """Replay the trace on a concrete instance: the value of every basis vector and value.
-
-        ``instance`` provides ``gradient(x)``, ``value(x)`` and ``compress(v)`` on arrays
-        (a deterministic compressor: every outcome of a call gets the same output), and
-        ``state`` gives the initial state minus its value at the optimum (arrays of one
-        shape). Returns ``(vectors, values)``: ``vectors[i]`` is basis vector ``i`` as an
-        array, ``values[j]`` is basis value ``j``. Used to turn a worst-case instance into a
-        direction of the Gram matrix.
-        """
-        state = [np.asarray(component) for component in state]
-        vectors: list[np.ndarray] = []
-
-        def value_of(vector: Vector) -> np.ndarray:
-            total = np.zeros_like(state[0])
-            for index, coefficient in vector.coefficients.items():
-                total = total + coefficient * vectors[index]
-            return total
-
-        for origin in self._vector_origins:
-            kind = origin[0]
-            if kind == "state":
-                vectors.append(state[origin[1]])
-            elif kind == "gradient":
-                vectors.append(np.asarray(instance.gradient(value_of(origin[1]))))
-            else:  # ("compress", v, outcome)
-                vectors.append(np.asarray(instance.compress(value_of(origin[1]), origin[2])))
-        values = np.array([instance.value(value_of(origin[1])) for origin in self._value_origins])
-        return np.array(vectors), values
-
-    @property
-    def points(self) -> list[Point]:
-        return [Point(name, x, g, f) for x, g, f, name in self._points]
-
-    def constraints(self) -> list[tuple[str, Scalar]]:
-        """Every inequality ``<= 0`` of the problem: interpolation, then compressors."""
-        constraints = list(self.classes.function.interpolation(self.points))
-        if self._compressions:
-            for name, v, outputs in self._compressions:
-                constraints.extend(self.classes.compressor.constraints(name, v, outputs))
-        return constraints
-
-
-class SymbolicOracle:
-    """The oracle a method's step sees in a worst-case problem (one outcome branch)."""
-
-    def __init__(self, trace: Trace, branch: int = 0, node: tuple = ()):
-        self.trace = trace
-        self.branch = branch
-        self.node = node  # the outcomes drawn before this step (a random compressor's tree)
-        self._calls = 0
-
-    def gradient(self, x: Vector) -> Vector:
-        return self.trace.point(x).g
-
-    def value(self, x: Vector) -> Scalar:
-        """``f(x) - f*``."""
-        return self.trace.point(x).f
-
-    def compress(self, v: Vector) -> Vector:
-        call = self._calls
-        self._calls += 1
-        return self.trace.compress(v, self.branch, call, self.node)
-
-    def lmo(self, v: Vector, norm) -> Vector:
-        """Refused: no interpolation class describes what a norm's LMO may return."""
-        raise BadInput(f"the LMO of a norm is not modelled in a worst-case SDP (lmo(v, {norm!r})); model the step "
-                       "by a compressor class that contains it (EF-Muon: Contractive(1/rank)) or run it on instances")
-
-
-def features(method: Method, state: Sequence, optimum: Sequence, oracle) -> Features:
-    """The :class:`Features` of ``state`` (shifted by ``optimum``) with lazy oracle calls."""
-    return Features(
-        {name: value - star for name, value, star in zip(method.state, state, optimum)},
-        gradient=lambda: oracle.gradient(state[0]),
-        gap=lambda: oracle.value(state[0]),
-    )
-
-
-def initial_state(method: Method, trace: Trace, oracle, suffix: str = "0") -> tuple[tuple, tuple]:
-    """``(state_0, state*)``: a free vector per state variable around the optimum's state."""
-    optimum = method.state_at_optimum(trace.xstar, oracle)
-    shifts = trace.new_state(method.state, suffix)
-    state = tuple(star + shift for star, shift in zip(optimum, shifts))
-    return state, optimum
-
-
-def declared_state(method: Method, trace: Trace, oracle) -> tuple[tuple, tuple]:
-    """``(state_0, state*)`` from the method's declared start at a free ``x0``."""
-    x0 = trace.xstar + trace.new_state(("x",))[0]
-    state = method.initial(x0, oracle)
-    return state, method.state_at_optimum(trace.xstar, oracle)
+from pepcert.pep.trace import (  # noqa: F401 (re-exported: the public home of these names)
+    ProblemClass,
+    SymbolicOracle,
+    Trace,
+    declared_state,
+    features,
+    initial_state,
+)
 
 
 def _starts_declared(method: Method, start: str, measure) -> bool:
@@ -357,9 +116,10 @@ def _symbolic_run(method, classes, iterations, measure, initial, aggregate, star
     ``K`` equally likely outputs; a tracked measure is the mean over the nodes of its depth.
     """
     outcomes = classes.default_outcomes
-    if outcomes > 1 and outcomes**iterations > 64:
+    branches = classes.branches(outcomes)
+    if branches > 1 and branches**iterations > 64:
         raise BadInput(
-            f"a random compressor over {iterations} steps is a tree of {outcomes}^{iterations} outcomes; "
+            f"a random compressor over {iterations} steps is a tree of {branches}^{iterations} outcomes; "
             "at most 64 leaves are modelled (use fewer iterations, or pepcert rate for the per-step rate)"
         )
     trace = Trace(classes, outcomes=outcomes)
@@ -374,13 +134,13 @@ def _symbolic_run(method, classes, iterations, measure, initial, aggregate, star
     for k in range(iterations):
         nodes = [
             (path + (b,), method.advance(node_state, SymbolicOracle(trace, b, path), k))
-            for path, node_state in nodes for b in range(outcomes)
+            for path, node_state in nodes for b in range(branches)
         ]
         if aggregate == "min" or k == iterations - 1:
             values = [_scalar(_measure(method, measure, features(method, s, optimum, oracle), classes), trace.basis) for _, s in nodes]
             tracked.append(sum(values[1:], values[0]) / len(values))
         for path, node_state in nodes:
-            trace.label(node_state[0], f"x{k + 1}" if outcomes == 1 else f"x{k + 1}^{''.join(map(str, path))}")
+            trace.label(node_state[0], f"x{k + 1}" if branches == 1 else f"x{k + 1}^{''.join(map(str, path))}")
     return trace, first, tracked, declared
 
 

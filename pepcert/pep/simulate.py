@@ -24,23 +24,40 @@ class NumericOracle:
 
     ``lmo(v, norm)`` is the linear minimisation oracle of the norm the method names
     (:mod:`pepcert.pep.lmo`); it needs no function, so any concrete oracle has it.
+
+    n agents: ``function`` is a sequence of the agents' functions ``f_i`` (``f`` is their
+    mean) and ``compressor`` one compressor, used independently by every agent, or one per
+    agent; ``gradient(x, agent=i)`` and ``compress(v, agent=i)`` are agent ``i``'s.
     """
 
     def __init__(self, function, compressor=None, rng: np.random.Generator | None = None):
+        self.functions = tuple(function) if isinstance(function, (list, tuple)) else (function,)
         self.function = function
+        self.agents = len(self.functions)
+        if isinstance(compressor, (list, tuple)):
+            if len(compressor) != self.agents:
+                raise ValueError(f"{len(compressor)} compressors for {self.agents} agents")
+            self.compressors = tuple(compressor)
+        else:
+            self.compressors = (compressor,) * self.agents
         self.compressor = compressor
         self.rng = rng if rng is not None else np.random.default_rng(0)
 
-    def gradient(self, x):
-        return self.function.gradient(x)
+    def gradient(self, x, agent: int | None = None):
+        if agent is not None:
+            return self.functions[agent].gradient(x)
+        return sum(f.gradient(x) for f in self.functions) / self.agents
 
-    def value(self, x):
-        return self.function.value(x)
+    def value(self, x, agent: int | None = None):
+        if agent is not None:
+            return self.functions[agent].value(x)
+        return sum(f.value(x) for f in self.functions) / self.agents
 
-    def compress(self, v):
-        if self.compressor is None:
+    def compress(self, v, agent: int | None = None):
+        compressor = self.compressors[0 if agent is None else agent]
+        if compressor is None:
             raise ValueError("this method calls a compressor but none was given")
-        return self.compressor(v, self.rng)
+        return compressor(v, self.rng)
 
     def lmo(self, v, norm):
         """``argmin_{||d|| <= 1} <v, d>`` for ``norm`` (a name of :data:`~pepcert.pep.lmo.NORMS`
@@ -60,10 +77,13 @@ class Trajectory:
     def features(self, k: int, oracle: NumericOracle) -> Features:
         """The Lyapunov features of state ``k`` (shifted state, gradient, gap)."""
         state = self.states[k]
+        agents = getattr(oracle, "agents", 1)
         return Features(
             {name: value - star for name, value, star in zip(self.state_names, state, self.optimum)},
             gradient=lambda: oracle.gradient(state[0]),
             gap=lambda: oracle.value(state[0]) - oracle.value(self.optimum[0]),
+            gradients=lambda: (oracle.gradient(state[0]),) if agents == 1 else tuple(
+                oracle.gradient(state[0], agent=i) - oracle.gradient(self.optimum[0], agent=i) for i in range(agents)),
         )
 
 

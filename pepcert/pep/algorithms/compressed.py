@@ -13,6 +13,7 @@ from pepcert.pep.errors import BadInput
 from pepcert.pep.expressions import norm2
 from pepcert.pep.methods import Method
 from pepcert.pep.numerics.numbers import exact_number, is_symbolic, require, show
+from pepcert.pep.algorithms.agents import agent_count, diana, distributed_cgd, distributed_ef, distributed_ef21
 
 
 
@@ -23,14 +24,18 @@ def check_step_size(eta, name: str = "eta") -> None:
         require(value > 0, f"{name} must be a positive number, got {show(eta)}")
 
 
-def compressed_gradient_descent(eta) -> Method:
-    r"""CGD: ``x+ = x - eta C(grad f(x))``.
+def compressed_gradient_descent(eta, n=1) -> Method:
+    r"""CGD: ``x+ = x - eta C(grad f(x))`` (``n > 1``: :func:`distributed_cgd`).
 
     Tight rate for ``f - f*`` (Thomsen et al. 2025):
     ``rho(eta) = max{(1 - eta mu (1 - s))^2, (1 - eta L (1 + s))^2}``, ``s = sqrt(1 - delta)``.
-    Optimal Lyapunov function: ``V = f(x) - f*``.
+    Optimal Lyapunov function: ``V = f(x) - f*``. With an omega-unbiased compressor the tight
+    rate of ``||x - x*||^2`` (family ``distance``) is ``max_{h in {mu, L}} (1 - eta h)^2 +
+    omega eta^2 h^2``.
     """
     check_step_size(eta)
+    if agent_count(n) > 1:
+        return distributed_cgd(eta, n)
 
     def step(state, oracle):
         (x,) = state
@@ -42,7 +47,8 @@ def compressed_gradient_descent(eta) -> Method:
         step=step,
         start=lambda x0, oracle: (x0,),
         lyapunov=lambda z, classes: z.gap,
-        families={"paper": (("f(x) - f*", lambda z, classes: z.gap),)},
+        families={"paper": (("f(x) - f*", lambda z, classes: z.gap),),
+                  "distance": (("||x - x*||^2", lambda z, classes: norm2(z.x)),)},
         parameters={"eta": eta},
     )
 
@@ -58,14 +64,17 @@ def _ef_lyapunov(z, classes):
     return norm2(z.x - z.e) + norm2(z.e) / s
 
 
-def error_feedback(eta) -> Method:
+def error_feedback(eta, n=1) -> Method:
     r"""EF: ``c = C(e + eta g)``, ``x+ = x - c``, ``e+ = e + eta g - c`` with ``g = grad f(x)``.
 
     Tight rate (Thomsen et al. 2025): ``rho(eta) = max_{h in {mu, L}} ((|b_h| + sqrt(b_h^2 +
     4 s))/2)^2`` with ``b_h = (1 - s) - eta h (1 + s)``. Optimal Lyapunov function:
     ``V = ||x - x* - e||^2 + ||e||^2 / s``; family ``||x - x* - e||^2 + a ||e||^2``.
+    ``n > 1``: :func:`distributed_ef`.
     """
     check_step_size(eta)
+    if agent_count(n) > 1:
+        return distributed_ef(eta, n)
 
     def step(state, oracle):
         x, e = state
@@ -89,14 +98,16 @@ def error_feedback(eta) -> Method:
     )
 
 
-def ef21(eta) -> Method:
+def ef21(eta, n=1) -> Method:
     r"""EF21: ``x+ = x - eta d``, ``d+ = d + C(grad f(x+) - d)``.
 
     Same tight rate as EF at every step size (Thomsen et al. 2025). Optimal Lyapunov function:
     ``V = ||grad f(x) - d||^2 + s ||grad f(x)||^2``; family ``||g - d||^2 + a ||g||^2``. Its
-    distance measure is ``||x - x*||^2 + ||d - grad f(x)||^2``.
+    distance measure is ``||x - x*||^2 + ||d - grad f(x)||^2``. ``n > 1``: :func:`distributed_ef21`.
     """
     check_step_size(eta)
+    if agent_count(n) > 1:
+        return distributed_ef21(eta, n)
 
     def step(state, oracle):
         x, d = state
@@ -124,6 +135,7 @@ BUILTIN_METHODS: Mapping[str, Callable[[Any], Method]] = {
     "cgd": compressed_gradient_descent,
     "ef": error_feedback,
     "ef21": ef21,
+    "diana": diana,
 }
 
 

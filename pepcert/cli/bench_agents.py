@@ -1,0 +1,55 @@
+"""``pepcert bench`` figures for n agents (wired into ``pepcert bench`` by its owner).
+
+Goals of the compressors-and-agents issue: a two-agent tight rate under 100 ms, four agents
+under 1 s (the error-feedback methods of :data:`pepcert.papers.ttd26.BENCH_METHODS` at the
+optimal step, mu = 0.1, L = 1, delta = 1/2, the paper's Lyapunov family; and the full quadratic
+family for comparison).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+
+
+def _median_ms(function, repeat: int) -> tuple[float, float]:
+    times, value = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        value = function()
+        times.append(time.perf_counter() - start)
+    return 1000 * statistics.median(times), value
+
+
+def bench_agents(repeat: int = 3) -> dict:
+    """Median milliseconds of ``tight_rate`` for n = 2 and 4 agents."""
+    from pepcert.analyses import tight_rate
+    from pepcert.pep.algorithms import BUILTIN_METHODS
+    from pepcert.papers.ttd26 import BENCH_METHODS, classes_of
+
+    mu, L, delta = 0.1, 1.0, 0.5
+    s = math.sqrt(1 - delta)
+    eta = 2 / (L + mu) * (1 - s) / (1 + s)
+    rows = []
+    for n in (2, 4):
+        for name in BENCH_METHODS:
+            for family in ("paper", "full"):
+                classes = classes_of((L,) * n, (mu,) * n, delta)
+                ms, rate = _median_ms(lambda: tight_rate(BUILTIN_METHODS[name](eta, n), classes, family=family, structured_fallback=True), repeat)
+                rows.append({"agents": n, "method": name, "family": family, "median_ms": ms, "rho": rate.rho,
+                             "tight": rate.lower_source == "instance" and rate.bracket_width <= 1e-9,
+                             "goal_ms": 100 if n == 2 else 1000})
+    return {"agents": rows}
+
+
+def format_agents(report: dict) -> list[str]:
+    lines = ["(c) n-agent tight rates (mu = 0.1, L = 1, delta = 1/2, eta*): goal < 100 ms (2 agents), < 1 s (4)"]
+    for row in report["agents"]:
+        lines.append(f"    {row['agents']} agents {row['method']:<5} {row['family']:<6} {row['median_ms']:8.1f} ms"
+                     f"  rho {row['rho']:.12f}{'' if row['tight'] else '  (not tight)'}")
+    return lines
+
+
+if __name__ == "__main__":  # python -m pepcert.cli.bench_agents
+    print("\n".join(format_agents(bench_agents())))

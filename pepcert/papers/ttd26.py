@@ -1,0 +1,160 @@
+r"""Thomsen, Taylor & Dieuleveut (2026), *A tight theory of error feedback algorithms in
+distributed optimization*: closed forms and the claims ``pepcert verify`` runs.
+
+n agents, ``f = (1/n) sum_i f_i``, independent contractive compressors, ``s = sqrt(1 - delta)``:
+
+* identical agents (each ``f_i`` L-smooth, mu-strongly convex): EF21 and EF (common minimiser)
+  keep the single-agent ``eta* = 2/(L + mu) (1 - s)/(1 + s)`` and
+  ``rho* = ((B + sqrt(B^2 + 4 s))/2)^2``, ``B = (1 - s)(kappa - 1)/(kappa + 1)``, for every n,
+  with ``V = (s/n)||sum_i grad f_i(x)||^2 + sum_i ||grad f_i(x) - d_i||^2`` (EF21) and
+  ``V = (1/(n s))||sum_i e_i||^2 + sum_i ||x - x* - e_i||^2`` (EF);
+* agents with different ``(L_i, mu_i)`` (the paper's empirical laws): ``eta* = 2n/sum_i S_i
+  (1 - s)/(1 + s)`` with ``S_i = L_i + mu_i``; the EF21 Lyapunov function
+  ``V = (s/n)||sum_i grad f_i||^2 + sum_i (S/(n S_i))||grad f_i - d_i||^2`` (``S = sum_i S_i``);
+  for n = 2 the rate is the largest real root of
+  ``rho^3 - [s(2 + s) + r(s K1 + K2)] rho^2 + s^2 [1 + 2s + r(K1 + s K2)] rho - s^4``,
+  ``r = (1 - s)^2/(1 + s)``, ``K1 = (D2^2 S1 + D1^2 S2)/(S1 S2 (S1 + S2))``,
+  ``K2 = (D1 + D2)^2/(S1 + S2)^2``, ``D_i = L_i - mu_i``.
+
+What pepcert measures for the heterogeneous law: the one-step worst case of that Lyapunov
+function at ``eta*`` equals the cubic's root (to the SDP's accuracy). The best quadratic
+Lyapunov function proves a smaller rate (certified exactly: 0.8004225 < 0.8011631 at the
+example ``L = (1, 1)``, ``mu = (0.9, 0.1)``, ``delta = 1/2``), so the cubic is the rate of the
+paper's Lyapunov function, an upper bound on the worst case (see ``docs/agents.md``).
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+
+PAPER = "Thomsen, Taylor & Dieuleveut 2026 (A tight theory of error feedback algorithms in distributed optimization)"
+
+
+def s_of(delta) -> float:
+    return math.sqrt(1 - float(delta))
+
+
+def optimal_step(L, mu, delta) -> float:
+    """``eta* = 2n / sum_i (L_i + mu_i) * (1 - s)/(1 + s)`` (one value per agent in L, mu)."""
+    s = s_of(delta)
+    return 2 * len(L) / sum(float(l) + float(m) for l, m in zip(L, mu)) * (1 - s) / (1 + s)
+
+
+def single_agent_rate(L, mu, delta) -> float:
+    """``rho* = ((B + sqrt(B^2 + 4 s))/2)^2``, ``B = (1 - s)(kappa - 1)/(kappa + 1)``."""
+    s, kappa = s_of(delta), float(L) / float(mu)
+    B = (1 - s) * (kappa - 1) / (kappa + 1)
+    return ((B + math.sqrt(B * B + 4 * s)) / 2) ** 2
+
+
+def cubic(L, mu, delta) -> list[float]:
+    """The cubic's coefficients (highest degree first) for two agents."""
+    s = s_of(delta)
+    r = (1 - s) ** 2 / (1 + s)
+    S = [float(l) + float(m) for l, m in zip(L, mu)]
+    D = [float(l) - float(m) for l, m in zip(L, mu)]
+    K1 = (D[1] ** 2 * S[0] + D[0] ** 2 * S[1]) / (S[0] * S[1] * (S[0] + S[1]))
+    K2 = (D[0] + D[1]) ** 2 / (S[0] + S[1]) ** 2
+    return [1.0, -(s * (2 + s) + r * (s * K1 + K2)), s**2 * (1 + 2 * s + r * (K1 + s * K2)), -(s**4)]
+
+
+def two_agent_rate(L, mu, delta) -> float:
+    """The largest real root of :func:`cubic`."""
+    roots = np.roots(cubic(L, mu, delta))
+    return float(max(root.real for root in roots if abs(root.imag) <= 1e-9 * max(1.0, abs(root))))
+
+
+def paper_lyapunov(L, mu, delta):
+    """``V(z) = (s/n)||sum_i grad f_i||^2 + sum_i (S/(n S_i))||grad f_i - d_i||^2`` for EF21
+    (``d_i`` the state ``d1, d2, ...``), as a measure ``(z, classes) -> scalar``."""
+    from pepcert.pep.expressions import norm2
+
+    s = s_of(delta)
+    S = [float(l) + float(m) for l, m in zip(L, mu)]
+    n = len(S)
+
+    def V(z, classes):
+        g = z.grads
+        total = sum(g[1:], g[0])
+        return s * norm2(total) / n + sum(sum(S) / (n * S[i]) * norm2(g[i] - getattr(z, f"d{i + 1}")) for i in range(n))
+
+    return V
+
+
+def classes_of(L, mu, delta, number=float):
+    from pepcert.pep.compressors import Contractive
+    from pepcert.pep.distributed import Distributed
+    from pepcert.pep.functions import SmoothStronglyConvex
+    from pepcert.pep.problem import ProblemClass
+
+    return ProblemClass(Distributed(tuple(SmoothStronglyConvex(number(m), number(l)) for l, m in zip(L, mu))),
+                        Contractive(number(delta)))
+
+
+BENCH_METHODS = ("ef21", "ef")  # what ``pepcert.cli.bench_agents`` times
+
+# -- claims ---------------------------------------------------------------------------------
+
+IDENTICAL = [(1.0, 0.1, 0.5), (1.0, 0.02, 0.7), (3.0, 0.3, 0.6)]
+HETEROGENEOUS = [((1, 1), (0.9, 0.1), 0.5), ((1, 4), (0.1, 0.5), 0.3), ((2, 1), (0.2, 0.2), 0.7)]
+
+
+def _same_rate_every_n(name: str):
+    def check():
+        from pepcert.analyses import tight_rate
+        from pepcert.pep.algorithms import BUILTIN_METHODS
+
+        worst = 0.0
+        for L, mu, delta in IDENTICAL:
+            eta = optimal_step((L,), (mu,), delta)
+            for n in (1, 2, 3, 4):
+                rate = tight_rate(BUILTIN_METHODS[name](eta, n), classes_of((L,) * n, (mu,) * n, delta), family="paper")
+                worst = max(worst, abs(rate.rho - single_agent_rate(L, mu, delta)))
+        return f"max |rho(n) - rho*| = {worst:.1e} over n = 1..4 and {len(IDENTICAL)} settings", worst <= 1e-8
+
+    return check
+
+
+def _cubic_law():
+    from pepcert.pep.algorithms import BUILTIN_METHODS
+    from pepcert.pep.problem import worst_case
+
+    worst = 0.0
+    for L, mu, delta in HETEROGENEOUS:
+        eta = optimal_step(L, mu, delta)
+        result = worst_case(BUILTIN_METHODS["ef21"](eta, 2), classes_of(L, mu, delta), 1,
+                            measure=paper_lyapunov(L, mu, delta))
+        worst = max(worst, abs(result.value - two_agent_rate(L, mu, delta)))
+    return f"max |one-step worst case of V - cubic root| = {worst:.1e} over {len(HETEROGENEOUS)} settings", worst <= 1e-7
+
+
+def _certified_two_agents():
+    from pepcert.analyses import certify
+    from pepcert.pep.algorithms import BUILTIN_METHODS
+
+    largest = Fraction(0)
+    for name in ("ef21", "ef"):
+        eta = Fraction(optimal_step((1,), (Fraction(1, 10),), Fraction(1, 2))).limit_denominator(10**9)
+        result = certify(BUILTIN_METHODS[name], classes_of((1, 1), (Fraction(1, 10),) * 2, Fraction(1, 2), Fraction),
+                         eta, parameters={"n": 2})
+        if not result.verified:
+            return f"{name}: not verified ({result.reason})", False
+        largest = max(largest, result.gap)
+    return f"EF21 and EF at n = 2 verified, largest gap {float(largest):.1e}", largest <= Fraction(1, 10**6)
+
+
+def ttd26_claims() -> list[tuple]:
+    """``(id, paper, statement, expected, check)`` for the claims registry."""
+    return [
+        ("ttd26-ef21-every-n", PAPER, "EF21 with n identical agents has the single-agent rho* at eta* (n = 1..4, the paper's Lyapunov family)",
+         "rho* to 1e-8", _same_rate_every_n("ef21")),
+        ("ttd26-ef-every-n", PAPER, "EF with n identical agents (common minimiser) has the single-agent rho* at eta*",
+         "rho* to 1e-8", _same_rate_every_n("ef")),
+        ("ttd26-two-agents-cubic", PAPER, "two heterogeneous agents: the paper's EF21 Lyapunov function contracts at "
+         "eta* = 2n/sum(L_i + mu_i) (1 - s)/(1 + s) by the largest root of the cubic", "cubic root to 1e-7", _cubic_law),
+        ("ttd26-certified-n2", PAPER, "EF21 and EF with two agents: rate certified exactly from both sides",
+         "verified, gap <= 1e-6", _certified_two_agents),
+    ]

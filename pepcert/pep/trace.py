@@ -1,0 +1,369 @@
+"""The symbolic run of a method: the classes of a problem, the trace of everything a run
+touched, and the oracle a step sees (used by the N-step worst case in
+:mod:`pepcert.pep.problem` and by the one-step Lyapunov inequality in
+:mod:`pepcert.lyapunov.onestep`).
+
+``ProblemClass`` holds the function class (one agent, or :class:`~pepcert.pep.distributed.Distributed`
+for n agents) and the compressor class; ``Trace`` creates a basis vector for each gradient at a
+new point (one per agent with n agents) and each compressor output; ``SymbolicOracle`` is the
+oracle of one outcome branch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from pepcert.pep.errors import BadInput
+from pepcert.pep.expressions import Basis, Scalar, Vector
+from pepcert.pep.functions import Point
+from pepcert.pep.methods import Features, Method
+
+
+@dataclass(frozen=True)
+class ProblemClass:
+    """The assumptions of an analysis: a function class and a compressor class (or None).
+
+    Both follow the class protocol of ``docs/architecture.md``: their inequalities, their
+    numbers (``converted``), and, where the class has them, the scaling instances that give
+    lower bounds. Analyses talk to the classes only through it.
+    """
+
+    function: Any
+    compressor: Any = None
+
+    def describe(self) -> str:
+        parts = [self.function.describe()]
+        if self.compressor is not None:
+            parts.append(self.compressor.describe())
+        return "; ".join(parts)
+
+    def converted(self, number) -> "ProblemClass":
+        """Both classes with their numbers converted by ``number``."""
+        compressor = None if self.compressor is None else self.compressor.converted(number)
+        return ProblemClass(self.function.converted(number), compressor)
+
+    def scaling_family(self):
+        """The compressor's lower-bound scalings (the identity when there is no compressor)."""
+        if self.compressor is None:
+            from pepcert.pep.compressors import ScalingFamily
+
+            return ScalingFamily(1.0, 1.0, lambda _: (1.0,), lambda _: (1,))
+        family = getattr(self.compressor, "scaling_family", None)
+        return None if family is None else family()
+
+    @property
+    def agents(self) -> int:
+        """The number of agents (1 unless the function class is :class:`Distributed`)."""
+        return getattr(self.function, "agents", 1)
+
+    def branches(self, outcomes: int) -> int:
+        """Joint outcomes of one step: every agent draws its own outcome independently, so a
+        step with ``outcomes`` per call and ``n`` agents has ``outcomes^n`` equally likely
+        branches (1 for a deterministic compressor)."""
+        return 1 if outcomes == 1 else outcomes ** self.agents
+
+    @property
+    def default_outcomes(self) -> int:
+        """One outcome for a deterministic compressor (or none), two for a random one."""
+        return 1 if self.compressor is None or self.compressor.deterministic else 2
+
+    def to_dict(self) -> dict:
+        """The classes as data: type names and their numbers (as given)."""
+        def entry(item):
+            if item is None:
+                return None
+            if hasattr(item, "to_entry"):
+                return item.to_entry()
+            fields = {"type": type(item).__name__, **item.numbers()}
+            if getattr(item, "in_expectation", False) and type(item).__name__ == "Contractive":
+                fields["in_expectation"] = True
+            return fields
+
+        return {"function": entry(self.function), "compressor": entry(self.compressor)}
+
+
+class Trace:
+    """Everything a run of a method on symbolic vectors touched (one problem's record).
+
+    Oracle points are cached by the exact coefficients of ``x``: a gradient asked twice at the
+    same point is the same vector. A deterministic compressor is a function too, so it is
+    cached by its input; with several *outcomes* (a random compressor), the ``k``-th call of
+    every outcome's branch must have the same input and returns that outcome's output.
+    """
+
+    def __init__(self, classes: ProblemClass, outcomes: int = 1, number=float):
+        self.classes = classes
+        self.outcomes = outcomes
+        self.basis = Basis()
+        self.agents = classes.agents
+        self.branches = classes.branches(outcomes)
+        zero = self.basis.zero_vector()
+        # Vector and value origins are recorded from the start (x* may own agent gradients).
+        self._vector_origins: list[tuple] = []
+        self._value_origins: list[tuple] = []
+        self._points: list[list] = [[zero, zero, self.basis.zero_scalar(), "x*", self._optimum_agents(zero)]]
+        self._point_index: dict[tuple, int] = {zero.key(): 0}
+        self._compressions: list[tuple[str, Vector, list[Vector]]] = []
+        self._compress_cache: dict[tuple, Vector] = {}
+        self._random_calls: dict[tuple, tuple] = {}  # (node, call) -> (input, outputs)
+        # How each basis vector / value came to be, to replay the trace on an instance:
+        # ("state", k) | ("gradient", x, agent) | ("compress", v, agent, outcome) |
+        # ("optimum gradient", agent); values: ("value", x, agent).
+        self._pending_labels: dict[tuple, str] = {}
+
+    def _optimum_agents(self, zero: Vector) -> list:
+        """Per-agent ``(grad f_i(x*), f_i(x*) = 0)``: zero with a common minimiser, else free
+        vectors with ``sum_i grad f_i(x*) = 0`` (the last is minus the sum of the others)."""
+        if self.agents == 1 and not hasattr(self.classes.function, "agents"):
+            return []
+        if getattr(self.classes.function, "common_minimizer", True) or self.agents == 1:
+            gradients = [zero] * self.agents
+        else:
+            gradients = []
+            for i in range(self.agents - 1):
+                gradients.append(self.basis.new_vector(f"g_{i + 1}(x*)"))
+                self._vector_origins.append(("optimum gradient", i))
+            gradients.append(-sum(gradients[1:], gradients[0]))
+        return [(g, self.basis.zero_scalar()) for g in gradients]
+
+    def _record(self, origin: tuple, count_before: int) -> None:
+        for offset in range(self.basis.n_vectors - count_before):
+            self._vector_origins.append(origin + ((offset,) if origin[0] == "compress" else ()))
+
+    def new_state(self, names: Sequence[str], suffix: str = "0") -> list[Vector]:
+        """A free basis vector per state variable (the state minus its value at the optimum)."""
+        shifts = []
+        for k, name in enumerate(names):
+            shifts.append(self.basis.new_vector(f"{name}{suffix}-{name}*"))
+            self._vector_origins.append(("state", k))
+        return shifts
+
+    @property
+    def xstar(self) -> Vector:
+        return self._points[0][0]
+
+    def point(self, x: Vector) -> Point:
+        if not isinstance(x, Vector) or x.basis is not self.basis:
+            raise BadInput("oracle called with something that is not a vector of this problem")
+        key = x.key()
+        index = self._point_index.get(key)
+        if index is None:
+            index = len(self._points)
+            name = self._pending_labels.pop(key, f"p{index}")
+            if not self._points[0][4]:  # one agent
+                g = self.basis.new_vector(f"g({name})")
+                self._vector_origins.append(("gradient", x, None))
+                f = self.basis.new_value(f"f({name})")
+                self._value_origins.append(("value", x, None))
+                agents = []
+            else:
+                agents = []
+                for i in range(self.agents):
+                    gi = self.basis.new_vector(f"g_{i + 1}({name})")
+                    self._vector_origins.append(("gradient", x, i))
+                    fi = self.basis.new_value(f"f_{i + 1}({name})")
+                    self._value_origins.append(("value", x, i))
+                    agents.append((gi, fi))
+                g = sum((a[0] for a in agents[1:]), agents[0][0]) / self.agents
+                f = sum((a[1] for a in agents[1:]), agents[0][1]) / self.agents
+            self._points.append([x, g, f, name, agents])
+            self._point_index[key] = index
+        return self._point_record(index)
+
+    def _point_record(self, index: int) -> Point:
+        x, g, f, name, agents = self._points[index]
+        return Point(name, x, g, f, tuple(Point(f"{name}", x, gi, fi) for gi, fi in agents))
+
+    def label(self, x: Vector, name: str) -> None:
+        """Give the oracle point at ``x`` a readable name (used in multiplier and basis names),
+        now or when it is first used. The first label a point gets is kept (a point shared by
+        several compressor outcomes keeps its first name)."""
+        index = self._point_index.get(x.key())
+        if index is None:
+            self._pending_labels.setdefault(x.key(), name)
+        elif index != 0 and self._points[index][3] == f"p{index}":
+            x_, g, f, _, agents = self._points[index]
+            self._points[index][3] = name
+            if not agents:
+                self.basis.rename(vector_index=next(iter(g.coefficients)), name=f"g({name})")
+                self.basis.rename(value_index=next(iter(f.linear)), name=f"f({name})")
+            for i, (gi, fi) in enumerate(agents):
+                self.basis.rename(vector_index=next(iter(gi.coefficients)), name=f"g_{i + 1}({name})")
+                self.basis.rename(value_index=next(iter(fi.linear)), name=f"f_{i + 1}({name})")
+
+    def agent_index(self, agent) -> int:
+        if agent is None:
+            return 0
+        if not isinstance(agent, int) or isinstance(agent, bool) or not 0 <= agent < self.agents:
+            raise BadInput(f"agent must be an integer in [0, {self.agents - 1}], got {agent!r}")
+        return agent
+
+    def compress(self, v: Vector, branch: int, call: int, node: tuple = (), agent: int | None = None) -> Vector:
+        """Agent ``agent``'s compressor at ``v``. With ``K`` outcomes per call, the joint branch
+        ``branch`` gives agent ``i`` its own digit ``(branch // K^i) % K`` (independent
+        compressors)."""
+        if agent is None and self.agents > 1:
+            raise BadInput("with several agents, name the agent whose compressor is called: oracle.compress(v, agent=i)")
+        agent = self.agent_index(agent)
+        if self.outcomes > 1:
+            branch = (branch // self.outcomes**agent) % self.outcomes
+        compressor = self.classes.compressor
+        if compressor is None:
+            raise BadInput("this method calls a compressor but no compressor class was given")
+        if not isinstance(v, Vector) or v.basis is not self.basis:
+            raise BadInput("compressor called with something that is not a vector of this problem")
+        if self.outcomes == 1:
+            key = (agent, v.key())
+            if key not in self._compress_cache:
+                name = f"c{len(self._compressions)}"
+                count = self.basis.n_vectors
+                outputs = compressor.outputs(self.basis, name, v, 1)
+                self._record(("compress", v, agent), count)
+                self._compressions.append((name, v, outputs))
+                self._compress_cache[key] = outputs[0]
+            return self._compress_cache[key]
+        key = (node, call)
+        if key in self._random_calls:
+            first_input, outputs = self._random_calls[key]
+            if first_input.key() != v.key():
+                raise BadInput(
+                    "a random compressor is modelled per call with a common input; this method's "
+                    f"call {call} has an input that depends on an earlier random outcome of the same step"
+                )
+            return outputs[branch]
+        name = f"c{len(self._compressions)}"
+        count = self.basis.n_vectors
+        outputs = compressor.outputs(self.basis, name, v, self.outcomes)
+        self._record(("compress", v, agent), count)
+        self._compressions.append((name, v, outputs))
+        self._random_calls[key] = (v, outputs)
+        return outputs[branch]
+
+    def evaluate(self, instance, state: Sequence) -> tuple[np.ndarray, np.ndarray]:
+        """Replay the trace on a concrete instance: the value of every basis vector and value.
+
+        ``instance`` provides ``gradient(x)``, ``value(x)`` and ``compress(v)`` on arrays
+        (a deterministic compressor: every outcome of a call gets the same output), and
+        ``state`` gives the initial state minus its value at the optimum (arrays of one
+        shape). Returns ``(vectors, values)``: ``vectors[i]`` is basis vector ``i`` as an
+        array, ``values[j]`` is basis value ``j``. Used to turn a worst-case instance into a
+        direction of the Gram matrix.
+        """
+        state = [np.asarray(component) for component in state]
+        vectors: list[np.ndarray] = []
+
+        def value_of(vector: Vector) -> np.ndarray:
+            total = np.zeros_like(state[0])
+            for index, coefficient in vector.coefficients.items():
+                total = total + float(coefficient) * vectors[index]
+            return total
+
+        for origin in self._vector_origins:
+            kind = origin[0]
+            if kind == "state":
+                vectors.append(state[origin[1]])
+            elif kind == "gradient":
+                vectors.append(np.asarray(_agent_call(instance.gradient, value_of(origin[1]), origin[2])))
+            elif kind == "optimum gradient":  # instances have a common minimiser
+                vectors.append(np.zeros_like(state[0]))
+            else:  # ("compress", v, agent, outcome)
+                agent = origin[2]
+                if agent:
+                    vectors.append(np.asarray(instance.compress(value_of(origin[1]), origin[3], agent=agent)))
+                else:
+                    vectors.append(np.asarray(instance.compress(value_of(origin[1]), origin[3])))
+        values = np.array([_agent_call(instance.value, value_of(origin[1]), origin[2]) for origin in self._value_origins])
+        return np.array(vectors), values
+
+    @property
+    def points(self) -> list[Point]:
+        return [self._point_record(index) for index in range(len(self._points))]
+
+    def constraints(self) -> list[tuple[str, Scalar]]:
+        """Every inequality ``<= 0`` of the problem: interpolation, then compressors."""
+        constraints = list(self.classes.function.interpolation(self.points))
+        if self._compressions:
+            for name, v, outputs in self._compressions:
+                constraints.extend(self.classes.compressor.constraints(name, v, outputs))
+        return constraints
+
+
+class SymbolicOracle:
+    """The oracle a method's step sees in a worst-case problem (one outcome branch)."""
+
+    def __init__(self, trace: Trace, branch: int = 0, node: tuple = ()):
+        self.trace = trace
+        self.branch = branch
+        self.node = node  # the outcomes drawn before this step (a random compressor's tree)
+        self._calls = 0
+
+    @property
+    def agents(self) -> int:
+        return self.trace.agents
+
+    def gradient(self, x: Vector, agent: int | None = None) -> Vector:
+        """``grad f(x)`` (the mean over agents), or agent ``agent``'s ``grad f_i(x)``."""
+        point = self.trace.point(x)
+        if agent is None:
+            return point.g
+        agent = self.trace.agent_index(agent)
+        return point.agents[agent].g if point.agents else point.g
+
+    def value(self, x: Vector, agent: int | None = None) -> Scalar:
+        """``f(x) - f*`` (or ``f_i(x) - f_i(x*)``)."""
+        point = self.trace.point(x)
+        if agent is None:
+            return point.f
+        agent = self.trace.agent_index(agent)
+        return point.agents[agent].f if point.agents else point.f
+
+    def compress(self, v: Vector, agent: int | None = None) -> Vector:
+        call = self._calls
+        self._calls += 1
+        return self.trace.compress(v, self.branch, call, self.node, agent)
+
+    def lmo(self, v: Vector, norm) -> Vector:
+        """Refused: no interpolation class describes what a norm's LMO may return."""
+        raise BadInput(f"the LMO of a norm is not modelled in a worst-case SDP (lmo(v, {norm!r})); model the step "
+                       "by a compressor class that contains it (EF-Muon: Contractive(1/rank)) or run it on instances")
+
+
+def _agent_call(function, x, agent):
+    return function(x) if agent is None else function(x, agent=agent)
+
+
+
+def features(method: Method, state: Sequence, optimum: Sequence, oracle) -> Features:
+    """The :class:`Features` of ``state`` (shifted by ``optimum``) with lazy oracle calls;
+    ``z.grads`` are the agents' ``grad f_i(x) - grad f_i(x*)``."""
+    agents = getattr(oracle, "agents", 1)
+
+    def gradients():
+        if agents == 1:
+            return (oracle.gradient(state[0]),)
+        return tuple(oracle.gradient(state[0], agent=i) - oracle.gradient(optimum[0], agent=i) for i in range(agents))
+
+    return Features(
+        {name: value - star for name, value, star in zip(method.state, state, optimum)},
+        gradient=lambda: oracle.gradient(state[0]),
+        gap=lambda: oracle.value(state[0]),
+        gradients=gradients,
+    )
+
+
+def initial_state(method: Method, trace: Trace, oracle, suffix: str = "0") -> tuple[tuple, tuple]:
+    """``(state_0, state*)``: a free vector per state variable around the optimum's state."""
+    optimum = method.state_at_optimum(trace.xstar, oracle)
+    shifts = trace.new_state(method.state, suffix)
+    state = tuple(star + shift for star, shift in zip(optimum, shifts))
+    return state, optimum
+
+
+def declared_state(method: Method, trace: Trace, oracle) -> tuple[tuple, tuple]:
+    """``(state_0, state*)`` from the method's declared start at a free ``x0``."""
+    x0 = trace.xstar + trace.new_state(("x",))[0]
+    state = method.initial(x0, oracle)
+    return state, method.state_at_optimum(trace.xstar, oracle)

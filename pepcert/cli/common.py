@@ -255,3 +255,27 @@ def problem_payload(args) -> dict:
         "compressor": {**choice.to_dict(), "statement": choice.describe(),
                        "holds_for": "every compressor of this class"},
     }
+
+
+PLOT_FORMATS = (".png", ".pdf", ".svg")
+
+
+def plot_problem(args) -> tuple[float, float, float] | None:
+    """``(mu, L, delta)`` for ``--plot`` (checked before any work), or None without ``--plot``.
+
+    The plots redraw the rate of a built-in method over a range of steps from one agent's
+    constants and a contractive class; other problems are refused in one line.
+    """
+    from pathlib import Path as _Path
+
+    from pepcert.pep.errors import BadInput
+
+    if not getattr(args, "plot", None):
+        return None
+    if _Path(args.plot).suffix.lower() not in PLOT_FORMATS:
+        raise BadInput(f"--plot {args.plot!r}: the file name must end in {', '.join(PLOT_FORMATS)}")
+    compressor = args.choice.compressor_class
+    if len(args.mu_values) != 1 or len(args.L_values) != 1 or not hasattr(compressor, "delta"):
+        raise BadInput("--plot draws one agent with a contractive compressor (--delta or a contractive "
+                       "--compressor); drop --plot for --agents, --omega or unbiased compressors")
+    return float(args.mu_values[0]), float(args.L_values[0]), float(compressor.delta)

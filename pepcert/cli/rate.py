@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from pepcert.pep.errors import SolverFailure
-from pepcert.cli.common import add_output_options, add_problem_options, emit_json, problem_from_args, problem_payload
+from pepcert.cli.common import plot_problem, add_output_options, add_problem_options, emit_json, problem_from_args, problem_payload
 
 
 def register(subparsers) -> None:
@@ -24,11 +24,27 @@ def register(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
+def _paper_family(method, classes, args, result):
+    """The paper's structured family's result when it attains the same rate (else None)."""
+    from pepcert.analyses.rates import tight_rate
+
+    if args.family != "full" or "paper" not in method.families:
+        return None
+    try:
+        paper = tight_rate(method, classes, family="paper", solver=args.solver)
+    except SolverFailure:
+        return None  # the note is optional; the rate above stands on its own
+    if paper.lower_source == "instance" and abs(paper.rho - result.rho) <= 1e-9 * max(1.0, result.rho):
+        return paper
+    return None
+
+
 def run(args) -> int:
     from pepcert.analyses.rates import STEP_RANGE, optimal_step, rate_verdict, tight_rate
 
     start = time.perf_counter()
     factory, classes, eta = problem_from_args(args)
+    plotted = plot_problem(args)
     failures, at_edge = 0, False
     if eta == "optimal":
         step = optimal_step(factory, classes, family=args.family, solver=args.solver, structured_fallback=True)
@@ -41,20 +57,11 @@ def run(args) -> int:
     verdict = rate_verdict(result.rho, result.rho_lower, getattr(classes.function, "mu", None))
     if not verdict.converges:
         proven = False  # every step is as good when none converges: "optimal" would mislead
-    structured = None
-    method = factory(eta_value)
-    if args.family == "full" and "paper" in method.families:
-        # Say whether the paper's simple family already attains the rate.
-        try:
-            paper = tight_rate(method, classes, family="paper", solver=args.solver)
-        except SolverFailure:
-            paper = None  # the note is optional; the rate above stands on its own
-        if paper is not None and paper.lower_source == "instance" and abs(paper.rho - result.rho) <= 1e-9 * max(1.0, result.rho):
-            structured = paper
+    structured = _paper_family(factory(eta_value), classes, args, result)
     if args.plot:
         from pepcert.papers.figures.plots import plot_rate
 
-        plot_rate(args.plot, args.method, float(args.mu), float(args.L), float(args.delta), eta_value, result.rho,
+        plot_rate(args.plot, args.method, *plotted, eta_value, result.rho,
                   result.worst_cases, optimal=optimal, family=args.family, random=args.random)
     seconds = time.perf_counter() - start
     payload = {

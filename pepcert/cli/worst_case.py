@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from pepcert.pep.errors import BadInput, SolverFailure
-from pepcert.cli.common import LazyChoices, add_output_options, add_problem_options, emit_json, problem_from_args, problem_payload
+from pepcert.cli.common import plot_problem, LazyChoices, add_output_options, add_problem_options, emit_json, problem_from_args, problem_payload
 
 
 def register(subparsers) -> None:
@@ -39,6 +39,7 @@ def run(args) -> int:
         raise BadInput(f"--iterations {args.iterations} is too large for one SDP here (at most 200)")
     start = time.perf_counter()
     factory, classes, eta = problem_from_args(args)
+    plotted = plot_problem(args)
     eta_value = optimal_step(factory, classes, solver=args.solver).eta if eta == "optimal" else float(eta)
     try:
         result = worst_case(factory(eta_value), classes, args.iterations, measure=args.measure, solver=args.solver, start=args.start)
@@ -47,7 +48,7 @@ def run(args) -> int:
     if args.plot:
         from pepcert.papers.figures.plots import plot_worst_case
 
-        plot_worst_case(args.plot, args.method, float(args.mu), float(args.L), float(args.delta), eta_value,
+        plot_worst_case(args.plot, args.method, *plotted, eta_value,
                         args.iterations, args.measure, result.value, start=args.start)
     seconds = time.perf_counter() - start
     payload = {**result.to_dict(), **problem_payload(args), "eta": eta_value, "seconds": seconds}

@@ -21,6 +21,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from pepcert import __version__
 from pepcert.pep.errors import BadInput
 
 
@@ -56,7 +57,7 @@ def _canonical(value: Any) -> Any:
 
 def point_key(analysis: str, version: int | str, parameters: Mapping[str, Any]) -> str:
     """The content address of one analysis at one point."""
-    text = json.dumps({"analysis": analysis, "version": str(version), "parameters": _canonical(parameters)},
+    text = json.dumps({"analysis": analysis, "version": f"{version}/pepcert-{__version__}", "parameters": _canonical(parameters)},
                       sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -69,7 +70,7 @@ def grid_key(analysis: str, version: int | str, grid) -> str:
                                  for name, values in grid.items()]]
     else:
         spec = ["points", [[[str(k), _canonical(v)] for k, v in point.items()] for point in grid]]
-    text = json.dumps({"analysis": analysis, "version": str(version), "grid": spec}, separators=(",", ":"))
+    text = json.dumps({"analysis": analysis, "version": f"{version}/pepcert-{__version__}", "grid": spec}, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 

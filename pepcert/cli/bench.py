@@ -2,9 +2,9 @@
 
 (a) start-up: ``python -m pepcert --version`` and ``pepcert rate ... --eta 0.2`` end to end,
     against the bare interpreter and the old eager import of every dependency;
-(b) one tight rate (EF, EF21, CGD at three steps): :func:`tight_rate` to 1e-9 against a cvxpy
+(b) one tight rate (the workloads of ``papers/ttd25/bench.py`` at three steps): :func:`tight_rate` to 1e-9 against a cvxpy
     bisection on rho to 1e-6 that rebuilds the same one-step LMI at every step;
-(c) the EF N-step worst case at N = 10, 50, 100 (``--quick``: N = 10): pepcert against PEPit
+(c) the benchmark method's N-step worst case at N = 10, 50, 100 (``--quick``: N = 10): pepcert against PEPit
     (``tests/pepit_models.py`` of a source checkout) with Clarabel and with SCS, each run in a
     fresh interpreter and stopped at ``--cap`` seconds;
 (d) Fig. 1 throughput: tight rates per second over a small grid, extrapolated (clearly
@@ -40,7 +40,9 @@ def _load() -> str:
 def _startup(repeat: int) -> dict:
     from pepcert.cli.bench_jobs import command_seconds, eager_import_seconds
 
-    rate = ["rate", "--method", "ef", "--mu", "0.1", "--L", "1", "--delta", "0.5", "--eta", "0.2"]
+    from pepcert.papers.ttd25.bench import WORST_CASE_METHOD
+
+    rate = ["rate", "--method", WORST_CASE_METHOD, "--mu", "0.1", "--L", "1", "--delta", "0.5", "--eta", "0.2"]
     return {
         "python_seconds": command_seconds([], repeat),
         "version_seconds": command_seconds(["--version"], repeat),
@@ -69,6 +71,7 @@ def _worst_cases(sizes, cap: float, pepit: bool) -> dict:
 
 
 def run(args) -> int:
+    from pepcert.cli.bench_agents import bench_agents
     from pepcert.cli.bench_jobs import bench_rates, bench_throughput
     from pepcert.pep.errors import BadInput
 
@@ -80,6 +83,7 @@ def run(args) -> int:
     report = {"machine": _load(), "startup": _startup(args.repeat), "rate": bench_rates(args.repeat)}
     report["worst_case"] = _worst_cases(sizes, args.cap, not args.skip_pepit)
     report["throughput"] = bench_throughput(3 if args.quick else 5)
+    report["agents"] = bench_agents(args.repeat)["agents"]
     report["machine_after"] = _load()
     if args.json:
         emit_json(report)
@@ -89,31 +93,37 @@ def run(args) -> int:
 
 
 def _print(report: dict) -> None:
+    from pepcert.papers.ttd25 import bench
     s, r, t = report["startup"], report["rate"], report["throughput"]
     print(f"machine: {report['machine']}")
     print("(a) start-up, median wall time of a fresh interpreter (sys.executable, no PATH shim)")
     print(f"    python -c pass (floor)                     {s['python_seconds']:7.3f} s")
     print(f"    python -m pepcert --version                {s['version_seconds']:7.3f} s   (goal < 0.2 s)")
-    print(f"    pepcert rate --method ef ... --eta 0.2     {s['rate_seconds']:7.3f} s   (goal < 0.5 s)")
+    print(f"    pepcert rate --method {bench.WORST_CASE_METHOD:<5} ... --eta 0.2 {s['rate_seconds']:6.3f} s   (goal < 0.5 s)")
     print(f"    baseline: eager import of every dependency {s['eager_import_seconds']:7.3f} s   "
           f"(what building the parser used to cost: {s['eager_import_seconds'] / s['version_seconds']:.1f}x --version)")
-    print(f"(b) one tight rate, median over {r['settings']} settings (EF, EF21, CGD at eta = 0.05, 0.2, 0.6)")
+    print(f"(b) one tight rate, median over {r['settings']} settings ({bench.label(bench.RATE_METHODS)} at eta = "
+          f"{', '.join(map(str, bench.RATE_STEPS))})")
     print(f"    pepcert tight_rate to 1e-9                 {r['pepcert_median_ms']:7.2f} ms  "
           f"(CPU {r['pepcert_median_cpu_ms']:.2f} ms; goal < 3 ms)")
     print(f"    baseline: cvxpy bisection to 1e-6          {r['cvxpy_bisection_median_ms']:7.1f} ms")
     print(f"    speed-up (median of ratios)                {r['speedup_median']:7.1f} x   largest disagreement {r['max_disagreement']:.1e}")
-    print("(c) EF N-step worst case (mu = 0.1, L = 1, delta = 0.5, eta*), fresh interpreter each")
+    print(f"(c) {bench.label([bench.WORST_CASE_METHOD])} N-step worst case (mu = 0.1, L = 1, delta = 0.5, eta*), fresh interpreter each")
     wc = report["worst_case"]
     for key, label in (("pepcert_clarabel", "pepcert (Clarabel)"), ("pepit_clarabel", "PEPit + Clarabel"), ("pepit_scs", "PEPit + SCS")):
         for row in wc.get(key, []):
             print(f"    {label:<20} N = {row['N']:<4} {_row(row)}")
     if isinstance(wc.get("pepit"), str):
         print(f"    {wc['pepit']}")
-    print(f"(d) Fig. 1 throughput: {t['rates']} tight rates (CGD, EF, EF21 on a grid of 1 - delta, eta) in {t['seconds']:.2f} s")
+    print(f"(d) Fig. 1 throughput: {t['rates']} tight rates ({bench.label(bench.THROUGHPUT_METHODS)} on a grid of 1 - delta, eta) in {t['seconds']:.2f} s")
     print(f"    {t['rates_per_second']:.0f} rates/s; EXTRAPOLATED to 120,000 rates: {t['extrapolated_120000_minutes']:.1f} min "
           f"(goal < 10 min; {t['failures']} solver failures)")
     base_minutes = 120_000 * r["cvxpy_bisection_median_ms"] / 1000 / 60
     print(f"    baseline EXTRAPOLATED: cvxpy bisection at its median {base_minutes:.0f} min")
+    from pepcert.cli.bench_agents import format_agents
+
+    for line in format_agents(report):
+        print(line.replace("(c) n-agent", "(e) n-agent", 1))
     print(f"machine after: {report['machine_after']}")
 
 

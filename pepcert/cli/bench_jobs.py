@@ -100,10 +100,11 @@ _OURS = """
 import json, time
 from pepcert.cli.bench_jobs import ef_optimal_step
 from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex, worst_case
-from pepcert.pep.algorithms import error_feedback
+from pepcert.pep.algorithms import BUILTIN_METHODS
+from pepcert.papers.ttd25.bench import WORST_CASE_METHOD
 classes = ProblemClass(SmoothStronglyConvex({mu}, {L}), Contractive({delta}))
 start = time.perf_counter()
-result = worst_case(error_feedback(ef_optimal_step()), classes, {N}, solver={solver!r})
+result = worst_case(BUILTIN_METHODS[WORST_CASE_METHOD](ef_optimal_step()), classes, {N}, solver={solver!r})
 print(json.dumps({{"seconds": time.perf_counter() - start, "value": result.value, "tolerance": result.tolerance}}))
 """
 
@@ -118,7 +119,7 @@ print(json.dumps({{"seconds": time.perf_counter() - start, "value": value}}))
 
 
 def worst_case_series(kind: str, solver: str, sizes, cap: float) -> list[dict]:
-    """EF worst cases at each N (``kind`` "pepcert" or "pepit"); once one N exceeds the cap,
+    """The benchmark method's worst cases at each N (``kind`` "pepcert" or "pepit"); once one N exceeds the cap,
     larger ones are reported as not run."""
     template = _OURS if kind == "pepcert" else _PEPIT
     rows, stopped = [], None
@@ -184,9 +185,10 @@ def cvxpy_bisection_rate(method, classes, tolerance: float = 1e-6) -> float:
 
 
 def rate_settings():
-    from pepcert.pep.algorithms import compressed_gradient_descent, ef21, error_feedback
+    from pepcert.papers.ttd25.bench import RATE_METHODS, RATE_STEPS
+    from pepcert.pep.algorithms import BUILTIN_METHODS
 
-    return [(factory, eta) for factory in (error_feedback, ef21, compressed_gradient_descent) for eta in (0.05, 0.2, 0.6)]
+    return [(BUILTIN_METHODS[name], eta) for name in RATE_METHODS for eta in RATE_STEPS]
 
 
 def bench_rates(repeat: int) -> dict:
@@ -217,7 +219,7 @@ def bench_rates(repeat: int) -> dict:
 
 def bench_throughput(points: int) -> dict:
     """Fig. 1 style: tight rates over a ``points x points`` grid of ``(1 - delta, eta)`` for
-    CGD, EF and EF21 at L = 1, mu = 0.1; the rate per second is extrapolated to 3 x 200 x 200."""
+    the Fig. 1 methods at L = 1, mu = 0.1; the rate per second is extrapolated to 3 x 200 x 200."""
     import numpy as np
 
     from pepcert.analyses.rates import tight_rate
@@ -225,7 +227,9 @@ def bench_throughput(points: int) -> dict:
     from pepcert.pep.algorithms import method_factory
     from pepcert.pep.errors import SolverFailure
 
-    grid = [(name, float(d), float(e)) for name in ("cgd", "ef", "ef21")
+    from pepcert.papers.ttd25.bench import THROUGHPUT_METHODS
+
+    grid = [(name, float(d), float(e)) for name in THROUGHPUT_METHODS
             for d in np.linspace(0.01, 0.99, points) for e in np.linspace(0.01, 2 / 1.1, points)]
     failures = 0
     start = time.perf_counter()

@@ -20,7 +20,7 @@ of the one-step problem. ``V`` ranges over a family with nonnegative coefficient
 worst-case instance ``G*`` every term vanishes, so ``S G* = 0``. Deciding feasibility from a
 solver's status near ``rho*`` is unreliable (DESIGN.md: "feasible" answers below the proven lower
 bound), and even a margin ``S >= t I`` grows only quadratically near ``rho*`` when another
-instance is almost tight with a small ``V`` (EF21 at small step sizes). Two well-conditioned
+instance is almost tight with a small ``V`` (e.g. a gradient-estimate method at small step sizes). Two well-conditioned
 formulations are used instead:
 
 1. *Facial reduction at a known worst case* (the fast, exact path). Given instances of

@@ -27,7 +27,6 @@ from pepcert.lowerbounds.linear import spectral_rate, worst_linear_instances
 from pepcert.lyapunov.onestep import FULL
 from pepcert.lyapunov.search import LyapunovResult, lyapunov_rate
 from pepcert.pep.errors import BadInput, SolverFailure
-from pepcert.pep.numerics.numbers import show
 from pepcert.pep.numerics.scalar import find_root, golden_minimum
 from pepcert.pep.methods import Method
 from pepcert.pep.problem import ProblemClass
@@ -56,6 +55,13 @@ def tight_rate(
             "describe it; use worst_case over N steps"
         )
     worst = worst_linear_instances(method, classes)
+    if worst and family == FULL and structured_fallback and getattr(classes.function, "agents", 1) > 1:
+        # With several agents the full family has many directions and its search is slow at
+        # ties of instances (n identical agents at eta*); a structured family that meets the
+        # instance bound proves the same (tight) rate, so it is tried first.
+        found = _tight_structured(method, classes, worst, tolerance, outcomes, solver, math.inf)
+        if found is not None:
+            return found
     result = lyapunov_rate(method, classes, family, tolerance, outcomes, solver, worst)
     if worst and result.lower_source == "instance" and result.bracket_width <= tolerance:
         return result
@@ -64,13 +70,9 @@ def tight_rate(
         # Lyapunov function that meets the instance bound proves the full family's rate too
         # (the search in the full family can lose digits where it has many directions, e.g.
         # n identical agents at the optimal step).
-        for name in method.families:
-            try:
-                structured = lyapunov_rate(method, classes, name, tolerance, outcomes, solver, worst)
-            except SolverFailure:
-                continue
-            if structured.lower_source == "instance" and structured.bracket_width <= tolerance and structured.rho < result.rho:
-                return structured
+        found = _tight_structured(method, classes, worst, tolerance, outcomes, solver, result.rho)
+        if found is not None:
+            return found
     if worst:  # a broader instance search, then try again
         thorough = worst_linear_instances(method, classes, thorough=True)
         if max(c.rho for c in thorough) > max(c.rho for c in worst) * (1 + 1e-12):
@@ -78,6 +80,19 @@ def tight_rate(
             if retry.bracket_width < result.bracket_width:
                 return retry
     return result
+
+
+def _tight_structured(method, classes, worst, tolerance, outcomes, solver, below: float):
+    """The first structured family whose rate meets the instance bound (and is below
+    ``below``), or None."""
+    for name in method.families:
+        try:
+            structured = lyapunov_rate(method, classes, name, tolerance, outcomes, solver, worst)
+        except SolverFailure:
+            continue
+        if structured.lower_source == "instance" and structured.bracket_width <= tolerance and structured.rho < below:
+            return structured
+    return None
 
 
 @dataclass(frozen=True)

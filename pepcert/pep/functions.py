@@ -17,7 +17,6 @@ from typing import Sequence
 
 import numpy as np
 
-from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.numbers import exact_number, is_symbolic, require, show
 from pepcert.pep.expressions import Scalar, Vector, inner, norm2
 

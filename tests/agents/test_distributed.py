@@ -7,7 +7,6 @@ the cubic), written from the papers' formulas; the certificates are re-checked b
 """
 
 import json
-import math
 from fractions import Fraction as Q
 
 import numpy as np

@@ -13,6 +13,7 @@ the requested tolerances; "almost solved" / "inaccurate" answers are reported as
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -150,12 +151,16 @@ def residuals(problem: ConicProblem, x: np.ndarray, s: np.ndarray, z: np.ndarray
     The iterates of an interior-point method lie inside their cones (``s in K``,
     ``z in K*``), so these three numbers are the whole of the optimality conditions.
     """
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(s)) and np.all(np.isfinite(z))):
+        return math.inf, math.inf, math.inf  # a failed solve: never within any tolerance
     norm = lambda v: float(np.abs(v).max(initial=0.0))
-    primal = norm(problem.A @ x + s - problem.b) / (1 + max(norm(problem.b), norm(x), norm(s)))
-    dual = norm(problem.A.rmatvec(z) + problem.c) / (1 + max(norm(problem.c), norm(z)))
-    pobj, dobj = float(problem.c @ x), -float(problem.b @ z)
-    gap = abs(pobj - dobj) / max(1.0, min(abs(pobj), abs(dobj)))
-    return primal, dual, gap
+    with np.errstate(all="ignore"):  # overflow becomes inf, which no tolerance accepts
+        primal = norm(problem.A @ x + s - problem.b) / (1 + max(norm(problem.b), norm(x), norm(s)))
+        dual = norm(problem.A.rmatvec(z) + problem.c) / (1 + max(norm(problem.c), norm(z)))
+        pobj, dobj = float(problem.c @ x), -float(problem.b @ z)
+        gap = abs(pobj - dobj) / max(1.0, min(abs(pobj), abs(dobj)))
+    values = (primal, dual, gap)
+    return tuple(v if math.isfinite(v) else math.inf for v in values)
 
 
 def _scs_permutation(problem: ConicProblem) -> np.ndarray:

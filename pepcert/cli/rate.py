@@ -24,6 +24,14 @@ def register(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
+def _instance_text(instance) -> str:
+    """``h = 0.1, alpha = 1.70711`` (per agent and per outcome where there are several)."""
+    def number(value):
+        return f"{value:.6g}" if isinstance(value, float) else "(" + ", ".join(number(v) for v in value) + ")"
+
+    return ", ".join(f"{key} = {number(value)}" for key, value in instance.to_dict().items())
+
+
 def _paper_family(method, classes, args, result):
     """The paper's structured family's result when it attains the same rate (else None)."""
     from pepcert.analyses.rates import tight_rate
@@ -101,7 +109,7 @@ def run(args) -> int:
     print(f"  rate          rho = {result.rho:.15g}")
     if payload["tight"]:
         case = result.worst_cases[0]
-        print(f"  tight         lower bound {result.rho_lower:.15g} from the scaling instance {case.instance.to_dict()}")
+        print(f"  tight         lower bound {result.rho_lower:.15g} from f = h x^2/2, C(v) = alpha v ({_instance_text(case.instance)})")
         print("                (floating point; 'pepcert certify' proves both bounds in exact arithmetic)")
     else:
         print(f"  bracket       [{result.rho_lower:.15g}, {result.rho:.15g}] (lower bound: {result.lower_source})")

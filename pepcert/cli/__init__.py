@@ -93,6 +93,10 @@ def attach_negative_values(argv: list[str], parser: argparse.ArgumentParser) -> 
     return out
 
 
+# Commands that solve SDPs (they may load the solver's libraries the fast way).
+SOLVING_COMMANDS = frozenset({"rate", "worst-case", "certify", "sweep", "reproduce", "verify", "bench"})
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     if arguments == ["--version"]:
@@ -102,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     parser = build_parser()
     args = parser.parse_args(attach_negative_values(list(arguments), parser))
+    if args.command in SOLVING_COMMANDS:
+        from pepcert.pep.solvers import preload_solver_libraries
+
+        preload_solver_libraries()  # the solver's BLAS/LAPACK without all of scipy.linalg
     try:
         return int(args.run(args))
     except BadInput as error:

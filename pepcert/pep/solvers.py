@@ -39,7 +39,7 @@ HIGH_ACCURACY = Tolerances()
 LARGE_PROBLEM = 400  # variables from which Clarabel uses the supernodal (faer) factorisation
 
 
-def _preload_scipy_lapack() -> None:
+def preload_solver_libraries() -> None:
     """Load SciPy's BLAS/LAPACK Cython bindings without running ``scipy/linalg/__init__.py``.
 
     Clarabel takes BLAS and LAPACK for its PSD cones from ``scipy.linalg.cython_blas`` and
@@ -48,6 +48,9 @@ def _preload_scipy_lapack() -> None:
     top-level ``scipy`` package, so they are loaded from their files and registered under their
     usual names (a later ``import scipy.linalg`` finds and reuses them). Any surprise (another
     SciPy layout) leaves the ordinary import to Clarabel.
+
+    Only the command line calls this (its own process; ``pepcert.cli.main``): a library user's
+    ``scipy`` is left exactly as SciPy imports it.
     """
     import importlib.util
     import sys
@@ -83,8 +86,6 @@ class ClarabelSolver:
         self.max_iter = max_iter
 
     def solve(self, problem: ConicProblem) -> ConicSolution:
-        if problem.psd:
-            _preload_scipy_lapack()
         import clarabel
 
         settings = clarabel.DefaultSettings()

@@ -60,13 +60,22 @@ def run(args) -> int:
     factory = load_factory(args.method_from) if args.method_from else None
     report = check_certificate(document, method=factory)
     if args.json:
-        emit_json(report.to_dict())
+        emit_json({**report.to_dict(), "parameters": document.get("parameters"), "classes": document.get("classes")})
     elif report.valid:
+        # What was proven is named on the same line: a file may be for other numbers than yours.
         print(f"VALID: {decimal_string(report.rho_lower, 15)} <= rate <= {decimal_string(report.rho_upper, 15)} "
-              f"({report.method}, exact rational arithmetic)" + _convergence_note(report))
+              f"({report.method} at {_problem_text(document)}; exact rational arithmetic)" + _convergence_note(report))
     else:
         print("INVALID: " + "; ".join(report.reasons))
     return 0 if report.valid else 1
+
+
+def _problem_text(document) -> str:
+    """The proven problem: the method's parameters and its classes (as checked)."""
+    from pepcert.analyses.certificates import classes_from_dict
+
+    parameters = ", ".join(f"{name} = {value}" for name, value in document["parameters"].items())
+    return f"{parameters}; {classes_from_dict(document['classes']).describe()}"
 
 
 def _convergence_note(report) -> str:

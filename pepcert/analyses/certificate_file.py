@@ -15,7 +15,8 @@ memory, nor crash, nor be ambiguous. Every limit is a named constant here and st
 * the document has the shape of a certificate (:func:`validate_document`): the right
   ``format``, a method name, classes as objects of rational strings, rational strings where
   rationals belong, at most :data:`MAX_OUTCOMES` compressor outcomes and
-  :data:`MAX_PARAMETERS` parameters, before any problem is built.
+  :data:`MAX_PARAMETERS` parameters, and at most ``MAX_BRANCHES`` (16) joint outcomes of the
+  agents' compressors per step, before any problem is built.
 
 Each violation raises :class:`~pepcert.pep.errors.BadInput` (the command line answers with
 one line and exit status 2: the file cannot be read as a certificate). A file that passes
@@ -31,6 +32,7 @@ from typing import Any
 
 from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.numbers import MAX_DIGITS, _preview, parse_rational
+from pepcert.pep.trace import MAX_BRANCHES
 
 #: Largest certificate file read (bytes). pepcert's own certificates are ~5 kB.
 MAX_FILE_BYTES = 1_000_000
@@ -216,6 +218,11 @@ def validate_document(document, source: str = "the certificate") -> None:
     outcomes = document.get("outcomes", 1)
     if isinstance(outcomes, bool) or not isinstance(outcomes, int) or not 1 <= outcomes <= MAX_OUTCOMES:
         raise BadInput(f"outcomes must be an integer from 1 to {MAX_OUTCOMES}, got {_kind(outcomes)}")
+    function = classes.get("function")
+    agents = len(function["agents"]) if function.get("type") == "Distributed" else 1
+    if outcomes > 1 and outcomes**agents > MAX_BRANCHES:  # the one-step problem's joint outcomes
+        raise BadInput(f"{outcomes} outcomes for {agents} agents are {outcomes}^{agents} joint outcomes per step "
+                       f"(at most {MAX_BRANCHES})")
     _rational(document["rho_upper"], "rho_upper")
     _rational(document["rho_lower"], "rho_lower")
     if document.get("upper") is not None:

@@ -22,6 +22,9 @@ from pepcert.pep.functions import Point
 from pepcert.pep.methods import Features, Method
 
 
+MAX_BRANCHES = 16  # joint compressor outcomes of one step (agents x outcomes), bounded work
+
+
 @dataclass(frozen=True)
 class ProblemClass:
     """The assumptions of an analysis: a function class and a compressor class (or None).
@@ -62,8 +65,17 @@ class ProblemClass:
     def branches(self, outcomes: int) -> int:
         """Joint outcomes of one step: every agent draws its own outcome independently, so a
         step with ``outcomes`` per call and ``n`` agents has ``outcomes^n`` equally likely
-        branches (1 for a deterministic compressor)."""
-        return 1 if outcomes == 1 else outcomes ** self.agents
+        branches (1 for a deterministic compressor). At most :data:`MAX_BRANCHES` are modelled
+        (16 branches already take about a second to build): more is refused, never attempted."""
+        if outcomes == 1:
+            return 1
+        total = outcomes ** self.agents  # at most 8^16: cheap to compute, refused below
+        if total <= MAX_BRANCHES:
+            return total
+        raise BadInput(
+            f"{self.agents} agent(s) with {outcomes} compressor outcomes each make {outcomes}^{self.agents} = {total} joint outcomes "
+            f"per step; at most {MAX_BRANCHES} are modelled (fewer agents or outcomes)"
+        )
 
     @property
     def default_outcomes(self) -> int:

@@ -12,6 +12,7 @@ import sympy
 
 from pepcert.pep import Contractive, SmoothStronglyConvex
 from pepcert.pep.algorithms.compressed import check_step_size, ef21
+from pepcert.pep.algorithms.agents import diana
 from pepcert.pep.algorithms.muon import ef_muon, muon
 
 STEPS = (Fraction(1), Fraction(1, 2))  # a step schedule for the momentum methods
@@ -64,6 +65,8 @@ def test_non_numbers_are_refused(make, bad):
     (lambda v: muon(v, STEPS), Fraction(1)),
     (lambda v: muon(v, STEPS), NEGATIVE_TINY),
     (lambda v: ef_muon(STEPS, v), Fraction(1) - Fraction(0)),
+    (lambda v: diana(Fraction(1, 10), v), NEGATIVE_TINY),  # omega of DIANA
+    (lambda v: diana(Fraction(1, 10), 1, alpha=v), Fraction(0)),
 ])
 def test_boundaries_are_exact(make, value):
     with pytest.raises(BadInput):

@@ -24,7 +24,7 @@ from fractions import Fraction
 from pepcert.pep.errors import BadInput
 from pepcert.pep.expressions import Vector, norm2
 from pepcert.pep.methods import Method
-from pepcert.pep.numerics.numbers import show
+from pepcert.pep.numerics.numbers import exact_number, is_symbolic, require, show
 
 MAX_AGENTS = 16
 
@@ -165,11 +165,10 @@ def diana(eta, omega, n=1, alpha=None) -> Method:
 
     check_step_size(eta)
     n = agent_count(n)
-    try:
-        if float(omega) < 0:
-            raise BadInput(f"omega must be >= 0, got {show(omega)}")
-    except TypeError:
-        pass
+    for name, value, low in (("omega", omega, ">= 0"), ("alpha", alpha, "> 0")):
+        exact = None if value is None else exact_number(value, name)  # exact, never float()
+        if exact is not None and not is_symbolic(exact):
+            require(exact >= 0 if name == "omega" else exact > 0, f"{name} must be {low}, got {show(value)}")
     alpha = 1 / (1 + omega) if alpha is None else alpha
     names = ("h",) if n == 1 else tuple(f"h{i + 1}" for i in range(n))
 

@@ -17,7 +17,7 @@ The public API below is imported lazily (PEP 562), so ``import pepcert`` stays c
 
 from __future__ import annotations
 
-import importlib
+from pepcert._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -43,14 +43,4 @@ _PUBLIC = {
 __all__ = sorted(_PUBLIC) + ["__version__"]
 
 
-def __getattr__(name: str):
-    module = _PUBLIC.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pepcert' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__ = lazy_exports('pepcert', _PUBLIC, globals())

@@ -6,7 +6,7 @@ stack (sympy) that only ``certify``/``check`` need."""
 
 from __future__ import annotations
 
-import importlib
+from pepcert._lazy import lazy_exports
 
 _LAZY = {
     **dict.fromkeys(("CertifiedRate", "CheckReport", "certify", "check_certificate"), "pepcert.analyses.certificates"),
@@ -16,12 +16,4 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pepcert.analyses' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports('pepcert.analyses', _LAZY, globals())

@@ -7,7 +7,7 @@ Names are re-exported lazily (PEP 562) so that importing one submodule (the comm
 
 from __future__ import annotations
 
-import importlib
+from pepcert._lazy import lazy_exports
 
 _LAZY = {
     **dict.fromkeys(("Contractive", "Unbiased"), "pepcert.pep.compressors"),
@@ -25,12 +25,4 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pepcert.pep' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports('pepcert.pep', _LAZY, globals())

@@ -149,25 +149,45 @@ def rate_verdict(rho: float, rho_lower: float, mu) -> RateVerdict:
     return RateVerdict(True, True, "")
 
 
-def _minimise_over_steps(objective: Callable[[float], float], scale: float) -> tuple[float, int, bool]:
+def _minimise_over_steps(
+    objective: Callable[[float], float], scale: float, floor: Callable[[float], float] | None = None,
+    xatol: float = 1e-13,
+) -> tuple[float, int, bool]:
     """Global grid on a log scale, then a golden-section search around the best point.
+
+    ``floor(eta) <= objective(eta)`` (the worst linear instance's rate under the Lyapunov
+    rate) prunes the grid exactly: points are visited in increasing order of their floor, and
+    a point whose floor is already at least the best objective value found cannot be the
+    minimiser, so it is not solved (branch and bound; its value is recorded as the floor).
 
     The third value says whether the best point lies in the first or last grid cell: the
     minimum may then be outside the searched range, so it is never called optimal.
     """
     grid = scale * np.logspace(math.log10(STEP_RANGE[0]), math.log10(STEP_RANGE[1]), 61)
-    values = [objective(float(eta)) for eta in grid]
+    calls = 0
+    if floor is None:
+        values = [objective(float(eta)) for eta in grid]
+        calls = len(grid)
+    else:
+        floors = [floor(float(eta)) for eta in grid]
+        values, best_value = [math.inf] * len(grid), math.inf
+        for index in sorted(range(len(grid)), key=lambda k: floors[k]):
+            if floors[index] >= best_value:
+                break  # every remaining floor is at least as large: none of them can win
+            values[index] = objective(float(grid[index]))
+            best_value = min(best_value, values[index])
+            calls += 1
     best = int(np.argmin(values))
     low = grid[max(best - 1, 0)]
     high = grid[min(best + 1, len(grid) - 1)]
-    log_eta, value, calls = golden_minimum(
-        lambda log_eta: objective(math.exp(log_eta)), math.log(low), math.log(high), xatol=1e-13
+    log_eta, value, more = golden_minimum(
+        lambda log_eta: objective(math.exp(log_eta)), math.log(low), math.log(high), xatol=xatol
     )
     eta = math.exp(log_eta)
     if values[best] < value:
         eta = float(grid[best])
     at_edge = best in (0, len(grid) - 1) or not math.isfinite(values[best])
-    return eta, len(grid) + calls, at_edge
+    return eta, calls + more, at_edge
 
 
 def _refine_crossing(factory, classes, eta: float) -> tuple[float, int]:
@@ -258,7 +278,10 @@ def optimal_step(
             failures += 1
             return math.inf
 
-    eta, more, at_edge = _minimise_over_steps(lyapunov_objective, scale)
+    # The Lyapunov rate is an SDP value known to ~1e-9, so its minimiser in log(eta) is only
+    # meaningful to ~1e-5 (a smooth minimum is flat to second order): stop there.
+    floor = lower_bound if instance_note else None
+    eta, more, at_edge = _minimise_over_steps(lyapunov_objective, scale, floor, xatol=1e-6)
     try:
         rate = tight_rate(factory(eta), classes, family, solver, tolerance, outcomes)
     except SolverFailure as error:

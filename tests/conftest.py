@@ -37,6 +37,22 @@ def ef_optimal(mu: float, L: float, delta: float) -> tuple[float, float]:
     return eta, ef_rate(mu, L, delta, eta)
 
 
+def check_image(path, size: tuple[int, int]) -> None:
+    """A figure's PNG has ``size`` pixels and is not blank; its PDF beside it is a PDF."""
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(path) as image:
+        assert image.size == size
+        pixels = np.asarray(image.convert("RGB"))
+    assert pixels.std() > 10
+    colours = pixels.reshape(-1, 3).astype(np.uint32) @ np.array([1 << 16, 1 << 8, 1], dtype=np.uint32)
+    assert len(np.unique(colours)) > 20  # lines, fills and text, not one colour
+    pdf = str(path)[:-4] + ".pdf"
+    with open(pdf, "rb") as handle:
+        assert handle.read(5) == b"%PDF-"
+
+
 @pytest.fixture(scope="session")
 def rows():
     return reference_rows()

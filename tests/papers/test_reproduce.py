@@ -10,11 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import cgd_rate, ef_optimal, ef_rate, reference_rows
+from conftest import cgd_rate, check_image, ef_optimal, ef_rate, reference_rows
 from pepcert.cli import main
 from pepcert.papers.figures import TARGETS, reproduce
 from pepcert.papers.figures.closed_forms import closed_forms, ef21_paper_rate
-from pepcert.papers.figures.targets import SweepOptions
+from pepcert.papers.figures.targets import SweepOptions, Target
+from pepcert.pep.errors import BadInput
 
 TOL = 1e-8  # the issue's acceptance tolerance on rho
 
@@ -41,19 +42,6 @@ def options(tmp_path_factory):
 @pytest.fixture(scope="module")
 def out(tmp_path_factory):
     return tmp_path_factory.mktemp("figures")
-
-
-def check_image(path, size: tuple[int, int]) -> None:
-    from PIL import Image
-
-    with Image.open(path) as image:
-        assert image.size == size
-        pixels = np.asarray(image.convert("RGB"))
-    assert pixels.std() > 10
-    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 20  # lines, fills and text, not one colour
-    pdf = str(path)[:-4] + ".pdf"
-    with open(pdf, "rb") as handle:
-        assert handle.read(5) == b"%PDF-"
 
 
 def test_closed_forms_match_the_reference_table():
@@ -171,9 +159,10 @@ def test_muon_gaps(out, options):
 def test_cli_list_and_unavailable_targets(capsys, tmp_path):
     assert main(["reproduce", "--list", "--json"]) == 0
     listed = {t["name"]: t for t in json.loads(capsys.readouterr().out)["targets"]}
-    assert set(listed) == set(TARGETS)
-    assert listed["ttd26-fig1"]["available"] is False and "issue 9" in listed["ttd26-fig1"]["unavailable"]
-    assert main(["reproduce", "ttd26-fig2", "--out", str(tmp_path)]) == 2
+    assert set(listed) == set(TARGETS) and {"ttd26-fig1", "ttd26-fig2", "ttd26-fig3"} <= set(listed)
+    assert all(t["available"] for t in listed.values())
+    with pytest.raises(BadInput, match="cannot be reproduced yet: needs a thing"):
+        Target("x-fig1", "paper", "a figure", None, unavailable="needs a thing").build(tmp_path, 2, SweepOptions())
     assert main(["reproduce", "no-such-figure"]) == 2
     assert main(["reproduce", "ttd25-fig1", "--grid", "1", "--out", str(tmp_path)]) == 2
     assert "error" in capsys.readouterr().err

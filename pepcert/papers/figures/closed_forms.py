@@ -14,6 +14,13 @@ better, and practically faster error feedback*, NeurIPS 2021, Theorem 2, PL case
 largest allowed step the rate is
 
     rho_EF21 = 1 - mu * min{ (1 - s) / (L (1 - s + sqrt(2) s)), (1 - s) / (2 mu) }.
+
+With n agents (same theorem, ``f = (1/n) sum_i f_i``, ``f_i`` ``L_i``-smooth) the step bound is
+``1 / (L + L~ sqrt(2 beta/theta))`` with ``L~ = sqrt((1/n) sum_i L_i^2)`` (quadratic mean) and
+``L``, ``mu`` the constants of ``f``: :func:`ef21_paper_rate` takes ``L_tilde``.
+
+The two-agent cubic of Thomsen, Taylor & Dieuleveut 2026 (:mod:`pepcert.papers.ttd26`) is solved
+here a second way, in 50-digit arithmetic (:func:`ttd26_cubic_roots`), for the figures.
 """
 
 from __future__ import annotations
@@ -57,10 +64,65 @@ def closed_forms(method: str) -> ClosedForms:
     )
 
 
-def ef21_paper_rate(mu, L, delta):
+def ef21_paper_rate(mu, L, delta, L_tilde=None):
     """``rho_EF21`` above: the rate the EF21 paper (Richtárik et al. 2021, Thm. 2) guarantees
-    for single-agent EF21 at its largest allowed step."""
+    for EF21 at its largest allowed step ``gamma = min{(1 - s)/(L (1 - s) + sqrt(2) s L~),
+    (1 - s)/(2 mu)}`` (``= 1/(L + L~ sqrt(2 beta/theta))`` capped at ``theta/(2 mu)``);
+    ``L_tilde`` defaults to ``L`` (one agent)."""
     mu, L, delta = (np.asarray(a, dtype=float) for a in (mu, L, delta))
+    L_tilde = L if L_tilde is None else np.asarray(L_tilde, dtype=float)
     s = np.sqrt(1 - delta)
-    gamma = np.minimum((1 - s) / (L * (1 - s + np.sqrt(2) * s)), (1 - s) / (2 * mu))
+    gamma = np.minimum((1 - s) / (L * (1 - s) + np.sqrt(2) * s * L_tilde), (1 - s) / (2 * mu))
     return 1 - gamma * mu
+
+
+def ef21_paper_distributed_rate(Ls, mus, delta):
+    """The EF21 paper's rate for n agents with constants ``L_i``, ``mu_i``: :func:`ef21_paper_rate`
+    with ``L = mean L_i``, ``mu = mean mu_i`` (``f = (1/n) sum_i f_i`` is ``mean L_i``-smooth and
+    ``mean mu_i``-strongly convex, hence ``mean mu_i``-PL) and ``L~ = sqrt(mean L_i^2)``."""
+    Ls, mus = np.asarray(Ls, dtype=float), np.asarray(mus, dtype=float)
+    return ef21_paper_rate(mus.mean(), Ls.mean(), delta, np.sqrt(np.mean(Ls**2)))
+
+
+@dataclass(frozen=True)
+class CubicRoots:
+    """The three roots of the TTD26 two-agent cubic, largest real part first, and its
+    discriminant (``> 0``: three distinct real roots; ``< 0``: one real root and a complex pair)."""
+
+    roots: tuple[complex, complex, complex]
+    discriminant: float
+
+    @property
+    def rate(self) -> float:
+        """The largest real root (the paper's two-agent rate)."""
+        return max(r.real for r in self.roots if r.imag == 0)
+
+
+def ttd26_cubic_roots(Ls, mus, delta, digits: int = 50) -> CubicRoots:
+    r"""The roots of ``rho^3 - [s(2 + s) + r(s K1 + K2)] rho^2 + s^2 [1 + 2s + r(K1 + s K2)] rho - s^4``
+    (TTD 2026, two agents; ``s = sqrt(1 - delta)``, ``r = (1 - s)^2/(1 + s)``, ``S_i = L_i + mu_i``,
+    ``D_i = L_i - mu_i``, ``K1 = (D2^2 S1 + D1^2 S2)/(S1 S2 (S1 + S2))``, ``K2 = (D1 + D2)^2/(S1 + S2)^2``),
+    computed from the (exact binary) float inputs in ``digits``-digit arithmetic (mpmath):
+    coefficients, discriminant ``18abcd - 4b^3 d + b^2 c^2 - 4ac^3 - 27a^2 d^2`` and roots
+    (``mpmath.polyroots``), rounded to float at the end. A root is real when the discriminant is
+    positive, or when its imaginary part vanishes at this precision."""
+    import mpmath
+
+    context = mpmath.mp.clone()
+    context.dps = digits
+    (L1, L2), (m1, m2) = ([context.mpf(float(x)) for x in v] for v in (Ls, mus))
+    s = context.sqrt(1 - context.mpf(float(delta)))
+    r = (1 - s) ** 2 / (1 + s)
+    S1, S2, D1, D2 = L1 + m1, L2 + m2, L1 - m1, L2 - m2
+    K1 = (D2**2 * S1 + D1**2 * S2) / (S1 * S2 * (S1 + S2))
+    K2 = (D1 + D2) ** 2 / (S1 + S2) ** 2
+    a, b, c, d = context.mpf(1), -(s * (2 + s) + r * (s * K1 + K2)), s**2 * (1 + 2 * s + r * (K1 + s * K2)), -(s**4)
+    discriminant = 18 * a * b * c * d - 4 * b**3 * d + b**2 * c**2 - 4 * a * c**3 - 27 * a**2 * d**2
+    found = context.polyroots([a, b, c, d], maxsteps=100, extraprec=2 * digits)
+    roots = []
+    for root in found:
+        value = complex(root)
+        real = discriminant > 0 or abs(context.im(root)) <= context.mpf(10) ** (-digits // 2)
+        roots.append(complex(value.real, 0.0) if real else value)
+    roots.sort(key=lambda z: (-z.real, -z.imag))
+    return CubicRoots(tuple(roots), float(discriminant))

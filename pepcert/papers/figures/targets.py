@@ -66,7 +66,7 @@ class Target:
 TTD25 = "Thomsen, Taylor & Dieuleveut 2025"
 TTD26 = "Thomsen, Taylor & Dieuleveut 2026 (n agents)"
 MUON26 = "Parshakova et al. 2026 (Muon)"
-NEEDS_AGENTS = "needs n agents (issue 9)"
+TTD26_GRID = "N values of 1 - delta; SDP markers at min(N, 5)"
 
 TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("ttd25-fig1", TTD25, "contours of rho over (1 - delta, eta) for CGD, EF, EF21; eta* and divergence",
@@ -85,10 +85,12 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
            "ttd25_fig1", 200, "N x N points per method (the Fig. 1 grid)"),
     Target("ttd25-tables", TTD25, "Tables 1-4: largest EF - EF21 difference; full against paper Lyapunov family",
            "ttd25_tables", 40, "N x N points per method"),
-    Target("ttd26-fig1", TTD26, "two agents: cubic-root rate against worst- and averaged-constant rates",
-           None, unavailable=NEEDS_AGENTS),
-    Target("ttd26-fig2", TTD26, "the three cubic roots against 1 - delta", None, unavailable=NEEDS_AGENTS),
-    Target("ttd26-fig3", TTD26, "log-ratio against the EF21 paper's distributed rate", None, unavailable=NEEDS_AGENTS),
+    Target("ttd26-fig1", TTD26, "two agents (EF21): cubic-root rate against worst- and averaged-constant rates",
+           "ttd26_agents", 200, TTD26_GRID),
+    Target("ttd26-fig2", TTD26, "the three roots of the two-agent cubic against 1 - delta",
+           "ttd26_agents", 200, TTD26_GRID),
+    Target("ttd26-fig3", TTD26, "log-ratio of the cubic's rate and the EF21 paper's distributed rate",
+           "ttd26_agents", 200, "N values of 1 - delta"),
     Target("muon26-gaps", MUON26, "f(W_t) - f* of Muon, signed momentum and EF-Muon on the counterexample",
            "muon26", 1000, "T iterations"),
 )}

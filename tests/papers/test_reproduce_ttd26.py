@@ -1,0 +1,137 @@
+"""``pepcert reproduce ttd26-fig1..3`` (Thomsen, Taylor & Dieuleveut 2026, two agents): every CSV
+value against references computed here independently -- the cubic's roots by ``numpy.roots`` on
+coefficients transcribed from the issue (the figures use 50-digit ``mpmath``), the single-agent
+rates by the TTD 2025 closed form of ``conftest``, the EF21 paper's rate in its own
+``alpha, theta, beta`` notation -- the SDP markers against the closed forms, and the images."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import check_image, ef_optimal
+from pepcert.papers import ttd26
+from pepcert.papers.figures import reproduce
+from pepcert.papers.figures import ttd26_agents
+from pepcert.papers.figures.closed_forms import ef21_paper_distributed_rate, ef21_paper_rate, ttd26_cubic_roots
+from pepcert.papers.figures.targets import SweepOptions
+
+ROOTS_TOL = 1e-9  # numpy.roots against 50-digit roots (the closest roots on the grid are 3e-4 apart)
+
+
+def numpy_roots(L, mu, delta) -> np.ndarray:
+    """The cubic of issue 9, item 5, solved by ``numpy.roots``; sorted by decreasing real part."""
+    s = math.sqrt(1 - delta)
+    r = (1 - s) ** 2 / (1 + s)
+    S1, S2, D1, D2 = L[0] + mu[0], L[1] + mu[1], L[0] - mu[0], L[1] - mu[1]
+    K1 = (D2 * D2 * S1 + D1 * D1 * S2) / (S1 * S2 * (S1 + S2))
+    K2 = (D1 + D2) ** 2 / (S1 + S2) ** 2
+    roots = np.roots([1, -(s * (2 + s) + r * (s * K1 + K2)), s * s * (1 + 2 * s + r * (K1 + s * K2)), -s**4])
+    return roots[np.argsort(-roots.real)]
+
+
+def ef21_theorem(L_mean, L_tilde, mu, delta) -> float:
+    """EF21 paper, Thm. 2 (PL): ``gamma = min{1/(L + L~ sqrt(2 beta/theta)), theta/(2 mu)}``, rate ``1 - gamma mu``."""
+    alpha = delta
+    theta = 1 - math.sqrt(1 - alpha)
+    beta = (1 - alpha) / (1 - math.sqrt(1 - alpha))
+    return 1 - mu * min(1 / (L_mean + L_tilde * math.sqrt(2 * beta / theta)), theta / (2 * mu))
+
+
+@pytest.fixture(scope="module")
+def options(tmp_path_factory):
+    return SweepOptions(cache_dir=str(tmp_path_factory.mktemp("cache")), workers=1, progress=False)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, options):
+    out = tmp_path_factory.mktemp("ttd26")
+    return out, {n: reproduce(f"ttd26-fig{n}", out, grid=2, options=options) for n in (1, 2, 3)}
+
+
+def test_cubic_roots_two_ways():
+    rng = np.random.default_rng(7)
+    settings = [((1.0, 1.0), (0.9, 0.1), 0.5)] + [
+        (tuple(m * np.exp(rng.uniform(0, 4, 2))), tuple(m), float(rng.uniform(0.01, 0.99)))
+        for m in rng.uniform(0.01, 1, (30, 2))]
+    for L, mu, delta in settings:
+        found = ttd26_cubic_roots(L, mu, delta)
+        assert found.discriminant > 0 and all(r.imag == 0 for r in found.roots)
+        assert np.allclose([r.real for r in found.roots], numpy_roots(L, mu, delta).real, rtol=0, atol=ROOTS_TOL)
+        assert abs(found.rate - ttd26.two_agent_rate(L, mu, delta)) <= ROOTS_TOL
+    assert round(ttd26_cubic_roots((1, 1), (0.9, 0.1), 0.5).rate, 7) == 0.8011631  # the issue's example
+
+
+def test_ef21_paper_rate_with_several_agents():
+    # L = (1, 7): mean 4, quadratic mean 5; delta = 3/4 (s = 1/2).
+    assert float(ef21_paper_distributed_rate((1, 7), (0.1, 0.3), 0.75)) == pytest.approx(ef21_theorem(4, 5, 0.2, 0.75), rel=1e-14)
+    assert float(ef21_paper_rate(0.2, 4, 0.75, 5)) == pytest.approx(1 - 0.2 / (4 + 5 * math.sqrt(2)), rel=1e-14)
+    assert float(ef21_paper_rate(0.1, 1.0, 0.3)) == float(ef21_paper_rate(0.1, 1.0, 0.3, 1.0))  # one agent: L~ = L
+    assert float(ef21_paper_distributed_rate((1, 1), (0.9, 0.9), 0.99)) == pytest.approx(ef21_theorem(1, 1, 0.9, 0.99), rel=1e-14)
+
+
+def test_curves_equal_the_closed_forms(built):
+    out, _ = built
+    table = pd.read_csv(out / "ttd26-fig1.csv")
+    assert sorted(set(table["panel"])) == ["a", "b", "c"] and len(table) == 6
+    assert table["one_minus_delta"].min() == pytest.approx(0.01) and table["one_minus_delta"].max() == pytest.approx(0.99)
+    for row in table.itertuples():
+        L, mu, delta = (row.L1, row.L2), (row.mu1, row.mu2), row.delta
+        roots = numpy_roots(L, mu, delta)
+        assert np.allclose([row.root1_real, row.root2_real, row.root3_real], roots.real, rtol=0, atol=ROOTS_TOL)
+        assert not row.complex_pair and row.root1_imag == row.root2_imag == row.root3_imag == 0
+        assert row.rho_cubic == row.root1_real and abs(row.rho_cubic - max(roots.real)) <= ROOTS_TOL
+        s = math.sqrt(1 - delta)
+        assert row.eta_star == pytest.approx(4 / (sum(L) + sum(mu)) * (1 - s) / (1 + s), rel=1e-14)
+        assert row.rho_worst_constant == pytest.approx(ef_optimal(min(mu), max(L), delta)[1], abs=1e-13)
+        assert row.rho_averaged_constant == pytest.approx(ef_optimal(np.mean(mu), np.mean(L), delta)[1], abs=1e-13)
+        L_tilde = math.sqrt((L[0] ** 2 + L[1] ** 2) / 2)
+        assert row.rho_ef21_paper == pytest.approx(ef21_theorem(np.mean(L), L_tilde, np.mean(mu), delta), rel=1e-14)
+        assert row.log_ratio_cubic_vs_ef21_paper == pytest.approx(math.log(row.rho_cubic) / math.log(row.rho_ef21_paper), rel=1e-12)
+        assert row.rho_averaged_constant < row.rho_cubic < row.rho_worst_constant < 1  # the figure's message
+        assert row.log_ratio_cubic_vs_ef21_paper > 1  # the EF21 paper needs more iterations
+    for number in (2, 3):  # every figure carries the same curves
+        pd.testing.assert_frame_equal(pd.read_csv(out / f"ttd26-fig{number}.csv"), table)
+
+
+def test_sdp_markers_agree(built):
+    out, results = built
+    points = pd.read_csv(out / "ttd26-fig1-sdp.csv")
+    assert len(points) == 3 * 2 and set(points["one_minus_delta"]) == {0.1, 0.9}
+    for row in points.itertuples():
+        L, mu = next((p.L, p.mu) for p in ttd26_agents.PANELS if p.key == row.panel)
+        assert row.sdp_status == "solved" and row.sdp_agrees
+        assert abs(row.sdp_paper_lyapunov - max(numpy_roots(L, mu, row.delta).real)) <= ttd26_agents.AGREE
+        for kind, (Lk, mk) in (("worst", (max(L), min(mu))), ("averaged", (np.mean(L), np.mean(mu)))):
+            eta, rho = ef_optimal(mk, Lk, row.delta)
+            assert abs(getattr(row, f"rho_{kind}_sdp") - rho) <= 1e-8 and getattr(row, f"tight_{kind}_sdp")
+            assert getattr(row, f"eta_{kind}") == pytest.approx(eta, rel=1e-14)
+    checks = results[1].checks
+    assert checks["two_agent_sdp_points_disagreeing"] == 0 and checks["max_abs_gap_two_agent_sdp_vs_cubic"] <= 1e-6
+    assert results[1].computed == 6 + 10  # panels b and c share the worst constants
+    assert results[2].computed == 0 and results[2].cached == 6 + 12  # fig. 2 reads fig. 1's sweeps
+    assert results[3].computed == results[3].cached == 0  # fig. 3 is closed forms only
+
+
+def test_images(built):
+    out, results = built
+    for number, size in ((1, (1500, 480)), (2, (1200, 480)), (3, (700, 480))):
+        check_image(out / f"ttd26-fig{number}.png", size)
+        assert {f"{out}/ttd26-fig{number}.{ext}" for ext in ("csv", "png", "pdf")} <= set(results[number].files)
+
+
+def test_disagreeing_sdp_is_flagged_not_drawn(options, monkeypatch, built):
+    """With a tolerance nothing meets, every marker is reported as disagreeing and none is drawn
+    as data (the sweeps are cached)."""
+    out, _ = built
+    monkeypatch.setattr(ttd26_agents, "AGREE", -1.0)
+    points, computed, _ = ttd26_agents.sdp_points(2, options)
+    assert computed == 0 and not points["sdp_agrees"].any()
+    assert ttd26_agents._sdp_checks(points)["two_agent_sdp_points_disagreeing"] == 6
+    figure = ttd26_agents._fig1(pd.read_csv(out / "ttd26-fig1.csv"), points)
+    labels = [line.get_label() for axes in figure.axes for line in axes.get_lines()]
+    assert not any(label.startswith("pepcert SDP: worst case") for label in labels)
+    assert sum(label.startswith("SDP disagrees") for label in labels) == 3

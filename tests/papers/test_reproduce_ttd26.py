@@ -16,7 +16,8 @@ from conftest import check_image, ef_optimal
 from pepcert.papers import ttd26
 from pepcert.papers.figures import reproduce
 from pepcert.papers.figures import ttd26_agents
-from pepcert.papers.figures.closed_forms import ef21_paper_distributed_rate, ef21_paper_rate, ttd26_cubic_roots
+from pepcert.papers.figures.closed_forms import (ef21_paper_distributed_rate, ef21_paper_rate, monic_cubic_roots,
+                                                 ttd26_cubic_roots)
 from pepcert.papers.figures.targets import SweepOptions
 
 ROOTS_TOL = 1e-9  # numpy.roots against 50-digit roots (the closest roots on the grid are 3e-4 apart)
@@ -63,6 +64,18 @@ def test_cubic_roots_two_ways():
         assert np.allclose([r.real for r in found.roots], numpy_roots(L, mu, delta).real, rtol=0, atol=ROOTS_TOL)
         assert abs(found.rate - ttd26.two_agent_rate(L, mu, delta)) <= ROOTS_TOL
     assert round(ttd26_cubic_roots((1, 1), (0.9, 0.1), 0.5).rate, 7) == 0.8011631  # the issue's example
+
+
+def test_cubic_solver_branches():
+    """Viète (three real roots), Cardano (a complex pair) and repeated roots against numpy.roots."""
+    for coefficients in ([-1, 2, 5], [0, 0, -1], [3, 1, 7], [-6, 11, -6], [-0.5, -0.3, 0.2]):
+        found = monic_cubic_roots(*coefficients)
+        expected = sorted(np.roots([1, *coefficients]), key=lambda z: (-z.real, -z.imag))
+        assert np.allclose(found.roots, expected, rtol=0, atol=1e-12)
+        assert (found.discriminant < 0) == any(abs(z.imag) > 1e-9 for z in expected)
+    assert monic_cubic_roots(-3, 3, -1).roots == (1, 1, 1) and monic_cubic_roots(-3, 3, -1).discriminant == 0
+    assert monic_cubic_roots(0, 0, -1).rate == 1.0  # the real root of rho^3 - 1, beside a complex pair
+    assert ttd26_cubic_roots((1, 1), (0.9, 0.1), 0.0).roots == (1, 1, 1)  # s = 1: (rho - 1)^3
 
 
 def test_ef21_paper_rate_with_several_agents():

@@ -98,31 +98,51 @@ class CubicRoots:
         return max(r.real for r in self.roots if r.imag == 0)
 
 
+def monic_cubic_roots(b, c, d, digits: int = 50, context=None) -> CubicRoots:
+    r"""The roots of ``rho^3 + b rho^2 + c rho + d`` in ``digits``-digit arithmetic (mpmath; the
+    coefficients are taken exactly: floats, mpmath numbers or decimal strings), rounded to float
+    at the end. With ``rho = t - b/3`` the cubic is ``t^3 + p t + q`` (``p = c - b^2/3``,
+    ``q = 2b^3/27 - bc/3 + d``), discriminant ``-(4p^3 + 27q^2)``. Positive: three real roots,
+    Viète's ``t_k = 2 sqrt(-p/3) cos(phi/3 - 2 pi k/3)``, ``cos phi = (3q/(2p)) sqrt(-3/p)``;
+    negative: Cardano's real root ``u + v`` (``u, v`` the real cube roots of
+    ``-q/2 +- sqrt(-disc/108)``) and the pair ``-(u + v)/2 +- i sqrt(3)(u - v)/2``; zero: the
+    repeated roots. Where the roots meet (``p -> 0``) about ``digits - 16`` digits are left."""
+    import mpmath
+
+    ctx = context or mpmath.mp.clone()
+    if context is None:
+        ctx.dps = digits
+    b, c, d = (ctx.mpf(x) for x in (b, c, d))
+    p, q = c - b**2 / 3, 2 * b**3 / 27 - b * c / 3 + d
+    discriminant = -(4 * p**3 + 27 * q**2)
+    if discriminant > 0:
+        m, phi = 2 * ctx.sqrt(-p / 3), ctx.acos(3 * q / (2 * p) * ctx.sqrt(-3 / p))
+        ts = [m * ctx.cos(phi / 3 - 2 * ctx.pi * k / 3) for k in range(3)]
+    elif discriminant == 0:  # a repeated root
+        ts = [ctx.mpf(0)] * 3 if p == 0 else [3 * q / p, -3 * q / (2 * p), -3 * q / (2 * p)]
+    else:
+        root = ctx.sqrt(-discriminant / 108)
+        u, v = (ctx.sign(w) * ctx.cbrt(abs(w)) for w in (-q / 2 + root, -q / 2 - root))
+        half, imag = -(u + v) / 2, ctx.sqrt(3) * (u - v) / 2
+        ts = [u + v, ctx.mpc(half, imag), ctx.mpc(half, -imag)]
+    roots = sorted((complex(t - b / 3) for t in ts), key=lambda z: (-z.real, -z.imag))
+    return CubicRoots(tuple(roots), float(discriminant))
+
+
 def ttd26_cubic_roots(Ls, mus, delta, digits: int = 50) -> CubicRoots:
     r"""The roots of ``rho^3 - [s(2 + s) + r(s K1 + K2)] rho^2 + s^2 [1 + 2s + r(K1 + s K2)] rho - s^4``
     (TTD 2026, two agents; ``s = sqrt(1 - delta)``, ``r = (1 - s)^2/(1 + s)``, ``S_i = L_i + mu_i``,
-    ``D_i = L_i - mu_i``, ``K1 = (D2^2 S1 + D1^2 S2)/(S1 S2 (S1 + S2))``, ``K2 = (D1 + D2)^2/(S1 + S2)^2``),
-    computed from the (exact binary) float inputs in ``digits``-digit arithmetic (mpmath):
-    coefficients, discriminant ``18abcd - 4b^3 d + b^2 c^2 - 4ac^3 - 27a^2 d^2`` and roots
-    (``mpmath.polyroots``), rounded to float at the end. A root is real when the discriminant is
-    positive, or when its imaginary part vanishes at this precision."""
+    ``D_i = L_i - mu_i``, ``K1 = (D2^2 S1 + D1^2 S2)/(S1 S2 (S1 + S2))``, ``K2 = (D1 + D2)^2/(S1 + S2)^2``):
+    coefficients from the (exact binary) float inputs in ``digits``-digit arithmetic, then
+    :func:`monic_cubic_roots` at the same precision."""
     import mpmath
 
-    context = mpmath.mp.clone()
-    context.dps = digits
-    (L1, L2), (m1, m2) = ([context.mpf(float(x)) for x in v] for v in (Ls, mus))
-    s = context.sqrt(1 - context.mpf(float(delta)))
+    ctx = mpmath.mp.clone()
+    ctx.dps = digits
+    (L1, L2), (m1, m2) = ([ctx.mpf(float(x)) for x in v] for v in (Ls, mus))
+    s = ctx.sqrt(1 - ctx.mpf(float(delta)))
     r = (1 - s) ** 2 / (1 + s)
     S1, S2, D1, D2 = L1 + m1, L2 + m2, L1 - m1, L2 - m2
     K1 = (D2**2 * S1 + D1**2 * S2) / (S1 * S2 * (S1 + S2))
     K2 = (D1 + D2) ** 2 / (S1 + S2) ** 2
-    a, b, c, d = context.mpf(1), -(s * (2 + s) + r * (s * K1 + K2)), s**2 * (1 + 2 * s + r * (K1 + s * K2)), -(s**4)
-    discriminant = 18 * a * b * c * d - 4 * b**3 * d + b**2 * c**2 - 4 * a * c**3 - 27 * a**2 * d**2
-    found = context.polyroots([a, b, c, d], maxsteps=100, extraprec=2 * digits)
-    roots = []
-    for root in found:
-        value = complex(root)
-        real = discriminant > 0 or abs(context.im(root)) <= context.mpf(10) ** (-digits // 2)
-        roots.append(complex(value.real, 0.0) if real else value)
-    roots.sort(key=lambda z: (-z.real, -z.imag))
-    return CubicRoots(tuple(roots), float(discriminant))
+    return monic_cubic_roots(-(s * (2 + s) + r * (s * K1 + K2)), s**2 * (1 + 2 * s + r * (K1 + s * K2)), -(s**4), context=ctx)

@@ -124,7 +124,8 @@ def _number(value) -> float:
 
 def sdp_points(n: int, options: SweepOptions):
     """pepcert's SDPs at the marker points: the two-agent worst case of the paper's Lyapunov
-    function and the single-agent tight optimal rates, beside the closed forms."""
+    function at ``eta*`` and the single-agent tight rates at the closed-form ``eta*``, beside the
+    closed forms."""
     import pandas as pd
 
     from pepcert.papers.figures.closed_forms import closed_forms, ttd26_cubic_roots

@@ -1,0 +1,190 @@
+r"""The distributed l2-regularised logistic regression of Wang, Safaryan & Richtarik 2022
+(Sec. 6) and its smoothness matrices.
+
+The ``m`` rows are sorted by Euclidean norm (stable, ascending) and cut into ``n`` contiguous
+groups of near-equal sizes ``m_i``, so that the workers' data, and their smoothness matrices,
+differ. Worker ``i`` holds
+
+    ``f_i(x) = (1/m_i) sum_{j in S_i} log(1 + exp(-b_j a_j^T x)) + (lam/2)||x||^2``,
+    ``f = (1/n) sum_i f_i``.
+
+**Matrix smoothness.** ``phi(t) = log(1 + e^{-t})`` has ``phi'' = sigma(t)(1 - sigma(t)) <= 1/4``,
+so ``grad^2 f_i(x) = (1/m_i) sum_j phi''(b_j a_j^T x) a_j a_j^T + lam I <= L_i`` with
+
+    ``L_i = A_i^T A_i / (4 m_i) + lam I``,
+
+and Taylor's theorem with the integral remainder gives
+``f_i(x) <= f_i(y) + <grad f_i(y), x - y> + ||x - y||_{L_i}^2 / 2``. ``f`` is ``lam``-strongly
+convex (``mu = lam``) and ``lambda_max(mean_i L_i)``-smooth (``L``); ``L_max`` is the largest
+``lambda_max(L_i)``, the scalar constant the standard methods use.
+
+``L_i`` is positive definite (``lam > 0``), so its pseudo-inverse square root is the inverse
+square root; both come from one eigendecomposition ``L_i = U diag(e) U^T``.
+
+``x*`` is computed by damped Newton's method on ``f`` (backtracking on ``f``) until the gradient
+stops decreasing; ``grad_norm_at_star`` records ``||grad f(x*)||``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, replace
+from fractions import Fraction
+
+import numpy as np
+
+from pepcert.pep.errors import BadInput
+from pepcert.pep.library.base import positive_int
+from pepcert.saq.data import Dataset
+
+
+@dataclass(frozen=True, eq=False)
+class LogisticProblem:
+    """The n-worker problem (module docstring). Arrays are read-only; per-worker rows are
+    padded to a common length ``M`` with zero weight so that every oracle is one numpy call:
+    ``rows`` (n, M, d), ``labels`` (n, M), ``weights`` (n, M) = ``1/m_i`` on real rows, 0 on pads."""
+
+    name: str
+    lam: float
+    rows: np.ndarray
+    labels: np.ndarray
+    weights: np.ndarray
+    sizes: tuple
+    smoothness: np.ndarray
+    sqrt_smoothness: np.ndarray
+    inv_sqrt_smoothness: np.ndarray
+    smoothness_eigenvalues: np.ndarray
+    L_max: float
+    L: float
+    x_star: np.ndarray
+    grad_norm_at_star: float
+
+    @property
+    def n(self) -> int:
+        return self.rows.shape[0]
+
+    @property
+    def d(self) -> int:
+        return self.rows.shape[2]
+
+    @property
+    def mu(self) -> float:
+        return self.lam
+
+    def _margins(self, x):
+        return self.labels * np.einsum("nmd,d->nm", self.rows, x)
+
+    def gradients(self, x) -> np.ndarray:
+        """``grad f_i(x)`` for every worker, shape (n, d):
+        ``-(1/m_i) sum_j b_j sigma(-b_j a_j^T x) a_j + lam x``."""
+        x = np.asarray(x, dtype=float)
+        from scipy.special import expit
+
+        coefficient = -self.weights * self.labels * expit(-self._margins(x))
+        return np.einsum("nm,nmd->nd", coefficient, self.rows) + self.lam * x
+
+    def gradient(self, x) -> np.ndarray:
+        """``grad f(x) = (1/n) sum_i grad f_i(x)``, shape (d,)."""
+        return self.gradients(x).mean(axis=0)
+
+    def values(self, x) -> np.ndarray:
+        """``f_i(x)`` for every worker, shape (n,) (``log(1 + e^{-t})`` as ``logaddexp(0, -t)``)."""
+        x = np.asarray(x, dtype=float)
+        loss = np.sum(self.weights * np.logaddexp(0.0, -self._margins(x)), axis=1)
+        return loss + 0.5 * self.lam * float(x @ x)
+
+    def value(self, x) -> float:
+        return float(self.values(x).mean())
+
+    def hessian(self, x) -> np.ndarray:
+        """``grad^2 f(x) = (1/n) sum_i (1/m_i) sum_j sigma(t_j)(1 - sigma(t_j)) a_j a_j^T + lam I``."""
+        from scipy.special import expit
+
+        p = expit(self._margins(np.asarray(x, dtype=float)))
+        curvature = self.weights * p * (1.0 - p)
+        H = np.einsum("nm,nmd,nme->de", curvature, self.rows, self.rows) / self.n
+        return H + self.lam * np.eye(self.d)
+
+    def describe(self) -> str:
+        return (f"logistic regression on {self.name}: n = {self.n} workers (rows {list(self.sizes)}), d = {self.d}, "
+                f"lambda = {self.lam:g}, L = {self.L:.6g}, L_max = {self.L_max:.6g}, mu = {self.mu:g}")
+
+
+def _positive_lam(lam) -> float:
+    if isinstance(lam, bool) or not isinstance(lam, (numbers.Real, Fraction, str)):
+        raise BadInput(f"lambda must be a positive number, got {lam!r}")
+    try:
+        exact = Fraction(lam) if not isinstance(lam, float) or math.isfinite(lam) else None
+    except (ValueError, ZeroDivisionError):
+        exact = None
+    if exact is None or exact <= 0:
+        raise BadInput(f"lambda must be a positive finite number, got {lam!r}")
+    return float(exact)
+
+
+def _split(dataset: Dataset, workers: int):
+    """Rows sorted by norm (stable), cut into ``workers`` contiguous near-equal groups, padded."""
+    order = np.argsort(np.linalg.norm(dataset.A, axis=1), kind="stable")
+    groups = np.array_split(order, workers)
+    M = max(len(g) for g in groups)
+    rows = np.zeros((workers, M, dataset.d))
+    labels = np.zeros((workers, M))
+    weights = np.zeros((workers, M))
+    for i, g in enumerate(groups):
+        rows[i, : len(g)] = dataset.A[g]
+        labels[i, : len(g)] = dataset.b[g]
+        weights[i, : len(g)] = 1.0 / len(g)
+    return rows, labels, weights, tuple(len(g) for g in groups)
+
+
+def _matrix_functions(L: np.ndarray):
+    """Eigenvalues, ``L^{1/2}`` and ``L^{+1/2}`` (pseudo-inverse: eigenvalues <= 1e-14 max dropped)."""
+    e, U = np.linalg.eigh(L)
+    e = np.maximum(e, 0.0)
+    root = np.sqrt(e)
+    keep = e > 1e-14 * e.max(axis=-1, keepdims=True)
+    inv_root = np.where(keep, 1.0 / np.where(keep, root, 1.0), 0.0)
+    sqrt_L = np.einsum("nij,nj,nkj->nik", U, root, U)
+    inv_sqrt_L = np.einsum("nij,nj,nkj->nik", U, inv_root, U)
+    return e, sqrt_L, inv_sqrt_L
+
+
+def _newton(problem: LogisticProblem, iterations: int = 100) -> tuple[np.ndarray, float]:
+    """Damped Newton from 0 (Armijo backtracking on f); stops when ``||grad f||`` stops decreasing."""
+    x = np.zeros(problem.d)
+    g = problem.gradient(x)
+    best, best_norm = x, float(np.linalg.norm(g))
+    for _ in range(iterations):
+        step = np.linalg.solve(problem.hessian(x), -g)
+        t, fx, slope = 1.0, problem.value(x), float(g @ step)
+        while t > 1e-10 and problem.value(x + t * step) > fx + 1e-4 * t * slope:
+            t /= 2
+        x = x + t * step
+        g = problem.gradient(x)
+        norm = float(np.linalg.norm(g))
+        if norm < best_norm:
+            best, best_norm = x, norm
+        elif norm <= 1e-13 * max(problem.L, 1.0):
+            break
+    return best, best_norm
+
+
+def logistic_problem(dataset: Dataset, workers: int, lam=1e-3) -> LogisticProblem:
+    """The problem of the module docstring on ``dataset`` split over ``workers`` workers."""
+    if not isinstance(dataset, Dataset):
+        raise BadInput(f"logistic_problem needs a Dataset, got {type(dataset).__name__}")
+    workers = positive_int(workers, "workers", 1, dataset.m)
+    lam = _positive_lam(lam)
+    rows, labels, weights, sizes = _split(dataset, workers)
+    L = np.einsum("nm,nmd,nme->nde", weights, rows, rows) / 4.0 + lam * np.eye(dataset.d)
+    eigenvalues, sqrt_L, inv_sqrt_L = _matrix_functions(L)
+    arrays = [rows, labels, weights, L, sqrt_L, inv_sqrt_L, eigenvalues]
+    for array in arrays:
+        array.setflags(write=False)
+    problem = LogisticProblem(dataset.name, lam, rows, labels, weights, sizes, L, sqrt_L, inv_sqrt_L,
+                              eigenvalues, float(eigenvalues[:, -1].max()),
+                              float(np.linalg.eigvalsh(L.mean(axis=0))[-1]), np.zeros(dataset.d), math.inf)
+    x_star, grad_norm = _newton(problem)
+    x_star.setflags(write=False)
+    return replace(problem, x_star=x_star, grad_norm_at_star=grad_norm)

@@ -1,0 +1,82 @@
+"""The data loader: the shipped LIBSVM sample (values and labels), every failure as one
+BadInput line, and the builtin breast-cancer set scaled to [-1, 1]."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import DATA
+from pepcert.pep.errors import BadInput
+from pepcert.saq import data as data_module
+from pepcert.saq.data import builtin_names, load_dataset
+
+SAMPLE = np.array([[0.5, -1, 0, 2], [0, 0.25, 1.5, 0], [-0.75, 0, -2, 0.125],
+                   [1, 1, 1, 1], [0, 0, 0, -3], [2.5, 0, 0.5, 0]])
+
+
+def test_sample_libsvm_values_and_labels():
+    dataset = load_dataset(str(DATA / "sample.libsvm"))
+    assert dataset.name == "sample.libsvm" and (dataset.m, dataset.d) == (6, 4)
+    np.testing.assert_array_equal(dataset.A, SAMPLE)
+    np.testing.assert_array_equal(dataset.b, [1, -1, 1, -1, 1, -1])
+    assert dataset.A.dtype == np.float64 and not dataset.A.flags.writeable and not dataset.b.flags.writeable
+
+
+@pytest.mark.parametrize("labels, expected", [((0, 1), (-1, 1)), ((2, 1), (1, -1)), ((-1, 1), (-1, 1))])
+def test_two_labels_become_minus_one_and_plus_one(tmp_path, labels, expected):
+    path = tmp_path / "two.libsvm"
+    path.write_text(f"{labels[0]} 1:1\n{labels[1]} 2:1\n")
+    np.testing.assert_array_equal(load_dataset(str(path)).b, expected)
+
+
+BAD_FILES = {
+    "bad-value": "1 1:abc\n-1 2:1\n",
+    "no-colon": "1 1:2 garbage\n-1 2:1\n",
+    "unsorted": "1 2:3 1:4\n-1 2:1\n",
+    "index-zero": "1 0:2\n-1 2:1\n",
+    "bad-label": "x 1:2\n-1 2:1\n",
+    "one-class": "1 1:2\n1 2:1\n",
+    "three-classes": "1 1:2\n2 2:1\n3 1:1\n",
+    "not-finite": "1 1:nan\n-1 2:1\n",
+    "overflow": "1 1:1e400\n-1 2:1\n",
+    "empty": "",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_bad_file_is_one_bad_input_line(tmp_path, name):
+    path = tmp_path / f"{name}.libsvm"
+    path.write_text(BAD_FILES[name])
+    with pytest.raises(BadInput) as error:
+        load_dataset(str(path))
+    assert "\n" not in str(error.value) and str(error.value)
+
+
+def test_missing_directory_oversized_and_unknown_builtin(tmp_path, monkeypatch):
+    for spec, words in ((str(tmp_path / "nope.libsvm"), "does not exist"), (str(tmp_path), "not a regular file"),
+                        ("builtin:iris", "unknown builtin"), ("", "builtin:NAME")):
+        with pytest.raises(BadInput, match=words) as error:
+            load_dataset(spec)
+        assert "\n" not in str(error.value)
+    monkeypatch.setattr(data_module, "MAX_FILE_BYTES", 10)
+    with pytest.raises(BadInput, match="at most 10"):
+        load_dataset(str(DATA / "sample.libsvm"))
+    monkeypatch.setattr(data_module, "MAX_FILE_BYTES", 2**30)
+    monkeypatch.setattr(data_module, "MAX_ENTRIES", 23)
+    with pytest.raises(BadInput, match="dense entries"):
+        load_dataset(str(DATA / "sample.libsvm"))
+
+
+def test_builtin_breast_cancer_is_scaled_to_minus_one_one():
+    assert "breast-cancer" in builtin_names()
+    dataset = load_dataset("builtin:breast-cancer")
+    assert (dataset.m, dataset.d) == (569, 30)
+    np.testing.assert_array_equal(dataset.A.min(axis=0), -1.0)
+    np.testing.assert_array_equal(dataset.A.max(axis=0), 1.0)
+    assert set(np.unique(dataset.b)) == {-1.0, 1.0} and int(np.sum(dataset.b > 0)) == 357
+    from sklearn.datasets import load_breast_cancer
+
+    raw = load_breast_cancer().data
+    low, high = raw.min(axis=0), raw.max(axis=0)
+    np.testing.assert_allclose(dataset.A, 2 * (raw - low) / (high - low) - 1, rtol=0, atol=1e-15)

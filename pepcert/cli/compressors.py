@@ -40,10 +40,13 @@ def run(args) -> int:
     for row in rows:
         kind = row["kind"]
         print(f"{row['name']}  [{kind}]")
-        print(f"    syntax:   --compressor {row['syntax']}")
+        flag = "" if row["syntax"].startswith("pepcert ") else "--compressor "
+        print(f"    syntax:   {flag}{row['syntax']}")
         print(f"    constant: {row['formula']}  ({row['tight']})")
         print(f"    example:  {row['example']}  ->  {row['constant']} = {row['example_value']}"
               f" ({row['example_float']:.6g})")
         print(f"    source:   {row['source']}")
+        if "note" in row:
+            print(f"    note:     {row['note']}")
     print("\nAn analysis run with --compressor SPEC holds for every compressor of the class shown.")
     return 0

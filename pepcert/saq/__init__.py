@@ -14,6 +14,8 @@ from pepcert._lazy import lazy_exports
 _LAZY = {
     **dict.fromkeys(("BUILTINS", "Dataset", "builtin_names", "load_dataset"), "pepcert.saq.data"),
     **dict.fromkeys(("LogisticProblem", "logistic_problem"), "pepcert.saq.problem"),
+    **dict.fromkeys(("Dithering", "FLOAT_BITS", "OmegaPlus", "RandK", "SmoothnessAware", "elias_omega_bits"),
+                    "pepcert.saq.compressors"),
 }
 
 __all__ = sorted(_LAZY)

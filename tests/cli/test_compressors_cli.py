@@ -9,7 +9,9 @@ from pepcert.cli import main
 
 NAMES = {"top-k", "rand-k", "rand-k (unbiased)", "dithering (QSGD, l2)", "dithering (l-infinity)",
          "natural compression", "natural dithering", "block dithering", "scaled sign", "EF-Muon",
-         "composition"}
+         "composition", "dithering, smoothness-aware", "block dithering, smoothness-aware",
+         "rand-k, smoothness-aware"}
+SMOOTHNESS_AWARE = {name for name in NAMES if name.endswith("smoothness-aware")}
 
 
 def test_compressors_json_lists_every_compressor_with_class_and_constant(capsys):
@@ -27,12 +29,18 @@ def test_compressors_json_lists_every_compressor_with_class_and_constant(capsys)
     assert rows["natural compression"]["example_value"] == "1/8"
     assert rows["dithering (l-infinity)"]["example_value"] == "-1/2 + sqrt(115)/8"
     assert rows["composition"]["example_value"] == "37/8"
+    for name in SMOOTHNESS_AWARE:  # omega of the base in the L_i^+ norm; omega_i^+ depends on the data
+        assert "depends on the data set" in rows[name]["note"] and "Wang, Safaryan" in rows[name]["source"]
+        assert rows[name]["syntax"].startswith("pepcert saq")
+    assert rows["rand-k, smoothness-aware"]["example_value"] == "9"
+    assert all("note" not in rows[name] for name in NAMES - SMOOTHNESS_AWARE)
 
 
 def test_compressors_text_and_one_spec(capsys):
     assert main(["compressors"]) == 0
     text = capsys.readouterr().out
     assert all(name in text for name in NAMES) and "every compressor of the class" in text
+    assert text.count("note:     ") == len(SMOOTHNESS_AWARE)
     assert main(["compressors", "--spec", "dithering:s=4,d=100", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data == {**data, "class": "unbiased", "omega": "3/2", "spec": "dithering:s=4,d=100"}

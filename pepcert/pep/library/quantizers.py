@@ -95,6 +95,28 @@ def _norm(v: np.ndarray, norm: str) -> np.ndarray:
     return np.max(np.abs(v), axis=-1, keepdims=True)
 
 
+def dither_levels(v: np.ndarray, s: int, sizes: tuple[int, ...], rng, norm: str = "l2"):
+    r"""The integer levels behind (block) random dithering, vectorised over leading axes.
+
+    ``v`` (..., d) is cut into consecutive blocks of the given ``sizes``; block ``B`` has the
+    scale ``r_B = ||v_B||`` (l2 or l-infinity) and entry ``j`` the level
+    ``xi_j = floor(x_j) + Bernoulli(x_j - floor(x_j))``, ``x_j = s |v_j| / r_B`` (0 when
+    ``r_B = 0``), so that ``r_B sign(v_j) xi_j / s`` is unbiased. Returns ``(scales, levels)``
+    with shapes (..., B) and (..., d); ``levels`` holds integers as floats. One uniform draw of
+    shape ``v.shape`` per call."""
+    bounds = np.cumsum((0,) + tuple(sizes))
+    if len(sizes) == 1:
+        scales = _norm(v, norm)
+    elif norm == "l2":
+        scales = np.sqrt(np.add.reduceat(v * v, bounds[:-1], axis=-1))
+    else:
+        scales = np.maximum.reduceat(np.abs(v), bounds[:-1], axis=-1)
+    spread = np.repeat(scales, sizes, axis=-1)
+    safe = np.where(spread > 0, spread, 1.0)
+    levels = _stochastic_round(np.abs(v) / safe * s, rng)
+    return scales, np.where(spread > 0, levels, 0.0)
+
+
 @dataclass(frozen=True)
 class RandomDithering:
     """Random dithering / QSGD: ``C(v) = ||v|| sign(v) xi(s |v| / ||v||) / s`` with ``xi`` the
@@ -119,9 +141,7 @@ class RandomDithering:
 
     def __call__(self, v, rng):
         v = as_batch(v, self.d, "dithering")
-        scale = _norm(v, self.norm)
-        safe = np.where(scale > 0, scale, 1.0)
-        level = _stochastic_round(np.abs(v) / safe * self.s, rng)
+        scale, level = dither_levels(v, self.s, (self.d,), rng, self.norm)
         return np.where(scale > 0, scale * np.sign(v) * level / self.s, 0.0)
 
     def compressor_class(self) -> Unbiased:

@@ -1,0 +1,308 @@
+r"""The compressors of Wang, Safaryan & Richtarik 2022 for n workers, their bit counts and
+their data-dependent constants.
+
+Base quantizers (unbiased, ``E Q(w) = w``), vectorised over leading axes (a worker axis, and
+any batch axes before it):
+
+* :class:`Dithering` ``(s, blocks)``: l2 random dithering with ``s`` levels on ``blocks``
+  consecutive near-equal blocks (block quantization; ``blocks = 1`` is QSGD). Its levels come
+  from :func:`pepcert.pep.library.quantizers.dither_levels`, the code of the library's
+  ``RandomDithering``.
+* :class:`RandK` ``(k)``: ``k`` uniformly random coordinates scaled by ``d/k`` (the library's
+  ``RandK(k, d, unbiased=True)``).
+
+``omega(d)`` is the library's exact constant: ``E||Q(w) - w||^2 <= omega ||w||^2``.
+
+**Smoothness-aware versions** (:class:`SmoothnessAware`): worker ``i`` sends the bits of
+``Q(L_i^{+1/2} v)`` and the server uses ``C_i(v) = L_i^{1/2} Q(L_i^{+1/2} v)``. With
+``w = L_i^{+1/2} v``, ``E C_i(v) = v`` (``L_i`` invertible) and
+
+    ``E||C_i(v) - v||^2 = E||L_i^{1/2}(Q(w) - w)||^2 = tr(L_i Cov Q(w))``  (``variance(w, L_i)``),
+    ``E||C_i(v) - v||^2_{L_i^+} = E||Q(w) - w||^2 <= omega ||w||^2 = omega ||v||^2_{L_i^+}``.
+
+The Euclidean constant used with ``||v||^2_{L_i^+}`` is
+``omega_i^+ = sup_w tr(L_i Cov Q(w)) / ||w||^2`` (:meth:`SmoothnessAware.constants`); always
+``omega_i^+ <= omega lambda_max(L_i)`` since ``tr(L Cov) <= lambda_max(L) tr Cov``.
+
+**Bits** (the paper's accounting): 32 bits per float (a block norm, a rand-k value); a
+dithering level ``xi`` costs the Elias omega code of ``xi + 1`` plus 1 sign bit when
+``xi != 0``; a rand-k index costs ``ceil(log2 d)`` bits (none when ``k = d``).
+
+The constants' derivations (re-derived here from the definitions, not quoted from the paper)
+are in the docstrings of :class:`Dithering` and :class:`RandK` and in ``docs/saq.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pepcert.pep.errors import BadInput
+from pepcert.pep.library.base import positive_int
+from pepcert.pep.library.quantizers import BlockDithering, RandomDithering, block_sizes, dither_levels
+from pepcert.pep.library.sparsifiers import RandK as LibraryRandK
+from pepcert.saq.levels import dithering_block_constants
+
+FLOAT_BITS = 32
+
+
+def elias_omega_bits(k) -> np.ndarray:
+    """Exact length of the Elias omega code of each positive integer in ``k`` (int64 array).
+
+    Elias omega: ``code(1) = "0"``; for ``N > 1`` write ``N`` in binary, prepend the code of
+    (its length - 1), recursively, and end with ``"0"``. So ``len(1) = 1`` and
+    ``len(N) = 1 + sum`` of the binary lengths of ``N, floor(log2 N), floor(log2 floor(log2 N)),
+    ...`` down to (excluding) 1: ``len(2) = 3``, ``len(4) = 6``, ``len(16) = 11``."""
+    array = np.asarray(k)
+    if array.dtype.kind not in "iu":
+        if array.dtype.kind != "f" or not np.all(np.isfinite(array)) or np.any(array != np.floor(array)):
+            raise BadInput("Elias omega codes integers")
+        if array.size and np.max(np.abs(array)) >= 2.0**62:
+            raise BadInput("Elias omega: integer too large")
+    n = array.astype(np.int64)
+    if n.size and n.min() < 1:
+        raise BadInput("Elias omega codes positive integers")
+    length = np.ones(n.shape, dtype=np.int64)
+    while n.size and n.max() > 1:
+        big = n > 1
+        bits = _bit_length(n)
+        length += np.where(big, bits, 0)
+        n = np.where(big, bits - 1, n)
+    return length
+
+
+def _bit_length(n: np.ndarray) -> np.ndarray:
+    """Binary lengths of positive int64s, exactly (frexp is exact below 2^53)."""
+    if n.max() < 2**53:
+        return np.frexp(n.astype(float))[1].astype(np.int64)
+    out, t = np.zeros(n.shape, dtype=np.int64), n.copy()
+    while t.any():
+        out += t > 0
+        t = t >> 1
+    return out
+
+
+def _apply(M: np.ndarray, V: np.ndarray) -> np.ndarray:
+    """``M_i V_i`` for ``M`` (n, d, d) and ``V`` (..., n, d)."""
+    return np.einsum("nij,...nj->...ni", M, V)
+
+
+@dataclass(frozen=True)
+class Dithering:
+    r"""l2 random dithering with ``s`` levels per block (``blocks`` consecutive blocks, sizes
+    within one of each other); ``blocks > 1`` is block quantization.
+
+    **Variance at a point.** In block ``B`` with ``r = ||w_B||`` and ``x_j = s |w_j| / r``,
+    the level is ``floor(x_j) + Bernoulli(theta_j)``, ``theta_j = x_j - floor(x_j)``,
+    independently over ``j``: ``Cov Q(w) = Diag(r_B^2 theta_j (1 - theta_j) / s^2)`` and
+    ``E||L^{1/2}(Q(w) - w)||^2 = sum_j L_jj r_B^2 theta_j (1 - theta_j) / s^2``.
+
+    **The constant** ``sup_w tr(L Cov Q(w)) / ||w||^2``: a ratio of sums over blocks, so it is
+    the largest block's ``c_B = sup_{||u|| = 1} sum_{j in B} L_jj g(s u_j) / s^2`` with
+    ``g(x) = theta(1 - theta)`` (:mod:`pepcert.saq.levels` bounds and attains it).
+    """
+
+    s: int
+    blocks: int = 1
+
+    def __post_init__(self):
+        positive_int(self.s, "s", 1, 2**20)
+        positive_int(self.blocks, "blocks")
+
+    @property
+    def name(self) -> str:
+        return "dithering" if self.blocks == 1 else "block-dithering"
+
+    def sizes(self, d: int) -> tuple[int, ...]:
+        if self.blocks > d:
+            raise BadInput(f"{self.blocks} blocks need dimension >= {self.blocks}, got d = {d}")
+        return block_sizes(d, self.blocks)
+
+    def library(self, d: int):
+        """The library compressor with the same law (it names the class and proof)."""
+        if self.blocks == 1:
+            return RandomDithering(self.s, d)
+        return BlockDithering(self.blocks, (self.s,) * self.blocks, d)
+
+    def omega(self, d: int):
+        """Exact ``omega`` (Fraction or sympy) of the library: max over blocks of QSGD's."""
+        self.sizes(d)
+        return self.library(d).compressor_class().omega
+
+    def compress(self, W, rng):
+        """``(Q(W), bits)``: ``W`` (..., d) -> ``Q`` (..., d) and bits (...,) int64."""
+        W = np.asarray(W, dtype=float)
+        sizes = self.sizes(W.shape[-1])
+        scales, levels = dither_levels(W, self.s, sizes, rng)
+        spread = np.repeat(scales, sizes, axis=-1)
+        Q = np.where(spread > 0, spread * np.sign(W) * levels / self.s, 0.0)
+        codes = elias_omega_bits(levels.astype(np.int64) + 1).sum(axis=-1)
+        bits = FLOAT_BITS * len(sizes) + codes + np.count_nonzero(levels, axis=-1)
+        return Q, bits.astype(np.int64)
+
+    def variance(self, w, L) -> np.ndarray:
+        """Exact ``E||L^{1/2}(Q(w) - w)||^2`` for ``w`` (..., d), ``L`` (..., d, d)."""
+        w = np.asarray(w, dtype=float)
+        sizes = self.sizes(w.shape[-1])
+        bounds = np.cumsum((0,) + sizes)
+        spread = np.repeat(np.sqrt(np.add.reduceat(w * w, bounds[:-1], axis=-1)), sizes, axis=-1)
+        x = self.s * np.abs(w) / np.where(spread > 0, spread, 1.0)
+        theta = x - np.floor(x)
+        var = spread**2 * theta * (1 - theta) / self.s**2
+        return np.sum(np.diagonal(np.asarray(L, dtype=float), axis1=-2, axis2=-1) * var, axis=-1)
+
+    def constants(self, L: np.ndarray):
+        """``(bound, attained, witness, simple_bound)`` of ``sup_w tr(L Cov Q(w))/||w||^2``
+        for one matrix ``L`` (d, d): the proven bound, the value at the explicit ``witness``
+        (unit norm), and ``max_B min(tr L_B/(4 s^2), ||diag L_B||_2 / s)``."""
+        diag = np.diagonal(np.asarray(L, dtype=float)).copy()
+        sizes = self.sizes(len(diag))
+        bounds = np.cumsum((0,) + sizes)
+        best, witness, bound, simple = -1.0, None, 0.0, 0.0
+        for a, b in zip(bounds, bounds[1:]):
+            block = dithering_block_constants(diag[a:b], self.s)
+            bound, simple = max(bound, block.bound), max(simple, block.simple_bound)
+            if block.attained > best:
+                best, witness = block.attained, np.zeros(len(diag))
+                witness[a:b] = block.witness
+        return bound, float(self.variance(witness, L)), witness, simple
+
+    def describe(self) -> str:
+        blocks = "one block" if self.blocks == 1 else f"{self.blocks} blocks"
+        return f"l2 random dithering, s = {self.s} levels, {blocks}"
+
+
+@dataclass(frozen=True)
+class RandK:
+    r"""Rand-k: ``k`` coordinates of a uniformly random ``k``-subset ``S``, scaled by ``d/k``.
+
+    **Covariance** (from ``P(i in S) = k/d``, ``P(i, j in S) = k(k-1)/(d(d-1))``):
+    ``Cov Q(w) = (d - k)/(k (d - 1)) (d Diag(w)^2 - w w^T)``, so
+    ``tr(L Cov Q(w)) = w^T M w`` with ``M = (d - k)/k [d/(d-1) Diag(L) - L/(d-1)]``
+    (``M = 0`` when ``d = 1``). The constant ``sup_w w^T M w / ||w||^2 = lambda_max(M)`` is
+    exact and attained by M's top eigenvector; with ``L = I`` it is ``d/k - 1``.
+    """
+
+    k: int
+
+    def __post_init__(self):
+        positive_int(self.k, "k")
+
+    name = "rand-k"
+
+    def library(self, d: int) -> LibraryRandK:
+        if self.k > d:
+            raise BadInput(f"rand-k: k = {self.k} exceeds the dimension d = {d}")
+        return LibraryRandK(self.k, d, unbiased=True)
+
+    def omega(self, d: int):
+        return self.library(d).compressor_class().omega
+
+    def index_bits(self, d: int) -> int:
+        """``ceil(log2 d)`` bits per index (0 when every coordinate is sent)."""
+        return 0 if self.k == d else (d - 1).bit_length()
+
+    def compress(self, W, rng):
+        W = np.asarray(W, dtype=float)
+        d = W.shape[-1]
+        Q = self.library(d)(W, rng)
+        return Q, np.full(W.shape[:-1], self.k * (FLOAT_BITS + self.index_bits(d)), dtype=np.int64)
+
+    def variance_matrix(self, L) -> np.ndarray:
+        L = np.asarray(L, dtype=float)
+        d = L.shape[-1]
+        self.library(d)
+        if d == 1:
+            return np.zeros_like(L)
+        diag = np.diagonal(L, axis1=-2, axis2=-1)
+        return (d - self.k) / (self.k * (d - 1)) * (d * diag[..., :, None] * np.eye(d) - L)
+
+    def variance(self, w, L) -> np.ndarray:
+        """Exact ``E||L^{1/2}(Q(w) - w)||^2 = w^T M w``."""
+        w = np.asarray(w, dtype=float)
+        return np.einsum("...i,...ij,...j->...", w, self.variance_matrix(L), w)
+
+    def constants(self, L: np.ndarray):
+        e, U = np.linalg.eigh(self.variance_matrix(L))
+        witness = U[:, -1]
+        return float(e[-1]), float(self.variance(witness, L)), witness, float(e[-1])
+
+    def describe(self) -> str:
+        return f"rand-k, k = {self.k} coordinates scaled by d/k"
+
+
+@dataclass(frozen=True, eq=False)
+class OmegaPlus:
+    """The per-worker constants of one smoothness-aware compressor on one problem:
+    ``bound`` (proven, what the theory uses), ``attained`` (the value at ``witness[i]``, a unit
+    vector ``w``; a lower bound on the sup), ``simple_bound`` (closed form), ``omega`` (exact,
+    of the base quantizer), ``lambda_max`` of each ``L_i``."""
+
+    compressor: str
+    bound: np.ndarray
+    attained: np.ndarray
+    witness: np.ndarray
+    simple_bound: np.ndarray
+    omega: object
+    lambda_max: np.ndarray
+
+    @property
+    def exact(self) -> np.ndarray:
+        """Per worker: is the bound attained (to 1e-9 relative)?"""
+        return self.attained >= self.bound * (1 - 1e-9)
+
+    @property
+    def ratio(self) -> np.ndarray:
+        """``omega_i^+ / (omega lambda_max(L_i))`` (<= 1): the gain over the scalar bound."""
+        return self.bound / (float(self.omega) * self.lambda_max)
+
+    def to_dict(self) -> dict:
+        return {"compressor": self.compressor, "omega": str(self.omega), "omega_float": float(self.omega),
+                "omega_plus": self.bound.tolist(), "omega_plus_attained": self.attained.tolist(),
+                "omega_plus_simple_bound": self.simple_bound.tolist(), "exact": self.exact.tolist(),
+                "lambda_max": self.lambda_max.tolist(), "ratio": self.ratio.tolist()}
+
+
+@dataclass(frozen=True)
+class SmoothnessAware:
+    """``C_i(v) = L_i^{1/2} Q(L_i^{+1/2} v)`` for worker ``i`` (module docstring)."""
+
+    base: Dithering | RandK
+
+    def __post_init__(self):
+        if not isinstance(self.base, (Dithering, RandK)):
+            raise BadInput(f"smoothness-aware compression needs a Dithering or RandK base, got {self.base!r}")
+
+    @property
+    def name(self) -> str:
+        return f"smoothness-aware {self.base.name}"
+
+    def omega(self, d: int):
+        """``E||C_i(v) - v||^2_{L_i^+} <= omega ||v||^2_{L_i^+}`` with the base's ``omega``."""
+        return self.base.omega(d)
+
+    def compress(self, V, problem, rng):
+        """``V`` (..., n, d) -> ``(C, bits)`` with ``C`` (..., n, d), bits (..., n)."""
+        V = np.asarray(V, dtype=float)
+        if V.ndim < 2 or V.shape[-2:] != (problem.n, problem.d):
+            raise BadInput(f"smoothness-aware compression needs vectors of shape (..., {problem.n}, {problem.d}), got {V.shape}")
+        Q, bits = self.base.compress(_apply(problem.inv_sqrt_smoothness, V), rng)
+        return _apply(problem.sqrt_smoothness, Q), bits
+
+    def variance(self, V, problem) -> np.ndarray:
+        """Exact ``E||C_i(v_i) - v_i||^2`` per worker, ``V`` (..., n, d) -> (..., n)."""
+        return self.base.variance(_apply(problem.inv_sqrt_smoothness, np.asarray(V, dtype=float)), problem.smoothness)
+
+    def constants(self, problem) -> OmegaPlus:
+        rows = [self.base.constants(L_i) for L_i in problem.smoothness]
+        bound, attained, witness, simple = (np.array(column) for column in zip(*rows))
+        return OmegaPlus(self.name, bound, attained, witness, simple, self.omega(problem.d),
+                         problem.smoothness_eigenvalues[:, -1].copy())
+
+    def omega_plus(self, problem) -> np.ndarray:
+        """The proven per-worker constants ``omega_i^+`` (n,)."""
+        return self.constants(problem).bound
+
+    def describe(self) -> str:
+        return f"smoothness-aware L_i^(1/2) Q(L_i^(+1/2) v), Q = {self.base.describe()}"

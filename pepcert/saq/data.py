@@ -86,12 +86,12 @@ def _frozen(name: str, A, labels) -> Dataset:
     A = np.array(A, dtype=float)
     labels = np.asarray(labels, dtype=float)
     if A.ndim != 2 or A.shape[0] == 0 or A.shape[1] == 0:
-        raise BadInput(f"{name}: no data (shape {A.shape})")
+        raise BadInput(f"data set {name!r}: no data (shape {A.shape})")
     if not np.all(np.isfinite(A)) or not np.all(np.isfinite(labels)):
-        raise BadInput(f"{name}: a feature or label is not a finite number")
+        raise BadInput(f"data set {name!r}: a feature or label is not a finite number")
     classes = np.unique(labels)
     if len(classes) != 2:
-        raise BadInput(f"{name}: binary classification needs exactly 2 distinct labels, found {len(classes)}")
+        raise BadInput(f"data set {name!r}: binary classification needs exactly 2 distinct labels, found {len(classes)}")
     b = np.where(labels == classes[1], 1.0, -1.0)
     A.setflags(write=False)
     b.setflags(write=False)
@@ -110,8 +110,10 @@ def _read_libsvm(path: str) -> Dataset:
         raise BadInput(f"data file {path!r} has {size} bytes; at most {MAX_FILE_BYTES} are read")
     try:
         X, labels = load_svmlight_file(path, zero_based=False)
+    except OSError as error:
+        raise BadInput(f"cannot read data file {path!r}: {error.strerror or type(error).__name__}") from None
     except (ValueError, OverflowError, UnicodeDecodeError) as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        reason = str(error).splitlines()[0] if str(error).strip() else type(error).__name__
         raise BadInput(f"data file {path!r} is not in LIBSVM format: {reason}") from None
     if X.shape[0] * X.shape[1] > MAX_ENTRIES:
         raise BadInput(f"data file {path!r}: {X.shape[0]} x {X.shape[1]} is over {MAX_ENTRIES} dense entries")

@@ -43,6 +43,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pepcert.pep.errors import BadInput
+
 
 @dataclass(frozen=True, eq=False)
 class BlockConstants:
@@ -132,7 +134,7 @@ def dithering_block_constants(l, s: int) -> BlockConstants:
     """Bound, attained value and witness of one block (module docstring)."""
     l = np.asarray(l, dtype=float)
     if l.ndim != 1 or len(l) == 0 or not np.all(l > 0) or not np.all(np.isfinite(l)):
-        raise ValueError("a block needs positive finite diagonal entries")
+        raise BadInput("smoothness-aware dithering needs a smoothness matrix with positive finite diagonal entries")
     result = _exact_case(l, s) if len(l) >= 4 * s * s else _search_case(l, s)
     simple = min(float(l.sum()) / (4 * s * s), float(np.linalg.norm(l)) / s)
     return BlockConstants(result.bound, result.attained, result.witness, simple)

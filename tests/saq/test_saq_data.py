@@ -59,6 +59,21 @@ def test_missing_directory_oversized_and_unknown_builtin(tmp_path, monkeypatch):
         with pytest.raises(BadInput, match=words) as error:
             load_dataset(spec)
         assert "\n" not in str(error.value)
+    strange = tmp_path / "two\nlines.libsvm"
+    strange.write_text("1 1:2\n1 2:1\n")
+    with pytest.raises(BadInput, match="lines") as error:
+        load_dataset(str(strange))
+    assert "\n" not in str(error.value)
+
+    def unreadable(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    import sklearn.datasets
+
+    with monkeypatch.context() as patch:
+        patch.setattr(sklearn.datasets, "load_svmlight_file", unreadable)
+        with pytest.raises(BadInput, match="cannot read .* Permission denied"):
+            load_dataset(str(DATA / "sample.libsvm"))
     monkeypatch.setattr(data_module, "MAX_FILE_BYTES", 10)
     with pytest.raises(BadInput, match="at most 10"):
         load_dataset(str(DATA / "sample.libsvm"))

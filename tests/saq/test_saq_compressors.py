@@ -157,6 +157,18 @@ def test_monte_carlo_agrees_with_exact_variance_and_constants(problem, base):
     np.testing.assert_allclose(norms, 1.0, rtol=1e-9)
 
 
+@pytest.mark.parametrize("base, w", [(Dithering(1), np.ones(30)), (Dithering(1, blocks=3), np.ones(30)),
+                                     (RandK(3), np.linspace(-1, 2, 30))], ids=("dithering", "blocks", "rand-k"))
+def test_standard_monte_carlo_attains_the_librarys_omega(base, w):
+    """The standard compressors at their attained vectors: E||Q(w) - w||^2 = omega ||w||^2."""
+    Q, _ = base.compress(np.broadcast_to(w, (20000, 30)), np.random.default_rng(21))
+    squared = np.sum((Q - w) ** 2, axis=1)
+    mean, se = squared.mean(), squared.std(ddof=1) / np.sqrt(len(squared))
+    expected = float(base.omega(30)) * float(w @ w)
+    assert base.variance(w, np.eye(30)) == pytest.approx(expected, rel=1e-12)
+    assert abs(mean - expected) <= Z * se and se <= 0.025 * expected
+
+
 def test_rand_k_constant_is_the_sup_attained_by_the_top_eigenvector(problem):
     d, k = 30, 3
     aware = SmoothnessAware(RandK(k))

@@ -41,6 +41,8 @@ def jsonable(value: Any) -> Any:
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [jsonable(v) for v in value]
+    if hasattr(value, "free_symbols"):  # an exact sympy constant such as sqrt(30)/2 - 1
+        return str(value)
     if hasattr(value, "tolist"):
         return jsonable(value.tolist())
     if hasattr(value, "item"):

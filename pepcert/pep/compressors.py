@@ -43,8 +43,18 @@ def _sqrt(value):
     return math.sqrt(float(value))
 
 
-def _sqrt_below(value: Fraction, bits: int = 60) -> Fraction:
-    """The largest ``r = m / 2^bits`` with ``r^2 <= value`` (exact, for ``value >= 0``)."""
+def _sqrt_below(value, bits: int = 60) -> Fraction:
+    """The largest ``r = m / 2^bits`` with ``r^2 <= value`` (exact, for ``value >= 0``).
+
+    ``value`` is a rational or an exact irrational constant (a sympy number such as
+    random dithering's ``sqrt(d)/s - 1``): then ``m = floor(2^bits sqrt(value))``, which sympy
+    decides exactly (never through ``float()``)."""
+    if hasattr(value, "free_symbols") and not getattr(value, "is_Rational", False):
+        import sympy
+
+        if not value > 0:
+            return Fraction(0)
+        return Fraction(int(sympy.floor(sympy.sqrt(value) * (1 << bits))), 1 << bits)
     value = Fraction(value)
     if value <= 0:
         return Fraction(0)
@@ -138,7 +148,7 @@ class Contractive:
         """``C(v) = alpha v`` with ``|alpha - 1| <= s``: every such scaling is in the class
         (deterministically, hence also in expectation)."""
         s = math.sqrt(float(1 - self.delta))
-        radius = _sqrt_below(1 - Fraction(self.delta))
+        radius = _sqrt_below(1 - exact_number(self.delta, "delta"))
 
         def rational(alpha: float) -> tuple:
             offset = Fraction(alpha) - 1
@@ -152,10 +162,10 @@ class Contractive:
         """Exact: ``(alpha - 1)^2 <= 1 - delta`` for every outcome (deterministic) or on
         average (in expectation)."""
         errors = [(Fraction(a) - 1) ** 2 for a in alphas]
-        bound = 1 - Fraction(self.delta)
+        bound = 1 - exact_number(self.delta, "delta")  # a Fraction or an exact sympy constant
         if self.in_expectation:
-            return sum(errors) / len(errors) <= bound
-        return all(e <= bound for e in errors)
+            return bool(sum(errors) / len(errors) <= bound)
+        return all(bool(e <= bound) for e in errors)
 
 
 @dataclass(frozen=True)
@@ -199,7 +209,7 @@ class Unbiased:
     def scaling_family(self) -> ScalingFamily:
         """Two equally likely outcomes ``C(v) = (1 -+ t) v`` with ``t^2 <= omega``: unbiased,
         with second moment ``(1 + t^2)||v||^2``; ``t = sqrt(omega)`` is the extreme member."""
-        root = _sqrt_below(Fraction(self.omega))
+        root = _sqrt_below(exact_number(self.omega, "omega"))
 
         def rational(t: float) -> tuple:
             offset = min(abs(Fraction(t)), root)
@@ -211,4 +221,5 @@ class Unbiased:
         """Exact: ``mean alpha = 1`` and ``mean alpha^2 <= 1 + omega``."""
         alphas = [Fraction(a) for a in alphas]
         k = len(alphas)
-        return sum(alphas) / k == 1 and sum(a * a for a in alphas) / k <= 1 + Fraction(self.omega)
+        omega = exact_number(self.omega, "omega")  # a Fraction, or an exact sympy constant
+        return sum(alphas) / k == 1 and bool(sum(a * a for a in alphas) / k <= 1 + omega)

@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "compressors",
     "sweep",
     "reproduce",
+    "saq",
 )
 
 

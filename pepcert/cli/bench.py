@@ -8,7 +8,9 @@
     (``tests/pepit_models.py`` of a source checkout) with Clarabel and with SCS, each run in a
     fresh interpreter and stopped at ``--cap`` seconds;
 (d) Fig. 1 throughput: tight rates per second over a small grid, extrapolated (clearly
-    labelled) to the paper's 3 x 200 x 200 = 120,000 rates.
+    labelled) to the paper's 3 x 200 x 200 = 120,000 rates;
+(f) smoothness-aware compression: DCGD, DIANA, DCGD+, DIANA+ x 5000 iterations x 6 workers on
+    the built-in breast-cancer set (goal < 60 s; ``bench_saq.py``).
 
 The machine's load average is printed with the figures: compare ratios, not absolute times.
 """
@@ -84,6 +86,9 @@ def run(args) -> int:
     report["worst_case"] = _worst_cases(sizes, args.cap, not args.skip_pepit)
     report["throughput"] = bench_throughput(3 if args.quick else 5)
     report["agents"] = bench_agents(args.repeat)["agents"]
+    from pepcert.cli.bench_saq import bench_saq
+
+    report["saq"] = bench_saq(1000 if args.quick else 5000)
     report["machine_after"] = _load()
     if args.json:
         emit_json(report)
@@ -124,6 +129,10 @@ def _print(report: dict) -> None:
 
     for line in format_agents(report):
         print(line.replace("(c) n-agent", "(e) n-agent", 1))
+    from pepcert.cli.bench_saq import format_saq
+
+    for line in format_saq(report):
+        print(line)
     print(f"machine after: {report['machine_after']}")
 
 

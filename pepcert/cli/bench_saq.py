@@ -1,0 +1,44 @@
+"""``pepcert bench`` figure for smoothness-aware compression (issue 11): DCGD, DIANA, DCGD+ and
+DIANA+ x 5000 iterations x 6 workers on the built-in breast-cancer set (l2 dithering, s = 1),
+goal < 60 s in total. The methods are vectorised over the workers (batched ``(n, d, d)``
+products), so the time is numpy's per-step overhead, not a loop over workers."""
+
+from __future__ import annotations
+
+import time
+
+GOAL_SECONDS = 60.0
+
+
+def bench_saq(iterations: int = 5000, workers: int = 6) -> dict:
+    from pepcert.saq.compressors import Dithering
+    from pepcert.saq.data import load_dataset
+    from pepcert.saq.methods import METHODS, run_method
+    from pepcert.saq.problem import logistic_problem
+
+    start = time.perf_counter()
+    problem = logistic_problem(load_dataset("builtin:breast-cancer"), workers)
+    setup = time.perf_counter() - start
+    rows = []
+    for method in METHODS:
+        run = run_method(problem, method, Dithering(1), iterations, seed=0)
+        rows.append({"method": method, "seconds": float(run.seconds[-1]), "final_error": float(run.errors[-1]),
+                     "bits_per_iteration": float(run.bits[-1] / iterations)})
+    total = time.perf_counter() - start
+    return {"iterations": iterations, "workers": workers, "setup_seconds": setup, "runs": rows,
+            "total_seconds": total, "goal_seconds": GOAL_SECONDS}
+
+
+def format_saq(report: dict) -> list[str]:
+    s = report["saq"]
+    lines = [f"(f) smoothness-aware compression: 4 methods x {s['iterations']} iterations x {s['workers']} workers, "
+             f"builtin:breast-cancer, dithering s = 1: {s['total_seconds']:.2f} s (goal < {s['goal_seconds']:g} s; "
+             f"data + x* {s['setup_seconds']:.2f} s)"]
+    for row in s["runs"]:
+        lines.append(f"    {row['method']:<7} {row['seconds']:6.2f} s  {1e6 * row['seconds'] / s['iterations']:6.1f} us/step"
+                     f"  final error {row['final_error']:.3e}  {row['bits_per_iteration']:.1f} bits/step")
+    return lines
+
+
+if __name__ == "__main__":  # python -m pepcert.cli.bench_saq
+    print("\n".join(format_saq({"saq": bench_saq()})))

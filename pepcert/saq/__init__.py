@@ -17,7 +17,7 @@ _LAZY = {
     **dict.fromkeys(("Dithering", "FLOAT_BITS", "OmegaPlus", "RandK", "SmoothnessAware", "elias_omega_bits"),
                     "pepcert.saq.compressors"),
     **dict.fromkeys(("METHODS", "SAQRun", "iterate", "run_method"), "pepcert.saq.methods"),
-    **dict.fromkeys(("Theory", "parameters", "theory"), "pepcert.saq.theory"),
+    **dict.fromkeys(("Theory", "parameters"), "pepcert.saq.theory"),
     **dict.fromkeys(("Identity", "QuadraticProblem", "quadratic_problem", "random_quadratics"), "pepcert.saq.quadratic"),
 }
 

@@ -73,7 +73,7 @@ def _options(args) -> dict:
         check_plot_path(args.plot)
     return {"methods": parse_list(args.methods, METHODS, "methods"),
             "compressors": parse_list(args.compressors, COMPRESSORS, "compressors"),
-            "iterations": _integer(args.iterations, "iterations", 1, 10**7),
+            "iterations": _integer(args.iterations, "iterations", 1, 10**6),
             "workers": _integer(args.workers, "workers", 1),
             "levels": _integer(args.levels, "levels", 1, 2**20),
             "blocks": None if args.blocks is None else _integer(args.blocks, "blocks", 1),

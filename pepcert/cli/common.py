@@ -108,8 +108,9 @@ def add_problem_options(parser: argparse.ArgumentParser, eta: bool = True) -> No
     if eta:
         group.add_argument("--eta", default="optimal",
                            help="step size (a positive number) or 'optimal' (default: optimal)")
-    parser.add_argument("--solver", choices=("clarabel", "scs", "mosek"), default=None,
-                        help="SDP back-end (default: MOSEK when licensed, else Clarabel)")
+    parser.add_argument("--solver", choices=("clarabel", "scs", "mosek", "lowrank"), default=None,
+                        help="SDP back-end (default: MOSEK when licensed, else Clarabel; worst-case uses "
+                        "lowrank from 8 steps on, see docs/worst-case.md)")
 
 
 def _per_agent(text: str, name: str, agents: int) -> list[Fraction]:

@@ -108,8 +108,11 @@ def _measure(method: Method, spec: MeasureSpec, z: Features, classes: ProblemCla
     return method.measure(spec, z, classes)
 
 
-def _symbolic_run(method, classes, iterations, measure, initial, aggregate, start):
+def _symbolic_run(method, classes, iterations, measure, initial, aggregate, start, marks=None):
     """Run the method on symbolic vectors: ``(trace, initial scalar, tracked scalars, declared)``.
+
+    ``marks`` (a list, optional) receives ``(basis vectors, basis values)`` after each step:
+    which step created each basis element (the N-step solver's scaling uses it).
 
     A random compressor (``K`` outcomes per call) is modelled by its tree of outcomes: at
     step ``k`` every one of the ``K^k`` nodes calls the compressor with its own input and gets
@@ -136,6 +139,8 @@ def _symbolic_run(method, classes, iterations, measure, initial, aggregate, star
             (path + (b,), method.advance(node_state, SymbolicOracle(trace, b, path), k))
             for path, node_state in nodes for b in range(branches)
         ]
+        if marks is not None:
+            marks.append((trace.basis.n_vectors, trace.basis.n_values))
         if aggregate == "min" or k == iterations - 1:
             values = [_scalar(_measure(method, measure, features(method, s, optimum, oracle), classes), trace.basis) for _, s in nodes]
             tracked.append(sum(values[1:], values[0]) / len(values))
@@ -188,6 +193,43 @@ def _assemble(trace: Trace, first: Scalar, tracked: list, aggregate: str):
     return problem, names, gram, offset
 
 
+LOWRANK_FROM = 8  # iterations from which the default is the low-rank method (measured, docs/worst-case.md)
+
+
+def _use_lowrank(solver: str | None, trace: Trace, aggregate: str, iterations: int) -> bool:
+    """``solver="lowrank"`` (refused when the problem does not qualify), or the default for a
+    qualifying problem of at least :data:`LOWRANK_FROM` steps when MOSEK is not licensed."""
+    from pepcert.pep.cutting import eligible
+    from pepcert.pep.solvers import mosek_licensed
+
+    if solver is not None and solver.lower() == "lowrank":
+        if aggregate != "last" or not eligible(trace):
+            raise BadInput(
+                "the low-rank method needs one agent, a deterministic compressor, a pairwise function class "
+                "and the measure at the last step; use --solver clarabel"
+            )
+        return True
+    if solver is not None or aggregate != "last" or iterations < LOWRANK_FROM or mosek_licensed():
+        return False
+    return eligible(trace)
+
+
+def _lowrank_result(trace: Trace, first: Scalar, final: Scalar, marks, common: dict, clock: float) -> WorstCaseResult:
+    """The worst case through :mod:`pepcert.pep.nstep` (raises ``SolverFailure`` when no rung
+    of the ladder is met)."""
+    from pepcert.pep.nstep import SOLVER_NAME, worst_case_lowrank
+
+    iterations = common["iterations"]
+    answer = worst_case_lowrank(trace, first, final, marks, iterations, WORST_CASE_LADDER)
+    gram_matrix = answer.gram.copy()
+    gram_matrix.setflags(write=False)
+    rate = answer.value ** (1.0 / iterations) if answer.value > 0 else math.nan
+    return WorstCaseResult(
+        **common, value=answer.value, rate_per_step=float(rate), multipliers=answer.multipliers, gram=gram_matrix,
+        solver=SOLVER_NAME, status="solved", seconds=time.perf_counter() - clock, tolerance=answer.tolerance,
+    )
+
+
 def worst_case(
     method: Method,
     classes: ProblemClass,
@@ -207,7 +249,9 @@ def worst_case(
         aggregate: ``"last"`` maximises the measure at ``x_N``; ``"min"`` maximises the
             smallest measure over ``x_0, ..., x_N`` (e.g. the best gap of a subgradient method);
             with ``"min"``, ``iterations = 0`` is allowed (the measure at ``x_0`` alone).
-        solver: back-end name (default: MOSEK if licensed, else Clarabel).
+        solver: back-end name: "clarabel", "scs", "mosek" or "lowrank" (:mod:`pepcert.pep.nstep`).
+            Default: MOSEK if licensed; else "lowrank" from :data:`LOWRANK_FROM` steps on when
+            the problem qualifies, Clarabel otherwise.
         start: ``"free"`` (every state variable free around the optimum's state),
             ``"declared"`` (the method's declared start from a free ``x0``), or ``"auto"``:
             declared for the ``function`` measure when the method declares a start (from a
@@ -221,8 +265,15 @@ def worst_case(
     if aggregate not in ("last", "min"):
         raise BadInput(f"aggregate must be 'last' or 'min', got {aggregate!r}")
     clock = time.perf_counter()
-    trace, first, tracked, declared = _symbolic_run(method, classes, iterations, measure, initial, aggregate, start)
+    marks: list = []
+    trace, first, tracked, declared = _symbolic_run(method, classes, iterations, measure, initial, aggregate, start, marks)
     measure_name = measure if isinstance(measure, str) else getattr(measure, "__name__", "custom")
+    common = dict(
+        method=method.name, parameters=dict(method.parameters), classes=classes.to_dict(),
+        start="declared" if declared else "free", iterations=iterations, measure=measure_name,
+    )
+    if _use_lowrank(solver, trace, aggregate, iterations):
+        return _lowrank_result(trace, first, tracked[-1], marks, common, clock)
     problem, names, gram, offset = _assemble(trace, first, tracked, aggregate)
     n = trace.basis.n_vectors
     backend = get_solver(solver)
@@ -232,10 +283,7 @@ def worst_case(
     # of the result, and the command line flags a value that met only a loose one.
     large = problem.n_variables >= LARGE_PROBLEM
     solution = solve_accurately(backend, problem, gaps=WORST_CASE_LADDER, refine_first=not large, max_solves=2 if large else 3)
-    common = dict(
-        method=method.name, parameters=dict(method.parameters), classes=classes.to_dict(),
-        start="declared" if declared else "free", iterations=iterations, measure=measure_name, solver=backend.name,
-    )
+    common["solver"] = backend.name
     if solution.status == "unbounded":
         return WorstCaseResult(
             **common, value=math.inf, rate_per_step=math.inf, multipliers={}, gram=np.zeros((n, n)),

@@ -344,4 +344,6 @@ def get_solver(name: str | None = None):
         if not mosek_licensed():
             raise BadInput("MOSEK is not available here (not installed or no licence); use --solver clarabel")
         return MosekSolver()
+    if name == "lowrank":
+        raise BadInput("the low-rank method solves N-step worst cases only (pepcert worst-case --solver lowrank)")
     raise BadInput(f"unknown solver {name!r}; choose one of {', '.join(SOLVER_NAMES)}")

@@ -1,0 +1,142 @@
+r"""Lower bounds on an N-step worst case from the classes' scaling instances.
+
+On ``f(x) = h ||x||^2 / 2`` with ``C(v) = alpha v`` (Thomsen, Taylor & Dieuleveut 2025,
+Section 4; :class:`~pepcert.pep.instances.ScalingInstance`) every basis vector of a traced
+run is a linear function of the initial state ``z`` (one number per state variable, the
+instance in one dimension): ``b(z) = B z``. So every quantity of the PEP is a quadratic form
+in ``z``: ``<Q, G(z)> + l . F(z) = z^T (B^T Q B + sum_j l_j (h/2) B^T x_j x_j^T B) z`` with
+``G(z) = B z z^T B^T`` and ``F_j(z) = h (x_j . B z)^2 / 2`` (``x_j`` the coefficient row of the
+point whose value is ``F_j``). When the instance belongs to the classes (checked exactly by
+the classes themselves, :meth:`ScalingInstance.belongs_to`), ``(G(z), F(z))`` satisfies every
+inequality of the full problem, so
+
+    p >= max_z  m_N(z) / m_0(z)    (a generalised eigenvalue of two small matrices)
+
+for a homogeneous problem (no constant terms). The N-step solver of
+:mod:`pepcert.pep.cutting` uses it to close the gap above its relaxation's dual bound: the
+full problem's pairs are all tight at such an instance (``f`` is a quadratic of extreme
+curvature), which is what makes plain constraint generation slow (``docs/worst-case.md``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pepcert.pep.expressions import Scalar, coefficient_matrix
+from pepcert.pep.instances import ScalingInstance
+
+
+@dataclass(frozen=True)
+class InstanceBound:
+    """``value = m_N / m_0`` at the best initial state of the best scaling instance, and the
+    PEP point ``(G, F)`` it gives (normalised to ``m_0 = 1``)."""
+
+    value: float
+    instance: ScalingInstance
+    G: np.ndarray
+    F: np.ndarray
+
+
+def _candidates(classes) -> list[ScalingInstance]:
+    """Extreme curvatures and extreme scalings, as exact numbers the classes admit."""
+    function = classes.function
+    if not hasattr(function, "scaling_curvatures") or not hasattr(function, "rational_curvature"):
+        return []
+    family = classes.scaling_family()
+    if family is None:
+        return []
+    low, high = family.parameter_range()
+    thetas = sorted({low, high, (low + high) / 2})
+    if classes.compressor is None:
+        scalings = [(1,)]
+    else:
+        scalings = [tuple(family.rational_scalings(theta)) for theta in thetas]
+    instances = []
+    for h in function.scaling_curvatures():
+        for alphas in scalings:
+            if len(alphas) != 1:
+                continue  # deterministic compressors only
+            instance = ScalingInstance(function.rational_curvature(h), alphas[0])
+            if instance.belongs_to(classes):
+                instances.append(instance)
+    return instances
+
+
+def _quadratic_form(scalar: Scalar, B: np.ndarray, X: np.ndarray, value_points: np.ndarray, h: float) -> np.ndarray:
+    """The matrix of ``z -> scalar(G(z), F(z))`` (module docstring)."""
+    n, m = B.shape[0], len(value_points)
+    form = B.T @ scalar.gram_matrix(n) @ B
+    weights = scalar.value_row(m)
+    if np.any(weights):
+        rows = X[value_points] @ B  # x_j as a function of z
+        form = form + (h / 2) * (rows.T * weights) @ rows
+    return (form + form.T) / 2
+
+
+def instance_lower_bound(trace, first: Scalar, final: Scalar) -> InstanceBound | None:
+    """The best scaling-instance lower bound (module docstring), or None when the classes have
+    no scaling instances, the problem has constant terms or the run is not linear."""
+    if float(first.constant) != 0 or float(final.constant) != 0:
+        return None
+    states = [k for k, origin in enumerate(trace._vector_origins) if origin[0] == "state"]
+    if not states or any(origin[0] not in ("state", "gradient", "compress") for origin in trace._vector_origins):
+        return None
+    d = len(states)
+    points = trace.points
+    n = trace.basis.n_vectors
+    X = coefficient_matrix([p.x for p in points], n)
+    value_points = np.full(trace.basis.n_values, -1)
+    for index, point in enumerate(points):
+        linear = point.f.linear
+        if len(linear) == 1 and next(iter(linear.values())) == 1:
+            value_points[next(iter(linear))] = index
+    if np.any(value_points < 0):
+        return None
+    best = None
+    for instance in _candidates(trace.classes):
+        state = [np.eye(d)[k] for k in range(d)]
+        vectors, _ = trace.evaluate(_FloatInstance(instance), state)
+        B = np.asarray(vectors, dtype=float).reshape(n, d)
+        h = float(instance.h)
+        A0 = _quadratic_form(first, B, X, value_points, h)
+        AN = _quadratic_form(final, B, X, value_points, h)
+        bound = _generalised_max(AN, A0)
+        if bound is None:
+            continue
+        value, z = bound
+        if best is None or value > best.value:
+            b = B @ z
+            F = np.array([h * float(X[j] @ b) ** 2 / 2 for j in value_points])
+            best = InstanceBound(float(value), instance, np.outer(b, b), F)
+    return best
+
+
+def _generalised_max(AN: np.ndarray, A0: np.ndarray):
+    """``max z^T AN z`` subject to ``z^T A0 z = 1`` when ``A0`` is positive definite."""
+    import scipy.linalg as sl
+
+    try:
+        values, vectors = sl.eigh(AN, A0)
+    except (np.linalg.LinAlgError, ValueError):
+        return None
+    z = vectors[:, -1]
+    z = z / np.sqrt(z @ A0 @ z)
+    return float(values[-1]), z
+
+
+class _FloatInstance:
+    """The instance's oracle in floats (``Trace.evaluate`` mixes its numbers with arrays)."""
+
+    def __init__(self, instance: ScalingInstance):
+        self.h, self.alpha = float(instance.h), float(instance.alphas[0])
+
+    def gradient(self, x):
+        return self.h * x
+
+    def value(self, x):
+        return self.h * float(np.sum(np.multiply(x, x))) / 2
+
+    def compress(self, v, outcome: int = 0):
+        return self.alpha * v

@@ -1,0 +1,141 @@
+"""The low-rank N-step path (issue 10, item 3): closed forms, the Clarabel path, the scaling
+instances' lower bound, and constraint generation that ends with no pair violated.
+
+References: rho*^N for EF and EF21 with their Lyapunov functions (Thomsen, Taylor &
+Dieuleveut 2025; docs/worst-case.md); the full problem's inequalities evaluated through the
+symbolic ``Scalar`` s of ``Trace.constraints()`` (a code path the vectorised checks of
+``pepcert.pep.cutting`` do not use)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import ef_optimal
+from pepcert.pep import BadInput, Contractive, ProblemClass, SmoothStronglyConvex, worst_case
+from pepcert.pep import cutting
+from pepcert.pep.algorithms import compressed_gradient_descent, ef21, error_feedback
+from pepcert.pep.errors import SolverFailure
+from pepcert.pep.nstep import worst_case_lowrank
+from pepcert.pep.problem import WORST_CASE_LADDER, _symbolic_run
+from pepcert.pep.scaling_bound import instance_lower_bound
+
+MU, L, DELTA = 0.1, 1.0, 0.5
+CLASSES = ProblemClass(SmoothStronglyConvex(MU, L), Contractive(DELTA))
+ETA, RHO = ef_optimal(MU, L, DELTA)
+METHODS = {"EF": error_feedback, "EF21": ef21, "CGD": compressed_gradient_descent}
+
+
+def _run(name, iterations, measure="lyapunov"):
+    marks = []
+    trace, first, tracked, _ = _symbolic_run(METHODS[name](ETA), CLASSES, iterations, measure, None, "last", "auto", marks)
+    return trace, first, tracked[-1], marks
+
+
+def _worst_inequality(trace, G, F) -> float:
+    """The largest value of any inequality ``c <= 0`` of the full problem at ``(G, F)``,
+    relative to the size of its coefficients, from the symbolic scalars."""
+    worst = -np.inf
+    for _, scalar in trace.constraints():
+        Q, l = scalar.gram_matrix(len(G)), scalar.value_row(len(F))
+        value = float(np.sum(Q * G) + l @ F + float(scalar.constant))
+        worst = max(worst, value / (np.abs(Q).max(initial=0) + np.abs(l).max(initial=0)))
+    return worst
+
+
+@pytest.mark.parametrize("iterations", [1, 2, 3, 5, 8, 30])
+@pytest.mark.parametrize("name", ["EF", "EF21"])
+def test_lowrank_worst_case_is_rho_to_the_n(name, iterations):
+    result = worst_case(METHODS[name](ETA), CLASSES, iterations, solver="lowrank")
+    assert result.status == "solved" and result.solver == "lowrank"
+    assert result.tolerance <= 1e-8
+    assert result.value == pytest.approx(RHO**iterations, rel=1e-9)
+    assert all(v >= 0 for v in result.multipliers.values())
+    assert result.multipliers["initial"] == pytest.approx(result.value, rel=1e-6)  # strong duality
+
+
+@pytest.mark.parametrize("name", ["EF", "EF21", "CGD"])
+def test_multipliers_name_every_inequality_like_the_clarabel_path(name):
+    ours = worst_case(METHODS[name](ETA), CLASSES, 3, solver="lowrank").multipliers
+    theirs = worst_case(METHODS[name](ETA), CLASSES, 3, solver="clarabel").multipliers
+    assert list(ours) == list(theirs)
+
+
+@pytest.mark.parametrize("iterations", range(1, 9))
+@pytest.mark.parametrize("name", ["EF", "EF21"])
+def test_lowrank_agrees_with_clarabel(name, iterations):
+    """To 1e-7 relative, beyond which the difference is Clarabel's own error against the
+    closed form (measured: EF21 at N = 8, Clarabel is 3.2e-7 below rho*^N)."""
+    ours = worst_case(METHODS[name](ETA), CLASSES, iterations, solver="lowrank").value
+    theirs = worst_case(METHODS[name](ETA), CLASSES, iterations, solver="clarabel").value
+    clarabel_error = abs(theirs / RHO**iterations - 1)
+    assert abs(ours / theirs - 1) <= 1e-7 + clarabel_error
+
+
+@pytest.mark.parametrize("iterations", range(1, 9))
+def test_cgd_clarabel_lies_in_the_lowrank_bracket(iterations):
+    """CGD at EF's step has no closed form here: the low-rank path brackets the value between
+    an explicit instance (a lower bound) and its dual (an upper bound) no wider than 1e-7, and
+    Clarabel's value lies in the bracket to 1e-7 (measured at N = 8: 1.04e-7 below the
+    instance, i.e. Clarabel's own error)."""
+    trace, first, final, marks = _run("CGD", iterations)
+    answer = worst_case_lowrank(trace, first, final, marks, iterations, WORST_CASE_LADDER)
+    assert answer.upper_bound - answer.value <= 1e-7 * answer.value
+    theirs = worst_case(METHODS["CGD"](ETA), CLASSES, iterations, solver="clarabel").value
+    assert answer.value * (1 - 2e-7) <= theirs <= answer.upper_bound * (1 + 1e-7)
+
+
+@pytest.mark.parametrize("name", ["EF", "EF21", "CGD"])
+def test_instance_lower_bound_is_a_feasible_point(name):
+    """The scaling instance's (G, F) satisfies every inequality of the full problem, and its
+    value is below the worst case (Clarabel's, up to Clarabel's tolerance)."""
+    trace, first, final, _ = _run(name, 4)
+    bound = instance_lower_bound(trace, first, final)
+    assert bound is not None
+    assert _worst_inequality(trace, bound.G, bound.F) <= 1e-12
+    assert np.linalg.eigvalsh(bound.G).min() >= -1e-12
+    assert float(np.sum(first.gram_matrix(len(bound.G)) * bound.G) + first.value_row(len(bound.F)) @ bound.F) == pytest.approx(1.0)
+    clarabel = worst_case(METHODS[name](ETA), CLASSES, 4, solver="clarabel").value
+    assert bound.value <= clarabel * (1 + 1e-7)
+
+
+@pytest.mark.parametrize("iterations", [3, 4])
+@pytest.mark.parametrize("name", ["EF", "EF21"])
+def test_constraint_generation_ends_with_no_pair_violated(name, iterations):
+    """Without the instance bound, constraint generation stops only when the relaxation's
+    own point satisfies every pair: checked here on the symbolic inequalities, and its value
+    is rho*^N."""
+    trace, first, final, marks = _run(name, iterations)
+    pool = cutting.build_pool(trace, first, final, marks, 1.0, iterations)
+    outcome = cutting.solve_by_cuts(pool)
+    assert outcome.complete and outcome.closed_by == "feasible point"
+    assert outcome.rounds > 1  # the first working set alone is not enough (next test)
+    value, G, _ = cutting.original_scale(pool, outcome)
+    F = outcome.solution.x_f / pool.value_scale
+    assert _worst_inequality(trace, G, F) <= 1e-8
+    assert value == pytest.approx(RHO**iterations, rel=1e-7)
+
+
+@pytest.mark.parametrize("name", ["EF", "EF21"])
+def test_first_working_set_alone_violates_pairs(name):
+    trace, first, final, marks = _run(name, 4)
+    pool = cutting.build_pool(trace, first, final, marks, 1.0, 4)
+    outcome = cutting.solve_by_cuts(pool, max_rounds=1)
+    assert not outcome.complete
+    F = outcome.solution.x_f / pool.value_scale
+    _, G, _ = cutting.original_scale(pool, outcome)
+    assert _worst_inequality(trace, G, F) > 1e-7
+
+
+def test_unmet_tolerance_is_a_failure_not_a_value():
+    trace, first, final, marks = _run("EF", 4, measure="distance")
+    with pytest.raises(SolverFailure):
+        worst_case_lowrank(trace, first, final, marks, 4, (1e-15,), max_rounds=1)
+
+
+def test_lowrank_refuses_what_it_does_not_model():
+    with pytest.raises(BadInput):
+        worst_case(error_feedback(ETA), CLASSES, 2, solver="lowrank", aggregate="min")
+    random = ProblemClass(SmoothStronglyConvex(MU, L), Contractive(DELTA, in_expectation=True))
+    with pytest.raises(BadInput):
+        worst_case(error_feedback(ETA), random, 2, solver="lowrank")

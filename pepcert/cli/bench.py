@@ -4,9 +4,11 @@
     against the bare interpreter and the old eager import of every dependency;
 (b) one tight rate (the workloads of ``papers/ttd25/bench.py`` at three steps): :func:`tight_rate` to 1e-9 against a cvxpy
     bisection on rho to 1e-6 that rebuilds the same one-step LMI at every step;
-(c) the benchmark method's N-step worst case at N = 10, 50, 100 (``--quick``: N = 10): pepcert against PEPit
+(c) the benchmark method's N-step worst case at N = 10, 50, 100 (``--quick``: N = 10): pepcert's
+    low-rank method (the default from 8 steps on) against pepcert on Clarabel and PEPit
     (``tests/pepit_models.py`` of a source checkout) with Clarabel and with SCS, each run in a
-    fresh interpreter and stopped at ``--cap`` seconds;
+    fresh interpreter (time, relative error to rho*^N, peak memory) and stopped at ``--cap``
+    seconds;
 (d) Fig. 1 throughput: tight rates per second over a small grid, extrapolated (clearly
     labelled) to the paper's 3 x 200 x 200 = 120,000 rates;
 (f) smoothness-aware compression: DCGD, DIANA, DCGD+, DIANA+ x 5000 iterations x 6 workers on
@@ -56,7 +58,10 @@ def _startup(repeat: int) -> dict:
 def _worst_cases(sizes, cap: float, pepit: bool) -> dict:
     from pepcert.cli.bench_jobs import pepit_models_path, worst_case_series
 
-    report = {"pepcert_clarabel": worst_case_series("pepcert", "clarabel", sizes, cap)}
+    report = {
+        "pepcert_lowrank": worst_case_series("pepcert", "lowrank", sizes, cap),
+        "pepcert_clarabel": worst_case_series("pepcert", "clarabel", sizes, cap),
+    }
     if not pepit:
         report["pepit"] = "skipped (--skip-pepit)"
     elif pepit_models_path() is None:
@@ -115,7 +120,9 @@ def _print(report: dict) -> None:
     print(f"    speed-up (median of ratios)                {r['speedup_median']:7.1f} x   largest disagreement {r['max_disagreement']:.1e}")
     print(f"(c) {bench.label([bench.WORST_CASE_METHOD])} N-step worst case (mu = 0.1, L = 1, delta = 0.5, eta*), fresh interpreter each")
     wc = report["worst_case"]
-    for key, label in (("pepcert_clarabel", "pepcert (Clarabel)"), ("pepit_clarabel", "PEPit + Clarabel"), ("pepit_scs", "PEPit + SCS")):
+    series = (("pepcert_lowrank", "pepcert (low-rank)"), ("pepcert_clarabel", "pepcert (Clarabel)"),
+              ("pepit_clarabel", "PEPit + Clarabel"), ("pepit_scs", "PEPit + SCS"))
+    for key, label in series:
         for row in wc.get(key, []):
             print(f"    {label:<20} N = {row['N']:<4} {_row(row)}")
     if isinstance(wc.get("pepit"), str):
@@ -144,4 +151,6 @@ def _row(row: dict) -> str:
     text = f"{row['seconds']:8.2f} s  value {row['value']:.10g}  rel. to rho*^N {row['relative_error']:+.1e}"
     if "tolerance" in row:
         text += f"  tolerance {row['tolerance']:.0e}"
+    if "peak_mb" in row:
+        text += f"  peak {row['peak_mb']:.0f} MB"
     return text

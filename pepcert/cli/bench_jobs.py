@@ -97,7 +97,7 @@ def eager_import_seconds(repeat: int) -> float:
 
 
 _OURS = """
-import json, time
+import json, resource, time
 from pepcert.cli.bench_jobs import ef_optimal_step
 from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex, worst_case
 from pepcert.pep.algorithms import BUILTIN_METHODS
@@ -105,7 +105,10 @@ from pepcert.papers.ttd25.bench import WORST_CASE_METHOD
 classes = ProblemClass(SmoothStronglyConvex({mu}, {L}), Contractive({delta}))
 start = time.perf_counter()
 result = worst_case(BUILTIN_METHODS[WORST_CASE_METHOD](ef_optimal_step()), classes, {N}, solver={solver!r})
-print(json.dumps({{"seconds": time.perf_counter() - start, "value": result.value, "tolerance": result.tolerance}}))
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux: the whole process
+print(json.dumps({{"seconds": seconds, "value": result.value, "tolerance": result.tolerance,
+                  "solver": result.solver, "peak_mb": peak}}))
 """
 
 _PEPIT = """

@@ -205,10 +205,11 @@ def _start(problem: LowRankSDP):
 def _merit(measures, dobj: float, dual_target: float | None) -> tuple[float, float]:
     """``(merit, bracket)``: the largest relative residual that decides convergence. With a
     ``dual_target`` (a value the primal optimum is known to be at most) only the dual must
-    converge: dual feasibility, and ``dobj`` within the tolerance of the target."""
+    converge: dual feasibility, and ``dobj`` within the tolerance of the target. A dual
+    objective *above* the target contradicts it and counts as far as it is above."""
     if dual_target is None:
         return max(measures), math.nan
-    bracket = max(0.0, dual_target - dobj) / (1 + abs(dobj))
+    bracket = abs(dual_target - dobj) / (1 + abs(dobj))
     return max(measures[1], bracket), bracket
 
 

@@ -18,16 +18,20 @@ oracle points, ``N(N + 1)`` of them. Here it is solved on a *working set* ``S`` 
    and step 2 is repeated. The loop stops when nothing is violated; if it cannot
    (``max_rounds``), the answer is not used.
 
-For EF and EF21 the first working set already gives the exact value: the papers' Lyapunov
-proofs use the pairs with ``x_*`` only (Thomsen, Taylor & Dieuleveut 2025, Thm. 1), so
-``p_S <= rho*^N`` and the worst linear instance gives ``p >= rho*^N``. Its *primal* point,
+For the papers' error-feedback methods with their Lyapunov functions the first working set
+already gives the exact value: chaining the one-step Lyapunov inequality (Thomsen, Taylor &
+Dieuleveut 2025, Section 3; ``lyapunov/onestep.py``) uses only pairs among ``x_*``, ``x_k``
+and ``x_{k+1}``, all in the working set, so ``p_S <= rho*^N``, and the worst linear instance
+gives ``p >= rho*^N``. Its *primal* point,
 however, is not feasible for the full problem: at the worst case (a quadratic of extreme
 curvature) every one of the ``N(N + 1)`` pairs is tight, the relaxation's optimal face is much
 larger than the full one, and the interior-point method returns its analytic centre, which
-violates omitted pairs by 1e-6 to 1e-4. Measured for EF at N = 20: 9 rounds and 311 of the 420
+violates omitted pairs by 1e-6 to 1e-4. Measured for the benchmark method
+(``papers/ttd25/bench.py``) at N = 20: 9 rounds and 311 of the 420
 pairs before nothing is violated. So the caller may pass a ``lower_bound`` attained by an
 explicit member of the classes (:mod:`pepcert.pep.scaling_bound`); the loop then ends as soon
-as the dual bound ``p_S`` meets it, which for EF, EF21 and CGD happens in the first round.
+as the dual bound ``p_S`` meets it, which for the three built-in compressed methods happens in
+the first round.
 
 **Scaling.** At the worst case ``||x_k||^2 ~ rho^k``; basis vector ``b_i`` created at step
 ``k_i`` is rescaled by ``rho^{-k_i/2}`` (``G' = S G S``) and function value ``F_j`` by

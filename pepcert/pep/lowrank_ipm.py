@@ -209,7 +209,7 @@ def _merit(measures, dobj: float, dual_target: float | None) -> tuple[float, flo
     objective *above* the target contradicts it and counts as far as it is above."""
     if dual_target is None:
         return max(measures), math.nan
-    bracket = abs(dual_target - dobj) / (1 + abs(dobj))
+    bracket = abs(dual_target - dobj) / max(abs(dual_target), abs(dobj), 1e-300)  # relative width
     return max(measures[1], bracket), bracket
 
 

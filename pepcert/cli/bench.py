@@ -94,6 +94,9 @@ def run(args) -> int:
     from pepcert.cli.bench_saq import bench_saq
 
     report["saq"] = bench_saq(1000 if args.quick else 5000)
+    from pepcert.cli.bench_muon import bench_muon
+
+    report["muon"] = bench_muon(10_000 if args.quick else 100_000, 2_000 if args.quick else 20_000)
     report["machine_after"] = _load()
     if args.json:
         emit_json(report)
@@ -139,6 +142,10 @@ def _print(report: dict) -> None:
     from pepcert.cli.bench_saq import format_saq
 
     for line in format_saq(report):
+        print(line)
+    from pepcert.cli.bench_muon import format_muon
+
+    for line in format_muon(report):
         print(line)
     print(f"machine after: {report['machine_after']}")
 

@@ -30,3 +30,18 @@ def test_closed_forms_used_for_the_relative_error():
     # EF at its optimal step, mu = 0.1, L = 1, delta = 0.5 (Thomsen, Taylor & Dieuleveut 2025)
     assert abs(bench_jobs.ef_optimal_rate() - 0.939368196028) < 1e-11
     assert bench_jobs.pepit_models_path() is not None  # this is a source checkout
+
+
+def test_muon_replay_figure_and_its_rational_baseline():
+    """(g): the certificate holds at a short horizon, and the exact-rational baseline really is
+    the growing one: beta = 99/100 adds log2(100) = 6.64 bits to the denominators a step."""
+    import math
+
+    from pepcert.cli.bench_muon import bench_muon, format_muon
+
+    report = bench_muon(300, 300)
+    assert report["certify"]["certified"] is True
+    bits = report["baseline"]["denominator_bits"]
+    assert abs(bits / 300 - math.log2(100)) < 0.1
+    lines = format_muon({"muon": report})
+    assert lines[0].startswith("(g) Muon exact replay") and "x" in lines[2]

@@ -142,13 +142,23 @@ class _Batch:
         return NotImplemented if raw is None else bool(np.all(self.values == raw))
 
 
+def _batch_instance(h: _Batch, alpha: _Batch) -> ScalingInstance:
+    """A :class:`ScalingInstance` whose ``h`` and ``alpha`` are batches. Its validation (finite
+    real numbers) was done on each instance the batch was built from, and would refuse the
+    batch itself (a vector is not a number), so it is skipped here."""
+    instance = object.__new__(ScalingInstance)
+    object.__setattr__(instance, "h", h)
+    object.__setattr__(instance, "alpha", alpha)
+    return instance
+
+
 def batched_maps(method: Method, hs, alphas) -> np.ndarray | None:
     """The maps ``M(h_i, alpha_i)`` (deterministic instances) as a ``(B, k, k)`` array from one
     run of the step, or ``None`` when the step does something a vector of numbers cannot
     follow (the caller then runs it per instance). :class:`NotLinear` propagates."""
     size = len(method.state)
     try:
-        rows = linear_map(method, ScalingInstance(_Batch(hs), _Batch(alphas)))
+        rows = linear_map(method, _batch_instance(_Batch(hs), _Batch(alphas)))
         stack = np.zeros((len(hs), size, size))
         for a, row in enumerate(rows):
             for b, entry in enumerate(row):

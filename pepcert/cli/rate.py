@@ -66,6 +66,9 @@ def run(args) -> int:
     if not verdict.converges:
         proven = False  # every step is as good when none converges: "optimal" would mislead
     structured = _paper_family(factory(eta_value), classes, args, result)
+    from pepcert.papers.registry import paper_laws
+
+    laws = paper_laws(factory(eta_value), classes)
     if args.plot:
         from pepcert.papers.figures.plots import plot_rate
 
@@ -88,6 +91,7 @@ def run(args) -> int:
         "linear_rate": verdict.linear_rate,
         "note": verdict.note,
         "paper_lyapunov": None if structured is None else structured.to_dict()["lyapunov"],
+        "paper_laws": laws,
         "seconds": seconds,
     }
     if args.json:
@@ -119,5 +123,7 @@ def run(args) -> int:
     print(f"  Lyapunov      V = {result.formula()}")
     if structured is not None:
         print(f"  paper family  V = {structured.formula()}  (attains the same rate)")
+    for law in laws:
+        print(f"  paper law     eta = {law['eta']:.15g}, rho = {law['rho']:.15g}: {law['statement']}")
     print(f"  solver        {result.solver}, {result.solves} solves, {seconds * 1000:.1f} ms")
     return 0

@@ -182,3 +182,21 @@ def ttd26_claims() -> list[tuple]:
         ("ttd26-certified-n2", PAPER, "EF21 and EF with two agents: rate certified exactly from both sides",
          "verified, gap <= 1e-6", _certified_two_agents),
     ]
+
+
+def laws(method, classes) -> list[dict]:
+    """The paper's two-agent laws for ``pepcert rate`` to print beside its own answer: EF21 on
+    two agents with different constants and a contractive compressor (else nothing)."""
+    from pepcert.pep.compressors import Contractive
+    from pepcert.pep.distributed import Distributed
+
+    function = classes.function
+    if not (method.name == "EF21[2 agents]" and isinstance(function, Distributed) and function.agents == 2
+            and isinstance(classes.compressor, Contractive) and len(set(function.functions)) == 2):
+        return []
+    L = [float(fn.L) for fn in function.functions]
+    mu = [float(fn.mu) for fn in function.functions]
+    delta = float(classes.compressor.delta)
+    return [{"paper": PAPER, "eta": optimal_step(L, mu, delta), "rho": two_agent_rate(L, mu, delta),
+             "statement": "the cubic's largest root at eta* = 2n/sum(L_i + mu_i) (1 - s)/(1 + s): the rate of the "
+                          "paper's EF21 Lyapunov function (the full quadratic family may certify less; docs/agents.md)"}]

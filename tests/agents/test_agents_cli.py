@@ -37,6 +37,28 @@ def test_agents_json_and_text(capsys):
     assert "in expectation, delta = 0.5" in out
 
 
+def test_two_heterogeneous_agents_show_the_papers_law(capsys):
+    """The cubic law (TTD 2026) beside pepcert's own answer, for EF21 on two different agents
+    only. Reference: the cubic's largest root by numpy.roots, written from the issue's formula."""
+    import numpy as np
+
+    common = ["rate", "--method", "ef21", "--agents", "2", "--L", "1", "--delta", "0.5", "--eta", "0.2"]
+    code, payload = run_json(capsys, common + ["--mu", "0.9,0.1"])
+    (law,) = payload["paper_laws"]
+    s = np.sqrt(0.5)
+    r, S, D = (1 - s) ** 2 / (1 + s), (1.9, 1.1), (0.1, 0.9)
+    K1 = (D[1] ** 2 * S[0] + D[0] ** 2 * S[1]) / (S[0] * S[1] * (S[0] + S[1]))
+    K2 = (D[0] + D[1]) ** 2 / (S[0] + S[1]) ** 2
+    roots = np.roots([1, -(s * (2 + s) + r * (s * K1 + K2)), s**2 * (1 + 2 * s + r * (K1 + s * K2)), -s**4])
+    assert code == 0 and abs(law["rho"] - max(roots.real)) <= 1e-12
+    assert abs(law["eta"] - 4 / 3 * (1 - s) / (1 + s)) <= 1e-15
+    code, identical = run_json(capsys, common + ["--mu", "0.1"])
+    assert code == 0 and identical["paper_laws"] == []
+    code, other = run_json(capsys, ["rate", "--method", "ef", "--agents", "2", "--mu", "0.9,0.1", "--L", "1",
+                                    "--delta", "0.5", "--eta", "0.2"])
+    assert other["paper_laws"] == []
+
+
 @pytest.mark.parametrize("extra", [
     ["--agents", "0"], ["--agents", "2", "--L", "1,2,3"], ["--agents", "3", "--mu", "0.1,0.2"],
     ["--compressor", "nope:k=1"], ["--compressor", "top-k:k=11,d=10"], ["--compressor", "dithering:s=0,d=10"],

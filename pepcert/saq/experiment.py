@@ -65,9 +65,9 @@ class PairResult:
 def _dask_runs(jobs, problem, iterations, seed, scheduler, advance) -> list[SAQRun]:
     from dask.distributed import as_completed
 
-    from pepcert.sweeps.run import _client
+    from pepcert.sweeps.run import dask_client
 
-    client, cluster = _client(min(len(jobs), 4) if scheduler is None else None, scheduler)
+    client, cluster = dask_client(min(len(jobs), 4) if scheduler is None else None, scheduler)
     try:
         futures = {client.submit(run_method, problem, method, compressor, iterations, seed, gamma, alpha, pure=False): index
                    for index, (method, compressor, gamma, alpha) in enumerate(jobs)}
@@ -78,6 +78,8 @@ def _dask_runs(jobs, problem, iterations, seed, scheduler, advance) -> list[SAQR
         return runs
     finally:
         client.close()
+        if cluster is not None:  # the local cluster this run started (not a user's scheduler)
+            cluster.close()
         if cluster is not None:
             cluster.close()
 

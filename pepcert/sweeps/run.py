@@ -87,7 +87,7 @@ def _serial(analysis, pending, store, advance) -> None:
             store(buffer)
 
 
-def _client(workers: int | None, scheduler: str | None):
+def dask_client(workers: int | None, scheduler: str | None):
     """``(client, cluster or None)``: connect to ``scheduler`` or start a local cluster."""
     try:
         from dask.distributed import Client, LocalCluster
@@ -106,7 +106,7 @@ def _client(workers: int | None, scheduler: str | None):
 def _distributed(analysis, pending, store, advance, workers, scheduler, chunk_size) -> int:
     from dask.distributed import as_completed
 
-    client, cluster = _client(workers, scheduler)
+    client, cluster = dask_client(workers, scheduler)
     try:
         count = max(1, len(client.scheduler_info().get("workers", {})) or (workers or 1))
         size = chunk_size or max(1, min(200, len(pending) // (8 * count) or 1))

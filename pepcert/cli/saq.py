@@ -29,7 +29,8 @@ def register(subparsers) -> None:
                         help="comma list of dithering, block-dithering, rand-k (default: dithering,block-dithering)")
     parser.add_argument("--iterations", default="5000", help="steps per run (default 5000)")
     parser.add_argument("--target", default="1e-6", help="relative error ||x - x*||^2/||x0 - x*||^2 to reach (default 1e-6)")
-    parser.add_argument("--levels", default="1", help="dithering levels s (default 1)")
+    parser.add_argument("--levels", default="1",
+                        help="dithering levels s (default 1); S1:S2:... gives block-dithering one s per block")
     parser.add_argument("--blocks", default=None, help="blocks of block-dithering (default: the number of workers)")
     parser.add_argument("--k", default="1", help="coordinates kept by rand-k (default 1)")
     parser.add_argument("--seed", default="0", help="seed of the workers' compressors (default 0)")
@@ -75,7 +76,7 @@ def _options(args) -> dict:
             "compressors": parse_list(args.compressors, COMPRESSORS, "compressors"),
             "iterations": _integer(args.iterations, "iterations", 1, 10**6),
             "workers": _integer(args.workers, "workers", 1),
-            "levels": _integer(args.levels, "levels", 1, 2**20),
+            "levels": tuple(_integer(part, "levels", 1, 2**20) for part in str(args.levels).split(":", 64)),
             "blocks": None if args.blocks is None else _integer(args.blocks, "blocks", 1),
             "k": _integer(args.k, "k", 1), "seed": _integer(args.seed, "seed", 0, 2**63 - 1),
             "target": float(target), "lam": float(lam)}
@@ -85,12 +86,20 @@ def _compressors(options, d: int) -> dict:
     from pepcert.pep.errors import BadInput
     from pepcert.saq.experiment import make_compressor
 
-    blocks = options["blocks"] or min(options["workers"], d)
+    levels = options["levels"]
+    per_block = len(levels) > 1
+    blocks = options["blocks"] or (len(levels) if per_block else min(options["workers"], d))
     if blocks > d:
         raise BadInput(f"--blocks {blocks} exceeds the dimension d = {d}")
     if options["k"] > d:
         raise BadInput(f"--k {options['k']} exceeds the dimension d = {d}")
-    return {key: make_compressor(key, options["levels"], blocks, options["k"]) for key in options["compressors"]}
+    if per_block and len(levels) != blocks:
+        raise BadInput(f"--levels gives {len(levels)} per-block levels for {blocks} blocks")
+    if per_block and "dithering" in options["compressors"]:
+        raise BadInput("--levels S1:S2:... is for block-dithering; dithering (one block) takes one s")
+    one = levels[0]
+    return {key: make_compressor(key, levels if per_block and key == "block-dithering" else one, blocks, options["k"])
+            for key in options["compressors"]}
 
 
 def _progress_bar(total: int):
@@ -129,7 +138,7 @@ def tight_rates(problem, compressors: dict) -> list[dict]:
             continue
         library = compressor.library(problem.d)
         spec = (f"dithering:s={compressor.s},d={problem.d}" if compressor.blocks == 1
-                else f"block-dithering:blocks={compressor.blocks},s={compressor.s},d={problem.d}")
+                else f"block-dithering:blocks={compressor.blocks},s={':'.join(map(str, compressor.levels))},d={problem.d}")
         cls = library.compressor_class()
         omega = float(cls.omega)
         gamma = 1.0 / (float(L) * (1.0 + 6.0 * omega))

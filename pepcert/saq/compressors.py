@@ -40,7 +40,7 @@ import numpy as np
 
 from pepcert.pep.errors import BadInput
 from pepcert.pep.library.base import positive_int
-from pepcert.pep.library.quantizers import BlockDithering, RandomDithering, block_sizes, dither_levels
+from pepcert.pep.library.quantizers import BlockDithering, RandomDithering, block_sizes, dither_levels, level_spread
 from pepcert.pep.library.sparsifiers import RandK as LibraryRandK
 from pepcert.saq.levels import dithering_block_constants
 
@@ -103,12 +103,24 @@ class Dithering:
     ``g(x) = theta(1 - theta)`` (:mod:`pepcert.saq.levels` bounds and attains it).
     """
 
-    s: int
+    s: object  # levels: one int for every block, or a tuple of one int per block
     blocks: int = 1
 
     def __post_init__(self):
-        positive_int(self.s, "s", 1, 2**20)
         positive_int(self.blocks, "blocks")
+        if isinstance(self.s, (tuple, list)):
+            object.__setattr__(self, "s", tuple(self.s))
+            if len(self.s) != self.blocks:
+                raise BadInput(f"per-block levels need one s per block ({self.blocks}), got {len(self.s)}")
+            for s in self.s:
+                positive_int(s, "s", 1, 2**20)
+        else:
+            positive_int(self.s, "s", 1, 2**20)
+
+    @property
+    def levels(self) -> tuple[int, ...]:
+        """The number of levels of each block."""
+        return self.s if isinstance(self.s, tuple) else (self.s,) * self.blocks
 
     @property
     def name(self) -> str:
@@ -122,8 +134,8 @@ class Dithering:
     def library(self, d: int):
         """The library compressor with the same law (it names the class and proof)."""
         if self.blocks == 1:
-            return RandomDithering(self.s, d)
-        return BlockDithering(self.blocks, (self.s,) * self.blocks, d)
+            return RandomDithering(self.levels[0], d)
+        return BlockDithering(self.blocks, self.levels, d)
 
     def omega(self, d: int):
         """Exact ``omega`` (Fraction or sympy) of the library: max over blocks of QSGD's."""
@@ -134,9 +146,9 @@ class Dithering:
         """``(Q(W), bits)``: ``W`` (..., d) -> ``Q`` (..., d) and bits (...,) int64."""
         W = np.asarray(W, dtype=float)
         sizes = self.sizes(W.shape[-1])
-        scales, levels = dither_levels(W, self.s, sizes, rng)
+        scales, levels = dither_levels(W, self.levels, sizes, rng)
         spread = np.repeat(scales, sizes, axis=-1)
-        Q = np.where(spread > 0, spread * np.sign(W) * levels / self.s, 0.0)
+        Q = np.where(spread > 0, spread * np.sign(W) * levels / level_spread(self.levels, sizes), 0.0)
         codes = elias_omega_bits(levels.astype(np.int64) + 1).sum(axis=-1)
         bits = FLOAT_BITS * len(sizes) + codes + np.count_nonzero(levels, axis=-1)
         return Q, bits.astype(np.int64)
@@ -147,9 +159,10 @@ class Dithering:
         sizes = self.sizes(w.shape[-1])
         bounds = np.cumsum((0,) + sizes)
         spread = np.repeat(np.sqrt(np.add.reduceat(w * w, bounds[:-1], axis=-1)), sizes, axis=-1)
-        x = self.s * np.abs(w) / np.where(spread > 0, spread, 1.0)
+        s = level_spread(self.levels, sizes)
+        x = s * np.abs(w) / np.where(spread > 0, spread, 1.0)
         theta = x - np.floor(x)
-        var = spread**2 * theta * (1 - theta) / self.s**2
+        var = spread**2 * theta * (1 - theta) / s**2
         return np.sum(np.diagonal(np.asarray(L, dtype=float), axis1=-2, axis2=-1) * var, axis=-1)
 
     def constants(self, L: np.ndarray):
@@ -160,8 +173,8 @@ class Dithering:
         sizes = self.sizes(len(diag))
         bounds = np.cumsum((0,) + sizes)
         best, witness, bound, simple = -1.0, None, 0.0, 0.0
-        for a, b in zip(bounds, bounds[1:]):
-            block = dithering_block_constants(diag[a:b], self.s)
+        for a, b, s in zip(bounds, bounds[1:], self.levels):
+            block = dithering_block_constants(diag[a:b], s)
             bound, simple = max(bound, block.bound), max(simple, block.simple_bound)
             if block.attained > best:
                 best, witness = block.attained, np.zeros(len(diag))
@@ -170,7 +183,8 @@ class Dithering:
 
     def describe(self) -> str:
         blocks = "one block" if self.blocks == 1 else f"{self.blocks} blocks"
-        return f"l2 random dithering, s = {self.s} levels, {blocks}"
+        levels = self.s if not isinstance(self.s, tuple) else ":".join(map(str, self.s))
+        return f"l2 random dithering, s = {levels} levels, {blocks}"
 
 
 @dataclass(frozen=True)

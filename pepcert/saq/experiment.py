@@ -17,8 +17,9 @@ from pepcert.saq.methods import METHODS, SAQRun, check_method, run_method, smoot
 COMPRESSORS = ("dithering", "block-dithering", "rand-k")
 
 
-def make_compressor(name: str, levels: int = 1, blocks: int = 2, k: int = 1):
-    """``dithering`` (one block), ``block-dithering`` (``blocks`` blocks), ``rand-k``."""
+def make_compressor(name: str, levels=1, blocks: int = 2, k: int = 1):
+    """``dithering`` (one block), ``block-dithering`` (``blocks`` blocks; ``levels`` one int,
+    or a tuple of one int per block), ``rand-k``."""
     from pepcert.saq.compressors import Dithering, RandK
 
     key = str(name).lower()
@@ -53,9 +54,11 @@ class PairResult:
     run: SAQRun
     theory: object  # pepcert.saq.theory.Theory
     constants: object | None  # OmegaPlus (smoothness-aware) or None
+    description: str = ""  # the base compressor (levels, blocks)
 
     def to_dict(self, target: float, curve_points: int = 400) -> dict:
         out = {**self.run.summary(target), "compressor_key": self.compressor_key,
+               "compressor_description": self.description,
                "theory": self.theory.to_dict(target), "curve": self.run.curve(curve_points)}
         if self.constants is not None:
             out["omega_plus"] = self.constants.to_dict()
@@ -106,7 +109,8 @@ def run_experiment(problem, methods: Sequence[str], compressors: dict, iteration
     else:
         runs = [run_method(problem, method, compressor, iterations, seed, gamma, alpha, progress=advance)
                 for method, compressor, gamma, alpha in jobs]
-    return [PairResult(method, key, run, bound, constants) for (method, key, bound, constants), run in zip(pairs, runs)]
+    return [PairResult(method, key, run, bound, constants, compressors[key].describe())
+            for (method, key, bound, constants), run in zip(pairs, runs)]
 
 
 def _ratio(numerator, denominator):

@@ -89,10 +89,10 @@ def shift_norms(problem, method: str, H) -> np.ndarray:
 def bits_per_round(compressor, d: int) -> float:
     r"""A bound on the expected bits one worker sends per round.
 
-    Dithering (``s`` levels, blocks of sizes ``d_B``): a level ``xi`` costs
+    Dithering (``s_B`` levels in block ``B`` of size ``d_B``): a level ``xi`` costs
     ``c(xi) = |omega(xi + 1)| + [xi != 0]`` bits with ``c(0) = 1`` and ``c(xi) <= 1 + a xi``,
     ``a = max_{1 <= xi <= s} (c(xi) - 1)/xi`` (3, from ``c(1) = 4``); ``E xi_j = s |w_j| / ||w_B||``
-    and ``sum_j |w_j| <= sqrt(d_B) ||w_B||`` give ``E bits <= sum_B (32 + d_B + a s sqrt(d_B))``,
+    and ``sum_j |w_j| <= sqrt(d_B) ||w_B||`` give ``E bits <= sum_B (32 + d_B + a_B s_B sqrt(d_B))``,
     and never more than ``sum_B (32 + d_B c_max)``. Rand-k: ``k (32 + ceil(log2 d))`` exactly;
     the identity ``32 d``. A smoothness-aware compressor sends its base's bits."""
     from pepcert.saq.compressors import FLOAT_BITS, Dithering, RandK, SmoothnessAware, elias_omega_bits
@@ -102,11 +102,13 @@ def bits_per_round(compressor, d: int) -> float:
         base.library(d)
         return float(base.k * (FLOAT_BITS + base.index_bits(d)))
     if isinstance(base, Dithering):
-        levels = np.arange(1, base.s + 1)
-        cost = elias_omega_bits(levels + 1) + 1
-        slope, worst = float(np.max((cost - 1) / levels)), float(cost.max())
-        return float(sum(FLOAT_BITS + min(size * worst, size + slope * base.s * math.sqrt(size))
-                         for size in base.sizes(d)))
+        total = 0.0
+        for size, s in zip(base.sizes(d), base.levels):  # each block with its own s
+            levels = np.arange(1, s + 1)
+            cost = elias_omega_bits(levels + 1) + 1
+            slope, worst = float(np.max((cost - 1) / levels)), float(cost.max())
+            total += FLOAT_BITS + min(size * worst, size + slope * s * math.sqrt(size))
+        return float(total)
     return float(FLOAT_BITS * d)
 
 

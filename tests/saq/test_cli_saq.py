@@ -117,6 +117,9 @@ def test_text_report(capsys):
     (["--workers", "2.5"], "--workers"),
     (["--iterations", "0"], "--iterations must be an integer"),
     (["--target", "2"], "--target"),
+    (["--compressors", "block-dithering", "--levels", "2:1", "--blocks", "3"], "2 per-block levels for 3 blocks"),
+    (["--levels", "2:1"], "is for block-dithering"),
+    (["--compressors", "block-dithering", "--levels", "2:0"], "--levels"),
     (["--blocks", "31", "--compressors", "block-dithering"], "--blocks 31 exceeds"),
     (["--levels", "0"], "--levels"),
     (["--plot", "out.txt"], "--plot"),
@@ -126,6 +129,15 @@ def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
     assert main(["saq", "--iterations", "5", *argv]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_per_block_levels_on_the_command_line(capsys):
+    """--levels S1:S2:S3 gives block-dithering one s per block (and three blocks)."""
+    code, payload = run_json(capsys, ["saq", "--iterations", "20", "--methods", "diana", "--compressors",
+                                      "block-dithering", "--levels", "3:1:2", "--skip-tight"])
+    assert code == 0
+    text = json.dumps(payload)
+    assert "s = 3:1:2 levels, 3 blocks" in text
 
 
 def test_malformed_data_file_is_one_line_and_exit_2(capsys, tmp_path):

@@ -101,16 +101,17 @@ def test_variances_equal_exact_enumeration_of_every_outcome():
     rng = np.random.default_rng(6)
     d, L = 5, _random_spd(rng, 5)
     w = rng.normal(size=d)
-    for base in (Dithering(2), Dithering(3, blocks=2)):
+    for base in (Dithering(2), Dithering(3, blocks=2), Dithering((1, 3), blocks=2)):
         sizes = block_sizes(d, base.blocks)
         norms = np.repeat([np.linalg.norm(p) for p in np.split(w, np.cumsum(sizes)[:-1])], sizes)
-        x = base.s * np.abs(w) / norms
+        levels = np.repeat(base.s if isinstance(base.s, tuple) else (base.s,) * base.blocks, sizes)
+        x = levels * np.abs(w) / norms
         low, p = np.floor(x), x - np.floor(x)
         mean, second = np.zeros(d), 0.0
         for ups in itertools.product((0, 1), repeat=d):
             ups = np.array(ups)
             weight = np.prod(np.where(ups == 1, p, 1 - p))
-            q = norms * np.sign(w) * (low + ups) / base.s
+            q = norms * np.sign(w) * (low + ups) / levels
             mean += weight * q
             second += weight * (q - w) @ L @ (q - w)
         np.testing.assert_allclose(mean, w, rtol=1e-13, atol=1e-14)
@@ -134,7 +135,7 @@ def _monte_carlo(aware, problem, V, samples, seed):
     return squared.mean(axis=0), squared.std(axis=0, ddof=1) / np.sqrt(samples), mean_error, se_error
 
 
-BASES = (Dithering(1), Dithering(3), Dithering(2, blocks=3), RandK(3))
+BASES = (Dithering(1), Dithering(3), Dithering(2, blocks=3), Dithering((3, 1, 2), blocks=3), RandK(3))
 
 
 @pytest.mark.parametrize("base", BASES, ids=lambda b: repr(b))
@@ -205,6 +206,28 @@ def test_dithering_optimisation_is_below_the_proven_bound(problem, base):
         for trial in (nearby, random):
             ratios = base.variance(trial, L) / np.sum(trial**2, axis=1)
             assert ratios.max() <= bound * (1 + 1e-12)
+
+
+def test_per_block_levels():
+    """One s per block: omega is the library's block dithering with those levels (max over
+    blocks of QSGD's), equal levels give the one-s compressor bit for bit, and each block's
+    constant is computed with its own s."""
+    from pepcert.pep.library.quantizers import BlockDithering
+
+    mixed = Dithering((3, 1, 2), blocks=3)
+    assert mixed.omega(30) == BlockDithering(3, (3, 1, 2), 30).compressor_class().omega
+    assert mixed.omega(30) == dithering_omega(10, 1)  # the block with s = 1 is the worst
+    W = np.random.default_rng(3).normal(size=(4, 30))
+    same, one = Dithering((2, 2, 2), blocks=3), Dithering(2, blocks=3)
+    for a, b in zip(same.compress(W, np.random.default_rng(9)), one.compress(W, np.random.default_rng(9))):
+        np.testing.assert_array_equal(a, b)
+    L = np.diag(np.linspace(1, 3, 30))
+    assert mixed.constants(L)[0] == pytest.approx(max(Dithering(s).constants(L[a:b, a:b])[0] for s, (a, b)
+                                                      in zip((3, 1, 2), ((0, 10), (10, 20), (20, 30)))), rel=1e-12)
+    with pytest.raises(BadInput):
+        Dithering((1, 2), blocks=3)
+    with pytest.raises(BadInput):
+        Dithering((1, 0), blocks=2)
 
 
 def test_bad_compressor_input(problem):

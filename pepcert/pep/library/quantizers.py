@@ -99,7 +99,8 @@ def dither_levels(v: np.ndarray, s: int, sizes: tuple[int, ...], rng, norm: str 
     r"""The integer levels behind (block) random dithering, vectorised over leading axes.
 
     ``v`` (..., d) is cut into consecutive blocks of the given ``sizes``; block ``B`` has the
-    scale ``r_B = ||v_B||`` (l2 or l-infinity) and entry ``j`` the level
+    scale ``r_B = ||v_B||`` (l2 or l-infinity), its own ``s`` when ``s`` is a tuple (one
+    number of levels per block), and entry ``j`` the level
     ``xi_j = floor(x_j) + Bernoulli(x_j - floor(x_j))``, ``x_j = s |v_j| / r_B`` (0 when
     ``r_B = 0``), so that ``r_B sign(v_j) xi_j / s`` is unbiased. Returns ``(scales, levels)``
     with shapes (..., B) and (..., d); ``levels`` holds integers as floats. One uniform draw of
@@ -113,8 +114,15 @@ def dither_levels(v: np.ndarray, s: int, sizes: tuple[int, ...], rng, norm: str 
         scales = np.maximum.reduceat(np.abs(v), bounds[:-1], axis=-1)
     spread = np.repeat(scales, sizes, axis=-1)
     safe = np.where(spread > 0, spread, 1.0)
-    levels = _stochastic_round(np.abs(v) / safe * s, rng)
+    levels = _stochastic_round(np.abs(v) / safe * level_spread(s, sizes), rng)
     return scales, np.where(spread > 0, levels, 0.0)
+
+
+def level_spread(s, sizes: tuple[int, ...]):
+    """``s`` for every coordinate: one number of levels for all blocks, or one per block."""
+    if isinstance(s, (tuple, list)):
+        return np.repeat(np.asarray(s, dtype=float), sizes)
+    return s
 
 
 @dataclass(frozen=True)

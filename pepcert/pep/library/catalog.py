@@ -79,7 +79,7 @@ _SAQ_ENTRIES = (
                  "dithering:s=4,d=30", "omega_i^+ attained when d >= 4 s^2; otherwise the bound and an attained "
                  "value from an optimisation", _AWARE, _WSR22),
     CatalogEntry("block dithering, smoothness-aware",
-                 "pepcert saq --methods dcgd+,diana+ --compressors block-dithering --levels S --blocks B", "unbiased",
+                 "pepcert saq --methods dcgd+,diana+ --compressors block-dithering --levels S[:S2:...] --blocks B", "unbiased",
                  "omega of block-dithering in ||.||_{L_i^+}; omega_i^+ = max over blocks of the block's constant",
                  "block-dithering:blocks=6,s=2,d=30", "as for dithering, per block", _AWARE, _WSR22),
     CatalogEntry("rand-k, smoothness-aware", "pepcert saq --methods dcgd+,diana+ --compressors rand-k", "unbiased",

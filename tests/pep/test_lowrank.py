@@ -139,3 +139,21 @@ def test_lowrank_refuses_what_it_does_not_model():
     random = ProblemClass(SmoothStronglyConvex(MU, L), Contractive(DELTA, in_expectation=True))
     with pytest.raises(BadInput):
         worst_case(error_feedback(ETA), random, 2, solver="lowrank")
+
+
+def test_a_default_lowrank_failure_falls_back_to_clarabel_but_an_explicit_one_stands(monkeypatch):
+    """The default solver from 8 steps on is the low-rank method; when it cannot answer, a
+    problem Clarabel still solves gets Clarabel's answer (rho*^N, the closed form), while
+    ``solver="lowrank"`` asked for by name reports the failure."""
+    import pepcert.pep.nstep as nstep
+
+    def fail(*args, **kwargs):
+        raise SolverFailure("forced")
+
+    monkeypatch.setattr(nstep, "worst_case_lowrank", fail)
+    eta, rho = ef_optimal(0.1, 1.0, 0.5)
+    classes = ProblemClass(SmoothStronglyConvex(0.1, 1.0), Contractive(0.5))
+    result = worst_case(error_feedback(eta), classes, 8)
+    assert result.solver == "clarabel" and abs(result.value / rho**8 - 1) <= 1e-6
+    with pytest.raises(SolverFailure):
+        worst_case(error_feedback(eta), classes, 8, solver="lowrank")

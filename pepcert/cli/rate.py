@@ -117,6 +117,10 @@ def run(args) -> int:
         print("                (floating point; 'pepcert certify' proves both bounds in exact arithmetic)")
     else:
         print(f"  bracket       [{result.rho_lower:.15g}, {result.rho:.15g}] (lower bound: {result.lower_source})")
+        if result.lower_source == "margin":
+            instance = f"{result.worst_cases[0].rho:.6g}" if result.worst_cases else "nothing (no instance)"
+            print(f"                (margin: no Lyapunov function of the family certifies less; the method's worst "
+                  f"case itself is proven only >= {instance} by its worst linear instance)")
     if not verdict.converges:
         head, tail = verdict.note.split(": ", 1)
         print(f"  {head.upper()}: {tail}")

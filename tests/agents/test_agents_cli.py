@@ -87,3 +87,12 @@ def test_certify_two_agents_and_check(capsys, tmp_path):
                                       "--delta", "1/2", "--eta", "1/5", "--out", str(path)])
     assert code == 0 and payload["verified"] and payload["gap"] <= 1e-6
     assert main(["check", str(path)]) == 0
+
+
+def test_a_margin_bracket_says_what_it_bounds(capsys):
+    """A 'margin' lower end concerns the Lyapunov family, not the method: the text says so and
+    names the instance's (smaller) proven lower bound."""
+    assert main(["rate", "--method", "ef21", "--agents", "2", "--mu", "0.9,0.1", "--L", "1", "--delta", "0.5",
+                 "--eta", "0.2287638"]) == 0
+    out = capsys.readouterr().out
+    assert "(lower bound: margin)" in out and "proven only >= 0.794109 by its worst linear instance" in out

@@ -47,6 +47,21 @@ def _paper_family(method, classes, args, result):
     return None
 
 
+def _print_bounds(result, tight: bool) -> None:
+    """The rate and its lower end: tight (a worst instance attains it) or a bracket."""
+    print(f"  rate          rho = {result.rho:.15g}")
+    if tight:
+        case = result.worst_cases[0]
+        print(f"  tight         lower bound {result.rho_lower:.15g} from f = h x^2/2, C(v) = alpha v ({_instance_text(case.instance)})")
+        print("                (floating point; 'pepcert certify' proves both bounds in exact arithmetic)")
+        return
+    print(f"  bracket       [{result.rho_lower:.15g}, {result.rho:.15g}] (lower bound: {result.lower_source})")
+    if result.lower_source == "margin":
+        instance = f"{result.worst_cases[0].rho:.6g}" if result.worst_cases else "nothing (no instance)"
+        print(f"                (margin: no Lyapunov function of the family certifies less; the method's worst "
+              f"case itself is proven only >= {instance} by its worst linear instance)")
+
+
 def run(args) -> int:
     from pepcert.analyses.rates import STEP_RANGE, optimal_step, rate_verdict, tight_rate
 
@@ -110,17 +125,7 @@ def run(args) -> int:
     elif optimal and not proven:
         print("  warning       not proven optimal: the best Lyapunov rate over a step-size search"
               + (f"; {failures} step sizes could not be solved" if failures else ""))
-    print(f"  rate          rho = {result.rho:.15g}")
-    if payload["tight"]:
-        case = result.worst_cases[0]
-        print(f"  tight         lower bound {result.rho_lower:.15g} from f = h x^2/2, C(v) = alpha v ({_instance_text(case.instance)})")
-        print("                (floating point; 'pepcert certify' proves both bounds in exact arithmetic)")
-    else:
-        print(f"  bracket       [{result.rho_lower:.15g}, {result.rho:.15g}] (lower bound: {result.lower_source})")
-        if result.lower_source == "margin":
-            instance = f"{result.worst_cases[0].rho:.6g}" if result.worst_cases else "nothing (no instance)"
-            print(f"                (margin: no Lyapunov function of the family certifies less; the method's worst "
-                  f"case itself is proven only >= {instance} by its worst linear instance)")
+    _print_bounds(result, payload["tight"])
     if not verdict.converges:
         head, tail = verdict.note.split(": ", 1)
         print(f"  {head.upper()}: {tail}")

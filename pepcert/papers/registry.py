@@ -76,12 +76,3 @@ def run_claims(claims: list[Claim], progress: Callable[[Claim], None] | None = N
         results.append(ClaimResult(claim.id, claim.paper, claim.statement, claim.expected, computed, bool(passed),
                                    time.perf_counter() - start))
     return results
-
-
-def paper_laws(method, classes) -> list[dict]:
-    """Closed-form laws of the papers that apply to this method and these classes (for the
-    command line to print beside pepcert's own answer): ``{"paper", "eta", "rho", "statement"}``."""
-    from pepcert.papers.ttd26 import laws
-
-    return laws(method, classes)
-

@@ -184,14 +184,15 @@ def ttd26_claims() -> list[tuple]:
     ]
 
 
-def laws(method, classes) -> list[dict]:
-    """The paper's two-agent laws for ``pepcert rate`` to print beside its own answer: EF21 on
-    two agents with different constants and a contractive compressor (else nothing)."""
+def laws(classes) -> list[dict]:
+    """EF21's two-agent laws for two agents with different constants and a contractive
+    compressor (else nothing); :func:`pepcert.pep.algorithms.agents.distributed_ef21` carries
+    them as its ``laws``, so ``pepcert rate`` prints them beside its own answer."""
     from pepcert.pep.compressors import Contractive
     from pepcert.pep.distributed import Distributed
 
     function = classes.function
-    if not (method.name == "EF21[2 agents]" and isinstance(function, Distributed) and function.agents == 2
+    if not (isinstance(function, Distributed) and function.agents == 2
             and isinstance(classes.compressor, Contractive) and len(set(function.functions)) == 2):
         return []
     L = [float(fn.L) for fn in function.functions]

@@ -120,6 +120,13 @@ def distributed_ef(eta, n) -> Method:
     )
 
 
+def _ttd26_laws(classes) -> list[dict]:
+    """Thomsen, Taylor & Dieuleveut 2026: EF21's two-agent laws (eta*, the cubic's root)."""
+    from pepcert.papers.ttd26 import laws
+
+    return laws(classes)
+
+
 def distributed_ef21(eta, n) -> Method:
     n = agent_count(n)
     names = tuple(f"d{i + 1}" for i in range(n))
@@ -147,6 +154,7 @@ def distributed_ef21(eta, n) -> Method:
         start=lambda x0, oracle: (x0,) + tuple(oracle.gradient(x0, agent=i) for i in range(n)),
         lyapunov=lyapunov,
         distance=lambda z, classes: norm2(z.x) + sum(norm2(r) for r in residuals(z)),
+        laws=_ttd26_laws if n == 2 else None,
         families={"paper": (
             ("||sum_i grad f_i(x)||^2", lambda z, classes: norm2(sum(z.grads[1:], z.grads[0]))),
             *((f"||grad f_{i + 1}(x) - d_{i + 1}||^2", lambda z, classes, i=i: norm2(residuals(z)[i]))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from pepcert._lazy import lazy_exports
 
-__version__ = "0.1.0"
+from pepcert._version import __version__
 
 _PUBLIC = {
     "Method": "pepcert.pep.methods",

@@ -245,7 +245,7 @@ def validate_document(document, source: str = "the certificate") -> None:
 
 def _validate_agent_instance(instance: dict) -> None:
     """n agents: ``h`` one rational per agent, ``alpha`` one list of outcomes per agent."""
-    from pepcert.pep.distributed import MAX_AGENTS
+    from pepcert.pep.classes import MAX_AGENTS
 
     hs, alphas = instance["h"], instance.get("alpha")
     if not 1 <= len(hs) <= MAX_AGENTS:
@@ -261,7 +261,7 @@ def _validate_agent_instance(instance: dict) -> None:
 
 def _validate_distributed(entry: dict, where: str) -> None:
     """``{"type": "Distributed", "agents": [classes], "common_minimizer": bool}``."""
-    from pepcert.pep.distributed import MAX_AGENTS
+    from pepcert.pep.classes import MAX_AGENTS
 
     extra = set(entry) - {"type", "agents", "common_minimizer"}
     if extra:

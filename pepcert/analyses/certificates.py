@@ -163,9 +163,7 @@ def _lower_bound(method, classes, rate):
     if not rate.worst_cases:
         return None, "no lower-bound instance for these classes and this method (rho_lower = 0)"
     case = rate.worst_cases[0]
-    if hasattr(case.instance, "hs"):
-        return exact_lower_bound(method, classes, case.instance.hs, case.instance.alphas, case.rho), ""
-    return exact_lower_bound(method, classes, float(case.instance.h), case.instance.alphas, case.rho), ""
+    return exact_lower_bound(method, classes, case.instance, case.rho), ""
 
 
 def _certify_family(exact, floats, family, backend, solver, gaps, outcomes):
@@ -308,11 +306,11 @@ def _class_types() -> dict:
     from pepcert.pep.compressors import Contractive, Unbiased
     from pepcert.pep.functions import ConvexLipschitz, SmoothStronglyConvex
 
-    return {
-        "SmoothStronglyConvex": (SmoothStronglyConvex, ("mu", "L")),
-        "ConvexLipschitz": (ConvexLipschitz, ("M",)),
-        "Contractive": (Contractive, ("delta",)),
-        "Unbiased": (Unbiased, ("omega",)),
+    return {  # name: (type, its numbers, whether it takes in_expectation)
+        "SmoothStronglyConvex": (SmoothStronglyConvex, ("mu", "L"), False),
+        "ConvexLipschitz": (ConvexLipschitz, ("M",), False),
+        "Contractive": (Contractive, ("delta",), True),
+        "Unbiased": (Unbiased, ("omega",), False),
     }
 
 
@@ -334,13 +332,13 @@ def classes_from_dict(data: Mapping):
     def build(entry, role: str):
         if not isinstance(entry, Mapping) or entry.get("type") not in types:
             raise BadInput(f"unknown {role} class {entry!r}; known: {', '.join(types)}")
-        cls, names = types[entry["type"]]
+        cls, names, random = types[entry["type"]]
         extra = set(entry) - set(names) - {"type", "in_expectation"}
         if extra:
             raise BadInput(f"unexpected fields {sorted(extra)} in the {role} class")
         numbers = [_rational(entry[name], name) for name in names]
         if "in_expectation" in entry:
-            if cls.__name__ != "Contractive" or not isinstance(entry["in_expectation"], bool):
+            if not random or not isinstance(entry["in_expectation"], bool):
                 raise BadInput("in_expectation must be true or false, and only for a Contractive class")
             return cls(*numbers, entry["in_expectation"])
         return cls(*numbers)
@@ -358,7 +356,7 @@ def classes_from_dict(data: Mapping):
 
 def _distributed_from_dict(entry: Mapping, build):
     """``{"type": "Distributed", "agents": [function classes], "common_minimizer": bool}``."""
-    from pepcert.pep.distributed import MAX_AGENTS, Distributed
+    from pepcert.pep.classes import MAX_AGENTS, Distributed
 
     extra = set(entry) - {"type", "agents", "common_minimizer"}
     if extra:
@@ -372,20 +370,25 @@ def _distributed_from_dict(entry: Mapping, build):
 
 
 def _check_lower(built, classes, instance: Mapping, rho_lower):
-    """The file's lower-bound instance, re-verified (one agent, or per-agent lists)."""
+    """The file's lower-bound instance, re-verified (one agent: ``h`` and ``alpha`` numbers or
+    a list of outcomes; n agents: per-agent lists)."""
     from pepcert.lowerbounds.certified import check_lower_bound
-    from pepcert.pep.distributed import MAX_AGENTS
+    from pepcert.pep.classes import MAX_AGENTS
+    from pepcert.pep.instances import ScalingInstance
 
-    if isinstance(instance["h"], list):
-        hs, alphas = instance["h"], instance["alpha"]
+    hs, alphas = instance["h"], instance["alpha"]
+    if isinstance(hs, list):
         if not isinstance(alphas, list) or len(hs) != len(alphas) or not 1 <= len(hs) <= MAX_AGENTS:
             raise BadInput("a per-agent instance needs one curvature and one outcome list per agent")
         if any(not isinstance(agent, list) or not 1 <= len(agent) <= 8 for agent in alphas):
             raise BadInput("each agent needs a list of 1 to 8 compressor outcomes")
-        return check_lower_bound(built, classes, tuple(_rational(h, "h") for h in hs),
-                                 tuple(tuple(_rational(a, "alpha") for a in agent) for agent in alphas), rho_lower)
-    alphas = instance["alpha"] if isinstance(instance["alpha"], list) else [instance["alpha"]]
-    return check_lower_bound(built, classes, _rational(instance["h"], "h"), [_rational(a, "alpha") for a in alphas], rho_lower)
+    else:
+        hs, alphas = [hs], [alphas if isinstance(alphas, list) else [alphas]]
+        if not alphas[0]:
+            return False, "the instance has no compressor outcomes"
+    exact = ScalingInstance(tuple(_rational(h, "h") for h in hs),
+                            tuple(tuple(_rational(a, "alpha") for a in agent) for agent in alphas))
+    return check_lower_bound(built, classes, exact, rho_lower)
 
 
 def _method_factory(document: Mapping, method):

@@ -55,7 +55,7 @@ def tight_rate(
             "describe it; use worst_case over N steps"
         )
     worst = worst_linear_instances(method, classes)
-    if worst and family == FULL and structured_fallback and getattr(classes.function, "agents", 1) > 1:
+    if worst and family == FULL and structured_fallback and classes.agents > 1:
         # With several agents the full family has many directions and its search is slow at
         # ties of instances (n identical agents at eta*); a structured family that meets the
         # instance bound proves the same (tight) rate, so it is tried first.
@@ -121,34 +121,6 @@ class StepResult:
 
 #: The step sizes searched, relative to 1/L: [STEP_RANGE[0], STEP_RANGE[1]] / L.
 STEP_RANGE = (1e-6, 4.0)
-#: A floating-point rate within this of 1 is "no linear rate" (a certificate would need
-#: rho_upper = rho + gap >= 1, which proves nothing).
-RATE_ONE_TOLERANCE = 1e-9
-
-
-@dataclass(frozen=True)
-class RateVerdict:
-    """What a floating-point rate says about convergence, in words a user can rely on.
-
-    ``converges`` only when ``rho < 1 - RATE_ONE_TOLERANCE`` and ``mu > 0``: a rate of 1 is
-    no linear rate (with ``mu = 0`` the class contains functions as flat as one likes, so
-    no method contracts linearly; sublinear bounds are N-step worst cases).
-    """
-
-    converges: bool
-    linear_rate: bool
-    note: str
-
-
-def rate_verdict(rho: float, rho_lower: float, mu) -> RateVerdict:
-    if rho_lower > 1 + RATE_ONE_TOLERANCE:
-        return RateVerdict(False, False, f"no convergence: the worst case grows by a factor {rho_lower:.10g} per step")
-    if mu == 0 or rho >= 1 - RATE_ONE_TOLERANCE:
-        why = "mu = 0" if mu == 0 else f"rho = {rho:.15g} is 1 to within {RATE_ONE_TOLERANCE:g}"
-        return RateVerdict(False, False, f"no linear rate: {why}; see 'pepcert worst-case' for sublinear bounds")
-    return RateVerdict(True, True, "")
-
-
 def _minimise_over_steps(
     objective: Callable[[float], float], scale: float, floor: Callable[[float], float] | None = None,
     xatol: float = 1e-13,
@@ -264,7 +236,7 @@ def optimal_step(
                 rate = None
             evaluations += 1
             if rate is not None and rate.lower_source == "instance" and rate.bracket_width <= tolerance:
-                proven = not at_edge and rate_verdict(rate.rho, rate.rho_lower, getattr(classes.function, "mu", None)).converges
+                proven = not at_edge and rate.converges
                 return StepResult(candidate, rate, proven, evaluations, time.perf_counter() - start, 0, at_edge)
 
     # No matching instance: minimise the Lyapunov rate itself (a failed solve counts as +inf).

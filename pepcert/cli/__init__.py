@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    from pepcert import __version__
+    from pepcert._version import __version__
 
     return f"pepcert {__version__}"
 

@@ -38,7 +38,7 @@ def bench_agents(repeat: int = 3) -> dict:
                 classes = classes_of((L,) * n, (mu,) * n, delta)
                 ms, rate = _median_ms(lambda: tight_rate(BUILTIN_METHODS[name](eta, n), classes, family=family, structured_fallback=True), repeat)
                 rows.append({"agents": n, "method": name, "family": family, "median_ms": ms, "rho": rate.rho,
-                             "tight": rate.lower_source == "instance" and rate.bracket_width <= 1e-9,
+                             "tight": rate.tight,
                              "goal_ms": 100 if n == 2 else 1000})
     return {"agents": rows}
 
@@ -50,6 +50,3 @@ def format_agents(report: dict) -> list[str]:
                      f"  rho {row['rho']:.12f}{'' if row['tight'] else '  (not tight)'}")
     return lines
 
-
-if __name__ == "__main__":  # python -m pepcert.cli.bench_agents
-    print("\n".join(format_agents(bench_agents())))

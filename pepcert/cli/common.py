@@ -129,7 +129,7 @@ def _per_agent(text: str, name: str, agents: int) -> list[Fraction]:
 
 def _agents(text: str) -> int:
     from pepcert.pep.errors import BadInput
-    from pepcert.pep.algorithms.agents import MAX_AGENTS
+    from pepcert.pep.classes import MAX_AGENTS
 
     value = parse_rational(text, "agents")
     if value.denominator != 1 or not 1 <= value <= MAX_AGENTS:
@@ -184,7 +184,7 @@ def problem_from_args(args):
     """
     import functools
 
-    from pepcert.pep.distributed import Distributed
+    from pepcert.pep.classes import Distributed
     from pepcert.pep.functions import SmoothStronglyConvex
     from pepcert.pep.algorithms import method_factory
     from pepcert.pep.library import compressor_choice_from_args

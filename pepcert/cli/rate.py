@@ -63,7 +63,7 @@ def _print_bounds(result, tight: bool) -> None:
 
 
 def run(args) -> int:
-    from pepcert.analyses.rates import STEP_RANGE, optimal_step, rate_verdict, tight_rate
+    from pepcert.analyses.rates import STEP_RANGE, optimal_step, tight_rate
 
     start = time.perf_counter()
     factory, classes, eta = problem_from_args(args)
@@ -77,12 +77,12 @@ def run(args) -> int:
         eta_value = float(eta)
         result = tight_rate(factory(eta_value), classes, family=args.family, solver=args.solver, structured_fallback=True)
         optimal, proven = False, False
-    verdict = rate_verdict(result.rho, result.rho_lower, getattr(classes.function, "mu", None))
-    if not verdict.converges:
+    if not result.converges:
         proven = False  # every step is as good when none converges: "optimal" would mislead
     structured = _paper_family(factory(eta_value), classes, args, result)
-    method = factory(eta_value)
-    laws = method.laws(classes) if method.laws is not None else []  # what the definition says a paper states
+    from pepcert.papers.laws import paper_laws
+
+    laws = paper_laws(args.method, classes)  # what a paper states for this method and these classes
     if args.plot:
         from pepcert.papers.figures.plots import plot_rate
 
@@ -93,17 +93,10 @@ def run(args) -> int:
         **result.to_dict(),
         **problem_payload(args),
         "eta": eta_value,
-        "eta_optimal": optimal and not at_edge and verdict.converges,
+        "eta_optimal": optimal and not at_edge and result.converges,
         "eta_proven_optimal": proven,
         "eta_at_search_edge": at_edge,
         "eta_search_failures": failures,
-        # Tight means the instance meets the Lyapunov rate; near rate 1 only when the instance
-        # itself proves rho >= 1 (mu = 0 gives 1 - 1e-12 from floats, not a tight "rate").
-        "tight": result.lower_source == "instance" and result.bracket_width <= 1e-9
-        and (verdict.converges or result.rho_lower >= 1),
-        "converges": verdict.converges,
-        "linear_rate": verdict.linear_rate,
-        "note": verdict.note,
         "paper_lyapunov": None if structured is None else structured.to_dict()["lyapunov"],
         "paper_laws": laws,
         "seconds": seconds,
@@ -119,14 +112,14 @@ def run(args) -> int:
     if optimal and at_edge:
         print(f"  warning       not an optimum: the best step is at an end of the searched range "
               f"[{STEP_RANGE[0]:g}, {STEP_RANGE[1]:g}]/L")
-    elif optimal and not verdict.converges:
+    elif optimal and not result.converges:
         print("  warning       no step size converges linearly here, so no step is optimal")
     elif optimal and not proven:
         print("  warning       not proven optimal: the best Lyapunov rate over a step-size search"
               + (f"; {failures} step sizes could not be solved" if failures else ""))
-    _print_bounds(result, payload["tight"])
-    if not verdict.converges:
-        head, tail = verdict.note.split(": ", 1)
+    _print_bounds(result, result.tight)
+    if not result.converges:
+        head, tail = result.note.split(": ", 1)
         print(f"  {head.upper()}: {tail}")
     print(f"  Lyapunov      V = {result.formula()}")
     if structured is not None:

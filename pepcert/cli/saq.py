@@ -151,7 +151,7 @@ def tight_rates(problem, compressors: dict) -> list[dict]:
             classes = ProblemClass(SmoothStronglyConvex(parse_rational(mu, "mu"), parse_rational(L, "L")), cls)
             result = tight_rate(diana(gamma, cls.omega), classes, structured_fallback=True)
             row.update(rate_tight=result.rho, rate_tight_lower=result.rho_lower,
-                       tight=result.lower_source == "instance" and result.bracket_width <= 1e-9)
+                       tight=result.tight)
         except SolverFailure as error:
             row.update(rate_tight=None, error=str(error))
         rows.append(row)

@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from pepcert.pep.instances import AgentScalingInstance, NotLinear, ScalingInstance, linear_maps, symmetric_lift
+from pepcert.pep.instances import NotLinear, ScalingInstance, linear_maps, symmetric_lift
 from pepcert.pep.methods import Method
 from pepcert.pep.numerics.numbers import rational_to_str
 from pepcert.pep.numerics.psd import to_fraction
@@ -37,8 +37,7 @@ from pepcert.pep.problem import ProblemClass
 class ExactLowerBound:
     """A rational instance and the rate it is proven to force (``verified``)."""
 
-    h: Fraction  # n agents: a tuple, one curvature per agent
-    alphas: tuple  # n agents: one tuple of outcomes per agent
+    instance: ScalingInstance | None
     characteristic: tuple[Fraction, ...]  # of T, highest degree first
     rho_lower: Fraction
     verified: bool
@@ -49,25 +48,21 @@ class ExactLowerBound:
         return self.verified and self.rho_lower >= 1
 
     def to_dict(self) -> dict:
-        if isinstance(self.h, tuple):
-            instance = {
-                "function": "f_i(x) = h_i x^2 / 2 (agent i)",
-                "compressor": "C_i(v) = alpha_{i,k} v, outcomes k equally likely, independent per agent",
-                "h": [rational_to_str(h) for h in self.h],
-                "alpha": [[rational_to_str(a) for a in agent] for agent in self.alphas],
-            }
-            return {"instance": instance, "characteristic_polynomial": [rational_to_str(c) for c in self.characteristic],
-                    "rho_lower": rational_to_str(self.rho_lower)}
-        return {
-            "instance": {
-                "function": "f(x) = h x^2 / 2",
-                "compressor": "C(v) = alpha_k v, outcomes k equally likely",
-                "h": rational_to_str(self.h),
-                "alpha": [rational_to_str(a) for a in self.alphas],
-            },
-            "characteristic_polynomial": [rational_to_str(c) for c in self.characteristic],
-            "rho_lower": rational_to_str(self.rho_lower),
-        }
+        """The instance in rationals (one agent: ``h`` and ``alpha`` as numbers; n agents: one
+        curvature and one list of outcomes per agent), the polynomial and ``rho_lower``."""
+        instance = self.instance
+        if instance is None:
+            return {"instance": None, "characteristic_polynomial": [], "rho_lower": rational_to_str(self.rho_lower)}
+        if instance.agents == 1:
+            data = {"function": "f(x) = h x^2 / 2", "compressor": "C(v) = alpha_k v, outcomes k equally likely",
+                    "h": rational_to_str(instance.hs[0]), "alpha": [rational_to_str(a) for a in instance.alphas[0]]}
+        else:
+            data = {"function": "f_i(x) = h_i x^2 / 2 (agent i)",
+                    "compressor": "C_i(v) = alpha_{i,k} v, outcomes k equally likely, independent per agent",
+                    "h": [rational_to_str(h) for h in instance.hs],
+                    "alpha": [[rational_to_str(a) for a in agent] for agent in instance.alphas]}
+        return {"instance": data, "characteristic_polynomial": [rational_to_str(c) for c in self.characteristic],
+                "rho_lower": rational_to_str(self.rho_lower)}
 
 
 def characteristic_polynomial(matrix) -> tuple[Fraction, ...]:
@@ -96,20 +91,14 @@ def second_moment_polynomial(method: Method, instance: ScalingInstance) -> tuple
     return characteristic_polynomial(lifted)
 
 
-def rational_instance(h: float, alphas, classes: ProblemClass) -> ScalingInstance | None:
-    """A rational instance the classes provably contain next to the numerical ``(h, alphas)``;
+def rational_instance(instance: ScalingInstance, classes: ProblemClass) -> ScalingInstance | None:
+    """A rational instance the classes provably contain next to the numerical ``instance``;
     ``None`` when a class has no scaling instances."""
-    family = classes.scaling_family()
-    if family is None or not classes.function.scaling_curvatures():
+    if not classes.function.has_instances():
         return None
-    if hasattr(classes.function, "agents"):
-        hs = classes.function.rational_curvatures(h)
-        return AgentScalingInstance(hs, tuple(_rational_outcomes(agent, family) for agent in alphas))
-    h_q = classes.function.rational_curvature(float(h))
-    alphas = tuple(float(a) for a in alphas)
-    theta = alphas[0] if len(alphas) == 1 else (alphas[-1] - alphas[0]) / 2
-    outcomes = tuple(family.rational_scalings(theta))
-    return ScalingInstance(h_q, outcomes if len(outcomes) > 1 else outcomes[0])
+    family = classes.scaling_family()
+    hs = classes.function.rational_curvatures(instance.hs)
+    return ScalingInstance(hs, tuple(_rational_outcomes(agent, family) for agent in instance.alphas))
 
 
 def _rational_outcomes(alphas, family) -> tuple:
@@ -118,55 +107,37 @@ def _rational_outcomes(alphas, family) -> tuple:
     return tuple(family.rational_scalings(theta))
 
 
-def _instance_data(instance) -> tuple:
-    if isinstance(instance, AgentScalingInstance):
-        return instance.hs, instance.alphas
-    return instance.h, instance.alphas
-
-
-def exact_lower_bound(method: Method, classes: ProblemClass, h: float, alphas, rho_float: float) -> ExactLowerBound:
-    """Rationalise the instance, compute its exact second-moment map and prove ``rho_lower``.
+def exact_lower_bound(method: Method, classes: ProblemClass, instance: ScalingInstance, rho_float: float) -> ExactLowerBound:
+    """Rationalise the numerical ``instance``, compute its exact second-moment map and prove
+    ``rho_lower``.
 
     ``method`` and ``classes`` must be built with rational numbers (the step then runs
     exactly). ``rho_lower`` starts just below ``rho_float`` and is lowered until the exact
     root count proves it (a few tries at most; the bound is within ~1e-12 of the true value).
     """
-    instance = rational_instance(h, alphas if isinstance(alphas, (tuple, list)) else (alphas,), classes)
-    if instance is None:
-        return ExactLowerBound(Fraction(0), (), (), Fraction(0), False, "the classes have no scaling instances")
-    h, alphas = _instance_data(instance)
+    rational = rational_instance(instance, classes)
+    if rational is None:
+        return ExactLowerBound(None, (), Fraction(0), False, "the classes have no scaling instances")
+    instance = rational
     if not instance.belongs_to(classes):
-        return ExactLowerBound(h, alphas, (), Fraction(0), False, "instance not in the classes")
+        return ExactLowerBound(instance, (), Fraction(0), False, "instance not in the classes")
     try:
         characteristic = second_moment_polynomial(method, instance)
     except NotLinear as error:
-        return ExactLowerBound(h, alphas, (), Fraction(0), False, str(error))
+        return ExactLowerBound(instance, (), Fraction(0), False, str(error))
     relative = Fraction(1, 10**12)
     for _ in range(12):
         candidate = to_fraction(rho_float * (1 - float(relative)), 50)
         if candidate <= 0:
             break
         if proves_rate(characteristic, candidate):
-            return ExactLowerBound(h, alphas, characteristic, candidate, True)
+            return ExactLowerBound(instance, characteristic, candidate, True)
         relative *= 10
-    return ExactLowerBound(h, alphas, characteristic, Fraction(0), False, "no real eigenvalue of that size")
+    return ExactLowerBound(instance, characteristic, Fraction(0), False, "no real eigenvalue of that size")
 
 
-def check_lower_bound(method: Method, classes: ProblemClass, h: Fraction, alphas, rho_lower: Fraction) -> tuple[bool, str]:
+def check_lower_bound(method: Method, classes: ProblemClass, instance: ScalingInstance, rho_lower: Fraction) -> tuple[bool, str]:
     """Re-verify a lower-bound claim from scratch, exactly (used by ``pepcert check``)."""
-    if isinstance(h, (tuple, list)):  # n agents: h_i per agent, outcomes per agent
-        if not alphas or any(not agent for agent in alphas):
-            return False, "the instance has no compressor outcomes"
-        instance = AgentScalingInstance(tuple(Fraction(v) for v in h), tuple(tuple(Fraction(a) for a in agent) for agent in alphas))
-        return _check_instance(method, classes, instance, rho_lower)
-    alphas = tuple(Fraction(a) for a in alphas)
-    if not alphas:
-        return False, "the instance has no compressor outcomes"
-    instance = ScalingInstance(Fraction(h), alphas if len(alphas) > 1 else alphas[0])
-    return _check_instance(method, classes, instance, rho_lower)
-
-
-def _check_instance(method, classes, instance, rho_lower) -> tuple[bool, str]:
     if not instance.belongs_to(classes):
         return False, "the instance is not in the function or compressor class"
     try:

@@ -21,12 +21,15 @@ value in rational arithmetic.
 
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Iterator
 
 import numpy as np
 
-from pepcert.pep.instances import AgentScalingInstance, NotLinear, ScalingInstance, linear_map, linear_maps, symmetric_lift
+from pepcert.pep.instances import NotLinear, ScalingInstance, linear_map, linear_maps, symmetric_lift
 from pepcert.pep.methods import Method
 from pepcert.pep.numerics.scalar import golden_minimum
 from pepcert.pep.problem import ProblemClass
@@ -142,24 +145,27 @@ class _Batch:
         return NotImplemented if raw is None else bool(np.all(self.values == raw))
 
 
-def _batch_instance(h: _Batch, alpha: _Batch) -> ScalingInstance:
-    """A :class:`ScalingInstance` whose ``h`` and ``alpha`` are batches. Its validation (finite
-    real numbers) was done on each instance the batch was built from, and would refuse the
-    batch itself (a vector is not a number), so it is skipped here."""
+def _batch_instance(hs: list, alphas: list) -> ScalingInstance:
+    """A :class:`ScalingInstance` whose per-agent ``h_i`` and ``alpha_i`` are batches. Its
+    validation (finite real numbers) was done on each instance the batch was built from, and
+    would refuse the batch itself (a vector is not a number), so it is skipped here."""
     instance = object.__new__(ScalingInstance)
-    object.__setattr__(instance, "h", h)
-    object.__setattr__(instance, "alpha", alpha)
+    object.__setattr__(instance, "hs", tuple(_Batch(h) for h in hs))
+    object.__setattr__(instance, "alphas", tuple((_Batch(a),) for a in alphas))
     return instance
 
 
-def batched_maps(method: Method, hs, alphas) -> np.ndarray | None:
-    """The maps ``M(h_i, alpha_i)`` (deterministic instances) as a ``(B, k, k)`` array from one
-    run of the step, or ``None`` when the step does something a vector of numbers cannot
-    follow (the caller then runs it per instance). :class:`NotLinear` propagates."""
-    size = len(method.state)
+def batched_maps(method: Method, instances) -> np.ndarray | None:
+    """The maps of deterministic instances (all with the same number of agents) as a
+    ``(B, k, k)`` array from one run of the step, or ``None`` when the step does something a
+    vector of numbers cannot follow (the caller then runs it per instance). :class:`NotLinear`
+    propagates."""
+    size, agents = len(method.state), instances[0].agents
+    hs = [[float(i.hs[a]) for i in instances] for a in range(agents)]
+    alphas = [[float(i.alphas[a][0]) for i in instances] for a in range(agents)]
     try:
-        rows = linear_map(method, _batch_instance(_Batch(hs), _Batch(alphas)))
-        stack = np.zeros((len(hs), size, size))
+        rows = linear_map(method, _batch_instance(hs, alphas))
+        stack = np.zeros((len(instances), size, size))
         for a, row in enumerate(rows):
             for b, entry in enumerate(row):
                 stack[:, a, b] = entry.values if isinstance(entry, _Batch) else float(entry)
@@ -169,11 +175,11 @@ def batched_maps(method: Method, hs, alphas) -> np.ndarray | None:
 
 
 def spectral_rates(method: Method, instances) -> list[LinearWorstCase]:
-    """:func:`spectral_rate` of many instances; deterministic ones share one batched step run
-    and one batched eigenproblem."""
+    """:func:`spectral_rate` of many instances; deterministic ones with the same number of
+    agents share one batched step run and one batched eigenproblem."""
     instances = list(instances)
-    if instances and not any(i.random for i in instances):
-        stack = batched_maps(method, [float(i.h) for i in instances], [float(i.alpha) for i in instances])
+    if instances and not any(i.random for i in instances) and len({i.agents for i in instances}) == 1:
+        stack = batched_maps(method, instances)
         if stack is not None:
             return _deterministic_cases(stack, instances)
     return [spectral_rate(method, i) for i in instances]
@@ -197,70 +203,91 @@ def _second_moment_rate(matrices: list[np.ndarray]) -> tuple[float, np.ndarray]:
     return float(max(eigenvalues[index].real, 0.0)), factor / (scale if scale > 0 else 1.0)
 
 
-def _best_scaling(method: Method, h: float, family) -> list[LinearWorstCase]:
-    """The family's end points and its best member for curvature ``h`` (7-point grid, one
-    batched step run and eigenproblem, then a golden-section search around an interior maximum)."""
-    low, high = family.parameter_range()
-    if low == high:
-        return [spectral_rate(method, ScalingInstance(h, family.scalings(low)))]
-    grid = np.linspace(low, high, 7)
-    rates = spectral_rates(method, [ScalingInstance(h, family.scalings(float(t))) for t in grid])
-    best = int(np.argmax([r.rho for r in rates]))
-    candidates = [rates[0], rates[-1], rates[best]]
-    if 0 < best < len(grid) - 1:
-        t, _, _ = golden_minimum(
-            lambda t: -spectral_rate(method, ScalingInstance(h, family.scalings(t))).rho,
-            float(grid[best - 1]), float(grid[best + 1]), xatol=1e-12,
-        )
-        candidates.append(spectral_rate(method, ScalingInstance(h, family.scalings(float(t)))))
-    return candidates
+#: Most per-agent end-point combinations enumerated; beyond it a coordinate search is used.
+MAX_COMBINATIONS = 4096
+GRID = 7  # common scalings tried per curvature tuple before the golden-section refinement
 
 
-def _agent_candidates(method: Method, function, family, thorough: bool) -> list[LinearWorstCase]:
-    """n agents: every agent at one of its curvatures and at an end of the scaling family,
-    independently (identical agents: one representative per multiset of per-agent choices),
-    plus a common interior scaling searched per curvature tuple."""
-    import itertools
+def _choice_tuples(function, choices: list[list]) -> Iterator[tuple]:
+    """Every assignment of one choice per agent (one representative per multiset when the
+    agents are identical: the instance is then symmetric in them)."""
+    if function.identical:
+        return itertools.combinations_with_replacement(choices[0], function.agents)
+    return itertools.product(*choices)
 
-    low, high = family.parameter_range()
-    ends = (low,) if low == high else (low, high)
+
+def _count(function, choices: list[list]) -> int:
+    if function.identical:
+        return math.comb(len(choices[0]) + function.agents - 1, function.agents)
+    return math.prod(len(c) for c in choices)
+
+
+def _instance(family, hs, thetas) -> ScalingInstance:
+    return ScalingInstance(tuple(float(h) for h in hs), tuple(family.scalings(float(t)) for t in thetas))
+
+
+def _end_instances(method, function, family, per_agent) -> list[LinearWorstCase]:
+    """Every agent at one of its curvatures and at an end of the scaling family,
+    independently; a coordinate search from the uniform choices when there are more than
+    :data:`MAX_COMBINATIONS` combinations (any member gives a valid lower bound)."""
+    choices = [[(float(h), t) for h in curvatures for t in family.ends()] for curvatures in per_agent]
+    if _count(function, choices) <= MAX_COMBINATIONS:
+        combos = list(_choice_tuples(function, choices))
+        return spectral_rates(method, [_instance(family, [c[0] for c in combo], [c[1] for c in combo]) for combo in combos])
+    return _coordinate_search(method, function, family, choices)
+
+
+def _coordinate_search(method, function, family, choices) -> list[LinearWorstCase]:
+    """Best uniform choice, then improve one agent at a time (at most 3 sweeps)."""
+    def rate(combo):
+        return spectral_rates(method, [_instance(family, [c[0] for c in combo], [c[1] for c in combo])])[0]
+
     n = function.agents
-    per_agent = [fn.scaling_curvatures(thorough and n <= 2) for fn in function.functions]
+    uniform = [rate([choices[a][k % len(choices[a])] for a in range(n)]) for k in range(max(map(len, choices)))]
+    best = max(uniform, key=lambda c: c.rho)
+    combo = [(h, _theta(family, agent)) for h, agent in zip(best.instance.hs, best.instance.alphas)]
+    for _ in range(3):
+        improved = False
+        for a in range(n):
+            trials = [combo[:a] + [choice] + combo[a + 1:] for choice in choices[a]]
+            cases = spectral_rates(method, [_instance(family, [c[0] for c in t], [c[1] for c in t]) for t in trials])
+            top = max(range(len(cases)), key=lambda k: cases[k].rho)
+            if cases[top].rho > best.rho * (1 + 1e-12):
+                best, combo, improved = cases[top], trials[top], True
+        if not improved:
+            break
+    return uniform + [best]
 
-    def case(hs, thetas):
-        return spectral_rate(method, AgentScalingInstance(tuple(float(h) for h in hs),
-                                                          tuple(family.scalings(float(t)) for t in thetas)))
 
+def _theta(family, outcomes) -> float:
+    """The family parameter of one agent's outcomes (the scaling, or the half spread)."""
+    outcomes = [float(a) for a in outcomes]
+    return outcomes[0] if len(outcomes) == 1 else (outcomes[-1] - outcomes[0]) / 2
+
+
+def _interior_instances(method, function, family, per_agent) -> list[LinearWorstCase]:
+    """For each curvature tuple, the best common scaling: a grid of :data:`GRID` points (one
+    batched run), then a golden-section search around an interior maximum."""
+    low, high = family.parameter_range()
+    if low == high or _count(function, per_agent) > MAX_COMBINATIONS:
+        return []
     found = []
-    if len(set(function.functions)) == 1:
-        choices = [(float(h), t) for h in per_agent[0] for t in ends]
-        for combo in itertools.combinations_with_replacement(choices, n):
-            found.append(case([c[0] for c in combo], [c[1] for c in combo]))
-        tuples = [tuple(float(h) for h in hs) for hs in itertools.combinations_with_replacement(per_agent[0], n)]
-    else:
-        tuples = list(itertools.product(*per_agent))
-        for hs in tuples:
-            for thetas in itertools.product(ends, repeat=n):
-                found.append(case(hs, thetas))
-    if low != high:
-        for hs in tuples:
-            grid = np.linspace(low, high, 7)
-            rates = [case(hs, [t] * n) for t in grid]
-            best = int(np.argmax([r.rho for r in rates]))
-            found.append(rates[best])
-            if 0 < best < len(grid) - 1:
-                from scipy.optimize import minimize_scalar
-
-                result = minimize_scalar(lambda t: -case(hs, [t] * n).rho, bounds=(grid[best - 1], grid[best + 1]),
-                                         method="bounded", options={"xatol": 1e-12})
-                found.append(case(hs, [float(result.x)] * n))
+    grid = np.linspace(low, high, GRID)
+    for hs in _choice_tuples(function, per_agent):
+        rates = spectral_rates(method, [_instance(family, hs, [t] * function.agents) for t in grid])
+        best = int(np.argmax([r.rho for r in rates]))
+        found.append(rates[best])
+        if 0 < best < GRID - 1:
+            t, _, _ = golden_minimum(
+                lambda t: -spectral_rate(method, _instance(family, hs, [t] * function.agents)).rho,
+                float(grid[best - 1]), float(grid[best + 1]), xatol=1e-12,
+            )
+            found.append(spectral_rate(method, _instance(family, hs, [t] * function.agents)))
     return found
 
 
-def _instance_key(instance) -> tuple:
-    if isinstance(instance, AgentScalingInstance):
-        return (instance.hs, instance.alphas)
-    return (float(instance.h), tuple(float(a) for a in instance.alphas))
+def _instance_key(instance: ScalingInstance) -> tuple:
+    return (tuple(float(h) for h in instance.hs), tuple(tuple(float(a) for a in agent) for agent in instance.alphas))
 
 
 def worst_linear_instances(
@@ -273,17 +300,13 @@ def worst_linear_instances(
     (it reads function values, an LMO or the iteration counter): no lower bound is known.
     ``thorough=True`` also scans interior curvatures.
     """
-    curvatures = classes.function.scaling_curvatures(thorough)
-    family = classes.scaling_family()
-    if not curvatures or family is None:
+    function, family = classes.function, classes.scaling_family()
+    if not function.has_instances():
         return []
-    found: list[LinearWorstCase] = []
+    per_agent = function.curvature_choices(thorough and function.agents <= 2)
     try:
-        if hasattr(classes.function, "agents"):
-            found = _agent_candidates(method, classes.function, family, thorough)
-        else:
-            for h in curvatures:
-                found.extend(_best_scaling(method, float(h), family))
+        found = _end_instances(method, function, family, per_agent)
+        found += _interior_instances(method, function, family, per_agent)
     except NotLinear:
         return []
     top = max(r.rho for r in found)

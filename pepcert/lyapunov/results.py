@@ -11,6 +11,13 @@ import numpy as np
 from pepcert.lyapunov.onestep import OneStep
 from pepcert.pep.conic import smat, svec_length
 
+#: A floating-point rate within this of 1 is "no linear rate" (a certificate would need
+#: rho_upper = rho + gap >= 1, which proves nothing).
+RATE_ONE_TOLERANCE = 1e-9
+#: A rate is tight when a worst-case instance proves a lower bound within this of it.
+TIGHT_TOLERANCE = 1e-9
+
+
 @dataclass(frozen=True)
 class LyapunovResult:
     """The smallest rate a Lyapunov function of the family certifies, and that function.
@@ -44,15 +51,43 @@ class LyapunovResult:
     solver: str
     solves: int
     seconds: float
+    strongly_convex: bool = True  # the function class admits linear rates (f is strongly convex)
 
     def __post_init__(self):
         for array in (self.P, self.weights, self.coefficients, self.multiplier_values):
             if isinstance(array, np.ndarray):
                 array.setflags(write=False)
 
+    # -- verdicts: decided here once, used by every caller ---------------------------------
+    @property
+    def diverges(self) -> bool:
+        """A worst-case instance grows by more than 1 per step."""
+        return self.rho_lower > 1 + RATE_ONE_TOLERANCE
+
     @property
     def converges(self) -> bool:
-        return self.rho < 1
+        """A linear rate: ``rho < 1 - RATE_ONE_TOLERANCE`` on a strongly convex class. A rate of 1
+        is no linear rate (with ``mu = 0`` the class contains functions as flat as one likes, so
+        no method contracts linearly; sublinear bounds are N-step worst cases)."""
+        return self.strongly_convex and not self.diverges and self.rho < 1 - RATE_ONE_TOLERANCE
+
+    @property
+    def tight(self) -> bool:
+        """A worst-case instance proves a lower bound within :data:`TIGHT_TOLERANCE` of the
+        rate, and the rate is a rate (below 1) or the instance proves divergence."""
+        return (self.lower_source == "instance" and self.bracket_width <= TIGHT_TOLERANCE
+                and (self.converges or self.rho_lower >= 1))
+
+    @property
+    def note(self) -> str:
+        """Why there is no linear rate, in words ('' when it converges)."""
+        if self.diverges:
+            return f"no convergence: the worst case grows by a factor {self.rho_lower:.10g} per step"
+        if self.converges:
+            return ""
+        why = "the function class is not strongly convex" if not self.strongly_convex else \
+            f"rho = {self.rho:.15g} is 1 to within {RATE_ONE_TOLERANCE:g}"
+        return f"no linear rate: {why}; see 'pepcert worst-case' for sublinear bounds"
 
     @property
     def bracket_width(self) -> float:
@@ -86,7 +121,10 @@ class LyapunovResult:
             "rho": self.rho,
             "rho_lower": self.rho_lower,
             "lower_source": self.lower_source,
+            "tight": self.tight,
             "converges": self.converges,
+            "linear_rate": self.converges,
+            "note": self.note,
             "lyapunov": lyapunov,
             "multipliers": dict(self.multipliers),
             "margin": self.margin,

@@ -289,6 +289,7 @@ def lyapunov_rate(
         solver=backend.name,
         solves=solves,
         seconds=time.perf_counter() - start,
+        strongly_convex=classes.function.strongly_convex,
     )
 
 

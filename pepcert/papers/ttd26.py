@@ -89,7 +89,7 @@ def paper_lyapunov(L, mu, delta):
 def classes_of(L, mu, delta, number=float, common_minimizer=True):
     """Agents ``(L_i, mu_i)`` with independent ``delta``-contractive compressors."""
     from pepcert.pep.compressors import Contractive
-    from pepcert.pep.distributed import Distributed
+    from pepcert.pep.classes import Distributed
     from pepcert.pep.functions import SmoothStronglyConvex
     from pepcert.pep.problem import ProblemClass
 
@@ -186,14 +186,12 @@ def ttd26_claims() -> list[tuple]:
 
 def laws(classes) -> list[dict]:
     """EF21's two-agent laws for two agents with different constants and a contractive
-    compressor (else nothing); :func:`pepcert.pep.algorithms.agents.distributed_ef21` carries
-    them as its ``laws``, so ``pepcert rate`` prints them beside its own answer."""
+    compressor (else nothing); :data:`LAWS` attaches them to the built-in EF21, so
+    ``pepcert rate`` prints them beside its own answer."""
     from pepcert.pep.compressors import Contractive
-    from pepcert.pep.distributed import Distributed
 
     function = classes.function
-    if not (isinstance(function, Distributed) and function.agents == 2
-            and isinstance(classes.compressor, Contractive) and len(set(function.functions)) == 2):
+    if not (function.agents == 2 and isinstance(classes.compressor, Contractive) and not function.identical):
         return []
     L = [float(fn.L) for fn in function.functions]
     mu = [float(fn.mu) for fn in function.functions]
@@ -201,3 +199,7 @@ def laws(classes) -> list[dict]:
     return [{"paper": PAPER, "eta": optimal_step(L, mu, delta), "rho": two_agent_rate(L, mu, delta),
              "statement": "the cubic's largest root at eta* = 2n/sum(L_i + mu_i) (1 - s)/(1 + s): the rate of the "
                           "paper's EF21 Lyapunov function (the full quadratic family may certify less; docs/agents.md)"}]
+
+
+#: The closed-form laws this paper states, by built-in method (command-line name).
+LAWS = {"ef21": laws}

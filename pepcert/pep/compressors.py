@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Sequence
 
+from pepcert.pep.classes import ScalingFamily
 from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.numbers import exact_number, is_symbolic, require, show
 from pepcert.pep.expressions import Basis, Scalar, Vector, norm2
@@ -59,27 +60,6 @@ def _sqrt_below(value, bits: int = 60) -> Fraction:
     if value <= 0:
         return Fraction(0)
     return Fraction(math.isqrt((value.numerator << (2 * bits)) // value.denominator), 1 << bits)
-
-
-@dataclass(frozen=True)
-class ScalingFamily:
-    """The compressor class's lower-bound scalings ``C(v) = alpha_k v`` as a one-parameter
-    family: ``scalings(theta)`` for ``theta`` in ``parameter_range()`` (floats), and
-    ``rational_scalings(theta)``, exact outcomes that the class provably admits."""
-
-    low: float
-    high: float
-    scalings_of: object
-    rational_of: object
-
-    def parameter_range(self) -> tuple[float, float]:
-        return self.low, self.high
-
-    def scalings(self, theta: float) -> tuple:
-        return self.scalings_of(theta)
-
-    def rational_scalings(self, theta: float) -> tuple:
-        return self.rational_of(theta)
 
 
 @dataclass(frozen=True)
@@ -144,6 +124,9 @@ class Contractive:
     def numbers(self) -> dict:
         return {"delta": self.delta}
 
+    def to_entry(self) -> dict:
+        return {"type": "Contractive", **self.numbers(), **({"in_expectation": True} if self.in_expectation else {})}
+
     def scaling_family(self) -> ScalingFamily:
         """``C(v) = alpha v`` with ``|alpha - 1| <= s``: every such scaling is in the class
         (deterministically, hence also in expectation)."""
@@ -205,6 +188,9 @@ class Unbiased:
 
     def numbers(self) -> dict:
         return {"omega": self.omega}
+
+    def to_entry(self) -> dict:
+        return {"type": "Unbiased", **self.numbers()}
 
     def scaling_family(self) -> ScalingFamily:
         """Two equally likely outcomes ``C(v) = (1 -+ t) v`` with ``t^2 <= omega``: unbiased,

@@ -79,10 +79,7 @@ def _local_pair():
 
 def pair_template(function_class) -> PairTemplate | None:
     """The class's inequality on two generic points, or None when the class is not pairwise."""
-    interpolation = getattr(function_class, "interpolation", None)
-    if interpolation is None or hasattr(function_class, "agents"):
-        return None
-    constraints = interpolation(list(_local_pair()))
+    constraints = function_class.interpolation(list(_local_pair()))
     if len(constraints) != 2 or not all(isinstance(c, Scalar) for _, c in constraints):
         return None
     (first_name, first), (second_name, second) = constraints
@@ -327,9 +324,9 @@ def solve_by_cuts(
 
 def eligible(trace) -> bool:
     """Single agent, deterministic compressor (or none), a pairwise function class."""
-    if trace.outcomes != 1 or trace.agents != 1 or any(point.agents for point in trace.points):
+    if trace.outcomes != 1 or trace.agents != 1:
         return False
-    return pair_template(trace.classes.function) is not None
+    return pair_template(trace.classes.function.functions[0]) is not None
 
 
 def build_pool(trace, first: Scalar, final: Scalar, marks, rho: float, iterations: int) -> Pool:
@@ -348,7 +345,7 @@ def build_pool(trace, first: Scalar, final: Scalar, marks, rho: float, iteration
     vector_scale, value_scale = step_scales(marks, n, m, rho)
     objective = (final.gram_matrix(n), final.value_row(m), float(final.constant))
     return Pool(
-        points=tuple(p.name for p in points), X=X, Gr=Gr, Fr=Fr, template=pair_template(trace.classes.function),
+        points=tuple(p.name for p in points), X=X, Gr=Gr, Fr=Fr, template=pair_template(trace.classes.function.functions[0]),
         pairs=pairs, fixed=fixed, objective=objective, vector_scale=vector_scale, value_scale=value_scale,
         objective_scale=rho ** (-iterations),
     )

@@ -17,6 +17,7 @@ from typing import Sequence
 
 import numpy as np
 
+from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.numbers import exact_number, is_symbolic, require, show
 from pepcert.pep.expressions import Scalar, Vector, inner, norm2
 
@@ -91,6 +92,13 @@ class SmoothStronglyConvex:
     def numbers(self) -> dict:
         return {"mu": self.mu, "L": self.L}
 
+    def to_entry(self) -> dict:
+        return {"type": "SmoothStronglyConvex", **self.numbers()}
+
+    def curvature_bounds(self) -> tuple:
+        """Every function of the class has curvature in ``[mu, L]``."""
+        return self.mu, self.L
+
     def step_scale(self) -> float:
         """The natural scale of a step size, ``1/L``."""
         return 1.0 / float(self.L)
@@ -154,6 +162,13 @@ class ConvexLipschitz:
     def numbers(self) -> dict:
         return {"M": self.M}
 
+    def to_entry(self) -> dict:
+        return {"type": "ConvexLipschitz", **self.numbers()}
+
+    def curvature_bounds(self) -> tuple:
+        """Convex (curvature >= 0) and not smooth (no upper bound)."""
+        return 0, None
+
     def step_scale(self):
         return None
 
@@ -163,6 +178,9 @@ class ConvexLipschitz:
 
     def admits_curvature(self, h) -> bool:
         return False
+
+    def rational_curvature(self, h: float) -> Fraction:
+        raise BadInput("a convex Lipschitz class has no scaling instances")
 
 
 # ---------------------------------------------------------------------------------------

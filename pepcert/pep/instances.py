@@ -20,6 +20,7 @@ so it is exact when ``h`` and ``alpha`` are rationals and needs no knowledge of 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,84 +35,50 @@ class NotLinear(Exception):
     """The method is not a linear map on scaling instances (e.g. it reads function values)."""
 
 
-@dataclass(frozen=True)
+def _check_number(value, name: str) -> None:
+    """A finite real number (floats checked directly: instances are built by the thousand)."""
+    if type(value) is float:
+        if not math.isfinite(value):
+            raise BadInput(f"{name} must be a finite number, got {value!r}")
+        return
+    exact_number(value, name)
+
+
+def _outcomes(alpha) -> tuple:
+    return tuple(alpha) if isinstance(alpha, (tuple, list)) else (alpha,)
+
+
+@dataclass(frozen=True, init=False)
 class ScalingInstance:
-    """``f(x) = h ||x||^2 / 2`` and ``C(v) = alpha_k v`` (outcome ``k`` of ``alphas``).
+    r"""``f_i(x) = h_i ||x||^2 / 2`` for every agent ``i`` (common minimiser 0) and
+    ``C_i(v) = alpha_{i,k} v``, agent ``i`` drawing its outcome ``k`` independently among
+    equally likely outcomes. One agent is ``n = 1``.
 
-    ``alpha`` may be one number (a deterministic compressor) or a tuple of equally likely
-    outcomes. Exact for rational ``h`` and ``alphas``.
-    """
-
-    h: object
-    alpha: object
-
-    def __post_init__(self):
-        if isinstance(self.alpha, (tuple, list)):
-            outcomes = tuple(self.alpha)
-            object.__setattr__(self, "alpha", outcomes[0] if len(outcomes) == 1 else outcomes)
-        # Finite real numbers, checked exactly (symbolic values pass through).
-        exact_number(self.h, "h")
-        for alpha in self.alphas:
-            exact_number(alpha, "alpha")
-
-    @property
-    def alphas(self) -> tuple:
-        return tuple(self.alpha) if isinstance(self.alpha, (tuple, list)) else (self.alpha,)
-
-    @property
-    def random(self) -> bool:
-        return len(self.alphas) > 1
-
-    # The oracle interface of a method's step (also used by Trace.evaluate).
-    def gradient(self, x):
-        return self.h * x
-
-    def value(self, x):
-        if isinstance(x, Vector):
-            raise NotLinear("function values of symbolic vectors are not linear")
-        return self.h * np.sum(np.multiply(x, x)) / 2
-
-    def compress(self, v, outcome: int = 0):
-        alphas = self.alphas
-        return alphas[outcome % len(alphas)] * v
-
-    def belongs_to(self, classes) -> bool:
-        """Exact membership of ``f`` in the function class and of ``C`` in the compressor class
-        (each class decides through its own protocol)."""
-        if not classes.function.admits_curvature(self.h):
-            return False
-        if classes.compressor is None:
-            return all(a == 1 for a in self.alphas)
-        return classes.compressor.admits_scaling(self.alphas)
-
-    def to_dict(self) -> dict:
-        return {"h": float(self.h), "alpha": [float(a) for a in self.alphas] if self.random else float(self.alpha)}
-
-
-    @property
-    def n_outcomes(self) -> int:
-        return len(self.alphas)
-
-    @property
-    def agents(self) -> int:
-        return 1
-
-
-@dataclass(frozen=True)
-class AgentScalingInstance:
-    r"""n agents: ``f_i = h_i ||x||^2/2`` (common minimiser 0) and ``C_i(v) = alpha_{i,k} v``,
-    each agent drawing its outcome ``k`` independently (equally likely).
-
-    ``hs`` has one curvature per agent; ``alphas`` one tuple of outcomes per agent (all of the
-    same length ``K``). Joint outcome ``b`` gives agent ``i`` the digit ``(b // K^i) % K``.
+    ``ScalingInstance(h, alpha)`` builds one agent (``alpha`` one number, or a tuple of
+    outcomes); ``ScalingInstance(hs, alphas)`` with a tuple ``hs`` builds ``n`` agents, with
+    one tuple of outcomes per agent (all of the same length ``K``). Joint outcome ``b`` gives
+    agent ``i`` the digit ``(b // K^i) % K``. Exact for rational numbers.
     """
 
     hs: tuple
-    alphas: tuple
+    alphas: tuple  # one tuple of outcomes per agent
 
-    def __post_init__(self):
-        object.__setattr__(self, "hs", tuple(self.hs))
-        object.__setattr__(self, "alphas", tuple(tuple(a) for a in self.alphas))
+    def __init__(self, h, alpha):
+        if isinstance(h, (tuple, list)):
+            hs, alphas = tuple(h), tuple(_outcomes(a) for a in alpha)
+        else:
+            hs, alphas = (h,), (_outcomes(alpha),)
+        if not hs or len(alphas) != len(hs) or len({len(a) for a in alphas}) != 1 or not alphas[0]:
+            raise BadInput("a scaling instance needs one curvature and one nonempty list of outcomes per agent, "
+                           "all lists of the same length")
+        # Finite real numbers, checked exactly (symbolic values pass through).
+        for value in hs:
+            _check_number(value, "h")
+        for agent in alphas:
+            for value in agent:
+                _check_number(value, "alpha")
+        object.__setattr__(self, "hs", hs)
+        object.__setattr__(self, "alphas", alphas)
 
     @property
     def agents(self) -> int:
@@ -123,8 +90,9 @@ class AgentScalingInstance:
 
     @property
     def n_outcomes(self) -> int:
+        """Joint outcomes of one step (``K^n``; 1 for a deterministic instance)."""
         K = self.per_agent_outcomes
-        return 1 if K == 1 else K ** self.agents
+        return 1 if K == 1 else K**self.agents
 
     @property
     def random(self) -> bool:
@@ -134,38 +102,40 @@ class AgentScalingInstance:
         K = self.per_agent_outcomes
         return (joint // K**agent) % K
 
+    def curvature(self, agent=None):
+        """Agent ``agent``'s ``h_i``, or the mean curvature (that of ``f``)."""
+        if agent is not None:
+            return self.hs[agent]
+        return self.hs[0] if len(self.hs) == 1 else sum(self.hs) / len(self.hs)
+
+    # The oracle interface of a method's step (also used by Trace.evaluate).
     def gradient(self, x, agent=None):
-        if agent is None:
-            return (sum(self.hs) / len(self.hs)) * x
-        return self.hs[agent] * x
+        return self.curvature(agent) * x
 
     def value(self, x, agent=None):
         if isinstance(x, Vector):
             raise NotLinear("function values of symbolic vectors are not linear")
-        h = sum(self.hs) / len(self.hs) if agent is None else self.hs[agent]
-        return h * np.sum(np.multiply(x, x)) / 2
+        return self.curvature(agent) * np.sum(np.multiply(x, x)) / 2
 
-    def compress(self, v, outcome: int = 0, agent: int = 0):
+    def compress(self, v, outcome: int = 0, agent=None):
         """Agent ``agent``'s outcome ``outcome`` (a per-agent index)."""
-        outcomes = self.alphas[agent]
+        outcomes = self.alphas[0 if agent is None else agent]
         return outcomes[outcome % len(outcomes)] * v
 
     def belongs_to(self, classes) -> bool:
-        function = classes.function
-        if not hasattr(function, "admits_curvatures") or not function.admits_curvatures(self.hs):
-            return False
-        if len(self.alphas) != self.agents or len({len(a) for a in self.alphas}) != 1:
-            return False
-        if classes.compressor is None:
-            return all(a == 1 for agent in self.alphas for a in agent)
-        return all(classes.compressor.admits_scaling(agent) for agent in self.alphas)
+        """Exact membership of every ``f_i`` in agent ``i``'s class and of every agent's
+        outcomes in the compressor class (each class decides through its own protocol)."""
+        return classes.function.admits_curvatures(self.hs) and all(classes.admits_scaling(a) for a in self.alphas)
 
     def to_dict(self) -> dict:
+        if self.agents == 1:
+            alphas = self.alphas[0]
+            return {"h": float(self.hs[0]), "alpha": [float(a) for a in alphas] if self.random else float(alphas[0])}
         return {"h": [float(h) for h in self.hs], "alpha": [[float(a) for a in agent] for agent in self.alphas]}
 
 
 class _LinearOracle:
-    def __init__(self, instance, outcome: int):
+    def __init__(self, instance: ScalingInstance, outcome: int):
         self.instance = instance
         self.outcome = outcome
         self.agents = instance.agents
@@ -176,17 +146,14 @@ class _LinearOracle:
         return agent
 
     def gradient(self, x, agent=None):
-        agent = self._agent(agent)
-        return self.instance.gradient(x) if agent is None else self.instance.gradient(x, agent=agent)
+        return self.instance.gradient(x, agent=self._agent(agent))
 
     def compress(self, v, agent=None):
         agent = self._agent(agent)
-        if isinstance(self.instance, AgentScalingInstance):
-            if agent is None and self.agents > 1:
-                raise BadInput("with several agents, name the agent whose compressor is called: oracle.compress(v, agent=i)")
-            agent = 0 if agent is None else agent
-            return self.instance.compress(v, self.instance.digit(self.outcome, agent), agent)
-        return self.instance.compress(v, self.outcome)
+        if agent is None and self.agents > 1:
+            raise BadInput("with several agents, name the agent whose compressor is called: oracle.compress(v, agent=i)")
+        agent = 0 if agent is None else agent
+        return self.instance.compress(v, self.instance.digit(self.outcome, agent), agent)
 
     def value(self, x, agent=None):
         raise NotLinear("this method uses function values: it is not linear on the instance")

@@ -114,9 +114,6 @@ class Method:
             ``term(z, classes)`` a nonnegative scalar (a squared norm, ``z.gap``); the family is
             every nonnegative combination of its terms.
         parameters: the numbers the method was built with (for display and certificates).
-        laws: ``laws(classes) -> [{"paper", "eta", "rho", "statement"}]``, closed-form laws a
-            paper states for this method on these classes (shown beside pepcert's own answer;
-            empty when none applies). ``None``: no laws.
     """
 
     name: str
@@ -128,7 +125,6 @@ class Method:
     distance: Callable | None = None
     families: Mapping[str, tuple[Callable, ...]] = field(default_factory=dict)
     parameters: Mapping[str, Any] = field(default_factory=dict)
-    laws: Callable | None = None
     takes_iteration: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):

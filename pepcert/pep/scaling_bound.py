@@ -40,25 +40,21 @@ class InstanceBound:
 
 
 def _candidates(classes) -> list[ScalingInstance]:
-    """Extreme curvatures and extreme scalings, as exact numbers the classes admit."""
+    """Extreme curvatures and extreme scalings, as exact numbers the classes admit (one agent
+    and a deterministic compressor: the problems the low-rank method takes)."""
     function = classes.function
-    if not hasattr(function, "scaling_curvatures") or not hasattr(function, "rational_curvature"):
+    if function.agents != 1 or not function.has_instances():
         return []
     family = classes.scaling_family()
-    if family is None:
-        return []
     low, high = family.parameter_range()
     thetas = sorted({low, high, (low + high) / 2})
-    if classes.compressor is None:
-        scalings = [(1,)]
-    else:
-        scalings = [tuple(family.rational_scalings(theta)) for theta in thetas]
+    scalings = [(1,)] if classes.compressor is None else [tuple(family.rational_scalings(t)) for t in thetas]
     instances = []
-    for h in function.scaling_curvatures():
+    for (h,) in zip(*function.curvature_choices()):
         for alphas in scalings:
             if len(alphas) != 1:
                 continue  # deterministic compressors only
-            instance = ScalingInstance(function.rational_curvature(h), alphas[0])
+            instance = ScalingInstance(function.rational_curvatures((h,)), (alphas,))
             if instance.belongs_to(classes):
                 instances.append(instance)
     return instances
@@ -99,7 +95,7 @@ def instance_lower_bound(trace, first: Scalar, final: Scalar) -> InstanceBound |
         state = [np.eye(d)[k] for k in range(d)]
         vectors, _ = trace.evaluate(_FloatInstance(instance), state)
         B = np.asarray(vectors, dtype=float).reshape(n, d)
-        h = float(instance.h)
+        h = float(instance.hs[0])
         A0 = _quadratic_form(first, B, X, value_points, h)
         AN = _quadratic_form(final, B, X, value_points, h)
         bound = _generalised_max(AN, A0)
@@ -130,13 +126,13 @@ class _FloatInstance:
     """The instance's oracle in floats (``Trace.evaluate`` mixes its numbers with arrays)."""
 
     def __init__(self, instance: ScalingInstance):
-        self.h, self.alpha = float(instance.h), float(instance.alphas[0])
+        self.h, self.alpha = float(instance.hs[0]), float(instance.alphas[0][0])
 
-    def gradient(self, x):
+    def gradient(self, x, agent=None):
         return self.h * x
 
-    def value(self, x):
+    def value(self, x, agent=None):
         return self.h * float(np.sum(np.multiply(x, x))) / 2
 
-    def compress(self, v, outcome: int = 0):
+    def compress(self, v, outcome: int = 0, agent=None):
         return self.alpha * v

@@ -77,7 +77,7 @@ class Trajectory:
     def features(self, k: int, oracle: NumericOracle) -> Features:
         """The Lyapunov features of state ``k`` (shifted state, gradient, gap)."""
         state = self.states[k]
-        agents = getattr(oracle, "agents", 1)
+        agents = oracle.agents
         return Features(
             {name: value - star for name, value, star in zip(self.state_names, state, self.optimum)},
             gradient=lambda: oracle.gradient(state[0]),

@@ -11,90 +11,15 @@ oracle of one outcome branch.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
+from pepcert.pep.classes import MAX_BRANCHES, ProblemClass  # noqa: F401 (re-exported)
 from pepcert.pep.errors import BadInput
 from pepcert.pep.expressions import Basis, Scalar, Vector
 from pepcert.pep.functions import Point
 from pepcert.pep.methods import Features, Method
-
-
-MAX_BRANCHES = 16  # joint compressor outcomes of one step (agents x outcomes), bounded work
-
-
-@dataclass(frozen=True)
-class ProblemClass:
-    """The assumptions of an analysis: a function class and a compressor class (or None).
-
-    Both follow the class protocol of ``docs/architecture.md``: their inequalities, their
-    numbers (``converted``), and, where the class has them, the scaling instances that give
-    lower bounds. Analyses talk to the classes only through it.
-    """
-
-    function: Any
-    compressor: Any = None
-
-    def describe(self) -> str:
-        parts = [self.function.describe()]
-        if self.compressor is not None:
-            parts.append(self.compressor.describe())
-        return "; ".join(parts)
-
-    def converted(self, number) -> "ProblemClass":
-        """Both classes with their numbers converted by ``number``."""
-        compressor = None if self.compressor is None else self.compressor.converted(number)
-        return ProblemClass(self.function.converted(number), compressor)
-
-    def scaling_family(self):
-        """The compressor's lower-bound scalings (the identity when there is no compressor)."""
-        if self.compressor is None:
-            from pepcert.pep.compressors import ScalingFamily
-
-            return ScalingFamily(1.0, 1.0, lambda _: (1.0,), lambda _: (1,))
-        family = getattr(self.compressor, "scaling_family", None)
-        return None if family is None else family()
-
-    @property
-    def agents(self) -> int:
-        """The number of agents (1 unless the function class is :class:`Distributed`)."""
-        return getattr(self.function, "agents", 1)
-
-    def branches(self, outcomes: int) -> int:
-        """Joint outcomes of one step: every agent draws its own outcome independently, so a
-        step with ``outcomes`` per call and ``n`` agents has ``outcomes^n`` equally likely
-        branches (1 for a deterministic compressor). At most :data:`MAX_BRANCHES` are modelled
-        (16 branches already take about a second to build): more is refused, never attempted."""
-        if outcomes == 1:
-            return 1
-        total = outcomes ** self.agents  # at most 8^16: cheap to compute, refused below
-        if total <= MAX_BRANCHES:
-            return total
-        raise BadInput(
-            f"{self.agents} agent(s) with {outcomes} compressor outcomes each make {outcomes}^{self.agents} = {total} joint outcomes "
-            f"per step; at most {MAX_BRANCHES} are modelled (fewer agents or outcomes)"
-        )
-
-    @property
-    def default_outcomes(self) -> int:
-        """One outcome for a deterministic compressor (or none), two for a random one."""
-        return 1 if self.compressor is None or self.compressor.deterministic else 2
-
-    def to_dict(self) -> dict:
-        """The classes as data: type names and their numbers (as given)."""
-        def entry(item):
-            if item is None:
-                return None
-            if hasattr(item, "to_entry"):
-                return item.to_entry()
-            fields = {"type": type(item).__name__, **item.numbers()}
-            if getattr(item, "in_expectation", False) and type(item).__name__ == "Contractive":
-                fields["in_expectation"] = True
-            return fields
-
-        return {"function": entry(self.function), "compressor": entry(self.compressor)}
 
 
 class Trace:
@@ -129,9 +54,7 @@ class Trace:
     def _optimum_agents(self, zero: Vector) -> list:
         """Per-agent ``(grad f_i(x*), f_i(x*) = 0)``: zero with a common minimiser, else free
         vectors with ``sum_i grad f_i(x*) = 0`` (the last is minus the sum of the others)."""
-        if self.agents == 1 and not hasattr(self.classes.function, "agents"):
-            return []
-        if getattr(self.classes.function, "common_minimizer", True) or self.agents == 1:
+        if self.classes.function.common_minimizer:
             gradients = [zero] * self.agents
         else:
             gradients = []
@@ -140,6 +63,10 @@ class Trace:
                 self._vector_origins.append(("optimum gradient", i))
             gradients.append(-sum(gradients[1:], gradients[0]))
         return [(g, self.basis.zero_scalar()) for g in gradients]
+
+    def _agent_label(self, kind: str, agent: int, name: str) -> str:
+        """``g(x1)`` for one agent, ``g_2(x1)`` for agent 2 of several."""
+        return f"{kind}({name})" if self.agents == 1 else f"{kind}_{agent + 1}({name})"
 
     def _record(self, origin: tuple, count_before: int) -> None:
         for offset in range(self.basis.n_vectors - count_before):
@@ -165,20 +92,16 @@ class Trace:
         if index is None:
             index = len(self._points)
             name = self._pending_labels.pop(key, f"p{index}")
-            if not self._points[0][4]:  # one agent
-                g = self.basis.new_vector(f"g({name})")
-                self._vector_origins.append(("gradient", x, None))
-                f = self.basis.new_value(f"f({name})")
-                self._value_origins.append(("value", x, None))
-                agents = []
+            agents = []
+            for i in range(self.agents):
+                gi = self.basis.new_vector(self._agent_label("g", i, name))
+                self._vector_origins.append(("gradient", x, i))
+                fi = self.basis.new_value(self._agent_label("f", i, name))
+                self._value_origins.append(("value", x, i))
+                agents.append((gi, fi))
+            if self.agents == 1:
+                g, f = agents[0]
             else:
-                agents = []
-                for i in range(self.agents):
-                    gi = self.basis.new_vector(f"g_{i + 1}({name})")
-                    self._vector_origins.append(("gradient", x, i))
-                    fi = self.basis.new_value(f"f_{i + 1}({name})")
-                    self._value_origins.append(("value", x, i))
-                    agents.append((gi, fi))
                 g = sum((a[0] for a in agents[1:]), agents[0][0]) / self.agents
                 f = sum((a[1] for a in agents[1:]), agents[0][1]) / self.agents
             self._points.append([x, g, f, name, agents])
@@ -197,14 +120,11 @@ class Trace:
         if index is None:
             self._pending_labels.setdefault(x.key(), name)
         elif index != 0 and self._points[index][3] == f"p{index}":
-            x_, g, f, _, agents = self._points[index]
+            agents = self._points[index][4]
             self._points[index][3] = name
-            if not agents:
-                self.basis.rename(vector_index=next(iter(g.coefficients)), name=f"g({name})")
-                self.basis.rename(value_index=next(iter(f.linear)), name=f"f({name})")
             for i, (gi, fi) in enumerate(agents):
-                self.basis.rename(vector_index=next(iter(gi.coefficients)), name=f"g_{i + 1}({name})")
-                self.basis.rename(value_index=next(iter(fi.linear)), name=f"f_{i + 1}({name})")
+                self.basis.rename(vector_index=next(iter(gi.coefficients)), name=self._agent_label("g", i, name))
+                self.basis.rename(value_index=next(iter(fi.linear)), name=self._agent_label("f", i, name))
 
     def agent_index(self, agent) -> int:
         if agent is None:
@@ -278,16 +198,12 @@ class Trace:
             if kind == "state":
                 vectors.append(state[origin[1]])
             elif kind == "gradient":
-                vectors.append(np.asarray(_agent_call(instance.gradient, value_of(origin[1]), origin[2])))
+                vectors.append(np.asarray(instance.gradient(value_of(origin[1]), agent=origin[2])))
             elif kind == "optimum gradient":  # instances have a common minimiser
                 vectors.append(np.zeros_like(state[0]))
             else:  # ("compress", v, agent, outcome)
-                agent = origin[2]
-                if agent:
-                    vectors.append(np.asarray(instance.compress(value_of(origin[1]), origin[3], agent=agent)))
-                else:
-                    vectors.append(np.asarray(instance.compress(value_of(origin[1]), origin[3])))
-        values = np.array([_agent_call(instance.value, value_of(origin[1]), origin[2]) for origin in self._value_origins])
+                vectors.append(np.asarray(instance.compress(value_of(origin[1]), origin[3], agent=origin[2])))
+        values = np.array([instance.value(value_of(origin[1]), agent=origin[2]) for origin in self._value_origins])
         return np.array(vectors), values
 
     @property
@@ -319,18 +235,12 @@ class SymbolicOracle:
     def gradient(self, x: Vector, agent: int | None = None) -> Vector:
         """``grad f(x)`` (the mean over agents), or agent ``agent``'s ``grad f_i(x)``."""
         point = self.trace.point(x)
-        if agent is None:
-            return point.g
-        agent = self.trace.agent_index(agent)
-        return point.agents[agent].g if point.agents else point.g
+        return point.g if agent is None else point.agents[self.trace.agent_index(agent)].g
 
     def value(self, x: Vector, agent: int | None = None) -> Scalar:
         """``f(x) - f*`` (or ``f_i(x) - f_i(x*)``)."""
         point = self.trace.point(x)
-        if agent is None:
-            return point.f
-        agent = self.trace.agent_index(agent)
-        return point.agents[agent].f if point.agents else point.f
+        return point.f if agent is None else point.agents[self.trace.agent_index(agent)].f
 
     def compress(self, v: Vector, agent: int | None = None) -> Vector:
         call = self._calls
@@ -343,15 +253,12 @@ class SymbolicOracle:
                        "by a compressor class that contains it (EF-Muon: Contractive(1/rank)) or run it on instances")
 
 
-def _agent_call(function, x, agent):
-    return function(x) if agent is None else function(x, agent=agent)
-
 
 
 def features(method: Method, state: Sequence, optimum: Sequence, oracle) -> Features:
     """The :class:`Features` of ``state`` (shifted by ``optimum``) with lazy oracle calls;
     ``z.grads`` are the agents' ``grad f_i(x) - grad f_i(x*)``."""
-    agents = getattr(oracle, "agents", 1)
+    agents = oracle.agents
 
     def gradients():
         if agents == 1:

@@ -22,7 +22,7 @@ def check_plot_path(path) -> Path:
 
 def plot_runs(path, results, target: float, title: str) -> str:
     """One line per run in each panel, the target as a dotted line; returns the path."""
-    from pepcert.papers.figures.plotting import new_figure
+    from pepcert.plotting import new_figure
 
     path = check_plot_path(path)
     figure = new_figure(15, 4.6)

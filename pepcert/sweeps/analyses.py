@@ -37,7 +37,7 @@ def _rate_outputs(result) -> dict:
         "rho": float(result.rho),
         "rho_lower": float(result.rho_lower),
         "lower_source": result.lower_source,
-        "tight": bool(result.lower_source == "instance" and result.bracket_width <= 1e-9),
+        "tight": result.tight,
         "converges": bool(result.converges),
         "solves": int(result.solves),
         "error": "",

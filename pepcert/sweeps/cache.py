@@ -21,7 +21,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from pepcert import __version__
+from pepcert._version import __version__
 from pepcert.pep.errors import BadInput
 
 

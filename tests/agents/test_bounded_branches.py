@@ -12,7 +12,7 @@ import pytest
 from pepcert.analyses.certificate_file import validate_document
 from pepcert.cli import main
 from pepcert.pep import SmoothStronglyConvex, Unbiased
-from pepcert.pep.distributed import Distributed
+from pepcert.pep.classes import Distributed
 from pepcert.pep.errors import BadInput
 from pepcert.pep.trace import MAX_BRANCHES, ProblemClass
 

@@ -18,7 +18,7 @@ import pytest
 from pepcert.lyapunov.search import lyapunov_rate
 from pepcert.pep import ProblemClass, SmoothStronglyConvex, Unbiased
 from pepcert.pep.algorithms import diana
-from pepcert.pep.distributed import Distributed
+from pepcert.pep.classes import Distributed
 
 
 def bound(mu, L, omega, n):

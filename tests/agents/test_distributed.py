@@ -15,7 +15,7 @@ import pytest
 from pepcert.analyses import certify, check_certificate, tight_rate
 from pepcert.pep import BadInput, Contractive, ProblemClass, SmoothStronglyConvex, Unbiased, worst_case
 from pepcert.pep.algorithms import BUILTIN_METHODS
-from pepcert.pep.distributed import Distributed
+from pepcert.pep.classes import Distributed
 from pepcert.pep.simulate import NumericOracle, simulate
 from pepcert.papers.ttd26 import classes_of, optimal_step, paper_lyapunov, single_agent_rate, two_agent_rate
 

@@ -22,10 +22,10 @@ SETTINGS = [(kappa, delta) for kappa in KAPPAS for delta in DELTAS]  # 35 settin
 
 def steps(name, classes):
     """The (rounded) optimal step and three others: half, 1.5x, and 1/L."""
-    float_classes = ProblemClass(SmoothStronglyConvex(float(classes.function.mu), float(classes.function.L)),
+    float_classes = ProblemClass(SmoothStronglyConvex(float(classes.function.functions[0].mu), float(classes.function.functions[0].L)),
                                  Contractive(float(classes.compressor.delta)))
     best = Fraction(optimal_step(method_factory(name), float_classes).eta).limit_denominator(10**9)
-    return [best, best / 2, best * Fraction(3, 2), 1 / Fraction(classes.function.L)]
+    return [best, best / 2, best * Fraction(3, 2), 1 / Fraction(classes.function.functions[0].L)]
 
 
 @pytest.mark.parametrize("name", ["cgd", "ef", "ef21"])

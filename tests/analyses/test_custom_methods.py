@@ -84,7 +84,7 @@ def test_heavy_ball_ef21_lyapunov_decreases_on_random_runs(heavy_ball):
         basis, _ = np.linalg.qr(rng.standard_normal((dimension, dimension)))
         eigenvalues = np.concatenate([[MU, L], rng.uniform(MU, L, dimension - 2)])
         function = Quadratic(basis @ np.diag(eigenvalues) @ basis.T)
-        assert function.belongs_to(classes.function)
+        assert function.belongs_to(classes.function.functions[0])
         oracle = NumericOracle(function, TopK(dimension // 2, dimension), rng)
         start = [rng.standard_normal(dimension) for _ in method.state]
         run = simulate(method, oracle, start, 30, function.minimizer)

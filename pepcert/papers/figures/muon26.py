@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pepcert.papers.figures.plotting import new_figure, save, write_csv
+from pepcert.plotting import new_figure, save, write_csv
 from pepcert.papers.figures.targets import SweepOptions, TargetResult
 
 BETAS = ("1/2", "9/10")

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from pepcert.pep.errors import BadInput
-from pepcert.papers.figures.plotting import new_figure, plain_log_ticks
+from pepcert.plotting import new_figure, plain_log_ticks
 from pepcert.papers.figures.targets import SweepOptions
 
 FORMATS = {".png", ".pdf", ".svg"}
@@ -40,12 +40,17 @@ def _write(figure, path: Path) -> str:
     return str(path)
 
 
+def _key(instance) -> tuple[float, float]:
+    """One agent's deterministic instance as ``(h, alpha)`` (the plots draw one agent)."""
+    return float(instance.hs[0]), float(instance.alphas[0][0])
+
+
 def _instances_along(factory, etas, worst_cases, mu, L, delta, random):
     """The worst linear instances at the chosen step, then those at 7 steps across the grid."""
     from pepcert.lowerbounds.linear import worst_linear_instances
     from pepcert.sweeps.analyses import _classes
 
-    found = {(float(c.instance.h), float(c.instance.alpha)): c.instance for c in worst_cases}
+    found = {_key(c.instance): c.instance for c in worst_cases}
     classes = _classes(mu, L, delta, random)
     for e in etas[:: max(1, len(etas) // 6)]:
         try:
@@ -53,7 +58,7 @@ def _instances_along(factory, etas, worst_cases, mu, L, delta, random):
         except ValueError:  # not linear on quadratics: no instances to draw
             break
         for case in cases:
-            found.setdefault((float(case.instance.h), float(case.instance.alpha)), case.instance)
+            found.setdefault(_key(case.instance), case.instance)
     return list(found.values())
 
 
@@ -75,9 +80,9 @@ def plot_rate(path, method: str, mu: float, L: float, delta: float, eta: float, 
     axes = figure.subplots()
     axes.plot(etas, curve, color="tab:blue", linewidth=5, alpha=0.35, label=r"tight rate $\rho(\eta)$", zorder=3)
     factory = method_factory(method)
-    active = {(float(c.instance.h), float(c.instance.alpha)) for c in worst_cases}
+    active = {_key(c.instance) for c in worst_cases}
     for number, instance in enumerate(_instances_along(factory, etas, worst_cases, mu, L, delta, random)):
-        key = (float(instance.h), float(instance.alpha))
+        key = _key(instance)
         bound = [spectral_rate(factory(float(e)), instance).rho for e in etas]
         state = "worst at this step" if key in active else "worst elsewhere"
         line, = axes.plot(etas, bound, "--", linewidth=1.2, zorder=4,

@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from pepcert.papers.figures.closed_forms import closed_forms
-from pepcert.papers.figures.plotting import METHOD_COLOURS, METHOD_LABELS, new_figure, save, write_csv
+from pepcert.plotting import new_figure, save, write_csv
+from pepcert.papers.figures.styles import METHOD_COLOURS, METHOD_LABELS
 from pepcert.papers.figures.targets import SweepOptions, TargetResult
 
 MU, L = 0.1, 1.0

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from pepcert.papers.figures.closed_forms import closed_forms, ef21_paper_rate
-from pepcert.papers.figures.plotting import new_figure, save, write_csv
+from pepcert.plotting import new_figure, save, write_csv
 from pepcert.papers.figures.targets import SweepOptions, TargetResult
 
 KAPPAS = (2, 4, 10)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from pepcert.papers.figures.closed_forms import closed_forms
-from pepcert.papers.figures.plotting import new_figure, plain_log_ticks, save, write_csv
+from pepcert.plotting import new_figure, plain_log_ticks, save, write_csv
 from pepcert.papers.figures.targets import SweepOptions, TargetResult
 
 MU, L = 0.1, 1.0

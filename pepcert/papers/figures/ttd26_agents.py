@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pepcert.papers.figures.plotting import new_figure, save, write_csv
+from pepcert.plotting import new_figure, save, write_csv
 from pepcert.papers.figures.targets import SweepOptions, TargetResult
 from pepcert.sweeps.analyses import sweepable
 

@@ -122,8 +122,8 @@ def _lower_bound_instances(name: str):
             classes = exact_classes(mu, L, delta)
             method = method_factory(name)(float(eta))
             case = worst_linear_instances(method, classes_of(mu, L, delta))[0]
-            bound = exact_lower_bound(method_factory(name)(eta), classes, float(case.instance.h), case.instance.alphas, case.rho)
-            if not bound.verified or bound.h not in (Fraction(mu), Fraction(L)):
+            bound = exact_lower_bound(method_factory(name)(eta), classes, case.instance, case.rho)
+            if not bound.verified or bound.instance.hs[0] not in (Fraction(mu), Fraction(L)):
                 return f"instance not verified ({bound.reason})", False
             closed = closed_forms.rate(name, mu, L, delta, eta)
             if closed_forms.compare(bound.rho_lower, closed) > 0:

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from pepcert.pep.classes import MAX_AGENTS
 from pepcert.pep.errors import BadInput
 from pepcert.pep.expressions import Vector, norm2
 from pepcert.pep.methods import Method
 from pepcert.pep.numerics.numbers import exact_number, is_symbolic, require, show
 
-MAX_AGENTS = 16
 
 
 def agent_count(n) -> int:
@@ -41,7 +41,7 @@ def agent_count(n) -> int:
 
 
 def _check_agents(oracle, n: int, name: str) -> None:
-    agents = getattr(oracle, "agents", 1)
+    agents = oracle.agents
     if agents != n:
         raise BadInput(f"{name} is built for {n} agents but the function class has {agents}")
 
@@ -120,13 +120,6 @@ def distributed_ef(eta, n) -> Method:
     )
 
 
-def _ttd26_laws(classes) -> list[dict]:
-    """Thomsen, Taylor & Dieuleveut 2026: EF21's two-agent laws (eta*, the cubic's root)."""
-    from pepcert.papers.ttd26 import laws
-
-    return laws(classes)
-
-
 def distributed_ef21(eta, n) -> Method:
     n = agent_count(n)
     names = tuple(f"d{i + 1}" for i in range(n))
@@ -154,7 +147,6 @@ def distributed_ef21(eta, n) -> Method:
         start=lambda x0, oracle: (x0,) + tuple(oracle.gradient(x0, agent=i) for i in range(n)),
         lyapunov=lyapunov,
         distance=lambda z, classes: norm2(z.x) + sum(norm2(r) for r in residuals(z)),
-        laws=_ttd26_laws if n == 2 else None,
         families={"paper": (
             ("||sum_i grad f_i(x)||^2", lambda z, classes: norm2(sum(z.grads[1:], z.grads[0]))),
             *((f"||grad f_{i + 1}(x) - d_{i + 1}||^2", lambda z, classes, i=i: norm2(residuals(z)[i]))

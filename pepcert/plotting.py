@@ -40,8 +40,6 @@ def write_csv(frame, out: Path, stem: str) -> str:
     return str(path)
 
 
-METHOD_LABELS = {"cgd": "CGD", "ef": "EF", "ef21": "EF21"}
-METHOD_COLOURS = {"cgd": "tab:green", "ef": "tab:blue", "ef21": "tab:orange"}
 
 
 def plain_log_ticks(axes) -> None:

@@ -86,7 +86,7 @@ class LazyChoices:
         return name in self._names()
 
 
-def add_problem_options(parser: argparse.ArgumentParser, eta: bool = True) -> None:
+def add_problem_options(parser: argparse.ArgumentParser, eta: bool = True, nstep: bool = False) -> None:
     group = parser.add_argument_group("problem")
     group.add_argument("--method", required=True, type=str.lower, choices=LazyChoices("pepcert.pep.algorithms", "BUILTIN_METHODS"),
                        help="the method to analyse")
@@ -108,9 +108,13 @@ def add_problem_options(parser: argparse.ArgumentParser, eta: bool = True) -> No
     if eta:
         group.add_argument("--eta", default="optimal",
                            help="step size (a positive number) or 'optimal' (default: optimal)")
-    parser.add_argument("--solver", choices=("clarabel", "scs", "mosek", "lowrank"), default=None,
-                        help="SDP back-end (default: MOSEK when licensed, else Clarabel; worst-case uses "
-                        "lowrank from 8 steps on, see docs/worst-case.md)")
+    if nstep:
+        parser.add_argument("--solver", choices=("clarabel", "scs", "mosek", "lowrank"), default=None,
+                            help="SDP back-end (default: MOSEK when licensed, else the low-rank method from 8 steps "
+                            "on where it applies and Clarabel otherwise; docs/worst-case.md)")
+    else:
+        parser.add_argument("--solver", choices=("clarabel", "scs", "mosek"), default=None,
+                            help="SDP back-end (default: MOSEK when licensed, else Clarabel)")
 
 
 def _per_agent(text: str, name: str, agents: int) -> list[Fraction]:

@@ -30,12 +30,11 @@ def _list(args) -> int:
 
     if args.json:
         emit_json({"targets": [{"name": t.name, "paper": t.paper, "description": t.description,
-                                "available": t.module is not None, "unavailable": t.unavailable or None,
                                 "default_grid": t.default_grid, "grid": t.grid_meaning or None}
                                for t in TARGETS.values()]})
         return 0
     for t in TARGETS.values():
-        grid = f"  [--grid {t.default_grid}: {t.grid_meaning}]" if t.module else f"  [{t.unavailable}; skipped]"
+        grid = f"  [--grid {t.default_grid}: {t.grid_meaning}]"
         print(f"{t.name:<15} {t.paper}: {t.description}{grid}")
     return 0
 
@@ -43,7 +42,7 @@ def _list(args) -> int:
 def run(args) -> int:
     from pepcert.pep.errors import BadInput
     from pepcert.papers.figures import reproduce
-    from pepcert.papers.figures.targets import SweepOptions
+    from pepcert.papers.figures.base import SweepOptions
 
     if args.list:
         return _list(args)

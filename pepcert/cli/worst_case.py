@@ -18,7 +18,7 @@ def register(subparsers) -> None:
         "(its own 'lyapunov' field); 'distance' is ||x - x*||^2 plus the squared norm of the method's "
         "extra state (its 'distance' field); 'function' is f(x) - f*.",
     )
-    add_problem_options(parser)
+    add_problem_options(parser, nstep=True)
     parser.add_argument("--iterations", "-N", required=True, type=int, help="number of steps N >= 1")
     parser.add_argument("--measure", default="lyapunov", choices=LazyChoices("pepcert.pep.methods", "MEASURES"), help="what to bound (default: lyapunov)")
     parser.add_argument("--start", default="auto", choices=("auto", "declared", "free"),
@@ -68,8 +68,7 @@ def run(args) -> int:
     print(f"  value         {result.value:.12g}")
     print(f"  per step      {result.rate_per_step:.12g}")
     loose = " (low accuracy: the solver met no tighter tolerance)" if result.tolerance > 1e-7 else ""
-    met = "the dual bound's residuals and its gap to the attained value" if result.solver == "lowrank" else "the solver's residuals and gap"
-    print(f"  tolerance     {result.tolerance:.0e}, {met} met{loose}")
+    print(f"  tolerance     {result.tolerance:.0e}, {result.tolerance_source} met{loose}")
     active = {k: v for k, v in result.multipliers.items() if v > 1e-7}
     print(f"  multipliers   {len(active)} of {len(result.multipliers)} inequalities active in the proof")
     print(f"  solver        {result.solver}, {seconds * 1000:.1f} ms")

@@ -24,11 +24,9 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from pepcert.pep.conic import ConicBuilder, smat, svec, svec_length
 from pepcert.pep.errors import BadInput, SolverFailure
 from pepcert.pep.expressions import Basis, Scalar, Vector
 from pepcert.pep.methods import MEASURES, Features, Method
-from pepcert.pep.solvers import LARGE_PROBLEM, get_solver, solve_accurately
 from pepcert.pep.trace import (  # noqa: F401 (re-exported: the public home of these names)
     ProblemClass,
     SymbolicOracle,
@@ -55,12 +53,6 @@ def _scalar(value, basis: Basis) -> Scalar:
     return Scalar(basis, {}, {}, value)
 
 
-def scalar_row(scalar: Scalar, n_vectors: int, n_values: int) -> tuple[np.ndarray, float]:
-    """``(row, constant)`` with ``scalar = row . [svec(G), F] + constant`` (floats)."""
-    row = np.concatenate([svec(scalar.gram_matrix(n_vectors)), scalar.value_row(n_values)])
-    return row, float(scalar.constant)
-
-
 @dataclass(frozen=True)
 class WorstCaseResult:
     """The exact N-step worst case of a measure (numerical optimum of the PEP), with its inputs."""
@@ -79,6 +71,7 @@ class WorstCaseResult:
     status: str  # "solved", or "unbounded" (value = inf: the initial bound does not control it)
     seconds: float
     tolerance: float  # the solver tolerance met
+    tolerance_source: str = "the solver's residuals and gap"  # what was checked against it
 
     def to_dict(self) -> dict:
         return {
@@ -94,12 +87,12 @@ class WorstCaseResult:
             "solver": self.solver,
             "status": self.status,
             "tolerance": self.tolerance,
+            "tolerance_source": self.tolerance_source,
             "seconds": self.seconds,
         }
 
 
 MeasureSpec = str | Callable[[Features, ProblemClass], Any]
-WORST_CASE_LADDER = (1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4)  # solver tolerances, tightest first
 
 
 def _measure(method: Method, spec: MeasureSpec, z: Features, classes: ProblemClass):
@@ -149,88 +142,6 @@ def _symbolic_run(method, classes, iterations, measure, initial, aggregate, star
     return trace, first, tracked, declared
 
 
-def _assemble(trace: Trace, first: Scalar, tracked: list, aggregate: str):
-    """The PEP as a conic problem: ``(problem, multiplier names, svec(G) columns, offset)``.
-
-    Variables ``(svec(G), F[, tau])``; every class inequality ``c <= 0`` and ``initial <= 1``
-    as a nonnegative slack; ``G`` PSD. ``aggregate="last"`` maximises the tracked measure,
-    ``"min"`` maximises ``tau <= measure_k`` for every ``k``.
-    """
-    constraints = trace.constraints()
-    n, m = trace.basis.n_vectors, trace.basis.n_values
-    builder = ConicBuilder()
-    gram = builder.variables("G", svec_length(n))
-    builder.variables("F", m)
-    tau = builder.variables("tau", 1)[0] if aggregate == "min" else None
-    total = builder.n_variables
-    names = [name for name, _ in constraints] + ["initial"]
-    scalars = [scalar for _, scalar in constraints] + [first]
-    rows = np.zeros((len(scalars), total))
-    rows[:, : len(gram)] = svec(np.array([s.gram_matrix(n) for s in scalars]))
-    rows[:, len(gram) : len(gram) + m] = np.array([s.value_row(m) for s in scalars]).reshape(len(scalars), m)
-    bounds = -np.array([float(s.constant) for s in scalars])
-    bounds[-1] += 1.0  # initial <= 1
-    builder.nonnegative(-rows, bounds)  # scalar <= 0
-    objective = np.zeros(total)
-    if aggregate == "last":
-        row, offset = scalar_row(tracked[-1], n, m)
-        objective[: len(row)] = -row
-    else:  # maximise tau with tau <= measure_k for every k
-        block, limits = [], []
-        for k, scalar in enumerate(tracked):
-            row, constant = scalar_row(scalar, n, m)
-            coefficients = np.concatenate([row, np.zeros(total - len(row))])
-            coefficients[tau] = -1.0
-            block.append(coefficients)
-            limits.append(constant)
-            names.append(f"min_measure(x{k})")
-        builder.nonnegative(np.array(block), limits)
-        objective[tau], offset = -1.0, 0.0
-    selector = np.zeros((len(gram), total))
-    selector[np.arange(len(gram)), gram] = 1.0
-    builder.psd(selector, np.zeros(len(gram)), n)
-    problem, _ = builder.build(objective)
-    return problem, names, gram, offset
-
-
-LOWRANK_FROM = 8  # iterations from which the default is the low-rank method (measured, docs/worst-case.md)
-CLARABEL_FALLBACK_MAX = 30  # a default low-rank failure falls back to Clarabel up to here (~tens of s)
-
-
-def _use_lowrank(solver: str | None, trace: Trace, aggregate: str, iterations: int) -> bool:
-    """``solver="lowrank"`` (refused when the problem does not qualify), or the default for a
-    qualifying problem of at least :data:`LOWRANK_FROM` steps when MOSEK is not licensed."""
-    from pepcert.pep.cutting import eligible
-    from pepcert.pep.solvers import mosek_licensed
-
-    if solver is not None and solver.lower() == "lowrank":
-        if aggregate != "last" or not eligible(trace):
-            raise BadInput(
-                "the low-rank method needs one agent, a deterministic compressor, a pairwise function class "
-                "and the measure at the last step; use --solver clarabel"
-            )
-        return True
-    if solver is not None or aggregate != "last" or iterations < LOWRANK_FROM or mosek_licensed():
-        return False
-    return eligible(trace)
-
-
-def _lowrank_result(trace: Trace, first: Scalar, final: Scalar, marks, common: dict, clock: float) -> WorstCaseResult:
-    """The worst case through :mod:`pepcert.pep.nstep` (raises ``SolverFailure`` when no rung
-    of the ladder is met)."""
-    from pepcert.pep.nstep import SOLVER_NAME, worst_case_lowrank
-
-    iterations = common["iterations"]
-    answer = worst_case_lowrank(trace, first, final, marks, iterations, WORST_CASE_LADDER)
-    gram_matrix = answer.gram.copy()
-    gram_matrix.setflags(write=False)
-    rate = answer.value ** (1.0 / iterations) if answer.value > 0 else math.nan
-    return WorstCaseResult(
-        **common, value=answer.value, rate_per_step=float(rate), multipliers=answer.multipliers, gram=gram_matrix,
-        solver=SOLVER_NAME, status="solved", seconds=time.perf_counter() - clock, tolerance=answer.tolerance,
-    )
-
-
 def worst_case(
     method: Method,
     classes: ProblemClass,
@@ -250,9 +161,10 @@ def worst_case(
         aggregate: ``"last"`` maximises the measure at ``x_N``; ``"min"`` maximises the
             smallest measure over ``x_0, ..., x_N`` (e.g. the best gap of a subgradient method);
             with ``"min"``, ``iterations = 0`` is allowed (the measure at ``x_0`` alone).
-        solver: back-end name: "clarabel", "scs", "mosek" or "lowrank" (:mod:`pepcert.pep.nstep`).
-            Default: MOSEK if licensed; else "lowrank" from :data:`LOWRANK_FROM` steps on when
-            the problem qualifies, Clarabel otherwise.
+        solver: back-end name: "clarabel", "scs", "mosek" or "lowrank" (:mod:`pepcert.pep.backends`).
+            Default: MOSEK if licensed; else "lowrank" from ``LOWRANK_FROM`` steps on when
+            the problem qualifies (Clarabel if it fails, up to ``CLARABEL_FALLBACK_MAX``
+            steps), Clarabel otherwise.
         start: ``"free"`` (every state variable free around the optimum's state),
             ``"declared"`` (the method's declared start from a free ``x0``), or ``"auto"``:
             declared for the ``function`` measure when the method declares a start (from a
@@ -273,41 +185,25 @@ def worst_case(
         method=method.name, parameters=dict(method.parameters), classes=classes.to_dict(),
         start="declared" if declared else "free", iterations=iterations, measure=measure_name,
     )
-    if _use_lowrank(solver, trace, aggregate, iterations):
+    from pepcert.pep.backends import nstep_backends
+
+    backends = nstep_backends(solver, trace, aggregate, iterations)
+    for index, backend in enumerate(backends):
         try:
-            return _lowrank_result(trace, first, tracked[-1], marks, common, clock)
+            answer = backend.solve(trace, first, tracked, aggregate, marks, iterations)
+            break
         except SolverFailure:
-            # Asked for by name, or too large for Clarabel's dense block: the failure stands.
-            # Chosen by default on a problem Clarabel still solves: Clarabel answers instead.
-            if solver is not None or iterations > CLARABEL_FALLBACK_MAX:
+            if index == len(backends) - 1:
                 raise
-    problem, names, gram, offset = _assemble(trace, first, tracked, aggregate)
-    n = trace.basis.n_vectors
-    backend = get_solver(solver)
-    # The ladder starts at 1e-10 (a 1-step worst case "solved" at 1e-8 was measured 2.9e-7 below
-    # the exact value, at 1e-10 5e-10) and accepts checked residuals up to 1e-4 (some N = 20
-    # distance worst cases stall at 1e-7 to 3e-5; docs/worst-case.md): the tolerance met is part
-    # of the result, and the command line flags a value that met only a loose one.
-    large = problem.n_variables >= LARGE_PROBLEM
-    solution = solve_accurately(backend, problem, gaps=WORST_CASE_LADDER, refine_first=not large, max_solves=2 if large else 3)
-    common["solver"] = backend.name
-    if solution.status == "unbounded":
+    if answer.status == "unbounded":
+        n = trace.basis.n_vectors
         return WorstCaseResult(
-            **common, value=math.inf, rate_per_step=math.inf, multipliers={}, gram=np.zeros((n, n)),
+            **common, value=math.inf, rate_per_step=math.inf, multipliers={}, gram=np.zeros((n, n)), solver=answer.solver,
             status="unbounded", seconds=time.perf_counter() - clock, tolerance=math.nan,
         )
-    if not solution.solved:
-        raise SolverFailure(
-            f"{backend.name} returned status {solution.raw_status!r} for the {iterations}-step worst "
-            f"case of {method.name}; the answer is not used"
-        )
-    value = -solution.objective + offset
-    duals = solution.y[problem.zero : problem.zero + problem.nonneg]
-    gram_matrix = smat(solution.x[gram])
-    gram_matrix.setflags(write=False)
-    rate = value ** (1.0 / iterations) if value > 0 and aggregate == "last" else math.nan
+    rate = answer.value ** (1.0 / iterations) if answer.value > 0 and aggregate == "last" else math.nan
     return WorstCaseResult(
-        **common, value=float(value), rate_per_step=float(rate),
-        multipliers={name: float(duals[k]) for k, name in enumerate(names)}, gram=gram_matrix,
-        status=solution.status, seconds=time.perf_counter() - clock, tolerance=solution.tolerance,
+        **common, value=answer.value, rate_per_step=float(rate), multipliers=answer.multipliers, gram=answer.gram,
+        solver=answer.solver, status="solved", seconds=time.perf_counter() - clock, tolerance=answer.tolerance,
+        tolerance_source=answer.tolerance_source,
     )

@@ -17,7 +17,8 @@ from pepcert.pep import cutting
 from pepcert.pep.algorithms import compressed_gradient_descent, ef21, error_feedback
 from pepcert.pep.errors import SolverFailure
 from pepcert.pep.nstep import worst_case_lowrank
-from pepcert.pep.problem import WORST_CASE_LADDER, _symbolic_run
+from pepcert.pep.backends import WORST_CASE_LADDER
+from pepcert.pep.problem import _symbolic_run
 from pepcert.pep.scaling_bound import instance_lower_bound
 
 MU, L, DELTA = 0.1, 1.0, 0.5

@@ -20,7 +20,7 @@ import numpy as np
 
 from pepcert.pep.errors import BadInput
 from pepcert.plotting import new_figure, plain_log_ticks
-from pepcert.papers.figures.targets import SweepOptions
+from pepcert.papers.figures.base import SweepOptions
 
 FORMATS = {".png", ".pdf", ".svg"}
 

@@ -21,7 +21,7 @@ import numpy as np
 from pepcert.papers.figures.closed_forms import closed_forms
 from pepcert.plotting import new_figure, save, write_csv
 from pepcert.papers.figures.styles import METHOD_LABELS
-from pepcert.papers.figures.targets import SweepOptions, TargetResult
+from pepcert.papers.figures.base import SweepOptions, TargetResult
 from pepcert.papers.figures.ttd25_fig1 import L, METHODS, MU, axes_values
 
 

@@ -25,6 +25,7 @@ from pepcert.analyses.rates import tight_rate
 from pepcert.lyapunov.onestep import FULL
 from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.numbers import rational_to_str
+from pepcert.pep.serialise import jsonable
 
 CERTIFICATE_FORMAT = "pepcert-certificate/2"
 UPPER_GAPS = (1e-9, 1e-8, 1e-7, 1e-6, 1e-5)
@@ -59,21 +60,19 @@ class CertifiedRate:
         return self.verified and self.rho_upper < 1
 
     def to_dict(self) -> dict:
-        return {
+        return jsonable({
             "method": self.method,
-            "parameters": {k: rational_to_str(v) for k, v in self.parameters.items()},
-            "classes": self.certificate["classes"],
-            "rho_lower": rational_to_str(self.rho_lower),
-            "rho_upper": rational_to_str(self.rho_upper),
-            "rho_lower_float": float(self.rho_lower),
-            "rho_upper_float": float(self.rho_upper),
+            "parameters": dict(self.parameters),
+            "classes": self.classes,
+            "rho_lower": self.rho_lower,
+            "rho_upper": self.rho_upper,
             "gap": float(self.gap),
             "lower_source": self.lower_source,
             "verified": self.verified,
             "proves_convergence": self.proves_convergence,
             "reason": self.reason,
             "seconds": self.seconds,
-        }
+        })
 
 
 def certify(
@@ -226,17 +225,6 @@ def _builtin_key(factory) -> str | None:
     return next((key for key, value in BUILTIN_METHODS.items() if value is factory), None)
 
 
-def _as_text(value):
-    """Class data with every number a rational string (nested lists and objects kept)."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, dict):
-        return {k: _as_text(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_as_text(v) for v in value]
-    return rational_to_str(value)
-
-
 def certificate_document(factory, method, classes, parameters, step, upper, lower, rho_lower, rho_upper) -> dict:
     """The self-contained JSON certificate (every rational as ``"p/q"``)."""
     document = {
@@ -246,7 +234,7 @@ def certificate_document(factory, method, classes, parameters, step, upper, lowe
         "method": method.name,
         "builtin": _builtin_key(factory),
         "parameters": {k: rational_to_str(v) for k, v in parameters.items()},
-        "classes": {key: _as_text(value) for key, value in classes.to_dict().items()},
+        "classes": jsonable(classes.to_dict(), twins=False),
         "outcomes": step.outcomes,
         "digest": problem_digest(step),
         "rho_upper": rational_to_str(rho_upper),
@@ -268,7 +256,7 @@ def certificate_document(factory, method, classes, parameters, step, upper, lowe
             "residual_pivots": [rational_to_str(v) for v in verdict.residual.pivots],
         }
     if lower is not None and lower.verified:
-        document["lower"] = lower.to_dict()
+        document["lower"] = lower.to_dict(twins=False)
     return document
 
 
@@ -290,14 +278,14 @@ class CheckReport:
         return self.valid and self.rho_upper is not None and self.rho_upper < 1
 
     def to_dict(self) -> dict:
-        return {
+        return jsonable({
             "valid": self.valid,
             "method": self.method,
             "reasons": list(self.reasons),
-            "rho_lower": None if self.rho_lower is None else rational_to_str(self.rho_lower),
-            "rho_upper": None if self.rho_upper is None else rational_to_str(self.rho_upper),
+            "rho_lower": self.rho_lower,
+            "rho_upper": self.rho_upper,
             "proves_convergence": self.proves_convergence,
-        }
+        })
 
 
 def _class_types() -> dict:

@@ -30,6 +30,7 @@ from pepcert.pep.errors import BadInput, SolverFailure
 from pepcert.pep.numerics.scalar import find_root, golden_minimum
 from pepcert.pep.methods import Method
 from pepcert.pep.problem import ProblemClass
+from pepcert.pep.serialise import jsonable
 
 
 def tight_rate(
@@ -108,15 +109,15 @@ class StepResult:
     at_search_edge: bool = False  # the best step is at an end of STEP_RANGE: not an optimum
 
     def to_dict(self) -> dict:
-        return {
+        return jsonable({
             "eta": self.eta,
             "proven_optimal": self.proven_optimal,
             "evaluations": self.evaluations,
             "failed_evaluations": self.failed_evaluations,
             "at_search_edge": self.at_search_edge,
             "seconds": self.seconds,
-            "rate": self.rate.to_dict(),
-        }
+            "rate": self.rate,
+        })
 
 
 #: The step sizes searched, relative to 1/L: [STEP_RANGE[0], STEP_RANGE[1]] / L.

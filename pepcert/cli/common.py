@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from fractions import Fraction
-from typing import Any
 
-from pepcert.pep.numerics.numbers import parse_rational, rational_to_str, show
+from pepcert.pep.numerics.numbers import parse_rational, show
 
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -31,26 +29,10 @@ def rational_arg(name: str):
     return parse
 
 
-def jsonable(value: Any) -> Any:
-    """Convert results to JSON: Fractions become ``"p/q"``, non-finite floats become strings."""
-    if isinstance(value, Fraction):
-        return rational_to_str(value)
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if hasattr(value, "free_symbols"):  # an exact sympy constant such as sqrt(30)/2 - 1
-        return str(value)
-    if hasattr(value, "tolist"):
-        return jsonable(value.tolist())
-    if hasattr(value, "item"):
-        return jsonable(value.item())
-    return value
-
-
 def emit_json(payload: dict) -> None:
+    """One JSON object on stdout, converted by the one rule of :mod:`pepcert.pep.serialise`."""
+    from pepcert.pep.serialise import jsonable
+
     json.dump(jsonable(payload), sys.stdout)
     sys.stdout.write("\n")
 

@@ -28,9 +28,9 @@ from fractions import Fraction
 
 from pepcert.pep.instances import NotLinear, ScalingInstance, linear_maps, symmetric_lift
 from pepcert.pep.methods import Method
-from pepcert.pep.numerics.numbers import rational_to_str
 from pepcert.pep.numerics.psd import to_fraction
 from pepcert.pep.problem import ProblemClass
+from pepcert.pep.serialise import jsonable
 
 
 @dataclass(frozen=True)
@@ -47,22 +47,20 @@ class ExactLowerBound:
     def non_convergence(self) -> bool:
         return self.verified and self.rho_lower >= 1
 
-    def to_dict(self) -> dict:
+    def to_dict(self, twins: bool = True) -> dict:
         """The instance in rationals (one agent: ``h`` and ``alpha`` as numbers; n agents: one
-        curvature and one list of outcomes per agent), the polynomial and ``rho_lower``."""
-        instance = self.instance
-        if instance is None:
-            return {"instance": None, "characteristic_polynomial": [], "rho_lower": rational_to_str(self.rho_lower)}
-        if instance.agents == 1:
+        curvature and one list of outcomes per agent), the polynomial and ``rho_lower``
+        (``twins=False``: exact values only, as the certificate file writes them)."""
+        instance, data = self.instance, None
+        if instance is not None and instance.agents == 1:
             data = {"function": "f(x) = h x^2 / 2", "compressor": "C(v) = alpha_k v, outcomes k equally likely",
-                    "h": rational_to_str(instance.hs[0]), "alpha": [rational_to_str(a) for a in instance.alphas[0]]}
-        else:
+                    "h": instance.hs[0], "alpha": list(instance.alphas[0])}
+        elif instance is not None:
             data = {"function": "f_i(x) = h_i x^2 / 2 (agent i)",
                     "compressor": "C_i(v) = alpha_{i,k} v, outcomes k equally likely, independent per agent",
-                    "h": [rational_to_str(h) for h in instance.hs],
-                    "alpha": [[rational_to_str(a) for a in agent] for agent in instance.alphas]}
-        return {"instance": data, "characteristic_polynomial": [rational_to_str(c) for c in self.characteristic],
-                "rho_lower": rational_to_str(self.rho_lower)}
+                    "h": list(instance.hs), "alpha": [list(agent) for agent in instance.alphas]}
+        return jsonable({"instance": data, "characteristic_polynomial": list(self.characteristic),
+                         "rho_lower": self.rho_lower}, twins)
 
 
 def characteristic_polynomial(matrix) -> tuple[Fraction, ...]:

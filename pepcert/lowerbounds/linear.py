@@ -33,6 +33,7 @@ from pepcert.pep.instances import NotLinear, ScalingInstance, linear_map, linear
 from pepcert.pep.methods import Method
 from pepcert.pep.numerics.scalar import golden_minimum
 from pepcert.pep.problem import ProblemClass
+from pepcert.pep.serialise import jsonable
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,11 @@ class LinearWorstCase:
     matrices: tuple = field(repr=False)
 
     def to_dict(self) -> dict:
-        return {
+        return jsonable({
             "rho": self.rho,
             **self.instance.to_dict(),
             "eigenvalue": [self.eigenvalue.real, self.eigenvalue.imag],
-        }
+        })
 
 
 def _readonly(array: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ import numpy as np
 
 from pepcert.lyapunov.onestep import OneStep
 from pepcert.pep.conic import smat, svec_length
+from pepcert.pep.serialise import jsonable
 
 #: A floating-point rate within this of 1 is "no linear rate" (a certificate would need
 #: rho_upper = rho + gap >= 1, which proves nothing).
@@ -113,7 +114,7 @@ class LyapunovResult:
         lyapunov = {"basis": list(self.feature_names), "P": self.P.tolist(), "p": self.p, "formula": self.formula()}
         if self.weights is not None:
             lyapunov.update(terms=list(self.term_names), weights=self.weights.tolist())
-        return {
+        return jsonable({
             "method": self.method,
             "parameters": dict(self.parameters),
             "classes": dict(self.classes),
@@ -132,7 +133,7 @@ class LyapunovResult:
             "solver": self.solver,
             "solves": self.solves,
             "seconds": self.seconds,
-        }
+        })
 
 
 def lyapunov_formula(names: Sequence[str], P: np.ndarray, p: float, digits: int = 6) -> str:

@@ -27,6 +27,7 @@ import numpy as np
 from pepcert.pep.errors import BadInput, SolverFailure
 from pepcert.pep.expressions import Basis, Scalar, Vector
 from pepcert.pep.methods import MEASURES, Features, Method
+from pepcert.pep.serialise import jsonable
 from pepcert.pep.trace import (  # noqa: F401 (re-exported: the public home of these names)
     ProblemClass,
     SymbolicOracle,
@@ -74,7 +75,9 @@ class WorstCaseResult:
     tolerance_source: str = "the solver's residuals and gap"  # what was checked against it
 
     def to_dict(self) -> dict:
-        return {
+        reason = {"value_reason": "unbounded: the initial condition does not bound the measure"} \
+            if self.status == "unbounded" else {}
+        return jsonable({
             "method": self.method,
             "parameters": dict(self.parameters),
             "classes": dict(self.classes),
@@ -89,7 +92,8 @@ class WorstCaseResult:
             "tolerance": self.tolerance,
             "tolerance_source": self.tolerance_source,
             "seconds": self.seconds,
-        }
+            **reason,
+        })
 
 
 MeasureSpec = str | Callable[[Features, ProblemClass], Any]

@@ -32,26 +32,26 @@ def default_directory() -> Path:
 
 
 def _canonical(value: Any) -> Any:
-    kind = type(value)  # fast paths for the common plain types; the same results as below
-    if kind is str or kind is bool or value is None:
+    """Parameters as the exact values they denote, through the one JSON rule
+    (:func:`pepcert.pep.serialise.jsonable`): ``1`` and ``1.0`` are the same number, a float is
+    the decimal it prints as, and a value with no exact form is refused."""
+    from pepcert.pep.serialise import jsonable
+
+    return jsonable(_exactly(value), twins=False)
+
+
+def _exactly(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, str, Fraction)):
         return value
-    if kind is float:
-        return repr(value) if math.isfinite(value) else str(value)
-    if kind is int:
-        return repr(float(value))
-    if isinstance(value, bool) or isinstance(value, str):
-        return value
-    if isinstance(value, Fraction):
-        return repr(float(value)) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
-    if isinstance(value, (int, float)) or hasattr(value, "item"):
-        number = float(value)
-        if not math.isfinite(number):
-            return str(number)
-        return repr(number)
     if isinstance(value, Mapping):
-        return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+        return {str(k): _exactly(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
     if isinstance(value, (list, tuple)):
-        return [_canonical(v) for v in value]
+        return [_exactly(v) for v in value]
+    if isinstance(value, (int, float)) or hasattr(value, "item"):
+        number = value.item() if hasattr(value, "item") else value
+        if isinstance(number, float) and not math.isfinite(number):
+            return repr(number)  # "inf", "-inf", "nan": no exact value
+        return Fraction(repr(number)) if isinstance(number, float) else Fraction(number)
     raise BadInput(f"cannot use a parameter of type {type(value).__name__} in a cache key")
 
 

@@ -46,18 +46,6 @@ def nesterov(eta, beta):
     )
 
 
-def diana(eta, alpha):
-    """DIANA (Mishchenko, Gorbunov, Takac & Richtarik 2019) on one agent: the shift ``h``
-    learns the gradient, ``c = C(grad f(x) - h)``, ``x+ = x - eta (h + c)``, ``h+ = h + alpha c``."""
-    def step(state, oracle):
-        x, h = state
-        c = oracle.compress(oracle.gradient(x) - h)
-        return x - eta * (h + c), h + alpha * c
-
-    return Method("DIANA", state=("x", "h"), step=step, start=lambda x0, oracle: (x0, 0 * x0),
-                  parameters={"eta": eta, "alpha": alpha})
-
-
 def scheduled_gradient_descent(eta):
     """Gradient descent with the step ``eta / (k + 1)`` (reads the iteration counter)."""
     def step(state, oracle, k):

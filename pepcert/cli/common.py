@@ -192,7 +192,7 @@ def problem_from_args(args):
     args.mu_values, args.L_values = mus, Ls
     for m, l in zip(mus, Ls):
         _check_float_range(m, l)
-    delta = getattr(choice.compressor_class, "delta", None)
+    delta = choice.compressor_class.numbers().get("delta")
     if delta is not None and delta < Fraction(1, 10**300):
         raise BadInput(f"delta = {show(delta)} underflows in floating point (below 1e-300)")
     eta = getattr(args, "eta", "optimal")
@@ -235,15 +235,20 @@ def problem_payload(args) -> dict:
     compressor (its class and constant; the rate holds for every compressor of the class)."""
     single = len(args.mu_values) == 1
     choice = args.choice
+    numbers = choice.compressor_class.numbers() if choice.compressor_class is not None else {}
     return {
         "agents": len(args.mu_values),
         "mu": float(args.mu_values[0]) if single else [float(v) for v in args.mu_values],
         "L": float(args.L_values[0]) if single else [float(v) for v in args.L_values],
-        "delta": float(choice.compressor_class.delta) if hasattr(choice.compressor_class, "delta") else None,
-        "omega": float(choice.compressor_class.omega) if hasattr(choice.compressor_class, "omega") else None,
+        "delta": _float_or_none(numbers.get("delta")),
+        "omega": _float_or_none(numbers.get("omega")),
         "compressor": {**choice.to_dict(), "statement": choice.describe(),
                        "holds_for": "every compressor of this class"},
     }
+
+
+def _float_or_none(value):
+    return None if value is None else float(value)
 
 
 PLOT_FORMATS = (".png", ".pdf", ".svg")
@@ -264,7 +269,7 @@ def plot_problem(args) -> tuple[float, float, float] | None:
     if _Path(args.plot).suffix.lower() not in PLOT_FORMATS:
         raise BadInput(f"--plot {args.plot!r}: the file name must end in {', '.join(PLOT_FORMATS)}")
     compressor = args.choice.compressor_class
-    if len(args.mu_values) != 1 or len(args.L_values) != 1 or not hasattr(compressor, "delta"):
+    if len(args.mu_values) != 1 or len(args.L_values) != 1 or "delta" not in compressor.numbers():
         raise BadInput("--plot draws one agent with a contractive compressor (--delta or a contractive "
                        "--compressor); drop --plot for --agents, --omega or unbiased compressors")
-    return float(args.mu_values[0]), float(args.L_values[0]), float(compressor.delta)
+    return float(args.mu_values[0]), float(args.L_values[0]), float(compressor.numbers()["delta"])

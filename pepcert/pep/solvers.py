@@ -223,6 +223,9 @@ class MosekSolver:
 
     name = "mosek"
 
+    def __init__(self, tolerances: Tolerances = HIGH_ACCURACY):
+        self.tolerances = tolerances  # MOSEK's own defaults are kept; the ladder is recorded
+
     def solve(self, problem: ConicProblem) -> ConicSolution:
         import cvxpy as cp
         import scipy.sparse as sp
@@ -295,8 +298,7 @@ def solve_accurately(
     if not refine_first:
         attempts.insert(0, (gaps[0], False))
     for index, (gap, refine) in enumerate(attempts[:max_solves]):
-        if hasattr(backend, "tolerances"):
-            backend = type(backend)(Tolerances(gap=gap, feasibility=gap, refine=refine))
+        backend = type(backend)(Tolerances(gap=gap, feasibility=gap, refine=refine))
         solution = backend.solve(problem)
         if solution.solved:
             return replace(solution, tolerance=gap)

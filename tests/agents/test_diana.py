@@ -38,3 +38,29 @@ def test_diana_rate_is_at_most_the_papers_bound(n, mu, L, omega):
     gamma, rho_paper = bound(mu, L, omega, n)
     rate = lyapunov_rate(diana(gamma, omega, n), classes, "paper" if n == 3 else "full")
     assert rate.rho <= rho_paper + 1e-9
+
+
+def hand_map(eta, alpha, curvatures, scalings):
+    """DIANA's one-step matrix on f_i = k_i x^2/2, C_i(v) = a_i v, state (x, s_1..s_n):
+    Delta_i = a_i (k_i x - s_i), x+ = x - eta mean_i(s_i + Delta_i), s_i+ = s_i + alpha Delta_i."""
+    n = len(curvatures)
+    first = [1 - eta * sum(a * k for a, k in zip(scalings, curvatures)) / n] + [-eta * (1 - a) / n for a in scalings]
+    rows = [first]
+    for i, (k, a) in enumerate(zip(curvatures, scalings)):
+        rows.append([alpha * a * k] + [(1 - alpha * a) if j == i else 0 for j in range(n)])
+    return rows
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_the_built_in_step_is_diana_exactly(n):
+    """The built-in definition against the hand-written map, in exact rationals: the shift rate
+    alpha = 1/(1 + omega), the estimate h_i + Delta_i and the averaging are each pinned down."""
+    from fractions import Fraction as Q
+
+    from pepcert.pep.instances import ScalingInstance, linear_map
+
+    eta, omega = Q(1, 7), Q(3, 2)
+    curvatures, scalings = [Q(1, 10), Q(1), Q(2, 3)][:n], [Q(5, 4), Q(1, 3), Q(2)][:n]
+    instance = ScalingInstance(tuple(curvatures), tuple((a,) for a in scalings))
+    computed = linear_map(diana(eta, omega, n), instance, number=Q)
+    assert computed == hand_map(eta, 1 / (1 + omega), curvatures, scalings)

@@ -29,7 +29,8 @@ from pepcert import (
     tight_rate,
     worst_case,
 )
-from user_methods import diana, ef_heavy_ball, gradient_descent, nesterov, scheduled_gradient_descent
+from pepcert.pep.algorithms import diana
+from user_methods import ef_heavy_ball, gradient_descent, nesterov, scheduled_gradient_descent
 
 MU, L = Fraction(1, 10), Fraction(1)
 SMOOTH = ProblemClass(SmoothStronglyConvex(MU, L))
@@ -202,10 +203,12 @@ def diana_matrix(h: float, alpha: float, eta: float, shift: float) -> np.ndarray
 
 
 def test_diana_with_an_unbiased_compressor_every_analysis():
+    """The built-in DIANA (shift rate alpha = 1/(1 + omega) = 1/2 at omega = 1) against its
+    linear maps written by hand: a different shift rate (alpha^2, say) changes every number."""
     omega = Fraction(1)
     classes = ProblemClass(SmoothStronglyConvex(MU, L), Unbiased(omega))
     eta, shift = Fraction(1, 4), Fraction(1, 2)  # shift rate 1/(1 + omega)
-    rate = tight_rate(diana(0.25, 0.5), classes.converted(float))
+    rate = tight_rate(diana(0.25, 1.0), classes.converted(float))
     instance_rho = max(
         spectral_radius_squared([diana_matrix(h, 1 - t, 0.25, 0.5), diana_matrix(h, 1 + t, 0.25, 0.5)])
         for h in (0.1, 1.0) for t in np.linspace(0, 1, 101)
@@ -217,22 +220,22 @@ def test_diana_with_an_unbiased_compressor_every_analysis():
     assert max(case.rho for case in rate.worst_cases) == pytest.approx(instance_rho, rel=1e-6)
     assert rate.lower_source in ("instance", "margin")
     assert instance_rho * (1 - 1e-6) <= rate.rho_lower <= rate.rho < 1 and rate.rho - rate.rho_lower <= 1e-6
-    step = optimal_step(lambda e: diana(e, 0.5), classes.converted(float))
+    step = optimal_step(lambda e: diana(e, 1.0), classes.converted(float))
     assert step.rate.rho <= rate.rho + 1e-9
 
-    result = worst_case(diana(0.25, 0.5), classes.converted(float), 2, measure="function")
+    result = worst_case(diana(0.25, 1.0), classes.converted(float), 2, measure="function")
     assert result.status == "solved" and result.start == "declared"
     runs = [np.array([math.sqrt(2 / 1.0), 0.0])]  # f(x0) = 1 at h = L, both outcomes equally likely
     for _ in range(2):
         runs = [diana_matrix(1.0, a, 0.25, 0.5) @ z for z in runs for a in (0.0, 2.0)]
     assert np.mean([z[0] ** 2 / 2 for z in runs]) <= result.value * (1 + 1e-6)
 
-    certified = certify(diana, classes, eta, parameters={"alpha": shift})
+    certified = certify(diana, classes, eta, parameters={"omega": omega})
     assert certified.verified and certified.lower_source == "instance"
     assert float(certified.rho_lower) == pytest.approx(instance_rho, rel=1e-6)
     document = certified.certificate
     assert document["classes"]["compressor"] == {"type": "Unbiased", "omega": "1"}
     assert check_certificate(document, method=diana).valid
-    for path, value in [(("classes", "compressor", "omega"), "9/10"), (("parameters", "alpha"), "3/5"),
+    for path, value in [(("classes", "compressor", "omega"), "9/10"), (("parameters", "omega"), "3/5"),
                         (("lower", "instance", "alpha"), ["-1/10", "21/10"])]:
         assert not check_certificate(tamper(document, path, value), method=diana).valid, path

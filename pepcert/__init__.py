@@ -37,7 +37,7 @@ _PUBLIC = {
     "tight_rate": "pepcert.analyses.rates",
     "optimal_step": "pepcert.analyses.rates",
     "certify": "pepcert.analyses.certificates",
-    "check_certificate": "pepcert.analyses.certificates",
+    "check_certificate": "pepcert.analyses.checking",
 }
 
 __all__ = sorted(_PUBLIC) + ["__version__"]

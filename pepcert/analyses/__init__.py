@@ -9,7 +9,8 @@ from __future__ import annotations
 from pepcert._lazy import lazy_exports
 
 _LAZY = {
-    **dict.fromkeys(("CertifiedRate", "CheckReport", "certify", "check_certificate"), "pepcert.analyses.certificates"),
+    **dict.fromkeys(("CertifiedRate", "certify"), "pepcert.analyses.certificates"),
+    **dict.fromkeys(("CheckReport", "check_certificate", "classes_from_dict"), "pepcert.analyses.checking"),
     **dict.fromkeys(("StepResult", "optimal_step", "tight_rate"), "pepcert.analyses.rates"),
 }
 

@@ -308,3 +308,9 @@ def _validate_upper(upper: dict) -> None:
     if upper.get("weights") is not None:
         _rationals(upper["weights"], "upper.weights")
     _rationals(upper.get("multipliers"), "upper.multipliers")
+    if upper.get("dominance") is not None:
+        dominance = _object(upper["dominance"], "upper.dominance")
+        if set(dominance) != {"c", "multipliers"}:
+            raise BadInput("upper.dominance must have exactly the fields c and multipliers")
+        _rational(dominance["c"], "upper.dominance.c")
+        _rationals(dominance["multipliers"], "upper.dominance.multipliers")

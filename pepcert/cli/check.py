@@ -60,26 +60,23 @@ def run(args) -> int:
     factory = load_factory(args.method_from) if args.method_from else None
     report = check_certificate(document, method=factory)
     if args.json:
-        emit_json({**report.to_dict(), "parameters": document.get("parameters"), "classes": document.get("classes")})
+        emit_json(report.to_dict())
     elif report.valid:
         # What was proven is named on the same line: a file may be for other numbers than yours.
-        print(f"VALID: {decimal_string(report.rho_lower, 15)} <= rate <= {decimal_string(report.rho_upper, 15)} "
-              f"({report.method} at {_problem_text(document)}; exact rational arithmetic)" + _convergence_note(report))
+        subject = "rate" if report.controls_state else "rate of its Lyapunov function V"
+        print(f"VALID: {decimal_string(report.rho_lower, 15)} <= {subject} <= {decimal_string(report.rho_upper, 15)} "
+              f"({report.method} at {report.problem_text()}; {report.definition}; exact rational arithmetic)"
+              + _convergence_note(report))
     else:
         print("INVALID: " + "; ".join(report.reasons))
     return 0 if report.valid else 1
 
 
-def _problem_text(document) -> str:
-    """The proven problem: the method's parameters and its classes (as checked)."""
-    from pepcert.analyses.certificates import classes_from_dict
-
-    parameters = ", ".join(f"{name} = {value}" for name, value in document["parameters"].items())
-    return f"{parameters}; {classes_from_dict(document['classes']).describe()}"
-
-
 def _convergence_note(report) -> str:
-    """A valid certificate with ``rho_upper >= 1`` proves no convergence (rate 1 is no rate)."""
+    """A valid certificate with ``rho_upper >= 1`` proves no convergence (rate 1 is no rate);
+    one whose V does not control the state proves a rate of V only."""
+    if not report.controls_state:
+        return "; V does not control the whole state, so this is not a rate of the method"
     if report.rho_lower >= 1:
         return "; the method does not converge (rho_lower >= 1)"
     if report.rho_upper >= 1:

@@ -46,19 +46,48 @@ def normaliser(
     return quad / scale + floor * np.eye(data.n), lin / scale + floor
 
 
+@dataclass(frozen=True)
+class DominanceRows:
+    """``V - c D + sum_k mu_k c_k = <S', G> + ell'^T F`` with ``S' >= 0``, ``ell' >= 0``,
+    ``mu >= 0`` over the inequalities ``local`` (:mod:`pepcert.lyapunov.dominance`): asks the
+    margin problem for a V that controls the whole state, ``V >= c ||state - state*||^2``."""
+
+    c: float
+    distance_mat: np.ndarray
+    distance_row: np.ndarray
+    local: tuple[int, ...]
+
+
+def _add_dominance(builder: ConicBuilder, data: LMIData, y: np.ndarray, dominance: DominanceRows) -> None:
+    mu = builder.variables("mu", len(dominance.local))
+    total = builder.n_variables
+    mats = np.zeros((total, data.n, data.n))
+    rows = np.zeros((total, data.before_rows.shape[1]))
+    mats[y], rows[y] = data.before_mats, data.before_rows
+    mats[mu], rows[mu] = data.constraint_mats[list(dominance.local)], data.constraint_rows[list(dominance.local)]
+    builder.nonnegative(np.eye(total)[mu], np.zeros(len(mu)))
+    keep = data.active_values
+    builder.nonnegative(rows[:, keep].T, -dominance.c * dominance.distance_row[keep])
+    builder.psd(svec(mats).T, svec(-dominance.c * dominance.distance_mat), data.n)
+
+
 def solve_margin(
     data: LMIData,
     backend,
     rho: float,
     norm: tuple[np.ndarray, np.ndarray],
     reduction: Reduction | None = None,
+    dominance: DominanceRows | None = None,
 ) -> MarginSolution:
-    """Maximise ``t`` with ``S - t N >= 0`` and ``ell - t n_lin >= 0`` at ``rho``."""
+    """Maximise ``t`` with ``S - t N >= 0`` and ``ell - t n_lin >= 0`` at ``rho`` (and, given
+    ``dominance``, only over V that control the whole state)."""
     T, m, n = data.n_terms, data.n_constraints, data.n
     builder = ConicBuilder()
     y = builder.variables("V", T)
     lam = builder.variables("lambda", m)
     t = builder.variables("margin", 1)[0]
+    if dominance is not None:
+        _add_dominance(builder, data, y, dominance)
     total = builder.n_variables
     eye = np.eye(total)
 

@@ -17,6 +17,8 @@ from pepcert.pep.serialise import jsonable
 RATE_ONE_TOLERANCE = 1e-9
 #: A rate is tight when a worst-case instance proves a lower bound within this of it.
 TIGHT_TOLERANCE = 1e-9
+#: ``V >= c ||state - state*||^2`` counts with ``c`` above this (V normalised to tr P + p = 1).
+DOMINANCE_FLOOR = 1e-9
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class LyapunovResult:
     solves: int
     seconds: float
     strongly_convex: bool = True  # the function class admits linear rates (f is strongly convex)
+    dominance: float = 0.0  # largest c found with V >= c ||state - state*||^2 (0: V does not control the state)
 
     def __post_init__(self):
         for array in (self.P, self.weights, self.coefficients, self.multiplier_values):
@@ -66,17 +69,25 @@ class LyapunovResult:
         return self.rho_lower > 1 + RATE_ONE_TOLERANCE
 
     @property
+    def controls_state(self) -> bool:
+        """``V >= c ||state - state*||^2`` with ``c > 0``: the rate of V is a rate of the method."""
+        return self.dominance > DOMINANCE_FLOOR
+
+    @property
     def converges(self) -> bool:
-        """A linear rate: ``rho < 1 - RATE_ONE_TOLERANCE`` on a strongly convex class. A rate of 1
-        is no linear rate (with ``mu = 0`` the class contains functions as flat as one likes, so
-        no method contracts linearly; sublinear bounds are N-step worst cases)."""
-        return self.strongly_convex and not self.diverges and self.rho < 1 - RATE_ONE_TOLERANCE
+        """A linear rate of the method: ``rho < 1 - RATE_ONE_TOLERANCE`` on a strongly convex
+        class, proven by a V that controls the whole state. A rate of 1 is no linear rate (with
+        ``mu = 0`` the class contains functions as flat as one likes, so no method contracts
+        linearly; sublinear bounds are N-step worst cases)."""
+        return (self.strongly_convex and self.controls_state and not self.diverges
+                and self.rho < 1 - RATE_ONE_TOLERANCE)
 
     @property
     def tight(self) -> bool:
         """A worst-case instance proves a lower bound within :data:`TIGHT_TOLERANCE` of the
-        rate, and the rate is a rate (below 1) or the instance proves divergence."""
-        return (self.lower_source == "instance" and self.bracket_width <= TIGHT_TOLERANCE
+        rate of a V that controls the state, and the rate is a rate (below 1) or the instance
+        proves divergence."""
+        return (self.lower_source == "instance" and self.controls_state and self.bracket_width <= TIGHT_TOLERANCE
                 and (self.converges or self.rho_lower >= 1))
 
     @property
@@ -86,8 +97,12 @@ class LyapunovResult:
             return f"no convergence: the worst case grows by a factor {self.rho_lower:.10g} per step"
         if self.converges:
             return ""
-        why = "the function class is not strongly convex" if not self.strongly_convex else \
-            f"rho = {self.rho:.15g} is 1 to within {RATE_ONE_TOLERANCE:g}"
+        if not self.controls_state:
+            why = "the Lyapunov function found does not control the whole state (rho is the rate of that V only)"
+        elif not self.strongly_convex:
+            why = "the function class is not strongly convex"
+        else:
+            why = f"rho = {self.rho:.15g} is 1 to within {RATE_ONE_TOLERANCE:g}"
         return f"no linear rate: {why}; see 'pepcert worst-case' for sublinear bounds"
 
     @property
@@ -125,6 +140,7 @@ class LyapunovResult:
             "tight": self.tight,
             "converges": self.converges,
             "linear_rate": self.converges,
+            "controls_state": self.controls_state,
             "note": self.note,
             "lyapunov": lyapunov,
             "multipliers": dict(self.multipliers),

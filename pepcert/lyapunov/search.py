@@ -55,8 +55,9 @@ from pepcert.pep.expressions import inner
 from pepcert.pep.methods import Method
 from pepcert.pep.problem import ProblemClass
 from pepcert.pep.solvers import get_solver
+from pepcert.lyapunov.dominance import float_dominance
 from pepcert.lyapunov.onestep import FULL, OneStep, one_step
-from pepcert.lyapunov.results import LyapunovResult, features_form, lyapunov_formula  # noqa: F401 (re-exported)
+from pepcert.lyapunov.results import DOMINANCE_FLOOR, LyapunovResult, features_form, lyapunov_formula  # noqa: F401
 
 # The margin problem lives in its own module (re-exported here, where callers import it).
 from pepcert.lyapunov.margin import (  # noqa: E402,F401
@@ -242,17 +243,18 @@ def lyapunov_rate(
     backend = get_solver(solver)
     solves = 0
 
-    def solve(rho, reference, reduction=None, floor=1e-6) -> MarginSolution:
+    def solve(rho, reference, reduction=None, floor=1e-6, dominating=None) -> MarginSolution:
         nonlocal solves
         solves += 1
-        return solve_margin(data, backend, rho, normaliser(data, reference, floor), reduction)
+        return solve_margin(data, backend, rho, normaliser(data, reference, floor), reduction, dominating)
 
-    best = None
+    best, dominance = None, 0.0
     if worst_cases:
-        attempt = _certify_at_instances(data, solve, worst_cases, tolerance)
-        if attempt is not None:
-            best, rho = attempt
+        best, rho, dominance = _instance_path(step, data, solve, worst_cases, tolerance, solver)
+        if best is not None:
             lower, source = max(case.rho for case in worst_cases), "instance"
+        # Otherwise no V of the family that controls the state meets the instance: the
+        # instance bounds the method, not this family's functions, whose best rate is searched.
     if best is None:
         try:
             best, rho, lower, source = _general_search(data, solve, tolerance, method.name)
@@ -262,7 +264,8 @@ def lyapunov_rate(
                 f"{error}. The one-step SDP is too ill-conditioned for the solver at these parameters"
                 f"{known}"
             ) from None
-        if worst_cases:
+        dominance = float_dominance(step, best.coefficients, solver)
+        if worst_cases and dominance > DOMINANCE_FLOOR:  # V's rate is at least the method's
             instance_rho = max(case.rho for case in worst_cases)
             if instance_rho > lower:
                 lower, source = min(instance_rho, rho), "instance"
@@ -290,7 +293,36 @@ def lyapunov_rate(
         solves=solves,
         seconds=time.perf_counter() - start,
         strongly_convex=classes.function.strongly_convex,
+        dominance=dominance,
     )
+
+
+#: The dominance asked of V when the instance path's first V does not control the state.
+DOMINANCE_ASKED = 1e-6
+
+
+def _instance_path(step: OneStep, data: LMIData, solve, worst_cases: Sequence, tolerance: float, solver):
+    """``(solution, rho, dominance)`` at the instances' rate with a V that controls the state,
+    or ``(None, None, 0.0)``. The facial reduction's V may ignore a part of the state (a
+    component that grows at the instance's rate, say); it is then asked again for a V with
+    ``V >= DOMINANCE_ASKED ||state - state*||^2``."""
+    from pepcert.lyapunov.dominance import distance, local_constraints
+    from pepcert.lyapunov.margin import DominanceRows
+
+    attempt = _certify_at_instances(data, solve, worst_cases, tolerance)
+    if attempt is None:
+        return None, None, 0.0
+    dominance = float_dominance(step, attempt[0].coefficients, solver)
+    if dominance > DOMINANCE_FLOOR:
+        return attempt[0], attempt[1], dominance
+    D = distance(step)
+    rows = DominanceRows(DOMINANCE_ASKED, D.gram_matrix(data.n).astype(float),
+                         D.value_row(step.basis.n_values).astype(float), tuple(local_constraints(step)))
+    attempt = _certify_at_instances(data, lambda *a, **k: solve(*a, dominating=rows, **k), worst_cases, tolerance)
+    if attempt is None:
+        return None, None, 0.0
+    dominance = float_dominance(step, attempt[0].coefficients, solver)
+    return (attempt[0], attempt[1], dominance) if dominance > DOMINANCE_FLOOR else (None, None, 0.0)
 
 
 def _certify_at_instances(data: LMIData, solve, worst_cases: Sequence, tolerance: float):
@@ -397,7 +429,12 @@ def _general_search(data: LMIData, solve, tolerance: float, name: str):
         if probe <= 0:
             break
         try:
-            conclusive = solve(probe, None).margin < -MARGIN_THRESHOLD
+            # A margin t* < 0 proves that no V of the family satisfies the inequality at the probe
+            # (t = 0 would be feasible otherwise), whatever the normaliser; but where t* = 0 exactly
+            # (a block of S that no V can make positive, e.g. a state component V ignores) the
+            # solver's -1e-8 is noise. So both normalisers must be conclusively negative.
+            conclusive = (solve(probe, None).margin < -MARGIN_THRESHOLD
+                          and solve(probe, best.coefficients).margin < -MARGIN_THRESHOLD)
         except SolverFailure:
             conclusive = False  # an inaccurate solve decides nothing
         if conclusive:

@@ -21,7 +21,7 @@ AGENT = {"type": "SmoothStronglyConvex", "mu": "1/10", "L": "1"}
 
 def hostile(agents: int, outcomes: int) -> dict:
     return {
-        "format": "pepcert-certificate/2", "method": "DIANA", "builtin": "diana",
+        "format": "pepcert-certificate/3", "method": "DIANA", "builtin": "diana",
         "parameters": {"eta": "1/10", "n": str(agents), "omega": "1"},
         "classes": {"function": {"type": "Distributed", "agents": [AGENT] * agents, "common_minimizer": True},
                     "compressor": {"type": "Unbiased", "omega": "1"}},

@@ -19,8 +19,9 @@ from pepcert.pep.errors import BadInput
 #: it is expanded into a million-digit integer. Certificates written by pepcert use < 600.
 MAX_DIGITS = 2000
 
-_DECIMAL = re.compile(r"([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?")
-_RATIO = re.compile(r"([+-]?)(\d+)/(\d+)")
+# ASCII digits only: \d would also match other scripts' digits ("1/\u09ea" reads 1/4 but looks like 1/8).
+_DECIMAL = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?")
+_RATIO = re.compile(r"([+-]?)([0-9]+)/([0-9]+)")
 
 
 def _parse_text(raw: str, name: str, max_digits: int) -> Fraction:

@@ -1,0 +1,281 @@
+r"""Re-checking a certificate exactly (``pepcert check``): no solver, no floating point.
+
+The file is evidence, never code and never a label to repeat: the method is rebuilt from the
+caller's factory (or a built-in one) and the file's rational parameters, its one-step problem
+is rebuilt and compared with the file's digest, and every claim is re-proven:
+
+* the upper bound: ``rho_up V_0 - E V_1 + sum_k lambda_k c_k = <S, G> + ell^T F`` with every
+  ``lambda_k >= 0``, ``ell >= 0`` and ``S`` PSD by an exact ``LDL^T``
+  (:func:`pepcert.lyapunov.upper.check_upper`);
+* that ``V`` controls the whole state, ``V >= c ||state - state*||^2`` with ``c > 0``
+  (:mod:`pepcert.lyapunov.dominance`): only then is ``rho_upper`` a rate *of the method*;
+  otherwise it is the rate of that ``V``, and the file may claim no lower bound (an instance
+  bounds the method's state, which such a ``V`` does not control);
+* the lower bound: a rational instance the classes contain, whose second-moment map has a
+  real eigenvalue ``>= rho_lower`` (:func:`pepcert.lowerbounds.certified.check_lower_bound`).
+
+What is displayed is what was proven: the method's name as its definition builds it (a file
+whose ``method`` field says otherwise is rejected), the parameters as parsed, the classes as
+rebuilt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Callable, Mapping
+
+from pepcert.pep.errors import BadInput
+from pepcert.pep.numerics.numbers import rational_to_str
+from pepcert.pep.serialise import jsonable
+
+METHOD_CLAIM = "rate of the method"
+LYAPUNOV_CLAIM = "rate of this Lyapunov function"
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """The verdict on a certificate, with what it proves (derived, never read from the file)."""
+
+    valid: bool
+    reasons: tuple[str, ...]
+    rho_lower: Fraction | None
+    rho_upper: Fraction | None
+    method: str | None = None  # the name the definition builds
+    definition: str | None = None  # "built-in 'KEY'" or "user factory NAME"
+    parameters: Mapping[str, Fraction] | None = None
+    classes: str | None = None  # the rebuilt classes, described
+    claim: str = METHOD_CLAIM
+
+    @property
+    def controls_state(self) -> bool:
+        return self.claim == METHOD_CLAIM
+
+    @property
+    def proves_convergence(self) -> bool:
+        return self.valid and self.controls_state and self.rho_upper is not None and self.rho_upper < 1
+
+    def to_dict(self) -> dict:
+        return jsonable({
+            "valid": self.valid,
+            "method": self.method,
+            "definition": self.definition,
+            "parameters": None if self.parameters is None else dict(self.parameters),
+            "classes": self.classes,
+            "claim": self.claim,
+            "reasons": list(self.reasons),
+            "rho_lower": self.rho_lower,
+            "rho_upper": self.rho_upper,
+            "proves_convergence": self.proves_convergence,
+        })
+
+    def problem_text(self) -> str:
+        """``eta = 1/5; L-smooth ...``: the proven parameters and classes, canonical."""
+        parameters = ", ".join(f"{k} = {rational_to_str(v)}" for k, v in (self.parameters or {}).items())
+        return f"{parameters}; {self.classes}"
+
+
+def _class_types() -> dict:
+    """The class types a certificate may name, with their numbers (a fixed table: a file
+    names data, never code)."""
+    from pepcert.pep.compressors import Contractive, Unbiased
+    from pepcert.pep.functions import ConvexLipschitz, SmoothStronglyConvex
+
+    return {  # name: (type, its numbers, whether it takes in_expectation)
+        "SmoothStronglyConvex": (SmoothStronglyConvex, ("mu", "L"), False),
+        "ConvexLipschitz": (ConvexLipschitz, ("M",), False),
+        "Contractive": (Contractive, ("delta",), True),
+        "Unbiased": (Unbiased, ("omega",), False),
+    }
+
+
+def rational(value, what: str) -> Fraction:
+    from pepcert.pep.numerics.numbers import str_to_rational
+
+    try:
+        return str_to_rational(value)
+    except BadInput:
+        raise BadInput(f"{what} must be a rational string 'p/q', got {value!r}") from None
+
+
+def _build_class(entry, role: str):
+    types = _class_types()
+    if not isinstance(entry, Mapping) or entry.get("type") not in types:
+        raise BadInput(f"unknown {role} class {entry!r}; known: {', '.join(types)}")
+    cls, names, random = types[entry["type"]]
+    extra = set(entry) - set(names) - {"type", "in_expectation"}
+    if extra:
+        raise BadInput(f"unexpected fields {sorted(extra)} in the {role} class")
+    numbers = [rational(entry[name], name) for name in names]
+    if "in_expectation" in entry:
+        if not random or not isinstance(entry["in_expectation"], bool):
+            raise BadInput("in_expectation must be true or false, and only for a Contractive class")
+        return cls(*numbers, entry["in_expectation"])
+    return cls(*numbers)
+
+
+def classes_from_dict(data: Mapping):
+    """Rebuild a :class:`ProblemClass` from a certificate's ``classes`` entry (exact)."""
+    from pepcert.pep.classes import MAX_AGENTS, Distributed, ProblemClass
+
+    if not isinstance(data, Mapping):
+        raise BadInput("the certificate's classes must be an object")
+    compressor, function = data.get("compressor"), data.get("function")
+    if isinstance(function, Mapping) and function.get("type") == "Distributed":
+        extra = set(function) - {"type", "agents", "common_minimizer"}
+        agents, common = function.get("agents"), function.get("common_minimizer", True)
+        if extra:
+            raise BadInput(f"unexpected fields {sorted(extra)} in the Distributed class")
+        if not isinstance(agents, list) or not 1 <= len(agents) <= MAX_AGENTS:
+            raise BadInput(f"a Distributed class needs a list of 1 to {MAX_AGENTS} agent classes")
+        if not isinstance(common, bool):
+            raise BadInput("common_minimizer must be true or false")
+        function = Distributed(tuple(_build_class(agent, "agent function") for agent in agents), common)
+    else:
+        function = _build_class(function, "function")
+    return ProblemClass(function, None if compressor is None else _build_class(compressor, "compressor"))
+
+
+def _check_lower(built, classes, instance: Mapping, rho_lower) -> tuple[bool, str]:
+    """The file's lower-bound instance, re-verified (one agent: ``h`` and ``alpha`` numbers or
+    a list of outcomes; n agents: per-agent lists)."""
+    from pepcert.lowerbounds.certified import check_lower_bound
+    from pepcert.pep.classes import MAX_AGENTS
+    from pepcert.pep.instances import ScalingInstance
+
+    hs, alphas = instance["h"], instance["alpha"]
+    if isinstance(hs, list):
+        if not isinstance(alphas, list) or len(hs) != len(alphas) or not 1 <= len(hs) <= MAX_AGENTS:
+            raise BadInput("a per-agent instance needs one curvature and one outcome list per agent")
+        if any(not isinstance(agent, list) or not 1 <= len(agent) <= 8 for agent in alphas):
+            raise BadInput("each agent needs a list of 1 to 8 compressor outcomes")
+    else:
+        hs, alphas = [hs], [alphas if isinstance(alphas, list) else [alphas]]
+        if not alphas[0]:
+            return False, "the instance has no compressor outcomes"
+    exact = ScalingInstance(tuple(rational(h, "h") for h in hs),
+                            tuple(tuple(rational(a, "alpha") for a in agent) for agent in alphas))
+    return check_lower_bound(built, classes, exact, rho_lower)
+
+
+def _definition(document: Mapping, method) -> tuple[Callable, str]:
+    """The factory the proof is rebuilt from, and how it is named to the reader."""
+    from pepcert.pep.algorithms import BUILTIN_METHODS
+
+    if method is not None:
+        name = getattr(method, "__qualname__", None) or type(method).__name__
+        return method, f"user factory {getattr(method, 'pepcert_source', name)}"
+    key = document.get("builtin")
+    if isinstance(key, str) and key in BUILTIN_METHODS:
+        return BUILTIN_METHODS[key], f"built-in '{key}'"
+    raise BadInput(
+        f"this certificate is for the user-defined method {document.get('method')!r}: pass its definition "
+        "(pepcert check FILE --method-from path/to/file.py:factory, or check_certificate(document, method=factory))"
+    )
+
+
+class _Refused(Exception):
+    """A class or the method refuses the file's values: the certificate is invalid."""
+
+
+def _build(factory, parameters: Mapping[str, Fraction], definition: str):
+    """``factory(**parameters)``: values it refuses make the certificate invalid; a factory
+    that cannot take these parameters at all is the wrong definition (one line, exit 2)."""
+    try:
+        return factory(**parameters)
+    except BadInput as error:
+        raise _Refused(f"the {definition} refuses the file's parameters: {error}") from None
+    except TypeError as error:
+        if definition.startswith("built-in"):  # the file's parameters are wrong, not the definition
+            raise _Refused(f"the {definition} takes other parameters than the file's {sorted(parameters)}") from None
+        raise BadInput(f"the {definition} cannot be built from the file's parameters "
+                       f"{sorted(parameters)}: {error}") from None
+    except Exception as error:  # noqa: BLE001 - the user's own code: report, do not trace
+        raise BadInput(f"the {definition} failed on the file's parameters: {type(error).__name__}: {error}") from None
+
+
+def _check_upper(built, classes, document, rho_upper, outcomes, reasons: list) -> str | None:
+    """The upper bound and, when it holds, the claim it supports (None when rejected)."""
+    from pepcert.analyses.certificates import one_step_exact, problem_digest
+    from pepcert.lyapunov.dominance import Dominance, check_dominance, lyapunov_scalar
+    from pepcert.lyapunov.upper import UpperCertificate, check_upper
+
+    upper = document.get("upper")
+    if upper is None:
+        reasons.append("no upper-bound certificate in the file")
+        return None
+    step = one_step_exact(built, classes, upper["family"], outcomes)
+    if problem_digest(step) != document.get("digest"):
+        reasons.append("the method's one-step problem does not match the certificate's (digest mismatch)")
+        return None
+    if list(step.basis.vector_names) != upper["basis"] or [n for n, _ in step.constraints] != upper["constraints"]:
+        reasons.append("the file's basis or inequalities do not match the method's one-step problem")
+        return None
+    P = None if upper["P"] is None else tuple(tuple(rational(v, "P") for v in row) for row in upper["P"])
+    weights = None if upper["weights"] is None else tuple(rational(v, "weight") for v in upper["weights"])
+    certificate = UpperCertificate(rho_upper, upper["family"], P, rational(upper["p"], "p"), weights,
+                                   tuple(rational(v, "multiplier") for v in upper["multipliers"]))
+    verdict = check_upper(step, certificate)
+    if not verdict.valid:
+        reasons.append(f"upper bound rejected: {verdict.reason}")
+        return None
+    dominance = upper.get("dominance")
+    if dominance is None:
+        return LYAPUNOV_CLAIM
+    proof = Dominance(rational(dominance["c"], "dominance c"),
+                      tuple(rational(v, "dominance multiplier") for v in dominance["multipliers"]))
+    ok, why = check_dominance(step, lyapunov_scalar(step, P, certificate.p, weights), proof)
+    if not ok:
+        reasons.append(f"dominance rejected: {why}")
+        return None
+    return METHOD_CLAIM
+
+
+def check_certificate(document: Mapping, method: Callable | None = None) -> CheckReport:
+    """Re-verify a certificate document exactly (module docstring).
+
+    ``method`` is the factory that builds the method from the file's parameters (keyword
+    arguments); for a built-in method it may be omitted. The top-level ``rho_upper`` and
+    ``rho_lower`` are the claims; everything else is evidence. Raises :class:`BadInput` when
+    the document cannot be read as a certificate or names a user method without ``method``.
+    """
+    from pepcert.analyses.certificate_file import validate_document
+
+    validate_document(document)  # bounded shape check first: BadInput if not a certificate
+    factory, definition = _definition(document, method)
+    parameters = {str(k): rational(v, str(k)) for k, v in document["parameters"].items()}
+    rho_upper, rho_lower = rational(document["rho_upper"], "rho_upper"), rational(document["rho_lower"], "rho_lower")
+    try:  # values the classes or the method refuse (mu < 0, eta <= 0): a certificate that fails
+        try:
+            classes = classes_from_dict(document["classes"])
+        except BadInput as error:
+            raise _Refused(f"the classes: {error}") from None
+        built = _build(factory, parameters, definition)
+    except _Refused as error:
+        return CheckReport(False, (str(error),), rho_lower, rho_upper, None, definition, parameters, None)
+    reasons: list[str] = []
+    if built.name != document["method"]:
+        reasons.append(f"the file names the method {document['method']!r} but its definition ({definition}) "
+                       f"builds {built.name!r}")
+    try:
+        claim = _check_upper(built, classes, document, rho_upper, document.get("outcomes", 1), reasons)
+    except BadInput as error:  # e.g. two outcomes for a deterministic class: the proof fails
+        claim = None
+        reasons.append(f"upper bound rejected: {error}")
+    lower = document.get("lower")
+    if claim == LYAPUNOV_CLAIM and rho_lower > 0:
+        reasons.append("rho_lower > 0 with an upper bound whose V does not control the whole state: the instance "
+                       "bounds the method's state and V bounds less, so the two are not one claim")
+    elif lower is None and rho_lower > 0:
+        reasons.append("rho_lower > 0 but the file has no lower-bound instance")
+    elif lower is not None:
+        try:
+            ok, why = _check_lower(built, classes, lower["instance"], rho_lower)
+        except BadInput as error:
+            ok, why = False, str(error)
+        if not ok:
+            reasons.append(f"lower bound rejected: {why}")
+    if rho_lower > rho_upper:
+        reasons.append("rho_lower exceeds rho_upper")
+    return CheckReport(not reasons, tuple(reasons), rho_lower, rho_upper, built.name, definition, parameters,
+                       classes.describe(), claim or METHOD_CLAIM)

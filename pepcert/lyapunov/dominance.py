@@ -1,0 +1,201 @@
+r"""Does a Lyapunov function control the method's whole state?
+
+A certificate ``E V_1 <= rho V_0`` is a rate *of the method* only when ``V`` bounds the distance
+of the whole state to its optimum,
+
+.. math:: V(\xi) \ge c \sum_i \lVert \xi_i - \xi_{i,\star}\rVert^2 \qquad (c > 0)
+
+for every state the classes allow; otherwise it is the rate of that ``V`` alone (gradient descent
+that also carries ``z_{k+1} = 2 z_k`` has ``V = \lVert x - x_\star\rVert^2`` contracting while the
+state grows). The inequality is proven like the one-step inequality (S-procedure): multipliers
+``lambda_k >= 0`` of the class inequalities ``c_k <= 0`` that involve only the point before the
+step and the optimum, with
+
+.. math:: V - c D + \sum_k \lambda_k c_k = \langle S, G\rangle + \ell^\top F,
+          \qquad S \succeq 0,\ \ell \ge 0 .
+
+``D`` is the squared distance of the state. For ``V = f - f_*`` on ``mu``-strongly convex
+functions the interpolation inequality between ``x`` and ``x_*`` gives ``c = mu / 2``; for
+``mu = 0`` no ``c > 0`` exists. :func:`find_dominance` solves for the largest ``c`` in floating
+point and rounds it to a rational certificate; :func:`check_dominance` verifies one exactly
+(``LDL^T`` of ``S``, every sign).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Sequence
+
+import numpy as np
+
+from pepcert.lyapunov.onestep import OneStep
+from pepcert.pep.conic import ConicBuilder, svec
+from pepcert.pep.expressions import Scalar, norm2
+from pepcert.pep.numerics.psd import psd_certificate
+
+
+@dataclass(frozen=True)
+class Dominance:
+    """``V >= c D`` with multipliers, one per inequality in :func:`local_constraints`."""
+
+    c: Fraction
+    multipliers: tuple[Fraction, ...]
+
+
+def distance(step: OneStep) -> Scalar:
+    """``D = sum_i ||state_i - state_i*||^2`` before the step."""
+    shifts = step.before.vectors[: len(step.method.state)]
+    return sum((norm2(v) for v in shifts[1:]), norm2(shifts[0]))
+
+
+def _support(step: OneStep) -> tuple[set, set]:
+    vectors, values = set(), set()
+    for v in step.before.vectors:
+        vectors.update(v.coefficients)
+    values.update(step.before.gap.linear)
+    for term in step.before.terms:
+        values.update(term.linear)
+        for i, j in term.quadratic:
+            vectors.update((i, j))
+    return vectors, values
+
+
+def local_constraints(step: OneStep) -> list[int]:
+    """Indices of the inequalities that involve only the point before the step and the
+    optimum (those the dominance proof may use)."""
+    vectors, values = _support(step)
+    keep = []
+    for index, (_, scalar) in enumerate(step.constraints):
+        used = {i for pair in scalar.quadratic for i in pair}
+        if used <= vectors and set(scalar.linear) <= values:
+            keep.append(index)
+    return keep
+
+
+def residual(step: OneStep, V: Scalar, dominance: Dominance) -> Scalar:
+    """``V - c D + sum_k lambda_k c_k`` (exact for exact inputs)."""
+    total = V - dominance.c * distance(step)
+    for index, weight in zip(local_constraints(step), dominance.multipliers):
+        if weight != 0:
+            total = total + weight * step.constraints[index][1]
+    return total
+
+
+def check_dominance(step: OneStep, V: Scalar, dominance: Dominance) -> tuple[bool, str]:
+    """Verify ``V >= c D`` exactly (module docstring); ``(valid, reason)``."""
+    if not dominance.c > 0:
+        return False, "the dominance constant c must be positive"
+    if len(dominance.multipliers) != len(local_constraints(step)):
+        return False, "one dominance multiplier per local inequality is required"
+    if any(weight < 0 for weight in dominance.multipliers):
+        return False, "a dominance multiplier is negative"
+    total = residual(step, V, dominance)
+    if total.constant != 0:
+        return False, "the dominance residual has a constant term"
+    ell = total.value_row(step.basis.n_values, dtype=object)
+    if any(v < 0 for v in ell):
+        return False, "a coefficient of a function value in the dominance residual is negative"
+    check = psd_certificate(total.gram_matrix(step.basis.n_vectors, dtype=object).tolist())
+    if not check.psd:
+        return False, f"the dominance residual is not positive semidefinite ({check.reason})"
+    return True, ""
+
+
+def _solve(step: OneStep, V: Scalar, solver) -> tuple[float, np.ndarray] | None:
+    """The largest ``c`` (at most 1) and its multipliers, in floating point."""
+    from pepcert.pep.solvers import get_solver, solve_accurately
+
+    n, nf = step.basis.n_vectors, step.basis.n_values
+    local = local_constraints(step)
+    builder = ConicBuilder()
+    c = builder.variables("c", 1)[0]
+    lam = builder.variables("lambda", len(local))
+    total = builder.n_variables
+    mats = np.zeros((total, n, n))
+    rows = np.zeros((total, nf))
+    mats[c], rows[c] = -distance(step).gram_matrix(n), -distance(step).value_row(nf)
+    for k, index in enumerate(local):
+        scalar = step.constraints[index][1]
+        mats[lam[k]], rows[lam[k]] = scalar.gram_matrix(n), scalar.value_row(nf)
+    base_mat, base_row = V.gram_matrix(n).astype(float), V.value_row(nf).astype(float)
+    eye = np.eye(total)
+    builder.nonnegative(eye[lam], np.zeros(len(local)))
+    builder.nonnegative(-eye[[c]], [1.0])  # c <= 1
+    builder.nonnegative(rows.T, base_row)
+    builder.psd(svec(mats).T, svec(base_mat), n)
+    objective = np.zeros(total)
+    objective[c] = -1.0
+    problem, _ = builder.build(objective)
+    solution = solve_accurately(get_solver(solver), problem)
+    if not solution.solved:
+        return None
+    return float(solution.x[c]), np.maximum(np.asarray(solution.x[lam], dtype=float), 0.0)
+
+
+def float_dominance(step: OneStep, coefficients: np.ndarray, solver=None) -> float:
+    """The largest ``c`` with ``V >= c D`` for a floating-point solution (``svec(P)`` then
+    ``p``, or the family weights, normalised as solved); 0 when the solve finds none (or
+    fails: an unsolved problem proves nothing)."""
+    from pepcert.pep.conic import smat, svec_length
+
+    coefficients = np.asarray(coefficients, dtype=float)
+    if step.is_full:
+        k = len(step.feature_names)
+        V = lyapunov_scalar(step, smat(coefficients[: svec_length(k)]).tolist(), float(coefficients[-1]), None)
+    else:
+        V = lyapunov_scalar(step, None, 0.0, [float(w) for w in coefficients])
+    found = _solve(step, V, solver)
+    return 0.0 if found is None else max(found[0], 0.0)
+
+
+def find_dominance(step: OneStep, V: Scalar, float_step: OneStep | None = None, solver=None) -> Dominance | None:
+    """A rational certificate that ``V`` dominates the state, or None (exact ``step`` and ``V``;
+    the solve runs on ``float_step``, the same problem in floats, when given)."""
+    solve_on = float_step if float_step is not None else step
+    V_float = V if float_step is None else _float_scalar(V, solve_on)
+    found = _solve(solve_on, V_float, solver)
+    if found is None or not found[0] > 1e-12:
+        return None
+    c, multipliers = found
+    for shrink in (Fraction(1, 2), Fraction(1, 16), Fraction(1, 1024)):
+        candidate = Dominance(Fraction(c).limit_denominator(10**12) * shrink,
+                              tuple(Fraction(float(m)) for m in multipliers))
+        candidate = _repair(step, V, candidate)
+        if check_dominance(step, V, candidate)[0]:
+            return candidate
+    return None
+
+
+def _repair(step: OneStep, V: Scalar, dominance: Dominance) -> Dominance:
+    """Raise the multiplier of an inequality whose linear part is one function value where
+    the residual's coefficient of that value is negative (as the upper certificate does)."""
+    local = local_constraints(step)
+    ell = residual(step, V, dominance).value_row(step.basis.n_values, dtype=object)
+    multipliers = list(dominance.multipliers)
+    for j, value in enumerate(ell):
+        if value < 0:
+            for k, index in enumerate(local):
+                linear = step.constraints[index][1].linear
+                if len(linear) == 1 and linear.get(j) == 1:
+                    multipliers[k] += -Fraction(value)
+                    break
+    return Dominance(dominance.c, tuple(multipliers))
+
+
+def _float_scalar(V: Scalar, step: OneStep) -> Scalar:
+    """``V`` (built on an exact basis) with float coefficients on ``step``'s basis (the same
+    layout: the float twin of one exact problem)."""
+    return Scalar(step.basis, {k: float(v) for k, v in V.quadratic.items()},
+                  {k: float(v) for k, v in V.linear.items()}, float(V.constant))
+
+
+def lyapunov_scalar(step: OneStep, P: Sequence | None, p, weights: Sequence | None) -> Scalar:
+    """``V`` before the step as a Scalar: ``phi^T P phi + p gap`` or ``sum a_i term_i``."""
+    if step.is_full:
+        return step.value(step.before, matrix=P, gap_weight=p)
+    return step.value(step.before, weights=weights)
+
+
+__all__ = ["Dominance", "check_dominance", "distance", "find_dominance", "local_constraints", "lyapunov_scalar",
+           "residual", "float_dominance"]

@@ -1,0 +1,171 @@
+"""Break the exact checkers one line at a time and confirm that a test fails for it.
+
+Each mutant replaces one exact piece of text in one module (a sign check removed, a membership
+test weakened, a method's coefficient changed). For each, the repository is copied to a
+temporary folder, the change applied there, and the tests named for it are run; a mutant the
+tests do not kill is a *survivor* (a check nothing guards). Two mutants run at once.
+
+    python tools/mutants.py            # all mutants; exit 1 when any survives
+    python tools/mutants.py --list     # what would be run
+    python tools/mutants.py --only dominance
+
+Run by ``.ci/run`` after the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+GUARDS = "tests/analyses/test_checker_guards.py"
+CLAIMS = "tests/analyses/test_certificate_claims.py"
+TAMPER = "tests/analyses/test_certificate_tamper.py"
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    path: str
+    old: str
+    new: str
+    tests: tuple[str, ...]
+
+
+def _m(name, path, old, new, *tests):
+    return Mutant(name, path, old, new, tests)
+
+
+UPPER, CHECKING, DOMINANCE = "pepcert/lyapunov/upper.py", "pepcert/analyses/checking.py", "pepcert/lyapunov/dominance.py"
+COMPRESSORS, PSD = "pepcert/pep/compressors.py", "pepcert/pep/numerics/psd.py"
+
+MUTANTS = (
+    # -- the upper-bound checker (lyapunov/upper.py) --
+    _m("upper: the last multiplier may be negative", UPPER, "for weight in certificate.multipliers):",
+       "for weight in certificate.multipliers[:-1]):", GUARDS),
+    _m("upper: the first multiplier may be negative", UPPER, "for weight in certificate.multipliers):",
+       "for weight in certificate.multipliers[1:]):", GUARDS),
+    _m("upper: a negative weight on f - f* is accepted", UPPER, "if certificate.p < 0:", "if False:", GUARDS),
+    _m("upper: a negative family weight is accepted", UPPER, "if any(w < 0 for w in weights):", "if False:", GUARDS),
+    _m("upper: the residual's constant term is ignored", UPPER, "if total.constant != 0:", "if False:", GUARDS),
+    _m("upper: V = 0 is accepted (full family)", UPPER,
+       "if all(v == 0 for row in certificate.P for v in row) and certificate.p == 0:", "if False:", GUARDS),
+    _m("upper: V = 0 is accepted (structured family)", UPPER, "if all(w == 0 for w in weights):", "if False:", GUARDS),
+    _m("upper: a negative function-value coefficient is accepted", UPPER, "if any(v < 0 for v in ell):",
+       "if False:", GUARDS, TAMPER),
+    _m("upper: the residual matrix is not tested", UPPER, "if not s_check.psd:", "if False:", GUARDS),
+    _m("upper: P is not tested", UPPER, "if not p_check.psd:", "if False:", GUARDS),
+    _m("psd: negative pivots are accepted", PSD, "if pivot < 0:", "if False:", "tests/pep/test_numerics.py", TAMPER),
+    _m("psd: a zero pivot's row is not checked", PSD, "if any(A[k][j] != 0 for j in remaining):", "if False:",
+       "tests/pep/test_numerics.py"),
+    # -- the certificate checker (analyses/checking.py) --
+    _m("check: rho_lower > rho_upper is not refused", CHECKING, "if rho_lower > rho_upper:", "if False:", GUARDS),
+    _m("check: rho_lower < 1 is accepted without an instance", CHECKING,
+       "elif lower is None and rho_lower > 0:", "elif lower is None and rho_lower >= 1:", GUARDS),
+    _m("check: a file's method name is shown unchecked", CHECKING, 'if built.name != document["method"]:',
+       "if False:", CLAIMS),
+    _m("check: a V-only certificate may claim a lower bound", CHECKING,
+       "if claim == LYAPUNOV_CLAIM and rho_lower > 0:", "if False:", CLAIMS),
+    _m("check: the digest is ignored", CHECKING, 'if problem_digest(step) != document.get("digest"):', "if False:",
+       CLAIMS, TAMPER),
+    _m("check: in_expectation false is read as true", CHECKING, 'return cls(*numbers, entry["in_expectation"])',
+       "return cls(*numbers, True)", GUARDS),
+    # -- the dominance proof (lyapunov/dominance.py) --
+    _m("dominance: c <= 0 is accepted", DOMINANCE, "if not dominance.c > 0:", "if False:", CLAIMS),
+    _m("dominance: a negative multiplier is accepted", DOMINANCE,
+       "if any(weight < 0 for weight in dominance.multipliers):", "if False:", CLAIMS),
+    _m("dominance: the residual is not tested", DOMINANCE, "if not check.psd:", "if False:", CLAIMS),
+    # -- class membership of lower-bound instances --
+    _m("membership: one outcome inside a deterministic class suffices", COMPRESSORS,
+       "return all(bool(e <= bound) for e in errors)", "return any(bool(e <= bound) for e in errors)", GUARDS),
+    _m("membership: a deterministic class is checked on average", COMPRESSORS, "        if self.in_expectation:\n"
+       "            return bool(sum(errors)", "        if True:\n            return bool(sum(errors)", GUARDS),
+    _m("membership: unbiasedness is not checked", COMPRESSORS, "return sum(alphas) / k == 1 and bool(",
+       "return bool(", GUARDS),
+    _m("membership: the unbiased second moment is relaxed", COMPRESSORS, "/ k <= 1 + omega)", "/ k <= 2 + omega)",
+       GUARDS),
+    _m("membership: one agent's curvature in its class suffices", "pepcert/pep/classes.py",
+       "all(fn.admits_curvature(h) for fn, h in zip(self.functions, hs))",
+       "any(fn.admits_curvature(h) for fn, h in zip(self.functions, hs))", GUARDS),
+    _m("membership: curvature above L is accepted", "pepcert/pep/functions.py",
+       "return bool(self.mu <= h <= self.L)", "return bool(self.mu <= h)", GUARDS),
+    _m("instances: agents' outcomes fully correlated", "pepcert/pep/instances.py",
+       "return (joint // K**agent) % K", "return joint % K", GUARDS),
+    _m("lower bound: the root count is relaxed", "pepcert/lowerbounds/certified.py",
+       "None) > 0", "None) >= 0", TAMPER),
+    # -- the built-in methods' defining coefficients --
+    _m("DIANA: shift rate alpha^2", "pepcert/pep/algorithms/agents.py", "new_shifts.append(h + alpha * delta)",
+       "new_shifts.append(h + alpha ** 2 * delta)", "tests/agents/test_diana.py"),
+    _m("DIANA: the estimate drops the shift", "pepcert/pep/algorithms/agents.py", "estimates.append(h + delta)",
+       "estimates.append(delta)", "tests/agents/test_diana.py"),
+    _m("EF: the error forgets the step size", "pepcert/pep/algorithms/compressed.py",
+       "return x - c, e + eta * g - c", "return x - c, e + g - c", "tests/analyses/test_reference_rates.py"),
+    _m("EF21: the gradient at the old point", "pepcert/pep/algorithms/compressed.py",
+       "d + oracle.compress(oracle.gradient(x_next) - d)", "d + oracle.compress(oracle.gradient(x) - d)",
+       "tests/analyses/test_reference_rates.py"),
+    _m("CGD: the step size is squared", "pepcert/pep/algorithms/compressed.py",
+       "return (x - eta * oracle.compress(oracle.gradient(x)),)",
+       "return (x - eta * eta * oracle.compress(oracle.gradient(x)),)", "tests/analyses/test_reference_rates.py"),
+)
+
+
+def _copy(target: Path) -> None:
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".git", "*.egg-info")
+    for name in ("pepcert", "tests", "examples", "docs"):
+        if (ROOT / name).exists():
+            shutil.copytree(ROOT / name, target / name, ignore=ignore)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, target / name)
+
+
+def run(mutant: Mutant) -> tuple[Mutant, str, float]:
+    """``(mutant, outcome, seconds)``: outcome "killed", "SURVIVED" or "not applied: ..."."""
+    start = time.perf_counter()
+    source = (ROOT / mutant.path).read_text()
+    if source.count(mutant.old) != 1:
+        return mutant, f"not applied: the text occurs {source.count(mutant.old)} times", 0.0
+    with tempfile.TemporaryDirectory(prefix="pepcert-mutant-") as folder:
+        target = Path(folder)
+        _copy(target)
+        (target / mutant.path).write_text(source.replace(mutant.old, mutant.new))
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        env["PEPCERT_CACHE"] = str(target / ".cache")
+        completed = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-x", "-n", "0", "-p", "no:cacheprovider", *mutant.tests],
+            cwd=target, env=env, capture_output=True, text=True,
+        )
+    outcome = "killed" if completed.returncode == 1 else ("SURVIVED" if completed.returncode == 0 else
+                                                          f"error (pytest exit {completed.returncode})")
+    return mutant, outcome, time.perf_counter() - start
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--list", action="store_true")
+    parser.add_argument("--only", default="", help="run the mutants whose name contains this text")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args(argv)
+    chosen = [m for m in MUTANTS if args.only in m.name]
+    if args.list:
+        for m in chosen:
+            print(f"{m.name}  [{m.path}; {', '.join(m.tests)}]")
+        return 0
+    start, bad = time.perf_counter(), 0
+    with ThreadPoolExecutor(max_workers=max(1, args.workers)) as pool:
+        for mutant, outcome, seconds in pool.map(run, chosen):
+            bad += outcome != "killed"
+            print(f"{outcome:<10} {seconds:5.1f} s  {mutant.name}", flush=True)
+    print(f"{len(chosen)} mutants, {len(chosen) - bad} killed, {bad} not killed, {time.perf_counter() - start:.0f} s")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -28,7 +28,6 @@ import numpy as np
 
 from pepcert.pep.instances import AgentScalingInstance, NotLinear, ScalingInstance, linear_map, linear_maps, symmetric_lift
 from pepcert.pep.methods import Method
-from pepcert.pep.numerics.scalar import golden_minimum
 from pepcert.pep.problem import ProblemClass
 
 
@@ -199,7 +198,7 @@ def _second_moment_rate(matrices: list[np.ndarray]) -> tuple[float, np.ndarray]:
 
 def _best_scaling(method: Method, h: float, family) -> list[LinearWorstCase]:
     """The family's end points and its best member for curvature ``h`` (7-point grid, one
-    batched step run and eigenproblem, then a golden-section search around an interior maximum)."""
+    batched step run and eigenproblem, then a bounded scalar search (scipy) around an interior maximum)."""
     low, high = family.parameter_range()
     if low == high:
         return [spectral_rate(method, ScalingInstance(h, family.scalings(low)))]
@@ -208,10 +207,12 @@ def _best_scaling(method: Method, h: float, family) -> list[LinearWorstCase]:
     best = int(np.argmax([r.rho for r in rates]))
     candidates = [rates[0], rates[-1], rates[best]]
     if 0 < best < len(grid) - 1:
-        t, _, _ = golden_minimum(
-            lambda t: -spectral_rate(method, ScalingInstance(h, family.scalings(t))).rho,
-            float(grid[best - 1]), float(grid[best + 1]), xatol=1e-12,
-        )
+        from scipy.optimize import minimize_scalar
+
+        found = minimize_scalar(lambda t: -spectral_rate(method, ScalingInstance(h, family.scalings(t))).rho,
+                                bounds=(float(grid[best - 1]), float(grid[best + 1])), method="bounded",
+                                options={"xatol": 1e-12})
+        t = float(found.x)
         candidates.append(spectral_rate(method, ScalingInstance(h, family.scalings(float(t)))))
     return candidates
 

@@ -181,8 +181,9 @@ def _minimise_over_steps(
     high = grid[min(best + 1, len(grid) - 1)]
     from scipy.optimize import minimize_scalar  # here, not at import: `pepcert rate --eta E` never needs it
 
-    found = minimize_scalar(lambda log_eta: objective(math.exp(log_eta)), bounds=(math.log(low), math.log(high)),
-                            method="bounded", options={"xatol": xatol})
+    with np.errstate(invalid="ignore"):  # failed evaluations are +inf: parabolic steps give NaN, golden steps follow
+        found = minimize_scalar(lambda log_eta: objective(math.exp(log_eta)), bounds=(math.log(low), math.log(high)),
+                                method="bounded", options={"xatol": xatol})
     log_eta, value, more = float(found.x), float(found.fun), int(found.nfev)
     eta = math.exp(log_eta)
     if values[best] < value:

@@ -232,11 +232,11 @@ def _check_subgradient(instance: MuonInstance, W: Mat2, G: Mat2, t: int) -> str 
         return f"t={t}: sign of W11 - W22 undecided"
     if not all(is_exact(v) for v in G.entries()):
         return f"t={t}: subgradient is not exact"
-    a, b, c, d = (lift(v) for v in G.entries())
+    a, b, c, d = lift(G.a), lift(G.b), lift(G.c), lift(G.d)
     if b != 0 or c != 0:
         return f"t={t}: subgradient has off-diagonal entries"
     s = (a - d) / 2
-    if a + d != 2 * lift(instance.c):
+    if a + d != 2 * instance.c_lifted:
         return f"t={t}: subgradient trace part is not c I (tr W = 2 > 0)"
     if s_x != 0 and s != s_x:
         return f"t={t}: subgradient sign {s} differs from sign(W11 - W22) = {s_x}"

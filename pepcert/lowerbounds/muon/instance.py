@@ -121,7 +121,7 @@ class MuonInstance:
     def value(self, W):
         """``f(W) = c |tr W| + |W_11 - W_22|`` (Mat2 of any arithmetic, or a numpy 2x2)."""
         a, d = (W.a, W.d) if isinstance(W, Mat2) else (W[0][0], W[1][1])
-        c = self.c_float if isinstance(a, float) else self._c_lifted if is_enclosure(a) else self.c
+        c = self.c_float if isinstance(a, float) else self.c_lifted if is_enclosure(a) else self.c
         return c * abs(a + d) + abs(a - d)
 
     def subgradient(self, W, t: int):
@@ -157,7 +157,8 @@ class MuonInstance:
         return {key: Mat2(*(lift(x) for x in G.entries())) for key, G in self._exact_subgradients.items()}
 
     @cached_property
-    def _c_lifted(self):
+    def c_lifted(self):
+        """``c`` as an ``fmpq`` (exact, in the arithmetic of enclosures)."""
         return lift(self.c)
 
     def oracle(self, compressor=ScaledPolarCompressor()) -> "InstanceOracle":
@@ -176,8 +177,8 @@ class MuonInstance:
         nonincreasing, so ``r_n - r_{n+1} >= 0`` (an alternating series of them) and
         ``r_n = delta_n - r_{n+1}`` give ``r_n in [delta_n/2, delta_n - delta_{n+1}/2]``.
         ``n`` must exceed the horizon of the certificate so that every sign
-        ``(-1)^t (R_0 - A_t)``, ``t < n``, is decided. The sum is taken in bounded enclosures
-        (Arb balls, outward rounding); ``steps`` may give enclosures of ``gamma_0..gamma_{n+1}``
+        ``(-1)^t (R_0 - A_t)``, ``t < n``, is decided. The sum is taken in Arb balls
+        (outward rounding); ``steps`` may give balls containing ``gamma_0..gamma_{n+1}``,
         already computed.
         """
         if self.offset is not None:

@@ -164,6 +164,11 @@ class Mat2:
         return all(is_zero(x) for x in self.entries())
 
 
+#: The exact entries of a diagonal polar factor, as Fractions and (beside balls) as fmpq.
+_UNITS = {s: Fraction(s) for s in (-1, 0, 1)}
+_BALL_UNITS = {s: lift(Fraction(s)) for s in (-1, 0, 1)}
+
+
 def _lifted(M: Mat2) -> Mat2:
     """``M`` with Fraction entries replaced by the equal ``fmpq`` (TypeError for floats and
     anything else that has no place in an exact computation)."""
@@ -233,9 +238,8 @@ def polar(M):
         # computed without square roots, so large exact entries stay cheap. With enclosures
         # of a and d (exact zeros off the diagonal) whose signs are decided, every matrix in
         # the enclosure has this same polar factor (Undecided otherwise).
-        balls = is_enclosure(M.a) or is_enclosure(M.d)
-        unit = (lambda s: lift(Fraction(s))) if balls else Fraction  # exact, in M's arithmetic (fmpq beside balls)
-        return Mat2(unit(sign_of(M.a)), unit(0), unit(0), unit(sign_of(M.d)))
+        units = _BALL_UNITS if is_enclosure(M.a) or is_enclosure(M.d) else _UNITS  # exact, in M's arithmetic
+        return Mat2(units[sign_of(M.a)], units[0], units[0], units[sign_of(M.d)])
     if _is_float(M.a):
         return _closed_form_polar(M)
     with working_precision():  # irrational radii: balls at the working precision
@@ -254,8 +258,8 @@ def _closed_form_polar(M: Mat2) -> Mat2:
 
 def _is_exact_diagonal(M: Mat2) -> bool:
     """Off-diagonal entries exactly zero, diagonal entries exact or enclosures (not floats)."""
-    return not _is_float(M.a) and not _is_float(M.d) and is_zero(M.b) and is_zero(M.c) \
-        and is_exact(M.b) and is_exact(M.c)
+    return not _is_float(M.a) and not _is_float(M.d) and not _is_float(M.b) and not _is_float(M.c) \
+        and is_zero(M.b) and is_zero(M.c)
 
 
 def singular_values(M: Mat2):
@@ -332,7 +336,7 @@ def _is_polar_of_diagonal_enclosure(M: Mat2, U: Mat2) -> bool:
     in the enclosure (uniqueness of the polar factor of a nonsingular matrix)."""
     if not (_is_exact_diagonal(M) and all(is_exact(x) for x in U.entries())):
         return False
-    U = Mat2(*(as_exact(x) for x in U.entries()))
+    U = _lifted(U)  # exact comparisons with the integers below (fmpq or int entries)
     try:
         return U.b == U.c == 0 and U.a in (1, -1) and U.d in (1, -1) and sign_of(M.a) == U.a and sign_of(M.d) == U.d
     except Undecided:

@@ -21,8 +21,9 @@ MAX_OPERATIONS = 60
 #: ... at most this many nested t-dependent exponentials (``exp(-t)`` and ``2**(-t)`` have
 #: one; ``exp(-exp(t))`` and ``t**t**t`` more, and their values leave every range at small t)...
 MAX_EXPONENTIAL_NESTING = 1
-#: ... every exact intermediate value has numerator and denominator below 2**MAX_BITS, and an
-#: exponential's argument stays within +-MAX_BITS ln 2 (so no value is beyond ~1e1233)...
+#: ... every exact intermediate value has numerator and denominator below 2**MAX_BITS (a ball:
+#: magnitude within 2**+-MAX_BITS), and an exponential's argument stays within +-MAX_BITS ln 2
+#: (so no value is beyond ~1e1233)...
 MAX_BITS = 4096
 #: ... and every step lies in [MIN_STEP, MAX_STEP] (float64 simulations and an exact replay of
 #: 20000 steps stay cheap there; steps of 1e300 or 1e-275 are refused with this reason).

@@ -92,8 +92,8 @@ def monic_cubic_roots(b, c, d, digits: int = 50, context=None) -> CubicRoots:
         u, v = (ctx.sign(w) * ctx.cbrt(abs(w)) for w in (-q / 2 + root, -q / 2 - root))
         half, imag = -(u + v) / 2, ctx.sqrt(3) * (u - v) / 2
         ts = [u + v, ctx.mpc(half, imag), ctx.mpc(half, -imag)]
-    roots = sorted((complex(t - b / 3) for t in ts), key=lambda z: (-z.real, -z.imag))
-    return CubicRoots(tuple(roots), float(discriminant))
+    first, second, third = sorted((complex(t - b / 3) for t in ts), key=lambda z: (-z.real, -z.imag))
+    return CubicRoots((first, second, third), float(discriminant))
 
 
 def cubic_roots(L, mu, delta, digits: int = 50) -> CubicRoots:

@@ -72,8 +72,9 @@ class ReplayEnclosure:
     """Rigorous enclosures of ``f(W_t) - f*`` along an exact replay (any LMO).
 
     ``gap_lower[t] <= f(W_t) - f* <= gap_upper[t]`` (exact rationals, the end points of the
-    enclosures ``gaps[t]``) for ``t`` up to ``completed``, and likewise for ``tr W_t``; the
-    replay stops early (``stopped`` says why) if a sign cannot be decided.
+    enclosures ``gaps[t]``) for ``t`` up to ``completed``; ``traces[t]`` encloses ``tr W_t``
+    (``trace_lower`` its lower ends); the replay stops early (``stopped`` says why) if a sign
+    cannot be decided.
     """
 
     method: str
@@ -93,10 +94,6 @@ class ReplayEnclosure:
     @cached_property
     def trace_lower(self) -> tuple:
         return tuple(lower(x) for x in self.traces)
-
-    @cached_property
-    def trace_upper(self) -> tuple:
-        return tuple(upper(x) for x in self.traces)
 
 
 class _RecordingOracle(InstanceOracle):

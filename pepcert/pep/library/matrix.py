@@ -94,7 +94,7 @@ class EFMuon:
         """``Contractive(1/r)`` for matrices of rank at most ``r``: ``max_rank`` when given,
         otherwise ``min(m, n)``."""
         if max_rank is None:
-            if self.m is None:
+            if self.m is None or self.n is None:
                 raise BadInput("the class of ef-muon needs a rank bound (or the shape m, n)")
             max_rank = min(self.m, self.n)
         if isinstance(max_rank, bool) or not isinstance(max_rank, int) or max_rank < 1:

@@ -75,7 +75,7 @@ class working_precision:
             self.saved, ctx.prec = current, self.bits
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *_) -> None:
         if self.saved is not None:
             ctx.prec, self.saved = self.saved, None
 
@@ -126,9 +126,8 @@ def ball(lo, hi) -> arb:
 
 def _dyadic(value: arb) -> Fraction:
     """The exact value of an exact ball (a dyadic rational)."""
-    man, exp = value.man_exp()
-    man, exp = int(man), int(exp)
-    return Fraction(man << exp) if exp >= 0 else Fraction(man, 1 << -exp)
+    mantissa, exponent = (int(part) for part in value.man_exp())
+    return Fraction(mantissa << exponent) if exponent >= 0 else Fraction(mantissa, 1 << -exponent)
 
 
 def _ends(value: arb) -> tuple[Fraction, Fraction]:

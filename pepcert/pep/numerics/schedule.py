@@ -30,7 +30,7 @@ import sympy
 from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.schedule_limits import check_size, check_step_range
 from pepcert.pep.numerics.evaluation import T_SYMBOL, ExactOps, FloatOps, MpOps, compile_expression
-from pepcert.pep.numerics.intervals import Undecided, as_exact, enclose, lift, sign_of, working_precision
+from pepcert.pep.numerics.intervals import Undecided, as_exact, enclose, sign_of, working_precision
 
 __all__ = ["StepSchedule", "parse_schedule", "T_SYMBOL", "MonotonicityProof"]
 

@@ -24,7 +24,6 @@ from typing import Any, Callable, Mapping
 from pepcert.analyses.checking import LYAPUNOV_CLAIM, METHOD_CLAIM
 from pepcert.analyses.rates import tight_rate
 from pepcert.lyapunov.onestep import FULL
-from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.numbers import rational_to_str
 from pepcert.pep.serialise import jsonable
 

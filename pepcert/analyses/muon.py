@@ -4,7 +4,7 @@ Public entry point of the Muon analyses (Parshakova, Khaled, Crawshaw, Garrigos,
 "Muon does not converge on convex Lipschitz functions"); the pieces live in
 
 * :mod:`pepcert.pep.numerics.schedule` — safe parsing of step schedules ``gamma_t = expr(t)``;
-* :mod:`pepcert.pep.numerics.intervals` — exact rationals and outward-rounded rational intervals;
+* :mod:`pepcert.pep.numerics.intervals` — exact rationals and rigorous Arb balls (outward rounding);
 * :mod:`pepcert.pep.numerics.matrix2` — 2x2 matrices with the closed-form polar factor;
   Newton-Schulz;
 * :mod:`pepcert.pep.lmo` — the oracle's linear minimisation primitive ``lmo(v, norm)``;

@@ -27,7 +27,6 @@ from pepcert.lowerbounds.linear import spectral_rate, worst_linear_instances
 from pepcert.lyapunov.onestep import FULL
 from pepcert.lyapunov.search import LyapunovResult, lyapunov_rate
 from pepcert.pep.errors import BadInput, SolverFailure
-from pepcert.pep.numerics.scalar import find_root, golden_minimum
 from pepcert.pep.methods import Method
 from pepcert.pep.problem import ProblemClass
 from pepcert.pep.serialise import jsonable
@@ -126,7 +125,7 @@ def _minimise_over_steps(
     objective: Callable[[float], float], scale: float, floor: Callable[[float], float] | None = None,
     xatol: float = 1e-13,
 ) -> tuple[float, int, bool]:
-    """Global grid on a log scale, then a golden-section search around the best point.
+    """Global grid on a log scale, then a bounded scalar search (scipy) around the best point.
 
     ``floor(eta) <= objective(eta)`` (the worst linear instance's rate under the Lyapunov
     rate) prunes the grid exactly: points are visited in increasing order of their floor, and
@@ -153,9 +152,12 @@ def _minimise_over_steps(
     best = int(np.argmin(values))
     low = grid[max(best - 1, 0)]
     high = grid[min(best + 1, len(grid) - 1)]
-    log_eta, value, more = golden_minimum(
-        lambda log_eta: objective(math.exp(log_eta)), math.log(low), math.log(high), xatol=xatol
-    )
+    from scipy.optimize import minimize_scalar  # here, not at import: `pepcert rate --eta E` never needs it
+
+    with np.errstate(invalid="ignore"):  # failed evaluations are +inf: parabolic steps give NaN, golden steps follow
+        found = minimize_scalar(lambda log_eta: objective(math.exp(log_eta)), bounds=(math.log(low), math.log(high)),
+                                method="bounded", options={"xatol": xatol})
+    log_eta, value, more = float(found.x), float(found.fun), int(found.nfev)
     eta = math.exp(log_eta)
     if values[best] < value:
         eta = float(grid[best])
@@ -185,8 +187,11 @@ def _refine_crossing(factory, classes, eta: float) -> tuple[float, int]:
         low, high = eta * (1 - width), eta * (1 + width)
         evaluations += 2
         if difference(low) * difference(high) < 0:
-            root, calls = find_root(difference, low, high, xtol=1e-16, rtol=4 * np.finfo(float).eps)
-            evaluations += calls
+            from scipy.optimize import brentq
+
+            root, found = brentq(difference, low, high, xtol=1e-16, rtol=4 * np.finfo(float).eps, maxiter=200,
+                                 full_output=True, disp=False)
+            evaluations += found.function_calls
             before = max(c.rho for c in cases)
             after = max(c.rho for c in worst_linear_instances(factory(root), classes))
             return (root if after <= before * (1 + 1e-12) else eta), evaluations
@@ -204,7 +209,7 @@ def optimal_step(
 ) -> StepResult:
     """The step size ``eta > 0`` minimising the rate of ``factory(eta)``.
 
-    Searches ``eta`` in ``STEP_RANGE / L`` (log grid, then golden-section search). A best
+    Searches ``eta`` in ``STEP_RANGE / L`` (log grid, then a bounded scalar search). A best
     step at an end of the range, or where no step converges, is never ``proven_optimal``.
     """
     start = time.perf_counter()

@@ -5,8 +5,9 @@
 The baseline replays the *same* Muon definition on exact ``Fraction`` matrices, on an instance
 where every number is rational (beta = 0.99, constant step 1/10: the start is rational too).
 Its denominators grow by about 6.6 bits a step (``log2 100`` from beta), so each step costs
-more than the last; the bounded dyadic enclosures of :mod:`pepcert.lowerbounds.muon.certificate`
-do not grow. Both run the same ``T`` in the same child process.
+more than the last; the Arb balls of :mod:`pepcert.lowerbounds.muon.certificate`
+(:mod:`pepcert.pep.numerics.intervals`) do not grow. Both run the same ``T`` in the same child
+process.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ rational = time.process_time() - cpu
 bits = max(x.denominator.bit_length() for matrix in state for x in matrix.entries())  # W and the momentum
 cpu = time.process_time()
 replay_muon(instance, T)
-print(json.dumps({{"rational_cpu": rational, "dyadic_cpu": time.process_time() - cpu, "denominator_bits": bits}}))
+print(json.dumps({{"rational_cpu": rational, "enclosure_cpu": time.process_time() - cpu, "denominator_bits": bits}}))
 """
 
 
@@ -64,14 +65,14 @@ def format_muon(report: dict) -> list[str]:
     head = (f"(g) Muon exact replay: certify_muon(beta = 0.99, 1/sqrt(t+1), T = {m['iterations']:,}), fresh interpreter "
             f"(goal < {m['goals']['seconds']:g} s, < {m['goals']['peak_mb']:g} MB)")
     if "seconds" in c:
-        ours = (f"    bounded enclosures   {c['seconds']:6.2f} s wall, {c['cpu_seconds']:.2f} s CPU, peak {c['peak_mb']:.0f} MB, "
+        ours = (f"    Arb balls            {c['seconds']:6.2f} s wall, {c['cpu_seconds']:.2f} s CPU, peak {c['peak_mb']:.0f} MB, "
                 f"certified {c['certified']} (lower bound {c['lower_bound']:.6f})")
     else:
-        ours = f"    bounded enclosures   {c.get('not_run') or c.get('error')}"
+        ours = f"    Arb balls            {c.get('not_run') or c.get('error')}"
     if "rational_cpu" in b:
         base = (f"    baseline at T = {m['baseline_iterations']:,} (beta = 0.99, step 1/10, all rational): exact Fractions "
-                f"{b['rational_cpu']:.2f} s CPU ({b['denominator_bits']:,}-bit denominators) against enclosures "
-                f"{b['dyadic_cpu']:.2f} s: {b['rational_cpu'] / b['dyadic_cpu']:.1f}x")
+                f"{b['rational_cpu']:.2f} s CPU ({b['denominator_bits']:,}-bit denominators) against balls "
+                f"{b['enclosure_cpu']:.2f} s: {b['rational_cpu'] / b['enclosure_cpu']:.1f}x")
     else:
         base = f"    baseline             {b.get('not_run') or b.get('error')}"
     return [head, ours, base]

@@ -31,7 +31,6 @@ import numpy as np
 
 from pepcert.pep.instances import NotLinear, ScalingInstance, linear_map, linear_maps, symmetric_lift
 from pepcert.pep.methods import Method
-from pepcert.pep.numerics.scalar import golden_minimum
 from pepcert.pep.problem import ProblemClass
 from pepcert.pep.serialise import jsonable
 
@@ -206,7 +205,7 @@ def _second_moment_rate(matrices: list[np.ndarray]) -> tuple[float, np.ndarray]:
 
 #: Most per-agent end-point combinations enumerated; beyond it a coordinate search is used.
 MAX_COMBINATIONS = 4096
-GRID = 7  # common scalings tried per curvature tuple before the golden-section refinement
+GRID = 7  # common scalings tried per curvature tuple before the bounded scalar refinement
 
 
 def _choice_tuples(function, choices: list[list]) -> Iterator[tuple]:
@@ -268,7 +267,7 @@ def _theta(family, outcomes) -> float:
 
 def _interior_instances(method, function, family, per_agent) -> list[LinearWorstCase]:
     """For each curvature tuple, the best common scaling: a grid of :data:`GRID` points (one
-    batched run), then a golden-section search around an interior maximum."""
+    batched run), then a bounded scalar search (scipy) around an interior maximum."""
     low, high = family.parameter_range()
     if low == high or _count(function, per_agent) > MAX_COMBINATIONS:
         return []
@@ -279,11 +278,12 @@ def _interior_instances(method, function, family, per_agent) -> list[LinearWorst
         best = int(np.argmax([r.rho for r in rates]))
         found.append(rates[best])
         if 0 < best < GRID - 1:
-            t, _, _ = golden_minimum(
-                lambda t: -spectral_rate(method, _instance(family, hs, [t] * function.agents)).rho,
-                float(grid[best - 1]), float(grid[best + 1]), xatol=1e-12,
-            )
-            found.append(spectral_rate(method, _instance(family, hs, [t] * function.agents)))
+            from scipy.optimize import minimize_scalar
+
+            found_t = minimize_scalar(lambda t: -spectral_rate(method, _instance(family, hs, [t] * function.agents)).rho,
+                                      bounds=(float(grid[best - 1]), float(grid[best + 1])), method="bounded",
+                                      options={"xatol": 1e-12})
+            found.append(spectral_rate(method, _instance(family, hs, [float(found_t.x)] * function.agents)))
     return found
 
 

@@ -12,7 +12,6 @@ import numpy as np
 
 from pepcert.pep.conic import ConicBuilder, smat, svec, svec_length
 from pepcert.pep.errors import SolverFailure
-from pepcert.pep.numerics.scalar import find_root
 from pepcert.pep.solvers import solve_accurately
 
 if TYPE_CHECKING:  # annotations only: search imports this module
@@ -196,13 +195,21 @@ def float_threshold_rho(
     if hint is not None and hint > low:
         below, above = max(low, hint * (1 - 1e-7)), hint * (1 + 1e-7)
         if smallest(below) < 0 <= smallest(above):
-            return float(find_root(smallest, below, above, xtol=1e-15, rtol=4 * np.finfo(float).eps)[0])
+            return _brent_root(smallest, below, above)
     high = max(2 * low, 1.0)
     while smallest(high) < 0:
         high *= 2
         if high > RHO_CEILING:
             return math.inf
-    return float(find_root(smallest, low, high, xtol=1e-15, rtol=4 * np.finfo(float).eps)[0])
+    return _brent_root(smallest, low, high)
+
+
+def _brent_root(function, low: float, high: float) -> float:
+    """The sign change of ``function`` in ``[low, high]`` to ``1e-15 + 4 eps |rho|`` (Brent's method,
+    :func:`scipy.optimize.brentq`, imported here: most rate computations never reach it)."""
+    from scipy.optimize import brentq
+
+    return float(brentq(function, low, high, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=200, disp=False))
 
 
 def clip_to_cones(data: LMIData, coefficients: np.ndarray, multipliers: np.ndarray):

@@ -28,9 +28,8 @@ paper's Lyapunov function, an upper bound on the worst case (see ``docs/agents.m
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from fractions import Fraction
-
-import numpy as np
 
 PAPER = "Thomsen, Taylor & Dieuleveut 2026 (A tight theory of error feedback algorithms in distributed optimization)"
 
@@ -52,21 +51,74 @@ def single_agent_rate(L, mu, delta) -> float:
     return ((B + math.sqrt(B * B + 4 * s)) / 2) ** 2
 
 
-def cubic(L, mu, delta) -> list[float]:
-    """The cubic's coefficients (highest degree first) for two agents."""
-    s = s_of(delta)
+@dataclass(frozen=True)
+class CubicRoots:
+    """The three roots of a real monic cubic, largest real part first, and its discriminant
+    (``> 0``: three distinct real roots; ``< 0``: one real root and a complex pair)."""
+
+    roots: tuple[complex, complex, complex]
+    discriminant: float
+
+    @property
+    def rate(self) -> float:
+        """The largest real root (for the TTD26 cubic: the paper's two-agent rate)."""
+        return max(r.real for r in self.roots if r.imag == 0)
+
+
+def monic_cubic_roots(b, c, d, digits: int = 50, context=None) -> CubicRoots:
+    r"""The roots of ``rho^3 + b rho^2 + c rho + d`` in ``digits``-digit arithmetic (mpmath; the
+    coefficients are taken exactly: floats, mpmath numbers or decimal strings), rounded to float
+    at the end. With ``rho = t - b/3`` the cubic is ``t^3 + p t + q`` (``p = c - b^2/3``,
+    ``q = 2b^3/27 - bc/3 + d``), discriminant ``-(4p^3 + 27q^2)``. Positive: three real roots,
+    Viete's ``t_k = 2 sqrt(-p/3) cos(phi/3 - 2 pi k/3)``, ``cos phi = (3q/(2p)) sqrt(-3/p)``;
+    negative: Cardano's real root ``u + v`` (``u, v`` the real cube roots of
+    ``-q/2 +- sqrt(-disc/108)``) and the pair ``-(u + v)/2 +- i sqrt(3)(u - v)/2``; zero: the
+    repeated roots. Where the roots meet (``p -> 0``) about ``digits - 16`` digits are left."""
+    import mpmath
+
+    ctx = context or mpmath.mp.clone()
+    if context is None:
+        ctx.dps = digits
+    b, c, d = (ctx.mpf(x) for x in (b, c, d))
+    p, q = c - b**2 / 3, 2 * b**3 / 27 - b * c / 3 + d
+    discriminant = -(4 * p**3 + 27 * q**2)
+    if discriminant > 0:
+        m, phi = 2 * ctx.sqrt(-p / 3), ctx.acos(3 * q / (2 * p) * ctx.sqrt(-3 / p))
+        ts = [m * ctx.cos(phi / 3 - 2 * ctx.pi * k / 3) for k in range(3)]
+    elif discriminant == 0:  # a repeated root
+        ts = [ctx.mpf(0)] * 3 if p == 0 else [3 * q / p, -3 * q / (2 * p), -3 * q / (2 * p)]
+    else:
+        root = ctx.sqrt(-discriminant / 108)
+        u, v = (ctx.sign(w) * ctx.cbrt(abs(w)) for w in (-q / 2 + root, -q / 2 - root))
+        half, imag = -(u + v) / 2, ctx.sqrt(3) * (u - v) / 2
+        ts = [u + v, ctx.mpc(half, imag), ctx.mpc(half, -imag)]
+    first, second, third = sorted((complex(t - b / 3) for t in ts), key=lambda z: (-z.real, -z.imag))
+    return CubicRoots((first, second, third), float(discriminant))
+
+
+def cubic_roots(L, mu, delta, digits: int = 50) -> CubicRoots:
+    r"""The roots of the two-agent cubic
+    ``rho^3 - [s(2 + s) + r(s K1 + K2)] rho^2 + s^2 [1 + 2s + r(K1 + s K2)] rho - s^4``
+    (``s = sqrt(1 - delta)``, ``r = (1 - s)^2/(1 + s)``, ``S_i = L_i + mu_i``, ``D_i = L_i - mu_i``,
+    ``K1 = (D2^2 S1 + D1^2 S2)/(S1 S2 (S1 + S2))``, ``K2 = (D1 + D2)^2/(S1 + S2)^2``): coefficients
+    from the (exact binary) float values of the inputs in ``digits``-digit arithmetic, then
+    :func:`monic_cubic_roots` at the same precision."""
+    import mpmath
+
+    ctx = mpmath.mp.clone()
+    ctx.dps = digits
+    (L1, L2), (m1, m2) = ([ctx.mpf(float(x)) for x in v] for v in (L, mu))
+    s = ctx.sqrt(1 - ctx.mpf(float(delta)))
     r = (1 - s) ** 2 / (1 + s)
-    S = [float(l) + float(m) for l, m in zip(L, mu)]
-    D = [float(l) - float(m) for l, m in zip(L, mu)]
-    K1 = (D[1] ** 2 * S[0] + D[0] ** 2 * S[1]) / (S[0] * S[1] * (S[0] + S[1]))
-    K2 = (D[0] + D[1]) ** 2 / (S[0] + S[1]) ** 2
-    return [1.0, -(s * (2 + s) + r * (s * K1 + K2)), s**2 * (1 + 2 * s + r * (K1 + s * K2)), -(s**4)]
+    S1, S2, D1, D2 = L1 + m1, L2 + m2, L1 - m1, L2 - m2
+    K1 = (D2**2 * S1 + D1**2 * S2) / (S1 * S2 * (S1 + S2))
+    K2 = (D1 + D2) ** 2 / (S1 + S2) ** 2
+    return monic_cubic_roots(-(s * (2 + s) + r * (s * K1 + K2)), s**2 * (1 + 2 * s + r * (K1 + s * K2)), -(s**4), context=ctx)
 
 
 def two_agent_rate(L, mu, delta) -> float:
-    """The largest real root of :func:`cubic`."""
-    roots = np.roots(cubic(L, mu, delta))
-    return float(max(root.real for root in roots if abs(root.imag) <= 1e-9 * max(1.0, abs(root))))
+    """The largest real root of the two-agent cubic (:func:`cubic_roots`)."""
+    return cubic_roots(L, mu, delta).rate
 
 
 def paper_lyapunov(L, mu, delta):

@@ -25,6 +25,7 @@ from typing import Sequence
 from pepcert.pep.classes import ScalingFamily
 from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.numbers import exact_number, is_symbolic, require, show
+from pepcert.pep.numerics.roots import float_sqrt, sqrt_below
 from pepcert.pep.expressions import Basis, Scalar, Vector, norm2
 
 
@@ -33,33 +34,6 @@ def _check_fraction(value, name: str, low_open: int, high_closed: int) -> None:
     number = exact_number(value, name)
     if not is_symbolic(number):
         require(low_open < number <= high_closed, f"{name} must be in ({low_open}, {high_closed}], got {show(value)}")
-
-
-def _sqrt(value):
-    """Square root that stays symbolic for sympy input and is a float otherwise."""
-    if hasattr(value, "free_symbols"):
-        import sympy
-
-        return sympy.sqrt(value)
-    return math.sqrt(float(value))
-
-
-def _sqrt_below(value, bits: int = 60) -> Fraction:
-    """The largest ``r = m / 2^bits`` with ``r^2 <= value`` (exact, for ``value >= 0``).
-
-    ``value`` is a rational or an exact irrational constant (a sympy number such as
-    random dithering's ``sqrt(d)/s - 1``): then ``m = floor(2^bits sqrt(value))``, which sympy
-    decides exactly (never through ``float()``)."""
-    if hasattr(value, "free_symbols") and not getattr(value, "is_Rational", False):
-        import sympy
-
-        if not value > 0:
-            return Fraction(0)
-        return Fraction(int(sympy.floor(sympy.sqrt(value) * (1 << bits))), 1 << bits)
-    value = Fraction(value)
-    if value <= 0:
-        return Fraction(0)
-    return Fraction(math.isqrt((value.numerator << (2 * bits)) // value.denominator), 1 << bits)
 
 
 @dataclass(frozen=True)
@@ -80,7 +54,7 @@ class Contractive:
     @property
     def s(self):
         """``sqrt(1 - delta)`` (a float, or a sympy expression for symbolic ``delta``)."""
-        return _sqrt(1 - self.delta)
+        return float_sqrt(1 - self.delta)
 
     @property
     def deterministic(self) -> bool:
@@ -131,7 +105,7 @@ class Contractive:
         """``C(v) = alpha v`` with ``|alpha - 1| <= s``: every such scaling is in the class
         (deterministically, hence also in expectation)."""
         s = math.sqrt(float(1 - self.delta))
-        radius = _sqrt_below(1 - exact_number(self.delta, "delta"))
+        radius = sqrt_below(1 - exact_number(self.delta, "delta"))
 
         def rational(alpha: float) -> tuple:
             offset = Fraction(alpha) - 1
@@ -195,7 +169,7 @@ class Unbiased:
     def scaling_family(self) -> ScalingFamily:
         """Two equally likely outcomes ``C(v) = (1 -+ t) v`` with ``t^2 <= omega``: unbiased,
         with second moment ``(1 + t^2)||v||^2``; ``t = sqrt(omega)`` is the extreme member."""
-        root = _sqrt_below(exact_number(self.omega, "omega"))
+        root = sqrt_below(exact_number(self.omega, "omega"))
 
         def rational(t: float) -> tuple:
             offset = min(abs(Fraction(t)), root)

@@ -12,7 +12,7 @@ Khaled, Crawshaw, Garrigos, Gower 2026, Section 2) asks its oracle for it by nam
 
 ``<v, lmo(v)> = -||v||_*`` (the dual norm), which is what makes these the steepest descent
 directions of their norms. Every LMO acts on numpy arrays of any shape and on
-:class:`~pepcert.pep.numerics.matrix2.Mat2` over floats, Fractions or rational intervals, and
+:class:`~pepcert.pep.numerics.matrix2.Mat2` over floats, Fractions or rigorous enclosures, and
 has an exact ``verify(v, d)`` for the exact replays. :class:`NewtonSchulzLMO` is the polar
 factor approximated by Newton-Schulz iterations (what Muon implementations run): it can be
 passed in place of a norm name but is never certifiable.
@@ -29,8 +29,9 @@ from fractions import Fraction
 import numpy as np
 
 from pepcert.pep.errors import BadInput
-from pepcert.pep.numerics.intervals import Interval, sign_of, sqrt_exact
+from pepcert.pep.numerics.intervals import as_exact, is_enclosure, is_exact, lift, sign_of
 from pepcert.pep.numerics.matrix2 import NEWTON_SCHULZ_CUBIC, Mat2, is_polar_factor, newton_schulz, polar
+from pepcert.pep.numerics.roots import sqrt
 
 __all__ = ["SpectralLMO", "NewtonSchulzLMO", "SignLMO", "FrobeniusLMO", "NORMS", "linear_minimizer"]
 
@@ -71,7 +72,9 @@ class NewtonSchulzLMO:
 
 def _sign_entry(x):
     s = sign_of(x)
-    return Fraction(s) if not isinstance(x, float) else float(s)
+    if isinstance(x, float):
+        return float(s)
+    return lift(Fraction(s)) if is_enclosure(x) else Fraction(s)  # exact, in x's arithmetic
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ class SignLMO:
             return False
         try:
             return all(
-                not isinstance(d, (float, Interval)) and d == -sign_of(m)
+                is_exact(d) and as_exact(d) == -sign_of(m)
                 for m, d in zip(M.entries(), D.entries())
             )
         except ArithmeticError:
@@ -110,17 +113,18 @@ class FrobeniusLMO:
             if M.is_zero():
                 return M
             norm_sq = M.frobenius_squared()
-            norm = norm_sq**0.5 if isinstance(norm_sq, float) else sqrt_exact(norm_sq)
+            norm = sqrt(norm_sq, nonnegative=True)
             return -(M / norm)
         M = np.asarray(M, dtype=float)
         norm = np.linalg.norm(M)
         return -M / norm if norm > 0 else np.zeros_like(M)
 
     def verify(self, M, D) -> bool:
-        if not isinstance(M, Mat2):
+        if not isinstance(M, Mat2) or not all(is_exact(x) for x in M.entries() + D.entries()):
             return False
-        norm = sqrt_exact(M.frobenius_squared())
-        return not isinstance(norm, Interval) and norm != 0 and D == -(M / norm)
+        M, D = Mat2(*(as_exact(x) for x in M.entries())), Mat2(*(as_exact(x) for x in D.entries()))
+        norm = sqrt(M.frobenius_squared())
+        return not is_enclosure(norm) and norm != 0 and D == -(M / norm)
 
 
 #: The norms an oracle's ``lmo(v, norm)`` knows by name (``"frobenius"`` is ``"l2"``).

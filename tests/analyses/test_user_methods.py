@@ -207,7 +207,7 @@ def test_diana_with_an_unbiased_compressor_every_analysis():
     linear maps written by hand: a different shift rate (alpha^2, say) changes every number."""
     omega = Fraction(1)
     classes = ProblemClass(SmoothStronglyConvex(MU, L), Unbiased(omega))
-    eta, shift = Fraction(1, 4), Fraction(1, 2)  # shift rate 1/(1 + omega)
+    eta = Fraction(1, 4)  # shift rate 1/(1 + omega) = 1/2 (the 0.5 of diana_matrix)
     rate = tight_rate(diana(0.25, 1.0), classes.converted(float))
     instance_rho = max(
         spectral_radius_squared([diana_matrix(h, 1 - t, 0.25, 0.5), diana_matrix(h, 1 + t, 0.25, 0.5)])

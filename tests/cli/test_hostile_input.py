@@ -116,7 +116,8 @@ def test_valid_certificate_still_passes(certificate_text, tmp_path, capsys):
     ("1e300", 100, "leaves [1e-100, 1e100] at t = 0"),
     ("1/(t+1)**64", 20000, "leaves [1e-100, 1e100] at t = 36"),
     ("2**(-t)", 20000, "leaves [1e-100, 1e100] at t = 333"),
-    ("exp(-t)", 20000, "exp of a value beyond"),
+    ("exp(-t)", 20000, "leaves [1e-100, 1e100] at t = 231"),  # e^-231 < 1e-100 (balls have relative precision)
+    ("1 + exp(-3000*t)", 100, "exp of a value beyond"),
     ("(t+1)**(t+1)", 100, "leaves [1e-100, 1e100] at t = 56"),
     ("+".join(f"1/(t+{k})" for k in range(1, 41)), 10, "operations"),
 ])

@@ -16,8 +16,8 @@ from conftest import check_image, ef_optimal
 from pepcert.papers import ttd26
 from pepcert.papers.figures import reproduce
 from pepcert.papers.figures import ttd26_agents
-from pepcert.papers.figures.closed_forms import (ef21_paper_distributed_rate, ef21_paper_rate, monic_cubic_roots,
-                                                 ttd26_cubic_roots)
+from pepcert.papers.figures.closed_forms import ef21_paper_distributed_rate, ef21_paper_rate
+from pepcert.papers.ttd26 import cubic_roots, monic_cubic_roots
 from pepcert.papers.figures.targets import SweepOptions
 
 ROOTS_TOL = 1e-9  # numpy.roots against 50-digit roots (the closest roots on the grid are 3e-4 apart)
@@ -53,17 +53,17 @@ def built(tmp_path_factory, options):
     return out, {n: reproduce(f"ttd26-fig{n}", out, grid=2, options=options) for n in (1, 2, 3)}
 
 
-def test_cubic_roots_two_ways():
+def test_cubic_roots_against_numpy_roots():
     rng = np.random.default_rng(7)
     settings = [((1.0, 1.0), (0.9, 0.1), 0.5)] + [
         (tuple(m * np.exp(rng.uniform(0, 4, 2))), tuple(m), float(rng.uniform(0.01, 0.99)))
         for m in rng.uniform(0.01, 1, (30, 2))]
     for L, mu, delta in settings:
-        found = ttd26_cubic_roots(L, mu, delta)
+        found = cubic_roots(L, mu, delta)
         assert found.discriminant > 0 and all(r.imag == 0 for r in found.roots)
         assert np.allclose([r.real for r in found.roots], numpy_roots(L, mu, delta).real, rtol=0, atol=ROOTS_TOL)
-        assert abs(found.rate - ttd26.two_agent_rate(L, mu, delta)) <= ROOTS_TOL
-    assert round(ttd26_cubic_roots((1, 1), (0.9, 0.1), 0.5).rate, 7) == 0.8011631  # the example
+        assert abs(ttd26.two_agent_rate(L, mu, delta) - numpy_roots(L, mu, delta).real[0]) <= ROOTS_TOL
+    assert round(cubic_roots((1, 1), (0.9, 0.1), 0.5).rate, 7) == 0.8011631  # the example
 
 
 def test_cubic_solver_branches():
@@ -75,7 +75,7 @@ def test_cubic_solver_branches():
         assert (found.discriminant < 0) == any(abs(z.imag) > 1e-9 for z in expected)
     assert monic_cubic_roots(-3, 3, -1).roots == (1, 1, 1) and monic_cubic_roots(-3, 3, -1).discriminant == 0
     assert monic_cubic_roots(0, 0, -1).rate == 1.0  # the real root of rho^3 - 1, beside a complex pair
-    assert ttd26_cubic_roots((1, 1), (0.9, 0.1), 0.0).roots == (1, 1, 1)  # s = 1: (rho - 1)^3
+    assert cubic_roots((1, 1), (0.9, 0.1), 0.0).roots == (1, 1, 1)  # s = 1: (rho - 1)^3
 
 
 def test_ef21_paper_rate_with_several_agents():

@@ -250,3 +250,24 @@ def test_scaling_attains_its_delta_everywhere():
     klass = Scaling(alpha).compressor_class()
     v = [Fraction(2), Fraction(-7)]
     assert norm2([alpha * x - x for x in v]) == (1 - klass.delta) * norm2(v) and klass.delta == Fraction(3, 4)
+
+
+def test_ef_muon_is_one_implementation_for_numpy_and_exact_2x2():
+    """The library's ``ef-muon`` and Muon's ``ScaledPolarCompressor`` are one class: the same
+    compressor on numpy batches and on exact 2x2 matrices (closed-form polar factor)."""
+    from pepcert.pep.algorithms.muon import ScaledPolarCompressor
+    from pepcert.pep.numerics.matrix2 import Mat2
+
+    assert ScaledPolarCompressor is EFMuon
+    # P = diag(3, -1) rotated by the 3-4-5 rotation: singular values 3, 1, so C(P) = 2 polar(P).
+    q = Fraction
+    R = Mat2(q(3, 5), q(-4, 5), q(4, 5), q(3, 5))
+    P = R @ Mat2(q(3), q(0), q(0), q(-1))
+    exact = EFMuon(2, 2)(P)
+    assert exact == (R @ Mat2(q(1), q(0), q(0), q(-1))) * 2 and all(isinstance(x, Fraction) for x in exact.entries())
+    assert np.allclose(EFMuon(2, 2)(P.to_float_array()), exact.to_float_array(), atol=1e-14)
+    assert EFMuon()(P) == exact and EFMuon().compressor_class(2) == EFMuon(2, 2).compressor_class()
+    with pytest.raises(BadInput):
+        EFMuon(3, 5)(P)
+    with pytest.raises(BadInput):
+        EFMuon().compressor_class()  # no shape and no rank bound

@@ -1,4 +1,4 @@
-"""Closed-form polar factor, LMOs, the scaled polar compressor and rational intervals."""
+"""Closed-form polar factor, LMOs, the scaled polar compressor, and balls of 2x2 matrices."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from pepcert.pep.numerics.matrix2 import Mat2, is_polar_factor, nuclear_norm, polar, polar_svd, rank, singular_values
 from pepcert.pep.algorithms.muon import ScaledPolarCompressor
 from pepcert.pep.lmo import FrobeniusLMO, SignLMO, SpectralLMO
-from pepcert.pep.numerics.intervals import Interval, Undecided, root_enclosure, sign_of, sqrt_exact
+from pepcert.pep.numerics.intervals import Undecided, ball, enclose, is_enclosure, lower, sign_of, upper
 
 
 @pytest.fixture
@@ -55,8 +55,8 @@ def test_irrational_polar_is_an_enclosure_and_not_exact():
     U = polar(M)
     true = polar_svd(np.array([[1.0, 1.0], [0.0, 2.0]]))
     for entry, value in zip(U.entries(), true.ravel()):
-        assert isinstance(entry, Interval)
-        assert entry.lo <= Fraction(value) + Fraction(1, 10**12) and Fraction(value) - Fraction(1, 10**12) <= entry.hi
+        assert is_enclosure(entry)
+        assert lower(entry) <= Fraction(value) + Fraction(1, 10**12) and Fraction(value) - Fraction(1, 10**12) <= upper(entry)
     assert not is_polar_factor(M, U)
 
 
@@ -92,27 +92,30 @@ def test_scaled_polar_compressor_is_one_over_rank_contractive(rng):
     assert np.allclose(compressor(Mat2.from_array(P)).to_float_array(), compressor(P), atol=1e-12)
 
 
-def test_interval_arithmetic_contains_the_true_values(rng):
+def test_ball_arithmetic_contains_the_true_values(rng):
     for _ in range(200):
         a, b, c, d = sorted(rng.uniform(-3, 3, 2)) + sorted(rng.uniform(-3, 3, 2))
-        X = Interval(Fraction(a), Fraction(b))
-        Y = Interval(Fraction(c), Fraction(d))
+        X = ball(Fraction(a), Fraction(b))
+        Y = ball(Fraction(c), Fraction(d))
         x, y = Fraction(rng.uniform(a, b)), Fraction(rng.uniform(c, d))
-        for result, value in [(X + Y, x + y), (X - Y, x - y), (X * Y, x * y), (abs(X), abs(x)), (X**2, x * x)]:
-            assert result.lo <= value <= result.hi
+        for result, value in [(X + Y, x + y), (X - Y, x - y), (X * Y, x * y), (abs(X), abs(x)), (X * X, x * x)]:
+            assert lower(result) <= value <= upper(result)
 
 
-def test_roots_are_exact_or_rigorous():
-    assert sqrt_exact(Fraction(9, 49)) == Fraction(3, 7)
-    two = sqrt_exact(Fraction(2))
-    assert isinstance(two, Interval) and two.lo**2 <= 2 <= two.hi**2 and two.width < Fraction(1, 2**100)
-    cube = root_enclosure(Fraction(5), 3)
-    assert cube.lo**3 <= 5 <= cube.hi**3
+def test_polar_of_a_diagonal_enclosure_is_exact_and_verified():
+    M = Mat2(enclose(Fraction(1, 3)), enclose(0), enclose(0), -enclose(Fraction(2, 7)))
+    U = polar(M)
+    assert all(not is_enclosure(x) for x in U.entries()) and is_polar_factor(M, U)
+    assert not is_polar_factor(M, -U)
+    straddling = Mat2(enclose(Fraction(1, 3)) - enclose(Fraction(1, 3)), enclose(0), enclose(0), enclose(1))
+    with pytest.raises(Undecided):
+        polar(straddling)  # the sign of m_11 is not decided: no guess
 
 
 def test_undecidable_signs_raise():
-    assert sign_of(Interval(Fraction(1, 10**30), Fraction(1))) == 1
+    assert sign_of(ball(Fraction(1, 10**6), Fraction(1))) == 1
+    assert sign_of(enclose(Fraction(1, 10**30))) == 1 and sign_of(-enclose(Fraction(1, 10**300))) == -1
     with pytest.raises(Undecided):
-        sign_of(Interval(Fraction(-1, 10**30), Fraction(1)))
+        sign_of(ball(Fraction(-1, 10**30), Fraction(1)))
     with pytest.raises(TypeError):
-        Interval(Fraction(0), Fraction(1)) + 0.5  # floats never enter exact arithmetic
+        enclose(0.5)  # floats never enter exact arithmetic

@@ -4,11 +4,11 @@ The replay runs the *same* :class:`~pepcert.pep.methods.Method` as the simulatio
 (:func:`pepcert.pep.algorithms.muon.muon`, from its declared start ``M_{-1} = 0``) on 2x2
 matrices of bounded rigorous enclosures, with the instance's oracle
 (:class:`~.instance.InstanceOracle`). ``beta``, ``c`` and the subgradients ``G_t`` are exact
-rationals, and so is every polar factor ``D_t``; the start ``W_0`` (exact, or a rational
-enclosure of an irrational ``R_0``), the steps ``gamma_t``, the momenta ``M_t`` and the iterates
-``W_t`` are :class:`~pepcert.pep.numerics.dyadic.Dyadic` intervals of scale ``2^-256``, rounded
-outward at each operation, so each contains the exact value of the exact run and no number
-grows with ``t`` (exact rationals would gain ~6.6 bits a step with ``beta = 0.99``). An
+rationals, and so is every polar factor ``D_t``; the start ``W_0`` (exact, or an enclosure of
+an irrational ``R_0``), the steps ``gamma_t``, the momenta ``M_t`` and the iterates ``W_t`` are
+Arb balls at 256 bits (:mod:`~pepcert.pep.numerics.intervals`), rounded outward at each
+operation, so each contains the exact value of the exact run and no number grows with ``t``
+(exact rationals would gain ~6.6 bits a step with ``beta = 0.99``). An
 independent checker re-verifies every transition as it happens, from the oracle calls the
 step made (nothing but the enclosures of ``f(W_t)`` is kept):
 
@@ -35,6 +35,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from fractions import Fraction
 
 import numpy as np
@@ -43,9 +44,19 @@ from pepcert.pep.algorithms.muon import muon
 from pepcert.pep.errors import BadInput
 from pepcert.pep.lmo import SpectralLMO
 from pepcert.lowerbounds.muon.instance import InstanceOracle, MuonInstance, muon_instance
-from pepcert.pep.numerics.matrix2 import Mat2
-from pepcert.pep.numerics.dyadic import Dyadic, enclose
-from pepcert.pep.numerics.intervals import Interval, Undecided, lower, midpoint_float, sign_of, upper
+from pepcert.pep.numerics.intervals import (
+    Undecided,
+    contains,
+    enclose,
+    is_exact,
+    lift,
+    lower,
+    midpoint_float,
+    sign_of,
+    upper,
+    working_precision,
+)
+from pepcert.pep.numerics.matrix2 import Mat2, zeros_like
 
 __all__ = ["MuonCertificate", "ReplayEnclosure", "certify_muon", "replay_muon", "decimal_floor"]
 
@@ -60,17 +71,29 @@ def decimal_floor(value: Fraction, digits: int = 15) -> Fraction:
 class ReplayEnclosure:
     """Rigorous enclosures of ``f(W_t) - f*`` along an exact replay (any LMO).
 
-    ``gap_lower[t] <= f(W_t) - f* <= gap_upper[t]`` for ``t`` up to ``completed``; the replay
-    stops early (``stopped`` says why) if a sign cannot be decided.
+    ``gap_lower[t] <= f(W_t) - f* <= gap_upper[t]`` (exact rationals, the end points of the
+    enclosures ``gaps[t]``) for ``t`` up to ``completed``; ``traces[t]`` encloses ``tr W_t``
+    (``trace_lower`` its lower ends); the replay stops early (``stopped`` says why) if a sign
+    cannot be decided.
     """
 
     method: str
     completed: int
-    gap_lower: tuple
-    gap_upper: tuple
-    trace_lower: tuple
-    trace_upper: tuple
+    gaps: tuple = field(repr=False)
+    traces: tuple = field(repr=False)
     stopped: str | None
+
+    @cached_property
+    def gap_lower(self) -> tuple:
+        return tuple(lower(x) for x in self.gaps)
+
+    @cached_property
+    def gap_upper(self) -> tuple:
+        return tuple(upper(x) for x in self.gaps)
+
+    @cached_property
+    def trace_lower(self) -> tuple:
+        return tuple(lower(x) for x in self.traces)
 
 
 class _RecordingOracle(InstanceOracle):
@@ -91,49 +114,43 @@ class _RecordingOracle(InstanceOracle):
         return D
 
 
-def _start_and_steps(instance: MuonInstance, iterations: int) -> tuple[Mat2, list]:
-    """``W_0`` (exact, or an enclosure for an irrational ``R_0``) and bounded enclosures of
-    ``gamma_0..gamma_{T+2}``, checked positive and nonincreasing."""
+def _start_and_steps(instance: MuonInstance, iterations: int) -> tuple:
+    """``R_0`` and ``W_0`` (exact, or enclosures for an irrational ``R_0``) and balls
+    containing ``gamma_0..gamma_{T+2}``, checked positive and nonincreasing."""
     steps = instance.schedule.enclosures(iterations + 2)
-    return instance.W0_exact(iterations + 1, steps), steps
+    R0 = instance.offset_enclosure(iterations + 1, steps)
+    return R0, instance.start_matrix(R0), steps
 
 
 def _replay(instance: MuonInstance, W0: Mat2, steps: list, iterations: int, lmo, on_step=None) -> ReplayEnclosure:
-    """Run :func:`~pepcert.pep.algorithms.muon.muon` from ``W0`` on 2x2 matrices of bounded
-    enclosures (:class:`~pepcert.pep.numerics.dyadic.Dyadic`: every entry is a dyadic
-    interval of scale ``2^-256``, rounded outward at each operation, so each contains the
-    exact value and none grows with ``t``).
+    """Run :func:`~pepcert.pep.algorithms.muon.muon` from ``W0`` on 2x2 matrices of balls
+    (every entry an Arb ball at :data:`~pepcert.pep.numerics.intervals.PRECISION_BITS` bits,
+    rounded outward at each operation, so each contains the exact value and none grows with
+    ``t``; exact numbers meet them as ``fmpq``).
 
     ``on_step(t, state_t, state_t+1, calls, gamma_t)`` sees every transition with the oracle
     calls it made (``("gradient", W, G)``, ``("lmo", M, D)``); nothing else is kept.
     """
-    method = muon(instance.beta, steps, lmo)
+    method = muon(lift(instance.beta), steps, lmo)  # beta as fmpq: exact, and it mixes with balls
     oracle = _RecordingOracle(instance)
-    state = method.initial(Mat2(*(enclose(x) for x in W0.entries())), oracle)
-    gap_lower, gap_upper, trace_lower, trace_upper = [], [], [], []
-
-    def record(W: Mat2) -> None:
-        for x, lows, highs in ((instance.value(W), gap_lower, gap_upper), (W.trace(), trace_lower, trace_upper)):
-            lows.append(x.lo if isinstance(x, Dyadic) else lower(x))
-            highs.append(x.hi if isinstance(x, Dyadic) else upper(x))
-
-    record(state[0])
-    stopped = None
-    for t in range(iterations):
-        oracle.step_calls = []
-        try:
-            new_state = method.advance(state, oracle, t)
-        except Undecided as error:
-            stopped = f"undecidable sign: {error}"
-            break
-        if on_step is not None:
-            on_step(t, state, new_state, oracle.step_calls, steps[t])
-        record(new_state[0])
-        state = new_state
-    return ReplayEnclosure(
-        f"muon[{lmo.name}]", len(gap_lower) - 1, tuple(gap_lower), tuple(gap_upper),
-        tuple(trace_lower), tuple(trace_upper), stopped,
-    )
+    gaps, traces, stopped = [], [], None
+    with working_precision():
+        state = method.initial(Mat2(*(enclose(x) for x in W0.entries())), oracle)
+        gaps.append(instance.value(state[0]))
+        traces.append(state[0].trace())
+        for t in range(iterations):
+            oracle.step_calls = []
+            try:
+                new_state = method.advance(state, oracle, t)
+            except Undecided as error:
+                stopped = f"undecidable sign: {error}"
+                break
+            if on_step is not None:
+                on_step(t, state, new_state, oracle.step_calls, steps[t])
+            gaps.append(instance.value(new_state[0]))
+            traces.append(new_state[0].trace())
+            state = new_state
+    return ReplayEnclosure(f"muon[{lmo.name}]", len(gaps) - 1, tuple(gaps), tuple(traces), stopped)
 
 
 def replay_muon(instance: MuonInstance, iterations: int, lmo=None) -> ReplayEnclosure:
@@ -142,7 +159,7 @@ def replay_muon(instance: MuonInstance, iterations: int, lmo=None) -> ReplayEncl
     Intended also for LMOs that are not exact (Newton-Schulz): the enclosures of ``f(W_t)``
     stay rigorous.
     """
-    W0, steps = _start_and_steps(instance, iterations)
+    _, W0, steps = _start_and_steps(instance, iterations)
     return _replay(instance, W0, steps, iterations, lmo if lmo is not None else SpectralLMO())
 
 
@@ -205,19 +222,18 @@ def _float_gaps(instance: MuonInstance, lmo, iterations: int) -> tuple:
 
 def _check_subgradient(instance: MuonInstance, W: Mat2, G: Mat2, t: int) -> str | None:
     """``G in partial f(W)`` given ``tr W = 2``: ``G = c I + s diag(1, -1)`` with
-    ``s = sign(x)`` (``s in [-1, 1]`` if ``x = 0`` exactly)."""
-    c = instance.c
-    x = W.a - W.d
+    ``s = sign(x)`` (``s in [-1, 1]`` if ``x = 0`` exactly). Compared exactly (as ``fmpq``)."""
     try:
-        s_x = sign_of(x)
+        s_x = sign_of(W.a - W.d)
     except Undecided:
         return f"t={t}: sign of W11 - W22 undecided"
-    if not all(isinstance(v, Fraction) for v in G.entries()):
+    if not all(is_exact(v) for v in G.entries()):
         return f"t={t}: subgradient is not exact"
-    if G.b != 0 or G.c != 0:
+    a, b, c, d = lift(G.a), lift(G.b), lift(G.c), lift(G.d)
+    if b != 0 or c != 0:
         return f"t={t}: subgradient has off-diagonal entries"
-    s = (G.a - G.d) / 2
-    if G.a + G.d != 2 * c:
+    s = (a - d) / 2
+    if a + d != 2 * instance.c_lifted:
         return f"t={t}: subgradient trace part is not c I (tr W = 2 > 0)"
     if s_x != 0 and s != s_x:
         return f"t={t}: subgradient sign {s} differs from sign(W11 - W22) = {s_x}"
@@ -228,29 +244,29 @@ def _check_subgradient(instance: MuonInstance, W: Mat2, G: Mat2, t: int) -> str 
 
 def _encloses(outer: Mat2, inner: Mat2) -> bool:
     """Every entry of ``inner`` (exact or an enclosure) lies in that entry of ``outer``."""
-    for o, i in zip(outer.entries(), inner.entries()):
-        if isinstance(o, Dyadic):
-            if not o.contains(i):
-                return False
-        elif not (lower(o) <= lower(i) and upper(i) <= upper(o)):
-            return False
-    return True
+    return all(contains(o, i) for o, i in zip(outer.entries(), inner.entries()))
 
 
 class _TransitionChecker:
     """Re-verifies each transition of the replay exactly (checks 1-4 of the module docstring)
-    and keeps the running lower bound ``min_t 2c + |x_t|``; stops listing after 20 failures."""
+    and keeps the running lower bound ``min_t 2c + |x_t|``; stops listing after 20 failures.
 
-    def __init__(self, instance: MuonInstance, lmo, W0: Mat2):
+    ``R0`` is the (exact or enclosed) offset the start was built from: the start must contain
+    ``I + r diag(1, -1)`` for every ``r`` in it, so ``tr W_0 = 2`` for the exact start.
+    """
+
+    def __init__(self, instance: MuonInstance, lmo, W0: Mat2, R0):
         self.instance, self.lmo = instance, lmo
-        self.beta, self.keep = instance.beta, 1 - instance.beta
+        self.beta, self.keep = lift(instance.beta), 1 - lift(instance.beta)
         self.failures: list[str] = []
         self.trace_invariant = True
-        self.M_prev = Mat2(Fraction(0), Fraction(0), Fraction(0), Fraction(0))
-        self.min_distance = lower(abs(W0.a - W0.d))
-        # W0 = I + R0 diag(1, -1): both diagonal entries minus 1 are opposite (same R0).
-        if not (W0.b == 0 and W0.c == 0 and (W0.a - 1) == -(W0.d - 1)):
-            self.failures.append("W0 is not I + R0 diag(1, -1)")
+        self.M_prev = zeros_like(Mat2(*(enclose(x) for x in W0.entries())))
+        with working_precision():
+            self.min_distance = abs(enclose(W0.a - W0.d)).lower()  # an exact ball: compared exactly
+            R0 = lift(R0)
+            start = Mat2(1 + R0, 0, 0, 1 - R0)  # recomputed as the instance does: exact, or the same balls
+            if not _encloses(W0, start):
+                self.failures.append("W0 is not I + R0 diag(1, -1)")
 
     def __call__(self, t: int, state: tuple, new_state: tuple, calls: list, gamma) -> None:
         if len(self.failures) > 20:
@@ -271,14 +287,15 @@ class _TransitionChecker:
         if not self.lmo.verify(M, D):
             self.failures.append(f"t={t}: step direction is not exactly -polar(M_t)")
         trace = D.trace()
-        if isinstance(trace, (Interval, float)) or trace != 0:
+        if not is_exact(trace) or trace != 0:
             self.trace_invariant = False
             self.failures.append(f"t={t}: tr D_t = {midpoint_float(trace):.3g} is not exactly 0")
         if not _encloses(W_next, W + gamma * D):
             self.failures.append(f"t={t}: the enclosure of W_(t+1) does not contain W_t + gamma_t D_t")
         self.M_prev = M
-        distance = abs(W_next.a - W_next.d)
-        self.min_distance = min(self.min_distance, distance.lo if isinstance(distance, Dyadic) else lower(distance))
+        distance = abs(enclose(W_next.a - W_next.d)).lower()
+        if distance < self.min_distance:
+            self.min_distance = distance
 
 
 def certify_muon(
@@ -302,15 +319,15 @@ def certify_muon(
     if not lmo.certifiable:
         failures.append(f"the LMO {lmo.name!r} is not exact; a certificate needs the exact polar factor")
 
-    W0, steps = _start_and_steps(instance, T)
-    checker = _TransitionChecker(instance, lmo, W0)
+    R0, W0, steps = _start_and_steps(instance, T)
+    checker = _TransitionChecker(instance, lmo, W0, R0)
     enclosure = _replay(instance, W0, steps, T, lmo, on_step=checker)
     failures.extend(checker.failures)
     if enclosure.stopped:
         failures.append(f"replay stopped after {enclosure.completed} steps: {enclosure.stopped}")
     trace_invariant = checker.trace_invariant and enclosure.stopped is None
     # tr W_t = 2 for all t <= T (module docstring), so f(W_t) - f* = 2c + |x_t|.
-    lower_gap = 2 * instance.c + checker.min_distance if trace_invariant else None
+    lower_gap = 2 * instance.c + lower(checker.min_distance) if trace_invariant else None
     # f* = 0: f >= 0 everywhere and f(0) = 0.
     zero = Mat2(Fraction(0), Fraction(0), Fraction(0), Fraction(0))
     if instance.value(zero) != 0:

@@ -48,8 +48,17 @@ from pepcert.pep.algorithms.muon import ScaledPolarCompressor
 from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.numbers import parse_rational
 from pepcert.pep.numerics.matrix2 import Mat2
-from pepcert.pep.numerics.dyadic import Dyadic, enclose
-from pepcert.pep.numerics.intervals import Interval, PRECISION_BITS, as_exact, lower, round_outward, sign_of, upper
+from pepcert.pep.numerics.intervals import (
+    as_exact,
+    ball,
+    enclose,
+    is_enclosure,
+    lift,
+    lower,
+    sign_of,
+    upper,
+    working_precision,
+)
 from pepcert.pep.numerics.schedule import T_SYMBOL, StepSchedule, parse_schedule
 from pepcert.pep.simulate import NumericOracle
 
@@ -112,7 +121,7 @@ class MuonInstance:
     def value(self, W):
         """``f(W) = c |tr W| + |W_11 - W_22|`` (Mat2 of any arithmetic, or a numpy 2x2)."""
         a, d = (W.a, W.d) if isinstance(W, Mat2) else (W[0][0], W[1][1])
-        c = self.c_float if isinstance(a, float) else self.c
+        c = self.c_float if isinstance(a, float) else self.c_lifted if is_enclosure(a) else self.c
         return c * abs(a + d) + abs(a - d)
 
     def subgradient(self, W, t: int):
@@ -127,6 +136,8 @@ class MuonInstance:
         if isinstance(a, float):
             c = self.c_float
             G = Mat2(c * s_trace + s_diff, 0.0, 0.0, c * s_trace - s_diff)
+        elif is_enclosure(a):
+            G = self._lifted_subgradients[s_trace, s_diff]
         else:
             G = self._exact_subgradients[s_trace, s_diff]
         return G if is_mat else G.to_float_array()
@@ -139,6 +150,16 @@ class MuonInstance:
             (s_trace, s_diff): Mat2(c * s_trace + s_diff, zero, zero, c * s_trace - s_diff)
             for s_trace in (1, -1) for s_diff in (1, -1)
         }
+
+    @cached_property
+    def _lifted_subgradients(self) -> dict:
+        """The same subgradients, exact, in the arithmetic of enclosures (``fmpq`` entries)."""
+        return {key: Mat2(*(lift(x) for x in G.entries())) for key, G in self._exact_subgradients.items()}
+
+    @cached_property
+    def c_lifted(self):
+        """``c`` as an ``fmpq`` (exact, in the arithmetic of enclosures)."""
+        return lift(self.c)
 
     def oracle(self, compressor=ScaledPolarCompressor()) -> "InstanceOracle":
         """A fresh first-order oracle of ``f`` for one run (see :class:`InstanceOracle`), with
@@ -156,35 +177,39 @@ class MuonInstance:
         nonincreasing, so ``r_n - r_{n+1} >= 0`` (an alternating series of them) and
         ``r_n = delta_n - r_{n+1}`` give ``r_n in [delta_n/2, delta_n - delta_{n+1}/2]``.
         ``n`` must exceed the horizon of the certificate so that every sign
-        ``(-1)^t (R_0 - A_t)``, ``t < n``, is decided. The sum is taken in bounded enclosures
-        (:class:`~pepcert.pep.numerics.dyadic.Dyadic`, outward rounding); ``steps`` may give
-        enclosures of ``gamma_0..gamma_{n+1}`` already computed.
+        ``(-1)^t (R_0 - A_t)``, ``t < n``, is decided. The sum is taken in Arb balls
+        (outward rounding); ``steps`` may give balls containing ``gamma_0..gamma_{n+1}``,
+        already computed.
         """
         if self.offset is not None:
             return self.offset
         if self.start != "series":
             raise ValueError("an instance with a horizon start has a rational offset")
-        gamma = steps.__getitem__ if steps is not None else self.schedule.dyadic
-        limit = enclose(self.limit)
-        partial = Dyadic(0, 0)
-        for k in range(n):
-            term = gamma(k) - limit
-            partial = partial + term if k % 2 == 0 else partial - term
-        last = (gamma(n) - limit).to_interval()
-        if self.schedule.prove_convex():
-            following = (gamma(n + 1) - limit).to_interval()
-            tail = Interval(last.lo / 2, last.hi - following.lo / 2)
-        else:
-            tail = Interval(Fraction(0), last.hi)
-        tail = enclose(tail)
-        enclosure = limit * Fraction(1, 2) + partial + (tail if n % 2 == 0 else -tail)
-        return round_outward(enclosure.to_interval(), 2 * PRECISION_BITS)
+        gamma = steps.__getitem__ if steps is not None else self.schedule.enclosure
+        with working_precision():
+            limit = enclose(self.limit)
+            partial = enclose(0)
+            for k in range(n):
+                term = gamma(k) - limit
+                partial = partial + term if k % 2 == 0 else partial - term
+            last = gamma(n) - limit
+            if self.schedule.prove_convex():
+                tail = ball(lower(last) / 2, upper(last) - lower(gamma(n + 1) - limit) / 2)
+            else:
+                tail = ball(0, upper(last))
+            return limit / 2 + partial + (tail if n % 2 == 0 else -tail)
 
     def W0_exact(self, n: int, steps=None) -> Mat2:
-        R0 = self.offset_enclosure(n, steps)
-        one = Fraction(1)
+        """``W_0 = I + R_0 diag(1, -1)`` with the enclosure of ``R_0`` of :meth:`offset_enclosure`."""
+        return self.start_matrix(self.offset_enclosure(n, steps))
+
+    @staticmethod
+    def start_matrix(R0) -> Mat2:
+        """``I + R_0 diag(1, -1)``: exact for a rational ``R_0``, else balls of ``1 +- R_0``."""
         zero = Fraction(0)
-        return Mat2(as_exact(one + R0), zero, zero, as_exact(one - R0))
+        with working_precision():
+            R0 = lift(R0)
+            return Mat2(as_exact(1 + R0), zero, zero, as_exact(1 - R0))
 
     def W0_float(self) -> np.ndarray:
         R0 = float(self.offset) if self.offset is not None else self.offset_float
@@ -267,15 +292,15 @@ def muon_instance(beta, schedule, start: str = "auto", horizon: int | None = Non
         return instance
     if horizon is None or horizon < 0:
         raise BadInput("a horizon start needs a horizon H >= 0")
-    partial = Fraction(0)
     sums = []
-    for k in range(horizon + 2):
-        gamma = schedule.exact(k)
-        partial = partial + gamma if k % 2 == 0 else partial - gamma
-        sums.append(partial)
-    middle = (sums[horizon] + sums[horizon + 1]) / 2  # (A_{H+1} + A_{H+2}) / 2
-    if isinstance(middle, Interval):
-        middle = round_outward((middle.lo + middle.hi) / 2, PRECISION_BITS)
-        middle = middle if isinstance(middle, Fraction) else middle.lo
+    with working_precision():
+        partial = lift(Fraction(0))
+        for k in range(horizon + 2):
+            gamma = lift(schedule.exact(k))
+            partial = partial + gamma if k % 2 == 0 else partial - gamma
+            sums.append(partial)
+        middle = (sums[horizon] + sums[horizon + 1]) / 2  # (A_{H+1} + A_{H+2}) / 2
+    # An enclosure (irrational steps): its midpoint, a rational within its radius of the mean.
+    middle = as_exact(middle.mid() if is_enclosure(middle) else middle)
     text = f"(A_{horizon + 1} + A_{horizon + 2})/2"
     return MuonInstance(beta, schedule, "horizon", horizon, middle, text, float(middle))

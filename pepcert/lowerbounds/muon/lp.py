@@ -42,7 +42,7 @@ from scipy.optimize import linprog
 
 from pepcert.pep.errors import BadInput, SolverFailure
 from pepcert.lowerbounds.muon.instance import gap_bound, muon_instance, parse_beta
-from pepcert.pep.numerics.intervals import lower, upper
+from pepcert.pep.numerics.intervals import is_exact, lift, lower, upper, working_precision
 from pepcert.pep.numerics.schedule import StepSchedule, parse_schedule
 
 __all__ = ["MuonLPBound", "muon_lp_lower_bound", "verify_lp_witness"]
@@ -293,7 +293,7 @@ def muon_lp_lower_bound(
 
 
 def _fixed_iterates(beta: Fraction, schedule: StepSchedule, T: int):
-    """The iterates fixed by the sign pattern, exactly (Fractions or rigorous intervals).
+    """The iterates fixed by the sign pattern, exactly (``fmpq``, or balls for irrational steps).
 
     ``W_0 = I + R_0 diag(1, -1)`` (the horizon-``T`` start of :mod:`.muon_instance`),
     ``W_t = diag(w1_t, w2_t)``, ``w1_{t+1} = w1_t - (-1)^t gamma_t``, ``w2_t = 2 - w1_t``.
@@ -303,14 +303,15 @@ def _fixed_iterates(beta: Fraction, schedule: StepSchedule, T: int):
     instance = muon_instance(beta, schedule, start="horizon", horizon=T)
     gammas = schedule.check_positive_nonincreasing(T + 1)
     R0 = instance.offset
-    w1 = [1 + R0]
-    for t in range(T):
-        w1.append(w1[-1] - gammas[t] if t % 2 == 0 else w1[-1] + gammas[t])
-    w2 = [2 - x for x in w1]
+    with working_precision():  # exact rationals as fmpq, irrational steps as balls
+        w1 = [lift(1 + R0)]
+        for t in range(T):
+            w1.append(w1[-1] - lift(gammas[t]) if t % 2 == 0 else w1[-1] + lift(gammas[t]))
+        w2 = [2 - x for x in w1]
     points, point_of = [], []
     for t in range(T + 1):
-        exact = isinstance(w1[t], Fraction)
-        match = next((p for p, q in enumerate(points) if exact and isinstance(w1[q], Fraction) and w1[q] == w1[t]), None)
+        exact = is_exact(w1[t])
+        match = next((p for p, q in enumerate(points) if exact and is_exact(w1[q]) and w1[q] == w1[t]), None)
         if match is None:
             points.append(t)
             match = len(points) - 1

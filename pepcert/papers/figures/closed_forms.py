@@ -19,8 +19,8 @@ With n agents (same theorem, ``f = (1/n) sum_i f_i``, ``f_i`` ``L_i``-smooth) th
 ``1 / (L + L~ sqrt(2 beta/theta))`` with ``L~ = sqrt((1/n) sum_i L_i^2)`` (quadratic mean) and
 ``L``, ``mu`` the constants of ``f``: :func:`ef21_paper_rate` takes ``L_tilde``.
 
-The two-agent cubic of Thomsen, Taylor & Dieuleveut 2026 (:mod:`pepcert.papers.ttd26`) is solved
-here a second way, in 50-digit arithmetic (:func:`ttd26_cubic_roots`), for the figures.
+The two-agent cubic of Thomsen, Taylor & Dieuleveut 2026 is solved once, in
+:func:`pepcert.papers.ttd26.cubic_roots` (50-digit arithmetic); the figures use it from there.
 """
 
 from __future__ import annotations
@@ -82,67 +82,3 @@ def ef21_paper_distributed_rate(Ls, mus, delta):
     ``mean mu_i``-strongly convex, hence ``mean mu_i``-PL) and ``L~ = sqrt(mean L_i^2)``."""
     Ls, mus = np.asarray(Ls, dtype=float), np.asarray(mus, dtype=float)
     return ef21_paper_rate(mus.mean(), Ls.mean(), delta, np.sqrt(np.mean(Ls**2)))
-
-
-@dataclass(frozen=True)
-class CubicRoots:
-    """The three roots of the TTD26 two-agent cubic, largest real part first, and its
-    discriminant (``> 0``: three distinct real roots; ``< 0``: one real root and a complex pair)."""
-
-    roots: tuple[complex, complex, complex]
-    discriminant: float
-
-    @property
-    def rate(self) -> float:
-        """The largest real root (the paper's two-agent rate)."""
-        return max(r.real for r in self.roots if r.imag == 0)
-
-
-def monic_cubic_roots(b, c, d, digits: int = 50, context=None) -> CubicRoots:
-    r"""The roots of ``rho^3 + b rho^2 + c rho + d`` in ``digits``-digit arithmetic (mpmath; the
-    coefficients are taken exactly: floats, mpmath numbers or decimal strings), rounded to float
-    at the end. With ``rho = t - b/3`` the cubic is ``t^3 + p t + q`` (``p = c - b^2/3``,
-    ``q = 2b^3/27 - bc/3 + d``), discriminant ``-(4p^3 + 27q^2)``. Positive: three real roots,
-    Viète's ``t_k = 2 sqrt(-p/3) cos(phi/3 - 2 pi k/3)``, ``cos phi = (3q/(2p)) sqrt(-3/p)``;
-    negative: Cardano's real root ``u + v`` (``u, v`` the real cube roots of
-    ``-q/2 +- sqrt(-disc/108)``) and the pair ``-(u + v)/2 +- i sqrt(3)(u - v)/2``; zero: the
-    repeated roots. Where the roots meet (``p -> 0``) about ``digits - 16`` digits are left."""
-    import mpmath
-
-    ctx = context or mpmath.mp.clone()
-    if context is None:
-        ctx.dps = digits
-    b, c, d = (ctx.mpf(x) for x in (b, c, d))
-    p, q = c - b**2 / 3, 2 * b**3 / 27 - b * c / 3 + d
-    discriminant = -(4 * p**3 + 27 * q**2)
-    if discriminant > 0:
-        m, phi = 2 * ctx.sqrt(-p / 3), ctx.acos(3 * q / (2 * p) * ctx.sqrt(-3 / p))
-        ts = [m * ctx.cos(phi / 3 - 2 * ctx.pi * k / 3) for k in range(3)]
-    elif discriminant == 0:  # a repeated root
-        ts = [ctx.mpf(0)] * 3 if p == 0 else [3 * q / p, -3 * q / (2 * p), -3 * q / (2 * p)]
-    else:
-        root = ctx.sqrt(-discriminant / 108)
-        u, v = (ctx.sign(w) * ctx.cbrt(abs(w)) for w in (-q / 2 + root, -q / 2 - root))
-        half, imag = -(u + v) / 2, ctx.sqrt(3) * (u - v) / 2
-        ts = [u + v, ctx.mpc(half, imag), ctx.mpc(half, -imag)]
-    roots = sorted((complex(t - b / 3) for t in ts), key=lambda z: (-z.real, -z.imag))
-    return CubicRoots(tuple(roots), float(discriminant))
-
-
-def ttd26_cubic_roots(Ls, mus, delta, digits: int = 50) -> CubicRoots:
-    r"""The roots of ``rho^3 - [s(2 + s) + r(s K1 + K2)] rho^2 + s^2 [1 + 2s + r(K1 + s K2)] rho - s^4``
-    (TTD 2026, two agents; ``s = sqrt(1 - delta)``, ``r = (1 - s)^2/(1 + s)``, ``S_i = L_i + mu_i``,
-    ``D_i = L_i - mu_i``, ``K1 = (D2^2 S1 + D1^2 S2)/(S1 S2 (S1 + S2))``, ``K2 = (D1 + D2)^2/(S1 + S2)^2``):
-    coefficients from the (exact binary) float inputs in ``digits``-digit arithmetic, then
-    :func:`monic_cubic_roots` at the same precision."""
-    import mpmath
-
-    ctx = mpmath.mp.clone()
-    ctx.dps = digits
-    (L1, L2), (m1, m2) = ([ctx.mpf(float(x)) for x in v] for v in (Ls, mus))
-    s = ctx.sqrt(1 - ctx.mpf(float(delta)))
-    r = (1 - s) ** 2 / (1 + s)
-    S1, S2, D1, D2 = L1 + m1, L2 + m2, L1 - m1, L2 - m2
-    K1 = (D2**2 * S1 + D1**2 * S2) / (S1 * S2 * (S1 + S2))
-    K2 = (D1 + D2) ** 2 / (S1 + S2) ** 2
-    return monic_cubic_roots(-(s * (2 + s) + r * (s * K1 + K2)), s**2 * (1 + 2 * s + r * (K1 + s * K2)), -(s**4), context=ctx)

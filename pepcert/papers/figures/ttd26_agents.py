@@ -4,7 +4,7 @@ distributed optimization*), Figs. 1-3: EF21 with two agents whose constants diff
 Laws (the paper's; :mod:`pepcert.papers.ttd26`): at ``eta* = 2n/sum_i (L_i + mu_i) (1 - s)/(1 + s)``,
 ``s = sqrt(1 - delta)``, the two-agent rate ``rho_cubic`` is the largest real root of
 ``rho^3 - [s(2 + s) + r(s K1 + K2)] rho^2 + s^2 [1 + 2s + r(K1 + s K2)] rho - s^4``
-(:func:`~pepcert.papers.figures.closed_forms.ttd26_cubic_roots`, 50 digits). Panels
+(:func:`~pepcert.papers.ttd26.cubic_roots`, 50 digits). Panels
 (:data:`PANELS`): (a) ``L = (1, 1)``, ``mu = (0.9, 0.1)``; (b) ``L = (1, 10)``, ``mu = (0.1, 0.1)``;
 (c) ``L = (1, 10)``, ``mu = (0.5, 0.1)``; ``1 - delta`` in ``[0.01, 0.99]``.
 
@@ -87,14 +87,14 @@ def curves(n: int):
     import pandas as pd
 
     from pepcert.papers import ttd26
-    from pepcert.papers.figures.closed_forms import closed_forms, ef21_paper_distributed_rate, ttd26_cubic_roots
+    from pepcert.papers.figures.closed_forms import closed_forms, ef21_paper_distributed_rate
 
     single = closed_forms("ef21").optimal_rate  # TTD 2025: rho* = ((B + sqrt(B^2 + 4s))/2)^2
     rows = []
     for panel in PANELS:
         for value in np.linspace(0.01, 0.99, n):
             delta = float(1 - value)
-            cubic = ttd26_cubic_roots(panel.L, panel.mu, delta)
+            cubic = ttd26.cubic_roots(panel.L, panel.mu, delta)
             row = {"panel": panel.key, "L1": panel.L[0], "L2": panel.L[1], "mu1": panel.mu[0], "mu2": panel.mu[1],
                    "one_minus_delta": value, "delta": delta,
                    "eta_star": ttd26.optimal_step(panel.L, panel.mu, delta),
@@ -128,7 +128,8 @@ def sdp_points(n: int, options: SweepOptions):
     closed forms."""
     import pandas as pd
 
-    from pepcert.papers.figures.closed_forms import closed_forms, ttd26_cubic_roots
+    from pepcert.papers import ttd26
+    from pepcert.papers.figures.closed_forms import closed_forms
     from pepcert.sweeps.analyses import rate
 
     places = [(p, float(v)) for p in PANELS for v in marker_points(n)]
@@ -143,7 +144,7 @@ def sdp_points(n: int, options: SweepOptions):
     for index, (panel, value) in enumerate(places):
         delta = float(1 - value)
         line = two.frame.iloc[index]
-        rho_cubic = ttd26_cubic_roots(panel.L, panel.mu, delta).rate
+        rho_cubic = ttd26.cubic_roots(panel.L, panel.mu, delta).rate
         sdp = _number(line["value"])
         row = {"panel": panel.key, "one_minus_delta": value, "delta": delta, "eta_star": float(line["eta"]),
                "rho_cubic": rho_cubic, "sdp_paper_lyapunov": sdp, "sdp_status": line["status"],

@@ -11,14 +11,14 @@ Thomsen, Taylor & Dieuleveut, *Tight analyses of first-order methods with error 
   ``kappa_s = kappa (1 + s)/(1 - s)``.
 
 The expressions are exact (algebraic numbers for rational inputs). :func:`compare` decides
-``rational <=> expression`` rigorously with mpmath interval arithmetic at increasing precision.
+``rational <=> expression`` rigorously in the project's interval arithmetic (Arb balls,
+:mod:`pepcert.pep.numerics.intervals`) at increasing precision.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
 
-from mpmath.ctx_iv import MPIntervalContext
 import sympy
 
 from pepcert.pep.errors import BadInput
@@ -82,50 +82,51 @@ def optimal_rate(method: str, mu, L, delta) -> sympy.Expr:
 
 
 def interval(expression: sympy.Expr, digits: int = 50):
-    """A rigorous mpmath interval containing the value of ``expression`` (a real expression
-    built from rationals with +, *, integer and half-integer powers, Abs and Max)."""
-    iv = MPIntervalContext()  # a private context: no global precision is changed
-    iv.dps = digits
+    """A rigorous ball containing the value of ``expression`` (a real expression built from
+    rationals with +, *, integer and half-integer powers, Abs and Max), computed with
+    ``digits`` decimal digits (Arb; the precision is restored afterwards)."""
+    from pepcert.pep.numerics.intervals import ball, enclose, lower, upper, working_precision
+    from pepcert.pep.numerics.roots import sqrt
 
     def walk(node):
         if node.is_Rational:
-            return iv.mpf(int(node.p)) / int(node.q)
-        if node.is_Add:
-            total = iv.mpf(0)
-            for term in node.args:
-                total = total + walk(term)
-            return total
-        if node.is_Mul:
-            total = iv.mpf(1)
-            for term in node.args:
-                total = total * walk(term)
+            return enclose(Fraction(int(node.p), int(node.q)))
+        if node.is_Add or node.is_Mul:
+            values = [walk(term) for term in node.args]
+            total = values[0]
+            for value in values[1:]:
+                total = total + value if node.is_Add else total * value
             return total
         if node.is_Pow:
             base, exponent = walk(node.args[0]), node.args[1]
             if exponent.is_Integer:
                 return base ** int(exponent)
             if exponent == sympy.Rational(1, 2):
-                return iv.sqrt(base)
+                return sqrt(base)
             if exponent == sympy.Rational(-1, 2):
-                return 1 / iv.sqrt(base)
+                return 1 / sqrt(base)
         if isinstance(node, sympy.Abs):
             value = walk(node.args[0])
-            if value.a >= 0:
+            if value >= 0:
                 return value
-            if value.b <= 0:
+            if value <= 0:
                 return -value
-            return iv.mpf([0, max(-value.a, value.b)])
+            return ball(0, max(-lower(value), upper(value)))
         if isinstance(node, sympy.Max):
             values = [walk(arg) for arg in node.args]
-            return iv.mpf([max(v.a for v in values), max(v.b for v in values)])
+            return ball(max(lower(v) for v in values), max(upper(v) for v in values))
         raise ValueError(f"cannot evaluate {node} rigorously")
 
-    return walk(sympy.sympify(expression))
+    with working_precision(int(digits * 3.33) + 8):
+        return walk(sympy.sympify(expression))
 
 
 def compare(rational, expression: sympy.Expr, max_digits: int = 400) -> int:
     """Sign of ``rational - expression``, decided rigorously: exactly for a rational
-    expression, by separating intervals otherwise (an irrational value never ties)."""
+    expression, by separating the rational from a ball around the expression otherwise (an
+    irrational value never ties)."""
+    from pepcert.pep.numerics.intervals import lower, upper
+
     rational = Fraction(rational)
     expression = sympy.sympify(expression)
     if expression.is_Rational:  # e.g. delta = 3/4, s = 1/2: compare exactly
@@ -134,12 +135,9 @@ def compare(rational, expression: sympy.Expr, max_digits: int = 400) -> int:
     digits = 30
     while digits <= max_digits:
         value = interval(expression, digits)
-        iv = MPIntervalContext()
-        iv.dps = digits
-        r = iv.mpf(rational.numerator) / rational.denominator
-        if r.b < value.a:
+        if value.is_finite() and rational < lower(value):
             return -1
-        if r.a > value.b:
+        if value.is_finite() and rational > upper(value):
             return 1
         digits *= 2
     raise ArithmeticError("could not separate the rational from the closed form")

@@ -25,45 +25,23 @@ for EF-Muon, on symbolic vectors (the worst-case SDP; the LMO has no SDP model).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from fractions import Fraction
-from typing import Any, Callable, ClassVar, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from pepcert.pep.compressors import Contractive
 from pepcert.pep.errors import BadInput
+from pepcert.pep.library.matrix import EFMuon
 from pepcert.pep.methods import Method
-from pepcert.pep.numerics.matrix2 import Mat2, nuclear_norm, polar, rank, zeros_like
+from pepcert.pep.numerics.matrix2 import Mat2, zeros_like
 from pepcert.pep.numerics.numbers import exact_number, is_symbolic, require, show
 
 __all__ = ["ScaledPolarCompressor", "momentum_lmo", "muon", "signed_momentum", "normalized_momentum", "ef_muon"]
 
 
-@dataclass(frozen=True)
-class ScaledPolarCompressor:
-    """``C(P) = (||P||_nuc / rank P) polar(P)`` (0 at 0) on numpy arrays and :class:`Mat2`.
-
-    ``<P, polar P> = ||P||_nuc`` and ``||polar P||_F^2 = rank P``, so ``C`` is the Frobenius
-    projection onto ``span{polar(P)}`` and ``||C(P) - P||^2 = ||P||^2 - ||P||_nuc^2 / rank P
-    <= (1 - 1/rank P) ||P||^2`` because ``||P||_nuc^2 >= ||P||_F^2``.
-    """
-
-    name: ClassVar[str] = "scaled-polar"
-
-    def __call__(self, P, rng=None):
-        """``C(P)``; ``rng`` is unused (deterministic), for the oracle's ``C(v, rng)`` call."""
-        r = rank(P)
-        if r == 0:
-            return P * 0 if isinstance(P, Mat2) else np.zeros_like(np.asarray(P, dtype=float))
-        return (nuclear_norm(P) / r) * polar(P)
-
-    @staticmethod
-    def compressor_class(max_rank: int) -> Contractive:
-        """The class it belongs to on matrices of rank ``<= max_rank``: ``Contractive(1/max_rank)``."""
-        if isinstance(max_rank, bool) or not isinstance(max_rank, int) or max_rank < 1:
-            raise BadInput(f"the rank bound must be a positive integer, got {max_rank!r}")
-        return Contractive(Fraction(1, max_rank))
+#: EF-Muon's compressor ``C(P) = (||P||_nuc / rank P) polar(P)``, implemented once in
+#: :class:`pepcert.pep.library.matrix.EFMuon` (numpy batches and exact :class:`Mat2`; without a
+#: shape it accepts any matrix and ``compressor_class(r)`` is ``Contractive(1/r)`` on rank <= r).
+ScaledPolarCompressor = EFMuon
 
 
 def _schedule(steps) -> Callable[[int], Any]:

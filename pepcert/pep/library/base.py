@@ -1,5 +1,4 @@
-"""Shared pieces of the compressor library: exact parameter checks, exact square roots,
-the shape check of a (batch of) vectors, and the scaling compressor of the lower bounds.
+"""Shared pieces of the compressor library: exact parameter checks, the shape check of a (batch of) vectors, and the scaling compressor of the lower bounds.
 
 Every concrete compressor is a frozen dataclass with
 
@@ -14,7 +13,6 @@ Every concrete compressor is a frozen dataclass with
 
 from __future__ import annotations
 
-import math
 import numbers
 from dataclasses import dataclass
 from fractions import Fraction
@@ -41,20 +39,6 @@ def positive_int(value, name: str, low: int = 1, high: int = MAX_DIMENSION) -> i
     if value > high:
         raise BadInput(f"{name} must be at most {high}, got {value}")
     return int(value)
-
-
-def exact_sqrt(n):
-    """``sqrt(n)`` for a nonnegative rational ``n``: a ``Fraction`` when ``n`` is the square of
-    a rational, otherwise a sympy expression (sympy is imported only then)."""
-    n = Fraction(n)
-    if n < 0:
-        raise ValueError("square root of a negative number")
-    p, q = math.isqrt(n.numerator), math.isqrt(n.denominator)
-    if p * p == n.numerator and q * q == n.denominator:
-        return Fraction(p, q)
-    import sympy
-
-    return sympy.sqrt(sympy.Rational(n.numerator, n.denominator))
 
 
 def as_batch(v, dimension: int | None, name: str) -> np.ndarray:

@@ -25,7 +25,8 @@ import numpy as np
 
 from pepcert.pep.compressors import Contractive, Unbiased
 from pepcert.pep.errors import BadInput
-from pepcert.pep.library.base import as_batch, exact_sqrt, positive_int
+from pepcert.pep.library.base import as_batch, positive_int
+from pepcert.pep.numerics.roots import symbolic_sqrt
 
 NORMS = ("l2", "linf")
 
@@ -56,9 +57,9 @@ def dithering_omega(d: int, s: int, norm: str = "l2"):
     if norm == "l2":
         if d <= 4 * s * s:
             return Fraction(d, 4 * s * s)
-        return exact_sqrt(d) / s - 1
+        return symbolic_sqrt(d) / s - 1
     if norm == "linf":
-        return (exact_sqrt(s * s + d - 1) - s) / (2 * s)
+        return (symbolic_sqrt(s * s + d - 1) - s) / (2 * s)
     raise BadInput(f"norm must be one of {', '.join(NORMS)}, got {norm!r}")
 
 
@@ -79,7 +80,7 @@ def natural_dithering_omega(d: int, s: int):
     d, s = positive_int(d, "d"), positive_int(s, "s", 1, 64)
     b = Fraction(1, 2 ** (s - 1))
     if b * b * d >= Fraction(81, 16):
-        return b * exact_sqrt(d) - 1
+        return b * symbolic_sqrt(d) - 1
     return 2 * d * b * b / 9 + Fraction(1, 8)
 
 

@@ -1,13 +1,13 @@
-"""Evaluators of a step schedule's expression tree in four arithmetics (used by
+"""Evaluators of a step schedule's expression tree in three arithmetics (used by
 :class:`~pepcert.pep.numerics.schedule.StepSchedule`).
 
 :func:`compile_expression` turns an accepted sympy tree into ``f(t)`` over the primitive
-operations of an *ops* object:
+operations of an *ops* object (sums and products are the values' own ``+`` and ``*``):
 
-* :class:`ExactOps`: Fractions where possible, outward-rounded rational intervals otherwise
-  (integer roots; ``exp``/``log``/``pi``/``E`` through a private ``mpmath.iv`` context);
-* :class:`DyadicOps`: bounded enclosures (:class:`~pepcert.pep.numerics.dyadic.Dyadic`) for
-  long horizons;
+* :class:`ExactOps`: exact rationals (``flint.fmpq``) where possible, Arb balls otherwise
+  (irrational roots, ``exp``, ``log``, ``pi``, ``E``); rigorous, and bounded in size, so one
+  evaluator serves both the exact values and the enclosures of a long horizon
+  (:mod:`~pepcert.pep.numerics.intervals`);
 * :class:`FloatOps`: numpy float64, vectorised over ``t`` (simulations, plots);
 * :class:`MpOps`: mpmath at a chosen precision (high-precision values that certify nothing).
 """
@@ -20,22 +20,14 @@ from typing import Callable
 
 import numpy as np
 import sympy
+from flint import fmpq
 
 from pepcert.pep.errors import BadInput
-from pepcert.pep.numerics.dyadic import BITS, enclose
-from pepcert.pep.numerics.schedule_limits import EXP_LIMIT, MAX_BITS, check_bits
-from pepcert.pep.numerics.intervals import (
-    PRECISION_BITS,
-    Interval,
-    Undecided,
-    as_exact,
-    lower,
-    root_enclosure,
-    round_outward,
-    upper,
-)
+from pepcert.pep.numerics.intervals import Undecided, as_exact, enclose, is_enclosure, lift, sign_of
+from pepcert.pep.numerics.roots import root
+from pepcert.pep.numerics.schedule_limits import EXP_LIMIT, check_bits, check_magnitude
 
-__all__ = ["T_SYMBOL", "compile_expression", "ExactOps", "DyadicOps", "FloatOps", "MpOps"]
+__all__ = ["T_SYMBOL", "compile_expression", "ExactOps", "FloatOps", "MpOps"]
 
 #: The step-index symbol (a nonnegative integer in the schedule, a real t >= 0 in proofs).
 T_SYMBOL = sympy.Symbol("t", nonnegative=True)
@@ -112,127 +104,80 @@ class Ops:
 
 
 class ExactOps(Ops):
-    """Fractions where possible, outward-rounded rational intervals otherwise."""
-
-    def __init__(self, bits: int = PRECISION_BITS):
-        from mpmath.ctx_iv import MPIntervalContext  # a private context: no global state
-
-        self.bits = bits
-        self.iv = MPIntervalContext()
-        self.iv.prec = bits + 32
+    """Exact rationals (``fmpq``) where possible, Arb balls otherwise; run it inside
+    :func:`~pepcert.pep.numerics.intervals.working_precision`. Every value is checked against
+    the limits of :mod:`~pepcert.pep.numerics.schedule_limits` before its cost is paid."""
 
     def var(self, t):
-        return Fraction(t)
+        return fmpq(int(t))  # never a Python int: int ** -1 would be a float
 
     def rational(self, value):
-        return value
-
-    def _to_iv(self, x):
-        lo, hi = lower(x), upper(x)
-        a = self.iv.mpf(lo.numerator) / self.iv.mpf(lo.denominator)
-        b = self.iv.mpf(hi.numerator) / self.iv.mpf(hi.denominator)
-        return self.iv.mpf([a.a, b.b])
-
-    def _from_iv(self, value):
-        from mpmath.libmp import to_rational
-
-        lo_mpf, hi_mpf = value._mpi_
-        for part in (lo_mpf, hi_mpf):  # (sign, mantissa, exponent, bitcount); bounded size
-            if part[1] and abs(part[2] + part[3]) > MAX_BITS:
-                raise BadInput(f"a value of the step expression is beyond 2^{MAX_BITS} or below 2^-{MAX_BITS}")
-        lo, hi = Fraction(*to_rational(lo_mpf)), Fraction(*to_rational(hi_mpf))
-        return round_outward(Interval(lo, hi), self.bits)
+        return lift(value)
 
     def pi(self):
-        return self._from_iv(self.iv.pi)
+        from flint import arb
+
+        return arb.pi()
 
     def e(self):
-        return self._from_iv(self.iv.e)
+        from flint import arb
+
+        return arb.const_e()
 
     def pow_int(self, x, n):
-        if n < 0 and lower(x) <= 0 <= upper(x):
+        if n < 0 and _may_be_zero(x):
             raise BadInput("division by zero in step expression")
+        x = fmpq(x) if x.__class__ is int else x
         check_bits(x, abs(n))
-        return as_exact(x**n)
+        value = x**n
+        if is_enclosure(value) and not value.is_finite():
+            raise BadInput("a power in the step expression could not be enclosed")
+        return value
 
     def pow_rational(self, x, p, q):
-        if lower(x) < 0:
-            raise BadInput("fractional power of a negative number in step expression")
-        root = root_enclosure(x, q, self.bits)
-        if p < 0 and lower(root) == 0:
+        if _may_be_negative(x):
+            raise BadInput("fractional power of a (possibly) negative number in step expression")
+        base = lift(root(x, q))
+        if p < 0 and _may_be_zero(base):
             raise BadInput("division by zero in step expression")
-        value = as_exact(root**p)
-        return value if not isinstance(value, Interval) else round_outward(value, self.bits)
+        return self.pow_int(base, p)
 
     def exp(self, x):
-        if x == 0:
-            return Fraction(1)
-        if not -EXP_LIMIT <= lower(x) <= upper(x) <= EXP_LIMIT:
-            raise BadInput(f"exp of a value beyond +-{EXP_LIMIT} in step expression (result beyond 2^+-{MAX_BITS})")
+        if not is_enclosure(x) and x == 0:
+            return fmpq(1)
+        if not (enclose(x) > -EXP_LIMIT and enclose(x) < EXP_LIMIT):
+            raise BadInput(f"exp of a value beyond +-{EXP_LIMIT} in step expression")
         check_bits(x, 1)
-        return self._from_iv(self.iv.exp(self._to_iv(x)))
+        return check_magnitude(enclose(x).exp())
 
     def pow_general(self, x, y):
         # x ** y with a t-dependent exponent: exact when the exponent is an integer there.
-        if isinstance(y, Fraction) and y.denominator == 1:
-            return self.pow_int(x, int(y))
-        if isinstance(y, Fraction) and isinstance(x, Fraction) and x >= 0 and abs(y.numerator) <= 10**4 \
-                and y.denominator <= 10**4:
-            return self.pow_rational(x, y.numerator, y.denominator)
+        exponent = None if is_enclosure(y) else as_exact(y)
+        if exponent is not None and exponent.denominator == 1:
+            return self.pow_int(x, exponent.numerator)
+        if exponent is not None and not is_enclosure(x) and abs(exponent.numerator) <= 10**4 \
+                and exponent.denominator <= 10**4:
+            return self.pow_rational(x, exponent.numerator, exponent.denominator)
         return self.exp(self.log(x) * y)
 
     def log(self, x):
-        if lower(x) <= 0:
+        if _may_be_negative(x) or _may_be_zero(x):
             raise BadInput("logarithm of a nonpositive number in step expression")
         check_bits(x, 1)
-        if x == 1:
-            return Fraction(0)
-        return self._from_iv(self.iv.log(self._to_iv(x)))
+        if not is_enclosure(x) and x == 1:
+            return fmpq(0)
+        return check_magnitude(enclose(x).log())
 
 
-class DyadicOps(Ops):
-    """Bounded enclosures (:class:`~pepcert.pep.numerics.dyadic.Dyadic`), rounded outward at
-    every operation; ``exp``/``log``/``pi``/``E`` through the exact operations' interval
-    context. For long horizons: the size of every value stays ``~BITS`` bits."""
+def _may_be_zero(x) -> bool:
+    try:
+        return sign_of(x) == 0
+    except Undecided:
+        return True
 
-    def __init__(self):
-        self.exact_ops = ExactOps(2 * PRECISION_BITS)
 
-    def var(self, t):
-        return enclose(int(t))
-
-    def rational(self, value):
-        return enclose(value)
-
-    def pi(self):
-        return enclose(self.exact_ops.pi())
-
-    def e(self):
-        return enclose(self.exact_ops.e())
-
-    def pow_int(self, x, n):
-        try:
-            return x**n
-        except Undecided:
-            raise BadInput("division by zero in step expression") from None
-
-    def pow_rational(self, x, p, q):
-        try:
-            return x.root(q) ** p
-        except Undecided:
-            raise BadInput("fractional power of a possibly negative number, or division by zero, in step expression") from None
-
-    def pow_general(self, x, y):
-        # x ** y with a t-dependent exponent: integer powers stay in enclosures.
-        if y.is_point and y.a % (1 << BITS) == 0:
-            return self.pow_int(x, y.a >> BITS)
-        return enclose(self.exact_ops.pow_general(as_exact(x.to_interval()), as_exact(y.to_interval())))
-
-    def exp(self, x):
-        return enclose(self.exact_ops.exp(x.to_interval()))
-
-    def log(self, x):
-        return enclose(self.exact_ops.log(x.to_interval()))
+def _may_be_negative(x) -> bool:
+    return not x >= 0  # exact for rationals; "not certainly >= 0" for a ball
 
 
 class FloatOps(Ops):

@@ -1,9 +1,9 @@
 """2x2 matrices over any scalar type, with the polar factor in closed form.
 
 :class:`Mat2` holds four entries of one arithmetic: Python floats (fast scalar simulation),
-Fractions (exact) or rational :class:`~pepcert.pep.numerics.intervals.Interval` s
-(rigorous enclosures). The same formulas serve all three, so a method written once runs on
-each of them.
+Fractions (exact) or rigorous enclosures (Arb balls, with exact ``fmpq`` entries beside them;
+:mod:`~pepcert.pep.numerics.intervals`). The same formulas serve all three, so a method
+written once runs on each of them.
 
 Closed form of the polar factor (used by the exact certificates). Split
 
@@ -34,8 +34,19 @@ from typing import Any
 
 import numpy as np
 
-from pepcert.pep.numerics.dyadic import Dyadic
-from pepcert.pep.numerics.intervals import Interval, Undecided, is_zero, round_outward, sign_of, sqrt_exact
+from pepcert.pep.numerics.intervals import (
+    Undecided,
+    as_exact,
+    enclose,
+    is_enclosure,
+    is_exact,
+    is_zero,
+    lift,
+    midpoint_float,
+    sign_of,
+    working_precision,
+)
+from pepcert.pep.numerics.roots import sqrt
 
 __all__ = [
     "Mat2",
@@ -80,18 +91,23 @@ class Mat2:
         return [[self.a, self.b], [self.c, self.d]]
 
     def to_float_array(self) -> np.ndarray:
-        def as_float(x):
-            if isinstance(x, Interval):
-                return float((x.lo + x.hi) / 2)
-            return float(x)
+        """Floats (midpoints of enclosures), for display and simulations only."""
+        return np.array([[midpoint_float(self.a), midpoint_float(self.b)], [midpoint_float(self.c), midpoint_float(self.d)]])
 
-        return np.array([[as_float(self.a), as_float(self.b)], [as_float(self.c), as_float(self.d)]])
-
+    # Arithmetic. An exact Fraction meeting an enclosure (Arb ball or fmpq entries) raises
+    # TypeError in Python; the operation is then redone with the Fractions lifted to the equal
+    # fmpq (:func:`~pepcert.pep.numerics.intervals.lift`): exact, and free on the fast path.
     def __add__(self, other: "Mat2") -> "Mat2":
-        return Mat2(self.a + other.a, self.b + other.b, self.c + other.c, self.d + other.d)
+        try:
+            return Mat2(self.a + other.a, self.b + other.b, self.c + other.c, self.d + other.d)
+        except TypeError:
+            return _lifted(self) + _lifted(other)
 
     def __sub__(self, other: "Mat2") -> "Mat2":
-        return Mat2(self.a - other.a, self.b - other.b, self.c - other.c, self.d - other.d)
+        try:
+            return Mat2(self.a - other.a, self.b - other.b, self.c - other.c, self.d - other.d)
+        except TypeError:
+            return _lifted(self) - _lifted(other)
 
     def __neg__(self) -> "Mat2":
         return Mat2(-self.a, -self.b, -self.c, -self.d)
@@ -99,21 +115,33 @@ class Mat2:
     def __mul__(self, scalar) -> "Mat2":
         if isinstance(scalar, Mat2):
             return NotImplemented
-        return Mat2(self.a * scalar, self.b * scalar, self.c * scalar, self.d * scalar)
+        try:
+            return Mat2(self.a * scalar, self.b * scalar, self.c * scalar, self.d * scalar)
+        except TypeError:
+            return _lifted(self) * lift(scalar)
 
     def __rmul__(self, scalar) -> "Mat2":
-        return Mat2(scalar * self.a, scalar * self.b, scalar * self.c, scalar * self.d)
+        try:
+            return Mat2(scalar * self.a, scalar * self.b, scalar * self.c, scalar * self.d)
+        except TypeError:
+            return lift(scalar) * _lifted(self)
 
     def __truediv__(self, scalar) -> "Mat2":
-        return Mat2(self.a / scalar, self.b / scalar, self.c / scalar, self.d / scalar)
+        try:
+            return Mat2(self.a / scalar, self.b / scalar, self.c / scalar, self.d / scalar)
+        except TypeError:
+            return _lifted(self) / lift(scalar)
 
     def __matmul__(self, other: "Mat2") -> "Mat2":
-        return Mat2(
-            self.a * other.a + self.b * other.c,
-            self.a * other.b + self.b * other.d,
-            self.c * other.a + self.d * other.c,
-            self.c * other.b + self.d * other.d,
-        )
+        try:
+            return Mat2(
+                self.a * other.a + self.b * other.c,
+                self.a * other.b + self.b * other.d,
+                self.c * other.a + self.d * other.c,
+                self.c * other.b + self.d * other.d,
+            )
+        except TypeError:
+            return _lifted(self) @ _lifted(other)
 
     @property
     def T(self) -> "Mat2":
@@ -136,12 +164,23 @@ class Mat2:
         return all(is_zero(x) for x in self.entries())
 
 
+#: The exact entries of a diagonal polar factor, as Fractions and (beside balls) as fmpq.
+_UNITS = {s: Fraction(s) for s in (-1, 0, 1)}
+_BALL_UNITS = {s: lift(Fraction(s)) for s in (-1, 0, 1)}
+
+
+def _lifted(M: Mat2) -> Mat2:
+    """``M`` with Fraction entries replaced by the equal ``fmpq`` (TypeError for floats and
+    anything else that has no place in an exact computation)."""
+    return Mat2(*(lift(x) for x in M.entries()))
+
+
 def zeros_like(W):
-    """A zero of the same kind as ``W`` (Mat2 of exact zeros, of bounded enclosures of zero
-    (:class:`~pepcert.pep.numerics.dyadic.Dyadic`), of floats, or numpy zeros)."""
+    """A zero of the same kind as ``W`` (Mat2 of exact zeros, of exact zero balls, of floats,
+    or numpy zeros)."""
     if isinstance(W, Mat2):
-        if isinstance(W.a, Dyadic):
-            zero = Dyadic(0, 0)
+        if is_enclosure(W.a):
+            zero = enclose(0)
         else:
             zero = Fraction(0) if not isinstance(W.a, float) else 0.0
         return Mat2(zero, zero, zero, zero)
@@ -153,9 +192,8 @@ def _is_float(x) -> bool:
 
 
 def _sqrt(x):
-    if _is_float(x):
-        return x**0.5 if x > 0 else 0.0
-    return sqrt_exact(x)
+    """The root of a sum of squares (known ``>= 0``) in the arithmetic of ``x``."""
+    return sqrt(x, nonnegative=True)
 
 
 def _parts(M: Mat2):
@@ -167,8 +205,16 @@ def _parts(M: Mat2):
 
 
 def _radii(M: Mat2):
+    """``e, f, g, h, rA, rB``; when a radius is irrational (a ball), all six in ball arithmetic
+    (at the working precision; floats never enter it)."""
     e, f, g, h = _parts(M)
-    return e, f, g, h, _sqrt(e * e + f * f), _sqrt(g * g + h * h)
+    if _is_float(e):
+        return e, f, g, h, _sqrt(e * e + f * f), _sqrt(g * g + h * h)
+    with working_precision():
+        values = (e, f, g, h, _sqrt(e * e + f * f), _sqrt(g * g + h * h))
+        if any(is_enclosure(v) for v in values):
+            values = tuple(lift(v) for v in values)
+    return values
 
 
 def _det_sign(M: Mat2) -> int:
@@ -192,8 +238,15 @@ def polar(M):
         # computed without square roots, so large exact entries stay cheap. With enclosures
         # of a and d (exact zeros off the diagonal) whose signs are decided, every matrix in
         # the enclosure has this same polar factor (Undecided otherwise).
-        one = Fraction(1)
-        return Mat2(one * sign_of(M.a), Fraction(0), Fraction(0), one * sign_of(M.d))
+        units = _BALL_UNITS if is_enclosure(M.a) or is_enclosure(M.d) else _UNITS  # exact, in M's arithmetic
+        return Mat2(units[sign_of(M.a)], units[0], units[0], units[sign_of(M.d)])
+    if _is_float(M.a):
+        return _closed_form_polar(M)
+    with working_precision():  # irrational radii: balls at the working precision
+        return _closed_form_polar(M)
+
+
+def _closed_form_polar(M: Mat2) -> Mat2:
     e, f, g, h, rA, rB = _radii(M)
     orientation = _det_sign(M)
     if orientation > 0:
@@ -204,20 +257,14 @@ def polar(M):
 
 
 def _is_exact_diagonal(M: Mat2) -> bool:
-    """Off-diagonal entries exactly zero, diagonal entries exact or bounded enclosures."""
-    return (
-        isinstance(M.a, (Fraction, Dyadic))
-        and isinstance(M.d, (Fraction, Dyadic))
-        and isinstance(M.b, (Fraction, Dyadic))
-        and isinstance(M.c, (Fraction, Dyadic))
-        and M.b == 0
-        and M.c == 0
-    )
+    """Off-diagonal entries exactly zero, diagonal entries exact or enclosures (not floats)."""
+    return not _is_float(M.a) and not _is_float(M.d) and not _is_float(M.b) and not _is_float(M.c) \
+        and is_zero(M.b) and is_zero(M.c)
 
 
 def singular_values(M: Mat2):
     """``(sigma_1, sigma_2) = (rA + rB, |rA - rB|)``."""
-    *_, rA, rB = _radii(M)
+    *_, rA, rB = _radii(M)  # floats; or exact radii, or balls (computed inside working_precision)
     return rA + rB, abs(rA - rB)
 
 
@@ -252,20 +299,19 @@ def is_polar_factor(M: Mat2, U: Mat2) -> bool:
     For nonsingular ``M`` the polar decomposition ``M = U S`` with ``U`` orthogonal and ``S``
     symmetric positive definite is unique, so it suffices to check ``U^T U = I`` and that
     ``S = U^T M`` is symmetric with ``tr S > 0`` and ``det S > 0``. Rank-one ``M``: check
-    ``U = M / ||M||_F`` exactly. A diagonal ``M`` may be a bounded enclosure
-    (:class:`~pepcert.pep.numerics.dyadic.Dyadic` entries, exact zeros off the diagonal): the
-    check then holds for every matrix in it (decided signs ``u_1 a > 0``, ``u_2 d > 0``). Any
-    other entry that is an interval (not exact) fails the check.
+    ``U = M / ||M||_F`` exactly. A diagonal ``M`` may be an enclosure (balls on the diagonal,
+    exact zeros off it): the check then holds for every matrix in it (decided signs
+    ``u_1 a > 0``, ``u_2 d > 0``). Any other entry that is not exact fails the check.
     """
-    if isinstance(M.a, Dyadic) or isinstance(M.d, Dyadic):
-        return _is_polar_of_diagonal_enclosure(M, U)
     values = M.entries() + U.entries()
     if any(isinstance(x, float) for x in values):
         return False
-    if any(isinstance(x, Interval) and not x.is_point for x in values):
+    if not all(is_exact(x) for x in M.entries()):
+        return _is_polar_of_diagonal_enclosure(M, U)
+    if not all(is_exact(x) for x in U.entries()):
         return False
-    M = Mat2(*(x.lo if isinstance(x, Interval) else Fraction(x) for x in M.entries()))
-    U = Mat2(*(x.lo if isinstance(x, Interval) else Fraction(x) for x in U.entries()))
+    M = Mat2(*(as_exact(x) for x in M.entries()))
+    U = Mat2(*(as_exact(x) for x in U.entries()))
     if M.b == M.c == 0 and M.a != 0 and M.d != 0:
         # Nonsingular diagonal M: U is its polar factor iff U = diag(u1, u2) with u_i = +-1
         # and U^T M = diag(u1 a, u2 d) positive definite, i.e. u1 a > 0 and u2 d > 0.
@@ -279,8 +325,8 @@ def is_polar_factor(M: Mat2, U: Mat2) -> bool:
         return S.b == S.c and S.trace() > 0 and S.det() > 0
     if M.is_zero():
         return U.is_zero()
-    norm = sqrt_exact(M.frobenius_squared())
-    if isinstance(norm, Interval):
+    norm = sqrt(M.frobenius_squared())
+    if is_enclosure(norm):
         return False
     return U == M / norm
 
@@ -288,17 +334,13 @@ def is_polar_factor(M: Mat2, U: Mat2) -> bool:
 def _is_polar_of_diagonal_enclosure(M: Mat2, U: Mat2) -> bool:
     """``U = diag(+-1, +-1)`` exactly and ``U^T M`` positive definite for every diagonal ``M``
     in the enclosure (uniqueness of the polar factor of a nonsingular matrix)."""
-    if not (_is_exact_diagonal(M) and all(isinstance(x, Fraction) for x in U.entries())):
+    if not (_is_exact_diagonal(M) and all(is_exact(x) for x in U.entries())):
         return False
+    U = _lifted(U)  # exact comparisons with the integers below (fmpq or int entries)
     try:
         return U.b == U.c == 0 and U.a in (1, -1) and U.d in (1, -1) and sign_of(M.a) == U.a and sign_of(M.d) == U.d
     except Undecided:
         return False
-
-
-def _round_mat(X: Mat2) -> Mat2:
-    """Outward dyadic rounding of every entry (keeps exact NS enclosures small)."""
-    return Mat2(*(round_outward(x) for x in X.entries()))
 
 
 def polar_svd(M) -> np.ndarray:
@@ -331,15 +373,12 @@ def newton_schulz(M, steps: int = 5, coefficients=NEWTON_SCHULZ_CUBIC):
             return M
         if _is_float(M.a):
             X = M / M.frobenius_squared() ** 0.5
-        else:  # exact input: rigorous enclosure of the same polynomial map
-            a, b, c = (Fraction(str(x)) for x in (a, b, c))
-            X = _round_mat(M / sqrt_exact(M.frobenius_squared()))
+        else:  # exact input or enclosures: rigorous balls of the same polynomial map
+            return _newton_schulz_enclosure(M, steps, coefficients)
         for _ in range(steps):
             A = X @ X.T
             B = b * A + c * (A @ A)
             X = a * X + B @ X
-            if not _is_float(X.a):
-                X = _round_mat(X)
         return X
     M = np.asarray(M, dtype=float)
     norm = np.linalg.norm(M)
@@ -349,4 +388,19 @@ def newton_schulz(M, steps: int = 5, coefficients=NEWTON_SCHULZ_CUBIC):
     for _ in range(steps):
         A = X @ X.T
         X = a * X + (b * A + c * A @ A) @ X
+    return X
+
+
+def _newton_schulz_enclosure(M: Mat2, steps: int, coefficients) -> Mat2:
+    """:func:`newton_schulz` on an exact or enclosed ``M`` in balls: every entry of the result
+    contains the exact value of the iteration (coefficients read exactly from their decimals)."""
+    from flint import fmpq
+
+    a, b, c = (fmpq(*Fraction(str(x)).as_integer_ratio()) for x in coefficients)
+    with working_precision():
+        X = Mat2(*(enclose(x) for x in M.entries()))
+        X = X / sqrt(X.frobenius_squared(), nonnegative=True)
+        for _ in range(steps):
+            A = X @ X.T
+            X = a * X + (b * A + c * (A @ A)) @ X
     return X

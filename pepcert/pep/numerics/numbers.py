@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from fractions import Fraction
 from numbers import Integral, Rational, Real
 
@@ -83,7 +84,7 @@ def parse_rational(text: str | float | int | Fraction, name: str, max_digits: in
 def exact_number(value, name: str):
     """The exact value of a parameter, for validation: never through ``float()``.
 
-    ``int``/``Fraction``/rational types give a :class:`~fractions.Fraction`; a ``float``
+    ``int``/``Fraction``/``flint.fmpq``/rational types give a :class:`~fractions.Fraction`; a ``float``
     (numpy floats included) gives its exact binary value, so ``-1e-320`` stays negative;
     text is parsed exactly (:func:`parse_rational`, with its digit limit); sympy
     expressions are returned unchanged (rationals among them become Fractions), so
@@ -94,6 +95,9 @@ def exact_number(value, name: str):
         raise BadInput(f"{name} must be a number, got {value!r}")
     if isinstance(value, Fraction):
         return value
+    flint = sys.modules.get("flint")  # an fmpq (exact rationals of the rigorous replays) exists only then
+    if flint is not None and isinstance(value, flint.fmpq):
+        return Fraction(int(value.p), int(value.q))
     if isinstance(value, Rational):  # int, numpy integers, sympy.Rational
         return Fraction(int(value.numerator), int(value.denominator))
     if isinstance(value, float):

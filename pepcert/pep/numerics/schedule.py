@@ -7,12 +7,11 @@ grammar is accepted: numbers (decimals are read exactly, ``0.1`` is ``1/10``), t
 no string is ever handed to ``eval``/``sympify``.
 
 One compiled expression (:mod:`pepcert.pep.numerics.evaluation`) evaluates the schedule in
-four arithmetics:
+three arithmetics:
 
 * exact (:func:`StepSchedule.exact`): a Fraction when ``gamma_t`` is rational, otherwise a
-  rigorous rational :class:`~pepcert.pep.numerics.intervals.Interval`;
-* bounded enclosures (:func:`StepSchedule.dyadic`, :func:`StepSchedule.enclosures`) of a
-  fixed size, for long horizons;
+  rigorous Arb ball (:mod:`~pepcert.pep.numerics.intervals`); :func:`StepSchedule.enclosure`
+  and :func:`StepSchedule.enclosures` give balls always (bounded size, for long horizons);
 * floating point (:func:`StepSchedule.floats`, vectorised over ``t`` with numpy) for
   simulations and plots;
 * mpmath (:func:`StepSchedule.mp`) for high-precision (non-certifying) values.
@@ -30,8 +29,8 @@ import sympy
 
 from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.schedule_limits import check_size, check_step_range
-from pepcert.pep.numerics.evaluation import T_SYMBOL, DyadicOps, ExactOps, FloatOps, MpOps, compile_expression
-from pepcert.pep.numerics.intervals import Undecided, as_exact, sign_of
+from pepcert.pep.numerics.evaluation import T_SYMBOL, ExactOps, FloatOps, MpOps, compile_expression
+from pepcert.pep.numerics.intervals import Undecided, as_exact, enclose, sign_of, working_precision
 
 __all__ = ["StepSchedule", "parse_schedule", "T_SYMBOL", "MonotonicityProof"]
 
@@ -158,54 +157,62 @@ class StepSchedule:
     def is_constant(self) -> bool:
         return T_SYMBOL not in self.expr.free_symbols
 
-    def exact(self, t: int):
-        """``gamma_t`` exactly: a Fraction if rational, else a rigorous Interval."""
+    def _exact_value(self, t: int):
+        """``gamma_t`` in the evaluator's arithmetic (``fmpq`` or a ball); call it inside
+        :func:`~pepcert.pep.numerics.intervals.working_precision`."""
         function, _ = self._compiled("exact", ExactOps)
         try:
-            return as_exact(function(t))
+            return function(t)
         except (ZeroDivisionError, Undecided):
             raise BadInput(f"step expression {self.text!r} is undefined at t = {t}") from None
         except BadInput as error:
             raise BadInput(f"{error} (at t = {t})") from None
 
-    def dyadic(self, t: int):
-        """A bounded rigorous enclosure of ``gamma_t`` (:class:`~pepcert.pep.numerics.dyadic.Dyadic`)."""
-        function, _ = self._compiled("dyadic", DyadicOps)
-        try:
-            return function(t)
-        except (ZeroDivisionError, Undecided):
-            raise BadInput(f"step expression {self.text!r} is undefined at t = {t}") from None
+    def exact(self, t: int):
+        """``gamma_t`` exactly: a Fraction if rational, else a rigorous ball."""
+        with working_precision():
+            return as_exact(self._exact_value(t))
+
+    def enclosure(self, t: int):
+        """A rigorous ball containing ``gamma_t`` (bounded size)."""
+        with working_precision():
+            return enclose(self._exact_value(t))
 
     def enclosures(self, horizon: int) -> list:
-        """Bounded rigorous enclosures of ``gamma_0, ..., gamma_horizon``
-        (:class:`~pepcert.pep.numerics.dyadic.Dyadic`), checked positive and nonincreasing.
+        """Rigorous balls containing ``gamma_0, ..., gamma_horizon``, checked positive and
+        nonincreasing.
 
-        Signs and differences are decided from the enclosures; a pair they cannot order is
-        decided exactly (:meth:`exact`, then sympy), and a constant schedule is nonincreasing
-        by definition. Raises :class:`BadInput` naming the first violation.
+        Signs and differences are decided from the balls; a pair they cannot order is
+        decided exactly (sympy), and a constant schedule is nonincreasing by definition.
+        Raises :class:`BadInput` naming the first violation.
         """
-        values, exact = [], {}
-        for t in range(horizon + 1):  # a step out of range ends the work at once
-            values.append(self.dyadic(t))
-            check_step_range(values[-1].to_interval(), self.text, t)
-            if values[-1].a <= 0:  # the enclosure touches 0: its size is decided exactly
-                exact[t] = self.exact(t)
-                check_step_range(exact[t], self.text, t)
-        for t, value in exact.items():
-            if _decide_sign(value, lambda t=t: self.expr.subs(T_SYMBOL, t)) <= 0:
+        values, undecided = [], []
+        with working_precision():
+            for t in range(horizon + 1):  # a step out of range ends the work at once
+                values.append(enclose(self._exact_value(t)))
+                check_step_range(values[-1], self.text, t)
+                if not values[-1] > 0:  # not certainly positive: decided below
+                    undecided.append(t)
+        for t in undecided:
+            if _decide_sign(values[t], lambda t=t: self.expr.subs(T_SYMBOL, t)) <= 0:
                 raise BadInput(f"step schedule {self.text!r} is not positive at t = {t}")
         if self.is_constant:
             return values
         for t in range(horizon):
-            if values[t].a >= values[t + 1].b:
-                continue  # gamma_t >= gamma_(t+1) decided by the enclosures
-            difference = self.exact(t) - self.exact(t + 1)
+            if values[t] >= values[t + 1]:
+                continue  # gamma_t >= gamma_(t+1) for every point of the balls
             exact_difference = lambda t=t: self.expr.subs(T_SYMBOL, t) - self.expr.subs(T_SYMBOL, t + 1)
-            if _decide_sign(difference, exact_difference) < 0:
+            if _decide_sign(self._difference(t), exact_difference) < 0:
                 raise BadInput(
                     f"step schedule {self.text!r} is not nonincreasing: gamma_{t + 1} > gamma_{t} at t = {t}"
                 )
         return values
+
+    def _difference(self, t: int):
+        """``gamma_t - gamma_(t+1)``, exact when both are rational (one subtraction, so a tie of
+        two equal irrational steps is a ball around 0, decided symbolically by the caller)."""
+        with working_precision():
+            return as_exact(self._exact_value(t) - self._exact_value(t + 1))
 
     def floats(self, ts) -> np.ndarray:
         """``gamma_t`` in float64 for an array of ``t`` (simulation only)."""
@@ -231,11 +238,12 @@ class StepSchedule:
         return cache["limit"]
 
     def limit_exact(self):
-        """The limit as an exact number (Fraction or Interval); BadInput if not finite real."""
+        """The limit as an exact number (a Fraction, or a ball when irrational); BadInput if not finite real."""
         value = self.limit()
         if not value.is_real or not value.is_finite:
             raise BadInput(f"the step schedule {self.text!r} has no finite limit")
-        return as_exact(compile_expression(value, ExactOps())(0))
+        with working_precision():
+            return as_exact(compile_expression(value, ExactOps())(0))
 
     def prove_nonincreasing(self) -> MonotonicityProof:
         """Symbolic proof that the schedule is nonincreasing on ``[0, oo)``: sympy must
@@ -275,9 +283,8 @@ class StepSchedule:
             if _decide_sign(value, lambda: self.expr.subs(T_SYMBOL, t)) <= 0:
                 raise BadInput(f"step schedule {self.text!r} is not positive at t = {t}")
         for t in range(horizon):
-            difference = values[t] - values[t + 1]
             exact_difference = lambda t=t: self.expr.subs(T_SYMBOL, t) - self.expr.subs(T_SYMBOL, t + 1)
-            if _decide_sign(difference, exact_difference) < 0:
+            if _decide_sign(self._difference(t), exact_difference) < 0:
                 raise BadInput(
                     f"step schedule {self.text!r} is not nonincreasing: gamma_{t + 1} > gamma_{t} at t = {t}"
                 )

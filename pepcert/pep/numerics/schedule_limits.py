@@ -13,7 +13,7 @@ from fractions import Fraction
 import sympy
 
 from pepcert.pep.errors import BadInput
-from pepcert.pep.numerics.intervals import lower, upper
+from pepcert.pep.numerics.intervals import is_enclosure, lift
 
 T_NAME = "t"
 #: Bounded work (issue 8): at most this many sympy operations in a schedule...
@@ -21,14 +21,16 @@ MAX_OPERATIONS = 60
 #: ... at most this many nested t-dependent exponentials (``exp(-t)`` and ``2**(-t)`` have
 #: one; ``exp(-exp(t))`` and ``t**t**t`` more, and their values leave every range at small t)...
 MAX_EXPONENTIAL_NESTING = 1
-#: ... every exact intermediate value has numerator and denominator below 2**MAX_BITS, and an
-#: exponential's argument stays within +-MAX_BITS ln 2 (so no value is beyond ~1e1233)...
+#: ... every exact intermediate value has numerator and denominator below 2**MAX_BITS (a ball:
+#: magnitude within 2**+-MAX_BITS), and an exponential's argument stays within +-MAX_BITS ln 2
+#: (so no value is beyond ~1e1233)...
 MAX_BITS = 4096
 #: ... and every step lies in [MIN_STEP, MAX_STEP] (float64 simulations and an exact replay of
 #: 20000 steps stay cheap there; steps of 1e300 or 1e-275 are refused with this reason).
 MIN_STEP = Fraction(1, 10**100)
 MAX_STEP = Fraction(10**100)
 EXP_LIMIT = int(MAX_BITS * 0.6931471805599453)  # ln(2^MAX_BITS)
+_MIN_STEP, _MAX_STEP = lift(MIN_STEP), lift(MAX_STEP)
 
 
 def exponential_nesting(expr: sympy.Expr) -> int:
@@ -51,17 +53,36 @@ def check_size(expr: sympy.Expr, text: str) -> None:
                        f"{MAX_EXPONENTIAL_NESTING}: towers such as t**t**t or exp(-exp(t)) overflow at small t)")
 
 
+def _bits(x) -> int:
+    """Size of an exact rational (the longer of numerator and denominator, in bits) or of a
+    ball (its binary order of magnitude, ``|log2 |x||``; its precision is bounded anyway)."""
+    if is_enclosure(x):
+        if not x.is_finite():
+            raise BadInput("a value of the step expression could not be enclosed (not finite)")
+        man, exp = x.mid().man_exp()
+        return abs(int(man).bit_length() + int(exp)) + 1 if man else 0
+    x = lift(x)
+    return max(int(x.p).bit_length(), int(x.q).bit_length()) if x.__class__ is not int else x.bit_length()
+
+
 def check_bits(x, power: int) -> None:
-    """Refuse ``x ** power`` when its numerator or denominator would exceed ``MAX_BITS``."""
-    bits = max(max(v.numerator.bit_length(), v.denominator.bit_length()) for v in (lower(x), upper(x)))
-    if bits * power > MAX_BITS:
+    """Refuse ``x ** power`` when its size would exceed ``MAX_BITS`` bits."""
+    if _bits(x) * power > MAX_BITS:
         raise BadInput(f"a value of the step expression needs more than {MAX_BITS} bits (about "
                        f"{int(MAX_BITS * 0.30103)} digits)")
 
 
+def check_magnitude(x):
+    """``x`` (a ball) when it lies within ``2^+-MAX_BITS``, else :class:`BadInput`."""
+    if _bits(x) > MAX_BITS:
+        raise BadInput(f"a value of the step expression is beyond 2^{MAX_BITS} or below 2^-{MAX_BITS}")
+    return x
+
+
 def check_step_range(value, text: str, t: int) -> None:
     """A step must lie in ``[MIN_STEP, MAX_STEP]`` (compared exactly, enclosures included)."""
-    # Surely outside (enclosures have absolute width, so a tiny value may enclose 0: then it
-    # is not refused here); signs are judged by the caller.
-    if lower(value) > MAX_STEP or 0 < lower(value) <= upper(value) < MIN_STEP:
+    # Surely outside (a ball near 0 may contain 0: then it is not refused here); signs are
+    # judged by the caller. Ball comparisons are True only when certain.
+    value = lift(value)
+    if value > _MAX_STEP or (value > 0 and value < _MIN_STEP):
         raise BadInput(f"step schedule {text!r} leaves [1e-100, 1e100] at t = {t} (steps must lie in that range)")

@@ -46,6 +46,7 @@ def _m(name, path, old, new, *tests):
 
 UPPER, CHECKING, DOMINANCE = "pepcert/lyapunov/upper.py", "pepcert/analyses/checking.py", "pepcert/lyapunov/dominance.py"
 COMPRESSORS, PSD = "pepcert/pep/compressors.py", "pepcert/pep/numerics/psd.py"
+MUON, MUON_TESTS = "pepcert/lowerbounds/muon/certificate.py", "tests/lowerbounds/test_muon_guards.py"
 
 MUTANTS = (
     # -- the upper-bound checker (lyapunov/upper.py) --
@@ -101,6 +102,16 @@ MUTANTS = (
        "return (joint // K**agent) % K", "return joint % K", GUARDS),
     _m("lower bound: the root count is relaxed", "pepcert/lowerbounds/certified.py",
        "None) > 0", "None) >= 0", TAMPER),
+    # -- the Muon replay's transition checker (lowerbounds/muon/certificate.py) --
+    _m("muon: the subgradient's sign is not compared", MUON, "if s_x != 0 and s != s_x:", "if False:", MUON_TESTS),
+    _m("muon: every enclosure check is skipped", MUON,
+       "return all(contains(o, i) for o, i in zip(outer.entries(), inner.entries()))", "return True", MUON_TESTS),
+    _m("muon: the momentum is not checked", MUON, "if not _encloses(M, self.beta * self.M_prev + self.keep * G):",
+       "if False:", MUON_TESTS),
+    _m("muon: the step direction is not checked", MUON, "if not self.lmo.verify(M, D):", "if False:", MUON_TESTS),
+    _m("muon: the trace of D is not checked", MUON, "if not is_exact(trace) or trace != 0:", "if False:", MUON_TESTS),
+    _m("muon: the next iterate is not checked", MUON, "if not _encloses(W_next, W + gamma * D):", "if False:",
+       MUON_TESTS),
     # -- the built-in methods' defining coefficients --
     _m("DIANA: shift rate alpha^2", "pepcert/pep/algorithms/agents.py", "new_shifts.append(h + alpha * delta)",
        "new_shifts.append(h + alpha ** 2 * delta)", "tests/agents/test_diana.py"),

@@ -55,8 +55,11 @@ def table_lines(table: list[dict]) -> list[str]:
                      f"{_cell(row['final_test_accuracy'], True):<30} {row['final_train_loss']['mean']:>10.4f}")
     if any(row.get("at_grid_edge") for row in table):
         lines.append("* best step at the edge of the grid: the best of the grid, not shown to be the best step")
-    diverged = [f"{row['label']} at {', '.join(f'{g['step']:g}' for g in row['grid'] if g['diverged_seeds'])}"
-                for row in table if any(g["diverged_seeds"] for g in row["grid"])]
+    diverged = []
+    for row in table:
+        steps = [f"{g['step']:g}" for g in row["grid"] if g["diverged_seeds"]]
+        if steps:
+            diverged.append(f"{row['label']} at {', '.join(steps)}")
     if diverged:
         lines.append("diverged (some seed): " + "; ".join(diverged))
     return lines

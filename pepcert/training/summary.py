@@ -8,12 +8,16 @@ grid*, not shown to be the best step.
 
 **Finding.** Parshakova, Khaled, Crawshaw, Garrigos & Gower (2026) report that error
 feedback, which restores convergence in theory, degrades Muon in training (CIFAR-10,
-nanoGPT). Here it is tested on paired seeds (same initial weights and minibatches): with
-``d_s`` = EF-Muon's final test loss minus Muon's, each at its own best step, the finding
-*holds* when ``d_s > 0`` for every seed, is *reversed* when ``d_s < 0`` for every seed, and is
-*inconclusive* otherwise (with 5 seeds, "every seed" is a one-sided sign test at level
-``2^-5 ~ 0.03``). It is measured against exact-polar Muon (the paper's definition) and against
-Newton-Schulz Muon (what is run in practice) when both are in the run.
+nanoGPT). Here it is tested on paired seeds (same initial weights and minibatches), each
+optimiser at its own best step: with ``d_s`` = EF-Muon's final test loss minus Muon's and
+``a_s`` the same difference of test accuracies, the finding *holds* when ``d_s > 0`` and
+``a_s < 0`` for every seed (EF-Muon worse on both), is *reversed* when ``d_s < 0`` and
+``a_s > 0`` for every seed, and is *inconclusive* otherwise, including when the two metrics
+disagree and when there are fewer than 5 seeds (with 5 seeds, "every seed" is a one-sided
+sign test at level ``2^-5 ~ 0.03``; with fewer it cannot reach 5 %). It is measured against
+exact-polar Muon (the paper's definition) and against Newton-Schulz Muon (what is run in
+practice) when both are in the run; the overall verdict is theirs when they agree, *mixed*
+otherwise.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from pepcert.training.experiment import Experiment
 from pepcert.training.optimisers import OPTIMISERS
 
 COMPARED = "ef-muon"
+MIN_SEEDS = 5  # "every seed" of fewer than 5 is not significant at 5 % (sign test)
 BASELINES = ("muon", "muon-ns")
 
 
@@ -72,12 +77,18 @@ def _paired(experiment: Experiment, rows: dict, baseline: str, metric: str) -> l
     return [ours[seed] - theirs[seed] for seed in sorted(ours)]
 
 
-def _verdict(differences: list[float]) -> str:
-    if all(d > 0 for d in differences):
-        return "holds"
-    if all(d < 0 for d in differences):
-        return "reversed"
-    return "inconclusive"
+def _sign_verdict(worse: list[bool], better: list[bool]) -> str:
+    if len(worse) < MIN_SEEDS:
+        return "inconclusive"
+    return "holds" if all(worse) else "reversed" if all(better) else "inconclusive"
+
+
+def _verdicts(loss: list[float], accuracy: list[float]) -> dict:
+    """Per metric (EF-Muon worse = higher loss / lower accuracy on every seed) and together."""
+    by_loss = _sign_verdict([d > 0 for d in loss], [d < 0 for d in loss])
+    by_accuracy = _sign_verdict([d < 0 for d in accuracy], [d > 0 for d in accuracy])
+    return {"verdict": by_loss if by_loss == by_accuracy else "inconclusive",
+            "verdict_test_loss": by_loss, "verdict_test_accuracy": by_accuracy}
 
 
 def finding(experiment: Experiment, table: list[dict]) -> dict:
@@ -93,24 +104,26 @@ def finding(experiment: Experiment, table: list[dict]) -> dict:
             continue
         loss = _paired(experiment, rows, baseline, "test_loss")
         accuracy = _paired(experiment, rows, baseline, "test_accuracy")
-        verdict = _verdict(loss)
+        verdicts = _verdicts(loss, accuracy)
         comparisons.append({
-            "baseline": baseline, "verdict": verdict, "holds": verdict == "holds",
+            "baseline": baseline, **verdicts, "holds": verdicts["verdict"] == "holds",
             "test_loss_differences": loss, "mean_test_loss_difference": statistics.fmean(loss),
             "test_accuracy_differences": accuracy, "mean_test_accuracy_difference": statistics.fmean(accuracy),
             "reason": None,
         })
     if not comparisons:
-        return {"statement": "not tested: the run needs ef-muon and muon (or muon-ns)", "comparisons": [],
-                "holds": None, "reason": "ef-muon or both Muon variants missing from --optimizers"}
-    return {"statement": statement(experiment, comparisons), "comparisons": comparisons,
-            "holds": all(c["verdict"] == "holds" for c in comparisons)
-            if all(c["verdict"] is not None for c in comparisons) else None,
-            "reason": None}
+        return {"statement": "Paper's finding (error feedback degrades Muon in training): not tested, the run needs "
+                             "ef-muon and muon or muon-ns", "comparisons": [], "verdict": None, "holds": None,
+                "reason": "ef-muon or both Muon variants missing from --optimizers"}
+    verdicts = {c["verdict"] for c in comparisons}
+    overall = None if None in verdicts else (verdicts.pop() if len(verdicts) == 1 else "mixed")
+    return {"statement": statement(experiment, comparisons, overall), "comparisons": comparisons,
+            "verdict": overall, "holds": None if overall is None else overall == "holds",
+            "reason": None if overall is not None else "an optimiser diverged at every step of the grid"}
 
 
-def statement(experiment: Experiment, comparisons: list[dict]) -> str:
-    """One plain sentence per baseline."""
+def statement(experiment: Experiment, comparisons: list[dict], overall: str | None) -> str:
+    """One plain sentence: the overall verdict, then one clause per baseline."""
     setup = experiment.setup
     parts = []
     for c in comparisons:
@@ -118,11 +131,13 @@ def statement(experiment: Experiment, comparisons: list[dict]) -> str:
         if c["verdict"] is None:
             parts.append(f"against {name}: not decided ({c['reason']})")
             continue
-        words = {"holds": "HOLDS: EF-Muon ends with a higher test loss than",
-                 "reversed": "DOES NOT HOLD (reversed): EF-Muon ends with a lower test loss than",
-                 "inconclusive": "is INCONCLUSIVE: neither EF-Muon nor"}[c["verdict"]]
-        tail = "on every seed" if c["verdict"] != "inconclusive" else "is better on every seed"
-        parts.append(f"{words} {name} {tail} (mean difference {c['mean_test_loss_difference']:+.4f} in loss, "
-                     f"{100 * c['mean_test_accuracy_difference']:+.2f} points of accuracy)")
-    return (f"Paper's finding (error feedback degrades Muon in training) on {setup.task}, "
-            f"{setup.seeds} seeds, {setup.iterations} iterations: " + "; ".join(parts) + ".")
+        seeds = len(c["test_loss_differences"])
+        higher = sum(d > 0 for d in c["test_loss_differences"])
+        lower = sum(d < 0 for d in c["test_accuracy_differences"])
+        parts.append(f"against {name} {c['verdict'].upper()}: EF-Muon ends with a higher test loss on {higher} of "
+                     f"{seeds} seeds (mean {c['mean_test_loss_difference']:+.4f}) and a lower test accuracy on "
+                     f"{lower} of {seeds} (mean {100 * c['mean_test_accuracy_difference']:+.2f} points)")
+    head = {"holds": "HOLDS", "reversed": "DOES NOT HOLD (reversed)", "inconclusive": "is NOT SHOWN (inconclusive)",
+            "mixed": "is MIXED", None: "is NOT DECIDED"}[overall]
+    return (f"Paper's finding (error feedback degrades Muon in training) {head} on {setup.task} at this scale "
+            f"({setup.seeds} seeds, {setup.iterations} iterations, each optimiser at its best step): " + "; ".join(parts) + ".")

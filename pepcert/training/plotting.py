@@ -1,6 +1,6 @@
 """The figure of ``pepcert muon train --plot``: curves at each optimiser's best step, and the sweep.
 
-Three panels: test loss and test accuracy against iterations (mean over seeds, band from the
+Three panels: test loss and test error (100 % - accuracy, log scale) against iterations (mean over seeds, band from the
 seeds' minimum to maximum) at each optimiser's best step, and the final test loss against the
 step size (mean, bars from minimum to maximum; diverged steps omitted). matplotlib is
 imported here only.
@@ -15,9 +15,9 @@ from pepcert.training.experiment import Experiment
 COLOURS = {"muon": "tab:blue", "muon-ns": "tab:cyan", "ef-muon": "tab:red", "sgdm": "tab:gray"}
 
 
-def _band(ax, experiment: Experiment, row: dict, metric: str, scale: float) -> None:
+def _band(ax, experiment: Experiment, row: dict, metric: str, scale: float, offset: float = 0.0) -> None:
     runs = experiment.select(row["optimiser"], row["best_step"])
-    values = np.array([[np.nan if v is None else v for v in run.curves[metric]] for run in runs]) * scale
+    values = offset + scale * np.array([[np.nan if v is None else v for v in run.curves[metric]] for run in runs])
     x = np.array(runs[0].iterations)
     colour = COLOURS.get(row["optimiser"])
     ax.plot(x, values.mean(axis=0), color=colour, label=f"{row['label']} (step {row['best_step']:g})")
@@ -51,10 +51,11 @@ def plot_experiment(experiment: Experiment, table: list[dict], path: str) -> Non
     rows = [row for row in table if row["best_step"] is not None]
     for row in rows:
         _band(axes[0], experiment, row, "test_loss", 1.0)
-        _band(axes[1], experiment, row, "test_accuracy", 100.0)
+        _band(axes[1], experiment, row, "test_accuracy", -100.0, 100.0)
         _sweep(axes[2], experiment, row)
     axes[0].set(xlabel="iteration", ylabel="test loss", yscale="log", title="test loss at the best step")
-    axes[1].set(xlabel="iteration", ylabel="test accuracy (%)", title="test accuracy at the best step")
+    axes[1].set(xlabel="iteration", ylabel="test error (%) = 100 - accuracy", yscale="log",
+                title="test error at the best step")
     axes[2].set(xlabel="step size", ylabel="final test loss", xscale="log", yscale="log",
                 title="final test loss over the grid")
     for ax in axes:

@@ -49,9 +49,8 @@ class Setup:
     def to_dict(self) -> dict:
         out = dict(self.__dict__)
         out["optimisers"], out["steps"] = list(self.optimisers), list(self.steps)
-        if self.task != "charlm":
-            for key in ("context", "embedding", "corpus_chars"):
-                out.pop(key)
+        for key in ("context", "embedding", "corpus_chars") if self.task != "charlm" else ("data",):
+            out.pop(key)
         return out
 
 
@@ -84,7 +83,7 @@ def _finite(values) -> bool:
 def _train(task: Task, runs: dict, rng, setup: Setup, points: list[int], record, tick) -> int | None:
     """Advance every parameter's method ``setup.iterations`` times; the divergence iteration
     (or ``None``)."""
-    network = task.network
+    network, points = task.network, set(points)
     for k in range(setup.iterations):
         if k in points:
             if not record(k):

@@ -19,7 +19,7 @@ def doc_commands() -> list[list[str]]:
     commands = []
     for line in DOC.read_text().splitlines():
         line = line.strip().removeprefix("$ ")
-        if line.startswith("pepcert muon train"):
+        if line.startswith("pepcert muon train") and not any(mark in line for mark in "[{"):  # not the synopsis
             commands.append(shlex.split(line)[1:])
     return commands
 

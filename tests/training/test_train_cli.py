@@ -151,6 +151,10 @@ def test_divergence_is_null_with_a_reason(capsys, monkeypatch):
     (["--iterations", "-5"], "--iterations must be"),
     (["--hidden", "100000"], "--hidden must be"),
     (["--seeds", "100", "--iterations", "100000"], "exceeds the cap"),
+    (["--seeds", "1", "--optimizers", "muon", "--steps", "0.1", "--hidden", "1024", "--batch-size", "4096",
+      "--iterations", "100000"], "multiply-adds"),
+    (["--steps", "9" * 5000], "digits"),
+    (["--eval-every", "5000"], "--eval-every must be"),
     (["--beta", "1"], "--beta must be"),
     (["--optimizers", "adam"], "--optimizers"),
     (["--plot", "out.txt"], ".png"),
@@ -186,3 +190,16 @@ def test_the_certifier_still_requires_its_options(capsys):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "required: --steps" in err[0]
+
+
+def test_progress_bar_counts_every_iteration(capsys):
+    from pepcert.cli.muon_train import _progress
+    from pepcert.training.experiment import Setup
+
+    setup = Setup("mlp", ("muon",), (0.1,), 2, 30, 8, 8, 0.9, 10)
+    with _progress(setup, True) as advance:
+        advance(30, "muon step 0.1 seed 0")
+        advance(30, "muon step 0.1 seed 1")
+    with _progress(setup, False) as advance:
+        assert advance is None
+    capsys.readouterr()

@@ -139,5 +139,7 @@ def statement(experiment: Experiment, comparisons: list[dict], overall: str | No
                      f"{lower} of {seeds} (mean {100 * c['mean_test_accuracy_difference']:+.2f} points)")
     head = {"holds": "HOLDS", "reversed": "DOES NOT HOLD (reversed)", "inconclusive": "is NOT SHOWN (inconclusive)",
             "mixed": "is MIXED", None: "is NOT DECIDED"}[overall]
+    few = f" (fewer than {MIN_SEEDS} seeds decide nothing)" if setup.seeds < MIN_SEEDS else ""
     return (f"Paper's finding (error feedback degrades Muon in training) {head} on {setup.task} at this scale "
-            f"({setup.seeds} seeds, {setup.iterations} iterations, each optimiser at its best step): " + "; ".join(parts) + ".")
+            f"({setup.seeds} seeds, {setup.iterations} iterations, each optimiser at its best step){few}: "
+            + "; ".join(parts) + ".")

@@ -23,9 +23,11 @@ def register(subparsers) -> None:
             "f* = 0 for T iterations, and simulate EF-Muon on the same instance."
         ),
     )
-    parser.add_argument("--beta", required=True, help="momentum in [0, 1), e.g. 0.9 or 9/10")
-    parser.add_argument("--steps", required=True, help="positive nonincreasing step schedule in t, e.g. '1/(t+1)'")
-    parser.add_argument("--iterations", "-T", required=True, type=int, help="number of Muon steps T > 0")
+    # Required unless the subcommand ``train`` is given (checked in ``_certify``, with the
+    # message argparse gives for a missing required option).
+    parser.add_argument("--beta", default=None, help="momentum in [0, 1), e.g. 0.9 or 9/10 (required)")
+    parser.add_argument("--steps", default=None, help="positive nonincreasing step schedule in t, e.g. '1/(t+1)' (required)")
+    parser.add_argument("--iterations", "-T", default=None, type=int, help="number of Muon steps T > 0 (required)")
     parser.add_argument("--ef-muon-steps", dest="ef_muon_steps", default=None, help="step schedule for EF-Muon (default: --steps)")
     parser.add_argument(
         "--start",
@@ -42,7 +44,21 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--plot", metavar="FILE.png", default=None, help="write f(W_t) - f* of Muon and EF-Muon")
     add_output_options(parser)
-    parser.set_defaults(run=run)
+
+    def _certify(args: argparse.Namespace) -> int:
+        missing = [name for name, value in (("--beta", args.beta), ("--steps", args.steps),
+                                            ("--iterations/-T", args.iterations)) if value is None]
+        if missing:
+            parser.error(f"the following arguments are required: {', '.join(missing)}")
+        return run(args)
+
+    parser.set_defaults(run=_certify)
+    from pepcert.cli import muon_train
+
+    actions = parser.add_subparsers(dest="muon_action", metavar="{train}", parser_class=type(parser),
+                                    title="also", description="pepcert muon train --task {mlp,charlm} ... "
+                                    "(Muon against EF-Muon in training; see docs/muon-training.md)")
+    muon_train.register(actions)
 
 
 def _number(value):

@@ -129,3 +129,33 @@ def ef_muon(steps, beta=0) -> Method:
         start=lambda W0, oracle: (W0, _zero(W0), _zero(W0)),
         parameters={"beta": beta, "steps": steps},
     )
+
+
+def sgd_momentum(beta, steps) -> Method:
+    """SGD with momentum in the same (averaged) form: ``M_t = beta M_{t-1} + (1 - beta) G_t``,
+    ``W_{t+1} = W_t - gamma_t M_t``, ``M_{-1} = 0``; state ``(W, M)``.
+
+    The Euclidean baseline of the training comparison (``pepcert muon train``) and the update
+    of the non-matrix parameters (biases) there, as Muon implementations do in practice
+    (Jordan et al. 2024 keep a separate optimiser for them). With ``beta = 0`` it is plain
+    SGD; the usual heavy-ball form ``B_t = beta B_{t-1} + G_t`` with step ``eta`` is the same
+    method with ``gamma = eta / (1 - beta)``.
+    """
+    check_momentum(beta)
+    gamma, keep = _schedule(steps), 1 - beta
+
+    def step(state, oracle, k):
+        W, M = state
+        M = beta * M + keep * oracle.gradient(W)
+        return W - gamma(k) * M, M
+
+    return Method(
+        "SGD with momentum",
+        state=("W", "M"),
+        step=step,
+        start=lambda W0, oracle: (W0, _zero(W0)),
+        parameters={"beta": beta, "steps": steps},
+    )
+
+
+__all__ += ["sgd_momentum"]

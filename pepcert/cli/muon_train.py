@@ -228,7 +228,7 @@ class _progress:
 
 
 def _versioned(payload: dict) -> dict:
-    from pepcert import __version__
+    from pepcert._version import __version__
 
     return {"pepcert_version": __version__, "command": COMMAND, **payload}
 

@@ -46,6 +46,7 @@ def _m(name, path, old, new, *tests):
 
 UPPER, CHECKING, DOMINANCE = "pepcert/lyapunov/upper.py", "pepcert/analyses/checking.py", "pepcert/lyapunov/dominance.py"
 COMPRESSORS, PSD = "pepcert/pep/compressors.py", "pepcert/pep/numerics/psd.py"
+CERTIFIED, ROOTS = "pepcert/lowerbounds/certified.py", "tests/lowerbounds/test_root_count.py"
 MUON, MUON_TESTS = "pepcert/lowerbounds/muon/certificate.py", "tests/lowerbounds/test_muon_guards.py"
 
 MUTANTS = (
@@ -100,8 +101,11 @@ MUTANTS = (
        "return bool(self.mu <= h <= self.L)", "return bool(self.mu <= h)", GUARDS),
     _m("instances: agents' outcomes fully correlated", "pepcert/pep/instances.py",
        "return (joint // K**agent) % K", "return joint % K", GUARDS),
-    _m("lower bound: the root count is relaxed", "pepcert/lowerbounds/certified.py",
-       "None) > 0", "None) >= 0", TAMPER),
+    _m("lower bound: a root ball's upper end suffices", CERTIFIED, "if lower(root.real) >= rho_lower:",
+       "if upper(root.real) >= rho_lower:", ROOTS),
+    _m("lower bound: a non-real root counts", CERTIFIED, "        if root.imag != 0:\n            continue\n", "",
+       ROOTS),
+    _m("lower bound: the Sturm count is relaxed", CERTIFIED, "None)\n", "None) + 1\n", ROOTS),
     # -- the Muon replay's transition checker (lowerbounds/muon/certificate.py) --
     _m("muon: the subgradient's sign is not compared", MUON, "if s_x != 0 and s != s_x:", "if False:", MUON_TESTS),
     _m("muon: every enclosure check is skipped", MUON,

@@ -26,6 +26,7 @@ import numpy as np
 from pepcert.lowerbounds.linear import spectral_rate, worst_linear_instances
 from pepcert.lyapunov.onestep import FULL
 from pepcert.lyapunov.search import LyapunovResult, lyapunov_rate
+from pepcert.pep.budget import RATES_PER_STEP_SEARCH, SOLVE_SECONDS, SOLVES_PER_RATE, Budget, Work, require
 from pepcert.pep.errors import BadInput, SolverFailure
 from pepcert.pep.methods import Method
 from pepcert.pep.problem import ProblemClass
@@ -40,6 +41,7 @@ def tight_rate(
     tolerance: float = 1e-9,
     outcomes: int | None = None,
     structured_fallback: bool = False,
+    budget: Budget | None = None,
 ) -> LyapunovResult:
     """The Lyapunov rate of ``method``, tight when a worst linear instance matches it.
 
@@ -54,6 +56,8 @@ def tight_rate(
             f"{method.name}'s step reads the iteration counter (a schedule): a one-step rate does not "
             "describe it; use worst_case over N steps"
         )
+    if budget is not None:
+        require(rate_work(method, classes), budget)
     worst = worst_linear_instances(method, classes)
     if worst and family == FULL and structured_fallback and classes.agents > 1:
         # With several agents the full family has many directions and its search is slow at
@@ -80,6 +84,19 @@ def tight_rate(
             if retry.bracket_width < result.bracket_width:
                 return retry
     return result
+
+
+def rate_work(method, classes, step_search: bool = False) -> Work:
+    """The estimated cost of a tight rate of ``method`` (``step_search``: of an optimal step)."""
+    from pepcert.lyapunov.onestep import one_step
+
+    step = one_step(method, classes)
+    basis = step.basis.n_vectors
+    coefficients = len(step.feature_names) * (len(step.feature_names) + 1) // 2 + 1 + len(step.constraints)
+    a, p = SOLVE_SECONDS
+    solves = SOLVES_PER_RATE * (RATES_PER_STEP_SEARCH if step_search else 1)
+    what = f"the {'optimal step' if step_search else 'rate'} of {method.name} (a {basis}x{basis} Gram block)"
+    return Work(solves * a * basis**p, 24 * coefficients * basis * basis, what)
 
 
 def _tight_structured(method, classes, worst, tolerance, outcomes, solver, below: float):
@@ -206,6 +223,7 @@ def optimal_step(
     tolerance: float = 1e-9,
     outcomes: int | None = None,
     structured_fallback: bool = False,
+    budget: Budget | None = None,
 ) -> StepResult:
     """The step size ``eta > 0`` minimising the rate of ``factory(eta)``.
 
@@ -214,6 +232,8 @@ def optimal_step(
     """
     start = time.perf_counter()
     scale = classes.function.step_scale()
+    if budget is not None and scale is not None:
+        require(rate_work(factory(scale), classes, step_search=True), budget)
     if scale is None:
         raise BadInput(f"no natural step scale for {classes.function.describe()}: give the step size")
     if not (math.isfinite(scale) and math.isfinite(scale * STEP_RANGE[1]) and scale * STEP_RANGE[0] > 0):

@@ -7,7 +7,8 @@ from fractions import Fraction
 
 from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.numbers import decimal_string
-from pepcert.cli.common import add_output_options, add_problem_options, emit_json, problem_from_args, problem_payload
+from pepcert.cli.common import (add_output_options, add_problem_options, budget_from_args, emit_json, problem_from_args,
+                                problem_payload)
 
 
 def register(subparsers) -> None:
@@ -28,9 +29,15 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from pepcert.analyses import certify, optimal_step
 
+    from pepcert.analyses.rates import rate_work
+    from pepcert.pep.budget import require
+
     factory, classes, eta = problem_from_args(args)
+    budget = budget_from_args(args)
     if eta == "optimal":
-        eta = Fraction(optimal_step(factory, classes, family=args.family, solver=args.solver).eta).limit_denominator(10**9)
+        step = optimal_step(factory, classes, family=args.family, solver=args.solver, budget=budget)
+        eta = Fraction(step.eta).limit_denominator(10**9)
+    require(rate_work(factory(float(eta)), classes), budget)
     result = certify(args.base_factory, classes, eta, family=args.family, solver=args.solver,
                      parameters=args.factory_parameters)
     if args.out:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pepcert.analyses.certificate_file import read_certificate
 from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.numbers import decimal_string
-from pepcert.cli.common import add_output_options, emit_json
+from pepcert.cli.common import add_output_options, emit_json, time_limit
 
 
 def register(subparsers) -> None:
@@ -19,6 +19,9 @@ def register(subparsers) -> None:
         "exact rational arithmetic. No solver, no floating point.",
     )
     parser.add_argument("file", help="a certificate written by pepcert certify --out")
+    parser.add_argument("--max-seconds", type=float, default=10.0, metavar="S",
+                        help="give up (exit 2) after S seconds of checking (default 10; pepcert's own "
+                        "certificates of eight agents check in under a second)")
     parser.add_argument("--method-from", metavar="PATH.py:FACTORY",
                         help="the definition of a user-defined method: a Python file and the name of "
                         "its factory (called with the file's parameters as keyword arguments)")
@@ -56,9 +59,14 @@ def run(args) -> int:
     :mod:`pepcert.analyses.certificate_file`), 1 when its proof fails, 0 when it holds."""
     from pepcert.analyses import check_certificate
 
-    document = read_certificate(args.file)
-    factory = load_factory(args.method_from) if args.method_from else None
-    report = check_certificate(document, method=factory)
+    import math
+
+    if not (math.isfinite(args.max_seconds) and 0 < args.max_seconds <= 86400):
+        raise BadInput("--max-seconds must be a positive number of seconds (at most a day)")
+    with time_limit(args.max_seconds, f"checking {args.file}"):
+        document = read_certificate(args.file)
+        factory = load_factory(args.method_from) if args.method_from else None
+        report = check_certificate(document, method=factory)
     if args.json:
         emit_json(report.to_dict())
     elif report.valid:

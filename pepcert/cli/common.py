@@ -90,6 +90,10 @@ def add_problem_options(parser: argparse.ArgumentParser, eta: bool = True, nstep
     if eta:
         group.add_argument("--eta", default="optimal",
                            help="step size (a positive number) or 'optimal' (default: optimal)")
+    group.add_argument("--budget-seconds", type=float, default=None, metavar="S",
+                       help="refuse an analysis estimated to take longer than S seconds here (default 120)")
+    group.add_argument("--budget-memory", type=float, default=None, metavar="GB",
+                       help="refuse an analysis estimated to need more than GB gigabytes (default 2)")
     if nstep:
         parser.add_argument("--solver", choices=("clarabel", "scs", "mosek", "lowrank"), default=None,
                             help="SDP back-end (default: MOSEK when licensed, else the low-rank method from 8 steps "
@@ -97,6 +101,52 @@ def add_problem_options(parser: argparse.ArgumentParser, eta: bool = True, nstep
     else:
         parser.add_argument("--solver", choices=("clarabel", "scs", "mosek"), default=None,
                             help="SDP back-end (default: MOSEK when licensed, else Clarabel)")
+
+
+class time_limit:
+    """Give up with one line (``BadInput``, exit 2) after ``seconds`` of work: the backstop that
+    keeps an untrusted input from holding the command (the CLI's main thread only; exact
+    arithmetic is bounded per operation by the input's digit limits, so the alarm is seen)."""
+
+    def __init__(self, seconds: float, what: str):
+        self.seconds, self.what = seconds, what
+
+    def _expired(self, signum, frame):
+        from pepcert.pep.errors import BadInput
+
+        raise BadInput(f"{self.what} took more than {self.seconds:g} s; gave up (raise the limit with --max-seconds)")
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        self._active = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+        if self._active:
+            self._previous = signal.signal(signal.SIGALRM, self._expired)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        return self
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self._active:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self._previous)
+        return False
+
+
+def budget_from_args(args):
+    """The work budget of ``--budget-seconds`` / ``--budget-memory`` (defaults otherwise)."""
+    import math
+
+    from pepcert.pep.budget import DEFAULT_BYTES, DEFAULT_SECONDS, Budget
+    from pepcert.pep.errors import BadInput
+
+    seconds = DEFAULT_SECONDS if getattr(args, "budget_seconds", None) is None else args.budget_seconds
+    memory = DEFAULT_BYTES / 1024**3 if getattr(args, "budget_memory", None) is None else args.budget_memory
+    if not (math.isfinite(seconds) and seconds > 0 and math.isfinite(memory) and 0 < memory <= 1e6):
+        raise BadInput("--budget-seconds and --budget-memory must be positive finite numbers")
+    return Budget(seconds, int(memory * 1024**3))
 
 
 def _per_agent(text: str, name: str, agents: int) -> list[Fraction]:
@@ -192,6 +242,11 @@ def problem_from_args(args):
     args.mu_values, args.L_values = mus, Ls
     for m, l in zip(mus, Ls):
         _check_float_range(m, l)
+    from pepcert.pep.numerics.numbers import finite_float
+
+    for name, value in (choice.compressor_class.numbers() if choice.compressor_class is not None else {}).items():
+        if not getattr(value, "free_symbols", None):  # exact irrational constants are checked by sympy
+            finite_float(value, name)
     delta = choice.compressor_class.numbers().get("delta")
     if delta is not None and delta < Fraction(1, 10**300):
         raise BadInput(f"delta = {show(delta)} underflows in floating point (below 1e-300)")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 
 from pepcert.pep.errors import SolverFailure
-from pepcert.cli.common import plot_problem, add_output_options, add_problem_options, emit_json, problem_from_args, problem_payload
+from pepcert.cli.common import (add_output_options, add_problem_options, budget_from_args, emit_json, plot_problem,
+                                problem_from_args, problem_payload)
 
 
 def register(subparsers) -> None:
@@ -69,13 +70,16 @@ def run(args) -> int:
     factory, classes, eta = problem_from_args(args)
     plotted = plot_problem(args)
     failures, at_edge = 0, False
+    budget = budget_from_args(args)
     if eta == "optimal":
-        step = optimal_step(factory, classes, family=args.family, solver=args.solver, structured_fallback=True)
+        step = optimal_step(factory, classes, family=args.family, solver=args.solver, structured_fallback=True,
+                            budget=budget)
         eta_value, result, optimal, proven = step.eta, step.rate, True, step.proven_optimal
         failures, at_edge = step.failed_evaluations, step.at_search_edge
     else:
         eta_value = float(eta)
-        result = tight_rate(factory(eta_value), classes, family=args.family, solver=args.solver, structured_fallback=True)
+        result = tight_rate(factory(eta_value), classes, family=args.family, solver=args.solver, structured_fallback=True,
+                            budget=budget)
         optimal, proven = False, False
     if not result.converges:
         proven = False  # every step is as good when none converges: "optimal" would mislead

@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 
 from pepcert.pep.errors import BadInput, SolverFailure
-from pepcert.cli.common import plot_problem, LazyChoices, add_output_options, add_problem_options, emit_json, problem_from_args, problem_payload
+from pepcert.cli.common import (LazyChoices, add_output_options, add_problem_options, budget_from_args, emit_json,
+                                plot_problem, problem_from_args, problem_payload)
 
 
 def register(subparsers) -> None:
@@ -41,9 +42,11 @@ def run(args) -> int:
     factory, classes, eta = problem_from_args(args)
     plotted = plot_problem(args)
     rate_solver = None if args.solver == "lowrank" else args.solver  # lowrank solves N-step problems only
-    eta_value = optimal_step(factory, classes, solver=rate_solver).eta if eta == "optimal" else float(eta)
+    budget = budget_from_args(args)
+    eta_value = optimal_step(factory, classes, solver=rate_solver, budget=budget).eta if eta == "optimal" else float(eta)
     try:
-        result = worst_case(factory(eta_value), classes, args.iterations, measure=args.measure, solver=args.solver, start=args.start)
+        result = worst_case(factory(eta_value), classes, args.iterations, measure=args.measure, solver=args.solver,
+                            start=args.start, budget=budget)
     except SolverFailure as error:
         raise SolverFailure(f"{error}{_divergence_note(factory(eta_value), classes, eta_value, args.iterations)}") from None
     if args.plot:

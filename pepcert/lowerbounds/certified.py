@@ -23,6 +23,7 @@ Given a numerical worst instance (:mod:`pepcert.lowerbounds.linear`):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -64,22 +65,55 @@ class ExactLowerBound:
 
 
 def characteristic_polynomial(matrix) -> tuple[Fraction, ...]:
-    import sympy
+    """``det(z I - A)`` of a rational matrix, highest degree first (FLINT's exact ``fmpq_mat``)."""
+    import flint
 
-    z = sympy.Symbol("z")
-    poly = sympy.Matrix([[sympy.Rational(v.numerator, v.denominator) for v in row] for row in matrix]).charpoly(z)
-    return tuple(Fraction(int(c.p), int(c.q)) for c in poly.all_coeffs())
+    n = len(matrix)
+    entries = [flint.fmpq(int(Fraction(v).numerator), int(Fraction(v).denominator)) for row in matrix for v in row]
+    coefficients = flint.fmpq_mat(n, n, entries).charpoly().coeffs()  # lowest degree first
+    return tuple(Fraction(int(c.p), int(c.q)) for c in reversed(coefficients))
+
+
+#: Degree up to which an undecided root comparison falls back to Sturm's exact count (sympy).
+STURM_DEGREE = 60
 
 
 def proves_rate(characteristic, rho_lower: Fraction) -> bool:
-    """Exact: the polynomial has a real root ``>= rho_lower`` (trivially true for ``<= 0``)."""
-    import sympy
+    """Exact: the polynomial has a real root ``>= rho_lower`` (trivially true for ``<= 0``).
 
+    FLINT isolates every complex root in a ball (``arb_fmpz_poly_complex_roots``: disjoint
+    balls, real roots with an exactly zero imaginary part); a real root whose ball lies at or
+    above ``rho_lower`` proves the claim. A ball that straddles ``rho_lower`` is decided by
+    Sturm's theorem (sympy's ``count_roots``) up to degree :data:`STURM_DEGREE`, and counts
+    as not proven beyond it (never as proven).
+    """
+    import flint
+
+    from pepcert.pep.numerics.intervals import lower, upper
+
+    rho_lower = Fraction(rho_lower)
     if rho_lower <= 0:
         return True
+    scale = math.lcm(*(c.denominator for c in characteristic))
+    integer = flint.fmpz_poly([int(c * scale) for c in reversed(characteristic)])
+    straddles = False
+    for root, _ in integer.complex_roots():
+        if root.imag != 0:
+            continue
+        if lower(root.real) >= rho_lower:
+            return True
+        straddles = straddles or upper(root.real) >= rho_lower
+    if straddles and len(characteristic) - 1 <= STURM_DEGREE:
+        return _sturm_count(characteristic, rho_lower) > 0
+    return False
+
+
+def _sturm_count(characteristic, rho_lower: Fraction) -> int:
+    import sympy
+
     z = sympy.Symbol("z")
     poly = sympy.Poly([sympy.Rational(c.numerator, c.denominator) for c in characteristic], z)
-    return poly.count_roots(sympy.Rational(rho_lower.numerator, rho_lower.denominator), None) > 0
+    return poly.count_roots(sympy.Rational(rho_lower.numerator, rho_lower.denominator), None)
 
 
 def second_moment_polynomial(method: Method, instance: ScalingInstance) -> tuple[Fraction, ...]:

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from pepcert.pep.errors import BadInput
 from pepcert.pep.expressions import Scalar, Vector
-from pepcert.pep.numerics.numbers import parse_rational
+from pepcert.pep.numerics.numbers import finite_float, parse_rational
 
 
 def exact_number(value, name: str = "a parameter") -> Fraction:
@@ -28,7 +28,7 @@ def exact_parameters(parameters: Mapping[str, Any]) -> dict[str, Fraction]:
 
 
 def float_parameters(parameters: Mapping[str, Any]) -> dict[str, float]:
-    return {name: float(exact_number(value, name)) for name, value in parameters.items()}
+    return {name: finite_float(exact_number(value, name), name) for name, value in parameters.items()}
 
 
 def exact_problem(factory: Callable, classes, parameters: Mapping[str, Any]):
@@ -40,7 +40,8 @@ def exact_problem(factory: Callable, classes, parameters: Mapping[str, Any]):
 
 def float_problem(factory: Callable, classes, parameters: Mapping[str, Any]):
     """The floating-point twin of :func:`exact_problem` (for the solver)."""
-    return factory(**float_parameters(parameters)), classes.converted(lambda v: float(exact_number(v)))
+    return factory(**float_parameters(parameters)), classes.converted(
+        lambda v: finite_float(exact_number(v), "a class parameter"))
 
 
 def _coefficients(item) -> Iterable:

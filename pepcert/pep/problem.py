@@ -24,6 +24,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from pepcert.pep.budget import Budget, nstep_work, require, require_traceable
 from pepcert.pep.errors import BadInput, SolverFailure
 from pepcert.pep.expressions import Basis, Scalar, Vector
 from pepcert.pep.methods import MEASURES, Features, Method
@@ -155,6 +156,7 @@ def worst_case(
     aggregate: str = "last",
     solver: str | None = None,
     start: str = "auto",
+    budget: Budget | None = None,
 ) -> WorstCaseResult:
     """Largest ``measure`` after ``iterations`` steps given ``initial <= 1`` at the start.
 
@@ -174,6 +176,8 @@ def worst_case(
             declared for the ``function`` measure when the method declares a start (from a
             free state ``f(x0) - f* <= 1`` bounds nothing else, so the worst case would be
             unbounded), free otherwise.
+        budget: the most the conic solve may take (estimated seconds and bytes; default
+            :class:`~pepcert.pep.budget.Budget`): a larger problem is refused before it is built.
     """
     if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < (0 if aggregate == "min" else 1):
         raise BadInput(f"the number of iterations must be a positive integer (or 0 with aggregate='min'), got {iterations!r}")
@@ -182,6 +186,7 @@ def worst_case(
     if aggregate not in ("last", "min"):
         raise BadInput(f"aggregate must be 'last' or 'min', got {aggregate!r}")
     clock = time.perf_counter()
+    require_traceable(classes.agents, iterations, classes.branches(classes.default_outcomes))
     marks: list = []
     trace, first, tracked, declared = _symbolic_run(method, classes, iterations, measure, initial, aggregate, start, marks)
     measure_name = measure if isinstance(measure, str) else getattr(measure, "__name__", "custom")
@@ -189,9 +194,11 @@ def worst_case(
         method=method.name, parameters=dict(method.parameters), classes=classes.to_dict(),
         start="declared" if declared else "free", iterations=iterations, measure=measure_name,
     )
-    from pepcert.pep.backends import nstep_backends
+    from pepcert.pep.backends import ConicNStep, nstep_backends
 
     backends = nstep_backends(solver, trace, aggregate, iterations)
+    if isinstance(backends[0], ConicNStep):
+        require(nstep_work(trace, iterations), budget or Budget())
     for index, backend in enumerate(backends):
         try:
             answer = backend.solve(trace, first, tracked, aggregate, marks, iterations)

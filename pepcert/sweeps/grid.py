@@ -21,6 +21,7 @@ from fractions import Fraction
 from typing import Any, Mapping, Sequence
 
 from pepcert.pep.errors import BadInput
+from pepcert.pep.numerics.numbers import parse_rational
 
 MAX_POINTS = 10_000_000  # a grid larger than this is a typo, not a sweep
 
@@ -48,24 +49,23 @@ def expand_grid(grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]])
 
 
 def _number(text: str, name: str) -> float:
+    """``text`` parsed exactly (digits bounded, ASCII only), then rounded once to a finite float."""
+    value = parse_rational(text.strip(), name)
     try:
-        value = Fraction(text.strip())
-    except (ValueError, ZeroDivisionError):
-        raise BadInput(f"{name}: {text!r} is not a number") from None
-    number = float(value)
+        number = float(value)
+    except OverflowError:
+        number = math.inf
     if not math.isfinite(number):
-        raise BadInput(f"{name}: {text!r} is not a finite number")
+        raise BadInput(f"{name}: {text!r} is not a finite floating-point number")
     if value != 0 and number == 0:  # e.g. -1/10^400: its sign must survive the rounding
         raise BadInput(f"{name}: {text!r} is too small to represent as a float")
     return number
 
 
 def _is_numeric(text: str) -> bool:
-    try:
-        Fraction(text.strip())
-    except (ValueError, ZeroDivisionError):
-        return False
-    return True
+    """A number (as opposed to a word such as a method name or ``optimal``)."""
+    stripped = text.strip().lstrip("+-")
+    return bool(stripped) and (stripped[0].isascii() and (stripped[0].isdigit() or stripped[0] == "."))
 
 
 def _range(parts: list[str], name: str) -> list[float]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -68,6 +69,8 @@ def reproduce(name: str, out=None, grid: int | None = None, options: SweepOption
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise BadInput(f"cannot create {str(out)!r}: {error.strerror or error}") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise BadInput(f"cannot write into {str(out)!r}: not writable")
     start = time.perf_counter()
     target = TARGETS[name]
     result = target.build(out, grid or target.default_grid, options or SweepOptions())

@@ -150,6 +150,20 @@ def require(condition, message: str) -> None:
         raise BadInput(message)
 
 
+def finite_float(value, name: str) -> float:
+    """``float(value)`` for an exact number, refusing (``BadInput``) one that overflows or
+    whose nonzero value would round to 0 (floating-point analyses would see nonsense)."""
+    try:
+        number = float(value)
+    except OverflowError:
+        raise BadInput(f"{name} = {show(value)} is too large for the floating-point analyses") from None
+    if not math.isfinite(number):
+        raise BadInput(f"{name} = {show(value)} is not a finite floating-point number")
+    if number == 0 and value != 0:
+        raise BadInput(f"{name} = {show(value)} is too small for the floating-point analyses (rounds to 0)")
+    return number
+
+
 def rational_to_str(value: Rational | int) -> str:
     """``Fraction(3, 4)`` -> ``"3/4"``; integers as ``"5/1"`` is avoided: ``"5"``."""
     value = Fraction(value)

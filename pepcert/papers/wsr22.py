@@ -1,27 +1,45 @@
-"""Wang, Safaryan & Richtarik, *Smoothness-aware quantization* (2022): the standard rate of
-compressed gradient descent with an unbiased compressor, as a closed form and a claim.
+"""Wang, Safaryan & Richtarik, *Smoothness-aware quantization* (2022): the paper's methods as
+the built-ins that run them, the standard rate of compressed gradient descent with an unbiased
+compressor (closed form and claim), and the block claim as measured (``docs/saq.md``).
 
 ``E||x+ - x*||^2 <= rho(gamma) E||x - x*||^2`` with
 ``rho(gamma) = max_{h in {mu, L}} (1 - gamma h)^2 + omega gamma^2 h^2``, optimal at
 ``gamma* = 2/((1 + omega)(L + mu))``, for ``E C(v) = v``, ``E||C(v)||^2 <= (1 + omega)||v||^2``.
+
+Imports of the analyses happen inside the functions: ``pepcert saq`` reads :func:`paper_method`
+without loading the Lyapunov machinery.
 """
 
 from __future__ import annotations
 
-from pepcert.lyapunov.search import lyapunov_rate
 from pepcert.papers.registry import Claim
-from pepcert.papers.ttd25.closed_forms import _q
-from pepcert.pep.compressors import Unbiased
-from pepcert.pep.functions import SmoothStronglyConvex
 from pepcert.pep.methods import Method
-from pepcert.pep.problem import ProblemClass
 
 WSR22 = "Wang, Safaryan & Richtarik 2022 (Smoothness-aware quantization)"
+
+
+def paper_method(name: str, workers: int, gamma, alpha, omega) -> Method:
+    """The paper's method ``name`` as a built-in: DIANA and DIANA+ (the smoothness-aware
+    compressor is the oracle's business) are :func:`pepcert.pep.algorithms.diana` with shift
+    rate ``alpha``; DCGD and DCGD+ are the built-in compressed gradient descent with ``workers``
+    agents (``x+ = x - gamma (1/n) sum_i C_i(grad f_i(x))``)."""
+    from pepcert.pep.algorithms import compressed_gradient_descent, diana
+    from pepcert.pep.errors import BadInput
+
+    if name.startswith("diana"):
+        if alpha is None:
+            raise BadInput(f"{name} needs a shift rate alpha")
+        return diana(gamma, omega, workers, alpha)
+    if name.startswith("dcgd"):
+        return compressed_gradient_descent(gamma, workers)
+    raise BadInput(f"unknown method {name!r} of the smoothness-aware paper")
 
 
 def unbiased_gd_rate(mu, L, omega, gamma):
     """``max_{h in {mu, L}} (1 - gamma h)^2 + omega gamma^2 h^2`` (exact, sympy)."""
     import sympy
+
+    from pepcert.papers.ttd25.closed_forms import _q
 
     return sympy.Max(*((1 - _q(gamma) * _q(h)) ** 2 + _q(omega) * _q(gamma) ** 2 * _q(h) ** 2 for h in (mu, L)))
 
@@ -37,6 +55,11 @@ def _compressed_gd(gamma) -> Method:
 
 
 def _unbiased_gd():
+    from pepcert.lyapunov.search import lyapunov_rate
+    from pepcert.pep.compressors import Unbiased
+    from pepcert.pep.functions import SmoothStronglyConvex
+    from pepcert.pep.problem import ProblemClass
+
     omega = 0.5
     mu, L = 0.1, 1.0
     errors = []
@@ -69,10 +92,14 @@ def unbiased_gd_proof():
     """
     import sympy
 
+    from dataclasses import replace
+
     from pepcert.lyapunov.onestep import one_step
     from pepcert.lyapunov.symbolic import Bound, Lyapunov, Piece, Proof, Range, Split
+    from pepcert.pep.compressors import Unbiased
     from pepcert.pep.expressions import norm2
-    from dataclasses import replace
+    from pepcert.pep.functions import SmoothStronglyConvex
+    from pepcert.pep.problem import ProblemClass
 
     gamma, mu, big_l, omega = sympy.symbols("gamma mu L omega", positive=True)
     method = replace(_compressed_gd(gamma), families={"distance": (("||x - x*||^2", lambda z, c: norm2(z.x)),)})

@@ -14,9 +14,11 @@ from pepcert._lazy import lazy_exports
 _LAZY = {
     **dict.fromkeys(("BUILTINS", "Dataset", "builtin_names", "load_dataset"), "pepcert.saq.data"),
     **dict.fromkeys(("LogisticProblem", "logistic_problem"), "pepcert.saq.problem"),
-    **dict.fromkeys(("Dithering", "FLOAT_BITS", "OmegaPlus", "RandK", "SmoothnessAware", "elias_omega_bits"),
-                    "pepcert.saq.compressors"),
-    **dict.fromkeys(("METHODS", "SAQRun", "iterate", "run_method"), "pepcert.saq.methods"),
+    **dict.fromkeys(("AgentCompressor", "Dithering", "OmegaPlus", "RandK", "SmoothnessAware"), "pepcert.saq.compressors"),
+    **dict.fromkeys(("FLOAT_BITS", "Message", "elias_omega", "elias_omega_bits", "paper_bits", "pepcert_bits"),
+                    "pepcert.saq.encoding"),
+    **dict.fromkeys(("METHODS", "SAQRun", "Schedule", "run_compressed", "run_method", "trajectory"), "pepcert.saq.methods"),
+    **dict.fromkeys(("SAQOracle",), "pepcert.saq.oracle"),
     **dict.fromkeys(("Theory", "parameters"), "pepcert.saq.theory"),
     **dict.fromkeys(("Identity", "QuadraticProblem", "quadratic_problem", "random_quadratics"), "pepcert.saq.quadratic"),
 }

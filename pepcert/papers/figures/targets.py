@@ -66,6 +66,7 @@ class Target:
 TTD25 = "Thomsen, Taylor & Dieuleveut 2025"
 TTD26 = "Thomsen, Taylor & Dieuleveut 2026 (n agents)"
 MUON26 = "Parshakova et al. 2026 (Muon)"
+WSR22 = "Wang, Safaryan & Richtarik 2022 (smoothness-aware quantization)"
 TTD26_GRID = "N values of 1 - delta; SDP markers at min(N, 5)"
 
 TARGETS: dict[str, Target] = {t.name: t for t in (
@@ -91,6 +92,8 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
            "ttd26_agents", 200, TTD26_GRID),
     Target("ttd26-fig3", TTD26, "log-ratio of the cubic's rate and the EF21 paper's distributed rate",
            "ttd26_agents", 200, "N values of 1 - delta"),
+    Target("wsr22-blocks", WSR22, "bits of 1 block over n blocks against n (DIANA, DIANA+, the authors' protocol; "
+           "needs pepcert[data])", "wsr22_blocks", 10, "iterations per run in thousands"),
     Target("muon26-gaps", MUON26, "f(W_t) - f* of Muon, signed momentum and EF-Muon on the counterexample",
            "muon26", 1000, "T iterations"),
 )}

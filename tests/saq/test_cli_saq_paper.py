@@ -90,3 +90,12 @@ def test_paper_bad_input_is_one_line_and_exit_2(capsys, argv, message):
     assert main(["saq", "--protocol", "paper", "--workers", "2", "--iterations", "5", *argv]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_a_libsvm_file_runs_with_the_paper_protocol(capsys):
+    from conftest import DATA
+
+    code, data = run_json(capsys, ["saq", "--protocol", "paper", "--data", str(DATA / "sample.libsvm"), "--workers", "2",
+                                   "--iterations", "50", "--target", "0.5"])
+    assert code == 0 and data["problem"]["sizes"] == [3, 3] and data["problem"]["d"] == 4
+    assert {run["blocks"] for run in data["runs"]} == {1, 2}

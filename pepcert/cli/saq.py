@@ -178,7 +178,6 @@ def tight_rates(problem, compressors: dict) -> list[dict]:
 
 
 def run(args) -> int:
-    from pepcert.saq.data import load_dataset
     from pepcert.saq.experiment import ratios, run_experiment
     from pepcert.saq.problem import logistic_problem
 
@@ -219,9 +218,7 @@ def run(args) -> int:
 
 def _run_paper(args, options: dict, start: float) -> int:
     """``--protocol paper``: each method with each number of blocks, as the authors run it."""
-    from pepcert.pep.errors import BadInput
     from pepcert.saq.blockclaim import paper_ratios, run_paper
-    from pepcert.saq.data import load_dataset
     from pepcert.saq.paper import paper_blocks
     from pepcert.saq.paper_setup import paper_problem
 

@@ -11,7 +11,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "pepcert"
 # The built-in methods' command-line names and factories (pep/algorithms/compressed.py).
 # "EF-Muon" / "ef_muon" and "EF-SignSGD" are other methods' own names, not EF's.
 NAMES = re.compile(r"\b(cgd|ef21|ef(?![-_ ]?(muon|signsgd))|error_feedback|compressed_gradient_descent)\b", re.IGNORECASE)
-ALLOWED = ("pep/algorithms/", "papers/")
+# saq/ runs the smoothness-aware paper's experiments (DCGD, DIANA and their + versions) and
+# training/ the Muon paper's: each is one paper's data, as papers/ is.
+ALLOWED = ("pep/algorithms/", "papers/", "saq/", "training/")
 # Known exceptions, to be removed by the helpers that own these modules (issue 7): each names a
 # built-in method in help texts, benchmarks or docstrings today.
 KNOWN: set[str] = set()

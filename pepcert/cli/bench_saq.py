@@ -1,7 +1,8 @@
 """``pepcert bench`` figure for smoothness-aware compression (issue 11): DCGD, DIANA, DCGD+ and
 DIANA+ x 5000 iterations x 6 workers on the built-in breast-cancer set (l2 dithering, s = 1),
-goal < 60 s in total. The methods are vectorised over the workers (batched ``(n, d, d)``
-products), so the time is numpy's per-step overhead, not a loop over workers."""
+goal < 60 s in total. Each run is the built-in Method stepped by :func:`pepcert.pep.simulate.iterate`
+with the saq oracle (one batched gradient call per step, then one ``encode``/``decode`` per
+worker), so at d = 30 the time is numpy's per-call overhead times the workers."""
 
 from __future__ import annotations
 

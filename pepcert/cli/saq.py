@@ -1,11 +1,14 @@
 """``pepcert saq``: DCGD, DIANA, DCGD+ and DIANA+ on a data set, measured beside the theory.
 
 Wang, Safaryan & Richtarik 2022 (smoothness-aware quantization): l2-regularised logistic
-regression split over ``--workers`` workers (rows sorted by norm), each method run with each
-compressor at the theory's step size and shift rate; a table of the iterations and bits each
-needs to reach ``--target`` next to the theory's iteration and communication bounds, and, for
-DIANA with the scalar-smoothness compressors, pepcert's own tight worst-case rate beside the
-theory's rate (``docs/saq.md``).
+regression split over --workers workers (rows sorted by norm), the built-in DIANA and
+compressed gradient descent run with each compressor; a table of the iterations and bits each
+needs to reach --target (or the error it reached) next to the theory's iteration and
+communication bounds. --protocol pepcert
+(default): l2 dithering with --levels, every coordinate coded, the theory's step sizes, and
+pepcert's tight worst-case rate of DIANA beside the theory's. --protocol paper: the authors'
+code (l-inf dithering, blocks = --blocks, their levels, steps, bit code and one-time costs,
+rows scaled by max-abs); runs stop at the target (docs/saq.md).
 """
 
 from __future__ import annotations
@@ -23,16 +26,20 @@ def register(subparsers) -> None:
         description=__doc__.split("\n\n")[1].replace("\n", " "))
     parser.add_argument("--data", default="builtin:breast-cancer", metavar="FILE|builtin:NAME",
                         help="a LIBSVM file or a built-in data set (default: builtin:breast-cancer)")
+    parser.add_argument("--rows", default=None, help="use the first ROWS rows of the data set only (a reduced instance)")
     parser.add_argument("--workers", default="6", help="number of workers n (1 .. number of rows; default 6)")
     parser.add_argument("--methods", default="diana,diana+", help="comma list of dcgd, diana, dcgd+, diana+ (default: diana,diana+)")
-    parser.add_argument("--compressors", default="dithering,block-dithering",
-                        help="comma list of dithering, block-dithering, rand-k (default: dithering,block-dithering)")
-    parser.add_argument("--iterations", default="5000", help="steps per run (default 5000)")
+    parser.add_argument("--protocol", choices=("pepcert", "paper"), default="pepcert",
+                        help="pepcert's compressors and theory steps (default), or the authors' code (docs/saq.md)")
+    parser.add_argument("--compressors", default=None,
+                        help="pepcert protocol: comma list of dithering, block-dithering, rand-k (default: dithering,block-dithering)")
+    parser.add_argument("--iterations", default="5000", help="steps per run at most (default 5000)")
     parser.add_argument("--target", default="1e-6", help="relative error ||x - x*||^2/||x0 - x*||^2 to reach (default 1e-6)")
-    parser.add_argument("--levels", default="1",
-                        help="dithering levels s (default 1); S1:S2:... gives block-dithering one s per block")
-    parser.add_argument("--blocks", default=None, help="blocks of block-dithering (default: the number of workers)")
-    parser.add_argument("--k", default="1", help="coordinates kept by rand-k (default 1)")
+    parser.add_argument("--levels", default=None,
+                        help="pepcert protocol: dithering levels s (default 1); S1:S2:... gives block-dithering one s per block")
+    parser.add_argument("--blocks", default=None,
+                        help="pepcert: blocks of block-dithering (default: the workers); paper: comma list (default: 1,WORKERS)")
+    parser.add_argument("--k", default=None, help="pepcert protocol: coordinates kept by rand-k (default 1)")
     parser.add_argument("--seed", default="0", help="seed of the workers' compressors (default 0)")
     parser.add_argument("--lam", default="1e-3", help="l2 regularisation lambda (default 1e-3, the paper's)")
     parser.add_argument("--plot", metavar="FILE", help="draw the error against bits, iterations and seconds (.png/.pdf/.svg)")
@@ -72,14 +79,26 @@ def _options(args) -> dict:
         from pepcert.saq.plot import check_plot_path
 
         check_plot_path(args.plot)
-    return {"methods": parse_list(args.methods, METHODS, "methods"),
-            "compressors": parse_list(args.compressors, COMPRESSORS, "compressors"),
-            "iterations": _integer(args.iterations, "iterations", 1, 10**6),
-            "workers": _integer(args.workers, "workers", 1),
-            "levels": tuple(_integer(part, "levels", 1, 2**20) for part in str(args.levels).split(":", 64)),
+    common = {"methods": parse_list(args.methods, METHODS, "methods"),
+              "iterations": _integer(args.iterations, "iterations", 1, 10**6),
+              "workers": _integer(args.workers, "workers", 1), "seed": _integer(args.seed, "seed", 0, 2**63 - 1),
+              "target": float(target), "lam": float(lam),
+              "rows": None if args.rows is None else _integer(args.rows, "rows", 1)}
+    if args.protocol == "paper":
+        for name in ("compressors", "levels", "k"):
+            if getattr(args, name) is not None:
+                raise BadInput(f"--{name} is a pepcert-protocol option: the paper protocol uses the authors' quantizer")
+        if args.skip_tight or args.dask or args.scheduler:
+            raise BadInput("--skip-tight, --dask and --scheduler are pepcert-protocol options")
+        blocks = str(args.blocks) if args.blocks is not None else f"1,{common['workers']}"
+        values = [_integer(part, "blocks", 1) for part in blocks.split(",", 16)]
+        if len(set(values)) != len(values):
+            raise BadInput(f"--blocks: {blocks!r} names one twice")
+        return {**common, "blocks": values}
+    return {**common, "compressors": parse_list(args.compressors or "dithering,block-dithering", COMPRESSORS, "compressors"),
+            "levels": tuple(_integer(part, "levels", 1, 2**20) for part in str(args.levels or "1").split(":", 64)),
             "blocks": None if args.blocks is None else _integer(args.blocks, "blocks", 1),
-            "k": _integer(args.k, "k", 1), "seed": _integer(args.seed, "seed", 0, 2**63 - 1),
-            "target": float(target), "lam": float(lam)}
+            "k": _integer(args.k or "1", "k", 1)}
 
 
 def _compressors(options, d: int) -> dict:
@@ -159,13 +178,14 @@ def tight_rates(problem, compressors: dict) -> list[dict]:
 
 
 def run(args) -> int:
-    from pepcert.saq.data import load_dataset
     from pepcert.saq.experiment import ratios, run_experiment
     from pepcert.saq.problem import logistic_problem
 
     start = time.perf_counter()
     options = _options(args)
-    problem = logistic_problem(load_dataset(args.data), options["workers"], options["lam"])
+    if args.protocol == "paper":
+        return _run_paper(args, options, start)
+    problem = logistic_problem(_dataset(args.data, options), options["workers"], options["lam"])
     compressors = _compressors(options, problem.d)
     total = options["iterations"] * len(options["methods"]) * len(compressors)
     bar, advance = _progress_bar(total) if not args.json else (None, None)
@@ -183,7 +203,7 @@ def run(args) -> int:
         from pepcert.saq.plot import plot_runs
 
         plot = plot_runs(args.plot, results, target, problem.describe())
-    payload = {"data": args.data, "problem": _problem_dict(problem), "target": target,
+    payload = {"protocol": "pepcert", "data": args.data, "problem": _problem_dict(problem), "target": target,
                "iterations": options["iterations"], "seed": options["seed"],
                "runs": [r.to_dict(target) for r in results], "ratios": ratios(results, target),
                "tight": tight, "plot": plot, "seconds": time.perf_counter() - start}
@@ -194,6 +214,48 @@ def run(args) -> int:
 
         print_report(payload)
     return 0
+
+
+def _run_paper(args, options: dict, start: float) -> int:
+    """``--protocol paper``: each method with each number of blocks, as the authors run it."""
+    from pepcert.saq.blockclaim import paper_ratios, run_paper
+    from pepcert.saq.paper import paper_blocks
+    from pepcert.saq.paper_setup import paper_problem
+
+    problem = paper_problem(_dataset(args.data, options), options["workers"], options["lam"])
+    for blocks in options["blocks"]:
+        paper_blocks(problem.d, blocks)
+    target, total = options["target"], options["iterations"] * len(options["methods"]) * len(options["blocks"])
+    bar, advance = _progress_bar(total) if not args.json else (None, None)
+    try:
+        results = [run_paper(problem, method, blocks, target, options["iterations"], options["seed"], advance)
+                   for method in options["methods"] for blocks in options["blocks"]]
+    finally:
+        if bar is not None:
+            bar.stop()
+    plot = None
+    if args.plot:
+        from pepcert.saq.plot import plot_runs
+
+        plot = plot_runs(args.plot, results, target, problem.describe() + " (the authors' protocol)")
+    payload = {"protocol": "paper", "data": args.data, "problem": _problem_dict(problem), "target": target,
+               "iterations": options["iterations"], "seed": options["seed"],
+               "runs": [r.to_dict(target) for r in results], "ratios": paper_ratios(results, target),
+               "plot": plot, "seconds": time.perf_counter() - start}
+    if args.json:
+        emit_json(payload)
+    else:
+        from pepcert.cli.saq_table import print_paper_report
+
+        print_paper_report(payload)
+    return 0
+
+
+def _dataset(spec: str, options: dict):
+    from pepcert.saq.data import first_rows, load_dataset
+
+    dataset = load_dataset(spec)
+    return dataset if options["rows"] is None else first_rows(dataset, options["rows"])
 
 
 def _problem_dict(problem) -> dict:

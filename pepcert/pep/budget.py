@@ -10,7 +10,7 @@ instead of running for minutes with no answer or exhausting the machine. The est
 calibrated on this project's reference machine (2 cores) with Clarabel and are deliberately
 rough: they decide refusals, never results.
 
-Measured (EF, n agents, one margin solve of the one-step problem): b = 33: 0.59 s,
+Measured (error feedback with n agents, one margin solve of the one-step problem): b = 33: 0.59 s,
 b = 49: 3.9 s, b = 65: 13 s, hence ``3.2e-7 b^4.2`` seconds per solve; N-step (Clarabel, the
 worst-case ladder): 239 variables 0.24 s, 877: 1.9 s, 1915: 6.0 s, hence ``3e-6 v^2``.
 """

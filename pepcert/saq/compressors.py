@@ -24,9 +24,15 @@ The Euclidean constant used with ``||v||^2_{L_i^+}`` is
 ``omega_i^+ = sup_w tr(L_i Cov Q(w)) / ||w||^2`` (:meth:`SmoothnessAware.constants`); always
 ``omega_i^+ <= omega lambda_max(L_i)`` since ``tr(L Cov) <= lambda_max(L) tr Cov``.
 
-**Bits** (the paper's accounting): 32 bits per float (a block norm, a rand-k value); a
-dithering level ``xi`` costs the Elias omega code of ``xi + 1`` plus 1 sign bit when
-``xi != 0``; a rand-k index costs ``ceil(log2 d)`` bits (none when ``k = d``).
+**Call shape** (the library's, :mod:`pepcert.pep.library.base`): ``compressor(v, rng) -> C(v)``.
+What a worker sends is separate: ``encode(v, rng) -> Message`` (the payload and its ``bits``)
+and ``decode(message) -> C(v)``; ``compressor(v, rng) = decode(encode(v, rng))``. The oracle
+of :mod:`pepcert.saq.oracle` calls ``encode`` and ``decode`` and records the bits.
+
+**Bits** (``--protocol pepcert``, :func:`pepcert.saq.encoding.pepcert_bits`): 32 bits per
+float (a block norm, a rand-k value); a dithering level ``xi`` costs the Elias omega code of
+``xi + 1`` plus 1 sign bit when ``xi != 0``; a rand-k index costs ``ceil(log2 d)`` bits (none
+when ``k = d``).
 
 The constants' derivations (re-derived here from the definitions, not quoted from the paper)
 are in the docstrings of :class:`Dithering` and :class:`RandK` and in ``docs/saq.md``.
@@ -34,6 +40,7 @@ are in the docstrings of :class:`Dithering` and :class:`RandK` and in ``docs/saq
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,50 +49,25 @@ from pepcert.pep.errors import BadInput
 from pepcert.pep.library.base import positive_int
 from pepcert.pep.library.quantizers import BlockDithering, RandomDithering, block_sizes, dither_levels, level_spread
 from pepcert.pep.library.sparsifiers import RandK as LibraryRandK
+from pepcert.saq.encoding import FLOAT_BITS, Message, elias_omega_bits, pepcert_bits
 from pepcert.saq.levels import dithering_block_constants
 
-FLOAT_BITS = 32
-
-
-def elias_omega_bits(k) -> np.ndarray:
-    """Exact length of the Elias omega code of each positive integer in ``k`` (int64 array).
-
-    Elias omega: ``code(1) = "0"``; for ``N > 1`` write ``N`` in binary, prepend the code of
-    (its length - 1), recursively, and end with ``"0"``. So ``len(1) = 1`` and
-    ``len(N) = 1 + sum`` of the binary lengths of ``N, floor(log2 N), floor(log2 floor(log2 N)),
-    ...`` down to (excluding) 1: ``len(2) = 3``, ``len(4) = 6``, ``len(16) = 11``."""
-    array = np.asarray(k)
-    if array.dtype.kind not in "iu":
-        if array.dtype.kind != "f" or not np.all(np.isfinite(array)) or np.any(array != np.floor(array)):
-            raise BadInput("Elias omega codes integers")
-        if array.size and np.max(np.abs(array)) >= 2.0**62:
-            raise BadInput("Elias omega: integer too large")
-    n = array.astype(np.int64)
-    if n.size and n.min() < 1:
-        raise BadInput("Elias omega codes positive integers")
-    length = np.ones(n.shape, dtype=np.int64)
-    while n.size and n.max() > 1:
-        big = n > 1
-        bits = _bit_length(n)
-        length += np.where(big, bits, 0)
-        n = np.where(big, bits - 1, n)
-    return length
-
-
-def _bit_length(n: np.ndarray) -> np.ndarray:
-    """Binary lengths of positive int64s, exactly (frexp is exact below 2^53)."""
-    if n.max() < 2**53:
-        return np.frexp(n.astype(float))[1].astype(np.int64)
-    out, t = np.zeros(n.shape, dtype=np.int64), n.copy()
-    while t.any():
-        out += t > 0
-        t = t >> 1
-    return out
-
+__all__ = ["FLOAT_BITS", "AgentCompressor", "Dithering", "OmegaPlus", "RandK", "SmoothnessAware", "elias_omega_bits"]
 
 def _apply(M: np.ndarray, V: np.ndarray) -> np.ndarray:
     """``M_i V_i`` for ``M`` (n, d, d) and ``V`` (..., n, d)."""
     return np.einsum("nij,...nj->...ni", M, V)
+
+
+@functools.lru_cache(maxsize=256)
+def _layout(levels: tuple, blocks: int, d: int) -> tuple[tuple[int, ...], np.ndarray]:
+    """Block sizes and the number of levels of every coordinate (cached: every message of a
+    run asks for the same layout)."""
+    if blocks > d:
+        raise BadInput(f"{blocks} blocks need dimension >= {blocks}, got d = {d}")
+    sizes = block_sizes(d, blocks)
+    spread = np.asarray(level_spread(levels, sizes), dtype=float) if len(set(levels)) > 1 else np.float64(levels[0])
+    return sizes, spread
 
 
 @dataclass(frozen=True)
@@ -127,9 +109,7 @@ class Dithering:
         return "dithering" if self.blocks == 1 else "block-dithering"
 
     def sizes(self, d: int) -> tuple[int, ...]:
-        if self.blocks > d:
-            raise BadInput(f"{self.blocks} blocks need dimension >= {self.blocks}, got d = {d}")
-        return block_sizes(d, self.blocks)
+        return _layout(self.levels, self.blocks, d)[0]
 
     def library(self, d: int):
         """The library compressor with the same law (it names the class and proof)."""
@@ -142,16 +122,22 @@ class Dithering:
         self.sizes(d)
         return self.library(d).compressor_class().omega
 
-    def compress(self, W, rng):
-        """``(Q(W), bits)``: ``W`` (..., d) -> ``Q`` (..., d) and bits (...,) int64."""
+    def encode(self, W, rng) -> Message:
+        """``W`` (..., d) -> the message: block norms (..., B), signed levels (..., d), bits (...)."""
         W = np.asarray(W, dtype=float)
-        sizes = self.sizes(W.shape[-1])
-        scales, levels = dither_levels(W, self.levels, sizes, rng)
-        spread = np.repeat(scales, sizes, axis=-1)
-        Q = np.where(spread > 0, spread * np.sign(W) * levels / level_spread(self.levels, sizes), 0.0)
-        codes = elias_omega_bits(levels.astype(np.int64) + 1).sum(axis=-1)
-        bits = FLOAT_BITS * len(sizes) + codes + np.count_nonzero(levels, axis=-1)
-        return Q, bits.astype(np.int64)
+        sizes, spread = _layout(self.levels, self.blocks, W.shape[-1])
+        scales, levels = dither_levels(W, self.levels if len(sizes) > 1 else self.levels[0], sizes, rng)
+        levels = levels.astype(np.int64)
+        return Message((scales, np.where(W < 0, -levels, levels)), pepcert_bits(levels, len(sizes)))
+
+    def decode(self, message: Message) -> np.ndarray:
+        scales, signed = message.payload
+        sizes, spread = _layout(self.levels, self.blocks, signed.shape[-1])
+        return (scales if len(sizes) == 1 else np.repeat(scales, sizes, axis=-1)) * signed / spread
+
+    def __call__(self, W, rng) -> np.ndarray:
+        """``Q(W)`` for ``W`` (..., d): the library's call shape."""
+        return self.decode(self.encode(W, rng))
 
     def variance(self, w, L) -> np.ndarray:
         """Exact ``E||L^{1/2}(Q(w) - w)||^2`` for ``w`` (..., d), ``L`` (..., d, d)."""
@@ -217,11 +203,18 @@ class RandK:
         """``ceil(log2 d)`` bits per index (0 when every coordinate is sent)."""
         return 0 if self.k == d else (d - 1).bit_length()
 
-    def compress(self, W, rng):
+    def encode(self, W, rng) -> Message:
+        """The message is the ``k`` scaled values with their indices (payload: ``Q`` itself)."""
         W = np.asarray(W, dtype=float)
         d = W.shape[-1]
         Q = self.library(d)(W, rng)
-        return Q, np.full(W.shape[:-1], self.k * (FLOAT_BITS + self.index_bits(d)), dtype=np.int64)
+        return Message((Q,), np.full(W.shape[:-1], self.k * (FLOAT_BITS + self.index_bits(d)), dtype=np.int64))
+
+    def decode(self, message: Message) -> np.ndarray:
+        return message.payload[0]
+
+    def __call__(self, W, rng) -> np.ndarray:
+        return self.decode(self.encode(W, rng))
 
     def variance_matrix(self, L) -> np.ndarray:
         L = np.asarray(L, dtype=float)
@@ -296,13 +289,11 @@ class SmoothnessAware:
         """``E||C_i(v) - v||^2_{L_i^+} <= omega ||v||^2_{L_i^+}`` with the base's ``omega``."""
         return self.base.omega(d)
 
-    def compress(self, V, problem, rng):
-        """``V`` (..., n, d) -> ``(C, bits)`` with ``C`` (..., n, d), bits (..., n)."""
-        V = np.asarray(V, dtype=float)
-        if V.ndim < 2 or V.shape[-2:] != (problem.n, problem.d):
-            raise BadInput(f"smoothness-aware compression needs vectors of shape (..., {problem.n}, {problem.d}), got {V.shape}")
-        Q, bits = self.base.compress(_apply(problem.inv_sqrt_smoothness, V), rng)
-        return _apply(problem.sqrt_smoothness, Q), bits
+    def agent(self, problem, i: int) -> "AgentCompressor":
+        """Worker ``i``'s compressor ``C_i(v) = L_i^{1/2} Q(L_i^{+1/2} v)``."""
+        if not 0 <= i < problem.n:
+            raise BadInput(f"worker {i} does not exist (n = {problem.n})")
+        return AgentCompressor(self.base, problem.sqrt_smoothness[i], problem.inv_sqrt_smoothness[i])
 
     def variance(self, V, problem) -> np.ndarray:
         """Exact ``E||C_i(v_i) - v_i||^2`` per worker, ``V`` (..., n, d) -> (..., n)."""
@@ -320,3 +311,30 @@ class SmoothnessAware:
 
     def describe(self) -> str:
         return f"smoothness-aware L_i^(1/2) Q(L_i^(+1/2) v), Q = {self.base.describe()}"
+
+
+@dataclass(frozen=True, eq=False)
+class AgentCompressor:
+    """One worker's smoothness-aware compressor: it sends the message of ``Q(L_i^{+1/2} v)``
+    (``encode``) and the server applies ``L_i^{1/2}`` to the decoded ``Q`` (``decode``);
+    ``compressor(v, rng) = L_i^{1/2} Q(L_i^{+1/2} v)``. ``base`` is any compressor with
+    ``encode``/``decode`` (pepcert's dithering or rand-k, the paper's l-infinity dithering);
+    ``root`` and ``inverse_root`` are the symmetric ``L_i^{1/2}`` and ``L_i^{+1/2}``, so
+    ``v @ M = M v`` row by row (batches of vectors along leading axes)."""
+
+    base: object
+    root: np.ndarray
+    inverse_root: np.ndarray
+
+    @property
+    def name(self) -> str:
+        return f"smoothness-aware {self.base.name}"
+
+    def encode(self, v, rng) -> Message:
+        return self.base.encode(np.asarray(v, dtype=float) @ self.inverse_root, rng)
+
+    def decode(self, message: Message) -> np.ndarray:
+        return self.base.decode(message) @ self.root
+
+    def __call__(self, v, rng) -> np.ndarray:
+        return self.decode(self.encode(v, rng))

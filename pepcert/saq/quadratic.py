@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pepcert.pep.errors import BadInput
+from pepcert.saq.encoding import Message
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,9 +118,15 @@ class Identity:
     def omega(self, d: int) -> int:
         return 0
 
-    def compress(self, W, rng):
+    def encode(self, W, rng) -> Message:
         W = np.asarray(W, dtype=float)
-        return W.copy(), np.full(W.shape[:-1], 32 * W.shape[-1], dtype=np.int64)
+        return Message((W.copy(),), np.full(W.shape[:-1], 32 * W.shape[-1], dtype=np.int64))
+
+    def decode(self, message: Message) -> np.ndarray:
+        return message.payload[0]
+
+    def __call__(self, W, rng) -> np.ndarray:
+        return np.asarray(W, dtype=float).copy()
 
     def variance(self, w, L) -> np.ndarray:
         return np.zeros(np.asarray(w).shape[:-1])

@@ -95,7 +95,8 @@ def bits_per_round(compressor, d: int) -> float:
     and ``sum_j |w_j| <= sqrt(d_B) ||w_B||`` give ``E bits <= sum_B (32 + d_B + a_B s_B sqrt(d_B))``,
     and never more than ``sum_B (32 + d_B c_max)``. Rand-k: ``k (32 + ceil(log2 d))`` exactly;
     the identity ``32 d``. A smoothness-aware compressor sends its base's bits."""
-    from pepcert.saq.compressors import FLOAT_BITS, Dithering, RandK, SmoothnessAware, elias_omega_bits
+    from pepcert.saq.compressors import Dithering, RandK, SmoothnessAware
+    from pepcert.saq.encoding import FLOAT_BITS, elias_omega_bits
 
     base = compressor.base if isinstance(compressor, SmoothnessAware) else compressor
     if isinstance(base, RandK):
@@ -127,6 +128,7 @@ class Theory:
     start: float  # Psi^0 / ||x^0 - x*||^2 (DIANA), 1 (DCGD)
     neighbourhood: float  # DCGD: gamma sigma / (mu ||x^0 - x*||^2); 0 for DIANA
     bits_per_round: float
+    once: float = 0.0  # one-time bits per worker (the paper's L_i^{1/2} and steps)
 
     def error_bound(self, k) -> np.ndarray:
         """The bound on ``E||x^k - x*||^2 / ||x^0 - x*||^2`` after ``k`` steps."""
@@ -142,13 +144,14 @@ class Theory:
 
     def communication(self, eps: float) -> float | None:
         k = self.iterations(eps)
-        return None if k is None else k * self.bits_per_round
+        return None if k is None else self.once + k * self.bits_per_round
 
     def to_dict(self, eps: float) -> dict:
         return {"omega": self.omega, "noise": list(self.noise), "noise_max": max(self.noise), "gamma": self.gamma,
                 "alpha": self.alpha, "rate": self.rate, "lyapunov_weight": self.lyapunov_weight,
                 "start": self.start, "neighbourhood": self.neighbourhood, "bits_per_round": self.bits_per_round,
-                "iteration_bound": self.iterations(eps), "communication_bound": self.communication(eps)}
+                "one_time_bits": self.once, "iteration_bound": self.iterations(eps),
+                "communication_bound": self.communication(eps)}
 
 
 def theory(problem, method: str, compressor, gamma: float | None = None, alpha: float | None = None) -> Theory:
@@ -156,7 +159,21 @@ def theory(problem, method: str, compressor, gamma: float | None = None, alpha: 
     theory's conditions ``gamma <= gamma_max``, ``alpha <= 1/(1 + omega)``)."""
     method = check_method(method)
     omega, W = noise_constants(problem, method, compressor)
-    step, shift = parameters(problem, method, compressor)
+    used = method_compressor(method, compressor)
+    return bounds(problem, method, omega, W, bits_per_round(used, problem.d), used.name, gamma=gamma, alpha=alpha)
+
+
+def bounds(problem, method: str, omega: float, W, bits: float, name: str, once: float = 0.0,
+           gamma: float | None = None, alpha: float | None = None) -> Theory:
+    """The bounds of the module docstring from the constants: the shift-noise ``omega``, the
+    gradient-noise ``W_i`` per worker (fact (c)), a bound on the bits per round and the
+    one-time bits per worker; at ``gamma = 1/(L + 6 W/n)`` (DIANA) or ``1/(L + 2 W/n)``
+    (DCGD), ``alpha = 1/(1 + omega)`` unless smaller ones are given."""
+    method = check_method(method)
+    W = np.asarray(W, dtype=float)
+    n, mu = problem.n, problem.mu
+    step = 1.0 / (problem.L + (6.0 if uses_shifts(method) else 2.0) * W.max() / n)
+    shift = 1.0 / (1.0 + omega) if uses_shifts(method) else None
     gamma = step if gamma is None else float(gamma)
     alpha = shift if alpha is None or not uses_shifts(method) else float(alpha)
     if not 0 < gamma <= step * (1 + 1e-12) or (alpha is not None and not 0 < alpha <= shift * (1 + 1e-12)):
@@ -166,17 +183,14 @@ def theory(problem, method: str, compressor, gamma: float | None = None, alpha: 
     if r0 == 0:
         raise BadInput("x* = 0 = x^0: the relative error is undefined")
     optimum = shift_norms(problem, method, problem.gradients(x_star))  # ||h_i*||^2_{N_i}
-    n, mu = problem.n, problem.mu
-    name = method_compressor(method, compressor).name
-    bits = bits_per_round(method_compressor(method, compressor), problem.d)
     if uses_shifts(method):
         weight = 4.0 * W.max() / (n * alpha) * gamma**2
         start = 1.0 + weight * float(optimum.mean()) / r0
         rate = max(1.0 - gamma * mu, 1.0 - alpha / 2)
-        return Theory(method, name, omega, tuple(W.tolist()), gamma, alpha, rate, weight, start, 0.0, bits)
+        return Theory(method, name, omega, tuple(W.tolist()), gamma, alpha, rate, weight, start, 0.0, bits, once)
     sigma = 2.0 / n**2 * float(np.sum(W * optimum))
     return Theory(method, name, omega, tuple(W.tolist()), gamma, None, 1.0 - gamma * mu, None, 1.0,
-                  gamma * sigma / (mu * r0), bits)
+                  gamma * sigma / (mu * r0), bits, once)
 
 
 def lyapunov(problem, bound: Theory, x, h) -> np.ndarray:

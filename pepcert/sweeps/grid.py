@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from fractions import Fraction
 from typing import Any, Mapping, Sequence
 
 from pepcert.pep.errors import BadInput

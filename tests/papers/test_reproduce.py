@@ -14,7 +14,7 @@ from conftest import cgd_rate, check_image, ef_optimal, ef_rate, reference_rows
 from pepcert.cli import main
 from pepcert.papers.figures import TARGETS, reproduce
 from pepcert.papers.figures.closed_forms import closed_forms, ef21_paper_rate
-from pepcert.papers.figures.targets import SweepOptions
+from pepcert.papers.figures.base import SweepOptions
 
 TOL = 1e-8  # the acceptance tolerance on rho
 

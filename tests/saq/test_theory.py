@@ -13,7 +13,7 @@ import pytest
 
 from pepcert.pep.errors import BadInput
 from pepcert.saq.compressors import Dithering, RandK
-from pepcert.saq.methods import iterate, method_compressor, smoothness_aware
+from pepcert.saq.methods import method_compressor, smoothness_aware, trajectory
 from pepcert.saq.quadratic import Identity, quadratic_problem, random_quadratics
 from pepcert.saq.theory import bits_per_round, lyapunov, parameters, shift_norms, theory
 
@@ -91,7 +91,7 @@ def test_dcgd_one_step_bound_with_its_neighbourhood_term(quadratics, method):
 def test_rate_bound_holds_for_the_mean_of_many_seeded_runs(quadratics, method):
     compressor, replicas, steps = Dithering(1), 4000, 25
     bound = theory(quadratics, method, compressor)
-    runs = iterate(quadratics, method, compressor, bound.gamma, bound.alpha, np.random.default_rng(5), replicas=replicas)
+    runs = trajectory(quadratics, method, compressor, bound.gamma, bound.alpha, 5, replicas=replicas)
     start = float(lyapunov(quadratics, bound, np.zeros(quadratics.d), np.zeros((quadratics.n, quadratics.d))))
     r0 = float(quadratics.x_star @ quadratics.x_star)
     assert math.isclose(start / r0, bound.start, rel_tol=1e-12)
@@ -167,7 +167,7 @@ def test_bits_per_round_bounds_the_expected_bits():
         assert max(_expected_dithering_bits(compressor, w) for w in points) <= bound * (1 + 1e-12)
         # and the exact expectation is what the compressor counts (Monte Carlo, 1000 draws)
         W = rng.standard_normal((1000, d))
-        _, bits = compressor.compress(W, rng)
+        bits = compressor.encode(W, rng).bits
         exact = np.array([_expected_dithering_bits(compressor, w) for w in W])
         assert abs(bits.mean() - exact.mean()) <= 4 * bits.std() / math.sqrt(len(W))
     # one block, s = 1: 32 + d + 3 sqrt(d) (a level costs at most 1 + 3 xi bits), attained at v = (1, ..., 1)

@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from pepcert.papers.figures import muon26, ttd25_fig1, ttd25_optimal, ttd25_tables, ttd25_worst, ttd26_agents
+from pepcert.papers.figures import (muon26, ttd25_fig1, ttd25_optimal, ttd25_tables, ttd25_worst, ttd26_agents,
+                                    wsr22_blocks)
 from pepcert.papers.figures.base import SweepOptions, TargetResult
 from pepcert.pep.errors import BadInput
 
@@ -28,6 +29,7 @@ class Target:
 TTD25 = "Thomsen, Taylor & Dieuleveut 2025"
 TTD26 = "Thomsen, Taylor & Dieuleveut 2026 (n agents)"
 MUON26 = "Parshakova et al. 2026 (Muon)"
+WSR22 = "Wang, Safaryan & Richtarik 2022 (smoothness-aware quantization)"
 TTD26_GRID = "N values of 1 - delta; SDP markers at min(N, 5)"
 
 TARGETS: dict[str, Target] = {t.name: t for t in (
@@ -53,6 +55,8 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
            ttd26_agents.build_fig2, 200, TTD26_GRID),
     Target("ttd26-fig3", TTD26, "log-ratio of the cubic's rate and the EF21 paper's distributed rate",
            ttd26_agents.build_fig3, 200, "N values of 1 - delta"),
+    Target("wsr22-blocks", WSR22, "bits of 1 block over n blocks against n (DIANA, DIANA+, the authors' protocol; "
+           "needs pepcert[data])", wsr22_blocks.build_blocks, 10, "iterations per run in thousands"),
     Target("muon26-gaps", MUON26, "f(W_t) - f* of Muon, signed momentum and EF-Muon on the counterexample",
            muon26.build_gaps, 1000, "T iterations"),
 )}

@@ -3,11 +3,12 @@ convex ``f`` -- the theorems behind ``examples/your_own_method.py`` and
 ``examples/symbolic_gradient_descent.py``: a user's method (not a built-in) through every analysis.
 
 ``rho(eta) = max{(1 - eta mu)^2, (1 - eta L)^2}`` is the tight contraction factor of
-``||x - x*||^2`` (and of ``f - f*``) at every step ``eta > 0``, smallest at ``eta = 2/(L + mu)``
-where it is ``((L - mu)/(L + mu))^2`` (Nesterov 2004, Theorem 2.1.15, at that step); the worst
-quadratics ``f = h x^2/2``, ``h in {mu, L}``, attain it. Every function below takes the method
-as ``method`` (a factory ``eta -> Method``; the catalogue's :func:`gradient_descent` by default),
-so a user can check their own definition against the same theorem.
+``||x - x*||^2`` at every step ``eta > 0`` (and of ``f - f*`` for ``0 < eta < 2/L``), smallest at
+``eta = 2/(L + mu)`` where it is ``((L - mu)/(L + mu))^2`` (Nesterov 2004, Theorem 2.1.15, at that
+step); the worst quadratics ``f = h x^2/2``, ``h in {mu, L}``, attain it. Every function below
+takes the method as ``method`` (a factory ``eta -> Method``; the catalogue's
+:func:`gradient_descent` by default), so a user can check their own definition against the same
+theorem.
 """
 
 from __future__ import annotations
@@ -76,8 +77,9 @@ def optimal_step_size(mu, L, method: Callable[..., Method] = gradient_descent) -
 
 
 def function_value_worst_case(mu, L, eta, N: int, method: Callable[..., Method] = gradient_descent) -> tuple[float, float]:
-    r"""From its start, ``f(x_N) - f* <= rho(eta)^N (f(x_0) - f*)``, tight for ``eta <= 2/(L + mu)``
-    (de Klerk, Glineur & Taylor 2017: the per-step rate of ``f - f*`` is ``rho(eta)``).
+    r"""From its start, ``f(x_N) - f* <= rho(eta)^N (f(x_0) - f*)`` for ``0 < eta < 2/L``, attained
+    by the worst quadratic (de Klerk, Glineur & Taylor 2017: the per-step rate of ``f - f*`` is
+    ``rho(eta)``).
 
     Computed: the N-step worst case of ``f(x_N) - f*`` given ``f(x_0) - f* <= 1``
     (:func:`pepcert.pep.problem.worst_case`). Checked to 1e-6 absolute.

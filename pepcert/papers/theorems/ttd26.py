@@ -75,7 +75,7 @@ def two_agent_step(L: tuple, mu: tuple, delta) -> tuple[float, float]:
 
 
 def certified_two_agents(method: str, L, mu, delta) -> tuple[tuple[Fraction, Fraction], object]:
-    r"""Two identical agents: the rate of EF21 and EF at (a rational within 1e-9 of) ``eta*`` is
+    r"""Two identical agents: the rate of EF21 and EF at (a rational approximation of) ``eta*`` is
     the single-agent ``rho(eta)`` of Thomsen, Taylor & Dieuleveut (2025), certified from both
     sides in exact arithmetic (TTD26: the single-agent rate for every ``n``).
 

@@ -64,6 +64,22 @@ class CertifiedRate:
     def proves_convergence(self) -> bool:
         return self.verified and self.controls_state and self.rho_upper < 1
 
+    @property
+    def proves_divergence(self) -> bool:
+        """The instance proves ``rho >= 1``: the method does not converge at this step."""
+        return self.verified and self.rho_lower >= 1
+
+    @property
+    def note(self) -> str:
+        """What the certificate proves about convergence, in words ('' when it proves it)."""
+        if not self.verified or self.proves_convergence:
+            return ""
+        if self.proves_divergence:
+            return "the method does not converge at this step size (rho_lower >= 1, proven by the instance)"
+        if not self.controls_state:
+            return "V does not control the whole state: rho_upper is the rate of this V, not of the method"
+        return "rho_upper >= 1: this certificate does not prove convergence (no linear rate is proven)"
+
     def to_dict(self) -> dict:
         return jsonable({
             "method": self.method,
@@ -76,6 +92,8 @@ class CertifiedRate:
             "claim": self.claim,
             "verified": self.verified,
             "proves_convergence": self.proves_convergence,
+            "proves_divergence": self.proves_divergence,
+            "note": self.note,
             "reason": self.reason,
             "seconds": self.seconds,
         })

@@ -47,7 +47,7 @@ def run(args) -> int:
                 handle.write("\n")
         except OSError as error:
             raise BadInput(f"cannot write {args.out}: {error.strerror}") from None
-    payload = {**result.to_dict(), "eta": str(eta), "eta_float": float(eta), **convergence_claims(result),
+    payload = {**result.to_dict(), "eta": str(eta), "eta_float": float(eta),
                "compressor": problem_payload(args)["compressor"]}
     if args.json:
         emit_json(payload)
@@ -59,32 +59,14 @@ def run(args) -> int:
         print(f"  rho_lower = {decimal_string(result.rho_lower, 15)}   (worst-case instance, exact root count)")
         print(f"  rho_upper = {decimal_string(result.rho_upper, 15)}   (Lyapunov certificate, exact LDL^T)")
         print(f"  gap       = {decimal_string(result.gap, 3)}")
-        if payload["note"]:
-            print(f"  {payload['note']}")
+        if result.verified and result.controls_state:
+            c = result.certificate["upper"]["dominance"]["c"]
+            print(f"  claim     the rate of the method: V >= {c} ||state - state*||^2 (exact)")
+        if result.note:
+            print(f"  {result.note}")
         if not result.verified:
             print(f"  reason: {result.reason}")
         if args.out:
             print(f"  certificate written to {args.out} (re-check: pepcert check {args.out})")
         print(f"  {result.seconds * 1000:.0f} ms")
     return 0 if result.verified else 1
-
-
-def convergence_claims(result) -> dict:
-    """What a verified certificate proves about convergence (exit status stays 0 when the
-    certificate is valid; these keys say whether it proves a rate below 1).
-
-    ``rho_upper < 1``: linear convergence at rate ``rho_upper``. ``rho_lower >= 1``: the
-    method does not converge. ``rho_upper >= 1 > rho_lower``: both bounds hold but neither
-    convergence nor divergence is proven.
-    """
-    converges = result.verified and result.rho_upper < 1
-    diverges = result.verified and result.rho_lower >= 1
-    if not result.verified:
-        note = ""
-    elif diverges:
-        note = "the method does not converge at this step size (rho_lower >= 1, proven by the instance)"
-    elif not converges:
-        note = "rho_upper >= 1: this certificate does not prove convergence (no linear rate is proven)"
-    else:
-        note = ""
-    return {"proves_convergence": converges, "proves_divergence": diverges, "note": note}

@@ -39,20 +39,26 @@ class PrecisionCheck:
                          "status": self.status, "seconds": self.seconds})
 
 
-def _high_precision_value(method, classes, iterations: int, measure, start: str, initial=None) -> tuple[float, str, float]:
+def _high_precision_value(method, classes, iterations: int, measure, start: str, initial=None,
+                          aggregate: str = "last") -> tuple[float, str, float]:
     from pepcert.pep.backends import _assemble
     from pepcert.pep.problem import _symbolic_run
     from pepcert.pep.sdpa_check import solve_high_precision
 
-    trace, first, tracked, _ = _symbolic_run(method, classes, iterations, measure, initial, "last", start)
-    problem, _, _, offset, _ = _assemble(trace, first, tracked, "last")
+    trace, first, tracked, _ = _symbolic_run(method, classes, iterations, measure, initial, aggregate, start)
+    problem, _, _, offset, _ = _assemble(trace, first, tracked, aggregate)
     answer = solve_high_precision(problem)
     return -answer.primal + offset, answer.status, answer.seconds
 
 
-def verify_worst_case(method, classes, result, measure, start: str = "auto", initial=None) -> PrecisionCheck:
-    """SDPA-GMP's value of the same N-step problem as ``result`` (a WorstCaseResult)."""
-    value, status, seconds = _high_precision_value(method, classes, result.iterations, measure, start, initial)
+def verify_worst_case(method, classes, result) -> PrecisionCheck:
+    """SDPA-GMP's value of the same N-step problem as ``result`` (a WorstCaseResult: its
+    measure, initial condition and start)."""
+    from pepcert.pep.methods import split_measure
+
+    quantity, aggregate = split_measure(result.measure)
+    value, status, seconds = _high_precision_value(method, classes, result.iterations, quantity, result.start,
+                                                   result.initial, aggregate)
     return PrecisionCheck(result.value, value, result.tolerance, status, seconds)
 
 

@@ -21,10 +21,15 @@ def register(subparsers) -> None:
     )
     add_problem_options(parser, nstep=True)
     parser.add_argument("--iterations", "-N", required=True, type=int, help="number of steps N >= 1")
-    parser.add_argument("--measure", default="lyapunov", choices=LazyChoices("pepcert.pep.methods", "MEASURES"), help="what to bound (default: lyapunov)")
+    parser.add_argument("--measure", default="lyapunov", choices=LazyChoices("pepcert.pep.methods", "MEASURES"),
+                        help="what to bound after N steps (default: lyapunov); min-gradient and min-function are "
+                        "the smallest value over x_0..x_N")
+    parser.add_argument("--initial", choices=LazyChoices("pepcert.pep.methods", "INITIALS"),
+                        help="the quantity bounded by 1 at the start (default: the measure itself; function for "
+                        "gradient and min-gradient, distance for min-function)")
     parser.add_argument("--start", default="auto", choices=("auto", "declared", "free"),
                         help="free: every state variable free; declared: the method's own start from x0 "
-                        "(Method(start=...)); auto (default): declared for --measure function")
+                        "(Method(start=...)); auto (default): declared when --initial is function or gradient")
     parser.add_argument("--plot", metavar="FILE", help="also draw the worst case against N with rho^N")
     add_output_options(parser)
     parser.set_defaults(run=run)
@@ -32,6 +37,7 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from pepcert.analyses.rates import optimal_step
+    from pepcert.pep.methods import describe_measure
     from pepcert.pep.problem import worst_case
 
     if args.iterations < 1:
@@ -45,8 +51,8 @@ def run(args) -> int:
     budget = budget_from_args(args)
     eta_value = optimal_step(factory, classes, solver=rate_solver, budget=budget).eta if eta == "optimal" else float(eta)
     try:
-        result = worst_case(factory(eta_value), classes, args.iterations, measure=args.measure, solver=args.solver,
-                            start=args.start, budget=budget)
+        result = worst_case(factory(eta_value), classes, args.iterations, measure=args.measure, initial=args.initial,
+                            solver=args.solver, start=args.start, budget=budget)
     except SolverFailure as error:
         raise SolverFailure(f"{error}{_divergence_note(factory(eta_value), classes, eta_value, args.iterations)}") from None
     if args.plot:
@@ -58,7 +64,7 @@ def run(args) -> int:
     if args.verify_precision and result.status == "solved":
         from pepcert.analyses.precision import verify_worst_case
 
-        check = verify_worst_case(factory(eta_value), classes, result, args.measure, args.start)
+        check = verify_worst_case(factory(eta_value), classes, result)
     seconds = time.perf_counter() - start
     payload = {**result.to_dict(), **problem_payload(args), "eta": eta_value, "seconds": seconds,
                **({"high_precision": check.to_dict()} if check is not None else {})}
@@ -68,14 +74,16 @@ def run(args) -> int:
     print(f"{result.method}  ({classes.function.describe()}), eta = {eta_value:.15g}")
     print(f"  compressor    {args.choice.describe()}")
     origin = "the method's declared start from x0" if result.start == "declared" else "a free initial state"
-    print(f"  worst case of {result.measure} after {result.iterations} steps (given {result.measure} <= 1 at {origin})")
+    measured, given = describe_measure(result.measure, result.iterations), describe_measure(result.initial, 0)
+    print(f"  worst case of {measured} ({result.measure}) after {result.iterations} steps")
+    print(f"  given         {given} <= 1 ({result.initial}), from {origin}")
     if result.status == "unbounded":
-        print(f"  value         unbounded: {result.measure} <= 1 at the start does not bound it after "
-              f"{result.iterations} steps")
+        print(f"  value         unbounded: {given} <= 1 does not bound {measured}")
         print(f"  solver        {result.solver}, {seconds * 1000:.1f} ms")
         return 0
     print(f"  value         {result.value:.12g}")
-    print(f"  per step      {result.rate_per_step:.12g}")
+    if result.rate_per_step == result.rate_per_step:  # not NaN: a last-iterate measure
+        print(f"  per step      {result.rate_per_step:.12g}")
     loose = " (low accuracy: the solver met no tighter tolerance)" if result.tolerance > 1e-7 else ""
     print(f"  tolerance     {result.tolerance:.0e}, {result.tolerance_source} met{loose}")
     if check is not None:

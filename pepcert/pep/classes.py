@@ -35,6 +35,10 @@ class FunctionClass(Protocol):
     def interpolation(self, points: Sequence[Any]) -> list[tuple[str, Any]]:
         """Inequalities ``<= 0`` on the points' triples ``(x, g, f)``, named."""
 
+    def optimality(self, points: Sequence[Any]) -> list[tuple[str, Any]]:
+        """Inequalities ``<= 0`` saying ``points[0]`` (``g = 0``) is a global minimiser, where
+        interpolation does not imply it (nonconvex classes); empty otherwise."""
+
     def describe(self) -> str: ...
 
     def converted(self, number: Callable) -> FunctionClass:
@@ -165,6 +169,21 @@ class Distributed:
             own = [point.agents[i] for point in points]
             constraints.extend((f"{name}@{i + 1}", c) for name, c in function.interpolation(own))
         return constraints
+
+    def optimality(self, points: Sequence[Any]) -> list[tuple[str, Any]]:
+        """``points[0]`` minimises ``f`` globally. A common minimiser minimises every ``f_i``:
+        each agent's conditions on its own triples (they imply ``f``'s, by Cauchy-Schwarz);
+        otherwise, when some agent's class needs them, ``f``'s own with ``L = mean L_i``
+        (``f`` is that smooth)."""
+        conditions = []
+        for i, function in enumerate(self.functions):
+            own = function.optimality([point.agents[i] for point in points])
+            conditions.extend((name if self.agents == 1 else f"{name}@{i + 1}", c) for name, c in own)
+        if self.agents == 1 or self.common_minimizer or not conditions:
+            return conditions
+        from pepcert.pep.functions import minimum_conditions
+
+        return minimum_conditions(points, self.curvature_bounds()[1])
 
     def describe(self) -> str:
         if self.agents == 1:

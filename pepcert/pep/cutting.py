@@ -339,7 +339,8 @@ def build_pool(trace, first: Scalar, final: Scalar, marks, rho: float, iteration
     Fr = np.array([p.f.value_row(m) for p in points]).reshape(len(points), m)
     count = len(points)
     pairs = np.array([(i, j) for i in range(count) for j in range(count) if i != j], dtype=np.int64).reshape(-1, 2)
-    fixed = tuple(compressor_rows(trace)) + (scalar_row("initial", first, n, m, 1.0),)
+    optimality = tuple(scalar_row(name, c, n, m, 0.0) for name, c in trace.classes.function.optimality(points))
+    fixed = tuple(compressor_rows(trace)) + optimality + (scalar_row("initial", first, n, m, 1.0),)
     if max(len(row.d) for row in fixed) > MAX_RANK:
         raise ValueError("an inequality of too high rank for the low-rank method")
     vector_scale, value_scale = step_scales(marks, n, m, rho)

@@ -35,14 +35,31 @@ class Point:
 
 @dataclass(frozen=True)
 class SmoothStronglyConvex:
-    r"""``F_{mu,L}``: L-smooth, mu-strongly convex functions (``0 <= mu < L``).
+    r"""``F_{mu,L}``: L-smooth functions with curvature in ``[mu, L]`` (``-L <= mu < L``):
+    mu-strongly convex for ``mu > 0``, convex for ``mu = 0`` (:func:`smooth_convex`),
+    hypoconvex (``mu``-weakly convex) for ``-L < mu < 0`` and L-smooth nonconvex for
+    ``mu = -L`` (:func:`smooth_nonconvex`; every L-smooth function has curvature in ``[-L, L]``).
 
-    Interpolation (Taylor, Hendrickx & Glineur 2017, Theorem 4): triples
-    ``{(x_i, g_i, f_i)}`` are interpolable by a function of ``F_{mu,L}`` iff for all i != j
+    Interpolation: triples ``{(x_i, g_i, f_i)}`` are interpolable by a function of ``F_{mu,L}``
+    iff for all i != j
 
     .. math::
         f_i \ge f_j + \langle g_j, x_i - x_j\rangle + \frac{1}{2(1-\mu/L)}\Big(
             \tfrac1L\|g_i-g_j\|^2 + \mu\|x_i-x_j\|^2 - 2\tfrac{\mu}{L}\langle g_j-g_i, x_j-x_i\rangle\Big).
+
+    Necessary and sufficient for ``0 <= mu < L`` (Taylor, Hendrickx & Glineur, Math. Program.
+    2017, Theorem 4), for ``mu = -L`` (Taylor, Hendrickx & Glineur, SIAM J. Optim. 2017,
+    Theorem 3.10: smooth nonconvex interpolation) and for ``-L < mu < 0`` (Rotaru, Glineur &
+    Patrinos, *Exact worst-case convergence rates of gradient descent: a complete analysis for
+    all constant stepsizes over nonconvex and convex functions*, arXiv 2406.17506, and their
+    hypoconvex paper, arXiv 2203.00775: the same formula).
+
+    **The optimum.** The problem's point ``x*`` (``g* = 0``, ``f*``) is a global minimiser.
+    For ``mu >= 0`` interpolation with it implies that; for ``mu < 0`` a stationary point need
+    not be one, and :meth:`optimality` adds ``f_k - f* >= ||g_k||^2 / (2L)`` at every other
+    point (necessary: ``f(x - g/L) <= f(x) - ||g||^2/(2L)`` for L-smooth ``f``; it is the
+    convention of Rotaru, Glineur & Patrinos, whose worst cases from ``f(x_0) - f* <= 1`` it
+    reproduces; a relaxation otherwise, so the values are valid bounds).
     """
 
     mu: object
@@ -53,10 +70,10 @@ class SmoothStronglyConvex:
         mu, L = exact_number(self.mu, "mu"), exact_number(self.L, "L")
         if not is_symbolic(L):
             require(L > 0, f"L must be positive, got {show(self.L)}")
-        if not is_symbolic(mu):
-            require(mu >= 0, f"mu must be nonnegative, got {show(self.mu)}")
         if not (is_symbolic(mu) or is_symbolic(L)):
             require(mu < L, f"mu must be smaller than L (got mu = {show(self.mu)}, L = {show(self.L)})")
+            require(mu >= -L, f"mu must be at least -L: every L-smooth function has curvature >= -L "
+                    f"(got mu = {show(self.mu)}, L = {show(self.L)}; mu = -L is the nonconvex class)")
 
     @property
     def condition_number(self) -> float:
@@ -81,8 +98,30 @@ class SmoothStronglyConvex:
                 constraints.append((f"interpolation({pi.name},{pj.name})", constraint))
         return constraints
 
+    def optimality(self, points: Sequence[Point]) -> list[tuple[str, Scalar]]:
+        """Inequalities ``<= 0`` saying ``points[0]`` (the optimum) is a global minimiser,
+        beyond what :meth:`interpolation` implies: none for ``mu >= 0``; for ``mu < 0``
+        ``||g_k||^2/(2L) - (f_k - f*) <= 0`` at every other point (class docstring)."""
+        if self.convex:
+            return []
+        return minimum_conditions(points, self.L)
+
+    @property
+    def convex(self) -> bool:
+        """``mu >= 0`` (exact; symbolic constants count as convex)."""
+        mu = exact_number(self.mu, "mu")
+        return is_symbolic(mu) or bool(mu >= 0)
+
     def describe(self) -> str:
-        return f"L-smooth mu-strongly convex, mu = {show(self.mu)}, L = {show(self.L)}"
+        mu, L = show(self.mu), show(self.L)
+        exact_mu = exact_number(self.mu, "mu")
+        if is_symbolic(exact_mu) or exact_mu > 0:
+            return f"L-smooth mu-strongly convex, mu = {mu}, L = {L}"
+        if exact_mu == 0:
+            return f"L-smooth convex, L = {L}"
+        if exact_mu == -exact_number(self.L, "L"):
+            return f"L-smooth nonconvex (curvature in [-L, L]), L = {L}"
+        return f"L-smooth hypoconvex (curvature in [mu, L]), mu = {mu}, L = {L}"
 
     # -- the class protocol (docs/architecture.md, "Classes") ------------------------------
     def converted(self, number) -> "SmoothStronglyConvex":
@@ -103,25 +142,48 @@ class SmoothStronglyConvex:
         """The natural scale of a step size, ``1/L``."""
         return 1.0 / float(self.L)
 
+    def _lowest_instance(self):
+        """The smallest curvature of an instance ``h x^2/2`` minimised at 0: ``max(mu, 0)``."""
+        return self.mu if self.convex else 0 * self.L
+
     def scaling_curvatures(self, thorough: bool = False) -> list:
-        """Curvatures ``h`` of the lower-bound instances ``f = h x^2/2``: ``mu`` and ``L``
-        (and interior ones when ``thorough``)."""
-        mu, L = float(self.mu), float(self.L)
-        return list(np.linspace(mu, L, 17)) if thorough else [mu, L]
+        """Curvatures ``h`` of the lower-bound instances ``f = h x^2/2`` (minimised at 0, so
+        ``h >= 0`` even when ``mu < 0``): ``max(mu, 0)`` and ``L`` (and interior ones when
+        ``thorough``)."""
+        low, L = float(self._lowest_instance()), float(self.L)
+        return list(np.linspace(low, L, 17)) if thorough else [low, L]
 
     def admits_curvature(self, h) -> bool:
-        """Exact: ``h x^2/2`` is in the class iff ``mu <= h <= L``."""
-        return bool(self.mu <= h <= self.L)
+        """Exact: ``h x^2/2`` is in the class with its minimiser at 0 iff ``max(mu, 0) <= h <= L``."""
+        return bool(self._lowest_instance() <= h <= self.L)
 
     def rational_curvature(self, h: float) -> Fraction:
-        """A rational curvature in ``[mu, L]`` next to ``h`` (``mu`` or ``L`` when ``h`` is one)."""
-        mu, L = Fraction(self.mu), Fraction(self.L)
+        """A rational curvature in ``[max(mu, 0), L]`` next to ``h`` (an end when ``h`` is one)."""
+        mu, L = Fraction(self._lowest_instance()), Fraction(self.L)
         tolerance = 1e-12 * max(1.0, float(L))
         if abs(h - float(mu)) <= tolerance:
             return mu
         if abs(h - float(L)) <= tolerance:
             return L
         return min(max(Fraction(h).limit_denominator(1 << 40), mu), L)
+
+
+def smooth_convex(L) -> SmoothStronglyConvex:
+    """L-smooth convex functions, ``F_{0,L}``."""
+    return SmoothStronglyConvex(0, L)
+
+
+def smooth_nonconvex(L) -> SmoothStronglyConvex:
+    """L-smooth (possibly nonconvex) functions, ``F_{-L,L}``: curvature in ``[-L, L]``."""
+    return SmoothStronglyConvex(-L, L)
+
+
+def minimum_conditions(points: Sequence[Point], L) -> list[tuple[str, Scalar]]:
+    """``||g_k||^2 / (2L) - (f_k - f*) <= 0`` for every point after ``points[0]`` (the
+    optimum): an L-smooth function's value at ``x_k`` exceeds its global minimum by at least
+    that much (one gradient step of length ``1/L`` from ``x_k`` decreases it so)."""
+    optimum = points[0]
+    return [(f"minimum({point.name})", norm2(point.g) / (2 * L) - (point.f - optimum.f)) for point in points[1:]]
 
 
 @dataclass(frozen=True)
@@ -151,6 +213,10 @@ class ConvexLipschitz:
             if not point.g.is_zero():
                 constraints.append((f"lipschitz({point.name})", norm2(point.g) - self.M**2))
         return constraints
+
+    def optimality(self, points: Sequence[Point]) -> list[tuple[str, Scalar]]:
+        """None: for a convex class ``g* = 0`` makes the optimum a global minimiser."""
+        return []
 
     def describe(self) -> str:
         return f"convex M-Lipschitz, M = {show(self.M)}"

@@ -35,7 +35,35 @@ from pepcert.pep.errors import BadInput
 from pepcert.pep.expressions import norm2
 
 RESERVED_FEATURES = ("grad", "gap", "grads")
-MEASURES = ("lyapunov", "distance", "function")
+BASE_MEASURES = ("lyapunov", "distance", "function", "gradient")
+MEASURES = BASE_MEASURES + ("min-gradient", "min-function")
+INITIALS = BASE_MEASURES
+# The initial condition a measure is bounded by when none is named: its own quantity, except
+# the gradient norms (bounded from f(x0) - f* <= 1, the nonconvex convention) and the best
+# gap (from ||x0 - x*||^2 <= 1, the subgradient convention).
+DEFAULT_INITIAL = {"lyapunov": "lyapunov", "distance": "distance", "function": "function",
+                   "gradient": "function", "min-gradient": "function", "min-function": "distance"}
+
+
+QUANTITY_TEXT = {"lyapunov": "V(x)", "distance": "||x - x*||^2 (+ the state's)", "function": "f(x) - f*",
+                 "gradient": "||grad f(x)||^2"}
+
+
+def describe_measure(name: str, iterations: int | str = "N") -> str:
+    """``"f(x_N) - f*"``, ``"min over k <= N of ||grad f(x_k)||^2"``, ... (a named measure)."""
+    quantity, aggregate = split_measure(name)
+    text = QUANTITY_TEXT.get(quantity, quantity)
+    if aggregate == "min":
+        return f"min over k <= {iterations} of {text.replace('(x)', '(x_k)').replace('x -', 'x_k -')}"
+    return text.replace("(x)", f"(x_{iterations})").replace("x -", f"x_{iterations} -")
+
+
+def split_measure(name: str) -> tuple[str, str]:
+    """``(quantity, aggregate)`` of a measure name: ``"min-gradient"`` is ``("gradient", "min")``
+    (the smallest value over ``x_0, ..., x_N``), the others ``(name, "last")`` (at ``x_N``)."""
+    if name.startswith("min-") and name in MEASURES:
+        return name[4:], "min"
+    return name, "last"
 
 
 class Features:
@@ -184,4 +212,6 @@ class Method:
             return (self.distance or _default_distance)(z, classes)
         if name == "function":
             return z.gap
-        raise BadInput(f"unknown measure {name!r}; choose one of {', '.join(MEASURES)}")
+        if name == "gradient":
+            return norm2(z.grad)
+        raise BadInput(f"unknown measure {name!r}; choose one of {', '.join(BASE_MEASURES)}")

@@ -27,7 +27,7 @@ import numpy as np
 from pepcert.pep.budget import Budget, nstep_work, require, require_traceable
 from pepcert.pep.errors import BadInput, SolverFailure
 from pepcert.pep.expressions import Basis, Scalar, Vector
-from pepcert.pep.methods import MEASURES, Features, Method
+from pepcert.pep.methods import DEFAULT_INITIAL, INITIALS, MEASURES, Features, Method, split_measure
 from pepcert.pep.serialise import jsonable
 from pepcert.pep.trace import (  # noqa: F401 (re-exported: the public home of these names)
     ProblemClass,
@@ -39,12 +39,15 @@ from pepcert.pep.trace import (  # noqa: F401 (re-exported: the public home of t
 )
 
 
-def _starts_declared(method: Method, start: str, measure) -> bool:
+def _starts_declared(method: Method, start: str, initial) -> bool:
+    """Whether the run starts from the method's declared start. ``auto``: when the initial
+    condition bounds ``x0`` only (``function``, ``gradient``) and the method declares a start:
+    from a free state such a condition bounds nothing else, and the worst case is unbounded."""
     if start not in ("auto", "declared", "free"):
         raise BadInput(f"start must be 'auto', 'declared' or 'free', got {start!r}")
     if start == "declared" and method.start is None:
         raise BadInput(f"method {method.name} declares no start; use start='free'")
-    return start == "declared" or (start == "auto" and measure == "function" and method.start is not None)
+    return start == "declared" or (start == "auto" and initial in ("function", "gradient") and method.start is not None)
 
 
 def _scalar(value, basis: Basis) -> Scalar:
@@ -65,6 +68,7 @@ class WorstCaseResult:
     start: str  # "free" or "declared"
     iterations: int
     measure: str
+    initial: str  # the quantity bounded by 1 at the start
     value: float
     rate_per_step: float
     multipliers: Mapping[str, float]
@@ -85,6 +89,7 @@ class WorstCaseResult:
             "start": self.start,
             "iterations": self.iterations,
             "measure": self.measure,
+            "initial": self.initial,
             "value": self.value,
             "rate_per_step": self.rate_per_step,
             "multipliers": dict(self.multipliers),
@@ -106,6 +111,30 @@ def _measure(method: Method, spec: MeasureSpec, z: Features, classes: ProblemCla
     return method.measure(spec, z, classes)
 
 
+def _spec_name(spec: MeasureSpec) -> str:
+    return spec if isinstance(spec, str) else getattr(spec, "__name__", "custom")
+
+
+def _measure_and_initial(measure: MeasureSpec, initial: MeasureSpec | None, aggregate: str):
+    """``(quantity, initial, aggregate)``: ``min-`` measures name their aggregate, and a missing
+    initial condition is the measure's default (:data:`~pepcert.pep.methods.DEFAULT_INITIAL`)."""
+    if isinstance(measure, str):
+        if measure not in MEASURES:
+            raise BadInput(f"unknown measure {measure!r}; choose one of {', '.join(MEASURES)}")
+        if initial is None:
+            initial = DEFAULT_INITIAL[measure]
+        quantity, named = split_measure(measure)
+        if named == "min":
+            aggregate = "min"
+    else:
+        quantity, initial = measure, measure if initial is None else initial
+    if isinstance(initial, str) and initial not in INITIALS:
+        raise BadInput(f"unknown initial condition {initial!r}; choose one of {', '.join(INITIALS)}")
+    if aggregate not in ("last", "min"):
+        raise BadInput(f"aggregate must be 'last' or 'min', got {aggregate!r}")
+    return quantity, initial, aggregate
+
+
 def _symbolic_run(method, classes, iterations, measure, initial, aggregate, start, marks=None):
     """Run the method on symbolic vectors: ``(trace, initial scalar, tracked scalars, declared)``.
 
@@ -116,6 +145,7 @@ def _symbolic_run(method, classes, iterations, measure, initial, aggregate, star
     step ``k`` every one of the ``K^k`` nodes calls the compressor with its own input and gets
     ``K`` equally likely outputs; a tracked measure is the mean over the nodes of its depth.
     """
+    initial = measure if initial is None else initial
     outcomes = classes.default_outcomes
     branches = classes.branches(outcomes)
     if branches > 1 and branches**iterations > 64:
@@ -125,10 +155,10 @@ def _symbolic_run(method, classes, iterations, measure, initial, aggregate, star
         )
     trace = Trace(classes, outcomes=outcomes)
     oracle = SymbolicOracle(trace)
-    declared = _starts_declared(method, start, measure)
+    declared = _starts_declared(method, start, initial)
     state, optimum = (declared_state if declared else initial_state)(method, trace, oracle)
     z0 = features(method, state, optimum, oracle)
-    first = _scalar(_measure(method, initial if initial is not None else measure, z0, classes), trace.basis)
+    first = _scalar(_measure(method, initial, z0, classes), trace.basis)
     trace.label(state[0], "x0")
     tracked = [_scalar(_measure(method, measure, z0, classes), trace.basis)] if aggregate == "min" else []
     nodes = [((), state)]
@@ -162,11 +192,17 @@ def worst_case(
 
     Args:
         measure: ``"lyapunov"`` (the method's paper Lyapunov function), ``"distance"``,
-            ``"function"`` (``f - f*``), or a callable ``(z, classes) -> scalar``.
-        initial: the quantity bounded by 1 at the start (default: ``measure``).
+            ``"function"`` (``f - f*``), ``"gradient"`` (``||grad f(x)||^2``), ``"min-gradient"``
+            and ``"min-function"`` (their smallest value over ``x_0, ..., x_N``), or a callable
+            ``(z, classes) -> scalar``.
+        initial: the quantity bounded by 1 at the start: ``"distance"``, ``"function"``,
+            ``"lyapunov"``, ``"gradient"`` or a callable. Default:
+            :data:`~pepcert.pep.methods.DEFAULT_INITIAL` (the measure itself, ``function`` for
+            the gradient measures, ``distance`` for ``min-function``).
         aggregate: ``"last"`` maximises the measure at ``x_N``; ``"min"`` maximises the
             smallest measure over ``x_0, ..., x_N`` (e.g. the best gap of a subgradient method);
-            with ``"min"``, ``iterations = 0`` is allowed (the measure at ``x_0`` alone).
+            with ``"min"``, ``iterations = 0`` is allowed (the measure at ``x_0`` alone). The
+            ``min-`` measures set it.
         solver: back-end name: "clarabel", "scs", "mosek" or "lowrank" (:mod:`pepcert.pep.backends`).
             Default: MOSEK if licensed; else "lowrank" from ``LOWRANK_FROM`` steps on when
             the problem qualifies (Clarabel if it fails, up to ``CLARABEL_FALLBACK_MAX``
@@ -174,25 +210,26 @@ def worst_case(
         start: ``"free"`` (every state variable free around the optimum's state),
             ``"declared"`` (the method's declared start from a free ``x0``), or ``"auto"``:
             declared for the ``function`` measure when the method declares a start (from a
-            free state ``f(x0) - f* <= 1`` bounds nothing else, so the worst case would be
-            unbounded), free otherwise.
+            declared when the initial condition is ``function`` or ``gradient`` and the method
+            declares a start (from a free state they bound nothing but ``x0``, so the worst
+            case would be unbounded), free otherwise.
         budget: the most the conic solve may take (estimated seconds and bytes; default
             :class:`~pepcert.pep.budget.Budget`): a larger problem is refused before it is built.
     """
+    quantity, initial, aggregate = _measure_and_initial(measure, initial, aggregate)
     if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < (0 if aggregate == "min" else 1):
         raise BadInput(f"the number of iterations must be a positive integer (or 0 with aggregate='min'), got {iterations!r}")
-    if isinstance(measure, str) and measure not in MEASURES:
-        raise BadInput(f"unknown measure {measure!r}; choose one of {', '.join(MEASURES)}")
-    if aggregate not in ("last", "min"):
-        raise BadInput(f"aggregate must be 'last' or 'min', got {aggregate!r}")
     clock = time.perf_counter()
     require_traceable(classes.agents, iterations, classes.branches(classes.default_outcomes))
     marks: list = []
-    trace, first, tracked, declared = _symbolic_run(method, classes, iterations, measure, initial, aggregate, start, marks)
-    measure_name = measure if isinstance(measure, str) else getattr(measure, "__name__", "custom")
+    trace, first, tracked, declared = _symbolic_run(method, classes, iterations, quantity, initial, aggregate, start, marks)
+    measure_name = _spec_name(measure)
+    if not isinstance(measure, str) and aggregate == "min":
+        measure_name = f"min-{measure_name}"
     common = dict(
         method=method.name, parameters=dict(method.parameters), classes=classes.to_dict(),
         start="declared" if declared else "free", iterations=iterations, measure=measure_name,
+        initial=_spec_name(initial),
     )
     from pepcert.pep.backends import ConicNStep, nstep_backends
 

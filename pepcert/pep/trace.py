@@ -211,8 +211,10 @@ class Trace:
         return [self._point_record(index) for index in range(len(self._points))]
 
     def constraints(self) -> list[tuple[str, Scalar]]:
-        """Every inequality ``<= 0`` of the problem: interpolation, then compressors."""
-        constraints = list(self.classes.function.interpolation(self.points))
+        """Every inequality ``<= 0`` of the problem: interpolation, the optimum's (nonconvex
+        classes), then compressors."""
+        points = self.points
+        constraints = list(self.classes.function.interpolation(points)) + self.classes.function.optimality(points)
         if self._compressions:
             for name, v, outputs in self._compressions:
                 constraints.extend(self.classes.compressor.constraints(name, v, outputs))

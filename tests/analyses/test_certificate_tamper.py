@@ -217,9 +217,14 @@ def test_compressor_field_tampering(change, ef21):
     assert compressor["type"] == "Contractive" and consistent(tampered)
 
 
-def test_negative_mu_below_float_resolution_is_rejected(cgd):
-    """mu = -1/10^400 is negative although float() says -0.0."""
+def test_mu_below_minus_L_by_less_than_float_resolution_is_rejected(cgd):
+    """mu = -L - 1/10^400 is outside every class although float() says -L; mu = -1/10^400
+    is a hypoconvex class, whose problem is not the certified one."""
     tampered = copy.deepcopy(cgd)
+    L = Fraction(tampered["classes"]["function"]["L"])
+    tampered["classes"]["function"]["mu"] = str(-L - Fraction(1, 10**400))
+    report = check_certificate(tampered)
+    assert not report.valid and "mu must be at least -L" in report.reasons[0]
     tampered["classes"]["function"]["mu"] = "-1/1" + "0" * 400
     report = check_certificate(tampered)
-    assert not report.valid and "mu must be nonnegative" in report.reasons[0]
+    assert not report.valid and "does not match the certificate's" in report.reasons[0]

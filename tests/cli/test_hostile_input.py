@@ -66,7 +66,7 @@ CHECK_CASES = {
     "duplicate key": (lambda t: t[:-1] + ', "rho_upper": "0"}', 2, "duplicate key"),
     "1e400 as a weaker claim": (lambda t: _with(t, lambda d: d.__setitem__("rho_upper", "1e400")), 0, "does not prove convergence"),
     "1e400 as a JSON number": (lambda t: t.replace('"rho_upper": "', '"rho_upper": 1e400, "x": "'), 2, "rational string"),
-    "mu = -1/10^400": (lambda t: _with(t, lambda d: d["classes"]["function"].__setitem__("mu", "-1/1" + "0" * 400)), 1, "nonnegative"),
+    "mu = -L - 1/10^400": (lambda t: _with(t, lambda d: d["classes"]["function"].__setitem__("mu", "-1" + "0" * 399 + "1/1" + "0" * 400)), 1, "at least -L"),
     "false claim": (lambda t: _with(t, lambda d: d.__setitem__("rho_upper", "1/2")), 1, "INVALID"),
 }
 
@@ -137,7 +137,8 @@ def test_negative_schedule_parses_and_is_refused(argv, capsys):
 # -- errors that are not ours to show --------------------------------------------------------
 
 @pytest.mark.parametrize("argv,code,fragment", [
-    (["certify", "--method", "cgd", "--mu=-1e-400", "--L", "1", "--delta", "0.5", "--eta", "0.2"], 2, "mu must be nonnegative"),
+    (["certify", "--method", "cgd", "--mu=-1.0000000000000000000001", "--L", "1", "--delta", "0.5", "--eta", "0.2"], 2,
+     "mu must be at least -L"),
     (["certify", "--method", "cgd", "--mu", "0.1", "--L", "1", "--delta", "1.00000000000000000001", "--eta", "0.2"], 2, "delta must be in (0, 1]"),
     (["rate", "--method", "ef", "--mu", "0.1", "--L", "1", "--delta", "1.0000000000000001"], 2, "delta must be in (0, 1]"),
     (["rate", "--method", "ef", "--mu", "1e-310", "--L", "2e-310", "--delta", "0.5"], 2, "rescale"),
@@ -179,12 +180,14 @@ def test_best_step_at_the_edge_of_the_search_is_not_optimal(capsys):
 
 
 def test_certify_says_when_rho_upper_at_least_one_proves_nothing():
-    from types import SimpleNamespace
-
-    from pepcert.cli.certify import convergence_claims
+    from pepcert.analyses.certificates import CertifiedRate
 
     def claims(lower, upper, verified=True):
-        return convergence_claims(SimpleNamespace(rho_lower=Fraction(lower), rho_upper=Fraction(upper), verified=verified))
+        result = CertifiedRate(method="CGD", parameters={}, classes={}, rho_lower=Fraction(lower),
+                               rho_upper=Fraction(upper), lower_source="instance", verified=verified, reason="",
+                               certificate={}, seconds=0.0)
+        return {"proves_convergence": result.proves_convergence, "proves_divergence": result.proves_divergence,
+                "note": result.note}
 
     assert claims("9/10", "1000000025/1000000000") == {
         "proves_convergence": False, "proves_divergence": False,

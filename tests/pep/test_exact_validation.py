@@ -28,12 +28,16 @@ ABOVE_ONE = [Fraction(1) + Fraction(1, 10**k) for k in (16, 17, 20, 400)]
 
 def test_float_says_zero_exact_says_negative():
     assert float(NEGATIVE_TINY) == 0.0  # the trap
-    with pytest.raises(BadInput, match="mu must be nonnegative"):
-        SmoothStronglyConvex(NEGATIVE_TINY, 1)
-    with pytest.raises(BadInput, match="mu must be nonnegative"):
-        SmoothStronglyConvex("-1e-400", 1)
-    with pytest.raises(BadInput, match="mu must be nonnegative"):
-        SmoothStronglyConvex(-5e-324, 1.0)  # the smallest negative double
+    # mu = -1e-400 is a (barely) hypoconvex class, not the convex one float() would make it
+    assert "hypoconvex" in SmoothStronglyConvex(NEGATIVE_TINY, 1).describe()
+    assert "hypoconvex" in SmoothStronglyConvex("-1e-400", 1).describe()
+    assert "hypoconvex" in SmoothStronglyConvex(-5e-324, 1.0).describe()  # the smallest negative double
+    below = -1 + NEGATIVE_TINY  # just below -L: float() says -L
+    assert float(below) == -1.0
+    with pytest.raises(BadInput, match="mu must be at least -L"):
+        SmoothStronglyConvex(below, 1)
+    with pytest.raises(BadInput, match="mu must be at least -L"):
+        SmoothStronglyConvex("-1.0000000000000000000001", 1)
 
 
 @pytest.mark.parametrize("delta", ABOVE_ONE)

@@ -11,8 +11,8 @@ s = sqrt(1 - delta):
 """
 
 from pepcert import tight_rate, worst_case
-from pepcert.pep.algorithms import BUILTIN_METHODS
 from pepcert.papers.ttd26 import classes_of, optimal_step, paper_lyapunov, single_agent_rate, two_agent_rate
+from pepcert.pep.algorithms import BUILTIN_METHODS
 
 L, mu, delta = 1.0, 0.1, 0.5
 eta = optimal_step((L,), (mu,), delta)

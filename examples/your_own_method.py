@@ -6,7 +6,16 @@ an exact certificate that check_certificate accepts with the same definition.
 
 from fractions import Fraction
 
-from pepcert import Method, ProblemClass, SmoothStronglyConvex, certify, check_certificate, optimal_step, tight_rate, worst_case
+from pepcert import (
+    Method,
+    ProblemClass,
+    SmoothStronglyConvex,
+    certify,
+    check_certificate,
+    optimal_step,
+    tight_rate,
+    worst_case,
+)
 
 
 def gradient_descent(eta):

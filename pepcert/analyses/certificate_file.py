@@ -57,7 +57,7 @@ def read_certificate(path: str) -> dict:
     import stat
 
     try:
-        handle = open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NONBLOCK))
+        handle = open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NONBLOCK))  # noqa: SIM115 - `with` below
     except OSError as error:
         raise BadInput(f"cannot read {path}: {error.strerror or error}") from None
     with handle:

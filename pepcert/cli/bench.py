@@ -36,14 +36,13 @@ def register(subparsers) -> None:
 
 def _load() -> str:
     try:
-        return "load average %.2f, %.2f, %.2f (1, 5, 15 min) on %d cores" % (*os.getloadavg(), os.cpu_count() or 0)
+        return "load average {:.2f}, {:.2f}, {:.2f} (1, 5, 15 min) on {} cores".format(*os.getloadavg(), os.cpu_count() or 0)
     except OSError:  # pragma: no cover - platforms without getloadavg
         return "load average unavailable"
 
 
 def _startup(repeat: int) -> dict:
     from pepcert.cli.bench_jobs import command_seconds, eager_import_seconds
-
     from pepcert.papers.ttd25.bench import WORST_CASE_METHOD
 
     rate = ["rate", "--method", WORST_CASE_METHOD, "--mu", "0.1", "--L", "1", "--delta", "0.5", "--eta", "0.2"]

@@ -164,8 +164,8 @@ def _per_agent(text: str, name: str, agents: int) -> list[Fraction]:
 
 
 def _agents(text: str) -> int:
-    from pepcert.pep.errors import BadInput
     from pepcert.pep.classes import MAX_AGENTS
+    from pepcert.pep.errors import BadInput
 
     value = parse_rational(text, "agents")
     if value.denominator != 1 or not 1 <= value <= MAX_AGENTS:
@@ -220,12 +220,12 @@ def problem_from_args(args):
     """
     import functools
 
-    from pepcert.pep.classes import Distributed
-    from pepcert.pep.functions import SmoothStronglyConvex
     from pepcert.pep.algorithms import method_factory
+    from pepcert.pep.classes import Distributed
+    from pepcert.pep.errors import BadInput
+    from pepcert.pep.functions import SmoothStronglyConvex
     from pepcert.pep.library import compressor_choice_from_args
     from pepcert.pep.problem import ProblemClass
-    from pepcert.pep.errors import BadInput
 
     agents = _agents(args.agents)
     mus, Ls = _per_agent(args.mu, "mu", agents), _per_agent(args.L, "L", agents)

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import time
 
+from pepcert.cli.common import (
+    add_output_options,
+    add_problem_options,
+    budget_from_args,
+    emit_json,
+    plot_problem,
+    problem_from_args,
+    problem_payload,
+)
 from pepcert.pep.errors import SolverFailure
-from pepcert.cli.common import (add_output_options, add_problem_options, budget_from_args, emit_json, plot_problem,
-                                problem_from_args, problem_payload)
 
 
 def register(subparsers) -> None:

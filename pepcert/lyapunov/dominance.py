@@ -23,9 +23,9 @@ point and rounds it to a rational certificate; :func:`check_dominance` verifies 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Sequence
 
 import numpy as np
 

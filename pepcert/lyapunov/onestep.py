@@ -23,8 +23,8 @@ with, so the same object feeds the floating-point search and the exact certifica
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from pepcert.pep.errors import BadInput
 from pepcert.pep.expressions import Basis, Scalar, Vector, inner

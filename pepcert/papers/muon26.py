@@ -54,10 +54,10 @@ def _lp_bound():
 
 
 def _ef_muon_converges():
-    from pepcert.analyses.muon import muon_instance
     from pepcert.analyses.ef_muon import ef_bound, simulate
-    from pepcert.pep.numerics.matrix2 import Mat2
+    from pepcert.analyses.muon import muon_instance
     from pepcert.pep.algorithms.muon import ef_muon
+    from pepcert.pep.numerics.matrix2 import Mat2
 
     instance = muon_instance("0.9", "1/sqrt(t+1)")
     steps = 2500

@@ -73,7 +73,7 @@ class CSCMatrix:
     has_canonical_format = True  # sorted row indices, no duplicates
 
     @classmethod
-    def from_dense(cls, dense: np.ndarray) -> "CSCMatrix":
+    def from_dense(cls, dense: np.ndarray) -> CSCMatrix:
         dense = np.asarray(dense, dtype=float)
         cols, rows = np.nonzero(dense.T)  # column-major order: by column, then row
         counts = np.bincount(cols, minlength=dense.shape[1])
@@ -81,11 +81,11 @@ class CSCMatrix:
         return cls(dense.shape, indptr, rows.astype(np.int64), dense[rows, cols])
 
     @classmethod
-    def zeros(cls, shape) -> "CSCMatrix":
+    def zeros(cls, shape) -> CSCMatrix:
         return cls(tuple(shape), np.zeros(shape[1] + 1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
 
     @classmethod
-    def from_triplets(cls, shape, rows, cols, values) -> "CSCMatrix":
+    def from_triplets(cls, shape, rows, cols, values) -> CSCMatrix:
         """Sum duplicates and drop zeros of ``(row, col, value)`` triplets."""
         rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
         values = np.asarray(values, dtype=float)

@@ -357,7 +357,7 @@ def original_scale(pool: Pool, outcome: CuttingOutcome):
     solution, assembled = outcome.solution, outcome.assembled
     inv_s = 1.0 / pool.vector_scale
     G = solution.X * inv_s[:, None] * inv_s[None, :]
-    Q, l, constant = pool.objective
+    _Q, _l, constant = pool.objective
     value = -solution.primal_objective / pool.objective_scale + constant
     lam = -solution.y / assembled.norms / pool.objective_scale
     pair_multipliers = np.zeros(len(pool.pairs))

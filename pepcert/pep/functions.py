@@ -11,15 +11,15 @@ methods*, Math. Program. 2017). Each class returns its inequalities as
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Sequence
 
 import numpy as np
 
 from pepcert.pep.errors import BadInput
-from pepcert.pep.numerics.numbers import exact_number, is_symbolic, require, show
 from pepcert.pep.expressions import Scalar, Vector, inner, norm2
+from pepcert.pep.numerics.numbers import exact_number, is_symbolic, require, show
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ class SmoothStronglyConvex:
         return f"L-smooth mu-strongly convex, mu = {show(self.mu)}, L = {show(self.L)}"
 
     # -- the class protocol (docs/architecture.md, "Classes") ------------------------------
-    def converted(self, number) -> "SmoothStronglyConvex":
+    def converted(self, number) -> SmoothStronglyConvex:
         """The same class with its numbers converted by ``number`` (float, exact, sympy)."""
         return SmoothStronglyConvex(number(self.mu), number(self.L))
 
@@ -156,7 +156,7 @@ class ConvexLipschitz:
         return f"convex M-Lipschitz, M = {show(self.M)}"
 
     # -- the class protocol: no scaling instances, no step scale ---------------------------
-    def converted(self, number) -> "ConvexLipschitz":
+    def converted(self, number) -> ConvexLipschitz:
         return ConvexLipschitz(number(self.M))
 
     def numbers(self) -> dict:
@@ -195,7 +195,7 @@ class Quadratic:
     hessian: np.ndarray
 
     @staticmethod
-    def diagonal(eigenvalues) -> "Quadratic":
+    def diagonal(eigenvalues) -> Quadratic:
         return Quadratic(np.diag(np.asarray(eigenvalues, dtype=float)))
 
     def value(self, x):

@@ -28,8 +28,9 @@ may take a third argument, the iteration counter ``k = 0, 1, ...`` (for step sch
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from pepcert.pep.errors import BadInput
 from pepcert.pep.expressions import norm2

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -29,7 +30,7 @@ from pepcert.pep.errors import BadInput, SolverFailure
 from pepcert.pep.expressions import Basis, Scalar, Vector
 from pepcert.pep.methods import MEASURES, Features, Method
 from pepcert.pep.serialise import jsonable
-from pepcert.pep.trace import (  # noqa: F401 (re-exported: the public home of these names)
+from pepcert.pep.trace import (
     ProblemClass,
     SymbolicOracle,
     Trace,

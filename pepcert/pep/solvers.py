@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from pepcert.pep.conic import CSCMatrix, ConicProblem, ConicSolution, svec_indices, svec_length
+from pepcert.pep.conic import ConicProblem, ConicSolution, CSCMatrix, svec_indices, svec_length
 from pepcert.pep.errors import BadInput
 
 SOLVER_NAMES = ("clarabel", "scs", "mosek")
@@ -297,7 +297,7 @@ def solve_accurately(
     attempts = [(gap, True) for gap in gaps]
     if not refine_first:
         attempts.insert(0, (gaps[0], False))
-    for index, (gap, refine) in enumerate(attempts[:max_solves]):
+    for gap, refine in attempts[:max_solves]:
         backend = type(backend)(Tolerances(gap=gap, feasibility=gap, refine=refine))
         solution = backend.solve(problem)
         if solution.solved:

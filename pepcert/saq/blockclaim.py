@@ -21,8 +21,8 @@ processes, each with one BLAS thread (the two cores of the reference machine).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 

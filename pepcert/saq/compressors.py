@@ -125,7 +125,7 @@ class Dithering:
     def encode(self, W, rng) -> Message:
         """``W`` (..., d) -> the message: block norms (..., B), signed levels (..., d), bits (...)."""
         W = np.asarray(W, dtype=float)
-        sizes, spread = _layout(self.levels, self.blocks, W.shape[-1])
+        sizes, _spread = _layout(self.levels, self.blocks, W.shape[-1])
         scales, levels = dither_levels(W, self.levels if len(sizes) > 1 else self.levels[0], sizes, rng)
         levels = levels.astype(np.int64)
         return Message((scales, np.where(W < 0, -levels, levels)), pepcert_bits(levels, len(sizes)))
@@ -289,7 +289,7 @@ class SmoothnessAware:
         """``E||C_i(v) - v||^2_{L_i^+} <= omega ||v||^2_{L_i^+}`` with the base's ``omega``."""
         return self.base.omega(d)
 
-    def agent(self, problem, i: int) -> "AgentCompressor":
+    def agent(self, problem, i: int) -> AgentCompressor:
         """Worker ``i``'s compressor ``C_i(v) = L_i^{1/2} Q(L_i^{+1/2} v)``."""
         if not 0 <= i < problem.n:
             raise BadInput(f"worker {i} does not exist (n = {problem.n})")

@@ -9,8 +9,8 @@ as tasks on dask ``distributed`` workers
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from pepcert.pep.errors import BadInput
 from pepcert.saq.methods import METHODS, SAQRun, check_method, run_method, smoothness_aware

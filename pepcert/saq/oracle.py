@@ -29,7 +29,7 @@ from pepcert.pep.simulate import NumericOracle
 class _AgentFunction:
     """Agent ``i``'s ``f_i`` as a function object (``gradient``, ``value``) of the oracle."""
 
-    def __init__(self, oracle: "SAQOracle", agent: int):
+    def __init__(self, oracle: SAQOracle, agent: int):
         self.oracle, self.agent = oracle, agent
 
     def gradient(self, x):

@@ -37,8 +37,14 @@ import numpy as np
 from pepcert.pep.errors import BadInput
 from pepcert.saq.encoding import FLOAT_BITS
 from pepcert.saq.methods import Schedule, check_method, smoothness_aware, uses_shifts
-from pepcert.saq.paper import (LinfDithering, baseline_levels, baseline_omega, dcgd_plus_steps, diana_plus_steps,
-                               paper_blocks)
+from pepcert.saq.paper import (
+    LinfDithering,
+    baseline_levels,
+    baseline_omega,
+    dcgd_plus_steps,
+    diana_plus_steps,
+    paper_blocks,
+)
 
 #: The authors' regulariser (``config.py``: ``l2_weights`` is 1e-3 for every data set).
 PAPER_LAMBDA = 1e-3

@@ -38,7 +38,6 @@ from pepcert.pep.errors import BadInput
 from pepcert.pep.library.base import positive_int
 from pepcert.saq.data import Dataset
 
-
 #: Largest ``n d^2`` (entries of the smoothness matrices, their roots and inverse roots;
 #: 3 x 8 bytes each: 720 MB at the limit), checked before anything is allocated.
 MAX_MATRIX_ENTRIES = 30_000_000

@@ -9,7 +9,7 @@ the sweep. Parameters are plain numbers and strings so that points hash and pick
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from pepcert.pep.errors import SolverFailure
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from pepcert.papers.registry import registry, run_claims
 from pepcert.cli import main
+from pepcert.papers.registry import registry, run_claims
 
 CLAIMS = registry()
 

@@ -35,15 +35,15 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from functools import cached_property
 from fractions import Fraction
+from functools import cached_property
 
 import numpy as np
 
+from pepcert.lowerbounds.muon.instance import InstanceOracle, MuonInstance, muon_instance
 from pepcert.pep.algorithms.muon import muon
 from pepcert.pep.errors import BadInput
 from pepcert.pep.lmo import SpectralLMO
-from pepcert.lowerbounds.muon.instance import InstanceOracle, MuonInstance, muon_instance
 from pepcert.pep.numerics.intervals import (
     Undecided,
     contains,

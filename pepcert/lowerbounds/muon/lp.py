@@ -40,8 +40,8 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import linprog
 
-from pepcert.pep.errors import BadInput, SolverFailure
 from pepcert.lowerbounds.muon.instance import gap_bound, muon_instance, parse_beta
+from pepcert.pep.errors import BadInput, SolverFailure
 from pepcert.pep.numerics.intervals import is_exact, lift, lower, upper, working_precision
 from pepcert.pep.numerics.schedule import StepSchedule, parse_schedule
 

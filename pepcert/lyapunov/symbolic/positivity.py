@@ -17,9 +17,9 @@ again (a common factor can hide a manifest sign).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Mapping
 
 import sympy
 from sympy.polys.fields import field

@@ -24,8 +24,8 @@ from functools import lru_cache
 
 import sympy
 
-from pepcert.pep.errors import BadInput
 from pepcert.lyapunov.symbolic.positivity import Box
+from pepcert.pep.errors import BadInput
 
 
 @dataclass(frozen=True)
@@ -83,14 +83,14 @@ class Range:
                 return bound
         raise BadInput(f"no parameter {symbol} in the range {self.describe()}")
 
-    def split(self, symbol, at) -> tuple["Range", "Range"]:
+    def split(self, symbol, at) -> tuple[Range, Range]:
         """``(lower part, upper part)``: ``symbol <= at`` and ``symbol >= at``."""
         bound = self.bound(symbol)
         below = replace(bound, upper=at, upper_closed=True)
         above = replace(bound, lower=at, lower_closed=True)
         return self._with(below), self._with(above)
 
-    def _with(self, new: Bound) -> "Range":
+    def _with(self, new: Bound) -> Range:
         return Range(tuple(new if b.symbol == new.symbol else b for b in self.bounds))
 
     def box(self) -> Box:

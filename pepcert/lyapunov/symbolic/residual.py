@@ -14,7 +14,7 @@ rational functions over the rationals (exact; an element is zero iff it cancels)
 
 from __future__ import annotations
 
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from pepcert.pep.errors import BadInput
 

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
 
-from pepcert.papers.figures import (muon26, ttd25_fig1, ttd25_optimal, ttd25_tables, ttd25_worst, ttd26_agents,
-                                    wsr22_blocks)
+from pepcert.papers.figures import (
+    muon26,
+    ttd25_fig1,
+    ttd25_optimal,
+    ttd25_tables,
+    ttd25_worst,
+    ttd26_agents,
+    wsr22_blocks,
+)
 from pepcert.papers.figures.base import SweepOptions, TargetResult
 from pepcert.pep.errors import BadInput
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from pepcert.papers.figures.base import SweepOptions, TargetResult
 from pepcert.papers.figures.closed_forms import closed_forms
 from pepcert.plotting import new_figure, plain_log_ticks, save, write_csv
-from pepcert.papers.figures.base import SweepOptions, TargetResult
 
 MU, L = 0.1, 1.0
 ONE_MINUS_DELTA = (0.25, 0.5, 0.75)

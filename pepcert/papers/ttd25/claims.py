@@ -17,9 +17,9 @@ from pepcert.lowerbounds.linear import worst_linear_instances
 from pepcert.papers.registry import Claim
 from pepcert.papers.ttd25 import PAPER as TTD25
 from pepcert.papers.ttd25 import closed_forms
+from pepcert.pep.algorithms import method_factory
 from pepcert.pep.compressors import Contractive
 from pepcert.pep.functions import SmoothStronglyConvex
-from pepcert.pep.algorithms import method_factory
 from pepcert.pep.problem import ProblemClass, worst_case
 
 METHODS = ("CGD", "EF", "EF21")

@@ -6,12 +6,12 @@ the paper's proof data (:mod:`.proofs`); the other claims are the lemmas of :mod
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import sympy
 
 from pepcert.papers.ttd25 import PAPER as TTD25
-from pepcert.papers.ttd25.lemmas import instance_lemmas, instance_polynomial, optimal_step_lemmas, cgd_faster_than_ef
+from pepcert.papers.ttd25.lemmas import cgd_faster_than_ef, instance_lemmas, instance_polynomial, optimal_step_lemmas
 from pepcert.papers.ttd25.proofs import checked, checked_random
 
 BRANCH_NAMES = {"eta<=": "mu-branch", "eta>=": "L-branch"}

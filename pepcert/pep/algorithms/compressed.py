@@ -7,14 +7,14 @@ knows their names. :data:`BUILTIN_METHODS` maps the command-line names to their 
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
+from pepcert.pep.algorithms.agents import agent_count, diana, distributed_cgd, distributed_ef, distributed_ef21
 from pepcert.pep.errors import BadInput
 from pepcert.pep.expressions import norm2
 from pepcert.pep.methods import Method
 from pepcert.pep.numerics.numbers import exact_number, is_symbolic, require, show
-from pepcert.pep.algorithms.agents import agent_count, diana, distributed_cgd, distributed_ef, distributed_ef21
-
 
 
 def check_step_size(eta, name: str = "eta") -> None:

@@ -51,7 +51,8 @@ class NStepAnswer:
 
 
 class NStepBackend(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def qualifies(self, trace, aggregate: str) -> bool: ...
 

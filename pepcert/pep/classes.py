@@ -161,7 +161,7 @@ class Distributed:
         """Each agent's inequalities on its own triples (``...@i`` with several agents)."""
         if self.agents == 1:
             return self.functions[0].interpolation([point.agents[0] for point in points])
-        constraints = []
+        constraints: list[tuple[str, Any]] = []
         for i, function in enumerate(self.functions):
             own = [point.agents[i] for point in points]
             constraints.extend((f"{name}@{i + 1}", c) for name, c in function.interpolation(own))

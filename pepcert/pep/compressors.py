@@ -21,6 +21,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from pepcert.pep.classes import ScalingFamily
 from pepcert.pep.errors import BadInput
@@ -45,7 +46,7 @@ class Contractive:
     compressor explicitly. ``s = sqrt(1 - delta)`` is the quantity the rates are written in.
     """
 
-    delta: object
+    delta: Any  # a number of any arithmetic: float, Fraction, sympy
     in_expectation: bool = False
 
     def __post_init__(self):
@@ -133,7 +134,7 @@ class Unbiased:
     ``c_K = K v - (c_1 + ... + c_{K-1})``.
     """
 
-    omega: object
+    omega: Any
 
     def __post_init__(self):
         omega = exact_number(self.omega, "omega")

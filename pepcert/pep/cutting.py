@@ -344,8 +344,10 @@ def build_pool(trace, first: Scalar, final: Scalar, marks, rho: float, iteration
         raise ValueError("an inequality of too high rank for the low-rank method")
     vector_scale, value_scale = step_scales(marks, n, m, rho)
     objective = (final.gram_matrix(n), final.value_row(m), float(final.constant))
+    template = pair_template(trace.classes.function.functions[0])
+    assert template is not None, "build_pool needs an eligible() trace"
     return Pool(
-        points=tuple(p.name for p in points), X=X, Gr=Gr, Fr=Fr, template=pair_template(trace.classes.function.functions[0]),
+        points=tuple(p.name for p in points), X=X, Gr=Gr, Fr=Fr, template=template,
         pairs=pairs, fixed=fixed, objective=objective, vector_scale=vector_scale, value_scale=value_scale,
         objective_scale=rho ** (-iterations),
     )

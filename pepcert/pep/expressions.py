@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
@@ -108,12 +109,12 @@ class Vector:
     __slots__ = ("basis", "_coefficients")
     __array_ufunc__ = None  # make numpy scalars defer to our __rmul__
 
-    def __init__(self, basis: Basis, coefficients: Mapping[int, object]):
+    def __init__(self, basis: Basis, coefficients: Mapping[int, Any]):
         self.basis = basis
         self._coefficients = {k: v for k, v in coefficients.items() if not _is_zero(v)}
 
     @property
-    def coefficients(self) -> dict[int, object]:
+    def coefficients(self) -> dict[int, Any]:
         return dict(self._coefficients)
 
     def key(self) -> tuple:
@@ -206,11 +207,11 @@ class Scalar:
         return scalar
 
     @property
-    def quadratic(self) -> dict[tuple[int, int], object]:
+    def quadratic(self) -> dict[tuple[int, int], Any]:
         return dict(self._quadratic)
 
     @property
-    def linear(self) -> dict[int, object]:
+    def linear(self) -> dict[int, Any]:
         return dict(self._linear)
 
     @property
@@ -307,7 +308,7 @@ def inner(u, v):
     """``<u, v>`` for two :class:`Vector` (a :class:`Scalar`) or two arrays (a number)."""
     if isinstance(u, Vector) and isinstance(v, Vector):
         u._check(v)
-        quadratic: dict[tuple[int, int], object] = {}
+        quadratic: dict[tuple[int, int], Any] = {}
         for a, ua in u._coefficients.items():
             for b, vb in v._coefficients.items():
                 key = (a, b) if a <= b else (b, a)

@@ -14,6 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
@@ -45,8 +46,8 @@ class SmoothStronglyConvex:
             \tfrac1L\|g_i-g_j\|^2 + \mu\|x_i-x_j\|^2 - 2\tfrac{\mu}{L}\langle g_j-g_i, x_j-x_i\rangle\Big).
     """
 
-    mu: object
-    L: object
+    mu: Any  # a number of any arithmetic: float, Fraction, sympy
+    L: Any
 
     def __post_init__(self):
         # Exact comparisons (never float()): mu = -1/10^400 is negative.
@@ -132,7 +133,7 @@ class ConvexLipschitz:
     ``f_i >= f_j + <g_j, x_i - x_j>`` for all i != j and ``||g_i||^2 <= M^2``.
     """
 
-    M: object
+    M: Any
 
     def __post_init__(self):
         M = exact_number(self.M, "M")

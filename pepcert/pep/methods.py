@@ -124,7 +124,7 @@ class Method:
     start: Callable | None = None
     lyapunov: Callable | None = None
     distance: Callable | None = None
-    families: Mapping[str, tuple[Callable, ...]] = field(default_factory=dict)
+    families: Mapping[str, tuple[tuple[str, Callable], ...]] = field(default_factory=dict)
     parameters: Mapping[str, Any] = field(default_factory=dict)
     takes_iteration: bool = field(init=False, repr=False, compare=False)
 
@@ -138,7 +138,7 @@ class Method:
             if name in RESERVED_FEATURES or not name.isidentifier() or name.startswith("_"):
                 raise BadInput(f"invalid state variable name {name!r} (reserved: {RESERVED_FEATURES})")
         try:
-            required = [
+            required: list = [
                 p for p in inspect.signature(self.step).parameters.values()
                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
             ]

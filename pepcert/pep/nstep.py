@@ -72,6 +72,7 @@ def worst_case_lowrank(trace, first, final, marks, iterations: int, ladder, max_
     value, gram, multipliers = cutting.original_scale(pool, outcome)
     upper = -solution.dual_objective / pool.objective_scale + pool.objective[2]
     if outcome.closed_by == "lower bound":
+        assert bound is not None  # closed by the bound passed in
         value, gram, deciding = bound.value, bound.G, solution.merit
     else:
         deciding = max(solution.residuals) if outcome.complete else math.inf

@@ -132,7 +132,7 @@ def _symbolic_run(method, classes, iterations, measure, initial, aggregate, star
     first = _scalar(_measure(method, initial if initial is not None else measure, z0, classes), trace.basis)
     trace.label(state[0], "x0")
     tracked = [_scalar(_measure(method, measure, z0, classes), trace.basis)] if aggregate == "min" else []
-    nodes = [((), state)]
+    nodes: list[tuple[tuple[int, ...], Any]] = [((), state)]
     for k in range(iterations):
         nodes = [
             (path + (b,), method.advance(node_state, SymbolicOracle(trace, b, path), k))
@@ -191,7 +191,7 @@ def worst_case(
     marks: list = []
     trace, first, tracked, declared = _symbolic_run(method, classes, iterations, measure, initial, aggregate, start, marks)
     measure_name = measure if isinstance(measure, str) else getattr(measure, "__name__", "custom")
-    common = dict(
+    common: dict[str, Any] = dict(
         method=method.name, parameters=dict(method.parameters), classes=classes.to_dict(),
         start="declared" if declared else "free", iterations=iterations, measure=measure_name,
     )

@@ -8,7 +8,6 @@ knows their names. :data:`BUILTIN_METHODS` maps the command-line names to their 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from pepcert.pep.algorithms.agents import agent_count, diana, distributed_cgd, distributed_ef, distributed_ef21
 from pepcert.pep.errors import BadInput
@@ -131,7 +130,7 @@ def ef21(eta, n=1) -> Method:
     )
 
 
-BUILTIN_METHODS: Mapping[str, Callable[[Any], Method]] = {
+BUILTIN_METHODS: Mapping[str, Callable[..., Method]] = {  # eta (, n agents, ...) -> Method
     "cgd": compressed_gradient_descent,
     "ef": error_feedback,
     "ef21": ef21,
@@ -139,7 +138,7 @@ BUILTIN_METHODS: Mapping[str, Callable[[Any], Method]] = {
 }
 
 
-def method_factory(name: str) -> Callable[[Any], Method]:
+def method_factory(name: str) -> Callable[..., Method]:
     """The built-in method family ``eta -> Method`` called ``name`` (case-insensitive)."""
     try:
         return BUILTIN_METHODS[name.lower()]

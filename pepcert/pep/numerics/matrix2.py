@@ -180,7 +180,7 @@ def zeros_like(W):
     or numpy zeros)."""
     if isinstance(W, Mat2):
         if is_enclosure(W.a):
-            zero = enclose(0)
+            zero: Any = enclose(0)
         else:
             zero = Fraction(0) if not isinstance(W.a, float) else 0.0
         return Mat2(zero, zero, zero, zero)

@@ -118,7 +118,7 @@ def exact_number(value, name: str):
         if not math.isfinite(as_float):
             raise BadInput(f"{name} must be a finite number, got {value!r}")
         try:
-            return Fraction(value)
+            return Fraction(value)  # type: ignore[call-overload]  # a Real Fraction may take; TypeError below if not
         except (TypeError, ValueError):
             return Fraction(as_float)
     raise BadInput(f"{name} must be a real number, got {type(value).__name__} {value!r}")

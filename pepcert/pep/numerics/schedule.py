@@ -194,7 +194,7 @@ class StepSchedule:
                 if not values[-1] > 0:  # not certainly positive: decided below
                     undecided.append(t)
         for t in undecided:
-            if _decide_sign(values[t], lambda t=t: self.expr.subs(T_SYMBOL, t)) <= 0:
+            if _decide_sign(values[t], lambda: self.expr.subs(T_SYMBOL, t)) <= 0:  # noqa: B023 - called at once
                 raise BadInput(f"step schedule {self.text!r} is not positive at t = {t}")
         if self.is_constant:
             return values

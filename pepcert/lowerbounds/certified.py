@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from pepcert.pep.instances import NotLinear, ScalingInstance, linear_maps, symmetric_lift
 from pepcert.pep.methods import Method
@@ -97,7 +98,9 @@ def proves_rate(characteristic, rho_lower: Fraction) -> bool:
     scale = math.lcm(*(c.denominator for c in characteristic))
     integer = flint.fmpz_poly([int(c * scale) for c in reversed(characteristic)])
     straddles = False
-    for root, _ in integer.complex_roots():
+    # python-flint 0.9's stub says list[acb]; it returns (root, multiplicity) pairs
+    roots: list[tuple[Any, int]] = integer.complex_roots()  # type: ignore[assignment]
+    for root, _ in roots:
         if root.imag != 0:
             continue
         if lower(root.real) >= rho_lower:

@@ -96,7 +96,7 @@ class _Batch:
 
     __slots__ = ("values",)
     __array_ufunc__ = None
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # unhashable like an array; mypy does not model the idiom
 
     def __init__(self, values):
         self.values = np.asarray(values, dtype=float)

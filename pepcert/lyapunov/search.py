@@ -144,6 +144,7 @@ def lmi_data(step: OneStep) -> LMIData:
     constraint_mats, constraint_rows = arrays([c for _, c in step.constraints])
     n_terms = before_mats.shape[0]
     normalisation = np.ones(n_terms)
+    nonneg_terms: tuple[int, ...]
     if step.is_full:
         k = len(step.before.vectors)
         rows, cols = svec_indices(k)

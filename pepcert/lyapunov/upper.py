@@ -60,6 +60,7 @@ class UpperCheck:
 def _lyapunov_value(step: OneStep, certificate: UpperCertificate, rho) -> Scalar:
     if step.is_full:
         return step.decrease(rho, matrix=certificate.P, gap_weight=certificate.p)
+    assert certificate.weights is not None  # a structured family's certificate has weights
     return step.decrease(rho, weights=certificate.weights)
 
 

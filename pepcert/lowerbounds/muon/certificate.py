@@ -103,7 +103,7 @@ class _RecordingOracle(InstanceOracle):
         super().__init__(instance)
         self.step_calls: list[tuple] = []
 
-    def gradient(self, W):
+    def gradient(self, W, agent: int | None = None):  # one function: agent is ignored
         G = super().gradient(W)
         self.step_calls.append(("gradient", W, G))
         return G

@@ -230,7 +230,7 @@ class InstanceOracle(NumericOracle):
         super().__init__(instance, compressor)
         self.calls = 0
 
-    def gradient(self, W):
+    def gradient(self, W, agent: int | None = None):  # one function: agent is ignored
         G = self.function.subgradient(W, self.calls)
         self.calls += 1
         return G

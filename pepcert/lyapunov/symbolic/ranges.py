@@ -107,7 +107,8 @@ class Range:
 def _box_of(within: Range) -> Box:
     """:meth:`Range.box` (memoised: a pure function of the range)."""
     images: dict = {}
-    positive, nonnegative = [], []
+    positive: list = []
+    nonnegative: list = []
     for bound in within.bounds:
         lower = sympy.sympify(bound.lower).subs(images, simultaneous=True)
         closed_variable = bound.upper_closed if bound.upper is not None else bound.lower_closed

@@ -76,7 +76,7 @@ def ldl_squares(gram, order: Sequence[int], zero) -> tuple[list, str]:
     exhausts it. A zero pivot with a nonzero row stops it (``problem`` says where)."""
     size = len(gram)
     remainder = [row[:] for row in gram]
-    squares = []
+    squares: list = []
     for index in order:
         pivot = remainder[index][index]
         if pivot == 0:

@@ -247,7 +247,7 @@ def validate_document(document, source: str = "the certificate") -> None:
     outcomes = document.get("outcomes", 1)
     if isinstance(outcomes, bool) or not isinstance(outcomes, int) or not 1 <= outcomes <= MAX_OUTCOMES:
         raise BadInput(f"outcomes must be an integer from 1 to {MAX_OUTCOMES}, got {_kind(outcomes)}")
-    function = classes.get("function")
+    function = classes["function"]  # validated above
     agents = len(function["agents"]) if function.get("type") == "Distributed" else 1
     if outcomes > 1 and outcomes**agents > MAX_BRANCHES:  # the one-step problem's joint outcomes
         raise BadInput(f"{outcomes} outcomes for {agents} agents are {outcomes}^{agents} joint outcomes per step "

@@ -23,10 +23,12 @@ def _nonconvergence():
         for schedule in ("1/sqrt(t+1)", "1/(t+1)"):
             certificate = certify_muon(beta, schedule, 1000)
             level = (1 - Fraction(beta)) / (1 + Fraction(beta))
-            if not (certificate.certified and certificate.certified_lower_bound >= level):
+            lower = certificate.certified_lower_bound
+            if not (certificate.certified and lower is not None and lower >= level):
                 return f"beta = {beta}, steps {schedule}: not certified", False
-            margin = certificate.certified_lower_bound - level
+            margin = lower - level
             worst = margin if worst is None else min(worst, margin)
+    assert worst is not None
     return f"certified at T = 1000 for 4 (beta, schedule) pairs; smallest margin above the level {float(worst):.2e}", True
 
 
@@ -49,6 +51,7 @@ def _lp_bound():
         result = muon_lp_lower_bound("0.9", "1/sqrt(t+1)", T)
         if not result.certified:
             return f"T = {T}: LP bound not certified", False
+        assert result.certified_lower_bound is not None  # set when certified
         values.append(result.certified_lower_bound)
     return f"certified LP lower bounds {', '.join(f'{float(v):.4f}' for v in values)} at T = 10, 40 (level 1/19)", min(values) >= Fraction(1, 19)
 
@@ -76,7 +79,8 @@ def _ef_muon_sdp():
 
     gamma, closed_form = ef_optimal_constant_step(1.0, 1.0, 4, 2)
     result = ef_muon_worst_case([gamma] * 4)
-    ok = result.status == "solved" and result.value <= result.analytic_bound + 1e-6 <= closed_form + 1e-6
+    bound = result.analytic_bound
+    ok = result.status == "solved" and bound is not None and result.value <= bound + 1e-6 <= closed_form + 1e-6
     return f"SDP worst case {result.value:.4f} <= EF bound {result.analytic_bound:.4f} <= (1 + sqrt 2)/sqrt(N) = {closed_form:.4f} (N = 4)", ok
 
 

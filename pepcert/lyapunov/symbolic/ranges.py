@@ -19,6 +19,7 @@ parameters. :meth:`Range.split` cuts one bound at an expression (a case split).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -57,7 +58,7 @@ class Bound:
 class Range:
     """An ordered list of bounds: the parameter set a proof (or one of its pieces) covers."""
 
-    bounds: tuple
+    bounds: Sequence[Bound]  # stored as a tuple
 
     def __post_init__(self):
         object.__setattr__(self, "bounds", tuple(self.bounds))

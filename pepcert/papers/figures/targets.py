@@ -84,5 +84,7 @@ def reproduce(name: str, out=None, grid: int | None = None, options: SweepOption
         raise BadInput(f"cannot write into {str(out)!r}: not writable")
     start = time.perf_counter()
     target = TARGETS[name]
-    result = target.build(out, grid or target.default_grid, options or SweepOptions())
+    grid = grid or target.default_grid
+    assert grid is not None, f"{name} has no default grid"
+    result = target.build(out, grid, options or SweepOptions())
     return replace(result, seconds=time.perf_counter() - start)

@@ -53,6 +53,7 @@ def _rate_error(name: str, settings, random: bool = False, family: str = "full",
     for mu, L, delta, eta in settings:
         method = method_factory(name)(float(eta))
         if fixed_lyapunov:  # the paper's V alone, as a one-term family
+            assert method.lyapunov is not None  # every built-in method registers its paper V
             method, family = replace(method, families={"paper V": (("V", method.lyapunov),)}), "paper V"
         result = tight_rate(method, classes_of(mu, L, delta, random), family)
         expected = _closed(name, mu, L, delta, eta)
@@ -123,7 +124,7 @@ def _lower_bound_instances(name: str):
             method = method_factory(name)(float(eta))
             case = worst_linear_instances(method, classes_of(mu, L, delta))[0]
             bound = exact_lower_bound(method_factory(name)(eta), classes, case.instance, case.rho)
-            if not bound.verified or bound.instance.hs[0] not in (Fraction(mu), Fraction(L)):
+            if not bound.verified or bound.instance is None or bound.instance.hs[0] not in (Fraction(mu), Fraction(L)):
                 return f"instance not verified ({bound.reason})", False
             closed = closed_forms.rate(name, mu, L, delta, eta)
             if closed_forms.compare(bound.rho_lower, closed) > 0:

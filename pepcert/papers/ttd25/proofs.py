@@ -48,6 +48,7 @@ def symbolic_step(method: str, outcomes: int = 1):
     """The one-step problem of the built-in method with symbolic ``eta, mu, L, s``, for the
     one-term family ``V`` = the method's registered (paper) Lyapunov function."""
     base = METHODS[method](ETA)
+    assert base.lyapunov is not None  # every built-in method registers its paper V
     fixed = replace(base, families={"paper V": (("V", base.lyapunov),)})
     return one_step(fixed, classes(random=outcomes > 1), family="paper V", outcomes=outcomes)
 

@@ -133,7 +133,7 @@ def _positive_lam(lam) -> float:
     if isinstance(lam, bool) or not isinstance(lam, (numbers.Real, Fraction, str)):
         raise BadInput(f"lambda must be a positive number, got {lam!r}")
     try:
-        exact = Fraction(lam) if not isinstance(lam, float) or math.isfinite(lam) else None
+        exact = Fraction(lam) if not isinstance(lam, float) or math.isfinite(lam) else None  # type: ignore[arg-type]  # known: a numpy.float32 raises TypeError
     except (ValueError, ZeroDivisionError):
         exact = None
     if exact is None or exact <= 0:

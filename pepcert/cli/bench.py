@@ -20,6 +20,7 @@ The machine's load average is printed with the figures: compare ratios, not abso
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from pepcert.cli.common import add_output_options, emit_json
 
@@ -57,7 +58,7 @@ def _startup(repeat: int) -> dict:
 def _worst_cases(sizes, cap: float, pepit: bool) -> dict:
     from pepcert.cli.bench_jobs import pepit_models_path, worst_case_series
 
-    report = {
+    report: dict[str, Any] = {
         "pepcert_lowrank": worst_case_series("pepcert", "lowrank", sizes, cap),
         "pepcert_clarabel": worst_case_series("pepcert", "clarabel", sizes, cap),
     }

@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 import statistics
 import time
+from typing import Any
 
 
-def _median_ms(function, repeat: int) -> tuple[float, float]:
+def _median_ms(function, repeat: int) -> tuple[float, Any]:
     times, value = [], None
     for _ in range(repeat):
         start = time.perf_counter()

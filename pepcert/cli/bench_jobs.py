@@ -154,6 +154,7 @@ def cvxpy_bisection_rate(method, classes, tolerance: float = 1e-6) -> float:
 
     data = lmi_data(one_step(method, classes))
     k = data.psd_size
+    assert k is not None  # the full family has a PSD block
     rows, cols = np.triu_indices(k)
     order = sorted(range(len(rows)), key=lambda i: (cols[i], rows[i]))  # lmi_data's svec order
 

@@ -97,6 +97,7 @@ def run(args) -> int:
     if args.plot:
         from pepcert.papers.figures.plots import plot_rate
 
+        assert plotted is not None  # set with --plot
         plot_rate(args.plot, args.method, *plotted, eta_value, result.rho,
                   result.worst_cases, optimal=optimal, family=args.family, random=args.random)
     seconds = time.perf_counter() - start

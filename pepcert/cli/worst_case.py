@@ -60,6 +60,7 @@ def run(args) -> int:
     if args.plot:
         from pepcert.papers.figures.plots import plot_worst_case
 
+        assert plotted is not None  # set with --plot
         plot_worst_case(args.plot, args.method, *plotted, eta_value,
                         args.iterations, args.measure, result.value, start=args.start)
     seconds = time.perf_counter() - start

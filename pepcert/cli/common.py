@@ -14,36 +14,12 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout, nothing else")
 
 
-def rational_arg(name: str):
-    """argparse ``type=`` that parses an exact rational; errors become one usage line."""
-
-    def parse(text: str) -> Fraction:
-        from pepcert.pep.errors import BadInput
-
-        try:
-            return parse_rational(text, name)
-        except BadInput as error:
-            raise argparse.ArgumentTypeError(str(error)) from None
-
-    parse.__name__ = name
-    return parse
-
-
 def emit_json(payload: dict) -> None:
     """One JSON object on stdout, converted by the one rule of :mod:`pepcert.pep.serialise`."""
     from pepcert.pep.serialise import jsonable
 
     json.dump(jsonable(payload), sys.stdout)
     sys.stdout.write("\n")
-
-
-def class_numbers(classes) -> dict:
-    """The classes' numbers as floats at the top level of a JSON payload (``mu``, ``L``,
-    ``delta`` / ``omega``), as the command-line contract lists them."""
-    numbers = dict(classes.function.numbers())
-    if classes.compressor is not None:
-        numbers.update(classes.compressor.numbers())
-    return {name: float(value) for name, value in numbers.items()}
 
 
 # -- the problem every analysis command shares ----------------------------------------------

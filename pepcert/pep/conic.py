@@ -84,25 +84,6 @@ class CSCMatrix:
     def zeros(cls, shape) -> CSCMatrix:
         return cls(tuple(shape), np.zeros(shape[1] + 1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
 
-    @classmethod
-    def from_triplets(cls, shape, rows, cols, values) -> CSCMatrix:
-        """Sum duplicates and drop zeros of ``(row, col, value)`` triplets."""
-        rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
-        values = np.asarray(values, dtype=float)
-        key = cols * shape[0] + rows
-        unique, inverse = np.unique(key, return_inverse=True)
-        summed = np.bincount(inverse, weights=values, minlength=len(unique))
-        keep = summed != 0
-        unique, summed = unique[keep], summed[keep]
-        cols, rows = np.divmod(unique, shape[0])
-        counts = np.bincount(cols, minlength=shape[1])
-        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        return cls(tuple(shape), indptr, rows.astype(np.int64), summed)
-
-    @property
-    def nnz(self) -> int:
-        return len(self.data)
-
     def toarray(self) -> np.ndarray:
         dense = np.zeros(self.shape)
         cols = np.repeat(np.arange(self.shape[1]), np.diff(self.indptr))

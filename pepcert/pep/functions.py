@@ -10,7 +10,6 @@ methods*, Math. Program. 2017). Each class returns its inequalities as
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -58,15 +57,6 @@ class SmoothStronglyConvex:
             require(mu >= 0, f"mu must be nonnegative, got {show(self.mu)}")
         if not (is_symbolic(mu) or is_symbolic(L)):
             require(mu < L, f"mu must be smaller than L (got mu = {show(self.mu)}, L = {show(self.L)})")
-
-    @property
-    def condition_number(self) -> float:
-        if not self.mu > 0:  # exact: mu = 1e-400 is positive although float() says 0
-            return math.inf
-        try:
-            return float(self.L / self.mu)
-        except OverflowError:
-            return math.inf
 
     def interpolation(self, points: Sequence[Point]) -> list[tuple[str, Scalar]]:
         mu, L = self.mu, self.L

@@ -27,7 +27,6 @@ from pepcert.pep import cutting
 from pepcert.pep.errors import SolverFailure
 from pepcert.pep.scaling_bound import instance_lower_bound
 
-SOLVER_NAME = "lowrank"
 INSTANCE_CHECK = 1e-9  # largest normalised violation accepted at the scaling instance (rounding only)
 
 

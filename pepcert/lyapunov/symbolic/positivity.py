@@ -121,10 +121,6 @@ class Box:
         except (ValueError, sympy.polys.polyerrors.BasePolynomialError):
             raise NotRational(f"not a rational function of {self.coordinates}: {expression}") from None
 
-    def substitute(self, expression) -> sympy.Expr:
-        """``expression`` (in the coordinates) in the free variables (a sympy expression)."""
-        return sympy.sympify(expression).subs(dict(self.images), simultaneous=True)
-
     def _composed(self, value):
         value = self.element(value)
         free_field, images, slacks = self._free

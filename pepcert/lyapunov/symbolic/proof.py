@@ -22,7 +22,7 @@ decides whether it is a proof.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import sympy
@@ -163,8 +163,3 @@ def _replaced(body, target: str, piece: Piece, label: str):
     name = str(body.parameter)
     return replace(body, below=_replaced(body.below, target, piece, f"{label}{name}<="),
                    above=_replaced(body.above, target, piece, f"{label}{name}>="))
-
-
-def squares_of(pairs: Sequence) -> tuple:
-    """Normalise explicit squares ``[(d, {name: coefficient})]`` to a tuple."""
-    return tuple((weight, dict(column)) for weight, column in pairs)

@@ -1,42 +1,23 @@
 """Gradient descent contracts ||x - x*||^2 by max((1 - eta mu)^2, (1 - eta L)^2) for every
-0 < mu < L and every step eta > 0 (the classical bound; e.g. Nesterov 2004, Thm 2.1.15),
-proved symbolically by pepcert's generic verifier from a user's method definition and a
-proof written as data: split at eta = 2/(L + mu); below it the multiplier of the two
+0 < mu < L and every step eta > 0 (classical; Nesterov 2004, Theorem 2.1.15 at
+eta = 2/(L + mu)), proved symbolically by pepcert's generic verifier from a method definition
+and a proof written as data: split at eta = 2/(L + mu); below it the multiplier of the two
 interpolation inequalities between x and x* is 2 eta (1 - eta mu), above it 2 eta (eta L - 1).
+
+The theorem is pepcert.papers.theorems.classical.distance_decrease_for_all_parameters, its
+proof data classical.distance_proof (read its source to write your own); this script checks
+it and prints the proof's pieces.
 """
 
-import sympy
-
-from pepcert import Method, ProblemClass, SmoothStronglyConvex, norm2
-from pepcert.lyapunov.onestep import one_step
-from pepcert.lyapunov.symbolic import Bound, Lyapunov, Piece, Proof, Range, Split, verify
-
-eta, mu, L = sympy.symbols("eta mu L", positive=True)
-
-
-def gradient_descent(eta):
-    def step(state, oracle):
-        (x,) = state
-        return (x - eta * oracle.gradient(x),)
-
-    return Method("GD", ("x",), step, families={"distance": (("||x - x*||^2", lambda z, c: norm2(z.x)),)})
-
-
-def piece(lam):
-    return Piece(Lyapunov(weights=(1,)), {"interpolation(x*,x0)": lam, "interpolation(x0,x*)": lam})
-
-
-problem = one_step(gradient_descent(eta), ProblemClass(SmoothStronglyConvex(mu, L)), family="distance")
-proof = Proof(
-    Range([Bound(mu), Bound(L, lower=mu), Bound(eta)]),
-    Split(eta, 2 / (L + mu), below=piece(2 * eta * (1 - eta * mu)), above=piece(2 * eta * (eta * L - 1))),
-    rate=sympy.Max((1 - eta * mu) ** 2, (1 - eta * L) ** 2),
+from pepcert.papers.theorems import show
+from pepcert.papers.theorems.classical import (
+    distance_decrease_for_all_parameters,
+    distance_proof,
 )
-verdict = verify(problem, proof)
-for result in verdict.pieces:
-    print(f"{result.range}: rho = {sympy.factor(result.rate)}, residual = {result.squares}")
-print(verdict.summary())
-assert verdict.proved, verdict.reason
 
-wrong = Proof(proof.parameters, proof.body, rate=sympy.Max((1 - eta * mu) ** 2, (1 - eta * L) ** 2) * sympy.Rational(999, 1000))
-assert not verify(problem, wrong).proved  # a rate 0.1% smaller is rejected
+_, proof = distance_proof()
+print(f"rate: {proof.rate}")
+for label, _, piece in proof.pieces():
+    print(f"{label} 2/(L + mu): multipliers {dict(piece.multipliers)}")
+if not show(distance_decrease_for_all_parameters):
+    raise SystemExit(1)

@@ -1,21 +1,19 @@
 """Thomsen, Taylor & Dieuleveut (2025): the EF rate is tight, attained by f = h x^2/2 with
 C(v) = (1 + s) v. pepcert proves rho_lower <= rho(eta) <= rho_upper in exact rational
-arithmetic (a rational Lyapunov certificate and a rational instance) and re-checks the file
-without a solver.
+arithmetic (a rational Lyapunov certificate, re-checked without a solver, and a rational
+instance whose rate is proven by an exact root count).
+
+The theorems are pepcert.papers.theorems.ttd25.certified_rate and .lower_bound_instance
+(`pepcert verify --only certified`, `--only lower-bound`); here at mu = 1/10, L = 1,
+delta = 1/2, eta = 1/5.
 """
 
-import math
 from fractions import Fraction
 
-from pepcert import Contractive, ProblemClass, SmoothStronglyConvex, certify, check_certificate
-from pepcert.pep.algorithms import error_feedback
+from pepcert.papers.theorems import show
+from pepcert.papers.theorems.ttd25 import certified_rate, lower_bound_instance
 
-classes = ProblemClass(SmoothStronglyConvex(Fraction(1, 10), Fraction(1)), Contractive(Fraction(1, 2)))
-eta = Fraction(1, 5)
-result = certify(error_feedback, classes, eta)
-s = math.sqrt(0.5)
-closed = max(((abs(b) + math.sqrt(b * b + 4 * s)) / 2) ** 2 for b in ((1 - s) - 0.2 * h * (1 + s) for h in (0.1, 1.0)))
-print(f"{float(result.rho_lower):.15f} <= rho <= {float(result.rho_upper):.15f} (closed form {closed:.15f})")
-assert result.verified and float(result.rho_lower) <= closed + 1e-15 and closed <= float(result.rho_upper) + 1e-15
-assert result.gap < Fraction(1, 10**7)
-assert check_certificate(result.certificate).valid
+setting = {"method": "EF", "mu": Fraction(1, 10), "L": Fraction(1), "delta": Fraction(1, 2), "eta": Fraction(1, 5)}
+checks = [show(certified_rate, **setting), show(lower_bound_instance, **setting)]
+if not all(checks):
+    raise SystemExit(1)

@@ -4,18 +4,20 @@ E||x - x*||^2 at the tight rate
 
     rho(gamma) = max_{h in {mu, L}} (1 - gamma h)^2 + omega gamma^2 h^2,
 
-optimal at gamma* = 2/((1 + omega)(L + mu)). The worst case over N steps models the
-compressor's random outcomes explicitly (a tree of outcomes).
+optimal at gamma* = 2/((1 + omega)(L + mu)); the worst case over N steps (the compressor's
+random outcomes modelled explicitly, a tree of outcomes) is rho(gamma)^N.
+
+The theorems are pepcert.papers.theorems.wsr22.unbiased_rate and .unbiased_worst_case
+(`pepcert verify --only unbiased`, which also proves the rate for all parameters with sympy).
 """
 
-from pepcert import ProblemClass, SmoothStronglyConvex, Unbiased, tight_rate, worst_case
-from pepcert.pep.algorithms import compressed_gradient_descent
+from pepcert.papers.theorems import show
+from pepcert.papers.theorems.wsr22 import unbiased_rate, unbiased_worst_case
 
 mu, L, omega = 0.1, 1.0, 0.5
-classes = ProblemClass(SmoothStronglyConvex(mu, L), Unbiased(omega))
+checks = []
 for gamma in (0.3, 2 / ((1 + omega) * (L + mu))):
-    closed = max((1 - gamma * h) ** 2 + omega * gamma**2 * h**2 for h in (mu, L))
-    rate = tight_rate(compressed_gradient_descent(gamma), classes)
-    three = worst_case(compressed_gradient_descent(gamma), classes, 3, measure="distance")
-    print(f"gamma = {gamma:.6f}: rate {rate.rho:.10f} (closed form {closed:.10f}), 3 steps {three.value:.10f} = rate^3 {closed**3:.10f}")
-    assert abs(rate.rho - closed) < 1e-8 and abs(three.value - closed**3) < 1e-6
+    checks.append(show(unbiased_rate, mu=mu, L=L, omega=omega, gamma=gamma))
+    checks.append(show(unbiased_worst_case, mu=mu, L=L, omega=omega, gamma=gamma, N=3))
+if not all(checks):
+    raise SystemExit(1)

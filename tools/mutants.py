@@ -46,6 +46,8 @@ def _m(name, path, old, new, *tests):
 
 UPPER, CHECKING, DOMINANCE = "pepcert/lyapunov/upper.py", "pepcert/analyses/checking.py", "pepcert/lyapunov/dominance.py"
 COMPRESSORS, PSD = "pepcert/pep/compressors.py", "pepcert/pep/numerics/psd.py"
+BACKENDS = "pepcert/pep/backends.py"
+TOLERANCES = ("tests/pep/test_reported_tolerances.py", "tests/pep/test_lowrank.py", "tests/pep/test_near_boundary.py")
 CERTIFIED, ROOTS = "pepcert/lowerbounds/certified.py", "tests/lowerbounds/test_root_count.py"
 MUON, MUON_TESTS = "pepcert/lowerbounds/muon/certificate.py", "tests/lowerbounds/test_muon_guards.py"
 
@@ -116,6 +118,16 @@ MUTANTS = (
     _m("muon: the trace of D is not checked", MUON, "if not is_exact(trace) or trace != 0:", "if False:", MUON_TESTS),
     _m("muon: the next iterate is not checked", MUON, "if not _encloses(W_next, W + gamma * D):", "if False:",
        MUON_TESTS),
+    # -- reported tolerances (a-posteriori error estimates of the N-step answers) --
+    _m("tolerance: the conic answer's own residuals only", BACKENDS,
+       "max(solution.tolerance, _primal_error(problem, solution))", "solution.tolerance", *TOLERANCES),
+    _m("tolerance: the primal PSD violation is ignored", BACKENDS,
+       "        error += max(0.0, -float(np.linalg.eigvalsh(primal)[0])) * abs(float(np.trace(dual)))\n", "",
+       *TOLERANCES),
+    _m("tolerance: the primal-dual gap is ignored", BACKENDS, "abs(primal - dual) + stationarity", "stationarity",
+       *TOLERANCES),
+    _m("tolerance: the low-rank bracket's gap is ignored", "pepcert/pep/nstep.py",
+       "deciding = max(*solution.residuals, gap)", "deciding = max(solution.residuals)", *TOLERANCES),
     # -- the built-in methods' defining coefficients --
     _m("DIANA: shift rate alpha^2", "pepcert/pep/algorithms/agents.py", "new_shifts.append(h + alpha * delta)",
        "new_shifts.append(h + alpha ** 2 * delta)", "tests/agents/test_diana.py"),

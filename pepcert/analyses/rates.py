@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -57,8 +57,14 @@ def tight_rate(
             f"{method.name}'s step reads the iteration counter (a schedule): a one-step rate does not "
             "describe it; use worst_case over N steps"
         )
+    given, classes = classes.to_dict(), float_classes(classes)
     if budget is not None:
         require(rate_work(method, classes), budget)
+    return replace(_tight_rate(method, classes, family, solver, tolerance, outcomes, structured_fallback), classes=given)
+
+
+def _tight_rate(method, classes, family, solver, tolerance, outcomes, structured_fallback) -> LyapunovResult:
+    """:func:`tight_rate` on floating-point classes."""
     worst = worst_linear_instances(method, classes)
     if worst and family == FULL and structured_fallback and classes.agents > 1:
         # With several agents the full family has many directions and its search is slow at
@@ -83,8 +89,70 @@ def tight_rate(
         if max(c.rho for c in thorough) > max(c.rho for c in worst) * (1 + 1e-12):
             retry = lyapunov_rate(method, classes, family, tolerance, outcomes, solver, thorough)
             if retry.bracket_width < result.bracket_width:
-                return retry
+                result = retry
+    if structured_fallback and not result.tight:
+        result = _best_known(method, classes, result, worst, tolerance, outcomes, solver)
     return result
+
+
+def float_classes(classes: ProblemClass) -> ProblemClass:
+    """The classes in floating point, as every floating-point analysis sees them (exact
+    constants rounded once, here; a Fraction meeting a float inside the search would make a
+    different, worse-conditioned problem)."""
+    from pepcert.pep.exactness import float_problem
+
+    return float_problem(lambda: None, classes, {})[1]
+
+
+#: The family made of the method's own (paper) Lyapunov function alone.
+OWN = "own"
+
+
+def _best_known(method, classes, result, worst, tolerance, outcomes, solver) -> LyapunovResult:
+    """The best rate among ``result``, the method's structured families and its own Lyapunov
+    function (a V that controls the state first, then the smaller rate). A search can stall
+    short of a family member (ill-conditioned problems, small steps): the members the method
+    names are evaluated, and a margin bound they beat is not kept."""
+    candidates = [result]
+    own = _with_own_family(method)
+    names = [name for name in own.families if name != result.family]
+    for name in names:
+        try:
+            candidates.append(lyapunov_rate(own, classes, name, tolerance, outcomes, solver, worst))
+        except (SolverFailure, BadInput):
+            continue
+    if OWN in own.families and outcomes is None:
+        by_pep = _own_by_pep(own, classes, worst, solver)
+        if by_pep is not None:
+            candidates.append(by_pep)
+    best = min(candidates, key=lambda r: (not r.controls_state, r.rho))
+    if result.lower_source == "margin" and best.rho < result.rho_lower:
+        # The margin claimed no V of the family certifies below rho_lower; a member does.
+        result = replace(result, rho_lower=0.0, lower_source="none")
+    return best if best is not candidates[0] else result
+
+
+def _own_by_pep(method: Method, classes: ProblemClass, worst, solver) -> LyapunovResult | None:
+    """The method's own V with the multipliers of its one-step performance-estimation problem
+    (:mod:`pepcert.lyapunov.fixed`): accurate where the margin search of one V stalls."""
+    from pepcert.lyapunov.fixed import fixed_lyapunov_rate
+    from pepcert.pep.problem import worst_case
+
+    try:
+        pep = worst_case(method, classes, 1, measure="lyapunov", start="free", solver=solver)
+    except (SolverFailure, BadInput):
+        return None
+    if pep.status != "solved":
+        return None
+    return fixed_lyapunov_rate(method, classes, OWN, pep.multipliers, worst, solver, pep.solver)
+
+
+def _with_own_family(method: Method) -> Method:
+    """``method`` with one more family: its registered Lyapunov function alone."""
+    if method.lyapunov is None or OWN in method.families:
+        return method
+    return replace(method, families={**method.families, OWN: (("V (the method's own Lyapunov function)",
+                                                                method.lyapunov),)})
 
 
 def rate_work(method, classes, step_search: bool = False) -> Work:
@@ -232,6 +300,7 @@ def optimal_step(
     step at an end of the range, or where no step converges, is never ``proven_optimal``.
     """
     start = time.perf_counter()
+    classes = float_classes(classes)
     scale = classes.function.step_scale()
     if budget is not None and scale is not None:
         require(rate_work(factory(scale), classes, step_search=True), budget)

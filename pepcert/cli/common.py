@@ -66,6 +66,8 @@ def add_problem_options(parser: argparse.ArgumentParser, eta: bool = True, nstep
     if eta:
         group.add_argument("--eta", default="optimal",
                            help="step size (a positive number) or 'optimal' (default: optimal)")
+    group.add_argument("--verify-precision", action="store_true",
+                       help="also re-solve with SDPA-GMP at 200 bits (needs pepcert[verify]) and report the difference")
     group.add_argument("--budget-seconds", type=float, default=None, metavar="S",
                        help="refuse an analysis estimated to take longer than S seconds here (default 120)")
     group.add_argument("--budget-memory", type=float, default=None, metavar="GB",

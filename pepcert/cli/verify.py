@@ -1,4 +1,5 @@
-"""``pepcert verify``: re-compute every registered claim of the papers; one row per claim."""
+"""``pepcert verify``: check every theorem of the catalogue (:mod:`pepcert.papers.theorems`);
+one row per theorem (a "claim" in the output's words and keys)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from pepcert.pep.errors import BadInput
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "verify",
-        help="re-compute the papers' claims (rates, steps, Lyapunov functions, lower bounds, proofs)",
-        description="Runs every claim registered in pepcert.papers.registry and prints one row per claim "
-        "(expected, computed, pass). Exit status 1 if any claim fails.",
+        help="check the catalogue of theorems (the papers' rates, steps, Lyapunov functions, lower bounds, proofs)",
+        description="Checks every theorem of the catalogue pepcert.papers.theorems (each computed by pepcert and "
+        "compared with its theory) and prints one row per claim (expected, computed, pass). Exit status 1 if any "
+        "claim fails.",
     )
     parser.add_argument("--only", metavar="TEXT", help="run only claims whose id contains TEXT")
     parser.add_argument("--list", action="store_true", help="list the claims without running them")
@@ -22,21 +24,21 @@ def register(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
-def registry():
-    """The registered claims (imported on use: the claims pull in sympy)."""
-    from pepcert.papers.registry import registry as claims
+def catalogue():
+    """The catalogue's theorems (imported on use: they pull in sympy and the solvers)."""
+    from pepcert.papers.theorems import catalogue as theorems
 
-    return claims()
+    return theorems()
 
 
 def run_claims(*args, **kwargs):
-    from pepcert.papers.registry import run_claims as run_all
+    from pepcert.papers.theorems import run_theorems
 
-    return run_all(*args, **kwargs)
+    return run_theorems(*args, **kwargs)
 
 
 def run(args) -> int:
-    claims = registry()
+    claims = catalogue()
     if args.only:
         claims = [c for c in claims if args.only in c.id]
         if not claims:
@@ -45,8 +47,9 @@ def run(args) -> int:
         if args.json:
             emit_json({"claims": [{"id": c.id, "paper": c.paper, "statement": c.statement, "expected": c.expected} for c in claims]})
         else:
+            width = max(len(c.id) for c in claims)
             for c in claims:
-                print(f"{c.id:28s} {c.statement}")
+                print(f"{c.id:<{width}}  {c.statement}")
         return 0
     start = time.perf_counter()
     results = _run_with_progress(claims, quiet=args.json)

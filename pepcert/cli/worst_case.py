@@ -63,8 +63,14 @@ def run(args) -> int:
         assert plotted is not None  # set with --plot
         plot_worst_case(args.plot, args.method, *plotted, eta_value,
                         args.iterations, args.measure, result.value, start=args.start)
+    check = None
+    if args.verify_precision and result.status == "solved":
+        from pepcert.analyses.precision import verify_worst_case
+
+        check = verify_worst_case(factory(eta_value), classes, result, args.measure, args.start)
     seconds = time.perf_counter() - start
-    payload = {**result.to_dict(), **problem_payload(args), "eta": eta_value, "seconds": seconds}
+    payload = {**result.to_dict(), **problem_payload(args), "eta": eta_value, "seconds": seconds,
+               **({"high_precision": check.to_dict()} if check is not None else {})}
     if args.json:
         emit_json(payload)
         return 0
@@ -81,6 +87,9 @@ def run(args) -> int:
     print(f"  per step      {result.rate_per_step:.12g}")
     loose = " (low accuracy: the solver met no tighter tolerance)" if result.tolerance > 1e-7 else ""
     print(f"  tolerance     {result.tolerance:.0e}, {result.tolerance_source} met{loose}")
+    if check is not None:
+        print(f"  200-bit check {check.reference:.15g} (SDPA-GMP): difference {check.difference:.2e}, "
+              f"{'within' if check.within else 'OUTSIDE'} the reported tolerance")
     active = {k: v for k, v in result.multipliers.items() if v > 1e-7}
     print(f"  multipliers   {len(active)} of {len(result.multipliers)} inequalities active in the proof")
     print(f"  solver        {result.solver}, {seconds * 1000:.1f} ms")

@@ -1,5 +1,6 @@
 r"""Thomsen, Taylor & Dieuleveut (2026), *A tight theory of error feedback algorithms in
-distributed optimization*: closed forms and the claims ``pepcert verify`` runs.
+distributed optimization*: closed forms and laws (the theorems ``pepcert verify`` runs are in
+:mod:`pepcert.papers.theorems.ttd26`).
 
 n agents, ``f = (1/n) sum_i f_i``, independent contractive compressors, ``s = sqrt(1 - delta)``:
 
@@ -29,7 +30,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from fractions import Fraction
 
 PAPER = "Thomsen, Taylor & Dieuleveut 2026 (A tight theory of error feedback algorithms in distributed optimization)"
 
@@ -151,90 +151,6 @@ def classes_of(L, mu, delta, number=float, common_minimizer=True):
 
 
 BENCH_METHODS = ("ef21", "ef")  # what ``pepcert.cli.bench_agents`` times
-
-# -- claims ---------------------------------------------------------------------------------
-
-IDENTICAL = [(1.0, 0.1, 0.5), (1.0, 0.02, 0.7), (3.0, 0.3, 0.6)]
-HETEROGENEOUS = [((1, 1), (0.9, 0.1), 0.5), ((1, 4), (0.1, 0.5), 0.3), ((2, 1), (0.2, 0.2), 0.7)]
-
-
-def _same_rate_every_n(name: str):
-    def check():
-        from pepcert.analyses import tight_rate
-        from pepcert.pep.algorithms import BUILTIN_METHODS
-
-        worst = 0.0
-        for L, mu, delta in IDENTICAL:
-            eta = optimal_step((L,), (mu,), delta)
-            for n in (1, 2, 3, 4):
-                rate = tight_rate(BUILTIN_METHODS[name](eta, n), classes_of((L,) * n, (mu,) * n, delta), family="paper")
-                worst = max(worst, abs(rate.rho - single_agent_rate(L, mu, delta)))
-        return f"max |rho(n) - rho*| = {worst:.1e} over n = 1..4 and {len(IDENTICAL)} settings", worst <= 1e-8
-
-    return check
-
-
-def _cubic_law():
-    from pepcert.pep.algorithms import BUILTIN_METHODS
-    from pepcert.pep.problem import worst_case
-
-    worst = 0.0
-    for L, mu, delta in HETEROGENEOUS:
-        eta = optimal_step(L, mu, delta)
-        result = worst_case(BUILTIN_METHODS["ef21"](eta, 2), classes_of(L, mu, delta), 1,
-                            measure=paper_lyapunov(L, mu, delta))
-        worst = max(worst, abs(result.value - two_agent_rate(L, mu, delta)))
-    return f"max |one-step worst case of V - cubic root| = {worst:.1e} over {len(HETEROGENEOUS)} settings", worst <= 1e-7
-
-
-def _step_law():
-    from scipy.optimize import minimize_scalar
-
-    from pepcert.pep.algorithms import BUILTIN_METHODS
-    from pepcert.pep.problem import worst_case
-
-    L, mu, delta = HETEROGENEOUS[0]
-    eta = optimal_step(L, mu, delta)
-
-    def rate(e):
-        return worst_case(BUILTIN_METHODS["ef21"](e, 2), classes_of(L, mu, delta), 1,
-                          measure=paper_lyapunov(L, mu, delta)).value
-
-    best = minimize_scalar(rate, bracket=(0.9 * eta, eta, 1.1 * eta), tol=1e-10)
-    error = abs(best.x - eta) / eta
-    return f"argmin_eta of the one-step worst case of V is eta* to {error:.1e} (relative)", error <= 1e-6
-
-
-def _certified_two_agents():
-    from pepcert.analyses import certify
-    from pepcert.pep.algorithms import BUILTIN_METHODS
-
-    largest = Fraction(0)
-    for name in ("ef21", "ef"):
-        eta = Fraction(optimal_step((1,), (Fraction(1, 10),), Fraction(1, 2))).limit_denominator(10**9)
-        result = certify(BUILTIN_METHODS[name], classes_of((1, 1), (Fraction(1, 10),) * 2, Fraction(1, 2), Fraction),
-                         eta, parameters={"n": 2})
-        if not result.verified:
-            return f"{name}: not verified ({result.reason})", False
-        largest = max(largest, result.gap)
-    return f"EF21 and EF at n = 2 verified, largest gap {float(largest):.1e}", largest <= Fraction(1, 10**6)
-
-
-def ttd26_claims() -> list[tuple]:
-    """``(id, paper, statement, expected, check)`` for the claims registry."""
-    return [
-        ("ttd26-ef21-every-n", PAPER, "EF21 with n identical agents has the single-agent rho* at eta* (n = 1..4, the paper's Lyapunov family)",
-         "rho* to 1e-8", _same_rate_every_n("ef21")),
-        ("ttd26-ef-every-n", PAPER, "EF with n identical agents (common minimiser) has the single-agent rho* at eta*",
-         "rho* to 1e-8", _same_rate_every_n("ef")),
-        ("ttd26-two-agents-cubic", PAPER, "two heterogeneous agents: the paper's EF21 Lyapunov function contracts at "
-         "eta* = 2n/sum(L_i + mu_i) (1 - s)/(1 + s) by the largest root of the cubic", "cubic root to 1e-7", _cubic_law),
-        ("ttd26-two-agents-step", PAPER, "two heterogeneous agents: eta* = 2n/sum(L_i + mu_i) (1 - s)/(1 + s) minimises "
-         "the rate of the paper's EF21 Lyapunov function", "argmin to 1e-6 relative", _step_law),
-        ("ttd26-certified-n2", PAPER, "EF21 and EF with two agents: rate certified exactly from both sides",
-         "verified, gap <= 1e-6", _certified_two_agents),
-    ]
-
 
 def laws(classes) -> list[dict]:
     """EF21's two-agent laws for two agents with different constants and a contractive

@@ -32,6 +32,9 @@ from pepcert.pep.expressions import Scalar
 from pepcert.pep.solvers import LARGE_PROBLEM, get_solver, mosek_licensed, solve_accurately
 
 WORST_CASE_LADDER = (1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4)  # solver tolerances, tightest first
+#: The tolerances a conic answer may be reported with once its a-posteriori error is estimated
+#: (beyond the last, the answer is refused); the command line flags anything above 1e-7.
+REPORTED_LADDER = WORST_CASE_LADDER + (1e-3, 1e-2)
 LOWRANK_FROM = 8  # iterations from which the default is the low-rank method (measured, docs/worst-case.md)
 CLARABEL_FALLBACK_MAX = 30  # a default low-rank failure falls back to Clarabel up to here (~tens of s)
 BACKENDS = ("clarabel", "scs", "mosek", "lowrank")
@@ -65,50 +68,132 @@ def scalar_row(scalar: Scalar, n_vectors: int, n_values: int) -> tuple[np.ndarra
     return row, float(scalar.constant)
 
 
-def _assemble(trace, first: Scalar, tracked: list, aggregate: str):
-    """The PEP as a conic problem: ``(problem, multiplier names, svec(G) columns, offset)``.
+@dataclass(frozen=True)
+class Scaling:
+    """Variables rescaled to ``O(1)``: ``G = D G' D`` with ``D = diag(vectors)``, ``F = values * F'``,
+    the objective divided by ``objective``; every row divided by its norm (``rows``, set by
+    :func:`_assemble`). At the worst case ``||x_k||^2 ~ rho^k``, so basis elements created at
+    step ``k`` get ``rho^{k/2}`` and ``rho^k`` (:func:`pepcert.pep.cutting.step_scales`)."""
 
-    Variables ``(svec(G), F[, tau])``; every class inequality ``c <= 0`` and ``initial <= 1``
-    as a nonnegative slack; ``G`` PSD. ``aggregate="last"`` maximises the tracked measure,
-    ``"min"`` maximises ``tau <= measure_k`` for every ``k``.
+    vectors: np.ndarray
+    values: np.ndarray
+    objective: float = 1.0
+
+
+def _scaled_rows(scalars, n: int, m: int, scaling: Scaling) -> tuple[np.ndarray, np.ndarray]:
+    """``[svec(D Q D), l * values]`` per scalar, and the constants."""
+    D = scaling.vectors
+    grams = np.array([s.gram_matrix(n) for s in scalars]).reshape(len(scalars), n, n) * np.outer(D, D)
+    values = np.array([s.value_row(m) for s in scalars]).reshape(len(scalars), m) * scaling.values
+    return np.concatenate([svec(grams), values], axis=1), np.array([float(s.constant) for s in scalars])
+
+
+def _assemble(trace, first: Scalar, tracked: list, aggregate: str, scaling: Scaling | None = None):
+    """The PEP as a conic problem: ``(problem, multiplier names, svec(G) columns, offset, row
+    norms)``.
+
+    Variables ``(svec(G'), F'[, tau])`` of ``scaling`` (none: the identity); every class
+    inequality ``c <= 0`` and ``initial <= 1`` as a nonnegative slack, each row divided by its
+    norm; ``G'`` PSD. ``aggregate="last"`` maximises the tracked measure (divided by
+    ``scaling.objective``), ``"min"`` maximises ``tau <= measure_k`` for every ``k``.
     """
     constraints = trace.constraints()
     n, m = trace.basis.n_vectors, trace.basis.n_values
+    scaled = scaling is not None
+    scaling = scaling or Scaling(np.ones(n), np.ones(m))
     builder = ConicBuilder()
     gram = builder.variables("G", svec_length(n))
     builder.variables("F", m)
     tau = builder.variables("tau", 1)[0] if aggregate == "min" else None
     total = builder.n_variables
     names = [name for name, _ in constraints] + ["initial"]
-    scalars = [scalar for _, scalar in constraints] + [first]
-    rows = np.zeros((len(scalars), total))
-    rows[:, : len(gram)] = svec(np.array([s.gram_matrix(n) for s in scalars]))
-    rows[:, len(gram) : len(gram) + m] = np.array([s.value_row(m) for s in scalars]).reshape(len(scalars), m)
-    bounds = -np.array([float(s.constant) for s in scalars])
+    coefficients, constants = _scaled_rows([scalar for _, scalar in constraints] + [first], n, m, scaling)
+    bounds = -constants
     bounds[-1] += 1.0  # initial <= 1
-    builder.nonnegative(-rows, bounds)  # scalar <= 0
+    norms = np.ones(len(bounds))
+    if scaled:  # rescaled variables: each row to unit size too (unscaled rows are left as built)
+        norms = np.maximum(np.abs(coefficients).max(axis=1), np.abs(bounds))
+        norms[norms == 0] = 1.0
+    rows = np.zeros((len(bounds), total))
+    rows[:, : coefficients.shape[1]] = coefficients / norms[:, None]
+    builder.nonnegative(-rows, bounds / norms)  # scalar <= 0
     objective = np.zeros(total)
     if aggregate == "last":
-        row, offset = scalar_row(tracked[-1], n, m)
-        objective[: len(row)] = -row
+        row, constant = _scaled_rows([tracked[-1]], n, m, scaling)
+        objective[: row.shape[1]] = -row[0] / scaling.objective
+        offset = float(constant[0])
     else:  # maximise tau with tau <= measure_k for every k
-        block, limits = [], []
-        for k, scalar in enumerate(tracked):
-            row, constant = scalar_row(scalar, n, m)
-            coefficients = np.concatenate([row, np.zeros(total - len(row))])
-            coefficients[tau] = -1.0
-            block.append(coefficients)
-            limits.append(constant)
-            names.append(f"min_measure(x{k})")
-        builder.nonnegative(np.array(block), limits)
+        measures, limits = _scaled_rows(tracked, n, m, scaling)
+        block = np.zeros((len(tracked), total))
+        block[:, : measures.shape[1]] = measures
+        block[:, tau] = -1.0
+        names.extend(f"min_measure(x{k})" for k in range(len(tracked)))
+        norms = np.concatenate([norms, np.ones(len(tracked))])
+        builder.nonnegative(block, limits)
         objective[tau], offset = -1.0, 0.0
     selector = np.zeros((len(gram), total))
     selector[np.arange(len(gram)), gram] = 1.0
     builder.psd(selector, np.zeros(len(gram)), n)
     problem, _ = builder.build(objective)
-    return problem, names, gram, offset
+    return problem, names, gram, offset, norms
 
 
+def _scaling(trace, first, tracked, aggregate: str, marks, iterations: int) -> Scaling | None:
+    """The rescaling of the low-rank method (``rho`` from the scaling instances' lower bound)
+    for a measure at the last step; None when no instance bound is known."""
+    from pepcert.pep.cutting import step_scales
+    from pepcert.pep.scaling_bound import instance_lower_bound
+
+    if aggregate != "last" or not marks:
+        return None
+    try:
+        bound = instance_lower_bound(trace, first, tracked[-1])
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError):
+        bound = None
+    if bound is None or not bound.value > 0:
+        return None
+    rho = float(min(1.0, max(1e-3, bound.value ** (1.0 / iterations))))
+    inverse_vectors, inverse_values = step_scales(marks, trace.basis.n_vectors, trace.basis.n_values, rho)
+    return Scaling(1.0 / inverse_vectors, 1.0 / inverse_values, rho**iterations)
+
+
+def _primal_error(problem, solution) -> float:
+    """An a-posteriori estimate of the objective's error, relative to it: each inequality the
+    primal point violates moves the optimum by about its multiplier times the violation
+    (first-order sensitivity), ``sum_k lambda_k max(0, -s_k)``, and the primal objective may
+    sit below the optimum by the primal-dual gap ``|c.x + b.y|``. Measured: a Clarabel answer
+    with residuals 1e-5 sat 2.7e-3 from a 200-bit solve; this sum was 3.6e-4 there (with the
+    rescaling, 2.3e-4 against an error of 2.6e-4)."""
+    slack = problem.b - problem.A.to_scipy() @ solution.x
+    rows = slice(problem.zero, problem.zero + problem.nonneg)
+    violation = np.maximum(-slack[rows], 0.0)
+    multipliers = np.maximum(solution.y[rows], 0.0)
+    primal, dual = float(problem.c @ solution.x), -float(problem.b @ solution.y)
+    stationarity = float(abs((problem.c + problem.A.rmatvec(solution.y)) @ solution.x))
+    scale = max(abs(primal), 1e-300)
+    return (float(multipliers @ violation) + abs(primal - dual) + stationarity + _cone_error(problem, solution)) / scale
+
+
+def _cone_error(problem, solution) -> float:
+    """How much the dual's cone violations can move the objective: a negative multiplier of a
+    slack ``s_k`` by ``|y_k| s_k``, a dual PSD block with a negative eigenvalue by that
+    eigenvalue times the primal block's trace."""
+    slack = problem.b - problem.A.to_scipy() @ solution.x
+    rows = slice(problem.zero, problem.zero + problem.nonneg)
+    error = float(np.maximum(-solution.y[rows], 0.0) @ np.abs(slack[rows]))
+    start = problem.zero + problem.nonneg
+    for size in problem.psd:
+        length = svec_length(size)
+        dual, primal = smat(solution.y[start:start + length]), smat(slack[start:start + length])
+        error += max(0.0, -float(np.linalg.eigvalsh(dual)[0])) * abs(float(np.trace(primal)))
+        error += max(0.0, -float(np.linalg.eigvalsh(primal)[0])) * abs(float(np.trace(dual)))
+        start += length
+    return error
+
+
+def _rung_above(error: float, ladder) -> float | None:
+    """The smallest rung at least twice ``error`` (the estimates are first-order)."""
+    return next((rung for rung in ladder if 2 * error <= rung), None)
 
 
 def _readonly(array: np.ndarray) -> np.ndarray:
@@ -127,7 +212,9 @@ class ConicNStep:
         return True
 
     def solve(self, trace, first, tracked, aggregate, marks, iterations) -> NStepAnswer:
-        problem, names, gram, offset = _assemble(trace, first, tracked, aggregate)
+        scaling = _scaling(trace, first, tracked, aggregate, marks, iterations)
+        problem, names, gram, offset, norms = _assemble(trace, first, tracked, aggregate, scaling)
+        objective_scale = 1.0 if scaling is None else scaling.objective
         backend = get_solver(self.name)
         # The ladder starts at 1e-10 (a 1-step worst case "solved" at 1e-8 was measured 2.9e-7
         # below the exact value, at 1e-10 5e-10) and accepts checked residuals up to 1e-4 (some
@@ -142,10 +229,17 @@ class ConicNStep:
         if not solution.solved:
             raise SolverFailure(f"{backend.name} returned status {solution.raw_status!r} for the {iterations}-step "
                                 "worst case; the answer is not used")
-        duals = solution.y[problem.zero : problem.zero + problem.nonneg]
-        return NStepAnswer(float(-solution.objective + offset), _readonly(smat(solution.x[gram])),
-                           {name: float(duals[k]) for k, name in enumerate(names)}, "solved", solution.tolerance,
-                           backend.name)
+        tolerance = _rung_above(max(solution.tolerance, _primal_error(problem, solution)), REPORTED_LADDER)
+        if tolerance is None:
+            raise SolverFailure(f"{backend.name}'s answer for the {iterations}-step worst case is off by more than "
+                                f"{REPORTED_LADDER[-1]:g} by its own residuals; the answer is not used")
+        duals = solution.y[problem.zero : problem.zero + problem.nonneg] * objective_scale / norms
+        G = smat(solution.x[gram])
+        if scaling is not None:
+            G = G * np.outer(scaling.vectors, scaling.vectors)
+        return NStepAnswer(float(-solution.objective * objective_scale + offset), _readonly(G),
+                           {name: float(duals[k]) for k, name in enumerate(names)}, "solved", tolerance,
+                           backend.name, "the solver's residuals, gap and multiplier-weighted infeasibility")
 
 
 class LowRankNStep:

@@ -41,8 +41,15 @@ def exact_problem(factory: Callable, classes, parameters: Mapping[str, Any]):
 
 def float_problem(factory: Callable, classes, parameters: Mapping[str, Any]):
     """The floating-point twin of :func:`exact_problem` (for the solver)."""
-    return factory(**float_parameters(parameters)), classes.converted(
-        lambda v: finite_float(exact_number(v), "a class parameter"))
+    return factory(**float_parameters(parameters)), classes.converted(_class_float)
+
+
+def _class_float(value) -> float:
+    """A class constant as a float: rationals and floats exactly parsed first, an exact
+    irrational constant (a sympy number such as dithering's ``sqrt(30)/2 - 1``) evaluated."""
+    if getattr(value, "free_symbols", None) is not None and not value.free_symbols:
+        return finite_float(value, "a class parameter")
+    return finite_float(exact_number(value, "a class parameter"), "a class parameter")
 
 
 def _coefficients(item) -> Iterable:

@@ -11,10 +11,9 @@ import sympy
 
 from pepcert.lyapunov.onestep import one_step
 from pepcert.lyapunov.symbolic import verify
-from pepcert.papers.registry import registry
+from pepcert.papers.theorems import catalogue
 from pepcert.papers.ttd25 import closed_forms, lemmas, proofs
 from pepcert.papers.ttd25.charts import ALPHA, ETA, MU, OMEGA, THETA, A, L, S, T, b
-from pepcert.papers.ttd25.symbolic_claims import symbolic_claims
 from pepcert.pep.compressors import Contractive
 from pepcert.pep.functions import SmoothStronglyConvex
 from pepcert.pep.problem import ProblemClass
@@ -143,22 +142,12 @@ def test_specialised_proof_is_an_exact_certificate(method, branch, point):
     )
 
 
-def test_instance_lemmas():
-    results = lemmas.instance_lemmas()
-    assert len(results) >= 8 and all(ok for _, ok in results), [t for t, ok in results if not ok]
-
-
 def test_instance_polynomials_are_the_method_maps():
     z = lemmas.Z
     for name in ("EF", "EF21"):
         poly = lemmas.instance_polynomial(name)
         assert sympy.expand(poly.subs(lemmas.ALPHA_C, 1 + S) - (z**2 - b(lemmas.H) * z - S)) == 0
         assert sympy.expand(poly.subs(lemmas.ALPHA_C, 1 - S) - (z**2 - b(lemmas.H) * z - S)) != 0
-
-
-def test_optimal_step_and_cgd_faster_lemmas():
-    for results in (lemmas.optimal_step_lemmas(), lemmas.cgd_faster_than_ef()):
-        assert all(ok for _, ok in results), [t for t, ok in results if not ok]
 
 
 def test_cgd_faster_is_strict_and_the_reverse_claim_fails():
@@ -171,10 +160,9 @@ def test_cgd_faster_is_strict_and_the_reverse_claim_fails():
     assert not box.nonnegative_value(sympy.cancel(c**2 - B * c - S))
 
 
-def test_symbolic_claims_are_registered():
-    ids = {claim.id for claim in registry()}
-    assert {spec[0] for spec in symbolic_claims()} <= ids
-    assert len(symbolic_claims()) == 8
+def test_the_symbolic_theorems_are_in_the_catalogue():
+    ids = [theorem.id for theorem in catalogue() if theorem.function.__module__.endswith(".ttd25_symbolic")]
+    assert len(ids) == 8 and all(i.startswith("symbolic-") for i in ids)
 
 
 @pytest.mark.parametrize("method", METHODS)

@@ -1,8 +1,8 @@
 """Thomsen, Taylor & Dieuleveut, *Tight analyses of first-order methods with error feedback*
-(2025): closed forms (:mod:`.closed_forms`, re-exported here), the numeric claims
-(:mod:`.claims`), the symbolic proofs as data for the generic verifier (:mod:`.proofs`,
-:mod:`.charts`, :mod:`.random`), the instance and optimal-step lemmas (:mod:`.lemmas`) and
-the symbolic claims (:mod:`.symbolic_claims`)."""
+(2025): closed forms (:mod:`.closed_forms`, re-exported here), the symbolic proofs as data for
+the generic verifier (:mod:`.proofs`, :mod:`.charts`), and the instance and optimal-step lemmas
+(:mod:`.lemmas`). The theorems that check them are in :mod:`pepcert.papers.theorems.ttd25` and
+:mod:`pepcert.papers.theorems.ttd25_symbolic`."""
 
 from pepcert.papers.ttd25.closed_forms import (
     cgd_branches,

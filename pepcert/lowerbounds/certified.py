@@ -45,10 +45,6 @@ class ExactLowerBound:
     verified: bool
     reason: str = ""
 
-    @property
-    def non_convergence(self) -> bool:
-        return self.verified and self.rho_lower >= 1
-
     def to_dict(self, twins: bool = True) -> dict:
         """The instance in rationals (one agent: ``h`` and ``alpha`` as numbers; n agents: one
         curvature and one list of outcomes per agent), the polynomial and ``rho_lower``

@@ -18,7 +18,6 @@ The public API below is imported lazily (PEP 562), so ``import pepcert`` stays c
 from __future__ import annotations
 
 from pepcert._lazy import lazy_exports
-
 from pepcert._version import __version__
 
 _PUBLIC = {

@@ -106,6 +106,6 @@ def pepit_ef21_function(mu: float, L: float, delta: float, eta: float, iteration
     x = problem.set_initial_point()
     d = function.gradient(x)
     problem.set_initial_condition(function(x) - fs <= 1)
-    x, d, g = _ef21_steps(problem, function, x, d, eta, delta, iterations)
+    x, d, _g = _ef21_steps(problem, function, x, d, eta, delta, iterations)
     problem.set_performance_metric(function(x) - fs)
     return _solve(problem, solver)

@@ -57,7 +57,7 @@ def read_certificate(path: str) -> dict:
     import stat
 
     try:
-        handle = open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NONBLOCK))
+        handle = open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NONBLOCK))  # noqa: SIM115 - `with` below
     except OSError as error:
         raise BadInput(f"cannot read {path}: {error.strerror or error}") from None
     with handle:
@@ -247,7 +247,7 @@ def validate_document(document, source: str = "the certificate") -> None:
     outcomes = document.get("outcomes", 1)
     if isinstance(outcomes, bool) or not isinstance(outcomes, int) or not 1 <= outcomes <= MAX_OUTCOMES:
         raise BadInput(f"outcomes must be an integer from 1 to {MAX_OUTCOMES}, got {_kind(outcomes)}")
-    function = classes.get("function")
+    function = classes["function"]  # validated above
     agents = len(function["agents"]) if function.get("type") == "Distributed" else 1
     if outcomes > 1 and outcomes**agents > MAX_BRANCHES:  # the one-step problem's joint outcomes
         raise BadInput(f"{outcomes} outcomes for {agents} agents are {outcomes}^{agents} joint outcomes per step "

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from pepcert.analyses.checking import LYAPUNOV_CLAIM, METHOD_CLAIM
 from pepcert.analyses.rates import tight_rate
@@ -192,7 +193,7 @@ def _best_upper(family, exact, floats, backend, solver, gaps, outcomes):
 
 
 def _better(attempt: _Upper, best: _Upper) -> bool:
-    key = lambda u: (u.dominance is None, u.certificate.rho_upper)  # noqa: E731
+    key = lambda u: (u.dominance is None, u.certificate.rho_upper)
     return key(attempt) < key(best)
 
 
@@ -220,9 +221,9 @@ def _lower_bound(method, classes, rate):
 
 def _certify_family(exact, floats, family, backend, solver, gaps, outcomes):
     """One family's attempt: ``((certificate, check, exact step) | None, float rate)``."""
+    from pepcert.lyapunov.dominance import find_dominance, lyapunov_scalar
     from pepcert.lyapunov.onestep import one_step
     from pepcert.lyapunov.search import lmi_data, normaliser, solve_margin
-    from pepcert.lyapunov.dominance import find_dominance, lyapunov_scalar
     from pepcert.lyapunov.upper import certify_upper
 
     (exact_method, exact_classes), (float_method, float_classes) = exact, floats

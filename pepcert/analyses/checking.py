@@ -21,9 +21,9 @@ rebuilt.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable, Mapping
 
 from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.numbers import rational_to_str

@@ -35,10 +35,10 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
+from pepcert.analyses.ef_muon import ef_bound
 from pepcert.pep import ConvexLipschitz, ProblemClass, norm2, worst_case
 from pepcert.pep.algorithms.muon import ScaledPolarCompressor, ef_muon
 from pepcert.pep.errors import BadInput
-from pepcert.analyses.ef_muon import ef_bound
 
 __all__ = ["EFMuonSDPBound", "ef_muon_worst_case"]
 

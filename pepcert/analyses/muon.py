@@ -29,12 +29,11 @@ from fractions import Fraction
 
 import numpy as np
 
-from pepcert.pep.errors import BadInput
-from pepcert.lowerbounds.muon.certificate import MuonCertificate, certify_muon, replay_muon
 from pepcert.analyses.ef_muon import EFRun, ef_bound, simulate
+from pepcert.lowerbounds.muon.certificate import MuonCertificate, certify_muon, replay_muon
 from pepcert.lowerbounds.muon.instance import MuonInstance, gap_bound, momentum_constant, muon_instance, parse_beta
 from pepcert.lowerbounds.muon.lp import MuonLPBound, muon_lp_lower_bound
-from pepcert.pep.numerics.matrix2 import Mat2, newton_schulz, polar, polar_svd
+from pepcert.lowerbounds.muon.proof import SymbolicProof, prove_trace_invariant
 from pepcert.pep.algorithms.muon import (
     ScaledPolarCompressor,
     ef_muon,
@@ -43,8 +42,9 @@ from pepcert.pep.algorithms.muon import (
     normalized_momentum,
     signed_momentum,
 )
+from pepcert.pep.errors import BadInput
 from pepcert.pep.lmo import FrobeniusLMO, NewtonSchulzLMO, SignLMO, SpectralLMO
-from pepcert.lowerbounds.muon.proof import SymbolicProof, prove_trace_invariant
+from pepcert.pep.numerics.matrix2 import Mat2, newton_schulz, polar, polar_svd
 from pepcert.pep.numerics.schedule import StepSchedule, parse_schedule
 
 __all__ = [

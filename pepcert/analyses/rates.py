@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -325,6 +326,7 @@ def optimal_step(
         # facial reduction at the exact crossing is numerically degenerate (measured: one method
         # at mu = 0.25, delta = 0.1 certifies at every step within 1e-15 of it but one).
         for candidate in dict.fromkeys((eta, searched)):
+            assert candidate is not None  # searched is set with eta
             try:
                 rate = tight_rate(factory(candidate), classes, family, solver, tolerance, outcomes, structured_fallback)
             except SolverFailure:

@@ -62,7 +62,8 @@ def _version() -> str:
 
 def _value_options(parser: argparse.ArgumentParser) -> tuple[set, set]:
     """``(options that take one value, every option string)`` over all subcommands."""
-    valued, every = set(), set()
+    valued: set[str] = set()
+    every: set[str] = set()
     stack = [parser]
     while stack:
         current = stack.pop()

@@ -20,6 +20,7 @@ The machine's load average is printed with the figures: compare ratios, not abso
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from pepcert.cli.common import add_output_options, emit_json
 
@@ -36,14 +37,13 @@ def register(subparsers) -> None:
 
 def _load() -> str:
     try:
-        return "load average %.2f, %.2f, %.2f (1, 5, 15 min) on %d cores" % (*os.getloadavg(), os.cpu_count() or 0)
+        return "load average {:.2f}, {:.2f}, {:.2f} (1, 5, 15 min) on {} cores".format(*os.getloadavg(), os.cpu_count() or 0)
     except OSError:  # pragma: no cover - platforms without getloadavg
         return "load average unavailable"
 
 
 def _startup(repeat: int) -> dict:
     from pepcert.cli.bench_jobs import command_seconds, eager_import_seconds
-
     from pepcert.papers.ttd25.bench import WORST_CASE_METHOD
 
     rate = ["rate", "--method", WORST_CASE_METHOD, "--mu", "0.1", "--L", "1", "--delta", "0.5", "--eta", "0.2"]
@@ -58,7 +58,7 @@ def _startup(repeat: int) -> dict:
 def _worst_cases(sizes, cap: float, pepit: bool) -> dict:
     from pepcert.cli.bench_jobs import pepit_models_path, worst_case_series
 
-    report = {
+    report: dict[str, Any] = {
         "pepcert_lowrank": worst_case_series("pepcert", "lowrank", sizes, cap),
         "pepcert_clarabel": worst_case_series("pepcert", "clarabel", sizes, cap),
     }

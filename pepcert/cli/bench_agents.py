@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 import statistics
 import time
+from typing import Any
 
 
-def _median_ms(function, repeat: int) -> tuple[float, float]:
+def _median_ms(function, repeat: int) -> tuple[float, Any]:
     times, value = [], None
     for _ in range(repeat):
         start = time.perf_counter()
@@ -25,8 +26,8 @@ def _median_ms(function, repeat: int) -> tuple[float, float]:
 def bench_agents(repeat: int = 3) -> dict:
     """Median milliseconds of ``tight_rate`` for n = 2 and 4 agents."""
     from pepcert.analyses import tight_rate
-    from pepcert.pep.algorithms import BUILTIN_METHODS
     from pepcert.papers.ttd26 import BENCH_METHODS, classes_of
+    from pepcert.pep.algorithms import BUILTIN_METHODS
 
     mu, L, delta = 0.1, 1.0, 0.5
     s = math.sqrt(1 - delta)
@@ -36,7 +37,7 @@ def bench_agents(repeat: int = 3) -> dict:
         for name in BENCH_METHODS:
             for family in ("paper", "full"):
                 classes = classes_of((L,) * n, (mu,) * n, delta)
-                ms, rate = _median_ms(lambda: tight_rate(BUILTIN_METHODS[name](eta, n), classes, family=family, structured_fallback=True), repeat)
+                ms, rate = _median_ms(lambda: tight_rate(BUILTIN_METHODS[name](eta, n), classes, family=family, structured_fallback=True), repeat)  # noqa: B023
                 rows.append({"agents": n, "method": name, "family": family, "median_ms": ms, "rho": rate.rho,
                              "tight": rate.tight,
                              "goal_ms": 100 if n == 2 else 1000})

@@ -154,6 +154,7 @@ def cvxpy_bisection_rate(method, classes, tolerance: float = 1e-6) -> float:
 
     data = lmi_data(one_step(method, classes))
     k = data.psd_size
+    assert k is not None  # the full family has a PSD block
     rows, cols = np.triu_indices(k)
     order = sorted(range(len(rows)), key=lambda i: (cols[i], rows[i]))  # lmi_data's svec order
 
@@ -204,9 +205,9 @@ def bench_rates(repeat: int) -> dict:
     for factory, eta in rate_settings():
         method = factory(eta)
         tight_rate(method, classes)  # warm (imports, solver library)
-        t_ours, result = median_time(lambda: tight_rate(method, classes), max(repeat, 5))
-        cpu.append(median_time(lambda: tight_rate(method, classes), max(repeat, 5), time.process_time)[0])
-        t_base, value = median_time(lambda: cvxpy_bisection_rate(method, classes), 1)
+        t_ours, result = median_time(lambda: tight_rate(method, classes), max(repeat, 5))  # noqa: B023 - timed here
+        cpu.append(median_time(lambda: tight_rate(method, classes), max(repeat, 5), time.process_time)[0])  # noqa: B023
+        t_base, value = median_time(lambda: cvxpy_bisection_rate(method, classes), 1)  # noqa: B023
         ours.append(t_ours)
         base.append(t_base)
         errors.append(abs(value - result.rho))
@@ -226,11 +227,10 @@ def bench_throughput(points: int) -> dict:
     import numpy as np
 
     from pepcert.analyses.rates import tight_rate
+    from pepcert.papers.ttd25.bench import THROUGHPUT_METHODS
     from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex
     from pepcert.pep.algorithms import method_factory
     from pepcert.pep.errors import SolverFailure
-
-    from pepcert.papers.ttd25.bench import THROUGHPUT_METHODS
 
     grid = [(name, float(d), float(e)) for name in THROUGHPUT_METHODS
             for d in np.linspace(0.01, 0.99, points) for e in np.linspace(0.01, 2 / 1.1, points)]

@@ -5,10 +5,16 @@ from __future__ import annotations
 import json
 from fractions import Fraction
 
+from pepcert.cli.common import (
+    add_output_options,
+    add_problem_options,
+    budget_from_args,
+    emit_json,
+    problem_from_args,
+    problem_payload,
+)
 from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.numbers import decimal_string
-from pepcert.cli.common import (add_output_options, add_problem_options, budget_from_args, emit_json, problem_from_args,
-                                problem_payload)
 
 
 def register(subparsers) -> None:
@@ -28,7 +34,6 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from pepcert.analyses import certify, optimal_step
-
     from pepcert.analyses.rates import rate_work
     from pepcert.pep.budget import require
 

@@ -5,9 +5,9 @@ given on the command line (the one place where pepcert imports a file the user n
 from __future__ import annotations
 
 from pepcert.analyses.certificate_file import read_certificate
+from pepcert.cli.common import add_output_options, emit_json, time_limit
 from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.numbers import decimal_string
-from pepcert.cli.common import add_output_options, emit_json, time_limit
 
 
 def register(subparsers) -> None:
@@ -57,9 +57,9 @@ def load_factory(spec: str):
 def run(args) -> int:
     """Exit 2 when the file cannot be read as a certificate (limits in
     :mod:`pepcert.analyses.certificate_file`), 1 when its proof fails, 0 when it holds."""
-    from pepcert.analyses import check_certificate
-
     import math
+
+    from pepcert.analyses import check_certificate
 
     if not (math.isfinite(args.max_seconds) and 0 < args.max_seconds <= 86400):
         raise BadInput("--max-seconds must be a positive number of seconds (at most a day)")

@@ -14,36 +14,12 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout, nothing else")
 
 
-def rational_arg(name: str):
-    """argparse ``type=`` that parses an exact rational; errors become one usage line."""
-
-    def parse(text: str) -> Fraction:
-        from pepcert.pep.errors import BadInput
-
-        try:
-            return parse_rational(text, name)
-        except BadInput as error:
-            raise argparse.ArgumentTypeError(str(error)) from None
-
-    parse.__name__ = name
-    return parse
-
-
 def emit_json(payload: dict) -> None:
     """One JSON object on stdout, converted by the one rule of :mod:`pepcert.pep.serialise`."""
     from pepcert.pep.serialise import jsonable
 
     json.dump(jsonable(payload), sys.stdout)
     sys.stdout.write("\n")
-
-
-def class_numbers(classes) -> dict:
-    """The classes' numbers as floats at the top level of a JSON payload (``mu``, ``L``,
-    ``delta`` / ``omega``), as the command-line contract lists them."""
-    numbers = dict(classes.function.numbers())
-    if classes.compressor is not None:
-        numbers.update(classes.compressor.numbers())
-    return {name: float(value) for name, value in numbers.items()}
 
 
 # -- the problem every analysis command shares ----------------------------------------------
@@ -166,8 +142,8 @@ def _per_agent(text: str, name: str, agents: int) -> list[Fraction]:
 
 
 def _agents(text: str) -> int:
-    from pepcert.pep.errors import BadInput
     from pepcert.pep.classes import MAX_AGENTS
+    from pepcert.pep.errors import BadInput
 
     value = parse_rational(text, "agents")
     if value.denominator != 1 or not 1 <= value <= MAX_AGENTS:
@@ -222,12 +198,12 @@ def problem_from_args(args):
     """
     import functools
 
-    from pepcert.pep.classes import Distributed
-    from pepcert.pep.functions import SmoothStronglyConvex
     from pepcert.pep.algorithms import method_factory
+    from pepcert.pep.classes import Distributed
+    from pepcert.pep.errors import BadInput
+    from pepcert.pep.functions import SmoothStronglyConvex
     from pepcert.pep.library import compressor_choice_from_args
     from pepcert.pep.problem import ProblemClass
-    from pepcert.pep.errors import BadInput
 
     agents = _agents(args.agents)
     mus, Ls = _per_agent(args.mu, "mu", agents), _per_agent(args.L, "L", agents)

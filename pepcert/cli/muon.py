@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 from fractions import Fraction
 
-from pepcert.pep.errors import BadInput
 from pepcert.cli.common import add_output_options, emit_json
+from pepcert.pep.errors import BadInput
 
 
 def register(subparsers) -> None:
@@ -96,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
             f"({float(certificate.claimed_bound):.6g}): {verdict}"
         )
         if certificate.certified:
+            assert certificate.certified_lower_bound is not None  # set when certified
             print(
                 f"           certified lower bound {float(certificate.certified_lower_bound):.12g} "
                 f"(exact replay, tr W_t = 2 for all t <= T, {certificate.seconds:.2f} s)"

@@ -11,12 +11,13 @@ import argparse
 import math
 import sys
 from fractions import Fraction
+from typing import Any
 
 from pepcert.cli.common import add_output_options, emit_json
 from pepcert.pep.errors import BadInput
 
 TASKS = ("mlp", "charlm")
-DEFAULTS = {  # per task: step grid (every optimiser's best step inside it), iterations, batch size, hidden units
+DEFAULTS: dict[str, dict[str, Any]] = {  # per task: step grid (every optimiser's best step inside it), iterations, batch size, hidden units
     "mlp": {"steps": "0.001,0.003,0.01,0.03,0.1,0.3,1,3", "iterations": 1000, "batch_size": 64, "hidden": 64},
     "charlm": {"steps": "0.003,0.01,0.03,0.1,0.3,1,3", "iterations": 1500, "batch_size": 128, "hidden": 64},
 }
@@ -207,13 +208,21 @@ class _progress:
     """A rich progress bar on stderr over every run's iterations, or a no-op."""
 
     def __init__(self, setup, show: bool):
-        self.total, self.show, self.bar = setup.runs() * setup.iterations, show, None
+        self.total, self.show = setup.runs() * setup.iterations, show
+        self.bar: Any = None  # a rich Progress while shown
 
     def __enter__(self):
         if not self.show:
             return None
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                             TimeRemainingColumn(), console=Console(stderr=True), transient=True)

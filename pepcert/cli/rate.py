@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import time
 
+from pepcert.cli.common import (
+    add_output_options,
+    add_problem_options,
+    budget_from_args,
+    emit_json,
+    plot_problem,
+    problem_from_args,
+    problem_payload,
+)
 from pepcert.pep.errors import SolverFailure
-from pepcert.cli.common import (add_output_options, add_problem_options, budget_from_args, emit_json, plot_problem,
-                                problem_from_args, problem_payload)
 
 
 def register(subparsers) -> None:
@@ -90,6 +97,7 @@ def run(args) -> int:
     if args.plot:
         from pepcert.papers.figures.plots import plot_rate
 
+        assert plotted is not None  # set with --plot
         plot_rate(args.plot, args.method, *plotted, eta_value, result.rho,
                   result.worst_cases, optimal=optimal, family=args.family, random=args.random)
     check = None

@@ -40,9 +40,9 @@ def _list(args) -> int:
 
 
 def run(args) -> int:
-    from pepcert.pep.errors import BadInput
     from pepcert.papers.figures import reproduce
     from pepcert.papers.figures.base import SweepOptions
+    from pepcert.pep.errors import BadInput
 
     if args.list:
         return _list(args)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import sys
 import time
 
-from pepcert.pep.errors import BadInput
 from pepcert.cli.common import add_output_options, emit_json
+from pepcert.pep.errors import BadInput
 
 
 def register(subparsers) -> None:

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import time
 
+from pepcert.cli.common import (
+    LazyChoices,
+    add_output_options,
+    add_problem_options,
+    budget_from_args,
+    emit_json,
+    plot_problem,
+    problem_from_args,
+    problem_payload,
+)
 from pepcert.pep.errors import BadInput, SolverFailure
-from pepcert.cli.common import (LazyChoices, add_output_options, add_problem_options, budget_from_args, emit_json,
-                                plot_problem, problem_from_args, problem_payload)
 
 
 def register(subparsers) -> None:
@@ -58,6 +66,7 @@ def run(args) -> int:
     if args.plot:
         from pepcert.papers.figures.plots import plot_worst_case
 
+        assert plotted is not None  # set with --plot
         plot_worst_case(args.plot, args.method, *plotted, eta_value,
                         args.iterations, args.measure, result.value, start=args.start)
     check = None

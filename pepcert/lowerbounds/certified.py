@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from pepcert.pep.instances import NotLinear, ScalingInstance, linear_maps, symmetric_lift
 from pepcert.pep.methods import Method
@@ -43,10 +44,6 @@ class ExactLowerBound:
     rho_lower: Fraction
     verified: bool
     reason: str = ""
-
-    @property
-    def non_convergence(self) -> bool:
-        return self.verified and self.rho_lower >= 1
 
     def to_dict(self, twins: bool = True) -> dict:
         """The instance in rationals (one agent: ``h`` and ``alpha`` as numbers; n agents: one
@@ -97,7 +94,9 @@ def proves_rate(characteristic, rho_lower: Fraction) -> bool:
     scale = math.lcm(*(c.denominator for c in characteristic))
     integer = flint.fmpz_poly([int(c * scale) for c in reversed(characteristic)])
     straddles = False
-    for root, _ in integer.complex_roots():
+    # python-flint 0.9's stub says list[acb]; it returns (root, multiplicity) pairs
+    roots: list[tuple[Any, int]] = integer.complex_roots()  # type: ignore[assignment]
+    for root, _ in roots:
         if root.imag != 0:
             continue
         if lower(root.real) >= rho_lower:

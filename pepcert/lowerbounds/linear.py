@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Iterator
 
 import numpy as np
 
@@ -96,7 +96,7 @@ class _Batch:
 
     __slots__ = ("values",)
     __array_ufunc__ = None
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # unhashable like an array; mypy does not model the idiom
 
     def __init__(self, values):
         self.values = np.asarray(values, dtype=float)
@@ -193,7 +193,7 @@ def _second_moment_rate(matrices: list[np.ndarray]) -> tuple[float, np.ndarray]:
     index = int(np.argmax(eigenvalues.real))
     coordinates = eigenvectors[:, index].real
     sigma = np.zeros((n, n))
-    for value, (i, j) in zip(coordinates, [(i, j) for i in range(n) for j in range(i, n)]):
+    for value, (i, j) in zip(coordinates, [(r, c) for r in range(n) for c in range(r, n)]):
         sigma[i, j] = sigma[j, i] = value
     if np.trace(sigma) < 0:
         sigma = -sigma
@@ -280,7 +280,7 @@ def _interior_instances(method, function, family, per_agent) -> list[LinearWorst
         if 0 < best < GRID - 1:
             from scipy.optimize import minimize_scalar
 
-            found_t = minimize_scalar(lambda t: -spectral_rate(method, _instance(family, hs, [t] * function.agents)).rho,
+            found_t = minimize_scalar(lambda t: -spectral_rate(method, _instance(family, hs, [t] * function.agents)).rho,  # noqa: B023
                                       bounds=(float(grid[best - 1]), float(grid[best + 1])), method="bounded",
                                       options={"xatol": 1e-12})
             found.append(spectral_rate(method, _instance(family, hs, [float(found_t.x)] * function.agents)))

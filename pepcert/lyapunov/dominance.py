@@ -23,9 +23,9 @@ point and rounds it to a rational certificate; :func:`check_dominance` verifies 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Sequence
 
 import numpy as np
 
@@ -50,7 +50,8 @@ def distance(step: OneStep) -> Scalar:
 
 
 def _support(step: OneStep) -> tuple[set, set]:
-    vectors, values = set(), set()
+    vectors: set[int] = set()
+    values: set[int] = set()
     for v in step.before.vectors:
         vectors.update(v.coefficients)
     values.update(step.before.gap.linear)
@@ -194,6 +195,7 @@ def lyapunov_scalar(step: OneStep, P: Sequence | None, p, weights: Sequence | No
     """``V`` before the step as a Scalar: ``phi^T P phi + p gap`` or ``sum a_i term_i``."""
     if step.is_full:
         return step.value(step.before, matrix=P, gap_weight=p)
+    assert weights is not None  # a structured family has weights
     return step.value(step.before, weights=weights)
 
 

@@ -23,8 +23,8 @@ with, so the same object feeds the floating-point search and the exact certifica
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from pepcert.pep.errors import BadInput
 from pepcert.pep.expressions import Basis, Scalar, Vector, inner
@@ -112,7 +112,7 @@ def one_step(method: Method, classes: ProblemClass, family: str = FULL, outcomes
     def side(z) -> Side:
         gradients = (z.grad,) if agents == 1 else tuple(z.grads)
         vectors = tuple(getattr(z, name) for name in method.state) + gradients
-        terms = ()
+        terms: tuple[Scalar, ...] = ()
         if family != FULL:
             terms = tuple(_as_scalar(term(z, classes), trace.basis) for _, term in _labelled(method.families[family]))
         return Side(vectors, z.gap, terms)
@@ -180,7 +180,7 @@ def _feature_names(method: Method, agents: int = 1) -> tuple[str, ...]:
     return tuple(names) + ("grad f(x)",)
 
 
-def _labelled(terms) -> list[tuple[str, object]]:
+def _labelled(terms) -> list[tuple[str, Callable]]:
     """Family terms as ``(label, callable)``; a bare callable is labelled by position."""
     return [term if isinstance(term, tuple) else (f"term{k}", term) for k, term in enumerate(terms)]
 

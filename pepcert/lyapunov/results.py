@@ -3,8 +3,8 @@ reads (split from :mod:`pepcert.lyapunov.search`, which re-exports these names).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 import numpy as np
 

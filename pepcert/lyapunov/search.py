@@ -44,23 +44,15 @@ Only solves whose status is *solved* are used.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
-from pepcert.pep.conic import SQRT2, svec_indices, svec_length
-from pepcert.pep.errors import BadInput, SolverFailure
-from pepcert.pep.expressions import inner
-from pepcert.pep.methods import Method
-from pepcert.pep.problem import ProblemClass
-from pepcert.pep.solvers import get_solver
 from pepcert.lyapunov.dominance import float_dominance
-from pepcert.lyapunov.onestep import FULL, OneStep, one_step
-from pepcert.lyapunov.results import DOMINANCE_FLOOR, LyapunovResult, features_form, lyapunov_formula  # noqa: F401
 
 # The margin problem lives in its own module (re-exported here, where callers import it).
-from pepcert.lyapunov.margin import (  # noqa: E402,F401
+from pepcert.lyapunov.margin import (  # noqa: F401
     RHO_CEILING,
     MarginSolution,
     clip_to_cones,
@@ -68,6 +60,14 @@ from pepcert.lyapunov.margin import (  # noqa: E402,F401
     normaliser,
     solve_margin,
 )
+from pepcert.lyapunov.onestep import FULL, OneStep, one_step
+from pepcert.lyapunov.results import DOMINANCE_FLOOR, LyapunovResult, features_form, lyapunov_formula  # noqa: F401
+from pepcert.pep.conic import SQRT2, svec_indices, svec_length
+from pepcert.pep.errors import BadInput, SolverFailure
+from pepcert.pep.expressions import inner
+from pepcert.pep.methods import Method
+from pepcert.pep.problem import ProblemClass
+from pepcert.pep.solvers import get_solver
 
 MARGIN_THRESHOLD = 1e-8  # a margin (relative to a unit-norm normaliser) that counts as strict
 DINKELBACH_STEPS = 40
@@ -144,6 +144,7 @@ def lmi_data(step: OneStep) -> LMIData:
     constraint_mats, constraint_rows = arrays([c for _, c in step.constraints])
     n_terms = before_mats.shape[0]
     normalisation = np.ones(n_terms)
+    nonneg_terms: tuple[int, ...]
     if step.is_full:
         k = len(step.before.vectors)
         rows, cols = svec_indices(k)

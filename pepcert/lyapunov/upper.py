@@ -23,16 +23,16 @@ certificate with a strictly positive margin exists, and the margin absorbs the r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Sequence
 
 import numpy as np
 
-from pepcert.pep.conic import smat, svec_length
-from pepcert.pep.numerics.psd import PSDCheck, psd_certificate
-from pepcert.pep.expressions import Scalar
 from pepcert.lyapunov.onestep import OneStep
+from pepcert.pep.conic import smat, svec_length
+from pepcert.pep.expressions import Scalar
+from pepcert.pep.numerics.psd import PSDCheck, psd_certificate
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,7 @@ class UpperCheck:
 def _lyapunov_value(step: OneStep, certificate: UpperCertificate, rho) -> Scalar:
     if step.is_full:
         return step.decrease(rho, matrix=certificate.P, gap_weight=certificate.p)
+    assert certificate.weights is not None  # a structured family's certificate has weights
     return step.decrease(rho, weights=certificate.weights)
 
 
@@ -185,7 +186,7 @@ def certify_upper(
             yield reference
             for solve_at in solvers:
                 try:
-                    yield solve_at(float(rho_upper))
+                    yield solve_at(float(rho_upper))  # noqa: B023 - consumed in this iteration
                 except Exception:  # an unsolved margin problem decides nothing
                     continue
 

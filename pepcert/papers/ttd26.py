@@ -140,8 +140,8 @@ def paper_lyapunov(L, mu, delta):
 
 def classes_of(L, mu, delta, number=float, common_minimizer=True):
     """Agents ``(L_i, mu_i)`` with independent ``delta``-contractive compressors."""
-    from pepcert.pep.compressors import Contractive
     from pepcert.pep.classes import Distributed
+    from pepcert.pep.compressors import Contractive
     from pepcert.pep.functions import SmoothStronglyConvex
     from pepcert.pep.problem import ProblemClass
 

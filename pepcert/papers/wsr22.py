@@ -38,7 +38,6 @@ def unbiased_gd_proof():
     """
     import sympy
 
-
     from pepcert.lyapunov.onestep import one_step
     from pepcert.lyapunov.symbolic import Bound, Lyapunov, Piece, Proof, Range, Split
     from pepcert.pep.algorithms import compressed_gradient_descent

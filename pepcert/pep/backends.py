@@ -20,8 +20,9 @@ as a fallback up to :data:`CLARABEL_FALLBACK_MAX` steps), else Clarabel.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -53,7 +54,8 @@ class NStepAnswer:
 
 
 class NStepBackend(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def qualifies(self, trace, aggregate: str) -> bool: ...
 

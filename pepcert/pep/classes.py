@@ -18,9 +18,10 @@ before).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable, Protocol, Sequence, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from pepcert.pep.errors import BadInput
 
@@ -164,7 +165,7 @@ class Distributed:
         """Each agent's inequalities on its own triples (``...@i`` with several agents)."""
         if self.agents == 1:
             return self.functions[0].interpolation([point.agents[0] for point in points])
-        constraints = []
+        constraints: list[tuple[str, Any]] = []
         for i, function in enumerate(self.functions):
             own = [point.agents[i] for point in points]
             constraints.extend((f"{name}@{i + 1}", c) for name, c in function.interpolation(own))

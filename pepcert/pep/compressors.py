@@ -18,15 +18,16 @@ proven constant, so a simulation can be compared with the worst case of its clas
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Sequence
+from typing import Any
 
 from pepcert.pep.classes import ScalingFamily
 from pepcert.pep.errors import BadInput
+from pepcert.pep.expressions import Basis, Scalar, Vector, norm2
 from pepcert.pep.numerics.numbers import exact_number, is_symbolic, require, show
 from pepcert.pep.numerics.roots import float_sqrt, sqrt_below
-from pepcert.pep.expressions import Basis, Scalar, Vector, norm2
 
 
 def _check_fraction(value, name: str, low_open: int, high_closed: int) -> None:
@@ -45,7 +46,7 @@ class Contractive:
     compressor explicitly. ``s = sqrt(1 - delta)`` is the quantity the rates are written in.
     """
 
-    delta: object
+    delta: Any  # a number of any arithmetic: float, Fraction, sympy
     in_expectation: bool = False
 
     def __post_init__(self):
@@ -92,7 +93,7 @@ class Contractive:
         return f"contractive compressor {kind}, delta = {show(self.delta)}"
 
     # -- the class protocol (docs/architecture.md, "Classes") ------------------------------
-    def converted(self, number) -> "Contractive":
+    def converted(self, number) -> Contractive:
         return Contractive(number(self.delta), self.in_expectation)
 
     def numbers(self) -> dict:
@@ -133,7 +134,7 @@ class Unbiased:
     ``c_K = K v - (c_1 + ... + c_{K-1})``.
     """
 
-    omega: object
+    omega: Any
 
     def __post_init__(self):
         omega = exact_number(self.omega, "omega")
@@ -157,7 +158,7 @@ class Unbiased:
         return f"unbiased compressor, omega = {show(self.omega)}"
 
     # -- the class protocol (docs/architecture.md, "Classes") ------------------------------
-    def converted(self, number) -> "Unbiased":
+    def converted(self, number) -> Unbiased:
         return Unbiased(number(self.omega))
 
     def numbers(self) -> dict:

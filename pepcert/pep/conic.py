@@ -73,7 +73,7 @@ class CSCMatrix:
     has_canonical_format = True  # sorted row indices, no duplicates
 
     @classmethod
-    def from_dense(cls, dense: np.ndarray) -> "CSCMatrix":
+    def from_dense(cls, dense: np.ndarray) -> CSCMatrix:
         dense = np.asarray(dense, dtype=float)
         cols, rows = np.nonzero(dense.T)  # column-major order: by column, then row
         counts = np.bincount(cols, minlength=dense.shape[1])
@@ -81,27 +81,8 @@ class CSCMatrix:
         return cls(dense.shape, indptr, rows.astype(np.int64), dense[rows, cols])
 
     @classmethod
-    def zeros(cls, shape) -> "CSCMatrix":
+    def zeros(cls, shape) -> CSCMatrix:
         return cls(tuple(shape), np.zeros(shape[1] + 1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
-
-    @classmethod
-    def from_triplets(cls, shape, rows, cols, values) -> "CSCMatrix":
-        """Sum duplicates and drop zeros of ``(row, col, value)`` triplets."""
-        rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
-        values = np.asarray(values, dtype=float)
-        key = cols * shape[0] + rows
-        unique, inverse = np.unique(key, return_inverse=True)
-        summed = np.bincount(inverse, weights=values, minlength=len(unique))
-        keep = summed != 0
-        unique, summed = unique[keep], summed[keep]
-        cols, rows = np.divmod(unique, shape[0])
-        counts = np.bincount(cols, minlength=shape[1])
-        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        return cls(tuple(shape), indptr, rows.astype(np.int64), summed)
-
-    @property
-    def nnz(self) -> int:
-        return len(self.data)
 
     def toarray(self) -> np.ndarray:
         dense = np.zeros(self.shape)

@@ -345,8 +345,10 @@ def build_pool(trace, first: Scalar, final: Scalar, marks, rho: float, iteration
         raise ValueError("an inequality of too high rank for the low-rank method")
     vector_scale, value_scale = step_scales(marks, n, m, rho)
     objective = (final.gram_matrix(n), final.value_row(m), float(final.constant))
+    template = pair_template(trace.classes.function.functions[0])
+    assert template is not None, "build_pool needs an eligible() trace"
     return Pool(
-        points=tuple(p.name for p in points), X=X, Gr=Gr, Fr=Fr, template=pair_template(trace.classes.function.functions[0]),
+        points=tuple(p.name for p in points), X=X, Gr=Gr, Fr=Fr, template=template,
         pairs=pairs, fixed=fixed, objective=objective, vector_scale=vector_scale, value_scale=value_scale,
         objective_scale=rho ** (-iterations),
     )
@@ -358,7 +360,7 @@ def original_scale(pool: Pool, outcome: CuttingOutcome):
     solution, assembled = outcome.solution, outcome.assembled
     inv_s = 1.0 / pool.vector_scale
     G = solution.X * inv_s[:, None] * inv_s[None, :]
-    Q, l, constant = pool.objective
+    _Q, _l, constant = pool.objective
     value = -solution.primal_objective / pool.objective_scale + constant
     lam = -solution.y / assembled.norms / pool.objective_scale
     pair_multipliers = np.zeros(len(pool.pairs))

@@ -10,8 +10,9 @@ first offending coefficient, instead of certifying a float problem.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from pepcert.pep.errors import BadInput
 from pepcert.pep.expressions import Scalar, Vector

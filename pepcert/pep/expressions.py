@@ -22,8 +22,9 @@ function or measure evaluates on symbolic vectors and on concrete iterates alike
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from fractions import Fraction
-from typing import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -52,20 +53,20 @@ class Basis:
         self._value_names: list[str] = []
 
     # -- creation -------------------------------------------------------------------------
-    def new_vector(self, name: str) -> "Vector":
+    def new_vector(self, name: str) -> Vector:
         """A new basis vector (a leaf of the problem: initial state, oracle output)."""
         self._vector_names.append(name)
         return Vector(self, {len(self._vector_names) - 1: 1})
 
-    def new_value(self, name: str) -> "Scalar":
+    def new_value(self, name: str) -> Scalar:
         """A new basis function value (``f`` at a new point, measured from ``f*``)."""
         self._value_names.append(name)
         return Scalar(self, {}, {len(self._value_names) - 1: 1}, 0)
 
-    def zero_vector(self) -> "Vector":
+    def zero_vector(self) -> Vector:
         return Vector(self, {})
 
-    def zero_scalar(self) -> "Scalar":
+    def zero_scalar(self) -> Scalar:
         return Scalar(self, {}, {}, 0)
 
     def rename(self, vector_index: int | None = None, value_index: int | None = None, name: str = "") -> None:
@@ -108,12 +109,12 @@ class Vector:
     __slots__ = ("basis", "_coefficients")
     __array_ufunc__ = None  # make numpy scalars defer to our __rmul__
 
-    def __init__(self, basis: Basis, coefficients: Mapping[int, object]):
+    def __init__(self, basis: Basis, coefficients: Mapping[int, Any]):
         self.basis = basis
         self._coefficients = {k: v for k, v in coefficients.items() if not _is_zero(v)}
 
     @property
-    def coefficients(self) -> dict[int, object]:
+    def coefficients(self) -> dict[int, Any]:
         return dict(self._coefficients)
 
     def key(self) -> tuple:
@@ -129,7 +130,7 @@ class Vector:
             row[index] = coefficient
         return row
 
-    def _check(self, other: "Vector") -> None:
+    def _check(self, other: Vector) -> None:
         if other.basis is not self.basis:
             raise ValueError("vectors of two different problems cannot be combined")
 
@@ -161,12 +162,12 @@ class Vector:
         return NotImplemented
 
     def __mul__(self, scale):
-        if isinstance(scale, (Vector, Scalar)) or isinstance(scale, np.ndarray):
+        if isinstance(scale, (Vector, Scalar, np.ndarray)):
             return NotImplemented
         return Vector(self.basis, {k: v * scale for k, v in self._coefficients.items()})
 
     def __rmul__(self, scale):
-        if isinstance(scale, (Vector, Scalar)) or isinstance(scale, np.ndarray):
+        if isinstance(scale, (Vector, Scalar, np.ndarray)):
             return NotImplemented
         return Vector(self.basis, {k: scale * v for k, v in self._coefficients.items()})
 
@@ -175,7 +176,7 @@ class Vector:
             scale = Fraction(scale)  # keep integers exact: x / 2 is x * 1/2
         return Vector(self.basis, {k: v / scale for k, v in self._coefficients.items()})
 
-    def __matmul__(self, other: "Vector") -> "Scalar":
+    def __matmul__(self, other: Vector) -> Scalar:
         return inner(self, other)
 
     def __repr__(self) -> str:
@@ -199,18 +200,18 @@ class Scalar:
         self._constant = constant
 
     @classmethod
-    def _clean(cls, basis: Basis, quadratic: dict, linear: dict, constant) -> "Scalar":
+    def _clean(cls, basis: Basis, quadratic: dict, linear: dict, constant) -> Scalar:
         """Construct from dicts already free of zeros (internal fast path)."""
         scalar = cls.__new__(cls)
         scalar.basis, scalar._quadratic, scalar._linear, scalar._constant = basis, quadratic, linear, constant
         return scalar
 
     @property
-    def quadratic(self) -> dict[tuple[int, int], object]:
+    def quadratic(self) -> dict[tuple[int, int], Any]:
         return dict(self._quadratic)
 
     @property
-    def linear(self) -> dict[int, object]:
+    def linear(self) -> dict[int, Any]:
         return dict(self._linear)
 
     @property
@@ -238,7 +239,7 @@ class Scalar:
             row[index] = coefficient
         return row
 
-    def _coerce(self, other) -> "Scalar | None":
+    def _coerce(self, other) -> Scalar | None:
         if isinstance(other, Scalar):
             if other.basis is not self.basis:
                 raise ValueError("scalars of two different problems cannot be combined")
@@ -307,7 +308,7 @@ def inner(u, v):
     """``<u, v>`` for two :class:`Vector` (a :class:`Scalar`) or two arrays (a number)."""
     if isinstance(u, Vector) and isinstance(v, Vector):
         u._check(v)
-        quadratic: dict[tuple[int, int], object] = {}
+        quadratic: dict[tuple[int, int], Any] = {}
         for a, ua in u._coefficients.items():
             for b, vb in v._coefficients.items():
                 key = (a, b) if a <= b else (b, a)

@@ -10,16 +10,16 @@ methods*, Math. Program. 2017). Each class returns its inequalities as
 
 from __future__ import annotations
 
-import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Sequence
+from typing import Any
 
 import numpy as np
 
 from pepcert.pep.errors import BadInput
-from pepcert.pep.numerics.numbers import exact_number, is_symbolic, require, show
 from pepcert.pep.expressions import Scalar, Vector, inner, norm2
+from pepcert.pep.numerics.numbers import exact_number, is_symbolic, require, show
 
 
 @dataclass(frozen=True)
@@ -62,8 +62,8 @@ class SmoothStronglyConvex:
     reproduces; a relaxation otherwise, so the values are valid bounds).
     """
 
-    mu: object
-    L: object
+    mu: Any  # a number of any arithmetic: float, Fraction, sympy
+    L: Any
 
     def __post_init__(self):
         # Exact comparisons (never float()): mu = -1/10^400 is negative.
@@ -74,15 +74,6 @@ class SmoothStronglyConvex:
             require(mu < L, f"mu must be smaller than L (got mu = {show(self.mu)}, L = {show(self.L)})")
             require(mu >= -L, f"mu must be at least -L: every L-smooth function has curvature >= -L "
                     f"(got mu = {show(self.mu)}, L = {show(self.L)}; mu = -L is the nonconvex class)")
-
-    @property
-    def condition_number(self) -> float:
-        if not self.mu > 0:  # exact: mu = 1e-400 is positive although float() says 0
-            return math.inf
-        try:
-            return float(self.L / self.mu)
-        except OverflowError:
-            return math.inf
 
     def interpolation(self, points: Sequence[Point]) -> list[tuple[str, Scalar]]:
         mu, L = self.mu, self.L
@@ -124,7 +115,7 @@ class SmoothStronglyConvex:
         return f"L-smooth hypoconvex (curvature in [mu, L]), mu = {mu}, L = {L}"
 
     # -- the class protocol (docs/architecture.md, "Classes") ------------------------------
-    def converted(self, number) -> "SmoothStronglyConvex":
+    def converted(self, number) -> SmoothStronglyConvex:
         """The same class with its numbers converted by ``number`` (float, exact, sympy)."""
         return SmoothStronglyConvex(number(self.mu), number(self.L))
 
@@ -194,7 +185,7 @@ class ConvexLipschitz:
     ``f_i >= f_j + <g_j, x_i - x_j>`` for all i != j and ``||g_i||^2 <= M^2``.
     """
 
-    M: object
+    M: Any
 
     def __post_init__(self):
         M = exact_number(self.M, "M")
@@ -222,7 +213,7 @@ class ConvexLipschitz:
         return f"convex M-Lipschitz, M = {show(self.M)}"
 
     # -- the class protocol: no scaling instances, no step scale ---------------------------
-    def converted(self, number) -> "ConvexLipschitz":
+    def converted(self, number) -> ConvexLipschitz:
         return ConvexLipschitz(number(self.M))
 
     def numbers(self) -> dict:
@@ -261,7 +252,7 @@ class Quadratic:
     hessian: np.ndarray
 
     @staticmethod
-    def diagonal(eigenvalues) -> "Quadratic":
+    def diagonal(eigenvalues) -> Quadratic:
         return Quadratic(np.diag(np.asarray(eigenvalues, dtype=float)))
 
     def value(self, x):

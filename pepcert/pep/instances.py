@@ -27,8 +27,8 @@ import numpy as np
 
 from pepcert.pep.errors import BadInput
 from pepcert.pep.expressions import Basis, Vector
-from pepcert.pep.numerics.numbers import exact_number
 from pepcert.pep.methods import Method
+from pepcert.pep.numerics.numbers import exact_number
 
 
 class NotLinear(Exception):

@@ -89,7 +89,7 @@ class LowRankSolution:
     Z: np.ndarray
     primal_objective: float
     dual_objective: float
-    residuals: tuple[float, float, float]  # (primal, dual, gap), relative
+    residuals: tuple[float, ...]  # (primal, dual, gap), relative
     iterations: int
     seconds: float
     tolerance: float
@@ -263,6 +263,7 @@ def _solve(problem: LowRankSDP, tolerance: float, max_iter: int, dual_target: fl
             break
         X, xl, xf = X + ap * dX, xl + ap * dxl, xf + ap * dxf
         y, Z, zl = y + ad * dy, Z + ad * dZ, zl + ad * dzl
+    assert best is not None  # set at the first iteration
     (X, xf, y, Z, pobj, dobj, measures, bracket), merit, _ = best
     finite = math.isfinite(merit)
     status = "solved" if finite and merit <= tolerance else ("inaccurate" if finite else "failed")

@@ -28,8 +28,9 @@ may take a third argument, the iteration counter ``k = 0, 1, ...`` (for step sch
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from pepcert.pep.errors import BadInput
 from pepcert.pep.expressions import norm2
@@ -151,7 +152,7 @@ class Method:
     start: Callable | None = None
     lyapunov: Callable | None = None
     distance: Callable | None = None
-    families: Mapping[str, tuple[Callable, ...]] = field(default_factory=dict)
+    families: Mapping[str, tuple[tuple[str, Callable], ...]] = field(default_factory=dict)
     parameters: Mapping[str, Any] = field(default_factory=dict)
     takes_iteration: bool = field(init=False, repr=False, compare=False)
 
@@ -165,7 +166,7 @@ class Method:
             if name in RESERVED_FEATURES or not name.isidentifier() or name.startswith("_"):
                 raise BadInput(f"invalid state variable name {name!r} (reserved: {RESERVED_FEATURES})")
         try:
-            required = [
+            required: list = [
                 p for p in inspect.signature(self.step).parameters.values()
                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
             ]

@@ -27,7 +27,6 @@ from pepcert.pep import cutting
 from pepcert.pep.errors import SolverFailure
 from pepcert.pep.scaling_bound import instance_lower_bound
 
-SOLVER_NAME = "lowrank"
 INSTANCE_CHECK = 1e-9  # largest normalised violation accepted at the scaling instance (rounding only)
 
 
@@ -82,6 +81,7 @@ def worst_case_lowrank(trace, first, final, marks, iterations: int, ladder, max_
     value, gram, multipliers = cutting.original_scale(pool, outcome)
     upper = -solution.dual_objective / pool.objective_scale + pool.objective[2]
     if outcome.closed_by == "lower bound":
+        assert bound is not None  # closed by the bound passed in
         value, gram, deciding = bound.value, bound.G, solution.merit
     else:  # the bracket is [primal, dual] objective, measured relative to the value itself
         gap = abs(solution.primal_objective - solution.dual_objective) / max(abs(solution.primal_objective), 1e-300)

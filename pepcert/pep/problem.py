@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -29,7 +30,7 @@ from pepcert.pep.errors import BadInput, SolverFailure
 from pepcert.pep.expressions import Basis, Scalar, Vector
 from pepcert.pep.methods import DEFAULT_INITIAL, INITIALS, MEASURES, Features, Method, split_measure
 from pepcert.pep.serialise import jsonable
-from pepcert.pep.trace import (  # noqa: F401 (re-exported: the public home of these names)
+from pepcert.pep.trace import (
     ProblemClass,
     SymbolicOracle,
     Trace,
@@ -161,7 +162,7 @@ def _symbolic_run(method, classes, iterations, measure, initial, aggregate, star
     first = _scalar(_measure(method, initial, z0, classes), trace.basis)
     trace.label(state[0], "x0")
     tracked = [_scalar(_measure(method, measure, z0, classes), trace.basis)] if aggregate == "min" else []
-    nodes = [((), state)]
+    nodes: list[tuple[tuple[int, ...], Any]] = [((), state)]
     for k in range(iterations):
         nodes = [
             (path + (b,), method.advance(node_state, SymbolicOracle(trace, b, path), k))
@@ -226,7 +227,7 @@ def worst_case(
     measure_name = _spec_name(measure)
     if not isinstance(measure, str) and aggregate == "min":
         measure_name = f"min-{measure_name}"
-    common = dict(
+    common: dict[str, Any] = dict(
         method=method.name, parameters=dict(method.parameters), classes=classes.to_dict(),
         start="declared" if declared else "free", iterations=iterations, measure=measure_name,
         initial=_spec_name(initial),

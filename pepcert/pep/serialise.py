@@ -18,8 +18,9 @@ keys): no twins, every number a rational string (integers too), and a float is a
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from fractions import Fraction
-from typing import Any, Mapping
+from typing import Any
 
 
 def _is_exact(value: Any) -> bool:

@@ -9,8 +9,8 @@ the state use (numpy arrays, float or exact :class:`~pepcert.pep.numerics.matrix
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -103,7 +103,7 @@ def simulate(method: Method, oracle: NumericOracle, start: Sequence, iterations:
     optimum = method.state_at_optimum(np.asarray(minimizer, dtype=float), oracle)
     state = tuple(np.asarray(s, dtype=float) for s in start)
     states = [state]
-    for state in iterate(method, oracle, state, iterations):
+    for state in iterate(method, oracle, state, iterations):  # noqa: B020 - iterate() holds the start
         states.append(tuple(np.asarray(s, dtype=float) for s in state))
     return Trajectory(method.name, tuple(states), tuple(np.asarray(o, dtype=float) for o in optimum), method.state)
 

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from pepcert.pep.conic import CSCMatrix, ConicProblem, ConicSolution, svec_indices, svec_length
+from pepcert.pep.conic import ConicProblem, ConicSolution, CSCMatrix, svec_indices, svec_length
 from pepcert.pep.errors import BadInput
 
 SOLVER_NAMES = ("clarabel", "scs", "mosek")
@@ -71,6 +71,7 @@ def preload_solver_libraries() -> None:
             if len(files) != 1:
                 return
             spec = importlib.util.spec_from_file_location(full, files[0])
+            assert spec is not None and spec.loader is not None
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
             sys.modules[full] = module
@@ -160,8 +161,8 @@ def residuals(problem: ConicProblem, x: np.ndarray, s: np.ndarray, z: np.ndarray
         dual = norm(problem.A.rmatvec(z) + problem.c) / (1 + max(norm(problem.c), norm(z)))
         pobj, dobj = float(problem.c @ x), -float(problem.b @ z)
         gap = abs(pobj - dobj) / max(1.0, min(abs(pobj), abs(dobj)))
-    values = (primal, dual, gap)
-    return tuple(v if math.isfinite(v) else math.inf for v in values)
+    primal, dual, gap = (v if math.isfinite(v) else math.inf for v in (primal, dual, gap))
+    return primal, dual, gap
 
 
 def _scs_permutation(problem: ConicProblem) -> np.ndarray:
@@ -297,7 +298,7 @@ def solve_accurately(
     attempts = [(gap, True) for gap in gaps]
     if not refine_first:
         attempts.insert(0, (gaps[0], False))
-    for index, (gap, refine) in enumerate(attempts[:max_solves]):
+    for gap, refine in attempts[:max_solves]:
         backend = type(backend)(Tolerances(gap=gap, feasibility=gap, refine=refine))
         solution = backend.solve(problem)
         if solution.solved:
@@ -312,6 +313,7 @@ def solve_accurately(
             return checked  # as good as the next rung would give
         if best is None or max(solution.residuals) < max(best.residuals):
             best = checked
+    assert solution is not None, "max_solves must be at least 1"
     return best if best is not None else solution
 
 

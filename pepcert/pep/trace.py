@@ -11,7 +11,7 @@ oracle of one outcome branch.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -148,7 +148,7 @@ class Trace:
         if not isinstance(v, Vector) or v.basis is not self.basis:
             raise BadInput("compressor called with something that is not a vector of this problem")
         if self.outcomes == 1:
-            key = (agent, v.key())
+            key: tuple = (agent, v.key())
             if key not in self._compress_cache:
                 name = f"c{len(self._compressions)}"
                 count = self.basis.n_vectors

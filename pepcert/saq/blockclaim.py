@@ -21,10 +21,16 @@ processes, each with one BLAS thread (the two cores of the reference machine).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # annotations only (the run modules are imported lazily)
+    from pepcert.saq.methods import SAQRun
+    from pepcert.saq.paper_setup import PaperSetup
+    from pepcert.saq.theory import Theory
 
 DATASETS = ("pd-speech", "grants", "mnist-parity")
 WORKERS = (2, 4, 6, 8)
@@ -35,9 +41,9 @@ CLAIM_METHODS = ("diana", "diana+")
 class PaperResult:
     """One run of the paper protocol with its setup and the theory's bounds."""
 
-    setup: object  # PaperSetup
-    theory: object  # Theory
-    run: object  # SAQRun
+    setup: PaperSetup
+    theory: Theory
+    run: SAQRun
 
     @property
     def label(self) -> str:
@@ -89,7 +95,7 @@ def paper_ratios(results: Sequence[PaperResult], target: float) -> list[dict]:
             theory = [p.theory.communication(target) for p in pair]
             rows.append({"kind": "blocks", "compared": f"1 block / {blocks} blocks", "method": method, "blocks": blocks,
                          **block_ratio(pair[0].run, pair[1].run, target),
-                         "theory_ratio": theory[0] / theory[1] if None not in theory else None})
+                         "theory_ratio": theory[0] / theory[1] if theory[0] is not None and theory[1] is not None else None})
         if not method.endswith("+") and (method + "+", blocks) in by:
             rows.append({"kind": "smoothness-aware", "compared": f"{method} / {method}+", "blocks": blocks,
                          **block_ratio(result.run, by[(method + "+", blocks)].run, target)})
@@ -117,7 +123,7 @@ def measure_instance(dataset: str, workers: int, target: float, iterations: int,
             theory = [result.theory.communication(target) for result in pair]
             ratios.append({"dataset": dataset, "d": problem.d, "workers": workers, "method": method,
                            **block_ratio(pair[0].run, pair[1].run, target),
-                           "theory_ratio": theory[0] / theory[1] if None not in theory else None})
+                           "theory_ratio": theory[0] / theory[1] if theory[0] is not None and theory[1] is not None else None})
     return {"dataset": dataset, "workers": workers, "runs": runs, "ratios": ratios, "setup_seconds": setup_seconds,
             "seconds": time.perf_counter() - clock}
 

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -60,7 +61,7 @@ def _apply(M: np.ndarray, V: np.ndarray) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=256)
-def _layout(levels: tuple, blocks: int, d: int) -> tuple[tuple[int, ...], np.ndarray]:
+def _layout(levels: tuple, blocks: int, d: int) -> tuple[tuple[int, ...], np.ndarray | np.float64]:
     """Block sizes and the number of levels of every coordinate (cached: every message of a
     run asks for the same layout)."""
     if blocks > d:
@@ -85,7 +86,7 @@ class Dithering:
     ``g(x) = theta(1 - theta)`` (:mod:`pepcert.saq.levels` bounds and attains it).
     """
 
-    s: object  # levels: one int for every block, or a tuple of one int per block
+    s: int | tuple[int, ...]  # levels: one int for every block, or a tuple of one int per block
     blocks: int = 1
 
     def __post_init__(self):
@@ -125,7 +126,7 @@ class Dithering:
     def encode(self, W, rng) -> Message:
         """``W`` (..., d) -> the message: block norms (..., B), signed levels (..., d), bits (...)."""
         W = np.asarray(W, dtype=float)
-        sizes, spread = _layout(self.levels, self.blocks, W.shape[-1])
+        sizes, _spread = _layout(self.levels, self.blocks, W.shape[-1])
         scales, levels = dither_levels(W, self.levels if len(sizes) > 1 else self.levels[0], sizes, rng)
         levels = levels.astype(np.int64)
         return Message((scales, np.where(W < 0, -levels, levels)), pepcert_bits(levels, len(sizes)))
@@ -251,7 +252,7 @@ class OmegaPlus:
     attained: np.ndarray
     witness: np.ndarray
     simple_bound: np.ndarray
-    omega: object
+    omega: Any  # exact
     lambda_max: np.ndarray
 
     @property
@@ -289,7 +290,7 @@ class SmoothnessAware:
         """``E||C_i(v) - v||^2_{L_i^+} <= omega ||v||^2_{L_i^+}`` with the base's ``omega``."""
         return self.base.omega(d)
 
-    def agent(self, problem, i: int) -> "AgentCompressor":
+    def agent(self, problem, i: int) -> AgentCompressor:
         """Worker ``i``'s compressor ``C_i(v) = L_i^{1/2} Q(L_i^{+1/2} v)``."""
         if not 0 <= i < problem.n:
             raise BadInput(f"worker {i} does not exist (n = {problem.n})")
@@ -322,7 +323,7 @@ class AgentCompressor:
     ``root`` and ``inverse_root`` are the symmetric ``L_i^{1/2}`` and ``L_i^{+1/2}``, so
     ``v @ M = M v`` row by row (batches of vectors along leading axes)."""
 
-    base: object
+    base: Any  # a compressor with encode/decode
     root: np.ndarray
     inverse_root: np.ndarray
 

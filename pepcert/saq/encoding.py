@@ -42,7 +42,7 @@ class Message:
     (int64, the shape of the batch)."""
 
     payload: tuple
-    bits: np.ndarray
+    bits: np.ndarray | np.int64  # one vector: an int64 scalar
 
 
 def elias_omega(n: int) -> str:
@@ -126,7 +126,7 @@ def pepcert_bits(levels: np.ndarray, blocks: int) -> np.ndarray:
     return (FLOAT_BITS * blocks + codes + np.count_nonzero(levels, axis=-1)).astype(np.int64)
 
 
-def paper_bits(levels: np.ndarray, sizes) -> np.ndarray:
+def paper_bits(levels: np.ndarray, sizes) -> np.ndarray | np.int64:
     """The paper's count (module docstring) for levels of shape (..., d) in blocks ``sizes``.
 
     Vectorised: the previous nonzero index before coordinate ``j`` is the running maximum of

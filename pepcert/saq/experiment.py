@@ -9,11 +9,16 @@ as tasks on dask ``distributed`` workers
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from pepcert.pep.errors import BadInput
 from pepcert.saq.methods import METHODS, SAQRun, check_method, run_method, smoothness_aware
+
+if TYPE_CHECKING:  # annotations only (imported lazily where used)
+    from pepcert.saq.compressors import OmegaPlus
+    from pepcert.saq.theory import Theory
 
 COMPRESSORS = ("dithering", "block-dithering", "rand-k")
 
@@ -53,8 +58,8 @@ class PairResult:
     method: str
     compressor_key: str  # dithering, block-dithering, rand-k
     run: SAQRun
-    theory: object  # pepcert.saq.theory.Theory
-    constants: object | None  # OmegaPlus (smoothness-aware) or None
+    theory: Theory
+    constants: OmegaPlus | None  # smoothness-aware methods only
     description: str = ""  # the base compressor (levels, blocks)
 
     def to_dict(self, target: float, curve_points: int = 400) -> dict:
@@ -75,7 +80,7 @@ def _dask_runs(jobs, problem, iterations, seed, scheduler, advance) -> list[SAQR
     try:
         futures = {client.submit(run_method, problem, method, compressor, iterations, seed, gamma, alpha, pure=False): index
                    for index, (method, compressor, gamma, alpha) in enumerate(jobs)}
-        runs = [None] * len(jobs)
+        runs: list = [None] * len(jobs)  # filled in completion order
         for future in as_completed(futures):
             runs[futures[future]] = future.result()
             advance(iterations)

@@ -22,8 +22,8 @@ and reads the error and the oracle's bit count after every step. The default ``g
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -108,7 +108,7 @@ def trajectory(problem, method: str, compressor, gamma: float, alpha: float | No
     x = np.zeros(shape + (problem.d,)) if x0 is None else np.broadcast_to(np.asarray(x0, dtype=float), shape + (problem.d,)).copy()
     state, before = steps.initial(x, oracle), np.zeros(shape + (problem.n,), dtype=np.int64)
     while True:
-        for state in iterate(steps, oracle, state, 1):
+        for state in iterate(steps, oracle, state, 1):  # noqa: B007, B020 - one step, keep its state
             pass
         sent = np.stack(np.broadcast_arrays(*oracle.sent), axis=-1)
         h = np.stack(state[1:], axis=-2) if uses_shifts(method) else np.zeros(shape + (problem.n, problem.d))

@@ -29,7 +29,7 @@ from pepcert.pep.simulate import NumericOracle
 class _AgentFunction:
     """Agent ``i``'s ``f_i`` as a function object (``gradient``, ``value``) of the oracle."""
 
-    def __init__(self, oracle: "SAQOracle", agent: int):
+    def __init__(self, oracle: SAQOracle, agent: int):
         self.oracle, self.agent = oracle, agent
 
     def gradient(self, x):
@@ -58,7 +58,7 @@ class SAQOracle(NumericOracle):
         self.rngs = rngs
         self.sent = [0] * problem.n  # cumulative bits per agent (arrays for batches)
         self._point = None
-        self._gradients = None
+        self._gradients: np.ndarray | None = None
 
     def _agent(self, agent: int | None) -> int:
         if agent is None:
@@ -71,6 +71,7 @@ class SAQOracle(NumericOracle):
         if x is not self._point:
             self._gradients = self.problem.gradients(x)
             self._point = x
+        assert self._gradients is not None
         if agent is None and self.agents > 1:
             return self._gradients.mean(axis=-2)
         return self._gradients[..., self._agent(agent), :]

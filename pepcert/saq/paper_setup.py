@@ -37,8 +37,14 @@ import numpy as np
 from pepcert.pep.errors import BadInput
 from pepcert.saq.encoding import FLOAT_BITS
 from pepcert.saq.methods import Schedule, check_method, smoothness_aware, uses_shifts
-from pepcert.saq.paper import (LinfDithering, baseline_levels, baseline_omega, dcgd_plus_steps, diana_plus_steps,
-                               paper_blocks)
+from pepcert.saq.paper import (
+    LinfDithering,
+    baseline_levels,
+    baseline_omega,
+    dcgd_plus_steps,
+    diana_plus_steps,
+    paper_blocks,
+)
 
 #: The authors' regulariser (``config.py``: ``l2_weights`` is 1e-3 for every data set).
 PAPER_LAMBDA = 1e-3
@@ -111,10 +117,10 @@ def _smoothness_aware(problem, method: str, sizes: tuple) -> PaperSetup:
         gamma, alpha = 1.0 / (problem.L + 2 * tilde / n), None
     compressors = tuple(AgentCompressor(q, problem.sqrt_smoothness[i], problem.inv_sqrt_smoothness[i])
                         for i, q in enumerate(quantizers))
-    steps = [list(q.steps) for q in quantizers]
+    per_block_steps = [list(q.steps) for q in quantizers]
     return PaperSetup(method, B, sizes, compressors, tuple(quantizers), gamma, alpha, omega,
                       float((d * d + B) * FLOAT_BITS),
-                      {"omega_authors": omega, "L_tilde_max": tilde, "L": problem.L, "steps": steps})
+                      {"omega_authors": omega, "L_tilde_max": tilde, "L": problem.L, "steps": per_block_steps})
 
 
 def paper_setup(problem, method: str, blocks: int) -> PaperSetup:

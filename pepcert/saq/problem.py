@@ -38,7 +38,6 @@ from pepcert.pep.errors import BadInput
 from pepcert.pep.library.base import positive_int
 from pepcert.saq.data import Dataset
 
-
 #: Largest ``n d^2`` (entries of the smoothness matrices, their roots and inverse roots;
 #: 3 x 8 bytes each: 720 MB at the limit), checked before anything is allocated.
 MAX_MATRIX_ENTRIES = 30_000_000
@@ -134,7 +133,7 @@ def _positive_lam(lam) -> float:
     if isinstance(lam, bool) or not isinstance(lam, (numbers.Real, Fraction, str)):
         raise BadInput(f"lambda must be a positive number, got {lam!r}")
     try:
-        exact = Fraction(lam) if not isinstance(lam, float) or math.isfinite(lam) else None
+        exact = Fraction(lam) if not isinstance(lam, float) or math.isfinite(lam) else None  # type: ignore[arg-type]  # known: a numpy.float32 raises TypeError
     except (ValueError, ZeroDivisionError):
         exact = None
     if exact is None or exact <= 0:

@@ -176,7 +176,7 @@ def bounds(problem, method: str, omega: float, W, bits: float, name: str, once: 
     shift = 1.0 / (1.0 + omega) if uses_shifts(method) else None
     gamma = step if gamma is None else float(gamma)
     alpha = shift if alpha is None or not uses_shifts(method) else float(alpha)
-    if not 0 < gamma <= step * (1 + 1e-12) or (alpha is not None and not 0 < alpha <= shift * (1 + 1e-12)):
+    if not 0 < gamma <= step * (1 + 1e-12) or (alpha is not None and shift is not None and not 0 < alpha <= shift * (1 + 1e-12)):
         raise BadInput(f"the bounds need 0 < gamma <= {step:.6g} and 0 < alpha <= {shift}")
     x_star = np.asarray(problem.x_star, dtype=float)
     r0 = float(x_star @ x_star)
@@ -186,6 +186,7 @@ def bounds(problem, method: str, omega: float, W, bits: float, name: str, once: 
     if uses_shifts(method):
         weight = 4.0 * W.max() / (n * alpha) * gamma**2
         start = 1.0 + weight * float(optimum.mean()) / r0
+        assert alpha is not None  # set for methods with shifts
         rate = max(1.0 - gamma * mu, 1.0 - alpha / 2)
         return Theory(method, name, omega, tuple(W.tolist()), gamma, alpha, rate, weight, start, 0.0, bits, once)
     sigma = 2.0 / n**2 * float(np.sum(W * optimum))

@@ -9,7 +9,7 @@ the sweep. Parameters are plain numbers and strings so that points hash and pick
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from pepcert.pep.errors import SolverFailure
 
@@ -18,7 +18,7 @@ def sweepable(version: int) -> Callable[[Callable], Callable]:
     """Mark ``function`` as a sweep analysis with cache version ``version``."""
 
     def mark(function: Callable) -> Callable:
-        function.version = version
+        function.version = version  # type: ignore[attr-defined]  # a function attribute, read with getattr
         return function
 
     return mark

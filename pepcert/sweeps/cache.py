@@ -17,9 +17,10 @@ import json
 import math
 import os
 import sqlite3
+from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from pepcert._version import __version__
 from pepcert.pep.errors import BadInput

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.numbers import parse_rational

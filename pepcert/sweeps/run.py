@@ -16,8 +16,9 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from pepcert.pep.errors import BadInput
 from pepcert.sweeps.cache import ResultCache, grid_key, point_key
@@ -62,7 +63,14 @@ def _progress(enabled: bool, total: int, description: str):
     if not enabled or total == 0:
         return None
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), TimeRemainingColumn(), console=Console(file=sys.stderr), transient=True)
@@ -157,7 +165,7 @@ def sweep(
         raise BadInput(f"workers must be a positive integer, got {workers!r}")
     store_cache = ResultCache(cache_dir) if cache else None
     table_key = grid_key(name, version, grid) if cache else None
-    if store_cache is not None:
+    if store_cache is not None and table_key is not None:  # both or neither
         table = store_cache.get_table(table_key)
         if table is not None and len(table[1]) == len(points):  # the whole sweep was done before
             store_cache.close()
@@ -196,7 +204,7 @@ def sweep(
         rows = [{**point, **results[key]} for key, point in zip(keys, points)]
         columns = list(dict.fromkeys(column for row in rows for column in row))
         data = [[row.get(column) for column in columns] for row in rows]
-        if store_cache is not None:
+        if store_cache is not None and table_key is not None:
             store_cache.put_table(table_key, columns, data)
     finally:
         if store_cache is not None:

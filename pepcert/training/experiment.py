@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -80,7 +80,7 @@ def _finite(values) -> bool:
     return all(math.isfinite(v) for v in values)
 
 
-def _train(task: Task, runs: dict, rng, setup: Setup, points: list[int], record, tick) -> int | None:
+def _train(task: Task, runs: dict, rng, setup: Setup, points: Collection[int], record, tick) -> int | None:
     """Advance every parameter's method ``setup.iterations`` times; the divergence iteration
     (or ``None``)."""
     network, points = task.network, set(points)

@@ -25,8 +25,8 @@ every optimiser, as Muon implementations keep a separate optimiser for non-matri
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

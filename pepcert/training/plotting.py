@@ -27,7 +27,7 @@ def _band(ax, experiment: Experiment, row: dict, metric: str, scale: float, offs
 def _sweep(ax, experiment: Experiment, row: dict) -> None:
     steps, means, low, high = [], [], [], []
     for step in experiment.setup.steps:
-        finals = [run.final("test_loss") for run in experiment.select(row["optimiser"], step)]
+        finals: list = [run.final("test_loss") for run in experiment.select(row["optimiser"], step)]
         if any(value is None for value in finals):
             continue
         steps.append(step)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from typing import Any
 
 from pepcert.training.experiment import Experiment
 from pepcert.training.optimisers import OPTIMISERS
@@ -33,7 +34,7 @@ MIN_SEEDS = 5  # "every seed" of fewer than 5 is not significant at 5 % (sign te
 BASELINES = ("muon", "muon-ns")
 
 
-def _spread(values: list[float]) -> dict:
+def _spread(values: list) -> dict:  # floats (no seed diverged at the best step)
     return {"mean": statistics.fmean(values), "std": statistics.pstdev(values) if len(values) > 1 else 0.0,
             "min": min(values), "max": max(values)}
 
@@ -42,7 +43,7 @@ def _by_step(experiment: Experiment, optimiser: str) -> list[dict]:
     rows = []
     for step in experiment.setup.steps:
         runs = experiment.select(optimiser, step)
-        finals = [run.final("test_loss") for run in runs]
+        finals: list = [run.final("test_loss") for run in runs]
         ok = all(value is not None and math.isfinite(value) for value in finals)
         rows.append({"step": step, "diverged_seeds": sum(run.diverged_at is not None for run in runs),
                      "mean_final_test_loss": statistics.fmean(finals) if ok else None,
@@ -57,7 +58,7 @@ def best_rows(experiment: Experiment) -> list[dict]:
     for optimiser in experiment.setup.optimisers:
         grid = _by_step(experiment, optimiser)
         candidates = [row for row in grid if row["mean_final_test_loss"] is not None]
-        row = {"optimiser": optimiser, "label": OPTIMISERS[optimiser].label, "grid": grid}
+        row: dict[str, Any] = {"optimiser": optimiser, "label": OPTIMISERS[optimiser].label, "grid": grid}
         if not candidates:
             table.append({**row, "best_step": None, "reason": "every step of the grid diverged"})
             continue
@@ -72,8 +73,9 @@ def best_rows(experiment: Experiment) -> list[dict]:
 
 
 def _paired(experiment: Experiment, rows: dict, baseline: str, metric: str) -> list[float]:
-    ours = {r.seed: r.final(metric) for r in experiment.select(COMPARED, rows[COMPARED]["best_step"])}
-    theirs = {r.seed: r.final(metric) for r in experiment.select(baseline, rows[baseline]["best_step"])}
+    # floats: no seed diverged at a best step
+    ours: dict[int, Any] = {r.seed: r.final(metric) for r in experiment.select(COMPARED, rows[COMPARED]["best_step"])}
+    theirs: dict[int, Any] = {r.seed: r.final(metric) for r in experiment.select(baseline, rows[baseline]["best_step"])}
     return [ours[seed] - theirs[seed] for seed in sorted(ours)]
 
 
@@ -94,7 +96,7 @@ def _verdicts(loss: list[float], accuracy: list[float]) -> dict:
 def finding(experiment: Experiment, table: list[dict]) -> dict:
     """The verdict against each baseline present (``holds`` / ``reversed`` / ``inconclusive``)."""
     rows = {row["optimiser"]: row for row in table}
-    comparisons = []
+    comparisons: list[dict[str, Any]] = []
     for baseline in BASELINES:
         if COMPARED not in rows or baseline not in rows:
             continue
@@ -115,8 +117,8 @@ def finding(experiment: Experiment, table: list[dict]) -> dict:
         return {"statement": "Paper's finding (error feedback degrades Muon in training): not tested, the run needs "
                              "ef-muon and muon or muon-ns", "comparisons": [], "verdict": None, "holds": None,
                 "reason": "ef-muon or both Muon variants missing from --optimizers"}
-    verdicts = {c["verdict"] for c in comparisons}
-    overall = None if None in verdicts else (verdicts.pop() if len(verdicts) == 1 else "mixed")
+    found = {c["verdict"] for c in comparisons}
+    overall = None if None in found else (found.pop() if len(found) == 1 else "mixed")
     return {"statement": statement(experiment, comparisons, overall), "comparisons": comparisons,
             "verdict": overall, "holds": None if overall is None else overall == "holds",
             "reason": None if overall is not None else "an optimiser diverged at every step of the grid"}

@@ -58,7 +58,7 @@ def build_task(name: str, data: str, hidden: int, context: int, embedding: int, 
     """The task ``name`` (``mlp`` or ``charlm``) at the given sizes."""
     if name == "mlp":
         sets = load_classification(data)
-        network = MLP(sets.X_train.shape[1], (hidden, hidden), sets.classes)
+        network: MLP | CharMLP = MLP(sets.X_train.shape[1], (hidden, hidden), sets.classes)
         keep = _evenly(len(sets.y_train), EVAL_EXAMPLES)
         evals = {"train": (sets.X_train[keep], sets.y_train[keep]), "test": (sets.X_test, sets.y_test)}
         return Task(name, network, sets.X_train, sets.y_train, evals, sets.describe())

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 from pepcert.analyses import certify, check_certificate, tight_rate
+from pepcert.papers.ttd26 import classes_of, optimal_step, paper_lyapunov, single_agent_rate, two_agent_rate
 from pepcert.pep import BadInput, Contractive, ProblemClass, SmoothStronglyConvex, Unbiased, worst_case
 from pepcert.pep.algorithms import BUILTIN_METHODS
 from pepcert.pep.classes import Distributed
 from pepcert.pep.simulate import NumericOracle, simulate
-from pepcert.papers.ttd26 import classes_of, optimal_step, paper_lyapunov, single_agent_rate, two_agent_rate
 
 # (L, mu, delta), the last two ill-conditioned.
 SETTINGS = [(1, 0.1, 0.5), (1, 0.05, 0.5), (2, 0.4, 0.6), (1, 0.2, 0.2), (1, 0.1, 0.8),

@@ -80,7 +80,7 @@ def test_heavy_ball_ef21_lyapunov_decreases_on_random_runs(heavy_ball):
     method, classes, result = heavy_ball
     rng = np.random.default_rng(7)
     dimension = 8
-    for trial in range(5):
+    for _trial in range(5):
         basis, _ = np.linalg.qr(rng.standard_normal((dimension, dimension)))
         eigenvalues = np.concatenate([[MU, L], rng.uniform(MU, L, dimension - 2)])
         function = Quadratic(basis @ np.diag(eigenvalues) @ basis.T)

@@ -7,8 +7,6 @@ import math
 import numpy as np
 import pytest
 
-from pepcert.analyses.muon import Mat2, ScaledPolarCompressor, ef_muon, muon, muon_instance, simulate
-from pepcert.pep.simulate import NumericOracle
 from pepcert.analyses.ef_muon import (
     contraction_factor,
     ef_bound,
@@ -17,6 +15,8 @@ from pepcert.analyses.ef_muon import (
     inverse_sqrt_error_constant,
     random_max_affine,
 )
+from pepcert.analyses.muon import Mat2, ScaledPolarCompressor, ef_muon, muon, muon_instance, simulate
+from pepcert.pep.simulate import NumericOracle
 
 
 def instance_run(beta: str, T: int, method=None, schedule="1/sqrt(t+1)"):
@@ -31,7 +31,7 @@ def instance_run(beta: str, T: int, method=None, schedule="1/sqrt(t+1)"):
 
 
 def test_ef_muon_reaches_1e_minus_3_on_the_beta_09_instance_within_2500_steps():
-    instance, run, gammas, L, R = instance_run("0.9", 2500)
+    instance, run, _gammas, _L, _R = instance_run("0.9", 2500)
     first = run.first_below(1e-3)
     assert first is not None and first <= 2500
     # Muon itself never goes below (1 - beta)/(1 + beta) = 1/19 on this instance.
@@ -40,7 +40,7 @@ def test_ef_muon_reaches_1e_minus_3_on_the_beta_09_instance_within_2500_steps():
 
 @pytest.mark.parametrize("beta", ["0", "0.5", "0.9"])
 def test_ef_muon_gaps_respect_the_ef_bound_and_vanish(beta):
-    instance, run, gammas, L, R = instance_run(beta, 5000)
+    _instance, run, gammas, L, R = instance_run(beta, 5000)
     bound = ef_bound(R, L, gammas, max_rank=2)
     best = run.best_so_far()[:-1]  # min_{t < T} gap for T = 1..5000
     assert np.all(best <= bound)
@@ -58,7 +58,7 @@ def test_ef_muon_crosses_the_muon_level_for_beta_099():
 
 
 def test_ef_muon_with_momentum_also_converges_on_the_instance():
-    instance, run, *_ = instance_run("0.9", 3000, method=lambda gammas: ef_muon(gammas, 0.9))
+    _instance, run, *_ = instance_run("0.9", 3000, method=lambda gammas: ef_muon(gammas, 0.9))
     assert run.min_gap < 1e-3
 
 

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from pepcert.analyses.muon import Mat2, ef_muon, muon_instance, simulate
 from pepcert.analyses.ef_muon import ef_bound, ef_optimal_constant_step
 from pepcert.analyses.ef_muon_sdp import ef_muon_worst_case
+from pepcert.analyses.muon import Mat2, ef_muon, muon_instance, simulate
 from pepcert.pep.errors import BadInput
 
 

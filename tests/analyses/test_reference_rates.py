@@ -10,7 +10,7 @@ import filecmp
 
 import pytest
 
-from conftest import SHARED, DATA, cgd_rate, ef_rate, reference_rows
+from conftest import DATA, SHARED, cgd_rate, ef_rate, reference_rows
 from pepcert.analyses import optimal_step, tight_rate
 from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex
 from pepcert.pep.algorithms import method_factory

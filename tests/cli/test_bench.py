@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pepcert.cli import bench, bench_jobs
 from pepcert.analyses import tight_rate
+from pepcert.cli import bench, bench_jobs
 from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex
 from pepcert.pep.algorithms import error_feedback
 

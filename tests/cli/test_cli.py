@@ -50,7 +50,7 @@ def test_rate_readable_output_says_no_convergence(capsys):
 
 def test_worst_case_json_contract(capsys):
     code, data = run_json(capsys, ["worst-case"] + BASE + ["--iterations", "3"])
-    eta, rho = ef_optimal(0.1, 1, 0.5)
+    _eta, rho = ef_optimal(0.1, 1, 0.5)
     assert code == 0
     for key in ("value", "rate_per_step", "iterations", "measure", "solver", "seconds"):
         assert key in data

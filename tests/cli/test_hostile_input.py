@@ -88,7 +88,7 @@ def test_check_answers_every_hostile_file_with_one_line(case, certificate_text, 
 def test_check_binary_files_are_unreadable(content, tmp_path, capsys):
     path = tmp_path / "binary.json"
     path.write_bytes(content)
-    code, out, err = run(["check", str(path)], capsys)
+    code, _out, err = run(["check", str(path)], capsys)
     assert code == 2 and "UTF-8" in err and len(err.strip().splitlines()) == 1
 
 
@@ -97,14 +97,14 @@ def test_check_oversized_file_is_unreadable(tmp_path, capsys):
 
     path = tmp_path / "big.json"
     path.write_text('{"x": "' + "1" * MAX_FILE_BYTES + '"}')
-    code, out, err = run(["check", str(path)], capsys)
+    code, _out, err = run(["check", str(path)], capsys)
     assert code == 2 and "larger than" in err
 
 
 def test_valid_certificate_still_passes(certificate_text, tmp_path, capsys):
     path = tmp_path / "ok.json"
     path.write_text(certificate_text)
-    code, out, err = run(["check", str(path)], capsys)
+    code, out, _err = run(["check", str(path)], capsys)
     assert code == 0 and out.startswith("VALID") and "does not prove convergence" not in out
 
 
@@ -130,7 +130,7 @@ def test_muon_schedules_with_unbounded_cost_are_refused(steps, iterations, fragm
 
 @pytest.mark.parametrize("argv", [["--steps", "-1/(t+1)"], ["--steps=-1/(t+1)"]])
 def test_negative_schedule_parses_and_is_refused(argv, capsys):
-    code, out, err = run(["muon", "--beta", "0.5", *argv, "-T", "10"], capsys)
+    code, _out, err = run(["muon", "--beta", "0.5", *argv, "-T", "10"], capsys)
     assert code == 2 and "not positive at t = 0" in err and len(err.strip().splitlines()) == 1
 
 
@@ -147,12 +147,12 @@ def test_negative_schedule_parses_and_is_refused(argv, capsys):
     (["worst-case", "--method", "ef", "--mu", "0.1", "--L", "1", "--delta", "1", "-N", "3"], 2, "--measure distance"),
 ])
 def test_refusals_are_ours(argv, code, fragment, capsys):
-    got, out, err = run(argv, capsys)
+    got, _out, err = run(argv, capsys)
     assert got == code and len(err.strip().splitlines()) == 1 and fragment in err, err
 
 
 def test_worst_case_at_a_diverging_step_says_so(capsys):
-    code, out, err = run(["worst-case", "--method", "ef", "--mu", "0.1", "--L", "1", "--delta", "0.5", "-N", "3",
+    code, _out, err = run(["worst-case", "--method", "ef", "--mu", "0.1", "--L", "1", "--delta", "0.5", "-N", "3",
                           "--eta", "100"], capsys, seconds=30)
     if code == 0:  # solved: the value must show the growth
         return
@@ -162,7 +162,7 @@ def test_worst_case_at_a_diverging_step_says_so(capsys):
 # -- rate 1 is no linear rate ------------------------------------------------------------------
 
 def test_rate_at_mu_zero_is_no_linear_rate(capsys):
-    code, out, err = run(["rate", "--method", "ef", "--mu", "0", "--L", "1", "--delta", "0.5", "--json"], capsys, seconds=60)
+    code, out, _err = run(["rate", "--method", "ef", "--mu", "0", "--L", "1", "--delta", "0.5", "--json"], capsys, seconds=60)
     data = json.loads(out)
     assert code == 0
     assert data["converges"] is False and data["linear_rate"] is False
@@ -174,7 +174,7 @@ def test_rate_at_mu_zero_is_no_linear_rate(capsys):
 
 
 def test_best_step_at_the_edge_of_the_search_is_not_optimal(capsys):
-    code, out, err = run(["rate", "--method", "ef", "--mu", "0.1", "--L", "1", "--delta", "1e-300"], capsys, seconds=60)
+    code, out, _err = run(["rate", "--method", "ef", "--mu", "0.1", "--L", "1", "--delta", "1e-300"], capsys, seconds=60)
     assert code == 0
     assert "optimal step" not in out and "not an optimum" in out and "NO CONVERGENCE" in out
 

@@ -51,7 +51,7 @@ def test_readable_output_and_plot(capsys, tmp_path):
 
 def test_failed_certificate_exits_1(capsys):
     # Newton-Schulz is not the exact polar factor: the replay runs, the certificate fails.
-    code, payload, err = run_json(capsys, "--beta", "0.9", "--steps", "1/sqrt(t+1)", "-T", "40", "--lmo", "newton-schulz")
+    code, payload, _err = run_json(capsys, "--beta", "0.9", "--steps", "1/sqrt(t+1)", "-T", "40", "--lmo", "newton-schulz")
     assert code == 1
     assert payload["muon"]["certified"] is False
     assert payload["muon"]["certified_lower_bound"] is None

@@ -8,6 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from pepcert.analyses.ef_muon import simulate
 from pepcert.analyses.muon import (
     Mat2,
     SignLMO,
@@ -16,7 +17,6 @@ from pepcert.analyses.muon import (
     muon_instance,
     replay_muon,
 )
-from pepcert.analyses.ef_muon import simulate
 from pepcert.pep.numerics.intervals import lower, upper
 from pepcert.pep.simulate import iterate
 

@@ -2,13 +2,12 @@
 by FLINT's isolating balls or, when a ball straddles r, by Sturm's count; never by a root that
 is not real, and never by the upper end of a ball."""
 
+import math
 from fractions import Fraction as Q
 
 import pytest
 
 from pepcert.lowerbounds.certified import characteristic_polynomial, proves_rate
-
-import math
 
 SQRT2 = Q(math.isqrt(2 * 10**120), 10**60)  # sqrt(2) rounded down to 60 digits
 

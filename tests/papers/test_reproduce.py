@@ -13,8 +13,8 @@ import pytest
 from conftest import cgd_rate, check_image, ef_optimal, ef_rate, reference_rows
 from pepcert.cli import main
 from pepcert.papers.figures import TARGETS, reproduce
-from pepcert.papers.figures.closed_forms import closed_forms, ef21_paper_rate
 from pepcert.papers.figures.base import SweepOptions
+from pepcert.papers.figures.closed_forms import closed_forms, ef21_paper_rate
 
 TOL = 1e-8  # the acceptance tolerance on rho
 
@@ -148,7 +148,7 @@ def test_muon_gaps(out, options):
     beta = momentum["beta"].map(lambda b: float(b.split("/")[0]) / float(b.split("/")[1]))
     assert np.allclose(momentum["level_closed_form"], (1 - beta) / (1 + beta), rtol=1e-15)
     assert (momentum["gap"] >= momentum["level_closed_form"]).all() and momentum["certified"].all()
-    for (b, steps), part in table.groupby(["beta", "steps"]):
+    for (_beta, steps), part in table.groupby(["beta", "steps"]):
         if steps != "1/10":  # decreasing steps: EF-Muon gets below Muon's floor
             assert part[part["method"] == "EF-Muon"]["gap"].min() < part[part["method"] == "Muon"]["gap"].min()
     assert result.checks["all_certified"] == 1.0

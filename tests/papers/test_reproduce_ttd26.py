@@ -14,11 +14,10 @@ import pytest
 
 from conftest import check_image, ef_optimal
 from pepcert.papers import ttd26
-from pepcert.papers.figures import reproduce
-from pepcert.papers.figures import ttd26_agents
+from pepcert.papers.figures import reproduce, ttd26_agents
+from pepcert.papers.figures.base import SweepOptions
 from pepcert.papers.figures.closed_forms import ef21_paper_distributed_rate, ef21_paper_rate
 from pepcert.papers.ttd26 import cubic_roots, monic_cubic_roots
-from pepcert.papers.figures.base import SweepOptions
 
 ROOTS_TOL = 1e-9  # numpy.roots against 50-digit roots (the closest roots on the grid are 3e-4 apart)
 

@@ -9,8 +9,8 @@ from fractions import Fraction
 
 import pytest
 import sympy
-from conftest import ef_rate
 
+from conftest import ef_rate
 from pepcert.papers.theorems import (
     AtLeast,
     AtMost,

@@ -13,7 +13,7 @@ from pepcert.lyapunov.onestep import one_step
 from pepcert.lyapunov.symbolic import verify
 from pepcert.papers.theorems import catalogue
 from pepcert.papers.ttd25 import closed_forms, lemmas, proofs
-from pepcert.papers.ttd25.charts import A, ALPHA, ETA, L, MU, OMEGA, S, T, THETA, b
+from pepcert.papers.ttd25.charts import ALPHA, ETA, MU, OMEGA, THETA, A, L, S, T, b
 from pepcert.pep.compressors import Contractive
 from pepcert.pep.functions import SmoothStronglyConvex
 from pepcert.pep.problem import ProblemClass

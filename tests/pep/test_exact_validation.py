@@ -11,17 +11,16 @@ import pytest
 import sympy
 
 from pepcert.pep import Contractive, SmoothStronglyConvex
-from pepcert.pep.algorithms.compressed import check_step_size, ef21
 from pepcert.pep.algorithms.agents import diana
+from pepcert.pep.algorithms.compressed import check_step_size, ef21
 from pepcert.pep.algorithms.muon import ef_muon, muon
-
-STEPS = (Fraction(1), Fraction(1, 2))  # a step schedule for the momentum methods
 from pepcert.pep.compressors import Unbiased
 from pepcert.pep.errors import BadInput
 from pepcert.pep.functions import ConvexLipschitz
 from pepcert.pep.instances import ScalingInstance
 from pepcert.pep.numerics.numbers import MAX_DIGITS, decimal_string, exact_number, parse_rational, show
 
+STEPS = (Fraction(1), Fraction(1, 2))  # a step schedule for the momentum methods
 NEGATIVE_TINY = Fraction(-1, 10**400)
 ABOVE_ONE = [Fraction(1) + Fraction(1, 10**k) for k in (16, 17, 20, 400)]
 
@@ -107,7 +106,7 @@ def test_exact_number_keeps_float_values_exact():
 @pytest.mark.parametrize("text", ["1e1000000", "1e-1000000", "1" * (MAX_DIGITS + 1), "1/" + "3" * (MAX_DIGITS + 1),
                                   "0." + "0" * MAX_DIGITS + "1", "1e99999999999999999999"])
 def test_parsing_refuses_huge_numbers_before_expanding_them(text):
-    with pytest.raises(BadInput, match="digits|exponent"):
+    with pytest.raises(BadInput, match=r"digits|exponent"):
         parse_rational(text, "x")
 
 

@@ -9,7 +9,17 @@ import numpy as np
 import pytest
 import sympy
 
-from pepcert.pep import Basis, Contractive, ProblemClass, SmoothStronglyConvex, SymbolicOracle, Trace, inner, norm2, worst_case
+from pepcert.pep import (
+    Basis,
+    Contractive,
+    ProblemClass,
+    SmoothStronglyConvex,
+    SymbolicOracle,
+    Trace,
+    inner,
+    norm2,
+    worst_case,
+)
 from pepcert.pep.algorithms import error_feedback
 from pepcert.pep.instances import ScalingInstance, linear_map
 

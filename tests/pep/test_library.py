@@ -20,7 +20,7 @@ from library_reference import (
 )
 from pepcert.pep.compressors import Contractive, Unbiased
 from pepcert.pep.errors import BadInput
-from pepcert.pep.library import Compose, EFMuon, NaturalCompression, RandK, Scaling, ScaledSign, TopK
+from pepcert.pep.library import Compose, EFMuon, NaturalCompression, RandK, ScaledSign, Scaling, TopK
 
 N = 20000
 
@@ -74,7 +74,7 @@ def test_rand_k_constants_exact_by_enumerating_subsets(k, d):
     rng = np.random.default_rng(d)
     for _ in range(20):  # attained with equality at every v
         v = random_rationals(rng, d)
-        error = expect(rand_k_outcomes(v, k, False), lambda y: norm2([a - b for a, b in zip(y, v)]))
+        error = expect(rand_k_outcomes(v, k, False), lambda y: norm2([a - b for a, b in zip(y, v)]))  # noqa: B023
         assert error == (1 - biased.delta) * norm2(v)
         outcomes = rand_k_outcomes(v, k, True)
         assert [expect(outcomes, lambda y, i=i: y[i]) for i in range(d)] == v
@@ -108,7 +108,7 @@ def test_scaled_sign_delta_exact_and_approached(d):
     the infimum: ``v = (1, eps, ..., eps)`` comes within ``2 eps`` of it (not attained)."""
     klass = ScaledSign(d).compressor_class()
     assert klass.deterministic and klass.delta == Fraction(1, d)
-    error = lambda v: norm2([a - b for a, b in zip(scaled_sign(v), v)])  # noqa: E731
+    error = lambda v: norm2([a - b for a, b in zip(scaled_sign(v), v)])
     eps = Fraction(1, 10**6)
     near = [Fraction(1)] + [eps] * (d - 1)
     assert error(near) <= (1 - klass.delta) * norm2(near)
@@ -163,7 +163,7 @@ def test_ef_muon_exact_on_rational_svds(m, n):
         for i, x in enumerate(sigma):
             sign[i, i] = 1 if x != 0 else 0
         exact = (sum(sigma) / r) * Q1 * sign * Q2
-        fro = lambda M: sum(x * x for x in M)  # noqa: E731
+        fro = lambda M: sum(x * x for x in M)
         error = fro(exact - P)
         assert error == fro(P) - sum(sigma) ** 2 / r
         assert error <= (1 - sympy.Rational(1, r_max)) * fro(P)

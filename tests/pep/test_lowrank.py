@@ -12,12 +12,11 @@ import numpy as np
 import pytest
 
 from conftest import ef_optimal
-from pepcert.pep import BadInput, Contractive, ProblemClass, SmoothStronglyConvex, worst_case
-from pepcert.pep import cutting
+from pepcert.pep import BadInput, Contractive, ProblemClass, SmoothStronglyConvex, cutting, worst_case
 from pepcert.pep.algorithms import compressed_gradient_descent, ef21, error_feedback
+from pepcert.pep.backends import WORST_CASE_LADDER
 from pepcert.pep.errors import SolverFailure
 from pepcert.pep.nstep import worst_case_lowrank
-from pepcert.pep.backends import WORST_CASE_LADDER
 from pepcert.pep.problem import _symbolic_run
 from pepcert.pep.scaling_bound import instance_lower_bound
 

@@ -7,10 +7,10 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from pepcert.pep.numerics.matrix2 import Mat2, is_polar_factor, nuclear_norm, polar, polar_svd, rank, singular_values
 from pepcert.pep.algorithms.muon import ScaledPolarCompressor
 from pepcert.pep.lmo import FrobeniusLMO, SignLMO, SpectralLMO
 from pepcert.pep.numerics.intervals import Undecided, ball, enclose, is_enclosure, lower, sign_of, upper
+from pepcert.pep.numerics.matrix2 import Mat2, is_polar_factor, nuclear_norm, polar, polar_svd, rank, singular_values
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from mpmath.libmp import to_rational
 
+from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.intervals import is_enclosure, lower, upper, width
 from pepcert.pep.numerics.schedule import parse_schedule
-from pepcert.pep.errors import BadInput
 
 
 def test_decimals_are_exact_and_rational_steps_stay_rational():

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from fractions import Fraction as F
 
-
 from pepcert.pep.algorithms import diana
 from pepcert.pep.simulate import iterate
 from pepcert.saq.compressors import RandK

@@ -8,8 +8,16 @@ import numpy as np
 import pytest
 
 from pepcert.pep.errors import BadInput
-from pepcert.saq.encoding import (decode_block_words, elias_omega, elias_omega_bits, elias_omega_decode, float32_word,
-                                  paper_bits, paper_block_words, pepcert_bits)
+from pepcert.saq.encoding import (
+    decode_block_words,
+    elias_omega,
+    elias_omega_bits,
+    elias_omega_decode,
+    float32_word,
+    paper_bits,
+    paper_block_words,
+    pepcert_bits,
+)
 
 # Elias omega by hand: N in binary, preceded by the code of (its length - 1), ... ending in 0.
 # 5 = 101 (3 digits) <- 2 = 10 <- 1: "10" "101" "0"; 16 = 10000 (5) <- 4 = 100 (3) <- 2 = 10.

@@ -14,8 +14,14 @@ import pytest
 from pepcert.pep.errors import BadInput
 from pepcert.saq.data import Dataset
 from pepcert.saq.encoding import paper_bits
-from pepcert.saq.paper import (LinfDithering, baseline_levels, baseline_omega, dcgd_plus_steps, diana_plus_steps,
-                               paper_blocks)
+from pepcert.saq.paper import (
+    LinfDithering,
+    baseline_levels,
+    baseline_omega,
+    dcgd_plus_steps,
+    diana_plus_steps,
+    paper_blocks,
+)
 from pepcert.saq.paper_setup import paper_problem, paper_setup, paper_theory
 
 

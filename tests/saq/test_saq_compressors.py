@@ -14,8 +14,8 @@ import pytest
 from pepcert.pep.errors import BadInput
 from pepcert.pep.library.quantizers import block_sizes, dithering_omega
 from pepcert.saq.compressors import Dithering, RandK, SmoothnessAware
-from pepcert.saq.encoding import elias_omega_bits
 from pepcert.saq.data import load_dataset
+from pepcert.saq.encoding import elias_omega_bits
 from pepcert.saq.problem import logistic_problem
 
 Z = 4.5  # confidence-interval half-width in standard errors (seeded, so deterministic)
@@ -93,7 +93,7 @@ def test_bits_are_the_papers_count(problem):
 def test_standard_constants_are_the_librarys_omega():
     for s in (1, 2, 3, 5):
         assert Dithering(s).omega(30) == dithering_omega(30, s)
-        bound, attained, witness, _ = Dithering(s).constants(np.eye(30))
+        bound, attained, _witness, _ = Dithering(s).constants(np.eye(30))
         assert bound == pytest.approx(float(dithering_omega(30, s)), rel=1e-12)
         if 30 >= 4 * s * s:  # attained at v = (1, ..., 1) (library) and by the optimisation
             assert attained == pytest.approx(bound, rel=1e-12)

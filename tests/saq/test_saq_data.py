@@ -72,7 +72,7 @@ def test_missing_directory_oversized_and_unknown_builtin(tmp_path, monkeypatch):
 
     with monkeypatch.context() as patch:
         patch.setattr(sklearn.datasets, "load_svmlight_file", unreadable)
-        with pytest.raises(BadInput, match="cannot read .* Permission denied"):
+        with pytest.raises(BadInput, match=r"cannot read .* Permission denied"):
             load_dataset(str(DATA / "sample.libsvm"))
     monkeypatch.setattr(data_module, "MAX_FILE_BYTES", 10)
     with pytest.raises(BadInput, match="at most 10"):

@@ -178,7 +178,7 @@ def test_bits_per_round_bounds_the_expected_bits():
 
 
 def test_bad_steps_are_refused(quadratics):
-    gamma, alpha = parameters(quadratics, "diana", Dithering(1))
+    gamma, _alpha = parameters(quadratics, "diana", Dithering(1))
     with pytest.raises(BadInput):
         theory(quadratics, "diana", Dithering(1), gamma=2 * gamma)
     with pytest.raises(BadInput):

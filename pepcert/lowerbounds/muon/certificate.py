@@ -35,15 +35,15 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from functools import cached_property
 from fractions import Fraction
+from functools import cached_property
 
 import numpy as np
 
+from pepcert.lowerbounds.muon.instance import InstanceOracle, MuonInstance, muon_instance
 from pepcert.pep.algorithms.muon import muon
 from pepcert.pep.errors import BadInput
 from pepcert.pep.lmo import SpectralLMO
-from pepcert.lowerbounds.muon.instance import InstanceOracle, MuonInstance, muon_instance
 from pepcert.pep.numerics.intervals import (
     Undecided,
     contains,
@@ -103,7 +103,7 @@ class _RecordingOracle(InstanceOracle):
         super().__init__(instance)
         self.step_calls: list[tuple] = []
 
-    def gradient(self, W):
+    def gradient(self, W, agent: int | None = None):  # one function: agent is ignored
         G = super().gradient(W)
         self.step_calls.append(("gradient", W, G))
         return G

@@ -46,8 +46,6 @@ import sympy
 
 from pepcert.pep.algorithms.muon import ScaledPolarCompressor
 from pepcert.pep.errors import BadInput
-from pepcert.pep.numerics.numbers import parse_rational
-from pepcert.pep.numerics.matrix2 import Mat2
 from pepcert.pep.numerics.intervals import (
     as_exact,
     ball,
@@ -59,6 +57,8 @@ from pepcert.pep.numerics.intervals import (
     upper,
     working_precision,
 )
+from pepcert.pep.numerics.matrix2 import Mat2
+from pepcert.pep.numerics.numbers import parse_rational
 from pepcert.pep.numerics.schedule import T_SYMBOL, StepSchedule, parse_schedule
 from pepcert.pep.simulate import NumericOracle
 
@@ -161,7 +161,7 @@ class MuonInstance:
         """``c`` as an ``fmpq`` (exact, in the arithmetic of enclosures)."""
         return lift(self.c)
 
-    def oracle(self, compressor=ScaledPolarCompressor()) -> "InstanceOracle":
+    def oracle(self, compressor=ScaledPolarCompressor()) -> InstanceOracle:
         """A fresh first-order oracle of ``f`` for one run (see :class:`InstanceOracle`), with
         EF-Muon's compressor ``(||P||_nuc / rank P) polar(P)`` unless told otherwise."""
         return InstanceOracle(self, compressor)
@@ -230,7 +230,7 @@ class InstanceOracle(NumericOracle):
         super().__init__(instance, compressor)
         self.calls = 0
 
-    def gradient(self, W):
+    def gradient(self, W, agent: int | None = None):  # one function: agent is ignored
         G = self.function.subgradient(W, self.calls)
         self.calls += 1
         return G

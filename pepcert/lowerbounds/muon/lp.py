@@ -40,8 +40,8 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import linprog
 
-from pepcert.pep.errors import BadInput, SolverFailure
 from pepcert.lowerbounds.muon.instance import gap_bound, muon_instance, parse_beta
+from pepcert.pep.errors import BadInput, SolverFailure
 from pepcert.pep.numerics.intervals import is_exact, lift, lower, upper, working_precision
 from pepcert.pep.numerics.schedule import StepSchedule, parse_schedule
 
@@ -303,12 +303,14 @@ def _fixed_iterates(beta: Fraction, schedule: StepSchedule, T: int):
     instance = muon_instance(beta, schedule, start="horizon", horizon=T)
     gammas = schedule.check_positive_nonincreasing(T + 1)
     R0 = instance.offset
+    assert R0 is not None  # a horizon start has a rational offset
     with working_precision():  # exact rationals as fmpq, irrational steps as balls
         w1 = [lift(1 + R0)]
         for t in range(T):
             w1.append(w1[-1] - lift(gammas[t]) if t % 2 == 0 else w1[-1] + lift(gammas[t]))
         w2 = [2 - x for x in w1]
-    points, point_of = [], []
+    points: list = []
+    point_of: list[int] = []
     for t in range(T + 1):
         exact = is_exact(w1[t])
         match = next((p for p, q in enumerate(points) if exact and is_exact(w1[q]) and w1[q] == w1[t]), None)

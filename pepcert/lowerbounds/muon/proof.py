@@ -175,7 +175,7 @@ def _check_position(S: _Symbols, s: int, U) -> bool:
 
 def _induction_steps(S: _Symbols) -> list[ProofStep]:
     """Steps (1)-(5) of ``H_t => H_{t+1}``, each checked for ``s = +1`` and ``s = -1``."""
-    checks = {"subgradient": [], "momentum": [], "sign": [], "polar": [], "position": []}
+    checks: dict[str, list] = {"subgradient": [], "momentum": [], "sign": [], "polar": [], "position": []}
     for s in (1, -1):
         G = sp.diag(S.c + s, S.c - s)
         checks["subgradient"].append(_check_subgradient(S, s, G))

@@ -13,10 +13,10 @@ Example (gradient descent, ``V = ||x - x*||^2``; the proof is in ``docs/symbolic
     verdict.proved, verdict.reason
 """
 
+from pepcert.lyapunov.symbolic.check import RHO, PieceVerdict, Verdict, verify
 from pepcert.lyapunov.symbolic.positivity import Box, is_zero
 from pepcert.lyapunov.symbolic.proof import Chart, Lemma, Lyapunov, Piece, Proof, Split
 from pepcert.lyapunov.symbolic.ranges import Bound, Range
-from pepcert.lyapunov.symbolic.check import RHO, PieceVerdict, Verdict, verify
 
 __all__ = [
     "RHO", "Bound", "Box", "Chart", "Lemma", "Lyapunov", "Piece", "PieceVerdict", "Proof", "Range", "Split",

@@ -16,10 +16,10 @@ from dataclasses import replace
 
 import sympy
 
-from pepcert.pep.errors import BadInput
+from pepcert.lyapunov.symbolic.check import Verdict, coordinates
 from pepcert.lyapunov.symbolic.positivity import is_zero
 from pepcert.lyapunov.symbolic.proof import Proof
-from pepcert.lyapunov.symbolic.check import Verdict, coordinates
+from pepcert.pep.errors import BadInput
 
 
 def embedding(deterministic, random, outcome: int) -> dict:

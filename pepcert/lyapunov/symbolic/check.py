@@ -25,9 +25,9 @@ Nothing here knows which method it is checking.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 import sympy
 

@@ -17,9 +17,9 @@ again (a common factor can hide a manifest sign).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Mapping
 
 import sympy
 from sympy.polys.fields import field
@@ -120,10 +120,6 @@ class Box:
             return self.field.from_expr(expression)
         except (ValueError, sympy.polys.polyerrors.BasePolynomialError):
             raise NotRational(f"not a rational function of {self.coordinates}: {expression}") from None
-
-    def substitute(self, expression) -> sympy.Expr:
-        """``expression`` (in the coordinates) in the free variables (a sympy expression)."""
-        return sympy.sympify(expression).subs(dict(self.images), simultaneous=True)
 
     def _composed(self, value):
         value = self.element(value)

@@ -22,14 +22,14 @@ decides whether it is a proof.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Mapping, Sequence
 
 import sympy
 
-from pepcert.pep.errors import BadInput
 from pepcert.lyapunov.symbolic.positivity import Box
 from pepcert.lyapunov.symbolic.ranges import Range
+from pepcert.pep.errors import BadInput
 
 LEMMA_KINDS = ("zero", "nonnegative", "positive")
 
@@ -103,11 +103,11 @@ class Piece:
     chart: Chart | None = None
     lemmas: tuple = ()
 
-    def with_multiplier(self, name: str, value) -> "Piece":
+    def with_multiplier(self, name: str, value) -> Piece:
         """A copy with one multiplier replaced (to see a wrong proof rejected)."""
         return replace(self, multipliers={**self.multipliers, name: sympy.sympify(value)})
 
-    def with_rate(self, value) -> "Piece":
+    def with_rate(self, value) -> Piece:
         """A copy claiming another rate."""
         return replace(self, rate=sympy.sympify(value))
 
@@ -118,8 +118,8 @@ class Split:
 
     parameter: sympy.Symbol
     at: object
-    below: "Piece | Split"
-    above: "Piece | Split"
+    below: Piece | Split
+    above: Piece | Split
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ class Proof:
         """``(label, range, piece)`` for every piece of the case split."""
         return _pieces(self.body, self.parameters, "")
 
-    def replace_piece(self, label: str, piece: Piece) -> "Proof":
+    def replace_piece(self, label: str, piece: Piece) -> Proof:
         """A copy with the piece called ``label`` replaced."""
         return replace(self, body=_replaced(self.body, label, piece, ""))
 
@@ -163,8 +163,3 @@ def _replaced(body, target: str, piece: Piece, label: str):
     name = str(body.parameter)
     return replace(body, below=_replaced(body.below, target, piece, f"{label}{name}<="),
                    above=_replaced(body.above, target, piece, f"{label}{name}>="))
-
-
-def squares_of(pairs: Sequence) -> tuple:
-    """Normalise explicit squares ``[(d, {name: coefficient})]`` to a tuple."""
-    return tuple((weight, dict(column)) for weight, column in pairs)

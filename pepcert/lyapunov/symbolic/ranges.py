@@ -19,13 +19,14 @@ parameters. :meth:`Range.split` cuts one bound at an expression (a case split).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import sympy
 
-from pepcert.pep.errors import BadInput
 from pepcert.lyapunov.symbolic.positivity import Box
+from pepcert.pep.errors import BadInput
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class Bound:
 class Range:
     """An ordered list of bounds: the parameter set a proof (or one of its pieces) covers."""
 
-    bounds: tuple
+    bounds: Sequence[Bound]  # stored as a tuple
 
     def __post_init__(self):
         object.__setattr__(self, "bounds", tuple(self.bounds))
@@ -83,14 +84,14 @@ class Range:
                 return bound
         raise BadInput(f"no parameter {symbol} in the range {self.describe()}")
 
-    def split(self, symbol, at) -> tuple["Range", "Range"]:
+    def split(self, symbol, at) -> tuple[Range, Range]:
         """``(lower part, upper part)``: ``symbol <= at`` and ``symbol >= at``."""
         bound = self.bound(symbol)
         below = replace(bound, upper=at, upper_closed=True)
         above = replace(bound, lower=at, lower_closed=True)
         return self._with(below), self._with(above)
 
-    def _with(self, new: Bound) -> "Range":
+    def _with(self, new: Bound) -> Range:
         return Range(tuple(new if b.symbol == new.symbol else b for b in self.bounds))
 
     def box(self) -> Box:
@@ -107,7 +108,8 @@ class Range:
 def _box_of(within: Range) -> Box:
     """:meth:`Range.box` (memoised: a pure function of the range)."""
     images: dict = {}
-    positive, nonnegative = [], []
+    positive: list = []
+    nonnegative: list = []
     for bound in within.bounds:
         lower = sympy.sympify(bound.lower).subs(images, simultaneous=True)
         closed_variable = bound.upper_closed if bound.upper is not None else bound.lower_closed

@@ -14,7 +14,7 @@ rational functions over the rationals (exact; an element is zero iff it cancels)
 
 from __future__ import annotations
 
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from pepcert.pep.errors import BadInput
 
@@ -76,7 +76,7 @@ def ldl_squares(gram, order: Sequence[int], zero) -> tuple[list, str]:
     exhausts it. A zero pivot with a nonzero row stops it (``problem`` says where)."""
     size = len(gram)
     remainder = [row[:] for row in gram]
-    squares = []
+    squares: list = []
     for index in order:
         pivot = remainder[index][index]
         if pivot == 0:

@@ -25,9 +25,9 @@ The two-agent cubic of Thomsen, Taylor & Dieuleveut 2026 is solved once, in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Callable
+from functools import cache
 
 import numpy as np
 
@@ -41,7 +41,7 @@ class ClosedForms:
     optimal_rate: Callable  # (mu, L, delta) -> rho*
 
 
-@lru_cache(maxsize=None)
+@cache
 def closed_forms(method: str) -> ClosedForms:
     """The TTD25 closed forms of ``method`` (``cgd``, ``ef`` or ``ef21``)."""
     import sympy

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pepcert.plotting import new_figure, save, write_csv
 from pepcert.papers.figures.base import SweepOptions, TargetResult
+from pepcert.plotting import new_figure, save, write_csv
 
 BETAS = ("1/2", "9/10")
 SCHEDULES = ("1/(t+1)", "1/sqrt(t+1)", "1/10")

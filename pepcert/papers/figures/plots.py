@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
+from pepcert.papers.figures.base import SweepOptions
 from pepcert.pep.errors import BadInput
 from pepcert.plotting import new_figure, plain_log_ticks
-from pepcert.papers.figures.base import SweepOptions
 
 FORMATS = {".png", ".pdf", ".svg"}
 
@@ -81,7 +81,7 @@ def plot_rate(path, method: str, mu: float, L: float, delta: float, eta: float, 
     axes.plot(etas, curve, color="tab:blue", linewidth=5, alpha=0.35, label=r"tight rate $\rho(\eta)$", zorder=3)
     factory = method_factory(method)
     active = {_key(c.instance) for c in worst_cases}
-    for number, instance in enumerate(_instances_along(factory, etas, worst_cases, mu, L, delta, random)):
+    for instance in _instances_along(factory, etas, worst_cases, mu, L, delta, random):
         key = _key(instance)
         bound = [spectral_rate(factory(float(e)), instance).rho for e in etas]
         state = "worst at this step" if key in active else "worst elsewhere"

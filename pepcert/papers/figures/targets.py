@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
 
-from pepcert.papers.figures import (muon26, ttd25_fig1, ttd25_optimal, ttd25_tables, ttd25_worst, ttd26_agents,
-                                    wsr22_blocks)
+from pepcert.papers.figures import (
+    muon26,
+    ttd25_fig1,
+    ttd25_optimal,
+    ttd25_tables,
+    ttd25_worst,
+    ttd26_agents,
+    wsr22_blocks,
+)
 from pepcert.papers.figures.base import SweepOptions, TargetResult
 from pepcert.pep.errors import BadInput
 
@@ -77,5 +84,7 @@ def reproduce(name: str, out=None, grid: int | None = None, options: SweepOption
         raise BadInput(f"cannot write into {str(out)!r}: not writable")
     start = time.perf_counter()
     target = TARGETS[name]
-    result = target.build(out, grid or target.default_grid, options or SweepOptions())
+    grid = grid or target.default_grid
+    assert grid is not None, f"{name} has no default grid"
+    result = target.build(out, grid, options or SweepOptions())
     return replace(result, seconds=time.perf_counter() - start)

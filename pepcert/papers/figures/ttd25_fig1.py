@@ -19,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from pepcert.papers.figures.closed_forms import closed_forms
-from pepcert.plotting import new_figure, save, write_csv
-from pepcert.papers.figures.styles import METHOD_COLOURS, METHOD_LABELS
 from pepcert.papers.figures.base import SweepOptions, TargetResult
+from pepcert.papers.figures.closed_forms import closed_forms
+from pepcert.papers.figures.styles import METHOD_COLOURS, METHOD_LABELS
+from pepcert.plotting import new_figure, save, write_csv
 
 MU, L = 0.1, 1.0
 METHODS = ("cgd", "ef", "ef21")

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+from pepcert.papers.figures.base import SweepOptions, TargetResult
 from pepcert.papers.figures.closed_forms import closed_forms, ef21_paper_rate
 from pepcert.plotting import new_figure, save, write_csv
-from pepcert.papers.figures.base import SweepOptions, TargetResult
 
 KAPPAS = (2, 4, 10)
 L = 1.0

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from pepcert.papers.figures.closed_forms import closed_forms
-from pepcert.plotting import new_figure, save, write_csv
-from pepcert.papers.figures.styles import METHOD_LABELS
 from pepcert.papers.figures.base import SweepOptions, TargetResult
-from pepcert.papers.figures.ttd25_fig1 import L, METHODS, MU, axes_values
+from pepcert.papers.figures.closed_forms import closed_forms
+from pepcert.papers.figures.styles import METHOD_LABELS
+from pepcert.papers.figures.ttd25_fig1 import METHODS, MU, L, axes_values
+from pepcert.plotting import new_figure, save, write_csv
 
 
 def family_table(n: int, options: SweepOptions):

@@ -12,12 +12,13 @@ closed form ``rho*^k`` (TTD25) is the reference column.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from pepcert.papers.figures.base import SweepOptions, TargetResult
 from pepcert.papers.figures.closed_forms import closed_forms
 from pepcert.plotting import new_figure, plain_log_ticks, save, write_csv
-from pepcert.papers.figures.base import SweepOptions, TargetResult
 
 MU, L = 0.1, 1.0
 ONE_MINUS_DELTA = (0.25, 0.5, 0.75)
@@ -30,7 +31,7 @@ def worst_table(n: int, options: SweepOptions):
 
     from pepcert.sweeps.analyses import optimal_rate, worst_case_value
 
-    base = [{"method": m, "mu": MU, "L": L, "delta": 1 - v} for m in METHODS for v in ONE_MINUS_DELTA]
+    base: list[dict[str, Any]] = [{"method": m, "mu": MU, "L": L, "delta": 1 - v} for m in METHODS for v in ONE_MINUS_DELTA]
     steps = options.run(optimal_rate, base, "TTD25 optimal steps").frame
     points = [{**point, "eta": float(steps.iloc[i]["eta"]), "iterations": k}
               for i, point in enumerate(base) for k in range(1, n + 1)]

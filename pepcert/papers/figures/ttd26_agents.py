@@ -31,8 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pepcert.plotting import new_figure, save, write_csv
 from pepcert.papers.figures.base import SweepOptions, TargetResult
+from pepcert.plotting import new_figure, save, write_csv
 from pepcert.sweeps.analyses import sweepable
 
 AGREE = 1e-6  # an SDP marker is drawn only within this of the cubic's root

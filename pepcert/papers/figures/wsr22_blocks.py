@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pepcert.plotting import new_figure, save, write_csv
 from pepcert.papers.figures.base import SweepOptions, TargetResult
+from pepcert.plotting import new_figure, save, write_csv
 
 STYLES = {"diana": ("tab:blue", "o"), "diana+": ("tab:red", "s")}
 LABELS = {"diana": "DIANA", "diana+": "DIANA+"}

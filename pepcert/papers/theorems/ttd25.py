@@ -75,6 +75,7 @@ def paper_lyapunov_rate(method: str, mu, L, delta, eta) -> tuple[float, float]:
     1e-9 relative.
     """
     built = method_factory(method)(float(eta))
+    assert built.lyapunov is not None  # every built-in method registers its paper V
     built = replace(built, families={"paper V": (("V", built.lyapunov),)})
     computed = tight_rate(built, classes_of(mu, L, delta), "paper V").rho
     return computed, float(closed_forms.rate(method, mu, L, delta, eta))

@@ -11,15 +11,15 @@ Each returns ``[(statement, passed)]``; positivity is decided on the exact box o
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import sympy
 
 from pepcert.lyapunov.symbolic import Bound, Range, is_zero
-from pepcert.pep.instances import ScalingInstance, linear_map
 from pepcert.papers.ttd25 import closed_forms
-from pepcert.papers.ttd25.charts import ETA, L, MU, S, b
+from pepcert.papers.ttd25.charts import ETA, MU, L, S, b
 from pepcert.papers.ttd25.proofs import METHODS
+from pepcert.pep.instances import ScalingInstance, linear_map
 
 H, ALPHA_C, Z = sympy.symbols("h alpha_C z")  # curvature, compressor scaling C(v) = alpha_C v
 
@@ -29,7 +29,7 @@ def box():
     return Range([Bound(S, 0, 1), Bound(MU), Bound(L, lower=MU)]).box()
 
 
-@lru_cache(maxsize=None)
+@cache
 def instance_polynomial(method: str) -> sympy.Expr:
     """``det(z I - M)`` of the method's one-step map on ``f = h x^2/2``, ``C(v) = alpha_C v``,
     computed by running the method's own step on symbols (:func:`linear_map`)."""
@@ -63,7 +63,7 @@ def instance_lemmas() -> list[tuple[str, bool]]:
     delta_of_s = 1 - S**2
     branch_ok = is_zero(normalise_roots(closed_forms.ef_branch(H, delta_of_s, ETA)) - normalise_roots(radius.subs(bb, b(H)) ** 2))
     low, high = closed_forms.cgd_branches(MU, L, delta_of_s, ETA)
-    cgd_at = lambda h, alpha: sympy.solve(cgd.subs({H: h, ALPHA_C: alpha}), Z)[0]  # noqa: E731
+    cgd_at = lambda h, alpha: sympy.solve(cgd.subs({H: h, ALPHA_C: alpha}), Z)[0]
     return [
         ("EF and EF21 have the same characteristic polynomial for every C(v) = alpha v", sympy.expand(ef - ef21_) == 0),
         ("EF at alpha = 1 + s: z^2 - b_h z - s", sympy.expand(ef.subs(at) - quadratic) == 0),

@@ -14,19 +14,19 @@ the residual; the proof does not rely on that).
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import lru_cache
+from functools import cache
 
 import sympy
 
 from pepcert.lyapunov.onestep import one_step
-from pepcert.lyapunov.symbolic.averaging import averaged_proof
 from pepcert.lyapunov.symbolic import Bound, Lyapunov, Piece, Proof, Range, Split, verify
+from pepcert.lyapunov.symbolic.averaging import averaged_proof
+from pepcert.papers.ttd25 import closed_forms
+from pepcert.papers.ttd25.charts import ETA, MU, A, L, S, W, ef_type_chart_L, ef_type_chart_mu
+from pepcert.pep.algorithms import compressed_gradient_descent, ef21, error_feedback
 from pepcert.pep.compressors import Contractive
 from pepcert.pep.functions import SmoothStronglyConvex
 from pepcert.pep.problem import ProblemClass
-from pepcert.pep.algorithms import compressed_gradient_descent, ef21, error_feedback
-from pepcert.papers.ttd25 import closed_forms
-from pepcert.papers.ttd25.charts import A, ETA, L, MU, S, W, ef_type_chart_L, ef_type_chart_mu
 
 METHODS = {"CGD": compressed_gradient_descent, "EF": error_feedback, "EF21": ef21}
 EVERY = "for all 0 < delta < 1 (s = sqrt(1 - delta)), 0 < mu < L, eta > 0"
@@ -43,11 +43,12 @@ def classes(random: bool = False) -> ProblemClass:
     return ProblemClass(SmoothStronglyConvex(MU, L), Contractive(1 - S**2, in_expectation=random))
 
 
-@lru_cache(maxsize=None)
+@cache
 def symbolic_step(method: str, outcomes: int = 1):
     """The one-step problem of the built-in method with symbolic ``eta, mu, L, s``, for the
     one-term family ``V`` = the method's registered (paper) Lyapunov function."""
     base = METHODS[method](ETA)
+    assert base.lyapunov is not None  # every built-in method registers its paper V
     fixed = replace(base, families={"paper V": (("V", base.lyapunov),)})
     return one_step(fixed, classes(random=outcomes > 1), family="paper V", outcomes=outcomes)
 
@@ -142,13 +143,13 @@ def branch_piece(method: str, branch: str) -> Piece:
     return {label: piece for label, _, piece in proof(method).pieces()}[BRANCH_LABELS[branch]]
 
 
-@lru_cache(maxsize=None)
+@cache
 def registered(method: str) -> Proof:
     """:func:`proof`, built once per process (its verdict's squares refer to its charts)."""
     return proof(method)
 
 
-@lru_cache(maxsize=None)
+@cache
 def checked(method: str):
     """:func:`verify` of the registered proof, computed once per process."""
     return verify(symbolic_step(method), registered(method))

@@ -28,7 +28,6 @@ from pepcert.pep.methods import Method
 from pepcert.pep.numerics.numbers import exact_number, is_symbolic, require, show
 
 
-
 def agent_count(n) -> int:
     """``n`` as an integer in ``[1, 16]`` (exact: ``Fraction(2)`` is 2, ``2.5`` is refused)."""
     try:

@@ -7,14 +7,13 @@ knows their names. :data:`BUILTIN_METHODS` maps the command-line names to their 
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
 
+from pepcert.pep.algorithms.agents import agent_count, diana, distributed_cgd, distributed_ef, distributed_ef21
 from pepcert.pep.errors import BadInput
 from pepcert.pep.expressions import norm2
 from pepcert.pep.methods import Method
 from pepcert.pep.numerics.numbers import exact_number, is_symbolic, require, show
-from pepcert.pep.algorithms.agents import agent_count, diana, distributed_cgd, distributed_ef, distributed_ef21
-
 
 
 def check_step_size(eta, name: str = "eta") -> None:
@@ -131,7 +130,7 @@ def ef21(eta, n=1) -> Method:
     )
 
 
-BUILTIN_METHODS: Mapping[str, Callable[[Any], Method]] = {
+BUILTIN_METHODS: Mapping[str, Callable[..., Method]] = {  # eta (, n agents, ...) -> Method
     "cgd": compressed_gradient_descent,
     "ef": error_feedback,
     "ef21": ef21,
@@ -139,7 +138,7 @@ BUILTIN_METHODS: Mapping[str, Callable[[Any], Method]] = {
 }
 
 
-def method_factory(name: str) -> Callable[[Any], Method]:
+def method_factory(name: str) -> Callable[..., Method]:
     """The built-in method family ``eta -> Method`` called ``name`` (case-insensitive)."""
     try:
         return BUILTIN_METHODS[name.lower()]

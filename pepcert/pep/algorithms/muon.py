@@ -25,7 +25,8 @@ for EF-Muon, on symbolic vectors (the worst-case SDP; the LMO has no SDP model).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 

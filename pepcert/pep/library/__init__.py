@@ -9,6 +9,7 @@ constants: the module docstrings and ``docs/compressors.md``. ``parse_compressor
 """
 
 from pepcert.pep.library.base import Scaling
+from pepcert.pep.library.catalog import catalog
 from pepcert.pep.library.compose import Compose
 from pepcert.pep.library.matrix import EFMuon
 from pepcert.pep.library.quantizers import (
@@ -27,7 +28,6 @@ from pepcert.pep.library.spec import (
     compressor_class_from_args,
     parse_compressor,
 )
-from pepcert.pep.library.catalog import catalog
 
 __all__ = [
     "BlockDithering", "Compose", "CompressorChoice", "EFMuon", "NaturalCompression",

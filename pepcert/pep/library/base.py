@@ -16,6 +16,7 @@ from __future__ import annotations
 import numbers
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
@@ -61,7 +62,7 @@ class Scaling:
     Taylor & Dieuleveut 2025). Needs ``0 < alpha < 2``.
     """
 
-    alpha: object
+    alpha: Any
     source = "Thomsen, Taylor & Dieuleveut 2025 (lower-bound instances)"
 
     def __call__(self, v, rng=None):

@@ -26,8 +26,8 @@ and are refused.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from fractions import Fraction
+from functools import cached_property
 
 from pepcert.pep.compressors import Contractive, Unbiased
 from pepcert.pep.errors import BadInput
@@ -74,7 +74,7 @@ class Compose:
         dims = {_dimension(p) for p in self.parts} - {None}
         if len(dims) > 1:
             raise BadInput(f"compose: the parts act on different dimensions {sorted(map(str, dims))}")
-        self.stages  # check that a constant exists
+        self.stages  # noqa: B018 - check that a constant exists
 
     @cached_property
     def stages(self) -> tuple:

@@ -96,7 +96,7 @@ def _norm(v: np.ndarray, norm: str) -> np.ndarray:
     return np.max(np.abs(v), axis=-1, keepdims=True)
 
 
-def dither_levels(v: np.ndarray, s: int, sizes: tuple[int, ...], rng, norm: str = "l2"):
+def dither_levels(v: np.ndarray, s: float | tuple[float, ...], sizes: tuple[int, ...], rng, norm: str = "l2"):
     r"""The integer levels behind (block) random dithering, vectorised over leading axes.
 
     ``v`` (..., d) is cut into consecutive blocks of the given ``sizes``; block ``B`` has the

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from pepcert.pep.compressors import Contractive, Unbiased
 from pepcert.pep.errors import BadInput
@@ -199,8 +200,8 @@ class CompressorChoice:
     concrete compressor and its specification. The rate holds for every compressor of the
     class, not only the named one."""
 
-    compressor_class: object
-    compressor: object = None
+    compressor_class: Contractive | Unbiased
+    compressor: Any = None  # a library compressor
     spec: str | None = None
 
     @property
@@ -218,10 +219,10 @@ class CompressorChoice:
     def to_dict(self) -> dict:
         klass = self.compressor_class
         unbiased = isinstance(klass, Unbiased)
-        out = {"class": "unbiased" if unbiased else "contractive",
-               "deterministic": bool(klass.deterministic),
-               "omega" if unbiased else "delta": exact_text(self.constant),
-               "constant_float": float(self.constant)}
+        out: dict[str, Any] = {"class": "unbiased" if unbiased else "contractive",
+                               "deterministic": bool(klass.deterministic),
+                               "omega" if unbiased else "delta": exact_text(self.constant),
+                               "constant_float": float(self.constant)}
         if self.compressor is not None:
             out.update(spec=self.spec, compressor=self.compressor.describe(), source=self.compressor.source)
         return out

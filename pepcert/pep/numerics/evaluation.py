@@ -15,8 +15,8 @@ operations of an *ops* object (sums and products are the values' own ``+`` and `
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from fractions import Fraction
-from typing import Callable
 
 import numpy as np
 import sympy
@@ -33,7 +33,7 @@ __all__ = ["T_SYMBOL", "compile_expression", "ExactOps", "FloatOps", "MpOps"]
 T_SYMBOL = sympy.Symbol("t", nonnegative=True)
 
 
-def compile_expression(expr: sympy.Expr, ops: "Ops") -> Callable:
+def compile_expression(expr: sympy.Expr, ops: Ops) -> Callable:
     """Compile a sympy tree into ``f(t)`` using the primitive operations in ``ops``."""
     if expr == T_SYMBOL:
         return lambda t: ops.var(t)

@@ -67,7 +67,8 @@ class working_precision:
     __slots__ = ("bits", "saved")
 
     def __init__(self, bits: int = PRECISION_BITS):
-        self.bits, self.saved = bits, None
+        self.bits = bits
+        self.saved: int | None = None
 
     def __enter__(self):
         current = ctx.prec

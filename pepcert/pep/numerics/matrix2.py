@@ -73,12 +73,12 @@ class Mat2:
     d: Any
 
     @staticmethod
-    def diag(x, y) -> "Mat2":
+    def diag(x, y) -> Mat2:
         zero = x * 0
         return Mat2(x, zero, zero, y)
 
     @staticmethod
-    def from_array(array) -> "Mat2":
+    def from_array(array) -> Mat2:
         array = np.asarray(array, dtype=float)
         if array.shape != (2, 2):
             raise ValueError("Mat2 needs a 2x2 array")
@@ -97,22 +97,22 @@ class Mat2:
     # Arithmetic. An exact Fraction meeting an enclosure (Arb ball or fmpq entries) raises
     # TypeError in Python; the operation is then redone with the Fractions lifted to the equal
     # fmpq (:func:`~pepcert.pep.numerics.intervals.lift`): exact, and free on the fast path.
-    def __add__(self, other: "Mat2") -> "Mat2":
+    def __add__(self, other: Mat2) -> Mat2:
         try:
             return Mat2(self.a + other.a, self.b + other.b, self.c + other.c, self.d + other.d)
         except TypeError:
             return _lifted(self) + _lifted(other)
 
-    def __sub__(self, other: "Mat2") -> "Mat2":
+    def __sub__(self, other: Mat2) -> Mat2:
         try:
             return Mat2(self.a - other.a, self.b - other.b, self.c - other.c, self.d - other.d)
         except TypeError:
             return _lifted(self) - _lifted(other)
 
-    def __neg__(self) -> "Mat2":
+    def __neg__(self) -> Mat2:
         return Mat2(-self.a, -self.b, -self.c, -self.d)
 
-    def __mul__(self, scalar) -> "Mat2":
+    def __mul__(self, scalar) -> Mat2:
         if isinstance(scalar, Mat2):
             return NotImplemented
         try:
@@ -120,19 +120,19 @@ class Mat2:
         except TypeError:
             return _lifted(self) * lift(scalar)
 
-    def __rmul__(self, scalar) -> "Mat2":
+    def __rmul__(self, scalar) -> Mat2:
         try:
             return Mat2(scalar * self.a, scalar * self.b, scalar * self.c, scalar * self.d)
         except TypeError:
             return lift(scalar) * _lifted(self)
 
-    def __truediv__(self, scalar) -> "Mat2":
+    def __truediv__(self, scalar) -> Mat2:
         try:
             return Mat2(self.a / scalar, self.b / scalar, self.c / scalar, self.d / scalar)
         except TypeError:
             return _lifted(self) / lift(scalar)
 
-    def __matmul__(self, other: "Mat2") -> "Mat2":
+    def __matmul__(self, other: Mat2) -> Mat2:
         try:
             return Mat2(
                 self.a * other.a + self.b * other.c,
@@ -144,7 +144,7 @@ class Mat2:
             return _lifted(self) @ _lifted(other)
 
     @property
-    def T(self) -> "Mat2":
+    def T(self) -> Mat2:
         return Mat2(self.a, self.c, self.b, self.d)
 
     def trace(self):
@@ -153,7 +153,7 @@ class Mat2:
     def det(self):
         return self.a * self.d - self.b * self.c
 
-    def inner(self, other: "Mat2"):
+    def inner(self, other: Mat2):
         """Frobenius inner product ``<self, other> = tr(self^T other)``."""
         return self.a * other.a + self.b * other.b + self.c * other.c + self.d * other.d
 
@@ -180,7 +180,7 @@ def zeros_like(W):
     or numpy zeros)."""
     if isinstance(W, Mat2):
         if is_enclosure(W.a):
-            zero = enclose(0)
+            zero: Any = enclose(0)
         else:
             zero = Fraction(0) if not isinstance(W.a, float) else 0.0
         return Mat2(zero, zero, zero, zero)

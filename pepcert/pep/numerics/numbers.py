@@ -14,7 +14,6 @@ from numbers import Integral, Rational, Real
 
 from pepcert.pep.errors import BadInput
 
-
 #: Digits a number given as text may have (numerator and denominator together, or the
 #: mantissa digits plus the size of the decimal exponent): ``"1e1000000"`` is refused before
 #: it is expanded into a million-digit integer. Certificates written by pepcert use < 600.
@@ -119,7 +118,7 @@ def exact_number(value, name: str):
         if not math.isfinite(as_float):
             raise BadInput(f"{name} must be a finite number, got {value!r}")
         try:
-            return Fraction(value)
+            return Fraction(value)  # type: ignore[call-overload]  # a Real Fraction may take; TypeError below if not
         except (TypeError, ValueError):
             return Fraction(as_float)
     raise BadInput(f"{name} must be a real number, got {type(value).__name__} {value!r}")
@@ -183,7 +182,7 @@ def show(value) -> str:
     Never fails: a rational beyond the float range is shown as ``~1.5e+400`` from its
     digits (no OverflowError), long texts are cut.
     """
-    if isinstance(value, Fraction) or isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, Fraction) or (isinstance(value, int) and not isinstance(value, bool)):
         value = Fraction(value)
         short = decimal_string(value)
         try:

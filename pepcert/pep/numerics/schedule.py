@@ -20,17 +20,17 @@ three arithmetics:
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Callable
 
 import numpy as np
 import sympy
 
 from pepcert.pep.errors import BadInput
-from pepcert.pep.numerics.schedule_limits import check_size, check_step_range
 from pepcert.pep.numerics.evaluation import T_SYMBOL, ExactOps, FloatOps, MpOps, compile_expression
 from pepcert.pep.numerics.intervals import Undecided, as_exact, enclose, sign_of, working_precision
+from pepcert.pep.numerics.schedule_limits import check_size, check_step_range
 
 __all__ = ["StepSchedule", "parse_schedule", "T_SYMBOL", "MonotonicityProof"]
 
@@ -95,7 +95,7 @@ def _build(node: ast.AST, text: str) -> sympy.Expr:
     raise BadInput(f"unsupported syntax {type(node).__name__} in step expression")
 
 
-def parse_schedule(text: str) -> "StepSchedule":
+def parse_schedule(text: str) -> StepSchedule:
     """Parse ``text`` (an expression in ``t``) into a :class:`StepSchedule`.
 
     Raises :class:`BadInput` for anything outside the grammar, for expressions that are
@@ -194,7 +194,7 @@ class StepSchedule:
                 if not values[-1] > 0:  # not certainly positive: decided below
                     undecided.append(t)
         for t in undecided:
-            if _decide_sign(values[t], lambda t=t: self.expr.subs(T_SYMBOL, t)) <= 0:
+            if _decide_sign(values[t], lambda: self.expr.subs(T_SYMBOL, t)) <= 0:  # noqa: B023 - called at once
                 raise BadInput(f"step schedule {self.text!r} is not positive at t = {t}")
         if self.is_constant:
             return values
@@ -280,7 +280,7 @@ class StepSchedule:
             values.append(self.exact(t))
             check_step_range(values[-1], self.text, t)
         for t, value in enumerate(values):
-            if _decide_sign(value, lambda: self.expr.subs(T_SYMBOL, t)) <= 0:
+            if _decide_sign(value, lambda: self.expr.subs(T_SYMBOL, t)) <= 0:  # noqa: B023 - called at once
                 raise BadInput(f"step schedule {self.text!r} is not positive at t = {t}")
         for t in range(horizon):
             exact_difference = lambda t=t: self.expr.subs(T_SYMBOL, t) - self.expr.subs(T_SYMBOL, t + 1)

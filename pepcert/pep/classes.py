@@ -176,7 +176,7 @@ class Distributed:
         each agent's conditions on its own triples (they imply ``f``'s, by Cauchy-Schwarz);
         otherwise, when some agent's class needs them, ``f``'s own with ``L = mean L_i``
         (``f`` is that smooth)."""
-        conditions = []
+        conditions: list[tuple[str, Any]] = []
         for i, function in enumerate(self.functions):
             own = function.optimality([point.agents[i] for point in points])
             conditions.extend((name if self.agents == 1 else f"{name}@{i + 1}", c) for name, c in own)

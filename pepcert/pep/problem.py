@@ -119,6 +119,7 @@ def _spec_name(spec: MeasureSpec) -> str:
 def _measure_and_initial(measure: MeasureSpec, initial: MeasureSpec | None, aggregate: str):
     """``(quantity, initial, aggregate)``: ``min-`` measures name their aggregate, and a missing
     initial condition is the measure's default (:data:`~pepcert.pep.methods.DEFAULT_INITIAL`)."""
+    quantity: MeasureSpec
     if isinstance(measure, str):
         if measure not in MEASURES:
             raise BadInput(f"unknown measure {measure!r}; choose one of {', '.join(MEASURES)}")

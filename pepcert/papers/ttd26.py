@@ -73,7 +73,11 @@ def monic_cubic_roots(b, c, d, digits: int = 50, context=None) -> CubicRoots:
     Viete's ``t_k = 2 sqrt(-p/3) cos(phi/3 - 2 pi k/3)``, ``cos phi = (3q/(2p)) sqrt(-3/p)``;
     negative: Cardano's real root ``u + v`` (``u, v`` the real cube roots of
     ``-q/2 +- sqrt(-disc/108)``) and the pair ``-(u + v)/2 +- i sqrt(3)(u - v)/2``; zero: the
-    repeated roots. Where the roots meet (``p -> 0``) about ``digits - 16`` digits are left."""
+    repeated roots. A discriminant within ``10^-(digits - 10)`` of its terms' size is the
+    rounding of a zero (a double root -- two quadratic agents, ``mu_i = L_i``, give
+    ``(rho - s)^2 (rho - s^2)`` -- would otherwise split into a complex pair ``~1e-25`` off the
+    axis) and is taken as zero; likewise ``p`` (a triple root). Where the roots meet
+    (``p -> 0``) about ``digits - 16`` digits are left."""
     import mpmath
 
     ctx = context or mpmath.mp.clone()
@@ -81,7 +85,12 @@ def monic_cubic_roots(b, c, d, digits: int = 50, context=None) -> CubicRoots:
         ctx.dps = digits
     b, c, d = (ctx.mpf(x) for x in (b, c, d))
     p, q = c - b**2 / 3, 2 * b**3 / 27 - b * c / 3 + d
+    noise = ctx.mpf(10) ** (10 - ctx.dps)
+    if abs(p) <= noise * (b**2 + abs(c)):
+        p = ctx.mpf(0)
     discriminant = -(4 * p**3 + 27 * q**2)
+    if abs(discriminant) <= noise * (4 * abs(p) ** 3 + 27 * q**2):
+        discriminant = ctx.mpf(0)
     if discriminant > 0:
         m, phi = 2 * ctx.sqrt(-p / 3), ctx.acos(3 * q / (2 * p) * ctx.sqrt(-3 / p))
         ts = [m * ctx.cos(phi / 3 - 2 * ctx.pi * k / 3) for k in range(3)]

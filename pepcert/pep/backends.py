@@ -28,6 +28,7 @@ import numpy as np
 from pepcert.pep.conic import ConicBuilder, smat, svec, svec_length
 from pepcert.pep.errors import BadInput, SolverFailure
 from pepcert.pep.expressions import Scalar
+from pepcert.pep.identities import face_basis
 from pepcert.pep.solvers import LARGE_PROBLEM, get_solver, mosek_licensed, solve_accurately
 
 WORST_CASE_LADDER = (1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4)  # solver tolerances, tightest first
@@ -57,42 +58,57 @@ class NStepBackend(Protocol):
     def solve(self, trace, first: Scalar, tracked: list, aggregate: str, marks: list, iterations: int) -> NStepAnswer: ...
 
 
-def scalar_row(scalar: Scalar, n_vectors: int, n_values: int) -> tuple[np.ndarray, float]:
-    """``(row, constant)`` with ``scalar = row . [svec(G), F] + constant`` (floats)."""
-    row = np.concatenate([svec(scalar.gram_matrix(n_vectors)), scalar.value_row(n_values)])
+def scalar_row(scalar: Scalar, n_vectors: int, n_values: int, face: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """``(row, constant)`` with ``scalar = row . [svec(G), F] + constant`` (floats); with a
+    ``face`` ``T``, ``G = T H T^T`` and the row is over ``svec(H)``."""
+    row = np.concatenate([svec(_on_face(scalar.gram_matrix(n_vectors), face)), scalar.value_row(n_values)])
     return row, float(scalar.constant)
 
 
-def _assemble(trace, first: Scalar, tracked: list, aggregate: str):
-    """The PEP as a conic problem: ``(problem, multiplier names, svec(G) columns, offset)``.
+def _on_face(Q: np.ndarray, face: np.ndarray | None) -> np.ndarray:
+    return Q if face is None else face.T @ Q @ face
 
-    Variables ``(svec(G), F[, tau])``; every class inequality ``c <= 0`` and ``initial <= 1``
-    as a nonnegative slack; ``G`` PSD. ``aggregate="last"`` maximises the tracked measure,
+
+def _assemble(trace, first: Scalar, tracked: list, aggregate: str):
+    """The PEP as a conic problem: ``(problem, multiplier names, svec(H) columns, offset, face)``.
+
+    Variables ``(svec(H), F[, tau])`` with ``G = T H T^T``: ``T`` spans the face the class's
+    vector identities leave (``u = 0``: quadratic classes, :func:`pepcert.pep.identities.face_basis`;
+    ``T = None`` and ``H = G`` without them). Every scalar equality ``e == 0`` is a zero row (the
+    multiplier names list them first); every class inequality ``c <= 0`` and ``initial <= 1`` a
+    nonnegative slack; ``H`` PSD. ``aggregate="last"`` maximises the tracked measure,
     ``"min"`` maximises ``tau <= measure_k`` for every ``k``.
     """
-    constraints = trace.constraints()
+    constraints, (equalities, identities) = trace.constraints(), trace.identities()
     n, m = trace.basis.n_vectors, trace.basis.n_values
+    face = face_basis(identities, n)
+    size = n if face is None else face.shape[1]
     builder = ConicBuilder()
-    gram = builder.variables("G", svec_length(n))
+    gram = builder.variables("G", svec_length(size))
     builder.variables("F", m)
     tau = builder.variables("tau", 1)[0] if aggregate == "min" else None
     total = builder.n_variables
-    names = [name for name, _ in constraints] + ["initial"]
+    if equalities:
+        block = np.zeros((len(equalities), total))
+        block[:, : len(gram)] = svec(np.array([_on_face(e.gram_matrix(n), face) for _, e in equalities]))
+        block[:, len(gram) : len(gram) + m] = np.array([e.value_row(m) for _, e in equalities]).reshape(-1, m)
+        builder.equal_zero(block, [float(e.constant) for _, e in equalities])
+    names = [name for name, _ in equalities] + [name for name, _ in constraints] + ["initial"]
     scalars = [scalar for _, scalar in constraints] + [first]
     rows = np.zeros((len(scalars), total))
-    rows[:, : len(gram)] = svec(np.array([s.gram_matrix(n) for s in scalars]))
+    rows[:, : len(gram)] = svec(np.array([_on_face(s.gram_matrix(n), face) for s in scalars]))
     rows[:, len(gram) : len(gram) + m] = np.array([s.value_row(m) for s in scalars]).reshape(len(scalars), m)
     bounds = -np.array([float(s.constant) for s in scalars])
     bounds[-1] += 1.0  # initial <= 1
     builder.nonnegative(-rows, bounds)  # scalar <= 0
     objective = np.zeros(total)
     if aggregate == "last":
-        row, offset = scalar_row(tracked[-1], n, m)
+        row, offset = scalar_row(tracked[-1], n, m, face)
         objective[: len(row)] = -row
     else:  # maximise tau with tau <= measure_k for every k
         block, limits = [], []
         for k, scalar in enumerate(tracked):
-            row, constant = scalar_row(scalar, n, m)
+            row, constant = scalar_row(scalar, n, m, face)
             coefficients = np.concatenate([row, np.zeros(total - len(row))])
             coefficients[tau] = -1.0
             block.append(coefficients)
@@ -102,9 +118,9 @@ def _assemble(trace, first: Scalar, tracked: list, aggregate: str):
         objective[tau], offset = -1.0, 0.0
     selector = np.zeros((len(gram), total))
     selector[np.arange(len(gram)), gram] = 1.0
-    builder.psd(selector, np.zeros(len(gram)), n)
+    builder.psd(selector, np.zeros(len(gram)), size)
     problem, _ = builder.build(objective)
-    return problem, names, gram, offset
+    return problem, names, gram, offset, face
 
 
 
@@ -125,7 +141,7 @@ class ConicNStep:
         return True
 
     def solve(self, trace, first, tracked, aggregate, marks, iterations) -> NStepAnswer:
-        problem, names, gram, offset = _assemble(trace, first, tracked, aggregate)
+        problem, names, gram, offset, face = _assemble(trace, first, tracked, aggregate)
         backend = get_solver(self.name)
         # The ladder starts at 1e-10 (a 1-step worst case "solved" at 1e-8 was measured 2.9e-7
         # below the exact value, at 1e-10 5e-10) and accepts checked residuals up to 1e-4 (some
@@ -140,8 +156,9 @@ class ConicNStep:
         if not solution.solved:
             raise SolverFailure(f"{backend.name} returned status {solution.raw_status!r} for the {iterations}-step "
                                 "worst case; the answer is not used")
-        duals = solution.y[problem.zero : problem.zero + problem.nonneg]
-        return NStepAnswer(float(-solution.objective + offset), _readonly(smat(solution.x[gram])),
+        duals = solution.y[: problem.zero + problem.nonneg]  # equalities' (free), then the inequalities'
+        G = smat(solution.x[gram]) if face is None else face @ smat(solution.x[gram]) @ face.T
+        return NStepAnswer(float(-solution.objective + offset), _readonly(G),
                            {name: float(duals[k]) for k, name in enumerate(names)}, "solved", solution.tolerance,
                            backend.name)
 

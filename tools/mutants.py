@@ -107,6 +107,8 @@ MUTANTS = (
        "builder.nonnegative(eye[lam[: data.n_inequalities]], np.zeros(data.n_inequalities))",
        "builder.nonnegative(eye[lam[: data.n_inequalities - 1]], np.zeros(data.n_inequalities - 1))",
        "tests/analyses/test_reference_rates.py"),
+    _m("search: the margin is not capped with equalities", "pepcert/lyapunov/margin.py",
+       "builder.nonnegative(-eye[[t]], [1.0])", "pass", QUADRATIC),
     _m("N-step: the face of the vector identities is ignored", "pepcert/pep/backends.py",
        "face = face_basis(identities, n)", "face = None", QUADRATIC),
     _m("quadratic: the gradient identity forgets L", "pepcert/pep/functions.py",

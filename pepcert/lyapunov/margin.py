@@ -122,6 +122,11 @@ def solve_margin(
             zero[:, t] = 0.0
             builder.equal_zero(zero, np.zeros(zero.shape[0]))
     builder.nonnegative(eye[lam[: data.n_inequalities]], np.zeros(data.n_inequalities))  # equalities' stay free
+    if data.n_equalities:
+        # t <= 1 (N has unit largest entry, margins are far smaller): on the directions an
+        # equality removes (u = 0) the free multipliers raise S at will, so where the
+        # instances span the rest (a quadratic class at eta*) the margin would be unbounded.
+        builder.nonnegative(-eye[[t]], [1.0])
     builder.nonnegative(eye[[y[i] for i in data.nonneg_terms]], np.zeros(len(data.nonneg_terms)))
     keep = [i for i in range(len(data.active_values)) if reduction is None or i not in reduction.zero_values]
     if keep:

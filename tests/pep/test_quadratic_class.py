@@ -159,3 +159,16 @@ def test_two_quadratic_agents_contract_at_s():
     assert roots.roots[2].real == pytest.approx(s * s, abs=1e-15)
     rate = tight_rate(BUILTIN_METHODS["ef21"](eta, 2), classes)
     assert abs(rate.rho - s) <= 1e-8 and rate.lower_source == "instance"
+
+
+@pytest.mark.parametrize("name", ["ef", "ef21"])
+@pytest.mark.parametrize("delta", [0.5, 0.9])
+def test_at_the_optimal_step_the_rate_is_s(name, delta):
+    """``mu = L``, ``eta* = (1 - s)/((1 + s) L)``: ``b_L = 0`` and ``rho* = s``. Two scaling
+    instances tie there and together span the whole face ``g = L (x - x*)``; the facial reduction
+    must still close the bracket (its margin is capped where the equalities' free multipliers
+    would make it unbounded)."""
+    s = math.sqrt(1 - delta)
+    classes = ProblemClass(SmoothStronglyConvex(1.0, 1.0), Contractive(delta))
+    rate = tight_rate(BUILTIN_METHODS[name]((1 - s) / (1 + s)), classes)
+    assert rate.lower_source == "instance" and abs(rate.rho - s) <= 1e-12 and rate.rho - rate.rho_lower <= 1e-12

@@ -75,6 +75,9 @@ def _add_dominance(builder: ConicBuilder, data: LMIData, y: np.ndarray, dominanc
     builder.psd(svec(mats).T, svec(-dominance.c * dominance.distance_mat), data.n)
 
 
+# With equalities the margin is capped, t <= 1 (N has unit largest entry; margins are far smaller):
+# on the directions an equality removes (u = 0) the free multipliers raise S at will, so where the
+# instances span the rest of the face (a quadratic class at eta*) the margin would be unbounded.
 def solve_margin(
     data: LMIData,
     backend,
@@ -84,7 +87,7 @@ def solve_margin(
     dominance: DominanceRows | None = None,
 ) -> MarginSolution:
     """Maximise ``t`` with ``S - t N >= 0`` and ``ell - t n_lin >= 0`` at ``rho`` (and, given
-    ``dominance``, only over V that control the whole state)."""
+    ``dominance``, only over V that control the whole state; ``t <= 1`` with equalities, above)."""
     T, m, n = data.n_terms, data.n_constraints, data.n
     builder = ConicBuilder()
     y = builder.variables("V", T)
@@ -122,10 +125,7 @@ def solve_margin(
             zero[:, t] = 0.0
             builder.equal_zero(zero, np.zeros(zero.shape[0]))
     builder.nonnegative(eye[lam[: data.n_inequalities]], np.zeros(data.n_inequalities))  # equalities' stay free
-    if data.n_equalities:
-        # t <= 1 (N has unit largest entry, margins are far smaller): on the directions an
-        # equality removes (u = 0) the free multipliers raise S at will, so where the
-        # instances span the rest (a quadratic class at eta*) the margin would be unbounded.
+    if data.n_equalities:  # t <= 1 (the note above)
         builder.nonnegative(-eye[[t]], [1.0])
     builder.nonnegative(eye[[y[i] for i in data.nonneg_terms]], np.zeros(len(data.nonneg_terms)))
     keep = [i for i in range(len(data.active_values)) if reduction is None or i not in reduction.zero_values]

@@ -25,7 +25,7 @@ distinct pivots every ``<u_i, b_j> = 0`` is stated (complete, with redundant row
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

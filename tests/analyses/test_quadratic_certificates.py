@@ -89,7 +89,7 @@ def test_the_equalities_carry_the_proof(which, single, mixed):
     """Without its equality terms (all multipliers 0, or all negated) the residual fails."""
     document = {"single": single, "mixed": mixed}[which].certificate
     for change in (lambda v: "0", lambda v: str(-Q(v))):
-        def edit(d):
+        def edit(d, change=change):
             d["upper"]["equality_multipliers"] = [change(v) for v in d["upper"]["equality_multipliers"]]
         assert "upper bound rejected" in _reasons(_forged(document, edit))
 

@@ -14,11 +14,15 @@ import warnings
 
 
 def _pep(mu: float, L: float):
+    """A PEP with one function of ``F_{mu,L}``; ``mu = L``: PEPit's quadratic class (Bousselmi,
+    Hendrickx & Glineur 2023: ``<x_i, g_j>`` symmetric and a PSD matrix, which at ``mu = L`` forces
+    ``g = L (x - x*)``), an independent formulation of pepcert's equalities."""
     from PEPit import PEP
-    from PEPit.functions import SmoothStronglyConvexFunction
+    from PEPit.functions import SmoothStronglyConvexFunction, SmoothStronglyConvexQuadraticFunction
 
     problem = PEP()
-    function = problem.declare_function(SmoothStronglyConvexFunction, mu=mu, L=L)
+    kind = SmoothStronglyConvexQuadraticFunction if mu == L else SmoothStronglyConvexFunction
+    function = problem.declare_function(kind, mu=mu, L=L)
     return problem, function
 
 

@@ -49,6 +49,7 @@ COMPRESSORS, PSD = "pepcert/pep/compressors.py", "pepcert/pep/numerics/psd.py"
 BACKENDS = "pepcert/pep/backends.py"
 TOLERANCES = ("tests/pep/test_reported_tolerances.py", "tests/pep/test_lowrank.py", "tests/pep/test_near_boundary.py")
 CERTIFIED, ROOTS = "pepcert/lowerbounds/certified.py", "tests/lowerbounds/test_root_count.py"
+QUADRATIC, QUADRATIC_CERTIFICATES = "tests/pep/test_quadratic_class.py", "tests/analyses/test_quadratic_certificates.py"
 MUON, MUON_TESTS = "pepcert/lowerbounds/muon/certificate.py", "tests/lowerbounds/test_muon_guards.py"
 
 MUTANTS = (
@@ -87,6 +88,37 @@ MUTANTS = (
     _m("dominance: a negative multiplier is accepted", DOMINANCE,
        "if any(weight < 0 for weight in dominance.multipliers):", "if False:", CLAIMS),
     _m("dominance: the residual is not tested", DOMINANCE, "if not check.psd:", "if False:", CLAIMS),
+    # -- equality constraints (quadratic classes, mu = L): free multipliers only for equalities --
+    _m("upper: an equality's multiplier is sign-checked like an inequality's", UPPER,
+       "if any(weight < 0 for weight in certificate.multipliers):",
+       "if any(weight < 0 for weight in (*certificate.multipliers, *certificate.equality_multipliers)):",
+       QUADRATIC_CERTIFICATES),
+    _m("upper: the equalities are left out of the residual", UPPER,
+       "*zip(step.equalities, certificate.equality_multipliers)]", "]", QUADRATIC_CERTIFICATES),
+    _m("upper: the number of equality multipliers is not checked", UPPER,
+       "if len(certificate.equality_multipliers) != len(step.equalities):", "if False:", QUADRATIC_CERTIFICATES),
+    _m("check: the file's list of equalities is not compared with the problem's", CHECKING,
+       'if [n for n, _ in step.equalities] != upper.get("equalities", []):', "if False:", QUADRATIC_CERTIFICATES),
+    _m("dominance: an equality's multiplier is sign-checked like an inequality's", DOMINANCE,
+       "if any(weight < 0 for weight in dominance.multipliers):",
+       "if any(weight < 0 for weight in (*dominance.multipliers, *dominance.equality_multipliers)):",
+       QUADRATIC_CERTIFICATES),
+    _m("dominance: the number of equality multipliers is not checked", DOMINANCE,
+       "if len(dominance.equality_multipliers) != len(local_equalities(step)):", "if False:", QUADRATIC_CERTIFICATES),
+    _m("search: the last inequality's multiplier is free, like an equality's", "pepcert/lyapunov/margin.py",
+       "builder.nonnegative(eye[lam[: data.n_inequalities]], np.zeros(data.n_inequalities))",
+       "builder.nonnegative(eye[lam[: data.n_inequalities - 1]], np.zeros(data.n_inequalities - 1))",
+       "tests/analyses/test_reference_rates.py"),
+    _m("search: the margin is not capped with equalities", "pepcert/lyapunov/margin.py",
+       "builder.nonnegative(-eye[[t]], [1.0])", "pass", QUADRATIC),
+    _m("N-step: the face of the vector identities is ignored", "pepcert/pep/backends.py",
+       "face = face_basis(identities, n)", "face = None", QUADRATIC),
+    _m("quadratic: the gradient identity forgets L", "pepcert/pep/functions.py",
+       "point.g - first.g - L * d))", "point.g - first.g - d))", QUADRATIC),
+    _m("quadratic: the value identity forgets its curvature", "pepcert/pep/functions.py",
+       "- inner(first.g, d) - half * norm2(d)))", "- inner(first.g, d)))", QUADRATIC),
+    _m("membership: a quadratic class admits any curvature", "pepcert/pep/functions.py",
+       "return bool(h == self.L)", "return True", QUADRATIC),
     # -- class membership of lower-bound instances --
     _m("membership: one outcome inside a deterministic class suffices", COMPRESSORS,
        "return all(bool(e <= bound) for e in errors)", "return any(bool(e <= bound) for e in errors)", GUARDS),

@@ -328,6 +328,9 @@ def _validate_upper(upper: dict) -> None:
     _name(upper.get("family"), "upper.family")
     _names(upper.get("basis"), "upper.basis")
     _names(upper.get("constraints"), "upper.constraints")
+    if "equalities" in upper or "equality_multipliers" in upper:  # absent from files without equalities
+        _names(upper.get("equalities"), "upper.equalities")
+        _rationals(upper.get("equality_multipliers"), "upper.equality_multipliers")
     for key in ("P", "p", "weights"):
         if key not in upper:
             raise BadInput(f"upper has no {key!r} field")
@@ -339,7 +342,9 @@ def _validate_upper(upper: dict) -> None:
     _rationals(upper.get("multipliers"), "upper.multipliers")
     if upper.get("dominance") is not None:
         dominance = _object(upper["dominance"], "upper.dominance")
-        if set(dominance) != {"c", "multipliers"}:
-            raise BadInput("upper.dominance must have exactly the fields c and multipliers")
+        if set(dominance) - {"equality_multipliers"} != {"c", "multipliers"}:
+            raise BadInput("upper.dominance must have exactly the fields c, multipliers (and equality_multipliers)")
         _rational(dominance["c"], "upper.dominance.c")
         _rationals(dominance["multipliers"], "upper.dominance.multipliers")
+        if "equality_multipliers" in dominance:
+            _rationals(dominance["equality_multipliers"], "upper.dominance.equality_multipliers")

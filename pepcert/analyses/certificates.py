@@ -203,7 +203,7 @@ def one_step_exact(method, classes, family, outcomes):
     from pepcert.pep.exactness import require_exact
 
     step = one_step(method, classes, family, outcomes)
-    scalars = [c for _, c in step.constraints] + [step.before.gap, *step.before.terms]
+    scalars = [c for _, c in (*step.constraints, *step.equalities)] + [step.before.gap, *step.before.terms]
     vectors = [*step.before.vectors] + [v for side in step.after for v in side.vectors]
     require_exact(scalars + vectors + [t for side in step.after for t in (side.gap, *side.terms)], method.name)
     return step
@@ -258,8 +258,9 @@ def _certify_family(exact, floats, family, backend, solver, gaps, outcomes):
 
 
 def problem_digest(step) -> str:
-    """SHA-256 of the exact one-step problem: names, every constraint's and every Lyapunov
-    feature's exact coefficients. Two methods with equal digests pose the same problem."""
+    """SHA-256 of the exact one-step problem: names, every constraint's (inequalities, then
+    equalities marked ``==``) and every Lyapunov feature's exact coefficients. Two methods with
+    equal digests pose the same problem."""
     def scalar(s) -> str:
         quadratic = ",".join(f"{i}.{j}:{rational_to_str(v)}" for (i, j), v in sorted(s.quadratic.items()))
         linear = ",".join(f"{i}:{rational_to_str(v)}" for i, v in sorted(s.linear.items()))
@@ -275,6 +276,7 @@ def problem_digest(step) -> str:
         "|".join(step.basis.vector_names), "|".join(step.basis.value_names), "|".join(step.feature_names),
         "|".join(step.term_names), side(step.before), *(side(s) for s in step.after),
         *(f"{name}={scalar(c)}" for name, c in step.constraints),
+        *(f"{name}=={scalar(e)}" for name, e in step.equalities),  # none without a quadratic class: digests as before
     ]
     return "sha256:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
@@ -313,14 +315,17 @@ def certificate_document(factory, method, classes, parameters, step, upper, lowe
             "features": list(step.feature_names),
             "terms": list(step.term_names),
             "constraints": [name for name, _ in step.constraints],
+            "equalities": [name for name, _ in step.equalities],
             "P": None if certificate.P is None else [[rational_to_str(v) for v in row] for row in certificate.P],
             "p": rational_to_str(certificate.p),
             "weights": None if certificate.weights is None else [rational_to_str(v) for v in certificate.weights],
             "multipliers": [rational_to_str(v) for v in certificate.multipliers],
+            "equality_multipliers": [rational_to_str(v) for v in certificate.equality_multipliers],
             "residual_pivots": [rational_to_str(v) for v in verdict.residual.pivots],
             "dominance": None if upper.dominance is None else {
                 "c": rational_to_str(upper.dominance.c),
-                "multipliers": [rational_to_str(v) for v in upper.dominance.multipliers]},
+                "multipliers": [rational_to_str(v) for v in upper.dominance.multipliers],
+                "equality_multipliers": [rational_to_str(v) for v in upper.dominance.equality_multipliers]},
         }
     if lower is not None and lower.verified:
         document["lower"] = lower.to_dict(twins=False)

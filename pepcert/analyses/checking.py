@@ -4,9 +4,10 @@ The file is evidence, never code and never a label to repeat: the method is rebu
 caller's factory (or a built-in one) and the file's rational parameters, its one-step problem
 is rebuilt and compared with the file's digest, and every claim is re-proven:
 
-* the upper bound: ``rho_up V_0 - E V_1 + sum_k lambda_k c_k = <S, G> + ell^T F`` with every
-  ``lambda_k >= 0``, ``ell >= 0`` and ``S`` PSD by an exact ``LDL^T``
-  (:func:`pepcert.lyapunov.upper.check_upper`);
+* the upper bound: ``rho_up V_0 - E V_1 + sum_k lambda_k c_k + sum_l nu_l e_l = <S, G> + ell^T F``
+  with every inequality's ``lambda_k >= 0`` (the equalities' ``nu_l`` are free: which
+  constraints are equalities is the rebuilt problem's word, the file's lists must match it),
+  ``ell >= 0`` and ``S`` PSD by an exact ``LDL^T`` (:func:`pepcert.lyapunov.upper.check_upper`);
 * that ``V`` controls the whole state, ``V >= c ||state - state*||^2`` with ``c > 0``
   (:mod:`pepcert.lyapunov.dominance`): only then is ``rho_upper`` a rate *of the method*;
   otherwise it is the rate of that ``V``, and the file may claim no lower bound (an instance
@@ -211,10 +212,14 @@ def _check_upper(built, classes, document, rho_upper, outcomes, reasons: list) -
     if list(step.basis.vector_names) != upper["basis"] or [n for n, _ in step.constraints] != upper["constraints"]:
         reasons.append("the file's basis or inequalities do not match the method's one-step problem")
         return None
+    if [n for n, _ in step.equalities] != upper.get("equalities", []):  # older files: no equalities
+        reasons.append("the file's equalities do not match the method's one-step problem")
+        return None
     P = None if upper["P"] is None else tuple(tuple(rational(v, "P") for v in row) for row in upper["P"])
     weights = None if upper["weights"] is None else tuple(rational(v, "weight") for v in upper["weights"])
     certificate = UpperCertificate(rho_upper, upper["family"], P, rational(upper["p"], "p"), weights,
-                                   tuple(rational(v, "multiplier") for v in upper["multipliers"]))
+                                   tuple(rational(v, "multiplier") for v in upper["multipliers"]),
+                                   tuple(rational(v, "equality multiplier") for v in upper.get("equality_multipliers", [])))
     verdict = check_upper(step, certificate)
     if not verdict.valid:
         reasons.append(f"upper bound rejected: {verdict.reason}")
@@ -223,7 +228,8 @@ def _check_upper(built, classes, document, rho_upper, outcomes, reasons: list) -
     if dominance is None:
         return LYAPUNOV_CLAIM
     proof = Dominance(rational(dominance["c"], "dominance c"),
-                      tuple(rational(v, "dominance multiplier") for v in dominance["multipliers"]))
+                      tuple(rational(v, "dominance multiplier") for v in dominance["multipliers"]),
+                      tuple(rational(v, "dominance multiplier") for v in dominance.get("equality_multipliers", [])))
     ok, why = check_dominance(step, lyapunov_scalar(step, P, certificate.p, weights), proof)
     if not ok:
         reasons.append(f"dominance rejected: {why}")

@@ -46,9 +46,9 @@ def _high_precision_value(method, classes, iterations: int, measure, start: str,
     from pepcert.pep.sdpa_check import solve_high_precision
 
     trace, first, tracked, _ = _symbolic_run(method, classes, iterations, measure, initial, aggregate, start)
-    problem, _, _, offset, _ = _assemble(trace, first, tracked, aggregate)
-    answer = solve_high_precision(problem)
-    return -answer.primal + offset, answer.status, answer.seconds
+    assembled = _assemble(trace, first, tracked, aggregate)
+    answer = solve_high_precision(assembled.problem)
+    return -answer.primal + assembled.offset, answer.status, answer.seconds
 
 
 def verify_worst_case(method, classes, result) -> PrecisionCheck:

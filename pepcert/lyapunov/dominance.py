@@ -8,10 +8,11 @@ of the whole state to its optimum,
 for every state the classes allow; otherwise it is the rate of that ``V`` alone (gradient descent
 that also carries ``z_{k+1} = 2 z_k`` has ``V = \lVert x - x_\star\rVert^2`` contracting while the
 state grows). The inequality is proven like the one-step inequality (S-procedure): multipliers
-``lambda_k >= 0`` of the class inequalities ``c_k <= 0`` that involve only the point before the
-step and the optimum, with
+``lambda_k >= 0`` of the class inequalities ``c_k <= 0`` and free multipliers ``nu_l`` of the
+class equalities ``e_l = 0`` (quadratic classes) that involve only the point before the step
+and the optimum, with
 
-.. math:: V - c D + \sum_k \lambda_k c_k = \langle S, G\rangle + \ell^\top F,
+.. math:: V - c D + \sum_k \lambda_k c_k + \sum_l \nu_l e_l = \langle S, G\rangle + \ell^\top F,
           \qquad S \succeq 0,\ \ell \ge 0 .
 
 ``D`` is the squared distance of the state. For ``V = f - f_*`` on ``mu``-strongly convex
@@ -37,10 +38,12 @@ from pepcert.pep.numerics.psd import psd_certificate
 
 @dataclass(frozen=True)
 class Dominance:
-    """``V >= c D`` with multipliers, one per inequality in :func:`local_constraints`."""
+    """``V >= c D`` with multipliers, one per inequality in :func:`local_constraints` (``>= 0``)
+    and one per equality in :func:`local_equalities` (free)."""
 
     c: Fraction
     multipliers: tuple[Fraction, ...]
+    equality_multipliers: tuple[Fraction, ...] = ()
 
 
 def distance(step: OneStep) -> Scalar:
@@ -62,24 +65,36 @@ def _support(step: OneStep) -> tuple[set, set]:
     return vectors, values
 
 
-def local_constraints(step: OneStep) -> list[int]:
-    """Indices of the inequalities that involve only the point before the step and the
-    optimum (those the dominance proof may use)."""
+def _local(step: OneStep, scalars) -> list[int]:
     vectors, values = _support(step)
     keep = []
-    for index, (_, scalar) in enumerate(step.constraints):
+    for index, (_, scalar) in enumerate(scalars):
         used = {i for pair in scalar.quadratic for i in pair}
         if used <= vectors and set(scalar.linear) <= values:
             keep.append(index)
     return keep
 
 
+def local_constraints(step: OneStep) -> list[int]:
+    """Indices of the inequalities that involve only the point before the step and the
+    optimum (those the dominance proof may use)."""
+    return _local(step, step.constraints)
+
+
+def local_equalities(step: OneStep) -> list[int]:
+    """Indices (in ``step.equalities``) of the local equalities, as :func:`local_constraints`."""
+    return _local(step, step.equalities)
+
+
 def residual(step: OneStep, V: Scalar, dominance: Dominance) -> Scalar:
-    """``V - c D + sum_k lambda_k c_k`` (exact for exact inputs)."""
+    """``V - c D + sum_k lambda_k c_k + sum_l nu_l e_l`` (exact for exact inputs)."""
     total = V - dominance.c * distance(step)
     for index, weight in zip(local_constraints(step), dominance.multipliers):
         if weight != 0:
             total = total + weight * step.constraints[index][1]
+    for index, weight in zip(local_equalities(step), dominance.equality_multipliers):
+        if weight != 0:
+            total = total + weight * step.equalities[index][1]
     return total
 
 
@@ -89,7 +104,9 @@ def check_dominance(step: OneStep, V: Scalar, dominance: Dominance) -> tuple[boo
         return False, "the dominance constant c must be positive"
     if len(dominance.multipliers) != len(local_constraints(step)):
         return False, "one dominance multiplier per local inequality is required"
-    if any(weight < 0 for weight in dominance.multipliers):
+    if len(dominance.equality_multipliers) != len(local_equalities(step)):
+        return False, "one dominance multiplier per local equality is required"
+    if any(weight < 0 for weight in dominance.multipliers):  # an inequality's; an equality's is free
         return False, "a dominance multiplier is negative"
     total = residual(step, V, dominance)
     if total.constant != 0:
@@ -103,22 +120,25 @@ def check_dominance(step: OneStep, V: Scalar, dominance: Dominance) -> tuple[boo
     return True, ""
 
 
-def _solve(step: OneStep, V: Scalar, solver) -> tuple[float, np.ndarray] | None:
-    """The largest ``c`` (at most 1) and its multipliers, in floating point."""
+def _solve(step: OneStep, V: Scalar, solver) -> tuple[float, np.ndarray, np.ndarray] | None:
+    """The largest ``c`` (at most 1) and its multipliers (inequalities', equalities'), in
+    floating point."""
     from pepcert.pep.solvers import get_solver, solve_accurately
 
     n, nf = step.basis.n_vectors, step.basis.n_values
-    local = local_constraints(step)
+    local, equal = local_constraints(step), local_equalities(step)
     builder = ConicBuilder()
     c = builder.variables("c", 1)[0]
     lam = builder.variables("lambda", len(local))
+    nu = builder.variables("nu", len(equal))
     total = builder.n_variables
     mats = np.zeros((total, n, n))
     rows = np.zeros((total, nf))
     mats[c], rows[c] = -distance(step).gram_matrix(n), -distance(step).value_row(nf)
-    for k, index in enumerate(local):
-        scalar = step.constraints[index][1]
-        mats[lam[k]], rows[lam[k]] = scalar.gram_matrix(n), scalar.value_row(nf)
+    for variables, scalars, indices in ((lam, step.constraints, local), (nu, step.equalities, equal)):
+        for k, index in enumerate(indices):
+            scalar = scalars[index][1]
+            mats[variables[k]], rows[variables[k]] = scalar.gram_matrix(n), scalar.value_row(nf)
     base_mat, base_row = V.gram_matrix(n).astype(float), V.value_row(nf).astype(float)
     eye = np.eye(total)
     builder.nonnegative(eye[lam], np.zeros(len(local)))
@@ -131,7 +151,8 @@ def _solve(step: OneStep, V: Scalar, solver) -> tuple[float, np.ndarray] | None:
     solution = solve_accurately(get_solver(solver), problem)
     if not solution.solved:
         return None
-    return float(solution.x[c]), np.maximum(np.asarray(solution.x[lam], dtype=float), 0.0)
+    return (float(solution.x[c]), np.maximum(np.asarray(solution.x[lam], dtype=float), 0.0),
+            np.asarray(solution.x[nu], dtype=float))
 
 
 def float_dominance(step: OneStep, coefficients: np.ndarray, solver=None) -> float:
@@ -158,10 +179,10 @@ def find_dominance(step: OneStep, V: Scalar, float_step: OneStep | None = None, 
     found = _solve(solve_on, V_float, solver)
     if found is None or not found[0] > 1e-12:
         return None
-    c, multipliers = found
+    c, multipliers, free = found
     for shrink in (Fraction(1, 2), Fraction(1, 16), Fraction(1, 1024)):
         candidate = Dominance(Fraction(c).limit_denominator(10**12) * shrink,
-                              tuple(Fraction(float(m)) for m in multipliers))
+                              tuple(Fraction(float(m)) for m in multipliers), tuple(Fraction(float(m)) for m in free))
         candidate = _repair(step, V, candidate)
         if check_dominance(step, V, candidate)[0]:
             return candidate
@@ -169,19 +190,19 @@ def find_dominance(step: OneStep, V: Scalar, float_step: OneStep | None = None, 
 
 
 def _repair(step: OneStep, V: Scalar, dominance: Dominance) -> Dominance:
-    """Raise the multiplier of an inequality whose linear part is one function value where
-    the residual's coefficient of that value is negative (as the upper certificate does)."""
-    local = local_constraints(step)
+    """Raise the multiplier of an inequality (or equality) whose linear part is one function
+    value where the residual's coefficient of that value is negative (as the upper certificate
+    does)."""
     ell = residual(step, V, dominance).value_row(step.basis.n_values, dtype=object)
-    multipliers = list(dominance.multipliers)
+    lists = [list(dominance.multipliers), list(dominance.equality_multipliers)]
+    sources = ((0, step.constraints, local_constraints(step)), (1, step.equalities, local_equalities(step)))
     for j, value in enumerate(ell):
         if value < 0:
-            for k, index in enumerate(local):
-                linear = step.constraints[index][1].linear
-                if len(linear) == 1 and linear.get(j) == 1:
-                    multipliers[k] += -Fraction(value)
-                    break
-    return Dominance(dominance.c, tuple(multipliers))
+            found = next(((which, k) for which, scalars, indices in sources for k, index in enumerate(indices)
+                          if scalars[index][1].linear == {j: 1}), None)
+            if found is not None:
+                lists[found[0]][found[1]] += -Fraction(value)
+    return Dominance(dominance.c, tuple(lists[0]), tuple(lists[1]))
 
 
 def _float_scalar(V: Scalar, step: OneStep) -> Scalar:
@@ -199,5 +220,5 @@ def lyapunov_scalar(step: OneStep, P: Sequence | None, p, weights: Sequence | No
     return step.value(step.before, weights=weights)
 
 
-__all__ = ["Dominance", "check_dominance", "distance", "find_dominance", "local_constraints", "lyapunov_scalar",
-           "residual", "float_dominance"]
+__all__ = ["Dominance", "check_dominance", "distance", "find_dominance", "local_constraints", "local_equalities",
+           "lyapunov_scalar", "residual", "float_dominance"]

@@ -48,28 +48,36 @@ def normaliser(
 @dataclass(frozen=True)
 class DominanceRows:
     """``V - c D + sum_k mu_k c_k = <S', G> + ell'^T F`` with ``S' >= 0``, ``ell' >= 0``,
-    ``mu >= 0`` over the inequalities ``local`` (:mod:`pepcert.lyapunov.dominance`): asks the
-    margin problem for a V that controls the whole state, ``V >= c ||state - state*||^2``."""
+    ``mu >= 0`` over the inequalities ``local`` and free multipliers over the equalities
+    ``local_equalities`` (indices in ``step.equalities``; :mod:`pepcert.lyapunov.dominance`): asks
+    the margin problem for a V that controls the whole state, ``V >= c ||state - state*||^2``."""
 
     c: float
     distance_mat: np.ndarray
     distance_row: np.ndarray
     local: tuple[int, ...]
+    local_equalities: tuple[int, ...] = ()
 
 
 def _add_dominance(builder: ConicBuilder, data: LMIData, y: np.ndarray, dominance: DominanceRows) -> None:
     mu = builder.variables("mu", len(dominance.local))
+    nu = builder.variables("nu", len(dominance.local_equalities))
     total = builder.n_variables
     mats = np.zeros((total, data.n, data.n))
     rows = np.zeros((total, data.before_rows.shape[1]))
     mats[y], rows[y] = data.before_mats, data.before_rows
     mats[mu], rows[mu] = data.constraint_mats[list(dominance.local)], data.constraint_rows[list(dominance.local)]
-    builder.nonnegative(np.eye(total)[mu], np.zeros(len(mu)))
+    free = [data.n_inequalities + k for k in dominance.local_equalities]
+    mats[nu], rows[nu] = data.constraint_mats[free], data.constraint_rows[free]
+    builder.nonnegative(np.eye(total)[mu], np.zeros(len(mu)))  # nu stays free
     keep = data.active_values
     builder.nonnegative(rows[:, keep].T, -dominance.c * dominance.distance_row[keep])
     builder.psd(svec(mats).T, svec(-dominance.c * dominance.distance_mat), data.n)
 
 
+# With equalities the margin is capped, t <= 1 (N has unit largest entry; margins are far smaller):
+# on the directions an equality removes (u = 0) the free multipliers raise S at will, so where the
+# instances span the rest of the face (a quadratic class at eta*) the margin would be unbounded.
 def solve_margin(
     data: LMIData,
     backend,
@@ -79,7 +87,7 @@ def solve_margin(
     dominance: DominanceRows | None = None,
 ) -> MarginSolution:
     """Maximise ``t`` with ``S - t N >= 0`` and ``ell - t n_lin >= 0`` at ``rho`` (and, given
-    ``dominance``, only over V that control the whole state)."""
+    ``dominance``, only over V that control the whole state; ``t <= 1`` with equalities, above)."""
     T, m, n = data.n_terms, data.n_constraints, data.n
     builder = ConicBuilder()
     y = builder.variables("V", T)
@@ -116,7 +124,9 @@ def solve_margin(
             zero = lin_cols[:, list(reduction.zero_values)].T.copy()
             zero[:, t] = 0.0
             builder.equal_zero(zero, np.zeros(zero.shape[0]))
-    builder.nonnegative(eye[lam], np.zeros(m))
+    builder.nonnegative(eye[lam[: data.n_inequalities]], np.zeros(data.n_inequalities))  # equalities' stay free
+    if data.n_equalities:  # t <= 1 (the note above)
+        builder.nonnegative(-eye[[t]], [1.0])
     builder.nonnegative(eye[[y[i] for i in data.nonneg_terms]], np.zeros(len(data.nonneg_terms)))
     keep = [i for i in range(len(data.active_values)) if reduction is None or i not in reduction.zero_values]
     if keep:
@@ -213,9 +223,11 @@ def _brent_root(function, low: float, high: float) -> float:
 
 
 def clip_to_cones(data: LMIData, coefficients: np.ndarray, multipliers: np.ndarray):
-    """Project a numerical solution onto ``lambda >= 0``, ``p, a_i >= 0`` and ``P >= 0``."""
+    """Project a numerical solution onto ``lambda >= 0`` (the inequalities' multipliers; the
+    equalities' stay free), ``p, a_i >= 0`` and ``P >= 0``."""
     coefficients = np.array(coefficients, dtype=float)
-    multipliers = np.maximum(np.array(multipliers, dtype=float), 0.0)
+    multipliers = np.array(multipliers, dtype=float)
+    multipliers[: data.n_inequalities] = np.maximum(multipliers[: data.n_inequalities], 0.0)
     for i in data.nonneg_terms:
         coefficients[i] = max(coefficients[i], 0.0)
     if data.psd_size:

@@ -13,7 +13,8 @@ inequality and the class's inequalities are, over one problem basis:
 
 * the feature vectors ``phi`` and the gap ``f - f*`` before the step and, for each outcome of
   a random compressor, after it;
-* every interpolation and compressor inequality (``<= 0``) the step touched.
+* every interpolation and compressor inequality (``<= 0``) the step touched, and every
+  interpolation equality (``== 0``; quadratic classes ``mu = L``), whose multipliers are free.
 
 A *family* of Lyapunov functions is either the full quadratic family above or a finite set of
 named nonnegative terms (the papers' structured families, e.g. ``||x - x* - e||^2 + a||e||^2``)
@@ -56,9 +57,15 @@ class OneStep:
     term_names: tuple[str, ...]
     before: Side
     after: tuple[Side, ...]  # one per outcome, averaged with equal weights
-    constraints: tuple[tuple[str, Scalar], ...]
+    constraints: tuple[tuple[str, Scalar], ...]  # inequalities <= 0: multipliers >= 0
     trace: Trace
     initial: tuple  # the symbolic initial state (optimum + free shifts)
+    equalities: tuple[tuple[str, Scalar], ...] = ()  # equalities == 0: free multipliers
+
+    @property
+    def multiplier_names(self) -> tuple[str, ...]:
+        """The inequalities' names, then the equalities' (the order of every multiplier vector)."""
+        return tuple(name for name, _ in self.constraints) + tuple(name for name, _ in self.equalities)
 
     @property
     def is_full(self) -> bool:
@@ -139,6 +146,7 @@ def one_step(method: Method, classes: ProblemClass, family: str = FULL, outcomes
         constraints=tuple(trace.constraints()),
         trace=trace,
         initial=state,
+        equalities=tuple(trace.equalities()),
     )
 
 

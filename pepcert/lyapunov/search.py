@@ -6,9 +6,10 @@ Everything here is floating point: a numerical Lyapunov function and its rate. T
 For a fixed ``rho`` the one-step inequality ``E V(after) <= rho V(before)`` holds for every
 function of the class and every admissible compressor output if (S-procedure; and, for these
 interpolation-based problems, only if -- Taylor, Van Scoy & Lessard 2018) there are
-multipliers ``lambda_k >= 0`` of the class's inequalities ``c_k <= 0`` such that
+multipliers ``lambda_k >= 0`` of the class's inequalities ``c_k <= 0`` and free multipliers
+``nu_l`` of its equalities ``e_l = 0`` (quadratic classes) such that
 
-.. math:: \rho V_0 - \mathbb{E} V_1 + \sum_k \lambda_k c_k
+.. math:: \rho V_0 - \mathbb{E} V_1 + \sum_k \lambda_k c_k + \sum_l \nu_l e_l
           = \langle S, G\rangle + \ell^\top F \quad\text{with}\quad S \succeq 0,\ \ell \ge 0,
 
 an identity in the Gram matrix ``G`` and the function values ``F >= 0`` (measured from ``f*``)
@@ -83,7 +84,8 @@ class LMIData:
     """The one-step inequality in floats: ``S = sum_t y_t (rho B_t - A_t) + sum_k l_k Q_k``.
 
     ``y`` are the family's coefficients (``svec(P)`` then ``p`` for the full family, the term
-    weights otherwise), ``l`` the multipliers. ``B``/``A`` are the terms before/after the step
+    weights otherwise), ``l`` the multipliers: the inequalities' (``>= 0``), then the
+    ``n_equalities`` equalities' (free). ``B``/``A`` are the terms before/after the step
     (``A`` averaged over compressor outcomes); rows of function values likewise.
     """
 
@@ -99,6 +101,11 @@ class LMIData:
     nonneg_terms: tuple[int, ...]  # coefficients constrained >= 0 (p, or every weight)
     normalisation: np.ndarray  # w with w . y = 1
     active_values: np.ndarray  # function values that appear anywhere
+    n_equalities: int = 0  # the last multipliers, free (equalities); the others are >= 0
+
+    @property
+    def n_inequalities(self) -> int:
+        return self.constraint_mats.shape[0] - self.n_equalities
 
     @property
     def n_terms(self) -> int:
@@ -141,7 +148,7 @@ def lmi_data(step: OneStep) -> LMIData:
     afters = [arrays(terms(side)) for side in step.after]
     after_mats = sum(a[0] for a in afters) / len(afters)
     after_rows = sum(a[1] for a in afters) / len(afters)
-    constraint_mats, constraint_rows = arrays([c for _, c in step.constraints])
+    constraint_mats, constraint_rows = arrays([c for _, c in step.constraints] + [e for _, e in step.equalities])
     n_terms = before_mats.shape[0]
     normalisation = np.ones(n_terms)
     nonneg_terms: tuple[int, ...]
@@ -166,6 +173,7 @@ def lmi_data(step: OneStep) -> LMIData:
         nonneg_terms=nonneg_terms,
         normalisation=normalisation,
         active_values=np.flatnonzero(used),
+        n_equalities=len(step.equalities),
     )
 
 
@@ -209,7 +217,7 @@ def reduction_from_instances(data: LMIData, worst_cases: Sequence) -> Reduction:
         i for i, index in enumerate(data.active_values) if fsum[index] > 1e-9 * scale
     )
     slack = np.einsum("kij,ij->k", data.constraint_mats, gram) + data.constraint_rows @ fsum
-    inactive = tuple(int(k) for k in np.flatnonzero(slack < -1e-7 * scale))
+    inactive = tuple(int(k) for k in np.flatnonzero(slack < -1e-7 * scale) if k < data.n_inequalities)
     return Reduction(directions, complement, zero_values, inactive)
 
 
@@ -285,7 +293,7 @@ def lyapunov_rate(
         p=p,
         term_names=step.term_names,
         weights=weights,
-        multipliers={name: float(v) for (name, _), v in zip(step.constraints, best.multipliers)},
+        multipliers={name: float(v) for name, v in zip(step.multiplier_names, best.multipliers)},
         margin=best.margin,
         coefficients=best.coefficients,
         multiplier_values=best.multipliers,
@@ -307,7 +315,7 @@ def _instance_path(step: OneStep, data: LMIData, solve, worst_cases: Sequence, t
     or ``(None, None, 0.0)``. The facial reduction's V may ignore a part of the state (a
     component that grows at the instance's rate, say); it is then asked again for a V with
     ``V >= DOMINANCE_ASKED ||state - state*||^2``."""
-    from pepcert.lyapunov.dominance import distance, local_constraints
+    from pepcert.lyapunov.dominance import distance, local_constraints, local_equalities
     from pepcert.lyapunov.margin import DominanceRows
 
     attempt = _certify_at_instances(data, solve, worst_cases, tolerance)
@@ -318,7 +326,8 @@ def _instance_path(step: OneStep, data: LMIData, solve, worst_cases: Sequence, t
         return attempt[0], attempt[1], dominance
     D = distance(step)
     rows = DominanceRows(DOMINANCE_ASKED, D.gram_matrix(data.n).astype(float),
-                         D.value_row(step.basis.n_values).astype(float), tuple(local_constraints(step)))
+                         D.value_row(step.basis.n_values).astype(float), tuple(local_constraints(step)),
+                         tuple(local_equalities(step)))
     attempt = _certify_at_instances(data, lambda *a, **k: solve(*a, dominating=rows, **k), worst_cases, tolerance)
     if attempt is None:
         return None, None, 0.0

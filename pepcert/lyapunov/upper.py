@@ -1,12 +1,14 @@
 r"""Exact upper bounds: a rational Lyapunov certificate checked without a solver or floats.
 
 A certificate for the rate ``rho_upper`` (rational) consists of rational ``P >= 0`` and
-``p >= 0`` (or nonnegative weights of a structured family) and multipliers ``lambda_k >= 0``,
-one per interpolation / compressor inequality ``c_k <= 0`` of the one-step problem. The
-checker rebuilds the one-step problem from the method's definition with rational
-coefficients and verifies, exactly,
+``p >= 0`` (or nonnegative weights of a structured family), multipliers ``lambda_k >= 0``,
+one per interpolation / compressor inequality ``c_k <= 0`` of the one-step problem, and
+multipliers ``nu_l`` of either sign, one per interpolation equality ``e_l = 0`` (quadratic
+classes, ``mu = L``). Which constraints are equalities is read from the rebuilt problem, never
+from the certificate. The checker rebuilds the one-step problem from the method's definition
+with rational coefficients and verifies, exactly,
 
-.. math:: \rho_{up} V_0 - \mathbb{E} V_1 + \sum_k \lambda_k c_k
+.. math:: \rho_{up} V_0 - \mathbb{E} V_1 + \sum_k \lambda_k c_k + \sum_l \nu_l e_l
           = \langle S, G \rangle + \ell^\top F, \qquad S \succeq 0,\quad \ell \ge 0,
 
 (``S`` by an exact ``L D L^T`` with nonnegative pivots; the identity holds by construction as
@@ -44,7 +46,8 @@ class UpperCertificate:
     P: tuple[tuple[Fraction, ...], ...] | None  # full family, over the features
     p: Fraction
     weights: tuple[Fraction, ...] | None  # structured family
-    multipliers: tuple[Fraction, ...]
+    multipliers: tuple[Fraction, ...]  # one per inequality of the step, each >= 0
+    equality_multipliers: tuple[Fraction, ...] = ()  # one per equality of the step, free
 
 
 @dataclass(frozen=True)
@@ -65,9 +68,10 @@ def _lyapunov_value(step: OneStep, certificate: UpperCertificate, rho) -> Scalar
 
 
 def residual(step: OneStep, certificate: UpperCertificate) -> Scalar:
-    """``rho_up V_0 - E V_1 + sum_k lambda_k c_k`` (exact if the step is rational)."""
+    """``rho_up V_0 - E V_1 + sum_k lambda_k c_k + sum_l nu_l e_l`` (exact if the step is rational)."""
     total = _lyapunov_value(step, certificate, certificate.rho_upper)
-    for (_, constraint), weight in zip(step.constraints, certificate.multipliers):
+    pairs = [*zip(step.constraints, certificate.multipliers), *zip(step.equalities, certificate.equality_multipliers)]
+    for (_, constraint), weight in pairs:
         if weight != 0:
             total = total + weight * constraint
     return total
@@ -79,7 +83,9 @@ def check_upper(step: OneStep, certificate: UpperCertificate) -> UpperCheck:
         return UpperCheck(False, f"the certificate is for the {certificate.family!r} family")
     if len(certificate.multipliers) != len(step.constraints):
         return UpperCheck(False, "one multiplier per inequality is required")
-    if any(weight < 0 for weight in certificate.multipliers):
+    if len(certificate.equality_multipliers) != len(step.equalities):
+        return UpperCheck(False, "one multiplier per equality is required")
+    if any(weight < 0 for weight in certificate.multipliers):  # inequalities only: equalities' are free
         return UpperCheck(False, "a multiplier is negative")
     if step.is_full:
         k = len(step.feature_names)
@@ -120,9 +126,10 @@ def check_upper(step: OneStep, certificate: UpperCertificate) -> UpperCheck:
 
 
 def _unit_value_constraints(step: OneStep) -> dict[int, int]:
-    """For each function value ``F_j``: an inequality whose linear part is exactly ``+F_j``."""
+    """For each function value ``F_j``: a constraint whose linear part is exactly ``+F_j``
+    (an index into the inequalities, then the equalities)."""
     found: dict[int, int] = {}
-    for index, (_, constraint) in enumerate(step.constraints):
+    for index, (_, constraint) in enumerate((*step.constraints, *step.equalities)):
         linear = constraint.linear
         if len(linear) == 1:
             (j, coefficient), = linear.items()
@@ -137,27 +144,32 @@ def round_certificate(
     """Round a float solution to rationals, keeping ``P >= 0`` exact and ``ell >= 0`` repaired.
 
     ``step`` must be built with rational parameters; ``coefficients`` are ``svec(P)`` then
-    ``p`` (full family) or the family weights, as solved in floating point.
+    ``p`` (full family) or the family weights, as solved in floating point; ``multipliers`` the
+    inequalities' (clipped to ``>= 0``), then the equalities' (kept as they are).
     """
     exact = lambda value: Fraction(max(float(value), 0.0))  # the float's exact binary value
-    lam = [exact(v) for v in multipliers]
+    count = len(step.constraints)
+    lam = [exact(v) for v in multipliers[:count]] + [Fraction(float(v)) for v in multipliers[count:]]
     if step.is_full:
         k = len(step.feature_names)
         values, vectors = np.linalg.eigh(smat(np.asarray(coefficients[: svec_length(k)], dtype=float)))
         factor = vectors * np.sqrt(np.maximum(values, 0.0))
         R = [[Fraction(float(v)) for v in row] for row in factor]
         P = tuple(tuple(sum((R[a][c] * R[b][c] for c in range(k)), Fraction(0)) for b in range(k)) for a in range(k))
-        certificate = UpperCertificate(rho_upper, step.family, P, exact(coefficients[-1]), None, tuple(lam))
+        certificate = UpperCertificate(rho_upper, step.family, P, exact(coefficients[-1]), None, tuple(lam[:count]),
+                                       tuple(lam[count:]))
     else:
         weights = tuple(exact(v) for v in coefficients)
-        certificate = UpperCertificate(rho_upper, step.family, None, Fraction(0), weights, tuple(lam))
+        certificate = UpperCertificate(rho_upper, step.family, None, Fraction(0), weights, tuple(lam[:count]),
+                                       tuple(lam[count:]))
     # Repair the linear part exactly: raise the multiplier of "F_j >= ..." where ell_j < 0.
     ell = residual(step, certificate).value_row(step.basis.n_values, dtype=object)
     units = _unit_value_constraints(step)
     for j, value in enumerate(ell):
         if value < 0 and j in units:
             lam[units[j]] += -Fraction(value)
-    return UpperCertificate(certificate.rho_upper, certificate.family, certificate.P, certificate.p, certificate.weights, tuple(lam))
+    return UpperCertificate(certificate.rho_upper, certificate.family, certificate.P, certificate.p, certificate.weights,
+                            tuple(lam[:count]), tuple(lam[count:]))
 
 
 def rational_above(value: float, gap: float) -> Fraction:

@@ -26,9 +26,10 @@ from typing import Protocol
 
 import numpy as np
 
-from pepcert.pep.conic import ConicBuilder, smat, svec, svec_length
+from pepcert.pep.conic import ConicBuilder, ConicProblem, smat, svec, svec_length
 from pepcert.pep.errors import BadInput, SolverFailure
 from pepcert.pep.expressions import Scalar
+from pepcert.pep.identities import face_basis
 from pepcert.pep.solvers import LARGE_PROBLEM, get_solver, mosek_licensed, solve_accurately
 
 WORST_CASE_LADDER = (1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4)  # solver tolerances, tightest first
@@ -62,10 +63,15 @@ class NStepBackend(Protocol):
     def solve(self, trace, first: Scalar, tracked: list, aggregate: str, marks: list, iterations: int) -> NStepAnswer: ...
 
 
-def scalar_row(scalar: Scalar, n_vectors: int, n_values: int) -> tuple[np.ndarray, float]:
-    """``(row, constant)`` with ``scalar = row . [svec(G), F] + constant`` (floats)."""
-    row = np.concatenate([svec(scalar.gram_matrix(n_vectors)), scalar.value_row(n_values)])
+def scalar_row(scalar: Scalar, n_vectors: int, n_values: int, face: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """``(row, constant)`` with ``scalar = row . [svec(G), F] + constant`` (floats); with a
+    ``face`` ``T``, ``G = T H T^T`` and the row is over ``svec(H)``."""
+    row = np.concatenate([svec(_on_face(scalar.gram_matrix(n_vectors), face)), scalar.value_row(n_values)])
     return row, float(scalar.constant)
+
+
+def _on_face(Q: np.ndarray, face: np.ndarray | None) -> np.ndarray:
+    return Q if face is None else face.T @ Q @ face
 
 
 @dataclass(frozen=True)
@@ -80,34 +86,63 @@ class Scaling:
     objective: float = 1.0
 
 
-def _scaled_rows(scalars, n: int, m: int, scaling: Scaling) -> tuple[np.ndarray, np.ndarray]:
-    """``[svec(D Q D), l * values]`` per scalar, and the constants."""
+def _scaled_rows(scalars, n: int, m: int, scaling: Scaling, face: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``[svec(D Q D), l * values]`` per scalar (over ``svec(T^T Q T)`` on a ``face``), and the
+    constants."""
     D = scaling.vectors
     grams = np.array([s.gram_matrix(n) for s in scalars]).reshape(len(scalars), n, n) * np.outer(D, D)
+    if face is not None:
+        grams = np.einsum("ia,kij,jb->kab", face, grams, face)
     values = np.array([s.value_row(m) for s in scalars]).reshape(len(scalars), m) * scaling.values
     return np.concatenate([svec(grams), values], axis=1), np.array([float(s.constant) for s in scalars])
 
 
-def _assemble(trace, first: Scalar, tracked: list, aggregate: str, scaling: Scaling | None = None):
-    """The PEP as a conic problem: ``(problem, multiplier names, svec(G) columns, offset, row
-    norms)``.
+@dataclass(frozen=True)
+class Assembled:
+    """A conic N-step problem: its multiplier names (equalities first), the ``svec`` columns of
+    the Gram variable, the objective's constant, the rows' norms (equalities' included) and
+    the face ``T`` (``G = T H T^T``; None: ``H = G``)."""
 
-    Variables ``(svec(G'), F'[, tau])`` of ``scaling`` (none: the identity); every class
-    inequality ``c <= 0`` and ``initial <= 1`` as a nonnegative slack, each row divided by its
-    norm; ``G'`` PSD. ``aggregate="last"`` maximises the tracked measure (divided by
-    ``scaling.objective``), ``"min"`` maximises ``tau <= measure_k`` for every ``k``.
+    problem: ConicProblem
+    names: list
+    gram: np.ndarray
+    offset: float
+    norms: np.ndarray
+    face: np.ndarray | None
+
+
+def _assemble(trace, first: Scalar, tracked: list, aggregate: str, scaling: Scaling | None = None) -> Assembled:
+    """The PEP as a conic problem (:class:`Assembled`).
+
+    Variables ``(svec(H), F'[, tau])``. ``G = T H T^T`` where ``T`` spans the face the class's
+    vector identities leave (``u = 0``: quadratic classes,
+    :func:`pepcert.pep.identities.face_basis`); without them ``H = G'``, the variables of
+    ``scaling`` (none: the identity; a face is never rescaled). Every scalar equality is a zero
+    row; every class inequality ``c <= 0`` and ``initial <= 1`` a nonnegative slack, each row
+    divided by its norm when rescaled; ``H`` PSD. ``aggregate="last"`` maximises the tracked
+    measure (divided by ``scaling.objective``), ``"min"`` maximises ``tau <= measure_k`` for
+    every ``k``.
     """
-    constraints = trace.constraints()
+    constraints, (equalities, identities) = trace.constraints(), trace.identities()
     n, m = trace.basis.n_vectors, trace.basis.n_values
+    face = face_basis(identities, n)
+    if face is not None:
+        scaling = None
     scaled = scaling is not None
     scaling = scaling or Scaling(np.ones(n), np.ones(m))
+    size = n if face is None else face.shape[1]
     builder = ConicBuilder()
-    gram = builder.variables("G", svec_length(n))
+    gram = builder.variables("G", svec_length(size))
     builder.variables("F", m)
     tau = builder.variables("tau", 1)[0] if aggregate == "min" else None
     total = builder.n_variables
-    names = [name for name, _ in constraints] + ["initial"]
-    coefficients, constants = _scaled_rows([scalar for _, scalar in constraints] + [first], n, m, scaling)
+    if equalities:
+        coefficients, constants = _scaled_rows([e for _, e in equalities], n, m, scaling, face)
+        block = np.zeros((len(equalities), total))
+        block[:, : coefficients.shape[1]] = coefficients
+        builder.equal_zero(block, constants)
+    names = [name for name, _ in equalities] + [name for name, _ in constraints] + ["initial"]
+    coefficients, constants = _scaled_rows([scalar for _, scalar in constraints] + [first], n, m, scaling, face)
     bounds = -constants
     bounds[-1] += 1.0  # initial <= 1
     norms = np.ones(len(bounds))
@@ -119,11 +154,11 @@ def _assemble(trace, first: Scalar, tracked: list, aggregate: str, scaling: Scal
     builder.nonnegative(-rows, bounds / norms)  # scalar <= 0
     objective = np.zeros(total)
     if aggregate == "last":
-        row, constant = _scaled_rows([tracked[-1]], n, m, scaling)
+        row, constant = _scaled_rows([tracked[-1]], n, m, scaling, face)
         objective[: row.shape[1]] = -row[0] / scaling.objective
         offset = float(constant[0])
     else:  # maximise tau with tau <= measure_k for every k
-        measures, limits = _scaled_rows(tracked, n, m, scaling)
+        measures, limits = _scaled_rows(tracked, n, m, scaling, face)
         block = np.zeros((len(tracked), total))
         block[:, : measures.shape[1]] = measures
         block[:, tau] = -1.0
@@ -133,9 +168,9 @@ def _assemble(trace, first: Scalar, tracked: list, aggregate: str, scaling: Scal
         objective[tau], offset = -1.0, 0.0
     selector = np.zeros((len(gram), total))
     selector[np.arange(len(gram)), gram] = 1.0
-    builder.psd(selector, np.zeros(len(gram)), n)
+    builder.psd(selector, np.zeros(len(gram)), size)
     problem, _ = builder.build(objective)
-    return problem, names, gram, offset, norms
+    return Assembled(problem, names, gram, offset, np.concatenate([np.ones(len(equalities)), norms]), face)
 
 
 def _scaling(trace, first, tracked, aggregate: str, marks, iterations: int) -> Scaling | None:
@@ -160,14 +195,15 @@ def _scaling(trace, first, tracked, aggregate: str, marks, iterations: int) -> S
 def _primal_error(problem, solution) -> float:
     """An a-posteriori estimate of the objective's error, relative to it: each inequality the
     primal point violates moves the optimum by about its multiplier times the violation
-    (first-order sensitivity), ``sum_k lambda_k max(0, -s_k)``, and the primal objective may
+    (first-order sensitivity), ``sum_k lambda_k max(0, -s_k)`` (``|lambda_k| |s_k|`` for an
+    equality), and the primal objective may
     sit below the optimum by the primal-dual gap ``|c.x + b.y|``. Measured: a Clarabel answer
     with residuals 1e-5 sat 2.7e-3 from a 200-bit solve; this sum was 3.6e-4 there (with the
     rescaling, 2.3e-4 against an error of 2.6e-4)."""
     slack = problem.b - problem.A.to_scipy() @ solution.x
     rows = slice(problem.zero, problem.zero + problem.nonneg)
-    violation = np.maximum(-slack[rows], 0.0)
-    multipliers = np.maximum(solution.y[rows], 0.0)
+    violation = np.concatenate([np.abs(slack[: problem.zero]), np.maximum(-slack[rows], 0.0)])
+    multipliers = np.concatenate([np.abs(solution.y[: problem.zero]), np.maximum(solution.y[rows], 0.0)])
     primal, dual = float(problem.c @ solution.x), -float(problem.b @ solution.y)
     stationarity = float(abs((problem.c + problem.A.rmatvec(solution.y)) @ solution.x))
     scale = max(abs(primal), 1e-300)
@@ -213,7 +249,10 @@ class ConicNStep:
 
     def solve(self, trace, first, tracked, aggregate, marks, iterations) -> NStepAnswer:
         scaling = _scaling(trace, first, tracked, aggregate, marks, iterations)
-        problem, names, gram, offset, norms = _assemble(trace, first, tracked, aggregate, scaling)
+        assembled = _assemble(trace, first, tracked, aggregate, scaling)
+        problem = assembled.problem
+        if assembled.face is not None:
+            scaling = None  # _assemble never rescales a face
         objective_scale = 1.0 if scaling is None else scaling.objective
         backend = get_solver(self.name)
         # The ladder starts at 1e-10 (a 1-step worst case "solved" at 1e-8 was measured 2.9e-7
@@ -233,12 +272,15 @@ class ConicNStep:
         if tolerance is None:
             raise SolverFailure(f"{backend.name}'s answer for the {iterations}-step worst case is off by more than "
                                 f"{REPORTED_LADDER[-1]:g} by its own residuals; the answer is not used")
-        duals = solution.y[problem.zero : problem.zero + problem.nonneg] * objective_scale / norms
-        G = smat(solution.x[gram])
-        if scaling is not None:
+        # equalities' multipliers (free) first, then the inequalities' (>= 0)
+        duals = solution.y[: problem.zero + problem.nonneg] * objective_scale / assembled.norms
+        G = smat(solution.x[assembled.gram])
+        if assembled.face is not None:
+            G = assembled.face @ G @ assembled.face.T
+        elif scaling is not None:
             G = G * np.outer(scaling.vectors, scaling.vectors)
-        return NStepAnswer(float(-solution.objective * objective_scale + offset), _readonly(G),
-                           {name: float(duals[k]) for k, name in enumerate(names)}, "solved", tolerance,
+        return NStepAnswer(float(-solution.objective * objective_scale + assembled.offset), _readonly(G),
+                           {name: float(duals[k]) for k, name in enumerate(assembled.names)}, "solved", tolerance,
                            backend.name, "the solver's residuals, gap and multiplier-weighted infeasibility")
 
 

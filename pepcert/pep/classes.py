@@ -4,7 +4,7 @@ Analyses talk to function and compressor classes only through the protocols here
 reads ``.mu`` or ``.delta`` or asks a class's type name:
 
 * :class:`FunctionClass` -- one agent's function class: its interpolation inequalities
-  (Taylor, Hendrickx & Glineur, Math. Program. 2017), its numbers, its curvature bounds and
+  (Taylor, Hendrickx & Glineur, Math. Program. 2017) and equalities (``mu = L``), its numbers, its curvature bounds and
   the curvatures ``h`` of its lower-bound instances ``f = h ||x||^2 / 2``.
 * :class:`CompressorClass` -- its outputs and inequalities for one call, its numbers, and the
   scalings ``C(v) = alpha v`` of its lower-bound instances (a :class:`ScalingFamily`).
@@ -39,6 +39,12 @@ class FunctionClass(Protocol):
     def optimality(self, points: Sequence[Any]) -> list[tuple[str, Any]]:
         """Inequalities ``<= 0`` saying ``points[0]`` (``g = 0``) is a global minimiser, where
         interpolation does not imply it (nonconvex classes); empty otherwise."""
+
+    def equalities(self, points: Sequence[Any]) -> list[tuple[str, Any]]:
+        """Equalities ``== 0`` on the points' triples, named: scalars, or vectors (the identity
+        ``u = 0``, stated by the problem through the Gram matrix). Empty for most classes; the
+        quadratic class ``mu = L`` has only these. Their S-procedure multipliers are free,
+        every inequality's is ``>= 0``."""
 
     def describe(self) -> str: ...
 
@@ -185,6 +191,16 @@ class Distributed:
         from pepcert.pep.functions import minimum_conditions
 
         return minimum_conditions(points, self.curvature_bounds()[1])
+
+    def equalities(self, points: Sequence[Any]) -> list[tuple[str, Any]]:
+        """Each agent's equalities on its own triples (``...@i`` with several agents)."""
+        if self.agents == 1:
+            return self.functions[0].equalities([point.agents[0] for point in points])
+        equalities: list[tuple[str, Any]] = []
+        for i, function in enumerate(self.functions):
+            own = [point.agents[i] for point in points]
+            equalities.extend((f"{name}@{i + 1}", c) for name, c in function.equalities(own))
+        return equalities
 
     def describe(self) -> str:
         if self.agents == 1:

@@ -78,7 +78,10 @@ def _local_pair():
 
 
 def pair_template(function_class) -> PairTemplate | None:
-    """The class's inequality on two generic points, or None when the class is not pairwise."""
+    """The class's inequality on two generic points, or None when the class is not pairwise
+    (or has equalities, e.g. quadratics ``mu = L``: the working set keeps inequalities only)."""
+    if function_class.equalities(list(_local_pair())):
+        return None
     constraints = function_class.interpolation(list(_local_pair()))
     if len(constraints) != 2 or not all(isinstance(c, Scalar) for _, c in constraints):
         return None

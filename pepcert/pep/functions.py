@@ -35,13 +35,14 @@ class Point:
 
 @dataclass(frozen=True)
 class SmoothStronglyConvex:
-    r"""``F_{mu,L}``: L-smooth functions with curvature in ``[mu, L]`` (``-L <= mu < L``):
+    r"""``F_{mu,L}``: L-smooth functions with curvature in ``[mu, L]`` (``-L <= mu <= L``):
     mu-strongly convex for ``mu > 0``, convex for ``mu = 0`` (:func:`smooth_convex`),
-    hypoconvex (``mu``-weakly convex) for ``-L < mu < 0`` and L-smooth nonconvex for
-    ``mu = -L`` (:func:`smooth_nonconvex`; every L-smooth function has curvature in ``[-L, L]``).
+    hypoconvex (``mu``-weakly convex) for ``-L < mu < 0``, L-smooth nonconvex for
+    ``mu = -L`` (:func:`smooth_nonconvex`; every L-smooth function has curvature in ``[-L, L]``)
+    and the quadratics ``L/2 ||x - c||^2 + b`` for ``mu = L``.
 
-    Interpolation: triples ``{(x_i, g_i, f_i)}`` are interpolable by a function of ``F_{mu,L}``
-    iff for all i != j
+    Interpolation, ``mu < L``: triples ``{(x_i, g_i, f_i)}`` are interpolable by a function of
+    ``F_{mu,L}`` iff for all i != j
 
     .. math::
         f_i \ge f_j + \langle g_j, x_i - x_j\rangle + \frac{1}{2(1-\mu/L)}\Big(
@@ -60,6 +61,25 @@ class SmoothStronglyConvex:
     point (necessary: ``f(x - g/L) <= f(x) - ||g||^2/(2L)`` for L-smooth ``f``; it is the
     convention of Rotaru, Glineur & Patrinos, whose worst cases from ``f(x_0) - f* <= 1`` it
     reproduces; a relaxation otherwise, so the values are valid bounds).
+
+    **Quadratics,** ``mu = L`` (:attr:`quadratic`). ``f`` is L-strongly convex and L-smooth iff
+    ``f - L/2 ||x||^2`` is convex and concave, i.e. affine: ``F_{L,L} = {L/2 ||x - c||^2 + b}``.
+    Triples are interpolable by such an ``f`` iff for all i != j
+
+    .. math::
+        g_i - g_j = L (x_i - x_j), \qquad
+        f_i - f_j = \langle g_j, x_i - x_j\rangle + \tfrac L2 \|x_i - x_j\|^2 .
+
+    Necessary: ``grad f(x) = L (x - c)`` and the expansion of ``f(x_i)`` around ``x_j`` is exact.
+    Sufficient: take ``c = x_1 - g_1/L``, ``b = f_1 - ||g_1||^2/(2L)``; then
+    ``grad f(x_i) = g_1 + L (x_i - x_1) = g_i`` and ``f(x_i) = f_1 + <g_1, x_i - x_1> +
+    L/2 ||x_i - x_1||^2 = f_i``. The pairs with the first point ``x_1`` imply the others (both
+    identities are linear in ``u_i = g_i - g_1 - L (x_i - x_1)`` and the value defects), so
+    :meth:`equalities` states these, as equalities ``== 0``, and :meth:`interpolation` has no
+    inequality. A vector identity ``u = 0`` is stated through the Gram matrix ``G`` (PSD):
+    ``<u, b> = 0`` for every basis vector ``b``, i.e. ``G a = 0`` for the coefficients ``a``
+    of ``u`` (:meth:`pepcert.pep.trace.Trace.equalities` states an independent subset; the
+    N-step solver restricts ``G`` to that face instead, :mod:`pepcert.pep.backends`).
     """
 
     mu: Any  # a number of any arithmetic: float, Fraction, sympy
@@ -71,11 +91,20 @@ class SmoothStronglyConvex:
         if not is_symbolic(L):
             require(L > 0, f"L must be positive, got {show(self.L)}")
         if not (is_symbolic(mu) or is_symbolic(L)):
-            require(mu < L, f"mu must be smaller than L (got mu = {show(self.mu)}, L = {show(self.L)})")
+            require(mu <= L, f"mu must be at most L (got mu = {show(self.mu)}, L = {show(self.L)})")
             require(mu >= -L, f"mu must be at least -L: every L-smooth function has curvature >= -L "
                     f"(got mu = {show(self.mu)}, L = {show(self.L)}; mu = -L is the nonconvex class)")
 
+    @property
+    def quadratic(self) -> bool:
+        """``mu = L``: the class is ``{L/2 ||x - c||^2 + b}`` (exact; symbolic constants: False)."""
+        if is_symbolic(self.mu) or is_symbolic(self.L):
+            return False
+        return bool(exact_number(self.mu, "mu") == exact_number(self.L, "L"))
+
     def interpolation(self, points: Sequence[Point]) -> list[tuple[str, Scalar]]:
+        if self.quadratic:
+            return []  # only equalities (:meth:`equalities`)
         mu, L = self.mu, self.L
         scale = L / (2 * (L - mu))  # = 1 / (2 (1 - mu/L)), exact for rationals
         constraints = []
@@ -103,8 +132,15 @@ class SmoothStronglyConvex:
         mu = exact_number(self.mu, "mu")
         return is_symbolic(mu) or bool(mu >= 0)
 
+    def equalities(self, points: Sequence[Point]) -> list[tuple[str, object]]:
+        """Interpolation equalities ``== 0`` (scalars, and vectors ``u = 0``): those of a
+        quadratic class (``mu = L``), else none."""
+        return quadratic_equalities(points, self.L) if self.quadratic else []
+
     def describe(self) -> str:
         mu, L = show(self.mu), show(self.L)
+        if self.quadratic:
+            return f"quadratic L/2 ||x - c||^2 + b (mu = L = {L})"
         exact_mu = exact_number(self.mu, "mu")
         if is_symbolic(exact_mu) or exact_mu > 0:
             return f"L-smooth mu-strongly convex, mu = {mu}, L = {L}"
@@ -140,12 +176,17 @@ class SmoothStronglyConvex:
     def scaling_curvatures(self, thorough: bool = False) -> list:
         """Curvatures ``h`` of the lower-bound instances ``f = h x^2/2`` (minimised at 0, so
         ``h >= 0`` even when ``mu < 0``): ``max(mu, 0)`` and ``L`` (and interior ones when
-        ``thorough``)."""
+        ``thorough``; ``L`` alone for a quadratic class)."""
         low, L = float(self._lowest_instance()), float(self.L)
+        if self.quadratic:
+            return [L]
         return list(np.linspace(low, L, 17)) if thorough else [low, L]
 
     def admits_curvature(self, h) -> bool:
-        """Exact: ``h x^2/2`` is in the class with its minimiser at 0 iff ``max(mu, 0) <= h <= L``."""
+        """Exact: ``h x^2/2`` is in the class with its minimiser at 0 iff ``max(mu, 0) <= h <= L``
+        (``h = L`` for a quadratic class)."""
+        if self.quadratic:
+            return bool(h == self.L)
         return bool(self._lowest_instance() <= h <= self.L)
 
     def rational_curvature(self, h: float) -> Fraction:
@@ -238,6 +279,29 @@ class ConvexLipschitz:
 
     def rational_curvature(self, h: float) -> Fraction:
         raise BadInput("a convex Lipschitz class has no scaling instances")
+
+    def equalities(self, points: Sequence[Point]) -> list[tuple[str, Scalar]]:
+        return []
+
+
+def quadratic_equalities(points: Sequence[Point], L) -> list[tuple[str, object]]:
+    r"""The interpolation equalities of ``{L/2 ||x - c||^2 + b}`` on ``points`` (each ``== 0``).
+
+    With ``x_1, g_1, f_1`` the first point and ``d_i = x_i - x_1`` (i >= 2): the value identities
+    ``f_i - f_1 - <g_1, d_i> - L/2 ||d_i||^2 = 0`` (:class:`Scalar` s) and the vector identities
+    ``u_i = g_i - g_1 - L d_i = 0`` (:class:`Vector` s; the problem states each through its Gram
+    matrix, :meth:`pepcert.pep.trace.Trace.equalities`).
+    """
+    if len(points) < 2:
+        return []
+    first = points[0]
+    half = L * Fraction(1, 2) if isinstance(L, (int, Fraction)) else L / 2
+    values, vectors = [], []
+    for point in points[1:]:
+        d = point.x - first.x
+        values.append((f"quadratic({point.name},{first.name})", point.f - first.f - inner(first.g, d) - half * norm2(d)))
+        vectors.append((f"quadratic-gradient({point.name},{first.name})", point.g - first.g - L * d))
+    return values + vectors
 
 
 # ---------------------------------------------------------------------------------------

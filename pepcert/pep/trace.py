@@ -19,6 +19,7 @@ from pepcert.pep.classes import MAX_BRANCHES, ProblemClass  # noqa: F401 (re-exp
 from pepcert.pep.errors import BadInput
 from pepcert.pep.expressions import Basis, Scalar, Vector
 from pepcert.pep.functions import Point
+from pepcert.pep.identities import gram_equalities, split
 from pepcert.pep.methods import Features, Method
 
 
@@ -219,6 +220,17 @@ class Trace:
             for name, v, outputs in self._compressions:
                 constraints.extend(self.classes.compressor.constraints(name, v, outputs))
         return constraints
+
+    def identities(self) -> tuple[list[tuple[str, Scalar]], list[tuple[str, Vector]]]:
+        """The function class's equalities as given: ``(scalars == 0, vectors == 0)``."""
+        return split(self.classes.function.equalities(self.points))
+
+    def equalities(self) -> list[tuple[str, Scalar]]:
+        """Every equality ``== 0`` of the problem as scalars (interpolation of quadratic classes;
+        vector identities through the Gram matrix, :mod:`pepcert.pep.identities`); their
+        multipliers are free, the inequalities' are ``>= 0``."""
+        scalars, vectors = self.identities()
+        return scalars + gram_equalities(vectors, self.basis)
 
 
 class SymbolicOracle:

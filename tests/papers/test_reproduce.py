@@ -12,6 +12,7 @@ import pytest
 
 from conftest import cgd_rate, check_image, ef_optimal, ef_rate, reference_rows
 from pepcert.cli import main
+from pepcert.papers import ttd26
 from pepcert.papers.figures import TARGETS, reproduce
 from pepcert.papers.figures.base import SweepOptions
 from pepcert.papers.figures.closed_forms import closed_forms, ef21_paper_rate
@@ -98,10 +99,16 @@ def test_fig11_grid_best_step_brackets_eta_star(out, options):
     check_image(out / "fig11" / "ttd25-fig11.png", (700, 480))
 
 
+def _ratio_tolerance(numerator: float, denominator: float) -> float:
+    """``ln a / ln b`` with ``a``, ``b`` each known to ``TOL``: its error bound (first order)."""
+    ratio = math.log(numerator) / math.log(denominator)
+    return abs(ratio) * (TOL / (numerator * abs(math.log(numerator))) + TOL / (denominator * abs(math.log(denominator))))
+
+
 def test_figs_2_to_5(out, options):
     for number in (2, 3, 4, 5):
         result = reproduce(f"ttd25-fig{number}", out / "opt", grid=2, options=options)
-        check_image(out / "opt" / f"ttd25-fig{number}.png", (700, 480))
+        check_image(out / "opt" / f"ttd25-fig{number}.png", (1500, 480) if number in (3, 5) else (700, 480))
         assert result.computed + result.cached == 18
         assert number == 2 or result.computed == 0  # figs 3-5 reuse fig 2's sweep
     table = pd.read_csv(out / "opt" / "ttd25-fig5.csv")
@@ -111,8 +118,24 @@ def test_figs_2_to_5(out, options):
             eta, rho = optimal(method, row.mu, row.L, row.delta)
             assert abs(getattr(row, f"rho_{method}") - rho) <= TOL
             assert abs(getattr(row, f"eta_{method}") - eta) <= TOL
-        assert row.rho_ef21_paper > row.rho_ef21 and row.log_ratio_ef21_tight_vs_paper > 1  # the old theory is slower
-        assert row.rho_cgd < row.rho_ef and row.log_ratio_cgd_vs_ef > 1  # CGD beats EF at optimal steps
+        # The paper's orientation (the authors' experiments.py): Fig. 3 ln rho_Richtarik / ln rho_star,
+        # Fig. 5 ln rho_EF / ln rho_CGD, both below 1.
+        paper, tight = ef21_theorem_one_agent(row.mu, row.L, row.delta), optimal("ef21", row.mu, row.L, row.delta)[1]
+        assert row.rho_ef21_paper == pytest.approx(paper, rel=1e-14) and paper > tight
+        assert abs(row.log_ratio_ef21_paper_over_tight - math.log(paper) / math.log(tight)) <= _ratio_tolerance(paper, tight)
+        assert 0 < row.log_ratio_ef21_paper_over_tight < 1  # the EF21 theory needs more iterations
+        ef, cgd = optimal("ef", row.mu, row.L, row.delta)[1], optimal("cgd", row.mu, row.L, row.delta)[1]
+        assert abs(row.log_ratio_ef_over_cgd - math.log(ef) / math.log(cgd)) <= _ratio_tolerance(ef, cgd)
+        assert 0 < row.log_ratio_ef_over_cgd < 1  # CGD beats EF at optimal steps
+        if row.kappa == 2:  # = TTD26 Fig. 3 (a): two identical agents L = 1, mu = 0.5 follow the cubic
+            assert abs(row.rho_ef21 - ttd26.cubic_roots((1, 1), (0.5, 0.5), row.delta).rate) <= TOL
+
+
+def ef21_theorem_one_agent(mu: float, L: float, delta: float) -> float:
+    """EF21 paper, Thm. 2 (PL), one agent, in its own ``alpha, theta, beta`` notation."""
+    theta = 1 - math.sqrt(1 - delta)
+    beta = (1 - delta) / theta
+    return 1 - mu * min(1 / (L + L * math.sqrt(2 * beta / theta)), theta / (2 * mu))
 
 
 def test_figs_9_10_worst_case_is_rho_power_k(out, options):

@@ -58,7 +58,7 @@ def test_non_numbers_are_refused(make, bad):
 
 
 @pytest.mark.parametrize("make,value", [
-    (lambda v: SmoothStronglyConvex(Fraction(1, 2), v), Fraction(1, 2)),  # mu = L
+    (lambda v: SmoothStronglyConvex(Fraction(1, 2), v), Fraction(1, 2) - Fraction(1, 10**400)),  # mu > L by 1e-400
     (lambda v: SmoothStronglyConvex(0, v), Fraction(-1, 10**400)),
     (lambda v: Contractive(v), Fraction(0)),
     (lambda v: Unbiased(v), NEGATIVE_TINY),

@@ -37,7 +37,7 @@ TTD25 = "Thomsen, Taylor & Dieuleveut 2025"
 TTD26 = "Thomsen, Taylor & Dieuleveut 2026 (n agents)"
 MUON26 = "Parshakova et al. 2026 (Muon)"
 WSR22 = "Wang, Safaryan & Richtarik 2022 (smoothness-aware quantization)"
-TTD26_GRID = "N values of 1 - delta; SDP markers at min(N, 5)"
+TTD26_GRID = "N values of epsilon = 1 - delta (the paper's grids); SDP markers at min(N, 5)"
 
 TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("ttd25-fig1", TTD25, "contours of rho over (1 - delta, eta) for CGD, EF, EF21; eta* and divergence",
@@ -56,12 +56,13 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
            ttd25_fig1.build_fig11, 200, "N x N points per method (the Fig. 1 grid)"),
     Target("ttd25-tables", TTD25, "Tables 1-4: largest EF - EF21 difference; full against paper Lyapunov family",
            ttd25_tables.build_tables, 40, "N x N points per method"),
-    Target("ttd26-fig1", TTD26, "two agents (EF21): cubic-root rate against worst- and averaged-constant rates",
-           ttd26_agents.build_fig1, 200, TTD26_GRID),
-    Target("ttd26-fig2", TTD26, "the three roots of the two-agent cubic against 1 - delta",
-           ttd26_agents.build_fig2, 200, TTD26_GRID),
-    Target("ttd26-fig3", TTD26, "log-ratio of the cubic's rate and the EF21 paper's distributed rate",
-           ttd26_agents.build_fig3, 200, "N values of 1 - delta"),
+    Target("ttd26-fig1", TTD26, "two agents (EF21), L = (1, 1), mu_1 = 1, mu_2 in {1, 0.1, 0.001}: the cubic's rate "
+           "against the homogeneous (worst-constant) and linear-C (averaged) rates", ttd26_agents.build_fig1, 100,
+           TTD26_GRID + ", epsilon in [0, 1]"),
+    Target("ttd26-fig2", TTD26, "the three roots of the two-agent cubic, L = (1, 1), mu_1 = 0.9, kappa_2 in {1, 10, 100}",
+           ttd26_agents.build_fig2, 100, TTD26_GRID + ", epsilon in [0, 1]"),
+    Target("ttd26-fig3", TTD26, "ln rho_Richtarik / ln rho_star, L_1 = 1, L_2 in {1, 5, 500}, mu = (0.5, 0.5)",
+           ttd26_agents.build_fig3, 100, TTD26_GRID + ", epsilon in [0.01, 0.99]"),
     Target("wsr22-blocks", WSR22, "bits of 1 block over n blocks against n (DIANA, DIANA+, the authors' protocol; "
            "needs pepcert[data])", wsr22_blocks.build_blocks, 10, "iterations per run in thousands"),
     Target("muon26-gaps", MUON26, "f(W_t) - f* of Muon, signed momentum and EF-Muon on the counterexample",

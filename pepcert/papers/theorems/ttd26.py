@@ -14,12 +14,15 @@ from fractions import Fraction
 from scipy.optimize import minimize_scalar
 
 from pepcert.analyses import certify, tight_rate
-from pepcert.papers.theorems.compare import AtMost, Close, Encloses
+from pepcert.papers.theorems.compare import AtLeast, AtMost, Close, Encloses
 from pepcert.papers.theorems.core import Theorem, TheoremError
 from pepcert.papers.ttd25 import closed_forms
 from pepcert.papers.ttd26 import (
+    LAW_SETTINGS,
     PAPER,
     classes_of,
+    law_method,
+    law_rate,
     optimal_step,
     paper_lyapunov,
     single_agent_rate,
@@ -104,6 +107,76 @@ def best_lyapunov_below_cubic(L: tuple, mu: tuple, delta) -> tuple[float, float]
     return rate.rho, two_agent_rate(L, mu, delta)
 
 
+def law_step_n34(L: tuple, mu: tuple, delta) -> tuple[float, float]:
+    r"""Three and four heterogeneous agents: ``eta* = 2n/sum_i(L_i + mu_i) (1 - s)/(1 + s)``
+    minimises the rate of the law's EF21 Lyapunov function (TTD26 states the laws for every
+    ``n``; its own checks, the authors' ``certificates/empirical_laws`` notebooks, use n = 2, 3, 4).
+
+    Computed: the minimiser over ``eta`` of the one-step worst case of the law's ``V``
+    (:func:`pepcert.papers.ttd26.law_rate`, scipy's Brent search around ``eta*``). Checked to
+    1e-6 relative.
+    """
+    eta = optimal_step(L, mu, delta)
+    best = minimize_scalar(lambda e: law_rate(L, mu, delta, e), bracket=(0.9 * eta, eta, 1.1 * eta), tol=1e-10)
+    return best.x, eta
+
+
+def law_weights_n34(L: tuple, mu: tuple, delta) -> tuple[float, float]:
+    r"""Three and four heterogeneous agents: the law's weights ``(S/S_i)/n`` are within 1 % of
+    the best quadratic Lyapunov function at ``eta*`` (the paper's criterion in its empirical-law
+    notebooks): no Lyapunov function of the full family certifies 0.99 times the law's rate.
+
+    Computed: the full family's tight rate over the law's rate. Proven where the margin at
+    0.99 x the law's rate is conclusively negative, or the worst instance's rate is above it
+    (which bounds every Lyapunov function); a setting where neither proves it raises
+    :class:`TheoremError`. Checked: the ratio is at least 0.99.
+    """
+    from pepcert.lyapunov.onestep import one_step
+    from pepcert.lyapunov.search import MARGIN_THRESHOLD, lmi_data, normaliser, solve_margin
+    from pepcert.pep.solvers import get_solver
+
+    method, classes = BUILTIN_METHODS["ef21"](optimal_step(L, mu, delta), len(L)), classes_of(L, mu, delta)
+    rho = law_rate(L, mu, delta)
+    data = lmi_data(one_step(method, classes))
+    margin = solve_margin(data, get_solver(None), 0.99 * rho, normaliser(data, None)).margin
+    full = tight_rate(method, classes)
+    if not (margin < -MARGIN_THRESHOLD or (full.lower_source == "instance" and full.rho_lower >= 0.99 * rho)):
+        raise TheoremError(f"n = {len(L)}: neither the margin ({margin:.1e}) nor an instance proves the 1 % criterion")
+    return full.rho / rho, 0.99
+
+
+def law_weights_certified_n3(L: tuple, mu: tuple, delta) -> tuple[Fraction, float]:
+    r"""Three agents, ``delta = 3/4`` (``s = 1/2``: rational weights): the law's ``V`` certifies
+    its own rate exactly. A margin solve at ``rho_upper`` (the worst case of ``V`` plus at most
+    1e-6, rational) is rounded and checked in rationals. The margin is measured on ``S`` only:
+    this ``V`` has no ``f - f*`` term and asking ``ell >= t`` too keeps it negative up to ~1e-5
+    above the rate (measured; docs/agents.md).
+
+    Returns ``(rho_upper - rho, 1e-6)``; raises :class:`TheoremError` when the exact check
+    rejects the rounded certificate. Checked: at most 1e-6 above the worst case.
+    """
+    import numpy as np
+
+    from pepcert.analyses.certificates import one_step_exact
+    from pepcert.lyapunov.onestep import one_step
+    from pepcert.lyapunov.search import lmi_data, solve_margin
+    from pepcert.lyapunov.upper import check_upper, rational_above, round_certificate
+    from pepcert.pep.solvers import get_solver
+
+    L, mu, delta = tuple(Fraction(v) for v in L), tuple(Fraction(m) for m in mu), Fraction(delta)
+    s = Fraction(1, 2)  # sqrt(1 - 3/4)
+    eta = 2 * len(L) / sum(l + m for l, m in zip(L, mu)) * (1 - s) / (1 + s)
+    rho = law_rate(L, [float(m) for m in mu], float(delta), float(eta))
+    rho_upper = rational_above(rho, 1e-6)
+    data = lmi_data(one_step(law_method(float(eta), len(L)), classes_of(L, mu, delta), "law"))
+    found = solve_margin(data, get_solver(None), float(rho_upper), (np.eye(data.n), np.zeros(len(data.active_values))))
+    step = one_step_exact(law_method(eta, len(L)), classes_of(L, mu, delta, Fraction), "law", 1)
+    verdict = check_upper(step, round_certificate(step, rho_upper, found.coefficients, found.multipliers))
+    if not verdict.valid:
+        raise TheoremError(f"the rounded certificate of the law's V is rejected: {verdict.reason}")
+    return rho_upper - Fraction(rho), 1e-6
+
+
 IDENTICAL = ((1.0, 0.1, 0.5), (1.0, 0.02, 0.7), (3.0, 0.3, 0.6))
 HETEROGENEOUS = (((1, 1), (0.9, 0.1), 0.5), ((1, 4), (0.1, 0.5), 0.3), ((2, 1), (0.2, 0.2), 0.7))
 
@@ -135,4 +208,16 @@ THEOREMS: list[Theorem] = [
             "(the paper's V is not optimal there)",
             best_lyapunov_below_cubic, ({"L": (1, 1), "mu": (0.9, 0.1), "delta": 0.5},), AtMost(strict=True),
             "the cubic's largest root"),
+    Theorem("ttd26-step-law-n3-n4", PAPER, "three and four heterogeneous agents: eta* = 2n/sum(L_i + mu_i) (1 - s)/(1 + s) "
+            "minimises the rate of the law's EF21 Lyapunov function",
+            law_step_n34, tuple({"L": L, "mu": mu, "delta": delta} for L, mu, delta in LAW_SETTINGS),
+            Close(rtol=1e-6), "eta*"),
+    Theorem("ttd26-lyapunov-law-n3-n4", PAPER, "three and four heterogeneous agents: the weights (S/S_i)/n are within 1 % "
+            "of the best quadratic Lyapunov function at eta* (the paper's criterion; proven by margin or instance)",
+            law_weights_n34, tuple({"L": L, "mu": mu, "delta": delta} for L, mu, delta in LAW_SETTINGS),
+            AtLeast(), "0.99 (full family's rate / the law's)"),
+    Theorem("ttd26-law-weights-certified-n3", PAPER, "three agents: the law's weights certify its rate, exactly",
+            law_weights_certified_n3, ({"L": (1, 2, 4), "mu": (Fraction(1, 2), Fraction(1, 10), Fraction(2, 5)),
+                                        "delta": Fraction(3, 4)},),
+            AtMost(), "1e-6 (rho_upper minus the law's worst case, checked exactly)"),
 ]

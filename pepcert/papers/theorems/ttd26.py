@@ -129,7 +129,7 @@ def law_weights_n34(L: tuple, mu: tuple, delta) -> tuple[float, float]:
     Computed: the full family's tight rate over the law's rate. Proven where the margin at
     0.99 x the law's rate is conclusively negative, or the worst instance's rate is above it
     (which bounds every Lyapunov function); a setting where neither proves it raises
-    :class:`TheoremError`. Checked: the ratio is at least 0.99.
+    :class:`TheoremError`. Checked: computed >= 0.99 (the full family's rate over the law's).
     """
     from pepcert.lyapunov.onestep import one_step
     from pepcert.lyapunov.search import MARGIN_THRESHOLD, lmi_data, normaliser, solve_margin
@@ -153,7 +153,7 @@ def law_weights_certified_n3(L: tuple, mu: tuple, delta) -> tuple[Fraction, floa
     above the rate (measured; docs/agents.md).
 
     Returns ``(rho_upper - rho, 1e-6)``; raises :class:`TheoremError` when the exact check
-    rejects the rounded certificate. Checked: at most 1e-6 above the worst case.
+    rejects the rounded certificate. Checked: computed <= 1e-6 (exactly).
     """
     import numpy as np
 

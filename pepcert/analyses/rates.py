@@ -207,9 +207,9 @@ class StepResult:
 
 #: The step sizes searched, relative to 1/L: [STEP_RANGE[0], STEP_RANGE[1]] / L.
 STEP_RANGE = (1e-6, 4.0)
-def _minimise_over_steps(
+def minimise_over_steps(
     objective: Callable[[float], float], scale: float, floor: Callable[[float], float] | None = None,
-    xatol: float = 1e-13,
+    xatol: float = 1e-13, span: tuple[float, float] = STEP_RANGE, points: int = 61,
 ) -> tuple[float, int, bool]:
     """Global grid on a log scale, then a bounded scalar search (scipy) around the best point.
 
@@ -221,7 +221,7 @@ def _minimise_over_steps(
     The third value says whether the best point lies in the first or last grid cell: the
     minimum may then be outside the searched range, so it is never called optimal.
     """
-    grid = scale * np.logspace(math.log10(STEP_RANGE[0]), math.log10(STEP_RANGE[1]), 61)
+    grid = scale * np.logspace(math.log10(span[0]), math.log10(span[1]), points)
     calls = 0
     if floor is None:
         values = [objective(float(eta)) for eta in grid]
@@ -316,7 +316,7 @@ def optimal_step(
 
     eta, evaluations, at_edge, searched = None, 0, False, None
     if worst_linear_instances(factory(scale), classes):  # the classes have instances
-        searched, evaluations, at_edge = _minimise_over_steps(lower_bound, scale)
+        searched, evaluations, at_edge = minimise_over_steps(lower_bound, scale)
         eta, more = _refine_crossing(factory, classes, searched)
         evaluations += more
     instance_note = ""
@@ -350,7 +350,7 @@ def optimal_step(
     # The Lyapunov rate is an SDP value known to ~1e-9, so its minimiser in log(eta) is only
     # meaningful to ~1e-5 (a smooth minimum is flat to second order): stop there.
     floor = lower_bound if instance_note else None
-    eta, more, at_edge = _minimise_over_steps(lyapunov_objective, scale, floor, xatol=1e-6)
+    eta, more, at_edge = minimise_over_steps(lyapunov_objective, scale, floor, xatol=1e-6)
     try:
         rate = tight_rate(factory(eta), classes, family, solver, tolerance, outcomes)
     except SolverFailure as error:

@@ -48,7 +48,8 @@ def add_problem_options(parser: argparse.ArgumentParser, eta: bool = True, nstep
     group = parser.add_argument_group("problem")
     group.add_argument("--method", required=True, type=str.lower, choices=LazyChoices("pepcert.pep.algorithms", "BUILTIN_METHODS"),
                        help="the method to analyse")
-    group.add_argument("--mu", required=True, help="strong convexity, 0 <= mu < L (with --agents: one value or a comma list)")
+    group.add_argument("--mu", required=True, help="lower curvature bound, -L <= mu <= L: strongly convex (mu > 0), convex "
+                       "(0), hypoconvex (mu < 0), nonconvex (-L), quadratic (L); with --agents: one value or a comma list")
     group.add_argument("--L", required=True, help="smoothness constant, L > 0 (with --agents: one value or a comma list)")
     group.add_argument("--agents", default="1", help="number of agents n (f = (1/n) sum f_i, independent compressors)")
     group.add_argument("--delta", default=None,
@@ -258,8 +259,8 @@ def _check_float_range(mu, L) -> None:
     if not low <= L <= high:
         raise BadInput(f"L = {show(L)} is outside [{FLOAT_RANGE[0]:g}, {FLOAT_RANGE[1]:g}], the range of the "
                        "floating-point analyses; rescale the problem (rates depend on mu/L and eta L only)")
-    if mu != 0 and mu / L < low:
-        raise BadInput(f"mu / L = {show(mu / L)} is below {FLOAT_RANGE[0]:g}: indistinguishable from mu = 0 in "
+    if mu != 0 and abs(mu) / L < low:
+        raise BadInput(f"|mu| / L = {show(abs(mu) / L)} is below {FLOAT_RANGE[0]:g}: indistinguishable from mu = 0 in "
                        "floating point; use --mu 0")
 
 

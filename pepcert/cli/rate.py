@@ -1,10 +1,12 @@
-"""``pepcert rate``: the tight linear rate, its Lyapunov function and (optionally) the best step."""
+"""``pepcert rate``: the tight linear rate, its Lyapunov function and (optionally) the best step; where no
+linear rate exists (``mu <= 0``), the sublinear answer (:mod:`pepcert.analyses.sublinear`)."""
 
 from __future__ import annotations
 
 import time
 
 from pepcert.cli.common import (
+    LazyChoices,
     add_output_options,
     add_problem_options,
     budget_from_args,
@@ -28,6 +30,13 @@ def register(subparsers) -> None:
     parser.add_argument("--family", default="full",
                         help="Lyapunov family: 'full' (every quadratic form) or 'paper' (the paper's structured family)")
     parser.add_argument("--plot", metavar="FILE", help="also draw rho against eta (eta and the worst instances marked)")
+    sub = parser.add_argument_group("sublinear answers (mu <= 0: no linear rate exists)")
+    sub.add_argument("--horizon", type=int, default=10, metavar="N",
+                     help="worst cases after 1..N steps, and --eta optimal minimises the one after N (default 10)")
+    sub.add_argument("--measure", choices=LazyChoices("pepcert.pep.methods", "MEASURES"), default=None,
+                     help="what to bound (default: function on convex classes, min-gradient on nonconvex ones)")
+    sub.add_argument("--initial", choices=LazyChoices("pepcert.pep.methods", "INITIALS"), default=None,
+                     help="the quantity bounded by 1 at the start (default: distance, resp. function)")
     add_output_options(parser)
     parser.set_defaults(run=run)
 
@@ -75,6 +84,10 @@ def run(args) -> int:
 
     start = time.perf_counter()
     factory, classes, eta = problem_from_args(args)
+    from pepcert.analyses.sublinear import has_linear_rate
+
+    if not has_linear_rate(classes):
+        return _run_sublinear(args, factory, classes, eta, start)
     plotted = plot_problem(args)
     failures, at_edge = 0, False
     budget = budget_from_args(args)
@@ -148,4 +161,41 @@ def run(args) -> int:
         print(f"  200-bit check the one-step worst case of this V is {check.reference:.15g} (SDPA-GMP): "
               f"difference {check.difference:.2e}")
     print(f"  solver        {result.solver}, {result.solves} solves, {seconds * 1000:.1f} ms")
+    return 0
+
+
+def _run_sublinear(args, factory, classes, eta, start: float) -> int:
+    """``rate`` where no linear rate exists (``mu <= 0``): the worst cases after ``1..N`` steps,
+    their ``C/(N + a)`` fit and, with ``--eta optimal``, the step minimising the one after N."""
+    from pepcert.analyses.sublinear import SUBLINEAR_STEP_RANGE, sublinear_rate
+    from pepcert.pep.errors import BadInput
+
+    if args.plot or args.family != "full" or args.verify_precision:
+        raise BadInput("--plot, --family and --verify-precision are for linear rates (mu > 0); "
+                       "here use pepcert worst-case for one N")
+    result = sublinear_rate(factory, classes, eta, horizon=args.horizon, measure=args.measure, initial=args.initial,
+                            solver=args.solver, budget=budget_from_args(args))
+    seconds = time.perf_counter() - start
+    if args.json:
+        emit_json({**result.to_dict(), **problem_payload(args), "seconds": seconds})
+        return 0
+    print(f"{result.method}  ({classes.function.describe()})")
+    print(f"  compressor    {args.choice.describe()}")
+    print(f"  linear rate   none: {result.reason}")
+    print(f"  sublinear     {result.statement}, w(N) the exact worst case after N steps")
+    low, high = SUBLINEAR_STEP_RANGE
+    label = {"given": "step size", "optimal": "best step", "at the edge of the search": "best step"}[result.step]
+    note = {"given": "", "optimal": f" (minimises w({args.horizon}) over [{low:g}, {high:g}]/L)",
+            "at the edge of the search": ""}[result.step]
+    print(f"  {label:<13} eta = {result.eta:.15g}{note}")
+    if result.step == "at the edge of the search":
+        print(f"  warning       not an optimum: the best step is at an end of the searched range [{low:g}, {high:g}]/L")
+    print("  N    w(N)               tolerance")
+    for N, value, tolerance in zip(result.iterations, result.values, result.tolerances):
+        print(f"  {N:<4} {value:<18.12g} {tolerance:.0e}")
+    if result.fit is not None:
+        fit = result.fit
+        print(f"  fit           w(N) ~ C / (N + a), C = {fit.C:.6g}, a = {fit.a:.6g} (least squares on N = {fit.first}.."
+              f"{args.horizon}, largest relative deviation {fit.max_deviation:.1e}; a fit, not a bound)")
+    print(f"  solver        {result.solver}, {result.evaluations + len(result.values)} solves, {seconds * 1000:.1f} ms")
     return 0

@@ -47,7 +47,7 @@ def run(args) -> int:
                 handle.write("\n")
         except OSError as error:
             raise BadInput(f"cannot write {args.out}: {error.strerror}") from None
-    payload = {**result.to_dict(), "eta": str(eta), "eta_float": float(eta), **convergence_claims(result),
+    payload = {**result.to_dict(), "eta": eta, **convergence_claims(result),
                "compressor": problem_payload(args)["compressor"]}
     if args.json:
         emit_json(payload)

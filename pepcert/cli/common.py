@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from fractions import Fraction
 
+from pepcert.cli.output import add_output_options, emit_json, emit_latex, progress_bar  # noqa: F401 (re-exported)
 from pepcert.pep.numerics.numbers import parse_rational, show
-
-
-def add_output_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout, nothing else")
 
 
 def rational_arg(name: str):
@@ -27,14 +22,6 @@ def rational_arg(name: str):
 
     parse.__name__ = name
     return parse
-
-
-def emit_json(payload: dict) -> None:
-    """One JSON object on stdout, converted by the one rule of :mod:`pepcert.pep.serialise`."""
-    from pepcert.pep.serialise import jsonable
-
-    json.dump(jsonable(payload), sys.stdout)
-    sys.stdout.write("\n")
 
 
 def class_numbers(classes) -> dict:

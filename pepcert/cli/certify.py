@@ -7,7 +7,7 @@ from fractions import Fraction
 
 from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.numbers import decimal_string
-from pepcert.cli.common import (add_output_options, add_problem_options, budget_from_args, emit_json, problem_from_args,
+from pepcert.cli.common import (add_family_option, add_output_options, add_problem_options, budget_from_args, emit_json, problem_from_args,
                                 problem_payload)
 
 
@@ -20,7 +20,7 @@ def register(subparsers) -> None:
         "root count. With --eta optimal the (numerically) optimal step is rounded to a rational.",
     )
     add_problem_options(parser)
-    parser.add_argument("--family", default="full", help="Lyapunov family to try first (default: full)")
+    add_family_option(parser)
     parser.add_argument("--out", metavar="FILE", help="write the self-contained certificate (JSON) here")
     add_output_options(parser)
     parser.set_defaults(run=run)

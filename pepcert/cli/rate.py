@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from pepcert.pep.errors import SolverFailure
-from pepcert.cli.common import (add_output_options, add_problem_options, budget_from_args, emit_json, plot_problem,
+from pepcert.cli.common import (add_family_option, add_output_options, add_problem_options, budget_from_args, emit_json, plot_problem,
                                 problem_from_args, problem_payload)
 
 
@@ -18,8 +18,7 @@ def register(subparsers) -> None:
         "compressor output; with --eta optimal, the step size that minimises it.",
     )
     add_problem_options(parser)
-    parser.add_argument("--family", default="full",
-                        help="Lyapunov family: 'full' (every quadratic form) or 'paper' (the paper's structured family)")
+    add_family_option(parser)
     parser.add_argument("--plot", metavar="FILE", help="also draw rho against eta (eta and the worst instances marked)")
     add_output_options(parser)
     parser.set_defaults(run=run)

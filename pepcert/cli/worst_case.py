@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from pepcert.pep.errors import BadInput, SolverFailure
-from pepcert.cli.common import (LazyChoices, add_output_options, add_problem_options, budget_from_args, emit_json,
+from pepcert.cli.common import (add_nstep_options, add_output_options, add_problem_options, budget_from_args, emit_json,
                                 plot_problem, problem_from_args, problem_payload)
 
 
@@ -20,11 +20,7 @@ def register(subparsers) -> None:
         "extra state (its 'distance' field); 'function' is f(x) - f*.",
     )
     add_problem_options(parser, nstep=True)
-    parser.add_argument("--iterations", "-N", required=True, type=int, help="number of steps N >= 1")
-    parser.add_argument("--measure", default="lyapunov", choices=LazyChoices("pepcert.pep.methods", "MEASURES"), help="what to bound (default: lyapunov)")
-    parser.add_argument("--start", default="auto", choices=("auto", "declared", "free"),
-                        help="free: every state variable free; declared: the method's own start from x0 "
-                        "(Method(start=...)); auto (default): declared for --measure function")
+    add_nstep_options(parser)
     parser.add_argument("--plot", metavar="FILE", help="also draw the worst case against N with rho^N")
     add_output_options(parser)
     parser.set_defaults(run=run)

@@ -181,9 +181,18 @@ class _Refused(Exception):
 def _build(factory, parameters: Mapping[str, Fraction], definition: str):
     """``factory(**parameters)``: values it refuses make the certificate invalid; a factory
     that cannot take these parameters at all is the wrong definition (one line, exit 2)."""
+    from pepcert.pep.user_code import build_method
+
+    if not definition.startswith("built-in"):  # the wrong factory for the file: say what to change
+        build = build_method  # raises BadInput (exit 2) when its signature cannot take the file's parameters
+    else:
+        def build(factory, parameters, given_by):
+            return factory(**parameters)
     try:
-        return factory(**parameters)
+        return build(factory, parameters, "the certificate's parameters")
     except BadInput as error:
+        if "cannot be called with" in str(error):
+            raise
         raise _Refused(f"the {definition} refuses the file's parameters: {error}") from None
     except TypeError as error:
         if definition.startswith("built-in"):  # the file's parameters are wrong, not the definition

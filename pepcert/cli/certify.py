@@ -53,7 +53,8 @@ def run(args) -> int:
         emit_json(payload)
     else:
         status = "VERIFIED" if result.verified else "NOT VERIFIED"
-        print(f"{result.method}  ({classes.function.describe()}), eta = {eta} ~ {float(eta):.12g}")
+        approximately = "" if f"{float(eta):.12g}" == str(eta) else f" ~ {float(eta):.12g}"
+        print(f"{result.method}  ({classes.function.describe()}), eta = {eta}{approximately}")
         print(f"  compressor: {args.choice.describe()}")
         print(f"  {status} in exact rational arithmetic")
         print(f"  rho_lower = {decimal_string(result.rho_lower, 15)}   (worst-case instance, exact root count)")

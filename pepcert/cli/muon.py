@@ -61,6 +61,10 @@ def register(subparsers) -> None:
     muon_train.register(actions)
 
 
+#: The row label of each --lmo: the momentum method it makes (sign: signed momentum, not Muon).
+LABELS = {"polar": "Muon", "sign": "Signed momentum", "newton-schulz": "Muon (Newton-Schulz)"}
+
+
 def _number(value):
     """Readable number: exact rationals as p/q, floats with 6 significant digits."""
     if isinstance(value, Fraction):
@@ -91,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  W0 = I + R0 diag(1, -1), R0 = {instance.offset_symbolic} ({instance.start} start)")
         verdict = "CERTIFIED" if certificate.certified else "NOT CERTIFIED"
         print(
-            f"  Muon:    min_t f(W_t) - f* = {certificate.min_gap:.6g}; "
+            f"  {LABELS[args.lmo] + ':':<8} min_t f(W_t) - f* = {certificate.min_gap:.6g}; "
             f"claim >= (1 - beta)/(1 + beta) = {_number(certificate.claimed_bound)} "
             f"({float(certificate.claimed_bound):.6g}): {verdict}"
         )

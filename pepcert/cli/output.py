@@ -102,6 +102,11 @@ def emit_error(message: str, exit_code: int) -> None:
         sys.stdout.flush()
 
 
+def count(n: int, word: str) -> str:
+    """``1 step``, ``2 steps``."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 # -- progress ------------------------------------------------------------------------------
 
 

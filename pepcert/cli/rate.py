@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from pepcert.cli.output import count
 from pepcert.pep.errors import SolverFailure
 from pepcert.cli.common import (add_family_option, add_output_options, add_problem_options, budget_from_args, emit_json, plot_problem,
                                 problem_from_args, problem_payload)
@@ -129,5 +130,5 @@ def run(args) -> int:
         print(f"  paper family  V = {structured.formula()}  (attains the same rate)")
     for law in laws:
         print(f"  paper law     eta = {law['eta']:.15g}, rho = {law['rho']:.15g}: {law['statement']}")
-    print(f"  solver        {result.solver}, {result.solves} solves, {seconds * 1000:.1f} ms")
+    print(f"  solver        {result.solver}, {count(result.solves, 'solve')}, {seconds * 1000:.1f} ms")
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from pepcert.cli.output import count
 from pepcert.pep.errors import BadInput, SolverFailure
 from pepcert.cli.common import (add_nstep_options, add_output_options, add_problem_options, budget_from_args, emit_json,
                                 plot_problem, problem_from_args, problem_payload)
@@ -58,10 +59,11 @@ def run(args) -> int:
     print(f"{result.method}  ({classes.function.describe()}), eta = {eta_value:.15g}")
     print(f"  compressor    {args.choice.describe()}")
     origin = "the method's declared start from x0" if result.start == "declared" else "a free initial state"
-    print(f"  worst case of {result.measure} after {result.iterations} steps (given {result.measure} <= 1 at {origin})")
+    print(f"  worst case of {result.measure} after {count(result.iterations, 'step')} (given {result.measure} <= 1 at "
+          f"{origin})")
     if result.status == "unbounded":
         print(f"  value         unbounded: {result.measure} <= 1 at the start does not bound it after "
-              f"{result.iterations} steps")
+              f"{count(result.iterations, 'step')}")
         print(f"  solver        {result.solver}, {seconds * 1000:.1f} ms")
         return 0
     print(f"  value         {result.value:.12g}")

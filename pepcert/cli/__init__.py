@@ -130,18 +130,22 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
+        output.stop_progress()
         print("pepcert: interrupted", file=sys.stderr)
         return 130
     except Exception as error:  # pragma: no cover - last line of defence, no traceback
         if os.environ.get("PEPCERT_DEBUG"):
             raise
         return _failed(args, "internal error", f"{type(error).__name__}: {error} (set PEPCERT_DEBUG=1 for a traceback)", 1)
+    finally:
+        output.stop_progress()
 
 
 def _failed(args, kind: str, message: str, code: int) -> int:
     """One line on stderr (and, with ``--json``, the JSON error object on stdout)."""
-    from pepcert.cli.output import emit_error
+    from pepcert.cli.output import emit_error, stop_progress
 
+    stop_progress()  # the bar goes before the line
     emit_error(message if kind == "error" else f"{kind}: {message}", code)
     print(f"pepcert {args.command}: {kind}: {message}", file=sys.stderr)
     return code

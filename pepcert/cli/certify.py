@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from fractions import Fraction
 
+from pepcert.cli.output import start_progress, stop_progress
 from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.numbers import decimal_string
 from pepcert.cli.common import (add_family_option, add_output_options, add_problem_options, budget_from_args, emit_json, problem_from_args,
@@ -34,12 +35,14 @@ def run(args) -> int:
 
     factory, classes, eta = problem_from_args(args)
     budget = budget_from_args(args)
+    progress = start_progress(args, "certify")
     if eta == "optimal":
-        step = optimal_step(factory, classes, family=args.family, solver=args.solver, budget=budget)
+        step = optimal_step(factory, classes, family=args.family, solver=args.solver, budget=budget, progress=progress)
         eta = Fraction(step.eta).limit_denominator(10**9)
     require(rate_work(factory(float(eta)), classes), budget)
     result = certify(args.base_factory, classes, eta, family=args.family, solver=args.solver,
-                     parameters=args.factory_parameters)
+                     parameters=args.factory_parameters, progress=progress)
+    stop_progress()
     if args.out:
         try:
             with open(args.out, "w") as handle:

@@ -11,6 +11,7 @@ from fractions import Fraction
 
 from pepcert.pep.errors import BadInput
 from pepcert.cli.common import add_output_options, emit_json
+from pepcert.cli.output import start_progress, stop_progress
 
 
 def register(subparsers) -> None:
@@ -80,8 +81,10 @@ def run(args: argparse.Namespace) -> int:
     if args.plot is not None and not args.plot.lower().endswith(".png"):
         raise BadInput(f"--plot needs a .png file name, got {args.plot!r}")
     report = analyse_muon(
-        args.beta, args.steps, args.iterations, ef_steps=args.ef_muon_steps, start=args.start, lmo=args.lmo
+        args.beta, args.steps, args.iterations, ef_steps=args.ef_muon_steps, start=args.start, lmo=args.lmo,
+        progress=start_progress(args, "muon", args.iterations),
     )
+    stop_progress()
     if args.plot is not None:
         plot_gaps(report, args.plot)
     certificate = report.certificate

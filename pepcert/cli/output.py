@@ -117,8 +117,10 @@ def showing_progress(args) -> bool:
 
 class progress_bar:
     """``with progress_bar(args, "rate") as progress:`` -- ``progress(done, total, what)`` for
-    the analyses (None when no bar is drawn). ``total`` None shows a running count; the
-    elapsed time runs between calls (a long single solve still shows it is alive)."""
+    the analyses (None when no bar is drawn); ``progress.advance(k)`` for counted work. ``total``
+    None shows a running count; the elapsed time runs between calls (a long single solve still
+    shows it is alive). :func:`start_progress` / :func:`stop_progress` do the same without a
+    ``with`` block (``main`` stops a bar left running)."""
 
     def __init__(self, args, description: str, total: int | None = None):
         self.show, self.description, self.total = showing_progress(args), description, total
@@ -131,19 +133,37 @@ class progress_bar:
 
         self.bar = progress_display(True, self.total, self.description, allow_unknown=True)
         self.task = self.bar.task_ids[0]
-        return self.update
+        return self
 
-    def update(self, done: int, total: int | None, what: str) -> None:
+    def __call__(self, done: int, total: int | None, what: str) -> None:
         self.bar.update(self.task, completed=done, total=total, description=f"{self.description}: {what}")
 
     def advance(self, amount: int = 1) -> None:
-        if self.bar is not None:
-            self.bar.advance(self.task, amount)
+        self.bar.advance(self.task, amount)
 
     def __exit__(self, *exc):
         if self.bar is not None:
             self.bar.stop()
+            self.bar = None
         return False
+
+
+_ACTIVE: list = []
+
+
+def start_progress(args, description: str, total: int | None = None):
+    """A running :class:`progress_bar`'s callback (None when no bar is drawn)."""
+    bar = progress_bar(args, description, total)
+    callback = bar.__enter__()
+    if callback is not None:
+        _ACTIVE.append(bar)
+    return callback
+
+
+def stop_progress() -> None:
+    """Stop every bar :func:`start_progress` started (before printing the result)."""
+    while _ACTIVE:
+        _ACTIVE.pop().__exit__(None, None, None)
 
 
 # -- LaTeX ---------------------------------------------------------------------------------

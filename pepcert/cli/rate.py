@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from pepcert.cli.output import count
+from pepcert.cli.output import count, start_progress, stop_progress
 from pepcert.pep.errors import SolverFailure
 from pepcert.cli.common import (add_family_option, add_output_options, add_problem_options, budget_from_args, emit_json, plot_problem,
                                 problem_from_args, problem_payload)
@@ -33,14 +33,14 @@ def _instance_text(instance) -> str:
     return ", ".join(f"{key} = {number(value)}" for key, value in instance.to_dict().items())
 
 
-def _paper_family(method, classes, args, result):
+def _paper_family(method, classes, args, result, progress=None):
     """The paper's structured family's result when it attains the same rate (else None)."""
     from pepcert.analyses.rates import tight_rate
 
     if args.family != "full" or "paper" not in method.families:
         return None
     try:
-        paper = tight_rate(method, classes, family="paper", solver=args.solver)
+        paper = tight_rate(method, classes, family="paper", solver=args.solver, progress=progress)
     except SolverFailure:
         return None  # the note is optional; the rate above stands on its own
     if paper.lower_source == "instance" and abs(paper.rho - result.rho) <= 1e-9 * max(1.0, result.rho):
@@ -71,19 +71,21 @@ def run(args) -> int:
     plotted = plot_problem(args)
     failures, at_edge = 0, False
     budget = budget_from_args(args)
+    progress = start_progress(args, "rate")
     if eta == "optimal":
         step = optimal_step(factory, classes, family=args.family, solver=args.solver, structured_fallback=True,
-                            budget=budget)
+                            budget=budget, progress=progress)
         eta_value, result, optimal, proven = step.eta, step.rate, True, step.proven_optimal
         failures, at_edge = step.failed_evaluations, step.at_search_edge
     else:
         eta_value = float(eta)
         result = tight_rate(factory(eta_value), classes, family=args.family, solver=args.solver, structured_fallback=True,
-                            budget=budget)
+                            budget=budget, progress=progress)
         optimal, proven = False, False
     if not result.converges:
         proven = False  # every step is as good when none converges: "optimal" would mislead
-    structured = _paper_family(factory(eta_value), classes, args, result)
+    structured = _paper_family(factory(eta_value), classes, args, result, progress)
+    stop_progress()
     from pepcert.papers.laws import paper_laws
 
     laws = paper_laws(args.method, classes)  # what a paper states for this method and these classes

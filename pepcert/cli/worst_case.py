@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from pepcert.cli.output import count
+from pepcert.cli.output import count, start_progress, stop_progress
 from pepcert.pep.errors import BadInput, SolverFailure
 from pepcert.cli.common import (add_nstep_options, add_output_options, add_problem_options, budget_from_args, emit_json,
                                 plot_problem, problem_from_args, problem_payload)
@@ -40,12 +40,15 @@ def run(args) -> int:
     plotted = plot_problem(args)
     rate_solver = None if args.solver == "lowrank" else args.solver  # lowrank solves N-step problems only
     budget = budget_from_args(args)
-    eta_value = optimal_step(factory, classes, solver=rate_solver, budget=budget).eta if eta == "optimal" else float(eta)
+    progress = start_progress(args, "worst case")
+    eta_value = (optimal_step(factory, classes, solver=rate_solver, budget=budget, progress=progress).eta
+                 if eta == "optimal" else float(eta))
     try:
         result = worst_case(factory(eta_value), classes, args.iterations, measure=args.measure, solver=args.solver,
-                            start=args.start, budget=budget)
+                            start=args.start, budget=budget, progress=progress)
     except SolverFailure as error:
         raise SolverFailure(f"{error}{_divergence_note(factory(eta_value), classes, eta_value, args.iterations)}") from None
+    stop_progress()
     if args.plot:
         from pepcert.papers.figures.plots import plot_worst_case
 

@@ -157,6 +157,7 @@ def worst_case(
     solver: str | None = None,
     start: str = "auto",
     budget: Budget | None = None,
+    progress: Callable[[int, int | None, str], None] | None = None,
 ) -> WorstCaseResult:
     """Largest ``measure`` after ``iterations`` steps given ``initial <= 1`` at the start.
 
@@ -178,6 +179,7 @@ def worst_case(
             unbounded), free otherwise.
         budget: the most the conic solve may take (estimated seconds and bytes; default
             :class:`~pepcert.pep.budget.Budget`): a larger problem is refused before it is built.
+        progress: ``progress(done, 2, what)`` at building the problem and at each solver tried.
     """
     if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < (0 if aggregate == "min" else 1):
         raise BadInput(f"the number of iterations must be a positive integer (or 0 with aggregate='min'), got {iterations!r}")
@@ -187,6 +189,8 @@ def worst_case(
         raise BadInput(f"aggregate must be 'last' or 'min', got {aggregate!r}")
     clock = time.perf_counter()
     require_traceable(classes.agents, iterations, classes.branches(classes.default_outcomes))
+    if progress is not None:
+        progress(0, 2, f"building the {iterations}-step problem")
     marks: list = []
     trace, first, tracked, declared = _symbolic_run(method, classes, iterations, measure, initial, aggregate, start, marks)
     measure_name = measure if isinstance(measure, str) else getattr(measure, "__name__", "custom")
@@ -200,6 +204,8 @@ def worst_case(
     if isinstance(backends[0], ConicNStep):
         require(nstep_work(trace, iterations), budget or Budget())
     for index, backend in enumerate(backends):
+        if progress is not None:
+            progress(1, 2, f"solving the {iterations}-step problem ({getattr(backend, 'name', 'solver')})")
         try:
             answer = backend.solve(trace, first, tracked, aggregate, marks, iterations)
             break

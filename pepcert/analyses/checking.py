@@ -55,6 +55,23 @@ class CheckReport:
     def proves_convergence(self) -> bool:
         return self.valid and self.controls_state and self.rho_upper is not None and self.rho_upper < 1
 
+
+    def _repr_latex_(self) -> str:
+        """Jupyter's display (:mod:`pepcert.pep.latex_statements`)."""
+        from pepcert.pep.latex_statements import notebook_latex
+
+        return notebook_latex(self.to_dict(), "certified")
+
+    def _repr_html_(self) -> str:
+        from pepcert.pep.latex_statements import notebook_html
+
+        return notebook_html(self.to_dict(), "certified")
+
+    def latex(self) -> str:
+        """The result as a LaTeX theorem (paste into a paper; ``pepcert ... --latex`` prints it as a document)."""
+        from pepcert.pep.latex_statements import certified_theorem
+        return certified_theorem(self.to_dict())
+
     def to_dict(self) -> dict:
         return jsonable({
             "valid": self.valid,

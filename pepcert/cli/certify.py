@@ -23,7 +23,7 @@ def register(subparsers) -> None:
     add_problem_options(parser)
     add_family_option(parser)
     parser.add_argument("--out", metavar="FILE", help="write the self-contained certificate (JSON) here")
-    add_output_options(parser)
+    add_output_options(parser, latex=True)
     parser.set_defaults(run=run)
 
 
@@ -54,6 +54,13 @@ def run(args) -> int:
                "compressor": problem_payload(args)["compressor"]}
     if args.json:
         emit_json(payload)
+    elif args.latex:
+        from pepcert.cli.output import emit_latex, method_latex
+        from pepcert.pep.latex_statements import certified_theorem
+        from pepcert.pep.serialise import jsonable
+
+        equations = method_latex(args.base_factory, {"eta": eta, **args.factory_parameters}, classes.agents)
+        emit_latex(certified_theorem(jsonable(payload), result.certificate, equations))
     else:
         status = "VERIFIED" if result.verified else "NOT VERIFIED"
         approximately = "" if f"{float(eta):.12g}" == str(eta) else f" ~ {float(eta):.12g}"

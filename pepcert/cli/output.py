@@ -174,3 +174,25 @@ def emit_latex(body: str) -> None:
     from pepcert.pep.latex import document
 
     sys.stdout.write(document(body))
+
+
+def method_latex(factory, parameters: dict, agents: int = 1) -> str | None:
+    """The method's update as LaTeX: its factory called with a sympy symbol for each parameter
+    (``n``, the number of agents, stays a number), then with a symbolic ``eta`` only; None when
+    neither builds (the statement then names the method and its parameters only)."""
+    from pepcert.pep.latex_statements import method_equations
+
+    if factory is None:
+        return None
+    import sympy
+
+    for symbolic in (set(parameters) - {"n"}, {"eta"}):
+        arguments = {k: (sympy.Symbol(k) if k in symbolic else v) for k, v in parameters.items()}
+        try:
+            method = factory(**arguments)
+        except Exception:  # noqa: BLE001 - a factory may check its numbers; try the next form
+            continue
+        equations = method_equations(method, agents)
+        if equations is not None:
+            return equations
+    return None

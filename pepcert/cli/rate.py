@@ -21,7 +21,7 @@ def register(subparsers) -> None:
     add_problem_options(parser)
     add_family_option(parser)
     parser.add_argument("--plot", metavar="FILE", help="also draw rho against eta (eta and the worst instances marked)")
-    add_output_options(parser)
+    add_output_options(parser, latex=True)
     parser.set_defaults(run=run)
 
 
@@ -61,6 +61,17 @@ def _print_bounds(result, tight: bool) -> None:
         instance = f"{result.worst_cases[0].rho:.6g}" if result.worst_cases else "nothing (no instance)"
         print(f"                (margin: no Lyapunov function of the family certifies less; the method's worst "
               f"case itself is proven only >= {instance} by its worst linear instance)")
+
+
+def latex_output(args, payload: dict, classes) -> int:
+    """``--latex``: the rate as a theorem (a standalone document)."""
+    from pepcert.cli.output import emit_latex, method_latex
+    from pepcert.pep.latex_statements import rate_theorem
+    from pepcert.pep.serialise import jsonable
+
+    equations = method_latex(args.base_factory, {"eta": payload["eta"], **args.factory_parameters}, classes.agents)
+    emit_latex(rate_theorem(jsonable(payload), equations))
+    return 0
 
 
 def run(args) -> int:
@@ -110,6 +121,8 @@ def run(args) -> int:
     if args.json:
         emit_json(payload)
         return 0
+    if args.latex:
+        return latex_output(args, payload, classes)
     print(f"{result.method}  ({classes.function.describe()})")
     print(f"  compressor    {args.choice.describe()}")
     label = ("optimal step" if proven else "best step") if optimal else "step size"

@@ -23,7 +23,7 @@ def register(subparsers) -> None:
     add_problem_options(parser, nstep=True)
     add_nstep_options(parser)
     parser.add_argument("--plot", metavar="FILE", help="also draw the worst case against N with rho^N")
-    add_output_options(parser)
+    add_output_options(parser, latex=True)
     parser.set_defaults(run=run)
 
 
@@ -58,6 +58,14 @@ def run(args) -> int:
     payload = {**result.to_dict(), **problem_payload(args), "eta": eta_value, "seconds": seconds}
     if args.json:
         emit_json(payload)
+        return 0
+    if args.latex:
+        from pepcert.cli.output import emit_latex, method_latex
+        from pepcert.pep.latex_statements import worst_case_theorem
+        from pepcert.pep.serialise import jsonable
+
+        equations = method_latex(args.base_factory, {"eta": eta_value, **args.factory_parameters}, classes.agents)
+        emit_latex(worst_case_theorem(jsonable(payload), equations))
         return 0
     print(f"{result.method}  ({classes.function.describe()}), eta = {eta_value:.15g}")
     print(f"  compressor    {args.choice.describe()}")

@@ -75,6 +75,23 @@ class WorstCaseResult:
     tolerance: float  # the solver tolerance met
     tolerance_source: str = "the solver's residuals and gap"  # what was checked against it
 
+
+    def _repr_latex_(self) -> str:
+        """Jupyter's display (:mod:`pepcert.pep.latex_statements`)."""
+        from pepcert.pep.latex_statements import notebook_latex
+
+        return notebook_latex(self.to_dict(), "worst-case")
+
+    def _repr_html_(self) -> str:
+        from pepcert.pep.latex_statements import notebook_html
+
+        return notebook_html(self.to_dict(), "worst-case")
+
+    def latex(self) -> str:
+        """The result as a LaTeX theorem (paste into a paper; ``pepcert ... --latex`` prints it as a document)."""
+        from pepcert.pep.latex_statements import worst_case_theorem
+        return worst_case_theorem(self.to_dict())
+
     def to_dict(self) -> dict:
         reason = {"value_reason": "unbounded: the initial condition does not bound the measure"} \
             if self.status == "unbounded" else {}

@@ -33,8 +33,9 @@ def register(subparsers) -> None:
         "'a:b:n:log' (geometric); compressor specifications separated by ';'. Results are cached on disk "
         "($PEPCERT_CACHE or ~/.cache/pepcert): re-running is instant and an interrupted sweep resumes.",
     )
+    # metavar: argparse lists the choices while the parser is built, which would import the sweeps
     parser.add_argument("--analysis", required=True, choices=LazyChoices("pepcert.sweeps.analyses", "ANALYSES"),
-                        help="what to compute at each point")
+                        metavar="ANALYSIS", help="what to compute at each point: rate, optimal-rate, worst-case or certify")
     add_problem_options(parser, nstep=True, grid=True)
     add_family_option(parser, grid=True)
     add_nstep_options(parser, grid=True)

@@ -106,8 +106,8 @@ def _normal(text: str) -> str:
 
 
 def assert_same(shown: str, actual: str, where: str) -> None:
-    if shown.lstrip().startswith("{"):
-        return assert_subset(json.loads(shown), json.loads(actual), where)
+    if shown.lstrip().startswith("{"):  # a JSON object (stdout; a line on stderr may follow it)
+        return assert_subset(json.loads(shown), json.JSONDecoder().raw_decode(actual.lstrip())[0], where)
     expected, real = _normal(shown), _normal(actual)
     match = re.fullmatch(_pattern(expected), real, re.S)
     assert match, f"{where}: the shown output differs from a fresh run:\n--- shown\n{expected}\n--- fresh\n{real}"

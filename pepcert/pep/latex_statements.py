@@ -131,9 +131,10 @@ def _instance(case: dict) -> str:
         return (r"the quadratics $f_i(x) = \frac{h_i}{2}x^2$ with $h = ("
                 + ", ".join(number(v) for v in h) + ")$ and compressors $C_i(v) = \\alpha_i v$")
     alphas = alpha if isinstance(alpha, list) else [alpha]
-    alpha_text = ", ".join(number(a) for a in alphas)
+    alpha_text = (f"= {number(alphas[0])}" if len(alphas) == 1 else
+                  "\\in \\{" + ", ".join(number(a) for a in alphas) + "\\}")
     return (f"the quadratic $f(x) = \\frac{{h}}{{2}}x^2$ with $h = {number(h)}$ and the compressor $C(v) = \\alpha v$, "
-            f"$\\alpha \\in \\{{{alpha_text}\\}}$")
+            f"$\\alpha {alpha_text}$")
 
 
 def rate_theorem(data: dict, equations: str | None = None) -> str:

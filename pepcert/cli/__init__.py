@@ -136,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # pragma: no cover - last line of defence, no traceback
         if os.environ.get("PEPCERT_DEBUG"):
             raise
-        return _failed(args, "internal error", f"{type(error).__name__}: {error} (set PEPCERT_DEBUG=1 for a traceback)", 1)
+        message = f"{type(error).__name__}: {error} (set PEPCERT_DEBUG=1 for a traceback)"
+        return _failed(args, "internal error", message, 1)
     finally:
         output.stop_progress()
 

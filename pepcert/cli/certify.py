@@ -8,8 +8,8 @@ from fractions import Fraction
 from pepcert.cli.output import start_progress, stop_progress
 from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.numbers import decimal_string
-from pepcert.cli.common import (add_family_option, add_output_options, add_problem_options, budget_from_args, emit_json, problem_from_args,
-                                problem_payload)
+from pepcert.cli.common import (add_family_option, add_output_options, add_problem_options, budget_from_args,
+                                emit_json, problem_from_args, problem_payload)
 
 
 def register(subparsers) -> None:

@@ -75,7 +75,8 @@ def add_problem_options(parser: argparse.ArgumentParser, eta: bool = True, nstep
     group.add_argument("--omega", default=None,
                        help="unbiased class: E C(v) = v, E||C(v)||^2 <= (1 + omega)||v||^2, omega >= 0")
     group.add_argument("--compressor", default=None, metavar="SPEC",
-                       help="a library compressor, e.g. top-k:k=3,d=10 (see 'pepcert compressors'); analysed in its class"
+                       help="a library compressor, e.g. top-k:k=3,d=10 (see 'pepcert compressors'); "
+                       "analysed in its class"
                        + ("; several specifications separated by ';'" if grid else ""))
     group.add_argument("--random", action="store_true",
                        help="with --delta: the compressor is random and contractive only in expectation")

@@ -32,7 +32,8 @@ def add_output_options(parser, latex: bool = False) -> None:
     group.add_argument("--json", action="store_true", help="print one JSON object on stdout, nothing else")
     if latex:
         group.add_argument("--latex", action="store_true",
-                           help="print the result as a LaTeX document (a theorem with its constants; exact where certified)")
+                           help="print the result as a LaTeX document (a theorem with its constants; exact "
+                           "where certified)")
     parser.add_argument("--quiet", action="store_true",
                         help="no progress bar (it is off anyway when stderr is not a terminal)")
 

@@ -6,8 +6,8 @@ import time
 
 from pepcert.cli.output import count, start_progress, stop_progress
 from pepcert.pep.errors import SolverFailure
-from pepcert.cli.common import (add_family_option, add_output_options, add_problem_options, budget_from_args, emit_json, plot_problem,
-                                problem_from_args, problem_payload)
+from pepcert.cli.common import (add_family_option, add_output_options, add_problem_options, budget_from_args,
+                                emit_json, plot_problem, problem_from_args, problem_payload)
 
 
 def register(subparsers) -> None:

@@ -35,16 +35,19 @@ def register(subparsers) -> None:
     )
     # metavar: argparse lists the choices while the parser is built, which would import the sweeps
     parser.add_argument("--analysis", required=True, choices=LazyChoices("pepcert.sweeps.analyses", "ANALYSES"),
-                        metavar="ANALYSIS", help="what to compute at each point: rate, optimal-rate, worst-case or certify")
+                        metavar="ANALYSIS",
+                        help="what to compute at each point: rate, optimal-rate, worst-case or certify")
     add_problem_options(parser, nstep=True, grid=True)
     add_family_option(parser, grid=True)
     add_nstep_options(parser, grid=True)
     parser.add_argument("--out", default=None, help="CSV file to write (default: print the table)")
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="address of a running dask scheduler (tcp://host:port); default: a local cluster")
-    parser.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores; 1: no dask)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="local worker processes (default: all cores; 1: no dask)")
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
-    parser.add_argument("--cache-dir", default=None, help="cache directory (default: $PEPCERT_CACHE or ~/.cache/pepcert)")
+    parser.add_argument("--cache-dir", default=None,
+                        help="cache directory (default: $PEPCERT_CACHE or ~/.cache/pepcert)")
     add_output_options(parser)
     parser.set_defaults(run=run)
 

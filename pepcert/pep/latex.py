@@ -162,7 +162,7 @@ def classes_text(classes: dict) -> str:
         parts = [_class_text(entry, f"_{{{i + 1}}}") for i, entry in enumerate(agents)]
         common = ", with a common minimiser" if function.get("common_minimizer") else ""
         text = (f"$f = \\frac{{1}}{{{len(agents)}}}\\sum_{{i=1}}^{{{len(agents)}}} f_i$ where " + "; ".join(parts)
-                + common + f", and each agent has its own independent compressor $C_i$")
+                + common + ", and each agent has its own independent compressor $C_i$")
     else:
         text = _class_text(function)
     compressor = classes.get("compressor")
@@ -203,7 +203,8 @@ def booktabs_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], captio
     label_text = f"\\label{{{label}}}\n" if label else ""
     if len(rows) > 40:
         caption_line = f"\\caption{{{escape(caption)}}}{label_text.strip()}\\\\\n" if caption else ""
-        return (f"{{\\footnotesize\n\\begin{{longtable}}{{{spec}}}\n{caption_line}\\toprule\n{head}\n\\midrule\n\\endhead\n"
+        return (f"{{\\footnotesize\n\\begin{{longtable}}{{{spec}}}\n{caption_line}"
+                f"\\toprule\n{head}\n\\midrule\n\\endhead\n"
                 f"{body}\n\\bottomrule\n\\end{{longtable}}\n}}\n")
     caption_line = f"\\caption{{{escape(caption)}}}\n{label_text}" if caption else ""
     tabular = f"\\begin{{tabular}}{{{spec}}}\n\\toprule\n{head}\n\\midrule\n{body}\n\\bottomrule\n\\end{{tabular}}"

@@ -141,7 +141,8 @@ def rate_theorem(data: dict, equations: str | None = None) -> str:
     """The theorem of a Lyapunov rate (``pepcert rate``'s data or ``LyapunovResult.to_dict()``)."""
     lyapunov = data.get("lyapunov") or {}
     names = lyapunov.get("basis", [])
-    V = align([f"V &= {quadratic_form(names, lyapunov.get('P', []), lyapunov.get('p', 0), per_line=3 if len(names) <= 3 else 2)}"])
+    form = quadratic_form(names, lyapunov.get("P", []), lyapunov.get("p", 0), per_line=3 if len(names) <= 3 else 2)
+    V = align([f"V &= {form}"])
     rho, lower = data.get("rho"), data.get("rho_lower")
     body = [f"\\begin{{theorem}}[{escape(data.get('method', ''))}: linear rate]",
             f"Assume that {classes_text(data.get('classes') or {})}. {_method_sentence(data, equations)}"]
@@ -205,7 +206,8 @@ def certified_theorem(data: dict, certificate: dict | None = None, equations: st
         body.append(f"No certificate was verified: {escape(reason)}.")
         return "\n".join(body + ["\\end{theorem}"])
     body.append(f"Then the worst-case linear {subject} $\\rho$ satisfies\n\\[ {number(lower)} \\le \\rho \\le "
-                f"{number(upper)}, \\]\ni.e. ${number(_float(lower), 15)} \\le \\rho \\le {number(_float(upper), 15)}$.")
+                f"{number(upper)}, \\]\n"
+                f"i.e. ${number(_float(lower), 15)} \\le \\rho \\le {number(_float(upper), 15)}$.")
     if _float(upper) >= 1:
         body.append("Since the upper bound is not below $1$, this does not prove convergence.")
     body.append(_certificate_lyapunov(certificate))

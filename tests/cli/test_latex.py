@@ -22,7 +22,8 @@ PDFLATEX = shutil.which("pdflatex")
 
 def _has_package(name: str) -> bool:
     kpsewhich = shutil.which("kpsewhich")
-    return bool(kpsewhich) and bool(subprocess.run([kpsewhich, f"{name}.sty"], capture_output=True, text=True).stdout.strip())
+    found = subprocess.run([kpsewhich, f"{name}.sty"], capture_output=True, text=True).stdout if kpsewhich else ""
+    return bool(found.strip())
 
 
 def compiles(text: str, tmp_path, packages=()) -> None:
@@ -102,7 +103,8 @@ def test_latex_and_json_exclude_each_other(capsys):
 
 
 def test_notebook_displays():
-    from pepcert import Contractive, ProblemClass, SmoothStronglyConvex, certify, check_certificate, tight_rate, worst_case
+    from pepcert import (Contractive, ProblemClass, SmoothStronglyConvex, certify, check_certificate, tight_rate,
+                         worst_case)
     from pepcert.pep.algorithms import error_feedback
 
     classes = ProblemClass(SmoothStronglyConvex(Fraction(1, 10), Fraction(1)), Contractive(Fraction(1, 2)))

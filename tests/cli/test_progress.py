@@ -69,7 +69,8 @@ def test_saq_advances_its_bar_by_steps(bars, capsys):
     assert bars[0].total == 300 and advanced == 300
 
 
-@pytest.mark.parametrize("argv", [["rate"] + BASE, ["muon", "--beta", "0.9", "--steps", "1/(t+1)", "--iterations", "1000"]])
+@pytest.mark.parametrize("argv", [["rate"] + BASE,
+                                  ["muon", "--beta", "0.9", "--steps", "1/(t+1)", "--iterations", "1000"]])
 def test_quiet_draws_nothing(argv, bars, capsys):
     assert main(argv + ["--quiet"]) == 0
     assert not bars

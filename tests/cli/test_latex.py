@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
@@ -51,7 +52,7 @@ def _latex(capsys, argv) -> str:
 @pytest.mark.parametrize("argv", [
     ["rate"] + BASE,
     ["rate"] + BASE + ["--eta", "0.5"],  # no linear rate: said so
-    ["rate", "--method", "diana", "--agents", "2", "--mu", "0.1", "--L", "1,2", "--omega", "1", "--eta", "0.2"],
+    ["rate", "--method", "ef21", "--agents", "2", "--mu", "0.1", "--L", "1,2", "--delta", "0.5", "--eta", "0.2"],
     ["worst-case"] + BASE + ["--iterations", "3", "--eta", "0.2"],
     ["worst-case", "--method", "ef", "--mu", "0", "--L", "1", "--delta", "0.5", "--eta", "0.5", "--iterations", "2",
      "--measure", "function", "--start", "free"],
@@ -119,17 +120,37 @@ def test_notebook_displays():
         assert result._repr_html_().startswith("<table>") and "\\begin{theorem}" in result.latex()
 
 
-def test_reproduce_writes_booktabs_tables(tmp_path, capsys):
-    out = tmp_path / "fig"
-    assert main(["reproduce", "muon26-gaps", "--grid", "20", "--workers", "1", "--no-cache", "--out", str(out),
-                 "--json"]) == 0
+@pytest.fixture
+def reproduced(tmp_path, monkeypatch):
+    """``pepcert reproduce`` with a target that writes three CSVs at once (a short, a long and
+    a too long one): the tables are the command's, the figure is not needed."""
+    import pepcert.papers.figures as figures
+    from pepcert.papers.figures.base import TargetResult
+
+    def fake(target, out, grid, options):
+        files = []
+        for name, rows in (("short", 3), ("long", 60), ("grid", 501)):
+            path = tmp_path / f"{target}-{name}.csv"
+            path.write_text("method,eta,rho,tight\n" + "".join(f"m_{i},{i / 7},{1 - 1 / (i + 2)},{i % 2 == 0}\n"
+                                                              for i in range(rows)))
+            files.append(str(path))
+        return TargetResult(target, tuple(files), {}, 0, 0, 0.0)
+
+    monkeypatch.setattr(figures, "reproduce", fake)
+    return tmp_path
+
+
+def test_reproduce_writes_booktabs_tables(reproduced, capsys):
+    assert main(["reproduce", "some-figure", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     tables = [f for f in data["files"] if f.endswith(".tex")]
-    csvs = [f for f in data["files"] if f.endswith(".csv")]
-    assert tables and len(tables) + len(data["tables_skipped"]) == len(csvs)
-    for table in tables:
-        text = (tmp_path / table).read_text() if not table.startswith("/") else open(table).read()
+    assert [Path(t).name for t in tables] == ["some-figure-short.tex", "some-figure-long.tex"]
+    assert [Path(t).name for t in data["tables_skipped"]] == ["some-figure-grid.csv"]
+    short, long = (Path(t).read_text() for t in tables)
+    assert "\\begin{tabular}" in short and "$\\frac{" not in short and "m\\_1" in short and "$0.142857$" in short
+    assert "\\begin{longtable}" in long and "\\endhead" in long
+    for text in (short, long):
         assert "\\toprule" in text and "\\bottomrule" in text
         document = ("\\documentclass{article}\\usepackage{booktabs,longtable,graphicx}\\begin{document}\n"
                     + text + "\n\\end{document}\n")
-        compiles(document, tmp_path, packages=("booktabs", "longtable", "graphicx"))
+        compiles(document, reproduced, packages=("booktabs", "longtable", "graphicx"))

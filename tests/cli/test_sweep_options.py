@@ -51,10 +51,10 @@ def _rate(capsys, argv) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-def test_omega_agents_and_a_per_agent_value_agree_with_rate(capsys):
-    rows = _rows(capsys, ["--analysis", "rate", "--method", "diana", "--mu", "0.1", "--L", "[1,2]", "--agents", "2",
-                          "--omega", "1", "--eta", "0.2"])
-    direct = _rate(capsys, ["--method", "diana", "--mu", "0.1", "--L", "1,2", "--agents", "2", "--omega", "1",
+def test_agents_and_a_per_agent_value_agree_with_rate(capsys):
+    rows = _rows(capsys, ["--analysis", "rate", "--method", "ef21", "--mu", "0.1", "--L", "[1,2]", "--agents", "2",
+                          "--delta", "0.5", "--eta", "0.2"])
+    direct = _rate(capsys, ["--method", "ef21", "--mu", "0.1", "--L", "1,2", "--agents", "2", "--delta", "0.5",
                             "--eta", "0.2"])
     assert len(rows) == 1 and rows[0]["L"] == [1.0, 2.0]
     assert rows[0]["rho"] == pytest.approx(direct["rho"], abs=1e-9)

@@ -4,6 +4,7 @@ booktabs ``.tex`` table beside each CSV)."""
 from __future__ import annotations
 
 from pepcert.cli.common import add_output_options, emit_json
+from pepcert.cli.output import showing_progress
 
 
 def register(subparsers) -> None:
@@ -53,7 +54,7 @@ def run(args) -> int:
     if args.workers is not None and args.workers < 1:
         raise BadInput(f"--workers must be at least 1, got {args.workers}")
     options = SweepOptions(cache=not args.no_cache, cache_dir=args.cache_dir, workers=args.workers,
-                           scheduler=args.scheduler, progress=False if args.json else None)
+                           scheduler=args.scheduler, progress=showing_progress(args))
     result = reproduce(args.target, args.out, args.grid, options)
     tables, skipped = latex_tables(result.target, result.files)
     if args.json:

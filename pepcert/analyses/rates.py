@@ -33,6 +33,9 @@ from pepcert.pep.methods import Method
 from pepcert.pep.problem import ProblemClass
 from pepcert.pep.serialise import jsonable
 
+#: ``progress(done, total or None, what)``: how an analysis reports its work (no rich here).
+Progress = Callable[[int, "int | None", str], None]
+
 
 def tight_rate(
     method: Method,
@@ -43,6 +46,7 @@ def tight_rate(
     outcomes: int | None = None,
     structured_fallback: bool = False,
     budget: Budget | None = None,
+    progress: Progress | None = None,
 ) -> LyapunovResult:
     """The Lyapunov rate of ``method``, tight when a worst linear instance matches it.
 
@@ -50,7 +54,8 @@ def tight_rate(
     "instance"``); when the classes have none or the method is not linear on them, it comes
     from the search itself and the result says so. ``structured_fallback``: when the full
     family misses the instance bound, return a structured family's result that meets it
-    (its ``family`` then names that family).
+    (its ``family`` then names that family). ``progress(done, total, what)`` hears of every
+    SDP solve (the command line's progress bar).
     """
     if method.takes_iteration:
         raise BadInput(
@@ -60,20 +65,21 @@ def tight_rate(
     given, classes = classes.to_dict(), float_classes(classes)
     if budget is not None:
         require(rate_work(method, classes), budget)
-    return replace(_tight_rate(method, classes, family, solver, tolerance, outcomes, structured_fallback), classes=given)
+    return replace(_tight_rate(method, classes, family, solver, tolerance, outcomes, structured_fallback, progress),
+                   classes=given)
 
 
-def _tight_rate(method, classes, family, solver, tolerance, outcomes, structured_fallback) -> LyapunovResult:
+def _tight_rate(method, classes, family, solver, tolerance, outcomes, structured_fallback, progress=None) -> LyapunovResult:
     """:func:`tight_rate` on floating-point classes."""
     worst = worst_linear_instances(method, classes)
     if worst and family == FULL and structured_fallback and classes.agents > 1:
         # With several agents the full family has many directions and its search is slow at
         # ties of instances (n identical agents at eta*); a structured family that meets the
         # instance bound proves the same (tight) rate, so it is tried first.
-        found = _tight_structured(method, classes, worst, tolerance, outcomes, solver, math.inf)
+        found = _tight_structured(method, classes, worst, tolerance, outcomes, solver, math.inf, progress)
         if found is not None:
             return found
-    result = lyapunov_rate(method, classes, family, tolerance, outcomes, solver, worst)
+    result = lyapunov_rate(method, classes, family, tolerance, outcomes, solver, worst, progress)
     if worst and result.lower_source == "instance" and result.bracket_width <= tolerance:
         return result
     if worst and family == FULL and structured_fallback:
@@ -81,13 +87,13 @@ def _tight_rate(method, classes, family, solver, tolerance, outcomes, structured
         # Lyapunov function that meets the instance bound proves the full family's rate too
         # (the search in the full family can lose digits where it has many directions, e.g.
         # n identical agents at the optimal step).
-        found = _tight_structured(method, classes, worst, tolerance, outcomes, solver, result.rho)
+        found = _tight_structured(method, classes, worst, tolerance, outcomes, solver, result.rho, progress)
         if found is not None:
             return found
     if worst:  # a broader instance search, then try again
         thorough = worst_linear_instances(method, classes, thorough=True)
         if max(c.rho for c in thorough) > max(c.rho for c in worst) * (1 + 1e-12):
-            retry = lyapunov_rate(method, classes, family, tolerance, outcomes, solver, thorough)
+            retry = lyapunov_rate(method, classes, family, tolerance, outcomes, solver, thorough, progress)
             if retry.bracket_width < result.bracket_width:
                 result = retry
     if structured_fallback and not result.tight:
@@ -168,12 +174,12 @@ def rate_work(method, classes, step_search: bool = False) -> Work:
     return Work(solves * a * basis**p, 24 * coefficients * basis * basis, what)
 
 
-def _tight_structured(method, classes, worst, tolerance, outcomes, solver, below: float):
+def _tight_structured(method, classes, worst, tolerance, outcomes, solver, below: float, progress=None):
     """The first structured family whose rate meets the instance bound (and is below
     ``below``), or None."""
     for name in method.families:
         try:
-            structured = lyapunov_rate(method, classes, name, tolerance, outcomes, solver, worst)
+            structured = lyapunov_rate(method, classes, name, tolerance, outcomes, solver, worst, progress)
         except SolverFailure:
             continue
         if structured.lower_source == "instance" and structured.bracket_width <= tolerance and structured.rho < below:
@@ -293,11 +299,13 @@ def optimal_step(
     outcomes: int | None = None,
     structured_fallback: bool = False,
     budget: Budget | None = None,
+    progress: Progress | None = None,
 ) -> StepResult:
     """The step size ``eta > 0`` minimising the rate of ``factory(eta)``.
 
     Searches ``eta`` in ``STEP_RANGE / L`` (log grid, then a bounded scalar search). A best
     step at an end of the range, or where no step converges, is never ``proven_optimal``.
+    ``progress(done, total, what)`` hears of every rate computed (the command line's bar).
     """
     start = time.perf_counter()
     classes = float_classes(classes)
@@ -328,7 +336,8 @@ def optimal_step(
         for candidate in dict.fromkeys((eta, searched)):
             assert candidate is not None  # searched is set with eta
             try:
-                rate = tight_rate(factory(candidate), classes, family, solver, tolerance, outcomes, structured_fallback)
+                rate = tight_rate(factory(candidate), classes, family, solver, tolerance, outcomes, structured_fallback,
+                                  progress=progress)
             except SolverFailure:
                 rate = None
             evaluations += 1
@@ -339,8 +348,13 @@ def optimal_step(
     # No matching instance: minimise the Lyapunov rate itself (a failed solve counts as +inf).
     failures = 0
 
+    searched_steps = 0
+
     def lyapunov_objective(e: float) -> float:
-        nonlocal failures
+        nonlocal failures, searched_steps
+        searched_steps += 1
+        if progress is not None:
+            progress(searched_steps, None, f"step search: the Lyapunov rate at eta = {e:.6g}")
         try:
             return lyapunov_rate(factory(e), classes, family, tolerance, outcomes, solver).rho
         except SolverFailure:
@@ -352,7 +366,7 @@ def optimal_step(
     floor = lower_bound if instance_note else None
     eta, more, at_edge = minimise_over_steps(lyapunov_objective, scale, floor, xatol=1e-6)
     try:
-        rate = tight_rate(factory(eta), classes, family, solver, tolerance, outcomes)
+        rate = tight_rate(factory(eta), classes, family, solver, tolerance, outcomes, progress=progress)
     except SolverFailure as error:
         raise SolverFailure(f"no step size could be certified ({error}){instance_note}") from None
     return StepResult(eta, rate, False, evaluations + more + 1, time.perf_counter() - start, failures, at_edge)

@@ -25,7 +25,7 @@ def register(subparsers) -> None:
     parser.add_argument("--method-from", metavar="PATH.py:FACTORY",
                         help="the definition of a user-defined method: a Python file and the name of "
                         "its factory (called with the file's parameters as keyword arguments)")
-    add_output_options(parser)
+    add_output_options(parser, latex=True)
     parser.set_defaults(run=run)
 
 
@@ -69,6 +69,8 @@ def run(args) -> int:
         report = check_certificate(document, method=factory)
     if args.json:
         emit_json(report.to_dict())
+    elif args.latex:
+        _latex(report, document, factory)
     elif report.valid:
         # What was proven is named on the same line: a file may be for other numbers than yours.
         subject = "rate" if report.controls_state else "rate of its Lyapunov function V"
@@ -78,6 +80,18 @@ def run(args) -> int:
     else:
         print("INVALID: " + "; ".join(report.reasons))
     return 0 if report.valid else 1
+
+
+def _latex(report, document: dict, factory) -> None:
+    """``--latex``: what the certificate proves, as a theorem with its exact coefficients."""
+    from pepcert.cli.output import emit_latex, method_latex
+    from pepcert.pep.algorithms import BUILTIN_METHODS
+    from pepcert.pep.latex_statements import certified_theorem
+
+    definition = factory or BUILTIN_METHODS.get(str(document.get("builtin")))
+    agents = len((document.get("classes", {}).get("function") or {}).get("agents", [None]))
+    equations = method_latex(definition, dict(report.parameters or {}), agents) if report.valid else None
+    emit_latex(certified_theorem(report.to_dict(), document if report.valid else None, equations))
 
 
 def _convergence_note(report) -> str:

@@ -80,6 +80,23 @@ class WorstCaseResult:
     tolerance: float  # the solver tolerance met
     tolerance_source: str = "the solver's residuals and gap"  # what was checked against it
 
+
+    def _repr_latex_(self) -> str:
+        """Jupyter's display (:mod:`pepcert.pep.latex_statements`)."""
+        from pepcert.pep.latex_statements import notebook_latex
+
+        return notebook_latex(self.to_dict(), "worst-case")
+
+    def _repr_html_(self) -> str:
+        from pepcert.pep.latex_statements import notebook_html
+
+        return notebook_html(self.to_dict(), "worst-case")
+
+    def latex(self) -> str:
+        """The result as a LaTeX theorem (paste into a paper; ``pepcert ... --latex`` prints it as a document)."""
+        from pepcert.pep.latex_statements import worst_case_theorem
+        return worst_case_theorem(self.to_dict())
+
     def to_dict(self) -> dict:
         reason = {"value_reason": "unbounded: the initial condition does not bound the measure"} \
             if self.status == "unbounded" else {}
@@ -189,6 +206,7 @@ def worst_case(
     solver: str | None = None,
     start: str = "auto",
     budget: Budget | None = None,
+    progress: Callable[[int, int | None, str], None] | None = None,
 ) -> WorstCaseResult:
     """Largest ``measure`` after ``iterations`` steps given ``initial <= 1`` at the start.
 
@@ -217,12 +235,15 @@ def worst_case(
             case would be unbounded), free otherwise.
         budget: the most the conic solve may take (estimated seconds and bytes; default
             :class:`~pepcert.pep.budget.Budget`): a larger problem is refused before it is built.
+        progress: ``progress(done, 2, what)`` at building the problem and at each solver tried.
     """
     quantity, initial, aggregate = _measure_and_initial(measure, initial, aggregate)
     if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < (0 if aggregate == "min" else 1):
         raise BadInput(f"the number of iterations must be a positive integer (or 0 with aggregate='min'), got {iterations!r}")
     clock = time.perf_counter()
     require_traceable(classes.agents, iterations, classes.branches(classes.default_outcomes))
+    if progress is not None:
+        progress(0, 2, f"building the {iterations}-step problem")
     marks: list = []
     trace, first, tracked, declared = _symbolic_run(method, classes, iterations, quantity, initial, aggregate, start, marks)
     measure_name = _spec_name(measure)
@@ -239,6 +260,8 @@ def worst_case(
     if isinstance(backends[0], ConicNStep):
         require(nstep_work(trace, iterations), budget or Budget())
     for index, backend in enumerate(backends):
+        if progress is not None:
+            progress(1, 2, f"solving the {iterations}-step problem ({getattr(backend, 'name', 'solver')})")
         try:
             answer = backend.solve(trace, first, tracked, aggregate, marks, iterations)
             break

@@ -160,6 +160,16 @@ def _scratch(block: Block, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
 
 
+def _run_example(path: str) -> str:
+    """An example script's stdout, run as ``python examples/NAME.py`` would run it."""
+    import runpy
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        runpy.run_path(str(ROOT / path), run_name="__main__")
+    return buffer.getvalue()
+
+
 def _run_cli(argv: list[str], status: list | None = None) -> str:
     """The command's stdout and stderr as one text (its exit status appended to ``status``)."""
     from pepcert.cli import main
@@ -191,6 +201,9 @@ def test_transcripts_match_a_fresh_run(block, tmp_path, monkeypatch):
     _scratch(block, tmp_path, monkeypatch)
     for command, shown in _steps(block.text):
         words = shlex.split(command, comments=True)
+        if words[:1] == ["python"] and len(words) == 2 and words[1].startswith("examples/") and shown.strip():
+            assert_same(shown, _run_example(words[1]), f"{block.id}: {command}")
+            continue
         if words[0] != "pepcert":
             _check_other(words, block)
             continue

@@ -55,7 +55,10 @@ def tight_rate(
     from the search itself and the result says so. ``structured_fallback``: when the full
     family misses the instance bound, return a structured family's result that meets it
     (its ``family`` then names that family). ``progress(done, total, what)`` hears of every
-    SDP solve (the command line's progress bar).
+    SDP solve (the command line's progress bar). Over classes whose curvature may be 0 or
+    negative (``mu <= 0``) no rate is below 1 (``converges`` is false: on ``h x^2/2`` with
+    ``h -> 0`` every step contracts by a factor tending to 1); :func:`pepcert.analyses.sublinear.sublinear_rate`
+    gives the answer there.
     """
     if method.takes_iteration:
         raise BadInput(
@@ -99,6 +102,16 @@ def _tight_rate(method, classes, family, solver, tolerance, outcomes, structured
     if structured_fallback and not result.tight:
         result = _best_known(method, classes, result, worst, tolerance, outcomes, solver)
     return result
+
+
+def require_linear(classes: ProblemClass) -> None:
+    """Refuse (:class:`BadInput`) classes whose curvature may be 0 or negative: no method of
+    this kind has a linear rate there (:mod:`pepcert.analyses.sublinear` answers instead)."""
+    from pepcert.analyses.sublinear import has_linear_rate, no_linear_rate_reason
+
+    if not has_linear_rate(classes):
+        raise BadInput(f"{no_linear_rate_reason(classes)}; use sublinear_rate (pepcert rate answers with it) "
+                       "or worst_case for N steps")
 
 
 def float_classes(classes: ProblemClass) -> ProblemClass:
@@ -290,6 +303,17 @@ def _refine_crossing(factory, classes, eta: float) -> tuple[float, int]:
     return eta, evaluations
 
 
+def _step_scale(classes: ProblemClass) -> float:
+    """The classes' natural step (``1/L``), refused where the search cannot use it."""
+    scale = classes.function.step_scale()
+    if scale is None:
+        raise BadInput(f"no natural step scale for {classes.function.describe()}: give the step size")
+    if not (math.isfinite(scale) and math.isfinite(scale * STEP_RANGE[1]) and scale * STEP_RANGE[0] > 0):
+        raise BadInput(f"step scale {scale!r} of {classes.function.describe()} is outside the range of the "
+                       "floating-point step search; rescale the problem (the rate depends on mu/L and eta L)")
+    return scale
+
+
 def optimal_step(
     factory: Callable[[Any], Method],
     classes: ProblemClass,
@@ -308,15 +332,11 @@ def optimal_step(
     ``progress(done, total, what)`` hears of every rate computed (the command line's bar).
     """
     start = time.perf_counter()
+    require_linear(classes)
     classes = float_classes(classes)
-    scale = classes.function.step_scale()
-    if budget is not None and scale is not None:
+    scale = _step_scale(classes)
+    if budget is not None:
         require(rate_work(factory(scale), classes, step_search=True), budget)
-    if scale is None:
-        raise BadInput(f"no natural step scale for {classes.function.describe()}: give the step size")
-    if not (math.isfinite(scale) and math.isfinite(scale * STEP_RANGE[1]) and scale * STEP_RANGE[0] > 0):
-        raise BadInput(f"step scale {scale!r} of {classes.function.describe()} is outside the range of the "
-                       "floating-point step search; rescale the problem (the rate depends on mu/L and eta L)")
 
     def lower_bound(eta: float) -> float:
         cases = worst_linear_instances(factory(eta), classes)

@@ -92,7 +92,7 @@ def latex_output(args, payload: dict, classes) -> int:
 
 
 def run(args) -> int:
-    from pepcert.analyses.rates import STEP_RANGE, optimal_step, tight_rate
+    from pepcert.analyses.rates import optimal_step, tight_rate
 
     start = time.perf_counter()
     factory, classes, eta = problem_from_args(args)
@@ -151,6 +151,16 @@ def run(args) -> int:
         return 0
     if args.latex:
         return latex_output(args, payload, classes)
+    _print_rate(args, classes, result, eta_value, (optimal, proven, at_edge, failures), structured, laws, check)
+    print(f"  solver        {result.solver}, {count(result.solves, 'solve')}, {seconds * 1000:.1f} ms")
+    return 0
+
+
+def _print_rate(args, classes, result, eta_value, step, structured, laws, check) -> None:
+    """The text answer of a linear rate (``step``: optimal asked, proven, at the edge, failures)."""
+    from pepcert.analyses.rates import STEP_RANGE
+
+    optimal, proven, at_edge, failures = step
     print(f"{result.method}  ({classes.function.describe()})")
     print(f"  compressor    {args.choice.describe()}")
     label = ("optimal step" if proven else "best step") if optimal else "step size"
@@ -176,8 +186,6 @@ def run(args) -> int:
     if check is not None:
         print(f"  200-bit check the one-step worst case of this V is {check.reference:.15g} (SDPA-GMP): "
               f"difference {check.difference:.2e}")
-    print(f"  solver        {result.solver}, {count(result.solves, 'solve')}, {seconds * 1000:.1f} ms")
-    return 0
 
 
 def _run_sublinear(args, factory, classes, eta, start: float) -> int:

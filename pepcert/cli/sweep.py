@@ -23,7 +23,7 @@ from pepcert.cli.common import (
 
 #: Options that take a grid of values, options that are flags, options given once.
 GRID = ("method", "mu", "L", "agents", "delta", "omega", "compressor", "eta", "family", "iterations", "measure",
-        "start")
+        "initial", "start")
 FLAGS = ("random", "scaled")
 FIXED = ("solver", "budget_seconds", "budget_memory")
 PROBLEM = ("method", "mu", "L", "agents", "delta", "omega", "compressor", "random", "scaled")
@@ -129,11 +129,14 @@ def _validate(grid: dict) -> None:
     each combination of the problem's options is built as ``pepcert rate`` builds it."""
     from pepcert.analyses.problems import build_problem
     from pepcert.pep.errors import BadInput
-    from pepcert.pep.methods import MEASURES
+    from pepcert.pep.methods import INITIALS, MEASURES
 
     for measure in grid.get("measure", []):
         if measure not in MEASURES:
             raise BadInput(f"--measure: {measure!r} is not one of {', '.join(MEASURES)}")
+    for initial in grid.get("initial", []):
+        if initial not in INITIALS:
+            raise BadInput(f"--initial: {initial!r} is not one of {', '.join(INITIALS)}")
     for start in grid.get("start", []):
         if start not in ("auto", "declared", "free"):
             raise BadInput(f"--start: {start!r} is not auto, declared or free")

@@ -196,6 +196,20 @@ def _symbolic_run(method, classes, iterations, measure, initial, aggregate, star
     return trace, first, tracked, declared
 
 
+def _solve(backends, problem: tuple, progress):
+    """The first back-end's answer that does not fail (the last failure is raised)."""
+    iterations = problem[-1]
+    for index, backend in enumerate(backends):
+        if progress is not None:
+            progress(1, 2, f"solving the {iterations}-step problem ({getattr(backend, 'name', 'solver')})")
+        try:
+            return backend.solve(*problem)
+        except SolverFailure:
+            if index == len(backends) - 1:
+                raise
+    raise AssertionError("no back-end to try")
+
+
 def worst_case(
     method: Method,
     classes: ProblemClass,
@@ -229,7 +243,6 @@ def worst_case(
             steps), Clarabel otherwise.
         start: ``"free"`` (every state variable free around the optimum's state),
             ``"declared"`` (the method's declared start from a free ``x0``), or ``"auto"``:
-            declared for the ``function`` measure when the method declares a start (from a
             declared when the initial condition is ``function`` or ``gradient`` and the method
             declares a start (from a free state they bound nothing but ``x0``, so the worst
             case would be unbounded), free otherwise.
@@ -259,22 +272,16 @@ def worst_case(
     backends = nstep_backends(solver, trace, aggregate, iterations)
     if isinstance(backends[0], ConicNStep):
         require(nstep_work(trace, iterations), budget or Budget())
-    for index, backend in enumerate(backends):
-        if progress is not None:
-            progress(1, 2, f"solving the {iterations}-step problem ({getattr(backend, 'name', 'solver')})")
-        try:
-            answer = backend.solve(trace, first, tracked, aggregate, marks, iterations)
-            break
-        except SolverFailure:
-            if index == len(backends) - 1:
-                raise
+    answer = _solve(backends, (trace, first, tracked, aggregate, marks, iterations), progress)
     if answer.status == "unbounded":
         n = trace.basis.n_vectors
         return WorstCaseResult(
             **common, value=math.inf, rate_per_step=math.inf, multipliers={}, gram=np.zeros((n, n)), solver=answer.solver,
             status="unbounded", seconds=time.perf_counter() - clock, tolerance=math.nan,
         )
-    rate = answer.value ** (1.0 / iterations) if answer.value > 0 and aggregate == "last" else math.nan
+    # a factor per step only where the measure is the initial quantity, at the last step
+    same = aggregate == "last" and common["initial"] == _spec_name(quantity)
+    rate = answer.value ** (1.0 / iterations) if answer.value > 0 and same else math.nan
     return WorstCaseResult(
         **common, value=answer.value, rate_per_step=float(rate), multipliers=answer.multipliers, gram=answer.gram,
         solver=answer.solver, status="solved", seconds=time.perf_counter() - clock, tolerance=answer.tolerance,

@@ -62,9 +62,12 @@ def rate(method: str, mu, L, delta=None, eta="optimal", family: str = "full", ra
     ``rho_lower`` (and where it comes from), ``tight``, ``converges``, ``solves``
     (``eta = "optimal"``: :func:`optimal_rate`'s outputs, the step found in ``eta``)."""
     from pepcert.analyses import tight_rate
+    from pepcert.analyses.sublinear import has_linear_rate, no_linear_rate_reason
 
     problem = _problem(method, mu, L, delta, random, omega, compressor, agents, scaled)
     step = problem.step(eta)
+    if not has_linear_rate(problem.classes):
+        return {**_FAILED_RATE, "error": no_linear_rate_reason(problem.classes)}
     if step == "optimal":
         return optimal_rate(method, mu, L, delta, family, random, omega, compressor, agents, scaled, solver)
     try:
@@ -80,8 +83,11 @@ def optimal_rate(method: str, mu, L, delta=None, family: str = "full", random: b
     """:func:`pepcert.analyses.optimal_step`: the best step ``eta``, the rate there and
     whether it is proven optimal."""
     from pepcert.analyses import optimal_step
+    from pepcert.analyses.sublinear import has_linear_rate, no_linear_rate_reason
 
     problem = _problem(method, mu, L, delta, random, omega, compressor, agents, scaled)
+    if not has_linear_rate(problem.classes):
+        return {"eta": None, **_FAILED_RATE, "proven_optimal": False, "error": no_linear_rate_reason(problem.classes)}
     try:
         step = optimal_step(problem.factory, problem.classes, family=family, solver=solver,
                             structured_fallback=problem.agents > 1)
@@ -90,23 +96,31 @@ def optimal_rate(method: str, mu, L, delta=None, family: str = "full", random: b
     return {"eta": float(step.eta), **_rate_outputs(step.rate), "proven_optimal": bool(step.proven_optimal)}
 
 
-@sweepable(version=1)
+@sweepable(version=2)
 def worst_case_value(method: str, mu, L, delta=None, eta="optimal", iterations: int = 1, measure: str = "lyapunov",
                      start: str = "auto", random: bool = False, omega=None, compressor=None, agents=1,
-                     scaled: bool = False, solver=None) -> dict:
+                     scaled: bool = False, solver=None, initial=None) -> dict:
     """:func:`pepcert.pep.problem.worst_case`: the largest ``measure`` after ``iterations``
-    steps given ``measure <= 1`` at the start (``value``, ``rate_per_step``, ``status``);
-    ``start``: ``auto``, ``declared`` (the method's own start from ``x0``) or ``free``;
-    ``eta = "optimal"``: at the optimal step of the rate (as ``pepcert worst-case``)."""
+    steps given ``initial <= 1`` at the start (default: the measure's; ``value``,
+    ``rate_per_step``, ``status``); ``start``: ``auto``, ``declared`` (the method's own start
+    from ``x0``) or ``free``; ``eta = "optimal"``: at the optimal step of the rate (as
+    ``pepcert worst-case``), or where there is none (``mu <= 0``) the step minimising this
+    worst case."""
     from pepcert.analyses import optimal_step
+    from pepcert.analyses.sublinear import best_horizon_step, has_linear_rate
     from pepcert.pep.problem import worst_case
 
     problem = _problem(method, mu, L, delta, random, omega, compressor, agents, scaled)
     step = problem.step(eta)
     try:
-        value = optimal_step(problem.factory, problem.classes).eta if step == "optimal" else float(step)
-        result = worst_case(problem.factory(value), problem.classes, int(iterations), measure=measure, start=start,
-                            solver=solver)
+        if step != "optimal":
+            value = float(step)
+        elif has_linear_rate(problem.classes):
+            value = optimal_step(problem.factory, problem.classes).eta
+        else:
+            value = best_horizon_step(problem.factory, problem.classes, int(iterations), measure, initial, solver)[0]
+        result = worst_case(problem.factory(value), problem.classes, int(iterations), measure=measure, initial=initial,
+                            start=start, solver=solver)
     except SolverFailure as error:
         return {"value": None, "rate_per_step": None, "status": "failed", "error": str(error)}
     number = float(result.value)

@@ -149,6 +149,21 @@ def test_figs_9_10_worst_case_is_rho_power_k(out, options):
     check_image(out / "worst" / "ttd25-fig10.png", (700, 480))
 
 
+def test_sublinear_methods_gradient_descent_is_its_closed_form(out, options):
+    """CGD with delta = 1 is gradient descent: Rotaru-Glineur-Patrinos (nonconvex) and
+    Drori-Teboulle (convex) at the EF21 theorem's step; EF21 below its Theorem 1 everywhere."""
+    result = reproduce("sublinear-methods", out / "sublinear", grid=3, options=options)
+    frame = pd.read_csv(out / "sublinear" / "sublinear-methods.csv")
+    assert len(frame) == 2 * 4 * 3 and (frame["status"] == "solved").all()
+    gd = frame[frame["method"] == "gd"]
+    assert np.allclose(gd["value"], gd["gd_closed_form"], rtol=1e-7, atol=0)
+    gamma = 1 / (1 + math.sqrt(0.5 / (1 - math.sqrt(0.5)) / (1 - math.sqrt(0.5))))
+    ef21 = frame[(frame["method"] == "ef21") & (frame["class"] == "nonconvex")]
+    assert np.allclose(ef21["ef21_theorem_1"], 2 / (gamma * (ef21["N"] + 1)), rtol=1e-14)
+    assert (ef21["value"] < ef21["ef21_theorem_1"]).all() and result.checks["ef21_ratio_to_theorem_1_max"] < 1
+    check_image(out / "sublinear" / "sublinear-methods.png", (1200, 480))
+
+
 def test_tables(out, options):
     result = reproduce("ttd25-tables", out / "tables", grid=4, options=options)
     points = pd.read_csv(out / "tables" / "ttd25-tables-points.csv")

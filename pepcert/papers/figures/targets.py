@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pepcert.papers.figures import (
     muon26,
+    sublinear_methods,
     ttd25_fig1,
     ttd25_optimal,
     ttd25_tables,
@@ -37,6 +38,7 @@ TTD25 = "Thomsen, Taylor & Dieuleveut 2025"
 TTD26 = "Thomsen, Taylor & Dieuleveut 2026 (n agents)"
 MUON26 = "Parshakova et al. 2026 (Muon)"
 WSR22 = "Wang, Safaryan & Richtarik 2022 (smoothness-aware quantization)"
+SUBLINEAR = "Richtárik, Sokolov & Fatkhullin 2021 (EF21); Drori & Teboulle 2014; Rotaru, Glineur & Patrinos 2024"
 TTD26_GRID = "N values of epsilon = 1 - delta (the paper's grids); SDP markers at min(N, 5)"
 
 TARGETS: dict[str, Target] = {t.name: t for t in (
@@ -65,6 +67,9 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
            ttd26_agents.build_fig3, 100, TTD26_GRID + ", epsilon in [0.01, 0.99]"),
     Target("wsr22-blocks", WSR22, "bits of 1 block over n blocks against n (DIANA, DIANA+, the authors' protocol; "
            "needs pepcert[data])", wsr22_blocks.build_blocks, 10, "iterations per run in thousands"),
+    Target("sublinear-methods", SUBLINEAR, "CGD, EF, EF21 on L-smooth nonconvex (min ||grad f||^2) and convex "
+           "(f - f*) functions: exact worst cases against N beside EF21's Theorem 1 and gradient descent's exact rates",
+           sublinear_methods.build_sublinear, 20, "N = 1..N"),
     Target("muon26-gaps", MUON26, "f(W_t) - f* of Muon, signed momentum and EF-Muon on the counterexample",
            muon26.build_gaps, 1000, "T iterations"),
 )}

@@ -18,6 +18,12 @@ exists -- the references of pepcert's convex and nonconvex worst cases
   ``h < 3/(1 + k + sqrt(1 - k + k^2))``, ``k = mu/L``). These are the formulas of the
   authors' code (``teo2605/GD_tight_rates``, ``Compute_rates/get_wc_rate.m``, ``get_PN.m``,
   ``get_Nbar.m``, ``get_Ti.m``), the exact worst case with ``x*`` a global minimiser.
+* **EF21 on nonconvex functions** (Richtárik, Sokolov & Fatkhullin, NeurIPS 2021, Theorem 1,
+  one node): with a ``delta``-contractive compressor, ``theta = 1 - sqrt(1 - delta)``,
+  ``beta = (1 - delta)/theta``, step ``0 < gamma <= 1/(L (1 + sqrt(beta/theta)))`` and the
+  start ``d_0 = grad f(x_0)``, the average of ``||grad f(x_k)||^2`` over ``x_0, ..., x_{T-1}`` is
+  at most ``2 (f(x_0) - f*) / (gamma T)``; so ``min_{k <= N} ||grad f(x_k)||^2 <= 2/(gamma (N + 1))``
+  from ``f(x_0) - f* <= 1``. pepcert computes the exact worst case beside it.
 """
 
 from __future__ import annotations
@@ -25,13 +31,16 @@ from __future__ import annotations
 import math
 
 from pepcert.papers.theorems.classical import gradient_descent
-from pepcert.papers.theorems.compare import Close
+from pepcert.papers.theorems.compare import AtMost, Close
 from pepcert.papers.theorems.core import Theorem
-from pepcert.pep.functions import SmoothStronglyConvex
+from pepcert.pep.algorithms import BUILTIN_METHODS
+from pepcert.pep.compressors import Contractive
+from pepcert.pep.functions import SmoothStronglyConvex, smooth_nonconvex
 from pepcert.pep.problem import ProblemClass, worst_case
 
 CONVEX = "Drori & Teboulle 2014 (Math. Program. 145, Theorem 3.1)"
 NONCONVEX = "Rotaru, Glineur & Patrinos 2024 (arXiv 2406.17506; Abbaszadehpeivasti, de Klerk & Zamani 2022)"
+EF21 = "Richtárik, Sokolov & Fatkhullin 2021 (EF21, NeurIPS, Theorem 1)"
 
 
 def drori_teboulle_bound(L: float, h: float, N: int) -> float:
@@ -105,6 +114,36 @@ def nonconvex_gradient_descent(L, mu, h, N: int) -> tuple[float, float]:
     return value, nonconvex_gradient_bound(L, mu, h, N)
 
 
+def ef21_theorem_step(L: float, delta: float) -> float:
+    """The largest step of the EF21 paper's Theorem 1 for one node: ``1/(L (1 + sqrt(beta/theta)))``."""
+    theta = 1 - math.sqrt(1 - delta)
+    beta = (1 - delta) / theta
+    return 1 / (L * (1 + math.sqrt(beta / theta)))
+
+
+def ef21_theorem_bound(gamma: float, N: int) -> float:
+    """``2 / (gamma (N + 1))``: Theorem 1's bound on ``min_{k <= N} ||grad f(x_k)||^2`` from
+    ``f(x_0) - f* <= 1`` (the average over the ``N + 1`` iterates bounds their minimum)."""
+    return 2 / (gamma * (N + 1))
+
+
+def ef21_nonconvex(L, delta, N: int) -> tuple[float, float]:
+    r"""EF21 on L-smooth nonconvex functions, one node, at the largest step of its paper's
+    Theorem 1, from ``d_0 = grad f(x_0)`` and ``f(x_0) - f* <= 1``:
+    ``min_{k <= N} ||grad f(x_k)||^2 <= 2/(gamma (N + 1))`` (Richtárik, Sokolov & Fatkhullin
+    2021). pepcert computes the exact worst case (docs/sublinear.md gives the ratios).
+
+    Computed: the N-step worst case of ``min_k ||grad f(x_k)||^2`` given ``f(x_0) - f* <= 1``
+    (:func:`pepcert.pep.problem.worst_case`, the built-in EF21 from its declared start).
+    Checked: computed <= theory (the theorem is an upper bound).
+    """
+    gamma = ef21_theorem_step(L, delta)
+    classes = ProblemClass(smooth_nonconvex(float(L)), Contractive(float(delta)))
+    value = worst_case(BUILTIN_METHODS["ef21"](gamma), classes, N, measure="min-gradient", initial="function",
+                       start="declared").value
+    return value, ef21_theorem_bound(gamma, N)
+
+
 THEOREMS: list[Theorem] = [
     Theorem("gd-convex-drori-teboulle", CONVEX,
             "gradient descent on L-smooth convex functions, step h/L: f(x_N) - f* <= L ||x_0 - x*||^2 / (4Nh + 2), tight",
@@ -117,4 +156,9 @@ THEOREMS: list[Theorem] = [
             tuple({"L": 1.0, "mu": -1.0, "h": h, "N": N} for h in (0.5, 1.0, 1.5, 1.9) for N in range(1, 11))
             + tuple({"L": 1.0, "mu": -0.5, "h": h, "N": N} for h in (1.0, 1.5, 1.9) for N in (1, 3, 5)),
             Close(rtol=1e-7), "2L / (1 + D_N) (Rotaru, Glineur & Patrinos)"),
+    Theorem("ef21-nonconvex-theorem-1", EF21,
+            "EF21 on L-smooth nonconvex functions at its theorem's largest step: the exact worst case of "
+            "min_k ||grad f(x_k)||^2 is below the paper's 2/(gamma (N + 1))",
+            ef21_nonconvex, tuple({"L": 1.0, "delta": d, "N": N} for d in (0.1, 0.5, 0.9) for N in (1, 5, 10, 20)),
+            AtMost(), "2 / (gamma (N + 1)) (Theorem 1)"),
 ]

@@ -119,17 +119,20 @@ class SublinearResult:
     solver: str
     seconds: float
     evaluations: int = 0
+    start: str = "declared"  # the method's declared start, or "free" (every state variable free)
 
     @property
     def statement(self) -> str:
-        """``"f(x_N) - f* <= value(N) * ||x_0 - x*||^2"`` in words."""
-        return f"{describe_measure(self.measure)} <= w(N) * {describe_measure(self.initial, 0)}"
+        """``"f(x_N) - f* <= w(N) (||x_0 - x*||^2 (+ the state's))"`` in words, and where the run
+        starts (the method's declared start: ``e_0 = 0``, ``d_0 = grad f(x_0)``, ...)."""
+        origin = ", from the method's declared start" if self.start == "declared" else ", from a free state"
+        return f"{describe_measure(self.measure)} <= w(N) ({describe_measure(self.initial, 0)}){origin}"
 
     def to_dict(self) -> dict:
         return jsonable({
             "kind": "sublinear", "method": self.method, "parameters": self.parameters, "classes": self.classes,
             "linear_rate": None, "linear_rate_reason": self.reason, "measure": self.measure, "initial": self.initial,
-            "statement": self.statement, "eta": self.eta, "step": self.step,
+            "statement": self.statement, "start": self.start, "eta": self.eta, "step": self.step,
             "worst_cases": [{"N": N, "value": v, "tolerance": t}
                             for N, v, t in zip(self.iterations, self.values, self.tolerances)],
             "fit": self.fit, "solver": self.solver, "evaluations": self.evaluations, "seconds": self.seconds,
@@ -198,7 +201,7 @@ def sublinear_rate(
         eta, evaluations, at_edge = best_horizon_step(factory, classes, horizon, measure, initial, solver, budget)
         step = "at the edge of the search" if at_edge else "optimal"
     eta = float(eta)
-    values, tolerances, solver_name, initial_name = [], [], "none", initial or ""
+    values, tolerances, solver_name, initial_name, start_name = [], [], "none", initial or "", "declared"
     for N in range(1, horizon + 1):
         if progress is not None:
             progress(N - 1, horizon, f"worst case after {N} steps")
@@ -207,11 +210,11 @@ def sublinear_rate(
                             budget=budget)
         values.append(result.value)
         tolerances.append(result.tolerance)
-        solver_name, initial_name = result.solver, result.initial
+        solver_name, initial_name, start_name = result.solver, result.initial, result.start
     iterations = tuple(range(1, horizon + 1))
     return SublinearResult(
         method=factory(eta).name, parameters=dict(factory(eta).parameters), classes=given,
         reason=no_linear_rate_reason(classes), measure=measure, initial=initial_name, eta=eta, step=step,
         iterations=iterations, values=tuple(values), tolerances=tuple(tolerances),
         fit=fit_inverse(iterations, values), solver=solver_name, seconds=time.perf_counter() - start,
-        evaluations=evaluations)
+        evaluations=evaluations, start=start_name)

@@ -206,7 +206,8 @@ def _run_sublinear(args, factory, classes, eta, start: float) -> int:
     print(f"{result.method}  ({classes.function.describe()})")
     print(f"  compressor    {args.choice.describe()}")
     print(f"  linear rate   none: {result.reason}")
-    print(f"  sublinear     {result.statement}, w(N) the exact worst case after N steps")
+    print(f"  sublinear     {result.statement}")
+    print("                w(N): the exact worst case after N steps")
     low, high = SUBLINEAR_STEP_RANGE
     label = {"given": "step size", "optimal": "best step", "at the edge of the search": "best step"}[result.step]
     note = {"given": "", "optimal": f" (minimises w({args.horizon}) over [{low:g}, {high:g}]/L)",
@@ -219,7 +220,8 @@ def _run_sublinear(args, factory, classes, eta, start: float) -> int:
         print(f"  {N:<4} {value:<18.12g} {tolerance:.0e}")
     if result.fit is not None:
         fit = result.fit
+        poor = "; poor: the worst cases are not of this form here" if fit.max_deviation > 1e-2 else ""
         print(f"  fit           w(N) ~ C / (N + a), C = {fit.C:.6g}, a = {fit.a:.6g} (least squares on N = {fit.first}.."
-              f"{args.horizon}, largest relative deviation {fit.max_deviation:.1e}; a fit, not a bound)")
+              f"{args.horizon}, largest relative deviation {fit.max_deviation:.1e}; a fit, not a bound{poor})")
     print(f"  solver        {result.solver}, {result.evaluations + len(result.values)} solves, {seconds * 1000:.1f} ms")
     return 0

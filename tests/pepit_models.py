@@ -113,3 +113,63 @@ def pepit_ef21_function(mu: float, L: float, delta: float, eta: float, iteration
     x, d, _g = _ef21_steps(problem, function, x, d, eta, delta, iterations)
     problem.set_performance_metric(function(x) - fs)
     return _solve(problem, solver)
+
+
+# -- classes without a linear rate (docs/sublinear.md) ------------------------------------------
+
+
+def _compress(problem, v, delta: float):
+    from PEPit import Point
+
+    c = Point()
+    problem.add_constraint((c - v) ** 2 <= (1 - delta) * v**2)
+    return c
+
+
+def _sublinear_iterates(name: str, problem, function, x0, iterations: int, eta: float, delta: float) -> list:
+    """``x_0, ..., x_N`` of ``gd``, ``cgd``, ``ef`` (``e_0 = 0``) or ``ef21`` (``d_0 = grad f(x_0)``)."""
+    xs, x = [x0], x0
+    if name in ("gd", "cgd"):
+        for _ in range(iterations):
+            g = function.gradient(x)
+            x = x - eta * (g if name == "gd" else _compress(problem, g, delta))
+            xs.append(x)
+    elif name == "ef":
+        e = 0 * x0
+        for _ in range(iterations):
+            v = e + eta * function.gradient(x)
+            c = _compress(problem, v, delta)
+            x, e = x - c, v - c
+            xs.append(x)
+    else:
+        d = function.gradient(x0)
+        for _ in range(iterations):
+            x = x - eta * d
+            d = d + _compress(problem, function.gradient(x) - d, delta)
+            xs.append(x)
+    return xs
+
+
+def pepit_sublinear(name: str, L: float, delta: float, eta: float, iterations: int, convex: bool,
+                    solver: str | None = "clarabel") -> float:
+    """Nonconvex: the worst ``min_k ||grad f(x_k)||^2`` from ``f(x_0) - f* <= 1`` (PEPit's
+    ``SmoothFunction``, ``x*`` stationary, with ``f_k - f* >= ||g_k||^2/(2L)`` added by hand);
+    convex: the worst ``f(x_N) - f*`` from ``||x_0 - x*||^2 <= 1`` (``SmoothConvexFunction``)."""
+    from PEPit import PEP
+    from PEPit.functions import SmoothConvexFunction, SmoothFunction
+
+    problem = PEP()
+    function = problem.declare_function(SmoothConvexFunction if convex else SmoothFunction, L=L)
+    xs = function.stationary_point()
+    fs = function(xs)
+    x0 = problem.set_initial_point()
+    problem.set_initial_condition((x0 - xs) ** 2 <= 1 if convex else function(x0) - fs <= 1)
+    iterates = _sublinear_iterates(name, problem, function, x0, iterations, eta, delta)
+    if convex:
+        problem.set_performance_metric(function(iterates[-1]) - fs)
+    else:
+        for x in iterates:
+            g = function.gradient(x)
+            problem.add_constraint(function(x) - fs >= g**2 / (2 * L))
+            problem.set_performance_metric(g**2)
+    return _solve(problem, solver)

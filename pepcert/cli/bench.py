@@ -12,7 +12,9 @@
 (d) Fig. 1 throughput: tight rates per second over a small grid, extrapolated (clearly
     labelled) to the paper's 3 x 200 x 200 = 120,000 rates;
 (f) smoothness-aware compression: DCGD, DIANA, DCGD+, DIANA+ x 5000 iterations x 6 workers on
-    the built-in breast-cancer set (goal < 60 s; ``bench_saq.py``).
+    the built-in breast-cancer set (goal < 60 s; ``bench_saq.py``);
+(h) classes without a linear rate: EF21 nonconvex N = 20, 50 and gradient descent convex
+    N = 50, 100 beside PEPit + Clarabel (``bench_sublinear.py``).
 
 The machine's load average is printed with the figures: compare ratios, not absolute times.
 """
@@ -97,6 +99,9 @@ def run(args) -> int:
     from pepcert.cli.bench_muon import bench_muon
 
     report["muon"] = bench_muon(10_000 if args.quick else 100_000, 2_000 if args.quick else 20_000)
+    from pepcert.cli.bench_sublinear import bench_sublinear
+
+    report["sublinear"] = bench_sublinear(args.cap, not args.skip_pepit, args.quick)
     report["machine_after"] = _load()
     if args.json:
         emit_json(report)
@@ -146,6 +151,10 @@ def _print(report: dict) -> None:
     from pepcert.cli.bench_muon import format_muon
 
     for line in format_muon(report):
+        print(line)
+    from pepcert.cli.bench_sublinear import format_sublinear
+
+    for line in format_sublinear(report):
         print(line)
     print(f"machine after: {report['machine_after']}")
 

@@ -1,0 +1,102 @@
+"""``pepcert bench`` figures for classes without a linear rate (docs/sublinear.md), each run in a
+fresh interpreter beside PEPit + Clarabel on the same problem (``tests/pepit_models.py`` of a
+source checkout), stopped at ``--cap`` seconds:
+
+* EF21 on L-smooth nonconvex functions, ``min_k ||grad f(x_k)||^2`` from ``f(x_0) - f* <= 1``,
+  at the EF21 theorem's step, ``delta = 1/2``, N = 20 and 50 (goal: N = 50 under 60 s, within
+  1e-6 of PEPit where PEPit finishes);
+* gradient descent on L-smooth convex functions, ``f(x_N) - f*`` from ``||x_0 - x*||^2 <= 1``,
+  step ``1/L``, N = 50 and 100 (goal: N = 100 under 10 s), beside Drori & Teboulle's
+  ``L/(4N + 2)``.
+"""
+
+from __future__ import annotations
+
+GOALS = {"ef21-nonconvex": (50, 60.0), "gd-convex": (100, 10.0)}
+
+_OURS = """
+import json, resource, time
+from pepcert.papers.theorems.sublinear import ef21_theorem_step, gradient_descent
+from pepcert.pep import Contractive, ProblemClass, worst_case
+from pepcert.pep.algorithms import BUILTIN_METHODS
+from pepcert.pep.functions import smooth_convex, smooth_nonconvex
+if {name!r} == "ef21-nonconvex":
+    method = BUILTIN_METHODS["ef21"](ef21_theorem_step(1.0, 0.5))
+    classes, measure, initial = ProblemClass(smooth_nonconvex(1.0), Contractive(0.5)), "min-gradient", "function"
+else:
+    method, classes, measure, initial = gradient_descent(1.0), ProblemClass(smooth_convex(1.0)), "function", "distance"
+start = time.perf_counter()
+result = worst_case(method, classes, {N}, measure=measure, initial=initial, start="declared")
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({{"seconds": seconds, "value": result.value, "tolerance": result.tolerance, "solver": result.solver,
+                  "source": result.tolerance_source, "peak_mb": peak}}))
+"""
+
+_PEPIT = """
+import json, time
+from pepcert.papers.theorems.sublinear import ef21_theorem_step
+from pepit_models import pepit_sublinear
+start = time.perf_counter()
+if {name!r} == "ef21-nonconvex":
+    value = pepit_sublinear("ef21", 1.0, 0.5, ef21_theorem_step(1.0, 0.5), {N}, convex=False)
+else:
+    value = pepit_sublinear("gd", 1.0, 1.0, 1.0, {N}, convex=True)
+print(json.dumps({{"seconds": time.perf_counter() - start, "value": value}}))
+"""
+
+SIZES = {"ef21-nonconvex": (20, 50), "gd-convex": (50, 100)}
+
+
+def bench_sublinear(cap: float, pepit: bool, quick: bool = False) -> dict:
+    """Each problem's pepcert and PEPit runs (time, value, tolerance, peak memory)."""
+    from pepcert.cli.bench_jobs import pepit_models_path, run_child
+
+    report = {}
+    for name, sizes in SIZES.items():
+        rows = []
+        for N in sizes[:1] if quick else sizes:
+            ours = run_child(_OURS.format(name=name, N=N), cap) or {"not_run": f"> {cap:g} s"}
+            theirs: dict = {"not_run": "PEPit skipped"}
+            if pepit and pepit_models_path() is not None:
+                theirs = run_child(_PEPIT.format(name=name, N=N), cap) or {"not_run": f"> {cap:g} s"}
+            row = {"N": N, "pepcert": ours, "pepit": theirs}
+            if "value" in ours and "value" in theirs:
+                row["relative_difference"] = ours["value"] / theirs["value"] - 1
+            if name == "gd-convex" and "value" in ours:
+                row["relative_error_drori_teboulle"] = ours["value"] * (4 * N + 2) - 1
+            rows.append(row)
+        report[name] = {"rows": rows, "goal": {"N": GOALS[name][0], "seconds": GOALS[name][1]}}
+    return report
+
+
+def _cell(run: dict) -> str:
+    if "not_run" in run:
+        return f"not run ({run['not_run']})"
+    if "error" in run:
+        return f"failed: {run['error']}"
+    text = f"{run['seconds']:7.2f} s  value {run['value']:.10g}"
+    if "tolerance" in run:
+        text += f"  tolerance {run['tolerance']:.0e} ({run['solver']})  peak {run['peak_mb']:.0f} MB"
+    return text
+
+
+def format_sublinear(report: dict) -> list[str]:
+    labels = {"ef21-nonconvex": "EF21, nonconvex, min ||grad f||^2 from f(x0) - f* <= 1, delta = 1/2",
+              "gd-convex": "gradient descent, convex, f(x_N) - f* from ||x0 - x*||^2 <= 1, step 1/L"}
+    lines = ["(h) classes without a linear rate, fresh interpreter each, beside PEPit + Clarabel"]
+    for name, part in report["sublinear"].items():
+        goal = part["goal"]
+        lines.append(f"    {labels[name]} (goal: N = {goal['N']} under {goal['seconds']:g} s)")
+        for row in part["rows"]:
+            lines.append(f"      N = {row['N']:<4} pepcert {_cell(row['pepcert'])}")
+            lines.append(f"               PEPit   {_cell(row['pepit'])}")
+            if "relative_difference" in row:
+                lines.append(f"               pepcert / PEPit - 1 = {row['relative_difference']:+.1e}")
+            if "relative_error_drori_teboulle" in row:
+                lines.append(f"               pepcert against L/(4N + 2): {row['relative_error_drori_teboulle']:+.1e}")
+    return lines
+
+
+if __name__ == "__main__":  # python -m pepcert.cli.bench_sublinear
+    print("\n".join(format_sublinear({"sublinear": bench_sublinear(120.0, True)})))

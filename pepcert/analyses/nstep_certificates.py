@@ -94,6 +94,7 @@ def certify_nstep(
     :func:`~pepcert.pep.problem.worst_case`). Every number is converted to an exact rational
     once (:mod:`pepcert.pep.exactness`). Raises :class:`SolverFailure` when the floating-point
     dual is not solved (e.g. an unbounded worst case)."""
+    from pepcert.analyses.certificate_file import MAX_TOTAL_DIGITS, digit_total
     from pepcert.analyses.nstep_float import build_instance, float_data, solve_dual
     from pepcert.pep.exactness import exact_problem
     from pepcert.pep.solvers import get_solver
@@ -118,6 +119,9 @@ def certify_nstep(
         reasons.append("the lower bound exceeds the upper bound")  # impossible if both are right
     problem = exact.problem
     document = nstep_document(factory, method, exact_classes, exact_inputs, exact, upper, lower, note)
+    digits = digit_total(document)
+    if digits > MAX_TOTAL_DIGITS:
+        reasons.append(f"the certificate holds {digits:,} digits, more than pepcert check reads ({MAX_TOTAL_DIGITS:,})")
     return CertifiedWorstCase(
         method.name, exact_inputs, exact_classes.to_dict(), iterations, problem.measure, problem.initial,
         problem.start, None if upper is None else upper[0].upper, None if lower is None else lower[1], worst.upper,

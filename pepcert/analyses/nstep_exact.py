@@ -41,7 +41,7 @@ from fractions import Fraction
 
 from pepcert.pep.errors import BadInput
 from pepcert.pep.expressions import Scalar
-from pepcert.pep.numerics.numbers import rational_to_str, show
+from pepcert.pep.numerics.numbers import decimal_string, rational_to_str
 from pepcert.pep.numerics.psd import psd_certificate
 from pepcert.pep.problem import NStepProblem, nstep_problem
 
@@ -174,7 +174,7 @@ def check_dual(exact: ExactNStep, proof: DualProof) -> DualCheck:
     value = next((j for j, v in sorted(linear.items()) if v != 0), None)
     if value is not None:
         return DualCheck(False, f"the residual keeps the function value {exact.basis.value_names[value]} "
-                                f"(coefficient {show(linear[value])}): the identity does not hold")
+                                f"(coefficient {decimal_string(linear[value])}): the identity does not hold")
     if constant > 0:
         return DualCheck(False, "the residual has a positive constant term")
     n = exact.basis.n_vectors
@@ -248,12 +248,13 @@ def check_instance(exact: ExactNStep, instance: Instance, lower: Fraction) -> tu
             return False, f"the instance violates {name}"
     start = evaluate(exact.problem.first, G, F)
     if start > 1:
-        return False, f"the instance's initial condition is {show(start)} > 1"
+        return False, f"the instance's initial condition is {decimal_string(start)} > 1"
     for k, measure in enumerate(exact.problem.tracked):
         value = evaluate(measure, G, F)
         if value < lower:
             where = f" at x{k}" if exact.problem.aggregate == "min" else ""
-            return False, f"the instance's measure{where} is {show(value)}, below the claimed lower bound {show(lower)}"
+            return False, (f"the instance's measure{where} is {decimal_string(value)}, below the claimed lower bound "
+                           f"{decimal_string(lower)}")
     calls = exact.problem.trace.compressions
     for a, (name_a, v_a, out_a) in enumerate(calls):
         for name_b, v_b, out_b in calls[a + 1:]:

@@ -65,7 +65,7 @@ class CertifiedWorstCase:
 
     @property
     def statement(self) -> str:
-        upper = "U" if self.upper is None else decimal_string(self.upper, 12)
+        upper = "U" if self.upper is None else decimal_string(self.upper, 13)
         return bound_text(self.measure, self.initial, self.iterations, upper)
 
     def to_dict(self) -> dict:
@@ -109,7 +109,7 @@ def certify_nstep(
         raise SolverFailure(f"the dual of the {iterations}-step problem was not solved (is the worst case bounded? "
                             "the initial condition must bound the measure)")
     upper = _upper(exact, data, worst, backend)
-    lower = build_instance(exact, exact_classes, worst, len(method.state))
+    lower = build_instance(exact, data, exact_classes, worst, len(method.state))
     reasons = []
     if upper is None:
         reasons.append("no exact dual within a margin of 1e-6 of the worst case")
@@ -229,14 +229,12 @@ class NStepCheckReport:
         return f"{parameters}; {self.classes}"
 
     def statement(self) -> str:
-        """``Lo <= f(x_5) - f* <= U`` given the initial condition, as proven."""
-        measured = describe_measure(self.measure, self.iterations)
+        """``Lo <= worst case <= U of f(x_5) - f*, given ... <= 1``: what was proven."""
         upper = "?" if self.upper_bound is None else decimal_string(self.upper_bound, 15)
-        text = f"{measured} <= {upper}"
-        if self.lower_bound is not None:
-            text = f"{decimal_string(self.lower_bound, 15)} <= worst case of {text}"
+        lower = "" if self.lower_bound is None else f"{decimal_string(self.lower_bound, 15)} <= "
         origin = "the declared start" if self.start == "declared" else "a free state"
-        return f"{text} given {describe_measure(self.initial, 0)} <= 1 ({self.iterations} steps from {origin})"
+        return (f"{lower}worst case <= {upper} of {describe_measure(self.measure, self.iterations)}, given "
+                f"{describe_measure(self.initial, 0)} <= 1 ({self.iterations} steps from {origin})")
 
     def to_dict(self) -> dict:
         return jsonable({

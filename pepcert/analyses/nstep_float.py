@@ -38,7 +38,7 @@ from pepcert.pep.conic import ConicBuilder, smat, svec
 #: Margins tried, relative to the worst case (smallest first: the first that checks is kept).
 MARGINS = (1e-9, 1e-8, 1e-7, 1e-6)
 #: Weights of the strictly feasible point in the lower-bound mixture (smallest first).
-MIXTURES = (1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3)
+MIXTURES = tuple(k * 10.0**e for e in range(-9, -2) for k in (1, 2, 5))
 
 
 @dataclass(frozen=True)
@@ -317,20 +317,21 @@ def _normalised(exact: ExactNStep, instance: Instance) -> tuple[Instance, Fracti
     return scaled, Fraction(math.floor(lowest * 10**digits), 10**digits)
 
 
-def build_instance(exact: ExactNStep, classes, worst: DualPoint, states: int) -> tuple[Instance, Fraction] | None:
+def build_instance(exact: ExactNStep, data: FloatData, classes, worst: DualPoint,
+                   states: int) -> tuple[Instance, Fraction] | None:
     """A rational instance from ``(1 - w) (G*, F*) + w (G0, F0)`` for the smallest ``w`` of
-    :data:`MIXTURES` whose rounding passes the exact check (None when none does)."""
+    :data:`MIXTURES` whose rounding passes the exact check (None when none does). A ``w`` whose
+    mixture violates an inequality in floating point already is not rounded."""
     G0, F0 = generic_point(exact, classes, states)
-    data_first = exact.problem.first
-    n, m = exact.basis.n_vectors, exact.basis.n_values
-    start0 = float(np.sum(data_first.gram_matrix(n) * G0) + data_first.value_row(m) @ F0)
-    start = float(np.sum(data_first.gram_matrix(n) * worst.gram) + data_first.value_row(m) @ worst.values)
+    start0, start = (float(np.sum(data.B * G) + data.b @ F) for G, F in ((G0, F0), (worst.gram, worst.values)))
     if not (start0 > 0 and start > 0):
         return None
     G0, F0 = G0 * (start / start0), F0 * (start / start0)
     for w in MIXTURES:
-        candidate = _rounded((1 - w) * worst.gram + w * G0, (1 - w) * worst.values + w * F0)
-        normalised = _normalised(exact, candidate)
+        gram, values = (1 - w) * worst.gram + w * G0, (1 - w) * worst.values + w * F0
+        if np.any(np.einsum("kij,ij->k", data.C, gram) + data.a @ values >= 0):
+            continue
+        normalised = _normalised(exact, _rounded(gram, values))
         if normalised is not None and check_instance(exact, *normalised)[0]:
             return normalised
     return None

@@ -189,3 +189,25 @@ def test_the_weights_of_a_last_iterate_measure_are_one(certificate):
 def test_unreadable_files_are_bad_input(certificate, edit, message):
     with pytest.raises(BadInput, match=message):
         check(edited(certificate, edit))
+
+
+def test_a_compressor_with_two_outputs_for_one_input_is_refused():
+    """CGD, delta = 1/2, eta = 1, two steps on the Huber function (|x| - 1/2 beyond 1, x^2/2
+    inside: 1-smooth convex) from x0 = 3, scaled by 1/3: g(x0) = g(x1) = 1 but C returns 1.3
+    and 0.5 (both within sqrt(1/2) of 1). Every inequality holds, the initial condition is 1;
+    only no compressor is such a function of its input."""
+    from pepcert.pep import Contractive
+    from pepcert.pep.algorithms import method_factory
+
+    classes = ProblemClass(SmoothStronglyConvex(0, 1), Contractive(Fraction(1, 2)))
+    result = certify_nstep(method_factory("cgd"), classes, 1, 2, measure="function", initial="distance")
+    document = json.loads(json.dumps(result.certificate))
+    assert document["upper"]["basis"] == ["x0-x*", "g(x0)", "c0", "g(x1)", "c1", "g(x2)"]
+    assert document["upper"]["function_values"] == ["f(x0)", "f(x1)", "f(x2)"]
+    third = Fraction(1, 3)
+    row = [1, third, Fraction(13, 30), third, Fraction(1, 6), third]
+    document["lower"] = {"gram_factor": [[rational_to_str(v) for v in row]],
+                         "function_values": [rational_to_str(v) for v in (Fraction(5, 18), Fraction(2, 15), Fraction(7, 90))]}
+    document["lower_bound"] = "0"
+    report = check_certificate(parse_certificate_text(json.dumps(document)))
+    assert report.reasons == ("lower bound rejected: the compressor calls c0 and c1 have one input and two outputs",)

@@ -14,11 +14,13 @@ exact checks of :mod:`pepcert.analyses.nstep_exact`.
 optimum is the worst case of ``m + eps <W, G>``, slightly above the worst case; its residual
 ``-Q`` is ``>= eps W``, so rounding the multipliers to rationals (an error far below ``eps``)
 keeps ``-Q`` PSD. The linear equalities are then restored exactly by moving a few large
-multipliers (an exact linear solve). ``W`` is diagonal in the basis, each entry the inverse of
-that basis vector's squared norm at the worst case (a well-scaled basis). Where the problem is
-unbounded in some direction (``x0`` of a nonconvex class from ``f(x0) - f* <= 1``), the
-inequalities whose multipliers vanish at the optimum are dropped (multiplier exactly 0) and the
-margin covers only the basis vectors the rest touch.
+multipliers (an exact linear solve). ``W`` is diagonal: the identity in the basis rescaled by
+the worst case's own sizes ``sqrt(G*_jj)`` (:func:`basis_scale`), except on the rows nothing
+bounds (:func:`free_rows`, where ``Q`` must vanish exactly), and ``eps`` is spread so that the
+value rises by about ``eps`` relative (:func:`margin`). Where the problem is unbounded in some
+direction (``x0`` of a nonconvex class from ``f(x0) - f* <= 1``), the inequalities whose
+multipliers vanish at the optimum are dropped (multiplier exactly 0), which leaves such rows
+free.
 
 The same solve gives the primal worst case ``(G*, F*)`` as the dual variables of its PSD block
 and of its linear equalities.

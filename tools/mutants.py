@@ -27,6 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 GUARDS = "tests/analyses/test_checker_guards.py"
+NONCONVEX = "tests/pep/test_nonconvex.py"
 CLAIMS = "tests/analyses/test_certificate_claims.py"
 TAMPER = "tests/analyses/test_certificate_tamper.py"
 
@@ -154,7 +155,17 @@ MUTANTS = (
        "all(fn.admits_curvature(h) for fn, h in zip(self.functions, hs))",
        "any(fn.admits_curvature(h) for fn, h in zip(self.functions, hs))", GUARDS),
     _m("membership: curvature above L is accepted", "pepcert/pep/functions.py",
-       "return bool(self.mu <= h <= self.L)", "return bool(self.mu <= h)", GUARDS),
+       "return bool(self._lowest_instance() <= h <= self.L)", "return bool(self._lowest_instance() <= h)", GUARDS),
+    _m("membership: a negative curvature is an instance of a nonconvex class", "pepcert/pep/functions.py",
+       "return self.mu if self.convex else 0 * self.L", "return self.mu", NONCONVEX),
+    _m("nonconvex: x* is only a stationary point (no minimum conditions)", "pepcert/pep/functions.py",
+       "        if self.convex:\n            return []\n        return minimum_conditions(points, self.L)",
+       "        return []", NONCONVEX),
+    _m("nonconvex: the minimum conditions use 1/L instead of 1/(2L)", "pepcert/pep/functions.py",
+       "norm2(point.g) / (2 * L)", "norm2(point.g) / L", NONCONVEX),
+    _m("agents: the mean function's minimum uses the largest L", "pepcert/pep/classes.py",
+       "return minimum_conditions(points, self.curvature_bounds()[1])",
+       "return minimum_conditions(points, max(fn.curvature_bounds()[1] for fn in self.functions))", NONCONVEX),
     _m("instances: agents' outcomes fully correlated", "pepcert/pep/instances.py",
        "return (joint // K**agent) % K", "return joint % K", GUARDS),
     _m("lower bound: a root ball's upper end suffices", CERTIFIED, "if lower(root.real) >= rho_lower:",

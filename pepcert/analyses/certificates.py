@@ -81,6 +81,23 @@ class CertifiedRate:
             return "V does not control the whole state: rho_upper is the rate of this V, not of the method"
         return "rho_upper >= 1: this certificate does not prove convergence (no linear rate is proven)"
 
+    def _repr_latex_(self) -> str:
+        """Jupyter's display (:mod:`pepcert.pep.latex_statements`)."""
+        from pepcert.pep.latex_statements import notebook_latex
+
+        return notebook_latex(self.to_dict(), "certified")
+
+    def _repr_html_(self) -> str:
+        from pepcert.pep.latex_statements import notebook_html
+
+        return notebook_html(self.to_dict(), "certified")
+
+    def latex(self) -> str:
+        """The result as a LaTeX theorem (paste into a paper; ``pepcert ... --latex`` prints it as a document)."""
+        from pepcert.pep.latex_statements import certified_theorem
+
+        return certified_theorem(self.to_dict(), self.certificate)
+
     def to_dict(self) -> dict:
         return jsonable({
             "method": self.method,
@@ -109,6 +126,7 @@ def certify(
     gaps=UPPER_GAPS,
     parameters: Mapping[str, Any] | None = None,
     outcomes: int | None = None,
+    progress: Callable[[int, int | None, str], None] | None = None,
 ) -> CertifiedRate:
     """Prove ``rho_lower <= rho <= rho_upper`` exactly for ``factory(eta=eta, **parameters)``.
 
@@ -117,7 +135,7 @@ def certify(
     definition is refused. Upper: the tight floating-point Lyapunov solution, rounded to
     rationals at the smallest ``rho_upper = rho_L + gap`` (``gap`` in ``gaps``) where the exact
     check passes. Lower: the worst scaling instance in rationals, its rate proven by an exact
-    root count.
+    root count. ``progress(done, total, what)`` hears of each family tried and each SDP solve.
     """
     from pepcert.pep.exactness import exact_problem, float_problem
     from pepcert.pep.solvers import get_solver
@@ -131,7 +149,9 @@ def certify(
     # The claim is about the rate, not about one Lyapunov family: the requested family is
     # tried first, then the method's structured families when its gap is not already tiny.
     upper, rate = _best_upper(family, (exact_method, exact_classes), (float_method, float_classes),
-                              backend, solver, gaps, outcomes)
+                              backend, solver, gaps, outcomes, progress)
+    if progress is not None:
+        progress(1, 1, "the exact lower bound (worst-case instance, exact root count)")
     controls_state = upper is not None and upper.dominance is not None
     lower, lower_note = _lower_bound(exact_method, exact_classes, rate) if controls_state or upper is None else (None, "")
     reasons = []
@@ -175,14 +195,16 @@ class _Upper:
     dominance: Any
 
 
-def _best_upper(family, exact, floats, backend, solver, gaps, outcomes):
+def _best_upper(family, exact, floats, backend, solver, gaps, outcomes, progress=None):
     """The requested family first, then the method's structured families when its gap is not
     already tiny; a certificate whose V controls the state wins over one whose V does not,
     then the smaller ``rho_upper``. ``(_Upper | None, float rate)``."""
     families = [family] + [name for name in exact[0].families if name != family]
     upper, rate = None, None
-    for candidate in families:
-        attempt, attempt_rate = _certify_family(exact, floats, candidate, backend, solver, gaps, outcomes)
+    for index, candidate in enumerate(families):
+        if progress is not None:
+            progress(index, len(families), f"exact Lyapunov certificate, {candidate} family")
+        attempt, attempt_rate = _certify_family(exact, floats, candidate, backend, solver, gaps, outcomes, progress)
         rate = rate or attempt_rate
         if attempt is not None and (upper is None or _better(attempt, upper)):
             upper, rate = attempt, attempt_rate
@@ -219,7 +241,7 @@ def _lower_bound(method, classes, rate):
     return exact_lower_bound(method, classes, case.instance, case.rho), ""
 
 
-def _certify_family(exact, floats, family, backend, solver, gaps, outcomes):
+def _certify_family(exact, floats, family, backend, solver, gaps, outcomes, progress=None):
     """One family's attempt: ``((certificate, check, exact step) | None, float rate)``."""
     from pepcert.lyapunov.dominance import find_dominance, lyapunov_scalar
     from pepcert.lyapunov.onestep import one_step
@@ -227,7 +249,7 @@ def _certify_family(exact, floats, family, backend, solver, gaps, outcomes):
     from pepcert.lyapunov.upper import certify_upper
 
     (exact_method, exact_classes), (float_method, float_classes) = exact, floats
-    rate = tight_rate(float_method, float_classes, family, solver, outcomes=outcomes)
+    rate = tight_rate(float_method, float_classes, family, solver, outcomes=outcomes, progress=progress)
     step = one_step_exact(exact_method, exact_classes, family, outcomes)
     data = lmi_data(one_step(float_method, float_classes, family, outcomes))
 

@@ -60,6 +60,23 @@ class CheckReport:
     def proves_convergence(self) -> bool:
         return self.valid and self.controls_state and self.rho_upper is not None and self.rho_upper < 1
 
+
+    def _repr_latex_(self) -> str:
+        """Jupyter's display (:mod:`pepcert.pep.latex_statements`)."""
+        from pepcert.pep.latex_statements import notebook_latex
+
+        return notebook_latex(self.to_dict(), "certified")
+
+    def _repr_html_(self) -> str:
+        from pepcert.pep.latex_statements import notebook_html
+
+        return notebook_html(self.to_dict(), "certified")
+
+    def latex(self) -> str:
+        """The result as a LaTeX theorem (paste into a paper; ``pepcert ... --latex`` prints it as a document)."""
+        from pepcert.pep.latex_statements import certified_theorem
+        return certified_theorem(self.to_dict())
+
     def to_dict(self) -> dict:
         return jsonable({
             "valid": self.valid,
@@ -186,9 +203,16 @@ class _Refused(Exception):
 def _build(factory, parameters: Mapping[str, Fraction], definition: str):
     """``factory(**parameters)``: values it refuses make the certificate invalid; a factory
     that cannot take these parameters at all is the wrong definition (one line, exit 2)."""
+    from pepcert.pep.user_code import build_method
+
     try:
+        if not definition.startswith("built-in"):  # the wrong factory for the file: say what to change
+            # raises BadInput (exit 2) when its signature cannot take the file's parameters
+            return build_method(factory, parameters, "the certificate's parameters")
         return factory(**parameters)
     except BadInput as error:
+        if "cannot be called with" in str(error):
+            raise
         raise _Refused(f"the {definition} refuses the file's parameters: {error}") from None
     except TypeError as error:
         if definition.startswith("built-in"):  # the file's parameters are wrong, not the definition

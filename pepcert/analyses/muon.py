@@ -157,7 +157,7 @@ LMOS = {"polar": SpectralLMO, "sign": SignLMO, "newton-schulz": NewtonSchulzLMO}
 
 
 def analyse_muon(
-    beta, steps, iterations: int, ef_steps=None, start: str = "auto", lmo: str = "polar"
+    beta, steps, iterations: int, ef_steps=None, start: str = "auto", lmo: str = "polar", progress=None
 ) -> MuonReport:
     """Certify Muon's non-convergence on the instance for ``(beta, steps)`` over
     ``iterations`` steps and simulate EF-Muon (steps ``ef_steps``, default ``steps``) on it.
@@ -182,8 +182,10 @@ def analyse_muon(
     if not np.all(np.isfinite(gammas)) or np.any(gammas <= 0):
         raise BadInput(f"step schedule {ef_schedule.text!r} is not a finite positive float for every t < {iterations}")
     instance = muon_instance(beta, schedule, start=start, horizon=iterations)
-    certificate = certify_muon(beta, schedule, iterations, lmo=LMOS[lmo](), instance=instance)
+    certificate = certify_muon(beta, schedule, iterations, lmo=LMOS[lmo](), instance=instance, progress=progress)
     W0 = Mat2.from_array(instance.W0_float())
+    if progress is not None:
+        progress(iterations, iterations, "EF-Muon (floating point)")
     ef_run = simulate(ef_muon([float(g) for g in gammas]), instance.oracle(), W0, iterations)
     c = float(instance.c)
     L = math.sqrt(2 + 2 * c * c)

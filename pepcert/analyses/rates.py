@@ -33,6 +33,9 @@ from pepcert.pep.methods import Method
 from pepcert.pep.problem import ProblemClass
 from pepcert.pep.serialise import jsonable
 
+#: ``progress(done, total or None, what)``: how an analysis reports its work (no rich here).
+Progress = Callable[[int, "int | None", str], None]
+
 
 def tight_rate(
     method: Method,
@@ -43,6 +46,7 @@ def tight_rate(
     outcomes: int | None = None,
     structured_fallback: bool = False,
     budget: Budget | None = None,
+    progress: Progress | None = None,
 ) -> LyapunovResult:
     """The Lyapunov rate of ``method``, tight when a worst linear instance matches it.
 
@@ -50,7 +54,11 @@ def tight_rate(
     "instance"``); when the classes have none or the method is not linear on them, it comes
     from the search itself and the result says so. ``structured_fallback``: when the full
     family misses the instance bound, return a structured family's result that meets it
-    (its ``family`` then names that family).
+    (its ``family`` then names that family). ``progress(done, total, what)`` hears of every
+    SDP solve (the command line's progress bar). Over classes whose curvature may be 0 or
+    negative (``mu <= 0``) no rate is below 1 (``converges`` is false: on ``h x^2/2`` with
+    ``h -> 0`` every step contracts by a factor tending to 1); :func:`pepcert.analyses.sublinear.sublinear_rate`
+    gives the answer there.
     """
     if method.takes_iteration:
         raise BadInput(
@@ -60,20 +68,21 @@ def tight_rate(
     given, classes = classes.to_dict(), float_classes(classes)
     if budget is not None:
         require(rate_work(method, classes), budget)
-    return replace(_tight_rate(method, classes, family, solver, tolerance, outcomes, structured_fallback), classes=given)
+    return replace(_tight_rate(method, classes, family, solver, tolerance, outcomes, structured_fallback, progress),
+                   classes=given)
 
 
-def _tight_rate(method, classes, family, solver, tolerance, outcomes, structured_fallback) -> LyapunovResult:
+def _tight_rate(method, classes, family, solver, tolerance, outcomes, structured_fallback, progress=None) -> LyapunovResult:
     """:func:`tight_rate` on floating-point classes."""
     worst = worst_linear_instances(method, classes)
     if worst and family == FULL and structured_fallback and classes.agents > 1:
         # With several agents the full family has many directions and its search is slow at
         # ties of instances (n identical agents at eta*); a structured family that meets the
         # instance bound proves the same (tight) rate, so it is tried first.
-        found = _tight_structured(method, classes, worst, tolerance, outcomes, solver, math.inf)
+        found = _tight_structured(method, classes, worst, tolerance, outcomes, solver, math.inf, progress)
         if found is not None:
             return found
-    result = lyapunov_rate(method, classes, family, tolerance, outcomes, solver, worst)
+    result = lyapunov_rate(method, classes, family, tolerance, outcomes, solver, worst, progress)
     if worst and result.lower_source == "instance" and result.bracket_width <= tolerance:
         return result
     if worst and family == FULL and structured_fallback:
@@ -81,18 +90,28 @@ def _tight_rate(method, classes, family, solver, tolerance, outcomes, structured
         # Lyapunov function that meets the instance bound proves the full family's rate too
         # (the search in the full family can lose digits where it has many directions, e.g.
         # n identical agents at the optimal step).
-        found = _tight_structured(method, classes, worst, tolerance, outcomes, solver, result.rho)
+        found = _tight_structured(method, classes, worst, tolerance, outcomes, solver, result.rho, progress)
         if found is not None:
             return found
     if worst:  # a broader instance search, then try again
         thorough = worst_linear_instances(method, classes, thorough=True)
         if max(c.rho for c in thorough) > max(c.rho for c in worst) * (1 + 1e-12):
-            retry = lyapunov_rate(method, classes, family, tolerance, outcomes, solver, thorough)
+            retry = lyapunov_rate(method, classes, family, tolerance, outcomes, solver, thorough, progress)
             if retry.bracket_width < result.bracket_width:
                 result = retry
     if structured_fallback and not result.tight:
         result = _best_known(method, classes, result, worst, tolerance, outcomes, solver)
     return result
+
+
+def require_linear(classes: ProblemClass) -> None:
+    """Refuse (:class:`BadInput`) classes whose curvature may be 0 or negative: no method of
+    this kind has a linear rate there (:mod:`pepcert.analyses.sublinear` answers instead)."""
+    from pepcert.analyses.sublinear import has_linear_rate, no_linear_rate_reason
+
+    if not has_linear_rate(classes):
+        raise BadInput(f"{no_linear_rate_reason(classes)}; use sublinear_rate (pepcert rate answers with it) "
+                       "or worst_case for N steps")
 
 
 def float_classes(classes: ProblemClass) -> ProblemClass:
@@ -168,12 +187,12 @@ def rate_work(method, classes, step_search: bool = False) -> Work:
     return Work(solves * a * basis**p, 24 * coefficients * basis * basis, what)
 
 
-def _tight_structured(method, classes, worst, tolerance, outcomes, solver, below: float):
+def _tight_structured(method, classes, worst, tolerance, outcomes, solver, below: float, progress=None):
     """The first structured family whose rate meets the instance bound (and is below
     ``below``), or None."""
     for name in method.families:
         try:
-            structured = lyapunov_rate(method, classes, name, tolerance, outcomes, solver, worst)
+            structured = lyapunov_rate(method, classes, name, tolerance, outcomes, solver, worst, progress)
         except SolverFailure:
             continue
         if structured.lower_source == "instance" and structured.bracket_width <= tolerance and structured.rho < below:
@@ -207,9 +226,9 @@ class StepResult:
 
 #: The step sizes searched, relative to 1/L: [STEP_RANGE[0], STEP_RANGE[1]] / L.
 STEP_RANGE = (1e-6, 4.0)
-def _minimise_over_steps(
+def minimise_over_steps(
     objective: Callable[[float], float], scale: float, floor: Callable[[float], float] | None = None,
-    xatol: float = 1e-13,
+    xatol: float = 1e-13, span: tuple[float, float] = STEP_RANGE, points: int = 61,
 ) -> tuple[float, int, bool]:
     """Global grid on a log scale, then a bounded scalar search (scipy) around the best point.
 
@@ -221,7 +240,7 @@ def _minimise_over_steps(
     The third value says whether the best point lies in the first or last grid cell: the
     minimum may then be outside the searched range, so it is never called optimal.
     """
-    grid = scale * np.logspace(math.log10(STEP_RANGE[0]), math.log10(STEP_RANGE[1]), 61)
+    grid = scale * np.logspace(math.log10(span[0]), math.log10(span[1]), points)
     calls = 0
     if floor is None:
         values = [objective(float(eta)) for eta in grid]
@@ -284,6 +303,17 @@ def _refine_crossing(factory, classes, eta: float) -> tuple[float, int]:
     return eta, evaluations
 
 
+def _step_scale(classes: ProblemClass) -> float:
+    """The classes' natural step (``1/L``), refused where the search cannot use it."""
+    scale = classes.function.step_scale()
+    if scale is None:
+        raise BadInput(f"no natural step scale for {classes.function.describe()}: give the step size")
+    if not (math.isfinite(scale) and math.isfinite(scale * STEP_RANGE[1]) and scale * STEP_RANGE[0] > 0):
+        raise BadInput(f"step scale {scale!r} of {classes.function.describe()} is outside the range of the "
+                       "floating-point step search; rescale the problem (the rate depends on mu/L and eta L)")
+    return scale
+
+
 def optimal_step(
     factory: Callable[[Any], Method],
     classes: ProblemClass,
@@ -293,22 +323,20 @@ def optimal_step(
     outcomes: int | None = None,
     structured_fallback: bool = False,
     budget: Budget | None = None,
+    progress: Progress | None = None,
 ) -> StepResult:
     """The step size ``eta > 0`` minimising the rate of ``factory(eta)``.
 
     Searches ``eta`` in ``STEP_RANGE / L`` (log grid, then a bounded scalar search). A best
     step at an end of the range, or where no step converges, is never ``proven_optimal``.
+    ``progress(done, total, what)`` hears of every rate computed (the command line's bar).
     """
     start = time.perf_counter()
+    require_linear(classes)
     classes = float_classes(classes)
-    scale = classes.function.step_scale()
-    if budget is not None and scale is not None:
+    scale = _step_scale(classes)
+    if budget is not None:
         require(rate_work(factory(scale), classes, step_search=True), budget)
-    if scale is None:
-        raise BadInput(f"no natural step scale for {classes.function.describe()}: give the step size")
-    if not (math.isfinite(scale) and math.isfinite(scale * STEP_RANGE[1]) and scale * STEP_RANGE[0] > 0):
-        raise BadInput(f"step scale {scale!r} of {classes.function.describe()} is outside the range of the "
-                       "floating-point step search; rescale the problem (the rate depends on mu/L and eta L)")
 
     def lower_bound(eta: float) -> float:
         cases = worst_linear_instances(factory(eta), classes)
@@ -316,7 +344,7 @@ def optimal_step(
 
     eta, evaluations, at_edge, searched = None, 0, False, None
     if worst_linear_instances(factory(scale), classes):  # the classes have instances
-        searched, evaluations, at_edge = _minimise_over_steps(lower_bound, scale)
+        searched, evaluations, at_edge = minimise_over_steps(lower_bound, scale)
         eta, more = _refine_crossing(factory, classes, searched)
         evaluations += more
     instance_note = ""
@@ -328,7 +356,8 @@ def optimal_step(
         for candidate in dict.fromkeys((eta, searched)):
             assert candidate is not None  # searched is set with eta
             try:
-                rate = tight_rate(factory(candidate), classes, family, solver, tolerance, outcomes, structured_fallback)
+                rate = tight_rate(factory(candidate), classes, family, solver, tolerance, outcomes, structured_fallback,
+                                  progress=progress)
             except SolverFailure:
                 rate = None
             evaluations += 1
@@ -339,8 +368,13 @@ def optimal_step(
     # No matching instance: minimise the Lyapunov rate itself (a failed solve counts as +inf).
     failures = 0
 
+    searched_steps = 0
+
     def lyapunov_objective(e: float) -> float:
-        nonlocal failures
+        nonlocal failures, searched_steps
+        searched_steps += 1
+        if progress is not None:
+            progress(searched_steps, None, f"step search: the Lyapunov rate at eta = {e:.6g}")
         try:
             return lyapunov_rate(factory(e), classes, family, tolerance, outcomes, solver).rho
         except SolverFailure:
@@ -350,9 +384,9 @@ def optimal_step(
     # The Lyapunov rate is an SDP value known to ~1e-9, so its minimiser in log(eta) is only
     # meaningful to ~1e-5 (a smooth minimum is flat to second order): stop there.
     floor = lower_bound if instance_note else None
-    eta, more, at_edge = _minimise_over_steps(lyapunov_objective, scale, floor, xatol=1e-6)
+    eta, more, at_edge = minimise_over_steps(lyapunov_objective, scale, floor, xatol=1e-6)
     try:
-        rate = tight_rate(factory(eta), classes, family, solver, tolerance, outcomes)
+        rate = tight_rate(factory(eta), classes, family, solver, tolerance, outcomes, progress=progress)
     except SolverFailure as error:
         raise SolverFailure(f"no step size could be certified ({error}){instance_note}") from None
     return StepResult(eta, rate, False, evaluations + more + 1, time.perf_counter() - start, failures, at_edge)

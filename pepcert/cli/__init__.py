@@ -1,9 +1,11 @@
-"""The ``pepcert`` command line: the composition root wiring ``pep``, ``lyapunov`` and
-``lowerbounds``.
+"""pepcert: tight, certified worst-case rates, Lyapunov functions and worst cases of
+compressed first-order methods (compressed gradient descent, error feedback, DIANA, Muon and
+your own).
 
-Contract (``DESIGN.md``): every command takes ``--json`` (one JSON object on stdout, nothing
-else) and exits 0 on success, 1 when a check fails, 2 on bad input. Bad input is reported as
-one line on stderr, never as a traceback.
+Contract: every command takes ``--json`` (one JSON object on stdout, nothing else; the schema
+is ``pepcert/schema/pepcert.schema.json``) and exits 0 on success, 1 when a check fails, 2 on
+bad input. Bad input is reported as one line on stderr (with ``--json`` also as a JSON object
+with ``error`` and ``exit_code`` on stdout), never as a traceback.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports a usage error as one line (exit status 2)."""
 
     def error(self, message: str):  # noqa: D401 - argparse hook
+        from pepcert.cli.output import emit_error
+
+        emit_error(message, 2)
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
@@ -106,8 +111,12 @@ def main(argv: list[str] | None = None) -> int:
         # the method definitions (numpy); the version needs none of that.
         print(_version())
         return 0
+    from pepcert.cli import output
+
+    output.start(list(arguments), {name.replace("_", "-") for name in COMMAND_MODULES})
     parser = build_parser()
     args = parser.parse_args(attach_negative_values(list(arguments), parser))
+    output.parsed(args)
     if args.command in SOLVING_COMMANDS:
         from pepcert.pep.solvers import preload_solver_libraries
 
@@ -115,26 +124,33 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except BadInput as error:
-        print(f"pepcert {args.command}: error: {error}", file=sys.stderr)
-        return 2
+        return _failed(args, "error", str(error), 2)
     except SolverFailure as error:
-        print(f"pepcert {args.command}: solver failure: {error}", file=sys.stderr)
-        return 1
+        return _failed(args, "solver failure", str(error), 1)
     except BrokenPipeError:  # e.g. piped into `head`
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
+        output.stop_progress()
         print("pepcert: interrupted", file=sys.stderr)
         return 130
     except Exception as error:  # pragma: no cover - last line of defence, no traceback
         if os.environ.get("PEPCERT_DEBUG"):
             raise
-        print(
-            f"pepcert {args.command}: internal error: {type(error).__name__}: {error} "
-            "(set PEPCERT_DEBUG=1 for a traceback)",
-            file=sys.stderr,
-        )
-        return 1
+        message = f"{type(error).__name__}: {error} (set PEPCERT_DEBUG=1 for a traceback)"
+        return _failed(args, "internal error", message, 1)
+    finally:
+        output.stop_progress()
+
+
+def _failed(args, kind: str, message: str, code: int) -> int:
+    """One line on stderr (and, with ``--json``, the JSON error object on stdout)."""
+    from pepcert.cli.output import emit_error, stop_progress
+
+    stop_progress()  # the bar goes before the line
+    emit_error(message if kind == "error" else f"{kind}: {message}", code)
+    print(f"pepcert {args.command}: {kind}: {message}", file=sys.stderr)
+    return code
 
 
 def run() -> None:

@@ -7,6 +7,7 @@ from fractions import Fraction
 
 from pepcert.cli.common import (
     LazyChoices,
+    add_family_option,
     add_output_options,
     add_problem_options,
     budget_from_args,
@@ -14,6 +15,7 @@ from pepcert.cli.common import (
     problem_from_args,
     problem_payload,
 )
+from pepcert.cli.output import start_progress, stop_progress
 from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.numbers import decimal_string
 
@@ -27,7 +29,7 @@ def register(subparsers) -> None:
         "root count. With --eta optimal the (numerically) optimal step is rounded to a rational.",
     )
     add_problem_options(parser)
-    parser.add_argument("--family", default="full", help="Lyapunov family to try first (default: full)")
+    add_family_option(parser)
     parser.add_argument("--out", metavar="FILE", help="write the self-contained certificate (JSON) here")
     nstep = parser.add_argument_group("N-step worst case (instead of the rate)")
     nstep.add_argument("--iterations", "-N", type=int, default=None,
@@ -39,7 +41,7 @@ def register(subparsers) -> None:
                        help="with --iterations: the quantity bounded by 1 at the start (default: as pepcert worst-case)")
     nstep.add_argument("--start", default=None, choices=("auto", "declared", "free"),
                        help="with --iterations: where the run starts (default: auto, as pepcert worst-case)")
-    add_output_options(parser)
+    add_output_options(parser, latex=True)
     parser.set_defaults(run=run)
 
 
@@ -63,24 +65,35 @@ def run(args) -> int:
     budget = budget_from_args(args)
     if args.iterations is None and any(v is not None for v in (args.measure, args.initial, args.start)):
         raise BadInput("--measure, --initial and --start choose an N-step worst case: give --iterations too")
+    progress = start_progress(args, "certify")
     if eta == "optimal":
-        step = optimal_step(factory, classes, family=args.family, solver=args.solver, budget=budget)
+        step = optimal_step(factory, classes, family=args.family, solver=args.solver, budget=budget, progress=progress)
         eta = Fraction(step.eta).limit_denominator(10**9)
     if args.iterations is not None:
         from pepcert.cli.certify_nstep import run_nstep
 
+        stop_progress()
         return run_nstep(args, classes, eta)
     require(rate_work(factory(float(eta)), classes), budget)
     result = certify(args.base_factory, classes, eta, family=args.family, solver=args.solver,
-                     parameters=args.factory_parameters)
+                     parameters=args.factory_parameters, progress=progress)
+    stop_progress()
     _write(args.out, result.certificate)
-    payload = {**result.to_dict(), "eta": str(eta), "eta_float": float(eta),
+    payload = {**result.to_dict(), "eta": eta,
                "compressor": problem_payload(args)["compressor"]}
     if args.json:
         emit_json(payload)
+    elif args.latex:
+        from pepcert.cli.output import emit_latex, method_latex
+        from pepcert.pep.latex_statements import certified_theorem
+        from pepcert.pep.serialise import jsonable
+
+        equations = method_latex(args.base_factory, {"eta": eta, **args.factory_parameters}, classes.agents)
+        emit_latex(certified_theorem(jsonable(payload), result.certificate, equations))
     else:
         status = "VERIFIED" if result.verified else "NOT VERIFIED"
-        print(f"{result.method}  ({classes.function.describe()}), eta = {eta} ~ {float(eta):.12g}")
+        approximately = "" if f"{float(eta):.12g}" == str(eta) else f" ~ {float(eta):.12g}"
+        print(f"{result.method}  ({classes.function.describe()}), eta = {eta}{approximately}")
         print(f"  compressor: {args.choice.describe()}")
         print(f"  {status} in exact rational arithmetic")
         print(f"  rho_lower = {decimal_string(result.rho_lower, 15)}   (worst-case instance, exact root count)")

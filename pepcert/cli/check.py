@@ -26,7 +26,7 @@ def register(subparsers) -> None:
     parser.add_argument("--method-from", metavar="PATH.py:FACTORY",
                         help="the definition of a user-defined method: a Python file and the name of "
                         "its factory (called with the file's parameters as keyword arguments)")
-    add_output_options(parser)
+    add_output_options(parser, latex=True)
     parser.set_defaults(run=run)
 
 
@@ -68,12 +68,17 @@ def run(args) -> int:
         document = read_certificate(args.file)
         factory = load_factory(args.method_from) if args.method_from else None
         report = check_certificate(document, method=factory)
+    nstep = not hasattr(report, "controls_state")  # an N-step worst case
+    if nstep and args.latex:
+        raise BadInput("--latex states rate certificates; an N-step certificate is checked as text or --json")
     if args.json:
         emit_json(report.to_dict())
-    elif report.valid and not hasattr(report, "controls_state"):  # an N-step worst case
+    elif report.valid and nstep:
         note = "" if report.lower_bound is not None else "; the file claims no lower bound"
         print(f"VALID: {report.statement()} ({report.method} at {report.problem_text()}; {report.definition}; "
               f"exact rational arithmetic){note}")
+    elif args.latex:
+        _latex(report, document, factory)
     elif report.valid:
         # What was proven is named on the same line: a file may be for other numbers than yours.
         subject = "rate" if report.controls_state else "rate of its Lyapunov function V"
@@ -83,6 +88,18 @@ def run(args) -> int:
     else:
         print("INVALID: " + "; ".join(report.reasons))
     return 0 if report.valid else 1
+
+
+def _latex(report, document: dict, factory) -> None:
+    """``--latex``: what the certificate proves, as a theorem with its exact coefficients."""
+    from pepcert.cli.output import emit_latex, method_latex
+    from pepcert.pep.algorithms import BUILTIN_METHODS
+    from pepcert.pep.latex_statements import certified_theorem
+
+    definition = factory or BUILTIN_METHODS.get(str(document.get("builtin")))
+    agents = len((document.get("classes", {}).get("function") or {}).get("agents", [None]))
+    equations = method_latex(definition, dict(report.parameters or {}), agents) if report.valid else None
+    emit_latex(certified_theorem(report.to_dict(), document if report.valid else None, equations))
 
 
 def _convergence_note(report) -> str:

@@ -3,23 +3,35 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from fractions import Fraction
+from typing import Any
 
-from pepcert.pep.numerics.numbers import parse_rational, show
-
-
-def add_output_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout, nothing else")
+from pepcert.cli.output import add_output_options, emit_json, emit_latex, progress_bar  # noqa: F401 (re-exported)
+from pepcert.pep.numerics.numbers import parse_rational
 
 
-def emit_json(payload: dict) -> None:
-    """One JSON object on stdout, converted by the one rule of :mod:`pepcert.pep.serialise`."""
-    from pepcert.pep.serialise import jsonable
+def rational_arg(name: str):
+    """argparse ``type=`` that parses an exact rational; errors become one usage line."""
 
-    json.dump(jsonable(payload), sys.stdout)
-    sys.stdout.write("\n")
+    def parse(text: str) -> Fraction:
+        from pepcert.pep.errors import BadInput
+
+        try:
+            return parse_rational(text, name)
+        except BadInput as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    parse.__name__ = name
+    return parse
+
+
+def class_numbers(classes) -> dict:
+    """The classes' numbers as floats at the top level of a JSON payload (``mu``, ``L``,
+    ``delta`` / ``omega``), as the command-line contract lists them."""
+    numbers = dict(classes.function.numbers())
+    if classes.compressor is not None:
+        numbers.update(classes.compressor.numbers())
+    return {name: float(value) for name, value in numbers.items()}
 
 
 # -- the problem every analysis command shares ----------------------------------------------
@@ -44,19 +56,31 @@ class LazyChoices:
         return name in self._names()
 
 
-def add_problem_options(parser: argparse.ArgumentParser, eta: bool = True, nstep: bool = False) -> None:
-    group = parser.add_argument_group("problem")
-    group.add_argument("--method", required=True, type=str.lower, choices=LazyChoices("pepcert.pep.algorithms", "BUILTIN_METHODS"),
-                       help="the method to analyse")
-    group.add_argument("--mu", required=True, help="strong convexity, 0 <= mu < L (with --agents: one value or a comma list)")
-    group.add_argument("--L", required=True, help="smoothness constant, L > 0 (with --agents: one value or a comma list)")
-    group.add_argument("--agents", default="1", help="number of agents n (f = (1/n) sum f_i, independent compressors)")
+def add_problem_options(parser: argparse.ArgumentParser, eta: bool = True, nstep: bool = False,
+                        grid: bool = False) -> None:
+    """The options that state a problem, for ``rate``, ``worst-case``, ``certify`` and (``grid``:
+    each option a grid of values) ``sweep``: one definition, so every option reaches all four."""
+    group = parser.add_argument_group("problem" + (" (each option a grid: 0.1 | 0.1,0.5 | a:b:n | a:b:n:log)"
+                                                   if grid else ""))
+    method: dict[str, Any] = (
+        {"required": True, "type": str.lower, "choices": LazyChoices("pepcert.pep.algorithms", "BUILTIN_METHODS")}
+        if not grid else {"help": "built-in methods, comma-separated (as for pepcert rate)"})
+    group.add_argument("--method", **{"help": "the method to analyse", **method})
+    per_agent = ("; with --agents: one value for every agent, or '[0.1,0.5]' for one per agent" if grid else
+                 " (with --agents: one value or a comma list)")
+    group.add_argument("--mu", required=not grid, help="lower curvature bound, -L <= mu <= L: strongly convex (mu > 0), "
+                       "convex (0), hypoconvex (mu < 0), nonconvex (-L), quadratic (L)" + per_agent)
+    group.add_argument("--L", required=not grid, help="smoothness constant, L > 0" + per_agent)
+    group.add_argument("--agents", default=None if grid else "1",
+                       help="number of agents n (f = (1/n) sum f_i, independent compressors)")
     group.add_argument("--delta", default=None,
                        help="contractive class: ||C(v) - v||^2 <= (1 - delta)||v||^2, 0 < delta <= 1")
     group.add_argument("--omega", default=None,
                        help="unbiased class: E C(v) = v, E||C(v)||^2 <= (1 + omega)||v||^2, omega >= 0")
     group.add_argument("--compressor", default=None, metavar="SPEC",
-                       help="a library compressor, e.g. top-k:k=3,d=10 (see 'pepcert compressors'); analysed in its class")
+                       help="a library compressor, e.g. top-k:k=3,d=10 (see 'pepcert compressors'); "
+                       "analysed in its class"
+                       + ("; several specifications separated by ';'" if grid else ""))
     group.add_argument("--random", action="store_true",
                        help="with --delta: the compressor is random and contractive only in expectation")
     group.add_argument("--scaled", action="store_true",
@@ -64,10 +88,11 @@ def add_problem_options(parser: argparse.ArgumentParser, eta: bool = True, nstep
                        "delta = 1/(1 + omega) (the composition rule of docs/compressors.md, identity first); "
                        "how error-feedback methods use an unbiased compressor")
     if eta:
-        group.add_argument("--eta", default="optimal",
+        group.add_argument("--eta", default=None if grid else "optimal",
                            help="step size (a positive number) or 'optimal' (default: optimal)")
-    group.add_argument("--verify-precision", action="store_true",
-                       help="also re-solve with SDPA-GMP at 200 bits (needs pepcert[verify]) and report the difference")
+    if not grid:
+        group.add_argument("--verify-precision", action="store_true",
+                           help="also re-solve with SDPA-GMP at 200 bits (needs pepcert[verify]) and report the difference")
     group.add_argument("--budget-seconds", type=float, default=None, metavar="S",
                        help="refuse an analysis estimated to take longer than S seconds here (default 120)")
     group.add_argument("--budget-memory", type=float, default=None, metavar="GB",
@@ -75,10 +100,36 @@ def add_problem_options(parser: argparse.ArgumentParser, eta: bool = True, nstep
     if nstep:
         parser.add_argument("--solver", choices=("clarabel", "scs", "mosek", "lowrank"), default=None,
                             help="SDP back-end (default: MOSEK when licensed, else the low-rank method from 8 steps "
-                            "on where it applies and Clarabel otherwise; docs/worst-case.md)")
+                            "on where it applies and Clarabel otherwise; docs/worst-case.md)"
+                            + ("; lowrank solves N-step worst cases only" if grid else ""))
     else:
         parser.add_argument("--solver", choices=("clarabel", "scs", "mosek"), default=None,
                             help="SDP back-end (default: MOSEK when licensed, else Clarabel)")
+
+
+def add_family_option(parser: argparse.ArgumentParser, grid: bool = False) -> None:
+    """``--family`` of ``rate`` and ``certify`` (and ``sweep``)."""
+    parser.add_argument("--family", default=None if grid else "full",
+                        help="Lyapunov family: 'full' (every quadratic form, the default) or one of the method's "
+                        "structured families ('paper', ...)")
+
+
+def add_nstep_options(parser: argparse.ArgumentParser, grid: bool = False) -> None:
+    """``--iterations``, ``--measure`` and ``--start`` of ``worst-case`` (and ``sweep``)."""
+    parser.add_argument("--iterations", "-N", required=not grid, type=str if grid else int,
+                        help="number of steps N >= 1")
+    parser.add_argument("--measure", default=None if grid else "lyapunov",
+                        choices=None if grid else LazyChoices("pepcert.pep.methods", "MEASURES"),
+                        help="what to bound after N steps: lyapunov (default), distance, function, gradient; "
+                        "min-gradient and min-function are the smallest value over x_0..x_N")
+    parser.add_argument("--initial", default=None, choices=None if grid else LazyChoices("pepcert.pep.methods", "INITIALS"),
+                        help="the quantity bounded by 1 at the start: distance, function, lyapunov or gradient "
+                        "(default: the measure itself; function for gradient and min-gradient, distance for min-function)")
+    parser.add_argument("--start", default=None if grid else "auto",
+                        choices=None if grid else ("auto", "declared", "free"),
+                        help="free: every state variable free; declared: the method's own start from x0 "
+                        "(Method(start=...)); auto (default): declared when the initial condition is function or "
+                        "gradient")
 
 
 class time_limit:
@@ -127,140 +178,20 @@ def budget_from_args(args):
     return Budget(seconds, int(memory * 1024**3))
 
 
-def _per_agent(text: str, name: str, agents: int) -> list[Fraction]:
-    from pepcert.pep.errors import BadInput
-
-    items = [item for item in str(text).split(",")]
-    if any(not item.strip() for item in items):
-        raise BadInput(f"--{name}: empty entry in {text!r}")
-    values = [parse_rational(item.strip(), name) for item in items]
-    if len(values) == 1:
-        return values * agents
-    if len(values) != agents:
-        raise BadInput(f"--{name} has {len(values)} values for {agents} agents (give one value or one per agent)")
-    return values
-
-
-def _agents(text: str) -> int:
-    from pepcert.pep.classes import MAX_AGENTS
-    from pepcert.pep.errors import BadInput
-
-    value = parse_rational(text, "agents")
-    if value.denominator != 1 or not 1 <= value <= MAX_AGENTS:
-        raise BadInput(f"--agents must be an integer in [1, {MAX_AGENTS}], got {text}")
-    return int(value)
-
-
-def _scaled(choice):
-    """``C/(1 + omega)`` of an unbiased class: :func:`compose_classes` (identity, then the
-    unbiased compressor, rescaled) gives contractive in expectation, ``delta = 1/(1 + omega)``."""
-    import dataclasses
-
-    from pepcert.pep.compressors import Contractive, Unbiased
-    from pepcert.pep.errors import BadInput
-    from pepcert.pep.library.compose import compose_classes
-
-    if not isinstance(choice.compressor_class, Unbiased):
-        raise BadInput("--scaled applies to an unbiased class (--omega or an unbiased --compressor)")
-    return dataclasses.replace(choice, compressor_class=compose_classes(Contractive(1), choice.compressor_class),
-                               spec=None if choice.spec is None else f"{choice.spec} scaled by 1/(1 + omega)")
-
-
-def class_parameters(factory, classes) -> dict:
-    """The numbers a built-in factory takes from the classes, by parameter name: ``n`` (the
-    number of agents, when > 1) and any compressor constant it names (DIANA's ``omega``)."""
-    import inspect
-
-    from pepcert.pep.errors import BadInput
-
-    parameters = inspect.signature(factory).parameters
-    found = {}
-    if "n" in parameters and classes.agents > 1:
-        found["n"] = classes.agents
-    elif classes.agents > 1:
-        raise BadInput("this method is defined for one agent only")
-    numbers = classes.compressor.numbers() if classes.compressor is not None else {}
-    for name, parameter in parameters.items():
-        if name in ("eta", "n") or parameter.default is not parameter.empty:
-            continue
-        if name not in numbers:
-            raise BadInput(f"this method needs the compressor constant {name} (give a compressor class that has it, "
-                           f"e.g. --omega for an unbiased one)")
-        found[name] = numbers[name]
-    return found
-
-
 def problem_from_args(args):
-    """``(factory, classes, eta)``: ``eta`` is a Fraction or the string ``"optimal"``.
+    """``(factory, classes, eta)``: ``eta`` is a Fraction or the string ``"optimal"``
+    (:func:`pepcert.analyses.problems.build_problem`, the builder the sweeps use too).
 
     Also sets ``args.choice`` (the compressor choice), ``args.base_factory`` and
     ``args.factory_parameters`` (what ``factory`` binds: the number of agents, class constants).
     """
-    import functools
+    from pepcert.analyses.problems import build_problem
 
-    from pepcert.pep.algorithms import method_factory
-    from pepcert.pep.classes import Distributed
-    from pepcert.pep.errors import BadInput
-    from pepcert.pep.functions import SmoothStronglyConvex
-    from pepcert.pep.library import compressor_choice_from_args
-    from pepcert.pep.problem import ProblemClass
-
-    agents = _agents(args.agents)
-    mus, Ls = _per_agent(args.mu, "mu", agents), _per_agent(args.L, "L", agents)
-    choice = compressor_choice_from_args(args.delta, args.omega, args.compressor, args.random)
-    if getattr(args, "scaled", False):
-        choice = _scaled(choice)
-    functions = tuple(SmoothStronglyConvex(m, l) for m, l in zip(mus, Ls))
-    function = functions[0] if agents == 1 else Distributed(functions)
-    classes = ProblemClass(function, choice.compressor_class)
-    base = method_factory(args.method)
-    parameters = class_parameters(base, classes)
-    factory = functools.partial(base, **parameters) if parameters else base
-    args.choice, args.base_factory, args.factory_parameters = choice, base, parameters
-    args.mu_values, args.L_values = mus, Ls
-    for m, l in zip(mus, Ls):
-        _check_float_range(m, l)
-    from pepcert.pep.numerics.numbers import finite_float
-
-    for name, value in (choice.compressor_class.numbers() if choice.compressor_class is not None else {}).items():
-        if not getattr(value, "free_symbols", None):  # exact irrational constants are checked by sympy
-            finite_float(value, name)
-    delta = choice.compressor_class.numbers().get("delta")
-    if delta is not None and delta < Fraction(1, 10**300):
-        raise BadInput(f"delta = {show(delta)} underflows in floating point (below 1e-300)")
-    eta = getattr(args, "eta", "optimal")
-    if isinstance(eta, str) and eta.strip().lower() == "optimal":
-        eta = "optimal"
-    else:
-        eta = parse_rational(eta, "eta")
-        if eta <= 0:
-            raise BadInput(f"eta must be a positive number or 'optimal', got {args.eta}")
-        if eta > 1000 * agents / sum(Ls):
-            raise BadInput(f"eta = {args.eta} is far beyond any useful step (at most 1000/L)")
-        if eta * max(Ls) < FLOAT_RANGE[0]:
-            raise BadInput(f"eta L = {show(eta * max(Ls))} is below {FLOAT_RANGE[0]:g}: too small for the "
-                           "floating-point solvers (the method barely moves; its rate is 1 to double precision)")
-    return factory, classes, eta
-
-
-#: Magnitudes the floating-point analyses (SDP solvers, step search) handle: L within this
-#: range, and mu / L either 0 or above its lower end. The rates of the built-in methods depend
-#: on mu / L and eta L only, so a problem outside it can be rescaled.
-FLOAT_RANGE = (1e-100, 1e100)
-
-
-def _check_float_range(mu, L) -> None:
-    """Refuse (exactly, before any float is formed) magnitudes that floats would corrupt:
-    ``L = 2e-310`` is subnormal and ``1/L`` overflows; the analysis would see nonsense."""
-    from pepcert.pep.errors import BadInput
-
-    low, high = (parse_rational(repr(bound), "bound") for bound in FLOAT_RANGE)
-    if not low <= L <= high:
-        raise BadInput(f"L = {show(L)} is outside [{FLOAT_RANGE[0]:g}, {FLOAT_RANGE[1]:g}], the range of the "
-                       "floating-point analyses; rescale the problem (rates depend on mu/L and eta L only)")
-    if mu != 0 and mu / L < low:
-        raise BadInput(f"mu / L = {show(mu / L)} is below {FLOAT_RANGE[0]:g}: indistinguishable from mu = 0 in "
-                       "floating point; use --mu 0")
+    problem = build_problem(args.method, args.mu, args.L, args.agents, args.delta, args.omega, args.compressor,
+                            args.random, getattr(args, "scaled", False))
+    args.choice, args.base_factory, args.factory_parameters = problem.choice, problem.base_factory, problem.parameters
+    args.mu_values, args.L_values = list(problem.mu), list(problem.L)
+    return problem.factory, problem.classes, problem.step(getattr(args, "eta", "optimal"))
 
 
 def problem_payload(args) -> dict:

@@ -33,7 +33,9 @@ def run(args) -> int:
             print(choice.describe())
             print(f"source: {choice.compressor.source}")
         return 0
-    rows = [entry.to_dict() for entry in catalog()]
+    from pepcert.pep.serialise import jsonable
+
+    rows = [jsonable(entry.to_dict()) for entry in catalog()]
     if args.json:
         emit_json({"compressors": rows})
         return 0
@@ -44,7 +46,7 @@ def run(args) -> int:
         print(f"    syntax:   {flag}{row['syntax']}")
         print(f"    constant: {row['formula']}  ({row['tight']})")
         print(f"    example:  {row['example']}  ->  {row['constant']} = {row['example_value']}"
-              f" ({row['example_float']:.6g})")
+              f" ({row['example_value_float']:.6g})")
         print(f"    source:   {row['source']}")
         if "note" in row:
             print(f"    note:     {row['note']}")

@@ -10,6 +10,7 @@ import argparse
 from fractions import Fraction
 
 from pepcert.cli.common import add_output_options, emit_json
+from pepcert.cli.output import start_progress, stop_progress
 from pepcert.pep.errors import BadInput
 
 
@@ -61,6 +62,10 @@ def register(subparsers) -> None:
     muon_train.register(actions)
 
 
+#: The row label of each --lmo: the momentum method it makes (sign: signed momentum, not Muon).
+LABELS = {"polar": "Muon", "sign": "Signed momentum", "newton-schulz": "Muon (Newton-Schulz)"}
+
+
 def _number(value):
     """Readable number: exact rationals as p/q, floats with 6 significant digits."""
     if isinstance(value, Fraction):
@@ -76,8 +81,10 @@ def run(args: argparse.Namespace) -> int:
     if args.plot is not None and not args.plot.lower().endswith(".png"):
         raise BadInput(f"--plot needs a .png file name, got {args.plot!r}")
     report = analyse_muon(
-        args.beta, args.steps, args.iterations, ef_steps=args.ef_muon_steps, start=args.start, lmo=args.lmo
+        args.beta, args.steps, args.iterations, ef_steps=args.ef_muon_steps, start=args.start, lmo=args.lmo,
+        progress=start_progress(args, "muon", args.iterations),
     )
+    stop_progress()
     if args.plot is not None:
         plot_gaps(report, args.plot)
     certificate = report.certificate
@@ -91,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  W0 = I + R0 diag(1, -1), R0 = {instance.offset_symbolic} ({instance.start} start)")
         verdict = "CERTIFIED" if certificate.certified else "NOT CERTIFIED"
         print(
-            f"  Muon:    min_t f(W_t) - f* = {certificate.min_gap:.6g}; "
+            f"  {LABELS[args.lmo] + ':':<8} min_t f(W_t) - f* = {certificate.min_gap:.6g}; "
             f"claim >= (1 - beta)/(1 + beta) = {_number(certificate.claimed_bound)} "
             f"({float(certificate.claimed_bound):.6g}): {verdict}"
         )

@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import Any
 
 from pepcert.cli.common import add_output_options, emit_json
+from pepcert.cli.output import emit_error
 from pepcert.pep.errors import BadInput
 
 TASKS = ("mlp", "charlm")
@@ -49,7 +50,6 @@ def register(subparsers) -> None:
     add("--embedding", default="16", help="charlm: embedding width (default 16)")
     add("--corpus-chars", dest="corpus_chars", default="200000", help="charlm: corpus size cap (default 200000)")
     add("--plot", metavar="FILE.png", default=None, help="write loss / accuracy curves and the step sweep")
-    add("--quiet", action="store_true", help="no progress bar (it is off anyway when stderr is not a terminal)")
     add_output_options(parser)
     parser.set_defaults(run=run)
 
@@ -169,8 +169,7 @@ def run(args: argparse.Namespace) -> int:
 
         task = build_task(setup.task, setup.data, setup.hidden, setup.context, setup.embedding, setup.corpus_chars)
     except BadInput as error:
-        if args.json:
-            emit_json(_versioned({"error": str(error), "exit_code": 2}))
+        emit_error(str(error), 2)  # with --json: the JSON error object
         print(f"pepcert {COMMAND}: error: {error}", file=sys.stderr)
         return 2
     return _execute(setup, task, args)

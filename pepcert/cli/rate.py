@@ -1,10 +1,13 @@
-"""``pepcert rate``: the tight linear rate, its Lyapunov function and (optionally) the best step."""
+"""``pepcert rate``: the tight linear rate, its Lyapunov function and (optionally) the best step; where no
+linear rate exists (``mu <= 0``), the sublinear answer (:mod:`pepcert.analyses.sublinear`)."""
 
 from __future__ import annotations
 
 import time
 
 from pepcert.cli.common import (
+    LazyChoices,
+    add_family_option,
     add_output_options,
     add_problem_options,
     budget_from_args,
@@ -13,6 +16,7 @@ from pepcert.cli.common import (
     problem_from_args,
     problem_payload,
 )
+from pepcert.cli.output import count, start_progress, stop_progress
 from pepcert.pep.errors import SolverFailure
 
 
@@ -25,10 +29,16 @@ def register(subparsers) -> None:
         "compressor output; with --eta optimal, the step size that minimises it.",
     )
     add_problem_options(parser)
-    parser.add_argument("--family", default="full",
-                        help="Lyapunov family: 'full' (every quadratic form) or 'paper' (the paper's structured family)")
+    add_family_option(parser)
     parser.add_argument("--plot", metavar="FILE", help="also draw rho against eta (eta and the worst instances marked)")
-    add_output_options(parser)
+    sub = parser.add_argument_group("sublinear answers (mu <= 0: no linear rate exists)")
+    sub.add_argument("--horizon", type=int, default=10, metavar="N",
+                     help="worst cases after 1..N steps, and --eta optimal minimises the one after N (default 10)")
+    sub.add_argument("--measure", choices=LazyChoices("pepcert.pep.methods", "MEASURES"), default=None,
+                     help="what to bound (default: function on convex classes, min-gradient on nonconvex ones)")
+    sub.add_argument("--initial", choices=LazyChoices("pepcert.pep.methods", "INITIALS"), default=None,
+                     help="the quantity bounded by 1 at the start (default: distance, resp. function)")
+    add_output_options(parser, latex=True)
     parser.set_defaults(run=run)
 
 
@@ -40,14 +50,14 @@ def _instance_text(instance) -> str:
     return ", ".join(f"{key} = {number(value)}" for key, value in instance.to_dict().items())
 
 
-def _paper_family(method, classes, args, result):
+def _paper_family(method, classes, args, result, progress=None):
     """The paper's structured family's result when it attains the same rate (else None)."""
     from pepcert.analyses.rates import tight_rate
 
     if args.family != "full" or "paper" not in method.families:
         return None
     try:
-        paper = tight_rate(method, classes, family="paper", solver=args.solver)
+        paper = tight_rate(method, classes, family="paper", solver=args.solver, progress=progress)
     except SolverFailure:
         return None  # the note is optional; the rate above stands on its own
     if paper.lower_source == "instance" and abs(paper.rho - result.rho) <= 1e-9 * max(1.0, result.rho):
@@ -70,27 +80,44 @@ def _print_bounds(result, tight: bool) -> None:
               f"case itself is proven only >= {instance} by its worst linear instance)")
 
 
+def latex_output(args, payload: dict, classes) -> int:
+    """``--latex``: the rate as a theorem (a standalone document)."""
+    from pepcert.cli.output import emit_latex, method_latex
+    from pepcert.pep.latex_statements import rate_theorem
+    from pepcert.pep.serialise import jsonable
+
+    equations = method_latex(args.base_factory, {"eta": payload["eta"], **args.factory_parameters}, classes.agents)
+    emit_latex(rate_theorem(jsonable(payload), equations))
+    return 0
+
+
 def run(args) -> int:
-    from pepcert.analyses.rates import STEP_RANGE, optimal_step, tight_rate
+    from pepcert.analyses.rates import optimal_step, tight_rate
 
     start = time.perf_counter()
     factory, classes, eta = problem_from_args(args)
+    from pepcert.analyses.sublinear import has_linear_rate
+
+    if not has_linear_rate(classes):
+        return _run_sublinear(args, factory, classes, eta, start)
     plotted = plot_problem(args)
     failures, at_edge = 0, False
     budget = budget_from_args(args)
+    progress = start_progress(args, "rate")
     if eta == "optimal":
         step = optimal_step(factory, classes, family=args.family, solver=args.solver, structured_fallback=True,
-                            budget=budget)
+                            budget=budget, progress=progress)
         eta_value, result, optimal, proven = step.eta, step.rate, True, step.proven_optimal
         failures, at_edge = step.failed_evaluations, step.at_search_edge
     else:
         eta_value = float(eta)
         result = tight_rate(factory(eta_value), classes, family=args.family, solver=args.solver, structured_fallback=True,
-                            budget=budget)
+                            budget=budget, progress=progress)
         optimal, proven = False, False
     if not result.converges:
         proven = False  # every step is as good when none converges: "optimal" would mislead
-    structured = _paper_family(factory(eta_value), classes, args, result)
+    structured = _paper_family(factory(eta_value), classes, args, result, progress)
+    stop_progress()
     from pepcert.papers.laws import paper_laws
 
     laws = paper_laws(args.method, classes)  # what a paper states for this method and these classes
@@ -122,6 +149,18 @@ def run(args) -> int:
     if args.json:
         emit_json(payload)
         return 0
+    if args.latex:
+        return latex_output(args, payload, classes)
+    _print_rate(args, classes, result, eta_value, (optimal, proven, at_edge, failures), structured, laws, check)
+    print(f"  solver        {result.solver}, {count(result.solves, 'solve')}, {seconds * 1000:.1f} ms")
+    return 0
+
+
+def _print_rate(args, classes, result, eta_value, step, structured, laws, check) -> None:
+    """The text answer of a linear rate (``step``: optimal asked, proven, at the edge, failures)."""
+    from pepcert.analyses.rates import STEP_RANGE
+
+    optimal, proven, at_edge, failures = step
     print(f"{result.method}  ({classes.function.describe()})")
     print(f"  compressor    {args.choice.describe()}")
     label = ("optimal step" if proven else "best step") if optimal else "step size"
@@ -147,5 +186,40 @@ def run(args) -> int:
     if check is not None:
         print(f"  200-bit check the one-step worst case of this V is {check.reference:.15g} (SDPA-GMP): "
               f"difference {check.difference:.2e}")
-    print(f"  solver        {result.solver}, {result.solves} solves, {seconds * 1000:.1f} ms")
+
+
+def _run_sublinear(args, factory, classes, eta, start: float) -> int:
+    """``rate`` where no linear rate exists (``mu <= 0``): the worst cases after ``1..N`` steps,
+    their ``C/(N + a)`` fit and, with ``--eta optimal``, the step minimising the one after N."""
+    from pepcert.analyses.sublinear import SUBLINEAR_STEP_RANGE, sublinear_rate
+    from pepcert.pep.errors import BadInput
+
+    if args.plot or args.family != "full" or args.verify_precision:
+        raise BadInput("--plot, --family and --verify-precision are for linear rates (mu > 0); "
+                       "here use pepcert worst-case for one N")
+    result = sublinear_rate(factory, classes, eta, horizon=args.horizon, measure=args.measure, initial=args.initial,
+                            solver=args.solver, budget=budget_from_args(args))
+    seconds = time.perf_counter() - start
+    if args.json:
+        emit_json({**result.to_dict(), **problem_payload(args), "seconds": seconds})
+        return 0
+    print(f"{result.method}  ({classes.function.describe()})")
+    print(f"  compressor    {args.choice.describe()}")
+    print(f"  linear rate   none: {result.reason}")
+    print(f"  sublinear     {result.statement}, w(N) the exact worst case after N steps")
+    low, high = SUBLINEAR_STEP_RANGE
+    label = {"given": "step size", "optimal": "best step", "at the edge of the search": "best step"}[result.step]
+    note = {"given": "", "optimal": f" (minimises w({args.horizon}) over [{low:g}, {high:g}]/L)",
+            "at the edge of the search": ""}[result.step]
+    print(f"  {label:<13} eta = {result.eta:.15g}{note}")
+    if result.step == "at the edge of the search":
+        print(f"  warning       not an optimum: the best step is at an end of the searched range [{low:g}, {high:g}]/L")
+    print("  N    w(N)               tolerance")
+    for N, value, tolerance in zip(result.iterations, result.values, result.tolerances):
+        print(f"  {N:<4} {value:<18.12g} {tolerance:.0e}")
+    if result.fit is not None:
+        fit = result.fit
+        print(f"  fit           w(N) ~ C / (N + a), C = {fit.C:.6g}, a = {fit.a:.6g} (least squares on N = {fit.first}.."
+              f"{args.horizon}, largest relative deviation {fit.max_deviation:.1e}; a fit, not a bound)")
+    print(f"  solver        {result.solver}, {result.evaluations + len(result.values)} solves, {seconds * 1000:.1f} ms")
     return 0

@@ -13,7 +13,6 @@ rows scaled by max-abs); runs stop at the target (docs/saq.md).
 
 from __future__ import annotations
 
-import sys
 import time
 from fractions import Fraction
 
@@ -121,24 +120,14 @@ def _compressors(options, d: int) -> dict:
             for key in options["compressors"]}
 
 
-def _progress_bar(total: int):
-    if not sys.stderr.isatty():
-        return None, None
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+def _progress_bar(args, total: int):
+    """``(bar, advance)``: the command line's progress bar over every run's steps (off with
+    ``--quiet`` or when stderr is not a terminal)."""
+    from pepcert.cli.output import progress_bar
 
-    bar = Progress(TextColumn("saq runs"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-                   console=Console(file=sys.stderr), transient=True)
-    bar.start()
-    task = bar.add_task("saq", total=total)
-    return bar, (lambda k: bar.advance(task, k))
+    bar = progress_bar(args, "saq runs", total)
+    shown = bar.__enter__()
+    return (bar, shown.advance) if shown is not None else (None, None)
 
 
 def tight_rates(problem, compressors: dict) -> list[dict]:
@@ -195,13 +184,13 @@ def run(args) -> int:
     problem = logistic_problem(_dataset(args.data, options), options["workers"], options["lam"])
     compressors = _compressors(options, problem.d)
     total = options["iterations"] * len(options["methods"]) * len(compressors)
-    bar, advance = _progress_bar(total) if not args.json else (None, None)
+    bar, advance = _progress_bar(args, total)
     try:
         results = run_experiment(problem, options["methods"], compressors, options["iterations"], options["seed"],
                                  progress=advance, dask=args.dask, scheduler=args.scheduler)
     finally:
         if bar is not None:
-            bar.stop()
+            bar.__exit__(None, None, None)
     diana_standard = "diana" in options["methods"] and not args.skip_tight
     tight = tight_rates(problem, compressors) if diana_standard else []
     target = options["target"]
@@ -233,13 +222,13 @@ def _run_paper(args, options: dict, start: float) -> int:
     for blocks in options["blocks"]:
         paper_blocks(problem.d, blocks)
     target, total = options["target"], options["iterations"] * len(options["methods"]) * len(options["blocks"])
-    bar, advance = _progress_bar(total) if not args.json else (None, None)
+    bar, advance = _progress_bar(args, total)
     try:
         results = [run_paper(problem, method, blocks, target, options["iterations"], options["seed"], advance)
                    for method in options["methods"] for blocks in options["blocks"]]
     finally:
         if bar is not None:
-            bar.stop()
+            bar.__exit__(None, None, None)
     plot = None
     if args.plot:
         from pepcert.saq.plot import plot_runs

@@ -52,7 +52,7 @@ def run(args) -> int:
                 print(f"{c.id:<{width}}  {c.statement}")
         return 0
     start = time.perf_counter()
-    results = _run_with_progress(claims, quiet=args.json)
+    results = _run_with_progress(claims, quiet=args.json or args.quiet)
     seconds = time.perf_counter() - start
     failed = [r for r in results if not r.passed]
     if args.json:

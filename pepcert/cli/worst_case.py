@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from pepcert.cli.common import (
-    LazyChoices,
+    add_nstep_options,
     add_output_options,
     add_problem_options,
     budget_from_args,
@@ -14,6 +14,7 @@ from pepcert.cli.common import (
     problem_from_args,
     problem_payload,
 )
+from pepcert.cli.output import count, start_progress, stop_progress
 from pepcert.pep.errors import BadInput, SolverFailure
 
 
@@ -28,18 +29,9 @@ def register(subparsers) -> None:
         "extra state (its 'distance' field); 'function' is f(x) - f*.",
     )
     add_problem_options(parser, nstep=True)
-    parser.add_argument("--iterations", "-N", required=True, type=int, help="number of steps N >= 1")
-    parser.add_argument("--measure", default="lyapunov", choices=LazyChoices("pepcert.pep.methods", "MEASURES"),
-                        help="what to bound after N steps (default: lyapunov); min-gradient and min-function are "
-                        "the smallest value over x_0..x_N")
-    parser.add_argument("--initial", choices=LazyChoices("pepcert.pep.methods", "INITIALS"),
-                        help="the quantity bounded by 1 at the start (default: the measure itself; function for "
-                        "gradient and min-gradient, distance for min-function)")
-    parser.add_argument("--start", default="auto", choices=("auto", "declared", "free"),
-                        help="free: every state variable free; declared: the method's own start from x0 "
-                        "(Method(start=...)); auto (default): declared when --initial is function or gradient")
+    add_nstep_options(parser)
     parser.add_argument("--plot", metavar="FILE", help="also draw the worst case against N with rho^N")
-    add_output_options(parser)
+    add_output_options(parser, latex=True)
     parser.set_defaults(run=run)
 
 
@@ -57,12 +49,15 @@ def run(args) -> int:
     plotted = plot_problem(args)
     rate_solver = None if args.solver == "lowrank" else args.solver  # lowrank solves N-step problems only
     budget = budget_from_args(args)
-    eta_value = optimal_step(factory, classes, solver=rate_solver, budget=budget).eta if eta == "optimal" else float(eta)
+    progress = start_progress(args, "worst case")
+    eta_value = (optimal_step(factory, classes, solver=rate_solver, budget=budget, progress=progress).eta
+                 if eta == "optimal" else float(eta))
     try:
         result = worst_case(factory(eta_value), classes, args.iterations, measure=args.measure, initial=args.initial,
-                            solver=args.solver, start=args.start, budget=budget)
+                            solver=args.solver, start=args.start, budget=budget, progress=progress)
     except SolverFailure as error:
         raise SolverFailure(f"{error}{_divergence_note(factory(eta_value), classes, eta_value, args.iterations)}") from None
+    stop_progress()
     if args.plot:
         from pepcert.papers.figures.plots import plot_worst_case
 
@@ -80,11 +75,19 @@ def run(args) -> int:
     if args.json:
         emit_json(payload)
         return 0
+    if args.latex:
+        from pepcert.cli.output import emit_latex, method_latex
+        from pepcert.pep.latex_statements import worst_case_theorem
+        from pepcert.pep.serialise import jsonable
+
+        equations = method_latex(args.base_factory, {"eta": eta_value, **args.factory_parameters}, classes.agents)
+        emit_latex(worst_case_theorem(jsonable(payload), equations))
+        return 0
     print(f"{result.method}  ({classes.function.describe()}), eta = {eta_value:.15g}")
     print(f"  compressor    {args.choice.describe()}")
     origin = "the method's declared start from x0" if result.start == "declared" else "a free initial state"
     measured, given = describe_measure(result.measure, result.iterations), describe_measure(result.initial, 0)
-    print(f"  worst case of {measured} ({result.measure}) after {result.iterations} steps")
+    print(f"  worst case of {measured} ({result.measure}) after {count(result.iterations, 'step')}")
     print(f"  given         {given} <= 1 ({result.initial}), from {origin}")
     if result.status == "unbounded":
         print(f"  value         unbounded: {given} <= 1 does not bound {measured}")

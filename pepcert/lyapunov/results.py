@@ -125,6 +125,23 @@ class LyapunovResult:
                     total = total + self.P[a, b] * inner(phi[a], phi[b])
         return total
 
+
+    def _repr_latex_(self) -> str:
+        """Jupyter's display (:mod:`pepcert.pep.latex_statements`)."""
+        from pepcert.pep.latex_statements import notebook_latex
+
+        return notebook_latex(self.to_dict(), "rate")
+
+    def _repr_html_(self) -> str:
+        from pepcert.pep.latex_statements import notebook_html
+
+        return notebook_html(self.to_dict(), "rate")
+
+    def latex(self) -> str:
+        """The result as a LaTeX theorem (paste into a paper; ``pepcert ... --latex`` prints it as a document)."""
+        from pepcert.pep.latex_statements import rate_theorem
+        return rate_theorem(self.to_dict())
+
     def to_dict(self) -> dict:
         lyapunov = {"basis": list(self.feature_names), "P": self.P.tolist(), "p": self.p, "formula": self.formula()}
         if self.weights is not None:

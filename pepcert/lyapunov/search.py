@@ -45,7 +45,7 @@ Only solves whose status is *solved* are used.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -226,6 +226,12 @@ def reduction_from_instances(data: LMIData, worst_cases: Sequence) -> Reduction:
 # ---------------------------------------------------------------------------------------
 
 
+def _report(progress, solves: int, family: str, rho: float) -> None:
+    """``progress(solves so far, None, what)`` before each SDP solve (the command line's bar)."""
+    if progress is not None:
+        progress(solves, None, f"SDP {solves}, {family} family, rho = {rho:.8g}")
+
+
 def lyapunov_rate(
     method: Method,
     classes: ProblemClass,
@@ -234,6 +240,7 @@ def lyapunov_rate(
     outcomes: int | None = None,
     solver: str | None = None,
     worst_cases: Sequence = (),
+    progress: Callable[[int, int | None, str], None] | None = None,
 ) -> LyapunovResult:
     """The smallest ``rho`` a Lyapunov function of ``family`` satisfies (floating point).
 
@@ -255,6 +262,7 @@ def lyapunov_rate(
     def solve(rho, reference, reduction=None, floor=1e-6, dominating=None) -> MarginSolution:
         nonlocal solves
         solves += 1
+        _report(progress, solves, family, rho)
         return solve_margin(data, backend, rho, normaliser(data, reference, floor), reduction, dominating)
 
     best, dominance = None, 0.0

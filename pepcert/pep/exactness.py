@@ -35,13 +35,17 @@ def float_parameters(parameters: Mapping[str, Any]) -> dict[str, float]:
 def exact_problem(factory: Callable, classes, parameters: Mapping[str, Any]):
     """``(method, classes, parameters)`` with every number an exact rational: the method is
     rebuilt by ``factory(**parameters)`` from rational parameters."""
+    from pepcert.pep.user_code import build_method
+
     exact = exact_parameters(parameters)
-    return factory(**exact), classes.converted(lambda v: exact_number(v, "a class parameter")), exact
+    return build_method(factory, exact), classes.converted(lambda v: exact_number(v, "a class parameter")), exact
 
 
 def float_problem(factory: Callable, classes, parameters: Mapping[str, Any]):
     """The floating-point twin of :func:`exact_problem` (for the solver)."""
-    return factory(**float_parameters(parameters)), classes.converted(_class_float)
+    from pepcert.pep.user_code import build_method
+
+    return build_method(factory, float_parameters(parameters)), classes.converted(_class_float)
 
 
 def _class_float(value) -> float:

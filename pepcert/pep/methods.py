@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pepcert.pep.errors import BadInput
-from pepcert.pep.expressions import norm2
+from pepcert.pep.expressions import Scalar, Vector, norm2
 
 RESERVED_FEATURES = ("grad", "gap", "grads")
 BASE_MEASURES = ("lyapunov", "distance", "function", "gradient")
@@ -180,18 +180,30 @@ class Method:
     def state_at_optimum(self, xstar, oracle) -> tuple:
         if self.optimum is None:
             return _zero_optimum(xstar, oracle, len(self.state))
-        return self._checked(self.optimum(xstar, oracle), "optimum")
+        return self._checked(self._run(self.optimum, "optimum", (xstar,), xstar, oracle), "optimum")
 
     def initial(self, x0, oracle) -> tuple:
         """The declared initial state from ``x0`` (:class:`BadInput` if none is declared)."""
         if self.start is None:
             raise BadInput(f"method {self.name} declares no start (Method(..., start=lambda x0, oracle: ...))")
-        return self._checked(self.start(x0, oracle), "start")
+        return self._checked(self._run(self.start, "start", (x0,), x0, oracle), "start")
 
     def advance(self, state: tuple, oracle, iteration: int) -> tuple:
         """One step from ``state`` (a tuple in the order of :attr:`state`)."""
-        result = self.step(state, oracle, iteration) if self.takes_iteration else self.step(state, oracle)
-        return self._checked(result, "step")
+        arguments = (state, oracle, iteration) if self.takes_iteration else (state, oracle)
+        return self._checked(self._run(self.step, "step", state, *arguments), "step")
+
+    def _run(self, function: Callable, what: str, state, *arguments):
+        """``function(*arguments)``; on pepcert's symbolic vectors a type error means the user's
+        code is not linear (one line naming what to change, :mod:`pepcert.pep.user_code`)."""
+        try:
+            return function(*arguments)
+        except TypeError as error:
+            if any(isinstance(item, (Vector, Scalar)) for item in state):
+                from pepcert.pep.user_code import nonlinear_step
+
+                raise nonlinear_step(self.name, what, error) from None
+            raise
 
     def _checked(self, result, what: str) -> tuple:
         if not isinstance(result, (tuple, list)):

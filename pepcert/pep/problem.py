@@ -80,6 +80,23 @@ class WorstCaseResult:
     tolerance: float  # the solver tolerance met
     tolerance_source: str = "the solver's residuals and gap"  # what was checked against it
 
+
+    def _repr_latex_(self) -> str:
+        """Jupyter's display (:mod:`pepcert.pep.latex_statements`)."""
+        from pepcert.pep.latex_statements import notebook_latex
+
+        return notebook_latex(self.to_dict(), "worst-case")
+
+    def _repr_html_(self) -> str:
+        from pepcert.pep.latex_statements import notebook_html
+
+        return notebook_html(self.to_dict(), "worst-case")
+
+    def latex(self) -> str:
+        """The result as a LaTeX theorem (paste into a paper; ``pepcert ... --latex`` prints it as a document)."""
+        from pepcert.pep.latex_statements import worst_case_theorem
+        return worst_case_theorem(self.to_dict())
+
     def to_dict(self) -> dict:
         reason = {"value_reason": "unbounded: the initial condition does not bound the measure"} \
             if self.status == "unbounded" else {}
@@ -215,6 +232,20 @@ def nstep_problem(method: Method, classes: ProblemClass, iterations: int, measur
                         _spec_name(initial), iterations, marks)
 
 
+def _solve(backends, problem: tuple, progress):
+    """The first back-end's answer that does not fail (the last failure is raised)."""
+    iterations = problem[-1]
+    for index, backend in enumerate(backends):
+        if progress is not None:
+            progress(1, 2, f"solving the {iterations}-step problem ({getattr(backend, 'name', 'solver')})")
+        try:
+            return backend.solve(*problem)
+        except SolverFailure:
+            if index == len(backends) - 1:
+                raise
+    raise AssertionError("no back-end to try")
+
+
 def worst_case(
     method: Method,
     classes: ProblemClass,
@@ -225,6 +256,7 @@ def worst_case(
     solver: str | None = None,
     start: str = "auto",
     budget: Budget | None = None,
+    progress: Callable[[int, int | None, str], None] | None = None,
 ) -> WorstCaseResult:
     """Largest ``measure`` after ``iterations`` steps given ``initial <= 1`` at the start.
 
@@ -247,14 +279,17 @@ def worst_case(
             steps), Clarabel otherwise.
         start: ``"free"`` (every state variable free around the optimum's state),
             ``"declared"`` (the method's declared start from a free ``x0``), or ``"auto"``:
-            declared for the ``function`` measure when the method declares a start (from a
             declared when the initial condition is ``function`` or ``gradient`` and the method
             declares a start (from a free state they bound nothing but ``x0``, so the worst
             case would be unbounded), free otherwise.
         budget: the most the conic solve may take (estimated seconds and bytes; default
             :class:`~pepcert.pep.budget.Budget`): a larger problem is refused before it is built.
+        progress: ``progress(done, 2, what)`` at building the problem and at each solver tried.
     """
+    quantity = _measure_and_initial(measure, initial, aggregate)[0]  # names checked before any work
     clock = time.perf_counter()
+    if progress is not None:
+        progress(0, 2, f"building the {iterations}-step problem")
     problem = nstep_problem(method, classes, iterations, measure, initial, aggregate, start)
     trace, first, tracked, aggregate, marks = problem.trace, problem.first, problem.tracked, problem.aggregate, problem.marks
     common: dict[str, Any] = dict(
@@ -266,20 +301,16 @@ def worst_case(
     backends = nstep_backends(solver, trace, aggregate, iterations)
     if isinstance(backends[0], ConicNStep):
         require(nstep_work(trace, iterations), budget or Budget())
-    for index, backend in enumerate(backends):
-        try:
-            answer = backend.solve(trace, first, tracked, aggregate, marks, iterations)
-            break
-        except SolverFailure:
-            if index == len(backends) - 1:
-                raise
+    answer = _solve(backends, (trace, first, tracked, aggregate, marks, iterations), progress)
     if answer.status == "unbounded":
         n = trace.basis.n_vectors
         return WorstCaseResult(
             **common, value=math.inf, rate_per_step=math.inf, multipliers={}, gram=np.zeros((n, n)), solver=answer.solver,
             status="unbounded", seconds=time.perf_counter() - clock, tolerance=math.nan,
         )
-    rate = answer.value ** (1.0 / iterations) if answer.value > 0 and aggregate == "last" else math.nan
+    # a factor per step only where the measure is the initial quantity, at the last step
+    same = aggregate == "last" and common["initial"] == _spec_name(quantity)
+    rate = answer.value ** (1.0 / iterations) if answer.value > 0 and same else math.nan
     return WorstCaseResult(
         **common, value=answer.value, rate_per_step=float(rate), multipliers=answer.multipliers, gram=answer.gram,
         solver=answer.solver, status="solved", seconds=time.perf_counter() - clock, tolerance=answer.tolerance,

@@ -32,6 +32,14 @@ def _classes(mu, L, delta, random=False):
     return ProblemClass(SmoothStronglyConvex(mu, L), Contractive(delta, in_expectation=bool(random)))
 
 
+def _problem(method, mu, L, delta=None, random=False, omega=None, compressor=None, agents=1, scaled=False):
+    """The point's method and classes, built as ``pepcert rate`` builds them
+    (:func:`pepcert.analyses.problems.build_problem`): ``mu``/``L`` one number or one per agent."""
+    from pepcert.analyses.problems import build_problem
+
+    return build_problem(method, mu, L, agents, delta, omega, compressor, random, scaled)
+
+
 def _rate_outputs(result) -> dict:
     return {
         "rho": float(result.rho),
@@ -48,51 +56,104 @@ _FAILED_RATE = {"rho": None, "rho_lower": None, "lower_source": "", "tight": Fal
 
 
 @sweepable(version=1)
-def rate(method: str, mu: float, L: float, delta: float, eta: float, family: str = "full", random: bool = False) -> dict:
+def rate(method: str, mu, L, delta=None, eta="optimal", family: str = "full", random: bool = False, omega=None,
+         compressor=None, agents=1, scaled: bool = False, solver=None) -> dict:
     """:func:`pepcert.analyses.tight_rate` of ``method`` at step ``eta``: ``rho``,
-    ``rho_lower`` (and where it comes from), ``tight``, ``converges``, ``solves``."""
+    ``rho_lower`` (and where it comes from), ``tight``, ``converges``, ``solves``
+    (``eta = "optimal"``: :func:`optimal_rate`'s outputs, the step found in ``eta``)."""
     from pepcert.analyses import tight_rate
-    from pepcert.pep.algorithms import method_factory
+    from pepcert.analyses.sublinear import has_linear_rate, no_linear_rate_reason
 
+    problem = _problem(method, mu, L, delta, random, omega, compressor, agents, scaled)
+    step = problem.step(eta)
+    if not has_linear_rate(problem.classes):
+        return {**_FAILED_RATE, "error": no_linear_rate_reason(problem.classes)}
+    if step == "optimal":
+        return optimal_rate(method, mu, L, delta, family, random, omega, compressor, agents, scaled, solver)
     try:
-        result = tight_rate(method_factory(method)(float(eta)), _classes(mu, L, delta, random), family=family)
+        result = tight_rate(problem.factory(float(step)), problem.classes, family=family, solver=solver)
     except SolverFailure as error:
         return {**_FAILED_RATE, "error": str(error)}
     return _rate_outputs(result)
 
 
 @sweepable(version=1)
-def optimal_rate(method: str, mu: float, L: float, delta: float, family: str = "full", random: bool = False) -> dict:
+def optimal_rate(method: str, mu, L, delta=None, family: str = "full", random: bool = False, omega=None,
+                 compressor=None, agents=1, scaled: bool = False, solver=None) -> dict:
     """:func:`pepcert.analyses.optimal_step`: the best step ``eta``, the rate there and
     whether it is proven optimal."""
     from pepcert.analyses import optimal_step
-    from pepcert.pep.algorithms import method_factory
+    from pepcert.analyses.sublinear import has_linear_rate, no_linear_rate_reason
 
+    problem = _problem(method, mu, L, delta, random, omega, compressor, agents, scaled)
+    if not has_linear_rate(problem.classes):
+        return {"eta": None, **_FAILED_RATE, "proven_optimal": False, "error": no_linear_rate_reason(problem.classes)}
     try:
-        step = optimal_step(method_factory(method), _classes(mu, L, delta, random), family=family)
+        step = optimal_step(problem.factory, problem.classes, family=family, solver=solver,
+                            structured_fallback=problem.agents > 1)
     except SolverFailure as error:
         return {"eta": None, **_FAILED_RATE, "proven_optimal": False, "error": str(error)}
     return {"eta": float(step.eta), **_rate_outputs(step.rate), "proven_optimal": bool(step.proven_optimal)}
 
 
-@sweepable(version=1)
-def worst_case_value(method: str, mu: float, L: float, delta: float, eta: float, iterations: int,
-                     measure: str = "lyapunov", start: str = "auto") -> dict:
+@sweepable(version=2)
+def worst_case_value(method: str, mu, L, delta=None, eta="optimal", iterations: int = 1, measure: str = "lyapunov",
+                     start: str = "auto", random: bool = False, omega=None, compressor=None, agents=1,
+                     scaled: bool = False, solver=None, initial=None) -> dict:
     """:func:`pepcert.pep.problem.worst_case`: the largest ``measure`` after ``iterations``
-    steps given ``measure <= 1`` at the start (``value``, ``rate_per_step``, ``status``);
-    ``start``: ``auto``, ``declared`` (the method's own start from ``x0``) or ``free``."""
-    from pepcert.pep.algorithms import method_factory
+    steps given ``initial <= 1`` at the start (default: the measure's; ``value``,
+    ``rate_per_step``, ``status``); ``start``: ``auto``, ``declared`` (the method's own start
+    from ``x0``) or ``free``; ``eta = "optimal"``: at the optimal step of the rate (as
+    ``pepcert worst-case``), or where there is none (``mu <= 0``) the step minimising this
+    worst case."""
+    from pepcert.analyses import optimal_step
+    from pepcert.analyses.sublinear import best_horizon_step, has_linear_rate
     from pepcert.pep.problem import worst_case
 
+    problem = _problem(method, mu, L, delta, random, omega, compressor, agents, scaled)
+    step = problem.step(eta)
     try:
-        result = worst_case(method_factory(method)(float(eta)), _classes(mu, L, delta), int(iterations), measure=measure,
-                            start=start)
+        if step != "optimal":
+            value = float(step)
+        elif has_linear_rate(problem.classes):
+            value = optimal_step(problem.factory, problem.classes).eta
+        else:
+            value = best_horizon_step(problem.factory, problem.classes, int(iterations), measure, initial, solver)[0]
+        result = worst_case(problem.factory(value), problem.classes, int(iterations), measure=measure, initial=initial,
+                            start=start, solver=solver)
     except SolverFailure as error:
         return {"value": None, "rate_per_step": None, "status": "failed", "error": str(error)}
-    value = float(result.value)
-    finite = value == value and value != float("inf")
-    return {"value": value if finite else None, "rate_per_step": float(result.rate_per_step) if finite else None,
-            "status": result.status, "error": ""}
+    number = float(result.value)
+    finite = number == number and number != float("inf")
+    return {"value": number if finite else None, "rate_per_step": float(result.rate_per_step) if finite else None,
+            "status": result.status, "error": "", **({"eta": value} if step == "optimal" else {})}
+
+
+@sweepable(version=1)
+def certified_rate(method: str, mu, L, delta=None, eta="optimal", family: str = "full", random: bool = False,
+                   omega=None, compressor=None, agents=1, scaled: bool = False, solver=None) -> dict:
+    """:func:`pepcert.analyses.certify`: ``rho_lower <= rate <= rho_upper`` proven in exact
+    rational arithmetic (``"p/q"`` with float twins), as ``pepcert certify`` (``eta =
+    "optimal"``: the optimal step rounded to a rational, in ``eta``)."""
+    from fractions import Fraction
+
+    from pepcert.analyses import certify, optimal_step
+    from pepcert.pep.serialise import jsonable
+
+    problem = _problem(method, mu, L, delta, random, omega, compressor, agents, scaled)
+    step = problem.step(eta)
+    try:
+        if step == "optimal":
+            step = Fraction(optimal_step(problem.factory, problem.classes, family=family, solver=solver).eta)
+            step = step.limit_denominator(10**9)
+        result = certify(problem.base_factory, problem.classes, step, family=family, solver=solver,
+                         parameters=problem.parameters)
+    except SolverFailure as error:
+        return {"rho_lower": None, "rho_upper": None, "verified": False, "error": str(error)}
+    outputs = {"rho_lower": result.rho_lower, "rho_upper": result.rho_upper, "gap": float(result.gap),
+               "lower_source": result.lower_source, "verified": result.verified,
+               "proves_convergence": result.proves_convergence, "error": result.reason}
+    return jsonable({**outputs, **({"eta": step} if eta == "optimal" else {})})
 
 
 @sweepable(version=1)
@@ -114,4 +175,4 @@ def muon_gaps(beta: str, steps: str, iterations: int, lmo: str = "polar") -> dic
 
 
 #: The analyses ``pepcert sweep --analysis NAME`` offers.
-ANALYSES = {"rate": rate, "optimal-rate": optimal_rate, "worst-case": worst_case_value}
+ANALYSES = {"rate": rate, "optimal-rate": optimal_rate, "worst-case": worst_case_value, "certify": certified_rate}

@@ -58,9 +58,11 @@ def _chunks(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-def _progress(enabled: bool, total: int, description: str):
-    """A rich progress bar on stderr (or a no-op)."""
-    if not enabled or total == 0:
+def progress_display(enabled: bool, total: int | None, description: str, allow_unknown: bool = False):
+    """A rich progress bar on stderr (or None): the one bar of the command line (sweeps,
+    reproduce, and ``pepcert.cli.output.progress_bar`` for the analyses). ``total`` None
+    (with ``allow_unknown``) shows a running count."""
+    if not enabled or (total == 0 and not allow_unknown):
         return None
     from rich.console import Console
     from rich.progress import (
@@ -188,7 +190,7 @@ def sweep(
                 store_cache.put_many((key, name, outputs) for key, outputs in rows)
 
         show = sys.stderr.isatty() if progress is None else progress
-        bar = _progress(show, len(pending), description or name.rsplit(".", 1)[-1])
+        bar = progress_display(show, len(pending), description or name.rsplit(".", 1)[-1])
         advance = (lambda n: bar.advance(bar.task_ids[0], n)) if bar is not None else (lambda n: None)
         used = 1
         try:

@@ -1,4 +1,4 @@
-"""The step search's branch and bound (``pepcert.analyses.rates._minimise_over_steps``): a
+"""The step search's branch and bound (``pepcert.analyses.rates.minimise_over_steps``): a
 floor that is a true lower bound of the objective prunes grid points without changing the
 answer. Reference: the same search without a floor (every grid point evaluated)."""
 
@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from pepcert.analyses.rates import _minimise_over_steps
+from pepcert.analyses.rates import minimise_over_steps
 
 
 def _objective(eta):
@@ -27,8 +27,8 @@ def test_pruning_keeps_the_minimiser_and_saves_evaluations(scale):
         calls.append(eta)
         return _objective(eta)
 
-    plain, plain_calls, _ = _minimise_over_steps(_objective, scale, xatol=1e-9)
-    pruned, pruned_calls, edge = _minimise_over_steps(counted, scale, _floor, xatol=1e-9)
+    plain, plain_calls, _ = minimise_over_steps(_objective, scale, xatol=1e-9)
+    pruned, pruned_calls, edge = minimise_over_steps(counted, scale, _floor, xatol=1e-9)
     assert abs(pruned - 0.3) <= 1e-6 and abs(plain - 0.3) <= 1e-6 and not edge
     grid_calls = pruned_calls - (plain_calls - 61)  # the golden-section part is the same length
     assert grid_calls < 20  # of 61 grid points
@@ -44,5 +44,5 @@ def test_a_loose_floor_in_the_wrong_basin_cannot_hide_the_minimiser():
         loose = 0.3 if abs(math.log(eta) - math.log(3e-3)) < 2 else 0.05
         return _objective(eta) - loose
 
-    best, _, _ = _minimise_over_steps(_objective, 1.0, floor, xatol=1e-9)
+    best, _, _ = minimise_over_steps(_objective, 1.0, floor, xatol=1e-9)
     assert abs(best - 0.3) <= 1e-6

@@ -62,7 +62,7 @@ BAD = [
     ["rate"] + BASE[:-1] + ["1.5"],  # delta > 1
     ["rate", "--method", "ef", "--mu", "1.5", "--L", "1", "--delta", "0.5"],  # mu > L (mu = L: quadratics, accepted)
     ["rate", "--method", "ef", "--mu", "0.1", "--L", "0", "--delta", "0.5"],  # L <= 0
-    ["rate", "--method", "ef", "--mu", "-0.1", "--L", "1", "--delta", "0.5"],  # mu < 0
+    ["rate", "--method", "ef", "--mu", "-1.1", "--L", "1", "--delta", "0.5"],  # mu < -L
     ["rate"] + BASE + ["--eta", "0"],
     ["rate"] + BASE + ["--eta", "-1"],
     ["rate"] + BASE + ["--eta", "nan"],

@@ -162,15 +162,18 @@ def test_worst_case_at_a_diverging_step_says_so(capsys):
 # -- rate 1 is no linear rate ------------------------------------------------------------------
 
 def test_rate_at_mu_zero_is_no_linear_rate(capsys):
-    code, out, _err = run(["rate", "--method", "ef", "--mu", "0", "--L", "1", "--delta", "0.5", "--json"], capsys, seconds=60)
+    """mu = 0: no rho (not even 1) is printed as a rate; the answer is the sublinear one."""
+    code, out, _err = run(["rate", "--method", "ef", "--mu", "0", "--L", "1", "--delta", "0.5", "--horizon", "4",
+                           "--json"], capsys, seconds=60)
     data = json.loads(out)
     assert code == 0
-    assert data["converges"] is False and data["linear_rate"] is False
-    assert data["eta_proven_optimal"] is False and data["eta_optimal"] is False
-    # "tight" only when the instance itself proves rho >= 1 (here h = mu = 0 gives eigenvalue 1
-    # exactly), never for a float rate of 1 - 1e-12.
-    assert data["tight"] is (data["rho_lower"] >= 1)
-    assert "no linear rate" in data["note"] and "worst-case" in data["note"]
+    assert data["kind"] == "sublinear" and data["linear_rate"] is None and "rho" not in data
+    assert "no linear rate" in data["linear_rate_reason"]
+    assert (data["measure"], data["initial"]) == ("function", "distance")
+    values = [case["value"] for case in data["worst_cases"]]
+    assert [case["N"] for case in data["worst_cases"]] == [1, 2, 3, 4]
+    assert all(later < earlier for earlier, later in zip(values, values[1:]))
+    assert data["step"] == "optimal" and 0.01 < data["eta"] < 4
 
 
 def test_best_step_at_the_edge_of_the_search_is_not_optimal(capsys):

@@ -193,7 +193,7 @@ def test_cli_sweep_bad_input_and_csv(capsys, tmp_path):
     assert main(base + ["--delta", "1.5", "--eta", "0.1"]) == 2
     assert main(base + ["--delta", "0.5", "--eta", "-0.1"]) == 2
     assert main(base + ["--delta", "0.5", "--eta", "0.1", "--iterations", "3"]) == 2
-    assert main(base + ["--delta", "0.5"]) == 2  # rate needs --eta
+    assert main(base + ["--delta", "0.5", "--family", "cubic"]) == 2  # not a family of the method
     capsys.readouterr()
     csv = tmp_path / "t.csv"
     assert main(base + ["--delta", "0.25,0.75", "--eta", "0.1:0.2:2", "--out", str(csv), "--workers", "1", "--json"]) == 0

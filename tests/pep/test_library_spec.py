@@ -134,7 +134,7 @@ def test_choice_names_the_compressor_and_says_the_rate_holds_for_the_class():
     assert data["class"] == "contractive" and data["delta"] == "3/10" and data["deterministic"] is True
     bare = compressor_choice_from_args(omega="2")
     assert bare.compressor is None and bare.to_dict() == {
-        "class": "unbiased", "deterministic": False, "omega": "2", "constant_float": 2.0}
+        "class": "unbiased", "deterministic": False, "omega": "2", "omega_float": 2.0}
 
 
 def test_catalog_examples_parse_and_cover_every_compressor():

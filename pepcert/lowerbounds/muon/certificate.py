@@ -298,6 +298,16 @@ class _TransitionChecker:
             self.min_distance = distance
 
 
+def _reporting(checker, iterations: int, progress):
+    """``checker`` that also reports every 1,000 transitions to ``progress``."""
+    def on_step(t, *transition):
+        checker(t, *transition)
+        if (t + 1) % 1000 == 0 or t + 1 == iterations:
+            progress(t + 1, iterations, "exact replay of Muon")
+
+    return on_step
+
+
 def certify_muon(
     beta,
     schedule,
@@ -305,9 +315,11 @@ def certify_muon(
     lmo=None,
     start: str = "auto",
     instance: MuonInstance | None = None,
+    progress=None,
 ) -> MuonCertificate:
     """Certify ``f(W_t) - f* >= (1 - beta)/(1 + beta)`` for ``t = 0..iterations`` by an exact
-    replay of Muon on the instance (see the module docstring for the checks)."""
+    replay of Muon on the instance (see the module docstring for the checks); ``progress(t,
+    iterations, what)`` hears of the replay every 1,000 steps."""
     started = time.perf_counter()
     if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations <= 0:
         raise BadInput(f"iterations must be a positive integer, got {iterations!r}")
@@ -321,7 +333,8 @@ def certify_muon(
 
     R0, W0, steps = _start_and_steps(instance, T)
     checker = _TransitionChecker(instance, lmo, W0, R0)
-    enclosure = _replay(instance, W0, steps, T, lmo, on_step=checker)
+    enclosure = _replay(instance, W0, steps, T, lmo, on_step=checker if progress is None else
+                        _reporting(checker, T, progress))
     failures.extend(checker.failures)
     if enclosure.stopped:
         failures.append(f"replay stopped after {enclosure.completed} steps: {enclosure.stopped}")

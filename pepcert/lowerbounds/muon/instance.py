@@ -215,8 +215,9 @@ class MuonInstance:
         R0 = float(self.offset) if self.offset is not None else self.offset_float
         return np.array([[1.0 + R0, 0.0], [0.0, 1.0 - R0]])
 
-    def W0_text(self) -> list[list[str]]:
-        return [[f"1 + {self.offset_symbolic}", "0"], ["0", f"1 - {self.offset_symbolic}"]]
+    def W0_text(self) -> list[list[str | int]]:
+        """``W_0`` with its diagonal as formulas in ``R_0`` (the zeros as numbers)."""
+        return [[f"1 + {self.offset_symbolic}", 0], [0, f"1 - {self.offset_symbolic}"]]
 
 
 class InstanceOracle(NumericOracle):

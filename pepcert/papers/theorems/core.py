@@ -91,6 +91,7 @@ def catalogue() -> list[Theorem]:
     from pepcert.papers.theorems import (
         classical,
         muon26,
+        sublinear,
         ttd25,
         ttd25_symbolic,
         ttd26,
@@ -98,7 +99,7 @@ def catalogue() -> list[Theorem]:
     )
 
     return [*ttd25.THEOREMS, *ttd25_symbolic.THEOREMS, *wsr22.THEOREMS, *muon26.THEOREMS, *ttd26.THEOREMS,
-            *classical.THEOREMS]
+            *classical.THEOREMS, *sublinear.THEOREMS]
 
 
 def find(function: Callable[..., tuple[Any, Any]]) -> Theorem:

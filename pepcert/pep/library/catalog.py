@@ -32,8 +32,7 @@ class CatalogEntry:
                 "deterministic": example["deterministic"], "kind": self.kind,
                 "constant": "omega" if example["class"] == "unbiased" else "delta",
                 "formula": self.formula, "tight": self.tight, "example": self.example,
-                "example_value": example.get("omega", example.get("delta")),
-                "example_float": example["constant_float"], "source": self.source or example["source"],
+                "example_value": choice.constant, "source": self.source or example["source"],
                 **({"note": self.note} if self.note else {})}
 
 

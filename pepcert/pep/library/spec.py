@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 from pepcert.pep.compressors import Contractive, Unbiased
@@ -38,6 +37,7 @@ from pepcert.pep.library.quantizers import (
 )
 from pepcert.pep.library.sparsifiers import RandK, TopK
 from pepcert.pep.numerics.numbers import parse_rational, rational_to_str
+from pepcert.pep.serialise import jsonable
 
 MAX_SPEC_LENGTH = 1000
 _NAME = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -189,11 +189,6 @@ def parse_compressor(spec: str):
     return _build(name, args)
 
 
-def exact_text(value) -> str:
-    """An exact constant as text: ``"p/q"`` for a Fraction, sympy's form otherwise."""
-    return rational_to_str(value) if isinstance(value, Fraction) else str(value)
-
-
 @dataclass(frozen=True)
 class CompressorChoice:
     """What an analysis is run for: the compressor class and, when the user named one, the
@@ -221,11 +216,10 @@ class CompressorChoice:
         unbiased = isinstance(klass, Unbiased)
         out: dict[str, Any] = {"class": "unbiased" if unbiased else "contractive",
                                "deterministic": bool(klass.deterministic),
-                               "omega" if unbiased else "delta": exact_text(self.constant),
-                               "constant_float": float(self.constant)}
+                               "omega" if unbiased else "delta": self.constant}
         if self.compressor is not None:
             out.update(spec=self.spec, compressor=self.compressor.describe(), source=self.compressor.source)
-        return out
+        return jsonable(out)  # the constant exact ("p/q" or sympy's text) with its float twin
 
 
 def compressor_choice_from_args(delta=None, omega=None, compressor=None, random: bool = False) -> CompressorChoice:

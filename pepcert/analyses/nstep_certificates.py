@@ -70,7 +70,7 @@ class CertifiedWorstCase:
 
     def to_dict(self) -> dict:
         return jsonable({
-            "method": self.method, "parameters": dict(self.parameters), "classes": self.classes,
+            "kind": NSTEP_KIND, "method": self.method, "parameters": dict(self.parameters), "classes": self.classes,
             "iterations": self.iterations, "measure": self.measure, "initial": self.initial, "start": self.start,
             "upper_bound": self.upper, "lower_bound": self.lower, "gap": None if self.gap is None else float(self.gap),
             "worst_case_float": self.value, "statement": self.statement, "verified": self.verified,

@@ -14,6 +14,8 @@ def run_nstep(args, classes, eta) -> int:
     from pepcert.analyses.nstep_exact import MAX_NSTEP_ITERATIONS
     from pepcert.cli.certify import _write
 
+    if getattr(args, "latex", False):
+        raise BadInput("--latex states rate certificates; an N-step certificate is printed as text or --json")
     if not 1 <= args.iterations <= MAX_NSTEP_ITERATIONS:
         raise BadInput(f"--iterations must be from 1 to {MAX_NSTEP_ITERATIONS} for a certificate, got {args.iterations}")
     result = certify_nstep(args.base_factory, classes, eta, args.iterations, measure=args.measure or "lyapunov",
@@ -21,12 +23,12 @@ def run_nstep(args, classes, eta) -> int:
                            solver=args.solver)
     _write(args.out, result.certificate)
     if args.json:
-        emit_json({**result.to_dict(), "eta": str(eta), "eta_float": float(eta),
-                   "compressor": problem_payload(args)["compressor"]})
+        emit_json({**result.to_dict(), "eta": eta, "compressor": problem_payload(args)["compressor"]})
         return 0 if result.verified else 1
     measured, given = describe_measure(result.measure, result.iterations), describe_measure(result.initial, 0)
     origin = "the method's declared start from x0" if result.start == "declared" else "a free initial state"
-    print(f"{result.method}  ({classes.function.describe()}), eta = {eta} ~ {float(eta):.12g}")
+    approximately = "" if f"{float(eta):.12g}" == str(eta) else f" ~ {float(eta):.12g}"
+    print(f"{result.method}  ({classes.function.describe()}), eta = {eta}{approximately}")
     print(f"  compressor: {args.choice.describe()}")
     print(f"  worst case of {measured} after {result.iterations} steps, given {given} <= 1, from {origin}")
     print(f"  {'VERIFIED' if result.verified else 'NOT VERIFIED'} in exact rational arithmetic")

@@ -102,3 +102,13 @@ def test_what_the_certificates_do_not_cover_is_refused_in_one_line():
     with pytest.raises(BadInput, match="float coefficient"):  # EF's V has 1/s = sqrt(2): not rational
         certify_nstep(method_factory("ef"), ProblemClass(SmoothStronglyConvex(0, 1), Contractive(Fraction(1, 2))),
                       Fraction(1, 4), 2, measure="lyapunov")
+
+
+def test_an_unbounded_worst_case_is_a_solver_failure_not_a_certificate():
+    """EF from a free state with f(x0) - f* <= 1: nothing bounds e0, the worst case is infinite."""
+    from pepcert.pep.errors import SolverFailure
+
+    classes = ProblemClass(SmoothStronglyConvex(0, 1), Contractive(Fraction(1, 2)))
+    with pytest.raises(SolverFailure, match="not solved"):
+        certify_nstep(method_factory("ef"), classes, Fraction(1, 2), 2, measure="function", initial="function",
+                      start="free")

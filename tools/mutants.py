@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 GUARDS = "tests/analyses/test_checker_guards.py"
 NONCONVEX = "tests/pep/test_nonconvex.py"
+CUTS = "tests/pep/test_conic_cuts.py"
 CLAIMS = "tests/analyses/test_certificate_claims.py"
 TAMPER = "tests/analyses/test_certificate_tamper.py"
 
@@ -156,6 +157,10 @@ MUTANTS = (
        "any(fn.admits_curvature(h) for fn, h in zip(self.functions, hs))", GUARDS),
     _m("membership: curvature above L is accepted", "pepcert/pep/functions.py",
        "return bool(self._lowest_instance() <= h <= self.L)", "return bool(self._lowest_instance() <= h)", GUARDS),
+    _m("cuts: the omitted pairs are not checked", "pepcert/pep/conic_cuts.py",
+       "worst = float(violations[omitted].max(initial=-math.inf))", "worst = -math.inf", CUTS),
+    _m("cuts: the working set's own pairs are checked instead of the omitted ones", "pepcert/pep/conic_cuts.py",
+       "omitted = np.flatnonzero(~active)", "omitted = np.flatnonzero(active)", CUTS),
     _m("membership: a negative curvature is an instance of a nonconvex class", "pepcert/pep/functions.py",
        "return self.mu if self.convex else 0 * self.L", "return self.mu", NONCONVEX),
     _m("nonconvex: x* is only a stationary point (no minimum conditions)", "pepcert/pep/functions.py",

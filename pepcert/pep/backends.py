@@ -28,6 +28,7 @@ from typing import Protocol
 
 import numpy as np
 
+from pepcert.pep.budget import Work, nstep_work
 from pepcert.pep.conic import ConicBuilder, ConicProblem, smat, svec, svec_length
 from pepcert.pep.errors import BadInput, SolverFailure
 from pepcert.pep.expressions import Scalar
@@ -40,6 +41,7 @@ WORST_CASE_LADDER = (1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4)  # solver tolera
 REPORTED_LADDER = WORST_CASE_LADDER + (1e-3, 1e-2)
 LOWRANK_FROM = 8  # iterations from which the default is the low-rank method (measured, docs/worst-case.md)
 CLARABEL_FALLBACK_MAX = 30  # a default low-rank failure falls back to Clarabel up to here (~tens of s)
+CUTS_FROM, CUTS_UNTIL = 8, 60  # sublinear classes: Clarabel on a working set of pairs for these N
 BACKENDS = ("clarabel", "scs", "mosek", "lowrank")
 
 
@@ -61,6 +63,9 @@ class NStepBackend(Protocol):
     def name(self) -> str: ...
 
     def qualifies(self, trace, aggregate: str) -> bool: ...
+
+    def work(self, trace, iterations: int) -> Work | None:
+        """The estimated cost of the dense problem it would build, or None."""
 
     def solve(self, trace, first: Scalar, tracked: list, aggregate: str, marks: list, iterations: int) -> NStepAnswer: ...
 
@@ -113,7 +118,8 @@ class Assembled:
     face: np.ndarray | None
 
 
-def _assemble(trace, first: Scalar, tracked: list, aggregate: str, scaling: Scaling | None = None) -> Assembled:
+def _assemble(trace, first: Scalar, tracked: list, aggregate: str, scaling: Scaling | None = None,
+              constraints: list | None = None) -> Assembled:
     """The PEP as a conic problem (:class:`Assembled`).
 
     Variables ``(svec(H), F'[, tau])``. ``G = T H T^T`` where ``T`` spans the face the class's
@@ -123,9 +129,11 @@ def _assemble(trace, first: Scalar, tracked: list, aggregate: str, scaling: Scal
     row; every class inequality ``c <= 0`` and ``initial <= 1`` a nonnegative slack, each row
     divided by its norm when rescaled; ``H`` PSD. ``aggregate="last"`` maximises the tracked
     measure (divided by ``scaling.objective``), ``"min"`` maximises ``tau <= measure_k`` for
-    every ``k``.
+    every ``k``. ``constraints``: a subset of the trace's inequalities (constraint generation);
+    default all of them.
     """
-    constraints, (equalities, identities) = trace.constraints(), trace.identities()
+    constraints = trace.constraints() if constraints is None else constraints
+    equalities, identities = trace.identities()
     n, m = trace.basis.n_vectors, trace.basis.n_values
     face = face_basis(identities, n)
     if face is not None:
@@ -259,9 +267,18 @@ class ConicNStep:
     def qualifies(self, trace, aggregate: str) -> bool:
         return True
 
+    def work(self, trace, iterations: int) -> Work:
+        return nstep_work(trace, iterations)
+
     def solve(self, trace, first, tracked, aggregate, marks, iterations) -> NStepAnswer:
         scaling = _scaling(trace, first, tracked, aggregate, marks, iterations)
-        assembled = _assemble(trace, first, tracked, aggregate, scaling)
+        return self.solve_subset(trace, first, tracked, aggregate, scaling, iterations)[0]
+
+    def solve_subset(self, trace, first, tracked, aggregate, scaling, iterations,
+                     constraints: list | None = None) -> tuple[NStepAnswer, np.ndarray]:
+        """The answer over ``constraints`` (default: all), and the function values ``F`` of its
+        primal point in the original scale (to check omitted inequalities at it)."""
+        assembled = _assemble(trace, first, tracked, aggregate, scaling, constraints)
         problem = assembled.problem
         if assembled.face is not None:
             scaling = None  # _assemble never rescales a face
@@ -274,9 +291,9 @@ class ConicNStep:
         large = problem.n_variables >= LARGE_PROBLEM
         solution = solve_accurately(backend, problem, gaps=WORST_CASE_LADDER, refine_first=not large,
                                     max_solves=2 if large else 3)
-        n = trace.basis.n_vectors
+        n, m = trace.basis.n_vectors, trace.basis.n_values
         if solution.status == "unbounded":
-            return NStepAnswer(math.inf, _readonly(np.zeros((n, n))), {}, "unbounded", math.nan, backend.name)
+            return NStepAnswer(math.inf, _readonly(np.zeros((n, n))), {}, "unbounded", math.nan, backend.name), np.zeros(m)
         if not solution.solved:
             raise SolverFailure(f"{backend.name} returned status {solution.raw_status!r} for the {iterations}-step "
                                 "worst case; the answer is not used")
@@ -287,10 +304,11 @@ class ConicNStep:
         # equalities' multipliers (free) first, then the inequalities' (>= 0)
         duals = solution.y[: problem.zero + problem.nonneg] * objective_scale / assembled.norms
         G = smat(solution.x[assembled.gram])
+        F = solution.x[len(assembled.gram) : len(assembled.gram) + m]
         if assembled.face is not None:
             G = assembled.face @ G @ assembled.face.T
         elif scaling is not None:
-            G = G * np.outer(scaling.vectors, scaling.vectors)
+            G, F = G * np.outer(scaling.vectors, scaling.vectors), F * scaling.values
         # The value is the dual objective ``b.y``: the bound side of the bracket, and the closer
         # one on these problems (the primal point is near the analytic centre of a degenerate
         # optimal face: measured on gradient descent, N = 11..20, primal 1.4e-8 to 2.5e-8 below
@@ -298,7 +316,7 @@ class ConicNStep:
         value = float(problem.b @ solution.y) * objective_scale + assembled.offset
         return NStepAnswer(value, _readonly(G),
                            {name: float(duals[k]) for k, name in enumerate(assembled.names)}, "solved", tolerance,
-                           backend.name, "the solver's residuals, gap and multiplier-weighted infeasibility")
+                           backend.name, "the solver's residuals, gap and multiplier-weighted infeasibility"), F
 
 
 class LowRankNStep:
@@ -307,15 +325,19 @@ class LowRankNStep:
 
     name = "lowrank"
 
+    def work(self, trace, iterations: int) -> None:
+        return None  # O(N) pairs a round: no dense problem to refuse
+
     def qualifies(self, trace, aggregate: str) -> bool:
         from pepcert.pep.cutting import eligible
 
-        return aggregate == "last" and eligible(trace)
+        return eligible(trace)
 
     def solve(self, trace, first, tracked, aggregate, marks, iterations) -> NStepAnswer:
         from pepcert.pep.nstep import worst_case_lowrank
 
-        answer = worst_case_lowrank(trace, first, tracked[-1], marks, iterations, WORST_CASE_LADDER)
+        answer = worst_case_lowrank(trace, first, tracked[-1], marks, iterations, WORST_CASE_LADDER,
+                                    minimum=tracked if aggregate == "min" else None)
         return NStepAnswer(answer.value, _readonly(answer.gram), answer.multipliers, "solved", answer.tolerance, self.name,
                            "the dual bound's residuals and its gap to the attained value")
 
@@ -330,25 +352,36 @@ def nstep_backend(name: str) -> NStepBackend:
     return ConicNStep(name)
 
 
+def _sublinear_backends(trace, aggregate: str, iterations: int, lowrank) -> tuple[NStepBackend, ...]:
+    """Sublinear worst cases (``mu <= 0``): the low-rank method's rescaling presumes ``rho^k``
+    decay and its answers stall near 1e-5 there, so Clarabel on a working set of pairs
+    (:mod:`pepcert.pep.conic_cuts`) from :data:`CUTS_FROM` steps to :data:`CUTS_UNTIL`, the
+    low-rank method first beyond (measured: gradient descent N = 100 in 2 s at 1e-5 against 76 s
+    at 1e-8), Clarabel on every pair below."""
+    from pepcert.pep.conic_cuts import ConicCutsNStep
+
+    cuts = ConicCutsNStep()
+    if iterations < CUTS_FROM or not cuts.qualifies(trace, aggregate):
+        return (ConicNStep("clarabel"),)
+    if iterations <= CUTS_UNTIL:
+        return (cuts, lowrank) if lowrank.qualifies(trace, aggregate) else (cuts,)
+    return (lowrank, cuts) if lowrank.qualifies(trace, aggregate) else (cuts,)
+
+
 def nstep_backends(solver: str | None, trace, aggregate: str, iterations: int) -> tuple[NStepBackend, ...]:
     """The back-ends to try, in order (module docstring). A named back-end is the only one
     tried; it is refused when it does not take the problem."""
     if solver is not None:
         backend = nstep_backend(solver)
         if not backend.qualifies(trace, aggregate):
-            raise BadInput("the low-rank method needs one agent, a deterministic compressor, a pairwise function class "
-                           "and the measure at the last step; use --solver clarabel")
+            raise BadInput("the low-rank method needs one agent, a deterministic compressor and a pairwise function "
+                           "class; use --solver clarabel")
         return (backend,)
     if mosek_licensed():
         return (ConicNStep("mosek"),)
     lowrank = LowRankNStep()
     if not _linear(trace.classes):
-        # Sublinear worst cases (mu <= 0): the low-rank method's rescaling presumes rho^k decay,
-        # and its constraint generation met 1e-4 where Clarabel meets 1e-8 (gradient descent,
-        # N = 20, in 0.2 s); Clarabel while its dense block fits, the low-rank method beyond.
-        if iterations > CLARABEL_FALLBACK_MAX and lowrank.qualifies(trace, aggregate):
-            return (lowrank,)
-        return (ConicNStep("clarabel"),)
+        return _sublinear_backends(trace, aggregate, iterations, lowrank)
     if iterations >= LOWRANK_FROM and lowrank.qualifies(trace, aggregate):
         # Too large for Clarabel's dense block beyond the fallback limit: the failure stands.
         return (lowrank, ConicNStep("clarabel")) if iterations <= CLARABEL_FALLBACK_MAX else (lowrank,)

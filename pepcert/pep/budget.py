@@ -64,12 +64,13 @@ def require(work: Work, budget: Budget, how_to_raise: str = "--budget-seconds / 
                        f"{budget.seconds:.0f} s (raise it with {how_to_raise}, or make the problem smaller)")
 
 
-def nstep_work(trace, iterations: int) -> Work:
+def nstep_work(trace, iterations: int, omitted_rows: int = 0) -> Work:
     """The estimated cost of the conic N-step problem of a traced run (Clarabel: dense
-    assembly of one row per inequality, and a factorisation of that size)."""
+    assembly of one row per inequality, and a factorisation of that size), without
+    ``omitted_rows`` of its inequalities (constraint generation)."""
     n = trace.basis.n_vectors
     variables = n * (n + 1) // 2 + trace.basis.n_values
-    rows = len(trace.constraints()) + n * (n + 1) // 2
+    rows = len(trace.constraints()) - omitted_rows + n * (n + 1) // 2
     what = f"the {iterations}-step worst case ({variables} variables)"
     return Work(NSTEP_SECONDS * variables**2, 8 * 4 * rows * variables, what)
 

@@ -178,7 +178,7 @@ def step_scales(marks, n: int, m: int, rho: float) -> tuple[np.ndarray, np.ndarr
     return rho ** (-k_vectors / 2.0), rho ** (-k_values.astype(float))
 
 
-def _working_pairs(pairs: np.ndarray) -> np.ndarray:
+def working_pairs(pairs: np.ndarray) -> np.ndarray:
     """Pairs with ``x_*`` (point 0) and pairs of consecutive points."""
     i, j = pairs[:, 0], pairs[:, 1]
     return (i == 0) | (j == 0) | (np.abs(i - j) == 1)
@@ -299,7 +299,7 @@ def solve_by_cuts(
     full problem is known to reach, :mod:`pepcert.pep.scaling_bound`) a round also ends the
     loop when the relaxation's dual bound comes within ``tolerance`` of it, or within ``accept``
     when the interior-point method stalls before (the caller reports the tolerance met)."""
-    mask = _working_pairs(pool.pairs) if initial is None else initial.copy()
+    mask = working_pairs(pool.pairs) if initial is None else initial.copy()
     per_round = 2 * len(pool.points)
     norms = pair_norms(pool)
     target = None if lower_bound is None else -pool.objective_scale * (lower_bound - pool.objective[2])
@@ -332,22 +332,48 @@ def eligible(trace) -> bool:
     return pair_template(trace.classes.function.functions[0]) is not None
 
 
-def build_pool(trace, first: Scalar, final: Scalar, marks, rho: float, iterations: int) -> Pool:
+def _minimum_rows(tracked: list, n: int, m: int) -> list[FixedRow]:
+    """``tau - measure_k <= 0`` for every tracked measure, ``tau`` the extra value variable
+    (index ``m``): the smallest measure over the run, maximised as ``tau``."""
+    rows = []
+    for k, scalar in enumerate(tracked):
+        U, d = _low_rank(-scalar.gram_matrix(n))
+        e = np.concatenate([-scalar.value_row(m), [1.0]])
+        rows.append(FixedRow(f"min_measure(x{k})", U, d, e, float(scalar.constant)))
+    return rows
+
+
+def _with_values(row: FixedRow, m: int) -> FixedRow:
+    """``row`` over ``m`` value variables (zeros for the ones it does not involve)."""
+    return row if len(row.e) == m else FixedRow(row.name, row.U, row.d, np.concatenate([row.e, np.zeros(m - len(row.e))]),
+                                               row.beta)
+
+
+def build_pool(trace, first: Scalar, final: Scalar, marks, rho: float, iterations: int,
+               minimum: list | None = None) -> Pool:
     """The pool of a traced run: points, every ordered pair, fixed rows, objective, scales
-    (``rho = 1``: no rescaling)."""
+    (``rho = 1``: no rescaling). ``minimum``: maximise the smallest of these measures instead of
+    ``final`` (a value variable ``tau`` with ``tau <= measure_k``, :func:`_minimum_rows`)."""
     n, m = trace.basis.n_vectors, trace.basis.n_values
+    width = m + (minimum is not None)
     points = trace.points
     X = coefficient_matrix([p.x for p in points], n)
     Gr = coefficient_matrix([p.g for p in points], n)
-    Fr = np.array([p.f.value_row(m) for p in points]).reshape(len(points), m)
+    Fr = np.zeros((len(points), width))
+    Fr[:, :m] = np.array([p.f.value_row(m) for p in points]).reshape(len(points), m)
     count = len(points)
     pairs = np.array([(i, j) for i in range(count) for j in range(count) if i != j], dtype=np.int64).reshape(-1, 2)
     optimality = tuple(scalar_row(name, c, n, m, 0.0) for name, c in trace.classes.function.optimality(points))
     fixed = tuple(compressor_rows(trace)) + optimality + (scalar_row("initial", first, n, m, 1.0),)
+    fixed = tuple(_with_values(row, width) for row in fixed) + tuple(_minimum_rows(minimum or [], n, m))
     if max(len(row.d) for row in fixed) > MAX_RANK:
         raise ValueError("an inequality of too high rank for the low-rank method")
     vector_scale, value_scale = step_scales(marks, n, m, rho)
-    objective = (final.gram_matrix(n), final.value_row(m), float(final.constant))
+    if minimum is not None:
+        value_scale = np.concatenate([value_scale, [1.0]])
+        objective = (np.zeros((n, n)), np.eye(width)[m], 0.0)
+    else:
+        objective = (final.gram_matrix(n), final.value_row(m), float(final.constant))
     template = pair_template(trace.classes.function.functions[0])
     assert template is not None, "build_pool needs an eligible() trace"
     return Pool(

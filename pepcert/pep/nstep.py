@@ -66,12 +66,14 @@ def dual_error(problem, solution) -> float:
     return dual * float(np.linalg.norm(solution.X)) / scale
 
 
-def worst_case_lowrank(trace, first, final, marks, iterations: int, ladder, max_rounds: int = 20) -> LowRankAnswer:
-    """The worst case of ``final`` given ``first <= 1`` (module docstring); raises
-    :class:`SolverFailure` when no rung of ``ladder`` is met."""
-    bound = instance_lower_bound(trace, first, final)
+def worst_case_lowrank(trace, first, final, marks, iterations: int, ladder, max_rounds: int = 20,
+                       minimum: list | None = None) -> LowRankAnswer:
+    """The worst case of ``final`` given ``first <= 1`` (module docstring), or with ``minimum``
+    (the tracked measures) of the smallest of them; raises :class:`SolverFailure` when no rung of
+    ``ladder`` is met."""
+    bound = None if minimum is not None else instance_lower_bound(trace, first, final)
     rho = _rate(bound, iterations)
-    pool = cutting.build_pool(trace, first, final, marks, rho, iterations)
+    pool = cutting.build_pool(trace, first, final, marks, rho, iterations, minimum)
     if bound is not None and not cutting.point_violation(pool, bound.G, bound.F) <= INSTANCE_CHECK:
         bound = None  # a member of the classes satisfies every inequality; never trust one that does not
     outcome = cutting.solve_by_cuts(

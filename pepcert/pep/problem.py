@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from pepcert.pep.budget import Budget, nstep_work, require, require_traceable
+from pepcert.pep.budget import Budget, require, require_traceable
 from pepcert.pep.errors import BadInput, SolverFailure
 from pepcert.pep.expressions import Basis, Scalar, Vector
 from pepcert.pep.methods import DEFAULT_INITIAL, INITIALS, MEASURES, Features, Method, split_measure
@@ -296,11 +296,12 @@ def worst_case(
         method=method.name, parameters=dict(method.parameters), classes=classes.to_dict(),
         start=problem.start, iterations=iterations, measure=problem.measure, initial=problem.initial,
     )
-    from pepcert.pep.backends import ConicNStep, nstep_backends
+    from pepcert.pep.backends import nstep_backends
 
     backends = nstep_backends(solver, trace, aggregate, iterations)
-    if isinstance(backends[0], ConicNStep):
-        require(nstep_work(trace, iterations), budget or Budget())
+    estimate = backends[0].work(trace, iterations)
+    if estimate is not None:
+        require(estimate, budget or Budget())
     answer = _solve(backends, (trace, first, tracked, aggregate, marks, iterations), progress)
     if answer.status == "unbounded":
         n = trace.basis.n_vectors

@@ -196,6 +196,11 @@ def _symbolic_run(method, classes, iterations, measure, initial, aggregate, star
     return trace, first, tracked, declared
 
 
+def _check_iterations(iterations, aggregate: str) -> None:
+    if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < (0 if aggregate == "min" else 1):
+        raise BadInput(f"the number of iterations must be a positive integer (or 0 with aggregate='min'), got {iterations!r}")
+
+
 @dataclass(frozen=True)
 class NStepProblem:
     """The traced N-step problem of a method, before any solver sees it: the trace (basis,
@@ -220,8 +225,7 @@ def nstep_problem(method: Method, classes: ProblemClass, iterations: int, measur
     :func:`worst_case`): the problem :func:`worst_case` solves, and an exact certificate
     rebuilds in rationals."""
     quantity, initial, aggregate = _measure_and_initial(measure, initial, aggregate)
-    if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < (0 if aggregate == "min" else 1):
-        raise BadInput(f"the number of iterations must be a positive integer (or 0 with aggregate='min'), got {iterations!r}")
+    _check_iterations(iterations, aggregate)
     require_traceable(classes.agents, iterations, classes.branches(classes.default_outcomes))
     marks: list = []
     trace, first, tracked, declared = _symbolic_run(method, classes, iterations, quantity, initial, aggregate, start, marks)
@@ -286,7 +290,8 @@ def worst_case(
             :class:`~pepcert.pep.budget.Budget`): a larger problem is refused before it is built.
         progress: ``progress(done, 2, what)`` at building the problem and at each solver tried.
     """
-    quantity = _measure_and_initial(measure, initial, aggregate)[0]  # names checked before any work
+    quantity, _, checked = _measure_and_initial(measure, initial, aggregate)  # checked before any work
+    _check_iterations(iterations, checked)
     clock = time.perf_counter()
     if progress is not None:
         progress(0, 2, f"building the {iterations}-step problem")

@@ -36,6 +36,7 @@ _PUBLIC = {
     "tight_rate": "pepcert.analyses.rates",
     "optimal_step": "pepcert.analyses.rates",
     "certify": "pepcert.analyses.certificates",
+    "certify_nstep": "pepcert.analyses.nstep_certificates",
     "check_certificate": "pepcert.analyses.checking",
 }
 

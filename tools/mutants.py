@@ -53,6 +53,7 @@ TOLERANCES = ("tests/pep/test_reported_tolerances.py", "tests/pep/test_lowrank.p
 CERTIFIED, ROOTS = "pepcert/lowerbounds/certified.py", "tests/lowerbounds/test_root_count.py"
 QUADRATIC, QUADRATIC_CERTIFICATES = "tests/pep/test_quadratic_class.py", "tests/analyses/test_quadratic_certificates.py"
 MUON, MUON_TESTS = "pepcert/lowerbounds/muon/certificate.py", "tests/lowerbounds/test_muon_guards.py"
+NSTEP, NSTEP_TAMPER = "pepcert/analyses/nstep_exact.py", "tests/analyses/test_nstep_tamper.py"
 
 MUTANTS = (
     # -- the upper-bound checker (lyapunov/upper.py) --
@@ -121,6 +122,27 @@ MUTANTS = (
        "- inner(first.g, d) - half * norm2(d)))", "- inner(first.g, d)))", QUADRATIC),
     _m("membership: a quadratic class admits any curvature", "pepcert/pep/functions.py",
        "return bool(h == self.L)", "return True", QUADRATIC),
+    # -- N-step certificates (analyses/nstep_exact.py, nstep_certificates.py, nstep_file.py) --
+    _m("nstep: the residual's LDL^T is skipped", NSTEP, "    if not check.psd:\n", "    if False:\n", NSTEP_TAMPER),
+    _m("nstep: a negative multiplier is accepted", NSTEP,
+       "negative = next((name for name, weight in zip(names, proof.multipliers) if weight < 0), None)",
+       "negative = None", NSTEP_TAMPER),
+    _m("nstep: function values left in the residual are ignored", NSTEP, "    if value is not None:\n",
+       "    if False:\n", NSTEP_TAMPER),
+    _m("nstep: the measure weights need not sum to 1", NSTEP, " or sum(proof.weights) != 1:", ":", NSTEP_TAMPER),
+    _m("nstep: the instance's inequalities are not checked", NSTEP, "        if evaluate(constraint, G, F) > 0:",
+       "        if False:", NSTEP_TAMPER),
+    _m("nstep: the instance's initial condition is not bounded", NSTEP, "    if start > 1:", "    if False:",
+       NSTEP_TAMPER),
+    _m("nstep: the claimed lower bound is not compared with the instance", NSTEP, "        if value < lower:",
+       "        if False:", NSTEP_TAMPER),
+    _m("nstep: the compressor need not be a function of its input", NSTEP,
+       "if same_input and evaluate((out_a[0] - out_b[0]) @ (out_a[0] - out_b[0]), G, F) != 0:", "if False:",
+       NSTEP_TAMPER),
+    _m("nstep: the digest is ignored", "pepcert/analyses/nstep_certificates.py",
+       'if nstep_digest(exact) != document.get("digest"):', "if False:", NSTEP_TAMPER),
+    _m("nstep: the iteration cap is not read from the file", "pepcert/analyses/nstep_file.py",
+       "not 1 <= iterations <= MAX_NSTEP_ITERATIONS:", "iterations < 1:", NSTEP_TAMPER),
     # -- class membership of lower-bound instances --
     _m("membership: one outcome inside a deterministic class suffices", COMPRESSORS,
        "return all(bool(e <= bound) for e in errors)", "return any(bool(e <= bound) for e in errors)", GUARDS),

@@ -12,6 +12,7 @@ _LAZY = {
     **dict.fromkeys(("CertifiedRate", "certify"), "pepcert.analyses.certificates"),
     **dict.fromkeys(("CheckReport", "check_certificate", "classes_from_dict"), "pepcert.analyses.checking"),
     **dict.fromkeys(("StepResult", "optimal_step", "tight_rate"), "pepcert.analyses.rates"),
+    **dict.fromkeys(("CertifiedWorstCase", "NStepCheckReport", "certify_nstep"), "pepcert.analyses.nstep_certificates"),
 }
 
 __all__ = sorted(_LAZY)

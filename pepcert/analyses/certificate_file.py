@@ -224,26 +224,12 @@ def validate_document(document, source: str = "the certificate") -> None:
     if document.get("format") != CERTIFICATE_FORMAT:
         raise BadInput(f"{source} is not a pepcert certificate (format {_kind(document.get('format'))}, "
                        f"expected {CERTIFICATE_FORMAT!r})")
-    for key in ("method", "parameters", "classes", "rho_upper", "rho_lower"):
-        if key not in document:
-            raise BadInput(f"{source} has no {key!r} field")
-    digits = digit_total(document)
-    if digits > MAX_TOTAL_DIGITS:
-        raise BadInput(f"{source} holds {digits:,} digits in its numbers (at most {MAX_TOTAL_DIGITS:,}): "
-                       "more than pepcert checks")
-    _name(document["method"], "method")
-    for key in ("builtin", "digest"):
-        if document.get(key) is not None:
-            _name(document[key], key)
-    parameters = _object(document["parameters"], "parameters")
-    if len(parameters) > MAX_PARAMETERS:
-        raise BadInput(f"parameters has {len(parameters)} entries (at most {MAX_PARAMETERS})")
-    for key, value in parameters.items():
-        _rational(value, f"parameters.{_key(key)}")
-    classes = _object(document["classes"], "classes")
-    _validate_class(classes.get("function"), "classes.function")
-    if classes.get("compressor") is not None:
-        _validate_class(classes["compressor"], "classes.compressor")
+    if "kind" in document:
+        from pepcert.analyses.nstep_file import validate_nstep
+
+        validate_nstep(document, source)
+        return
+    classes = validate_header(document, source, ("rho_upper", "rho_lower"))
     outcomes = document.get("outcomes", 1)
     if isinstance(outcomes, bool) or not isinstance(outcomes, int) or not 1 <= outcomes <= MAX_OUTCOMES:
         raise BadInput(f"outcomes must be an integer from 1 to {MAX_OUTCOMES}, got {_kind(outcomes)}")
@@ -270,6 +256,32 @@ def validate_document(document, source: str = "the certificate") -> None:
             _rationals(alpha, "lower.instance.alpha")
         else:
             _rational(alpha, "lower.instance.alpha")
+
+
+def validate_header(document: dict, source: str, claims: tuple[str, ...]) -> dict:
+    """The fields every certificate kind has (method, definition, parameters, classes, its
+    ``claims``) and the digit limit; returns the classes object."""
+    for key in ("method", "parameters", "classes", *claims):
+        if key not in document:
+            raise BadInput(f"{source} has no {key!r} field")
+    digits = digit_total(document)
+    if digits > MAX_TOTAL_DIGITS:
+        raise BadInput(f"{source} holds {digits:,} digits in its numbers (at most {MAX_TOTAL_DIGITS:,}): "
+                       "more than pepcert checks")
+    _name(document["method"], "method")
+    for key in ("builtin", "digest"):
+        if document.get(key) is not None:
+            _name(document[key], key)
+    parameters = _object(document["parameters"], "parameters")
+    if len(parameters) > MAX_PARAMETERS:
+        raise BadInput(f"parameters has {len(parameters)} entries (at most {MAX_PARAMETERS})")
+    for key, value in parameters.items():
+        _rational(value, f"parameters.{_key(key)}")
+    classes = _object(document["classes"], "classes")
+    _validate_class(classes.get("function"), "classes.function")
+    if classes.get("compressor") is not None:
+        _validate_class(classes["compressor"], "classes.compressor")
+    return classes
 
 
 def _validate_agent_instance(instance: dict) -> None:

@@ -25,10 +25,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.numbers import rational_to_str
 from pepcert.pep.serialise import jsonable
+
+if TYPE_CHECKING:
+    from pepcert.analyses.nstep_certificates import NStepCheckReport
 
 METHOD_CLAIM = "rate of the method"
 LYAPUNOV_CLAIM = "rate of this Lyapunov function"
@@ -261,8 +265,9 @@ def _check_upper(built, classes, document, rho_upper, outcomes, reasons: list) -
     return METHOD_CLAIM
 
 
-def check_certificate(document: Mapping, method: Callable | None = None) -> CheckReport:
-    """Re-verify a certificate document exactly (module docstring).
+def check_certificate(document: Mapping, method: Callable | None = None) -> CheckReport | NStepCheckReport:
+    """Re-verify a certificate document exactly (module docstring); an N-step certificate
+    (``"kind": "nstep"``) by :func:`pepcert.analyses.nstep_certificates.check_nstep_certificate`.
 
     ``method`` is the factory that builds the method from the file's parameters (keyword
     arguments); for a built-in method it may be omitted. The top-level ``rho_upper`` and
@@ -272,6 +277,10 @@ def check_certificate(document: Mapping, method: Callable | None = None) -> Chec
     from pepcert.analyses.certificate_file import validate_document
 
     validate_document(document)  # bounded shape check first: BadInput if not a certificate
+    if "kind" in document:  # an N-step worst case (validated as one)
+        from pepcert.analyses.nstep_certificates import check_nstep_certificate
+
+        return check_nstep_certificate(document, method)
     factory, definition = _definition(document, method)
     parameters = {str(k): rational(v, str(k)) for k, v in document["parameters"].items()}
     rho_upper, rho_lower = rational(document["rho_upper"], "rho_upper"), rational(document["rho_lower"], "rho_lower")

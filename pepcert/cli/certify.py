@@ -6,6 +6,7 @@ import json
 from fractions import Fraction
 
 from pepcert.cli.common import (
+    LazyChoices,
     add_family_option,
     add_output_options,
     add_problem_options,
@@ -30,8 +31,29 @@ def register(subparsers) -> None:
     add_problem_options(parser)
     add_family_option(parser)
     parser.add_argument("--out", metavar="FILE", help="write the self-contained certificate (JSON) here")
+    nstep = parser.add_argument_group("N-step worst case (instead of the rate)")
+    nstep.add_argument("--iterations", "-N", type=int, default=None,
+                       help="certify the N-step worst case instead: Lo <= worst case <= U (an exact dual and an exact "
+                       "instance; docs/certificates.md, 'N-step worst cases')")
+    nstep.add_argument("--measure", default=None, choices=LazyChoices("pepcert.pep.methods", "MEASURES"),
+                       help="with --iterations: what is bounded after N steps (default: lyapunov)")
+    nstep.add_argument("--initial", default=None, choices=LazyChoices("pepcert.pep.methods", "INITIALS"),
+                       help="with --iterations: the quantity bounded by 1 at the start (default: as pepcert worst-case)")
+    nstep.add_argument("--start", default=None, choices=("auto", "declared", "free"),
+                       help="with --iterations: where the run starts (default: auto, as pepcert worst-case)")
     add_output_options(parser, latex=True)
     parser.set_defaults(run=run)
+
+
+def _write(path: str | None, document: dict) -> None:
+    if not path:
+        return
+    try:
+        with open(path, "w") as handle:
+            json.dump(document, handle, indent=1)
+            handle.write("\n")
+    except OSError as error:
+        raise BadInput(f"cannot write {path}: {error.strerror}") from None
 
 
 def run(args) -> int:
@@ -41,21 +63,22 @@ def run(args) -> int:
 
     factory, classes, eta = problem_from_args(args)
     budget = budget_from_args(args)
+    if args.iterations is None and any(v is not None for v in (args.measure, args.initial, args.start)):
+        raise BadInput("--measure, --initial and --start choose an N-step worst case: give --iterations too")
     progress = start_progress(args, "certify")
     if eta == "optimal":
         step = optimal_step(factory, classes, family=args.family, solver=args.solver, budget=budget, progress=progress)
         eta = Fraction(step.eta).limit_denominator(10**9)
+    if args.iterations is not None:
+        from pepcert.cli.certify_nstep import run_nstep
+
+        stop_progress()
+        return run_nstep(args, classes, eta)
     require(rate_work(factory(float(eta)), classes), budget)
     result = certify(args.base_factory, classes, eta, family=args.family, solver=args.solver,
                      parameters=args.factory_parameters, progress=progress)
     stop_progress()
-    if args.out:
-        try:
-            with open(args.out, "w") as handle:
-                json.dump(result.certificate, handle, indent=1)
-                handle.write("\n")
-        except OSError as error:
-            raise BadInput(f"cannot write {args.out}: {error.strerror}") from None
+    _write(args.out, result.certificate)
     payload = {**result.to_dict(), "eta": eta,
                "compressor": problem_payload(args)["compressor"]}
     if args.json:

@@ -16,7 +16,8 @@ def register(subparsers) -> None:
         help="re-verify a certificate file exactly (exit 0 valid, 1 invalid)",
         description="Rebuilds the method's one-step problem from the file's rational parameters and "
         "checks the file's claims rho_upper (Lyapunov certificate) and rho_lower (instance) in "
-        "exact rational arithmetic. No solver, no floating point.",
+        "exact rational arithmetic; for an N-step certificate, the N-step problem, its dual identity "
+        "(upper bound) and its instance (lower bound). No solver, no floating point.",
     )
     parser.add_argument("file", help="a certificate written by pepcert certify --out")
     parser.add_argument("--max-seconds", type=float, default=10.0, metavar="S",
@@ -67,8 +68,15 @@ def run(args) -> int:
         document = read_certificate(args.file)
         factory = load_factory(args.method_from) if args.method_from else None
         report = check_certificate(document, method=factory)
+    nstep = not hasattr(report, "controls_state")  # an N-step worst case
+    if nstep and args.latex:
+        raise BadInput("--latex states rate certificates; an N-step certificate is checked as text or --json")
     if args.json:
         emit_json(report.to_dict())
+    elif report.valid and nstep:
+        note = "" if report.lower_bound is not None else "; the file claims no lower bound"
+        print(f"VALID: {report.statement()} ({report.method} at {report.problem_text()}; {report.definition}; "
+              f"exact rational arithmetic){note}")
     elif args.latex:
         _latex(report, document, factory)
     elif report.valid:

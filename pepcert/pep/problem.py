@@ -196,6 +196,46 @@ def _symbolic_run(method, classes, iterations, measure, initial, aggregate, star
     return trace, first, tracked, declared
 
 
+def _check_iterations(iterations, aggregate: str) -> None:
+    if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < (0 if aggregate == "min" else 1):
+        raise BadInput(f"the number of iterations must be a positive integer (or 0 with aggregate='min'), got {iterations!r}")
+
+
+@dataclass(frozen=True)
+class NStepProblem:
+    """The traced N-step problem of a method, before any solver sees it: the trace (basis,
+    constraints), the initial condition ``first`` (a Scalar bounded by 1), the tracked measures
+    (the last one for ``aggregate == "last"``, one per ``x_0, ..., x_N`` for ``"min"``), and the
+    names :func:`worst_case` reports."""
+
+    trace: Trace
+    first: Scalar
+    tracked: list
+    aggregate: str
+    start: str  # "free" or "declared"
+    measure: str
+    initial: str
+    iterations: int
+    marks: list = field(repr=False, default_factory=list)
+
+
+def nstep_problem(method: Method, classes: ProblemClass, iterations: int, measure: MeasureSpec = "lyapunov",
+                  initial: MeasureSpec | None = None, aggregate: str = "last", start: str = "auto") -> NStepProblem:
+    """Run ``method`` on symbolic vectors for ``iterations`` steps (arguments as
+    :func:`worst_case`): the problem :func:`worst_case` solves, and an exact certificate
+    rebuilds in rationals."""
+    quantity, initial, aggregate = _measure_and_initial(measure, initial, aggregate)
+    _check_iterations(iterations, aggregate)
+    require_traceable(classes.agents, iterations, classes.branches(classes.default_outcomes))
+    marks: list = []
+    trace, first, tracked, declared = _symbolic_run(method, classes, iterations, quantity, initial, aggregate, start, marks)
+    measure_name = _spec_name(measure)
+    if not isinstance(measure, str) and aggregate == "min":
+        measure_name = f"min-{measure_name}"
+    return NStepProblem(trace, first, tracked, aggregate, "declared" if declared else "free", measure_name,
+                        _spec_name(initial), iterations, marks)
+
+
 def _solve(backends, problem: tuple, progress):
     """The first back-end's answer that does not fail (the last failure is raised)."""
     iterations = problem[-1]
@@ -250,22 +290,16 @@ def worst_case(
             :class:`~pepcert.pep.budget.Budget`): a larger problem is refused before it is built.
         progress: ``progress(done, 2, what)`` at building the problem and at each solver tried.
     """
-    quantity, initial, aggregate = _measure_and_initial(measure, initial, aggregate)
-    if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < (0 if aggregate == "min" else 1):
-        raise BadInput(f"the number of iterations must be a positive integer (or 0 with aggregate='min'), got {iterations!r}")
+    quantity, _, checked = _measure_and_initial(measure, initial, aggregate)  # checked before any work
+    _check_iterations(iterations, checked)
     clock = time.perf_counter()
-    require_traceable(classes.agents, iterations, classes.branches(classes.default_outcomes))
     if progress is not None:
         progress(0, 2, f"building the {iterations}-step problem")
-    marks: list = []
-    trace, first, tracked, declared = _symbolic_run(method, classes, iterations, quantity, initial, aggregate, start, marks)
-    measure_name = _spec_name(measure)
-    if not isinstance(measure, str) and aggregate == "min":
-        measure_name = f"min-{measure_name}"
+    problem = nstep_problem(method, classes, iterations, measure, initial, aggregate, start)
+    trace, first, tracked, aggregate, marks = problem.trace, problem.first, problem.tracked, problem.aggregate, problem.marks
     common: dict[str, Any] = dict(
         method=method.name, parameters=dict(method.parameters), classes=classes.to_dict(),
-        start="declared" if declared else "free", iterations=iterations, measure=measure_name,
-        initial=_spec_name(initial),
+        start=problem.start, iterations=iterations, measure=problem.measure, initial=problem.initial,
     )
     from pepcert.pep.backends import nstep_backends
 

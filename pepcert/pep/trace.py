@@ -208,6 +208,11 @@ class Trace:
         return np.array(vectors), values
 
     @property
+    def compressions(self) -> list[tuple[str, Vector, list[Vector]]]:
+        """Every compressor call as ``(name, input, outputs)``, in order of creation."""
+        return list(self._compressions)
+
+    @property
     def points(self) -> list[Point]:
         return [self._point_record(index) for index in range(len(self._points))]
 

@@ -68,6 +68,8 @@ SUCCESS = {
     "worst-case-unbounded": ["worst-case", "--method", "ef", "--mu", "0", "--L", "1", "--delta", "0.5", "--eta", "0.5",
                              "--iterations", "2", "--measure", "function", "--start", "free"],
     "certify": ["certify"] + BASE + ["--eta", "1/5"],
+    "certify-nstep": ["certify", "--method", "cgd", "--mu", "0", "--L", "1", "--delta", "1", "--eta", "1",
+                      "--iterations", "3", "--measure", "function", "--initial", "distance"],
     "verify-list": ["verify", "--list"],
     "muon": ["muon", "--beta", "0.9", "--steps", "1/(t+1)", "--iterations", "30"],
     "muon-train": ["muon", "train", "--task", "mlp", "--seeds", "1", "--iterations", "4", "--steps", "0.1",
@@ -115,6 +117,19 @@ def test_check_valid_invalid_and_unreadable(capsys, tmp_path):
     path.write_text("{not json")
     code, data = run_json(capsys, ["check", str(path)])
     assert code == 2 and data["command"] == "check" and data["error"]
+
+
+def test_check_of_an_nstep_certificate(capsys, tmp_path):
+    path = tmp_path / "n.json"
+    assert main(SUCCESS["certify-nstep"] + ["--out", str(path)]) == 0
+    capsys.readouterr()
+    code, data = run_json(capsys, ["check", str(path)])
+    assert code == 0 and data["valid"] is True and data["kind"] == "nstep" and data["lower_bound_float"] > 0
+    document = json.loads(path.read_text())
+    document["upper_bound"] = "1/100"  # below the worst case 1/14: the proof must fail
+    path.write_text(json.dumps(document))
+    code, data = run_json(capsys, ["check", str(path)])
+    assert code == 1 and data["valid"] is False and data["reasons"]
 
 
 ERRORS = {

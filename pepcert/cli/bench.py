@@ -13,8 +13,8 @@
     labelled) to the paper's 3 x 200 x 200 = 120,000 rates;
 (f) smoothness-aware compression: DCGD, DIANA, DCGD+, DIANA+ x 5000 iterations x 6 workers on
     the built-in breast-cancer set (goal < 60 s; ``bench_saq.py``);
-(h) classes without a linear rate: EF21 nonconvex N = 20, 50 and gradient descent convex
-    N = 50, 100 beside PEPit + Clarabel (``bench_sublinear.py``).
+(h) classes without a linear rate: the compressed method of ``papers/sublinear_bench.py`` on
+    nonconvex functions and gradient descent on convex ones beside PEPit + Clarabel.
 
 The machine's load average is printed with the figures: compare ratios, not absolute times.
 """
@@ -99,7 +99,7 @@ def run(args) -> int:
     from pepcert.cli.bench_muon import bench_muon
 
     report["muon"] = bench_muon(10_000 if args.quick else 100_000, 2_000 if args.quick else 20_000)
-    from pepcert.cli.bench_sublinear import bench_sublinear
+    from pepcert.papers.sublinear_bench import bench_sublinear
 
     report["sublinear"] = bench_sublinear(args.cap, not args.skip_pepit, args.quick)
     report["machine_after"] = _load()
@@ -152,7 +152,7 @@ def _print(report: dict) -> None:
 
     for line in format_muon(report):
         print(line)
-    from pepcert.cli.bench_sublinear import format_sublinear
+    from pepcert.papers.sublinear_bench import format_sublinear
 
     for line in format_sublinear(report):
         print(line)

@@ -16,12 +16,11 @@ import pytest
 pepit = pytest.importorskip("PEPit")
 cp = pytest.importorskip("cvxpy")
 
-from pepit_models import pepit_sublinear  # noqa: E402
-
 from pepcert.pep.algorithms import BUILTIN_METHODS  # noqa: E402
 from pepcert.pep.compressors import Contractive  # noqa: E402
 from pepcert.pep.functions import smooth_convex, smooth_nonconvex  # noqa: E402
 from pepcert.pep.problem import ProblemClass, worst_case  # noqa: E402
+from pepit_models import pepit_sublinear  # noqa: E402
 
 SETTINGS = {  # (L, delta, eta) per method: three each
     "cgd": [(1.0, 0.5, 0.5), (1.0, 0.9, 1.0), (2.0, 0.3, 0.2)],

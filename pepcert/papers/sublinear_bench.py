@@ -98,5 +98,5 @@ def format_sublinear(report: dict) -> list[str]:
     return lines
 
 
-if __name__ == "__main__":  # python -m pepcert.cli.bench_sublinear
+if __name__ == "__main__":  # python -m pepcert.papers.sublinear_bench
     print("\n".join(format_sublinear({"sublinear": bench_sublinear(120.0, True)})))

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GUARDS = "tests/analyses/test_checker_guards.py"
 NONCONVEX = "tests/pep/test_nonconvex.py"
 CUTS = "tests/pep/test_conic_cuts.py"
+POTENTIAL, POTENTIAL_TESTS = "pepcert/lyapunov/potential.py", "tests/lyapunov/test_potential.py"
 CLAIMS = "tests/analyses/test_certificate_claims.py"
 TAMPER = "tests/analyses/test_certificate_tamper.py"
 
@@ -157,6 +158,13 @@ MUTANTS = (
        "any(fn.admits_curvature(h) for fn, h in zip(self.functions, hs))", GUARDS),
     _m("membership: curvature above L is accepted", "pepcert/pep/functions.py",
        "return bool(self._lowest_instance() <= h <= self.L)", "return bool(self._lowest_instance() <= h)", GUARDS),
+    _m("potential: the k-independent part of V_{k+1} - V_k is not required <= 0", POTENTIAL,
+       "    _nonnegative_on_class(cp, gram0, a * (gb - ga) - ga, constraints, rules)\n", "", POTENTIAL_TESTS),
+    _m("potential: the decrease of the k-weighted part is not required", POTENTIAL,
+       "    _nonnegative_on_class(cp, _quad(Tb, P1) - _mean([_quad(T, P1) for T, _ in after]), gb - ga, constraints, rules)\n",
+       "", POTENTIAL_TESTS),
+    _m("potential: the gradient term rewards instead of charging", POTENTIAL,
+       "- kappa * (gradient.T @ gradient)", "+ kappa * (gradient.T @ gradient)", POTENTIAL_TESTS),
     _m("cuts: the omitted pairs are not checked", "pepcert/pep/conic_cuts.py",
        "worst = float(violations[omitted].max(initial=-math.inf))", "worst = -math.inf", CUTS),
     _m("cuts: the working set's own pairs are checked instead of the omitted ones", "pepcert/pep/conic_cuts.py",

@@ -120,6 +120,8 @@ class SublinearResult:
     seconds: float
     evaluations: int = 0
     start: str = "declared"  # the method's declared start, or "free" (every state variable free)
+    potential: Any = None  # a PotentialResult: a bound for every N (pepcert.lyapunov.potential)
+    potential_note: str = ""  # why there is none
 
     @property
     def statement(self) -> str:
@@ -136,6 +138,7 @@ class SublinearResult:
             "worst_cases": [{"N": N, "value": v, "tolerance": t}
                             for N, v, t in zip(self.iterations, self.values, self.tolerances)],
             "fit": self.fit, "solver": self.solver, "evaluations": self.evaluations, "seconds": self.seconds,
+            "potential": self.potential, **({"potential_reason": self.potential_note} if self.potential is None else {}),
         })
 
 
@@ -167,6 +170,26 @@ def best_horizon_step(factory, classes, iterations, measure, initial, solver=Non
     return minimise_over_steps(
         lambda eta: _value(factory, classes, eta, iterations, measure, initial, solver, budget), scale,
         xatol=1e-6, span=SUBLINEAR_STEP_RANGE, points=SEARCH_POINTS)
+
+
+def _potential(method, classes, measure, initial, iterations, values, tolerances):
+    """``(PotentialResult, "")`` when a potential of the class's template proves a bound for
+    every ``N`` on this measure, checked to lie above every computed worst case; else
+    ``(None, why)``."""
+    from pepcert.lyapunov.potential import potential_bound
+
+    convex = classes.function.curvature_bounds()[0] >= 0
+    template = ("function", "distance") if convex else ("min-gradient", "function")
+    if (measure, initial) != template:
+        return None, f"the potential templates bound {template[0]} from {template[1]} only"
+    try:
+        found = potential_bound(method, classes, initial)
+    except (BadInput, SolverFailure) as error:
+        return None, str(error)
+    below = [N for N, v, t in zip(iterations, values, tolerances) if found.bound(N) < v * (1 - max(t, 1e-6))]
+    if below:  # a floating-point proof below an exact worst case is wrong: never claimed
+        return None, f"the potential found is below the computed worst case at N = {below[0]}: not claimed"
+    return found, ""
 
 
 def sublinear_rate(
@@ -212,9 +235,10 @@ def sublinear_rate(
         tolerances.append(result.tolerance)
         solver_name, initial_name, start_name = result.solver, result.initial, result.start
     iterations = tuple(range(1, horizon + 1))
+    potential, note = _potential(factory(eta), classes, measure, initial_name, iterations, values, tolerances)
     return SublinearResult(
         method=factory(eta).name, parameters=dict(factory(eta).parameters), classes=given,
         reason=no_linear_rate_reason(classes), measure=measure, initial=initial_name, eta=eta, step=step,
         iterations=iterations, values=tuple(values), tolerances=tuple(tolerances),
         fit=fit_inverse(iterations, values), solver=solver_name, seconds=time.perf_counter() - start,
-        evaluations=evaluations, start=start_name)
+        evaluations=evaluations, start=start_name, potential=potential, potential_note=note)

@@ -99,9 +99,11 @@ def run(args) -> int:
     from pepcert.cli.bench_muon import bench_muon
 
     report["muon"] = bench_muon(10_000 if args.quick else 100_000, 2_000 if args.quick else 20_000)
+    from pepcert.cli.bench_jobs import pepit_models_path, run_child
     from pepcert.papers.sublinear_bench import bench_sublinear
 
-    report["sublinear"] = bench_sublinear(args.cap, not args.skip_pepit, args.quick)
+    pepit = not args.skip_pepit and pepit_models_path() is not None
+    report["sublinear"] = bench_sublinear(run_child, args.cap, pepit, args.quick)
     report["machine_after"] = _load()
     if args.json:
         emit_json(report)

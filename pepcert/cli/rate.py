@@ -223,5 +223,10 @@ def _run_sublinear(args, factory, classes, eta, start: float) -> int:
         poor = "; poor: the worst cases are not of this form here" if fit.max_deviation > 1e-2 else ""
         print(f"  fit           w(N) ~ C / (N + a), C = {fit.C:.6g}, a = {fit.a:.6g} (least squares on N = {fit.first}.."
               f"{args.horizon}, largest relative deviation {fit.max_deviation:.1e}; a fit, not a bound{poor})")
+    if result.potential is not None:
+        print(f"  potential     {result.potential.statement}")
+        print("                (a potential function of Taylor & Bach's kind proves it for every N; floating point)")
+    else:
+        print(f"  potential     none: {result.potential_note}")
     print(f"  solver        {result.solver}, {result.evaluations + len(result.values)} solves, {seconds * 1000:.1f} ms")
     return 0

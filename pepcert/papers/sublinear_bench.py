@@ -48,17 +48,17 @@ print(json.dumps({{"seconds": time.perf_counter() - start, "value": value}}))
 SIZES = {"ef21-nonconvex": (20, 50), "gd-convex": (50, 100)}
 
 
-def bench_sublinear(cap: float, pepit: bool, quick: bool = False) -> dict:
-    """Each problem's pepcert and PEPit runs (time, value, tolerance, peak memory)."""
-    from pepcert.cli.bench_jobs import pepit_models_path, run_child
-
+def bench_sublinear(run_child, cap: float, pepit: bool, quick: bool = False) -> dict:
+    """Each problem's pepcert and PEPit runs (time, value, tolerance, peak memory);
+    ``run_child(code, cap)`` runs code in a fresh interpreter (``pepcert.cli.bench_jobs``),
+    ``pepit`` says whether PEPit's models are available."""
     report = {}
     for name, sizes in SIZES.items():
         rows = []
         for N in sizes[:1] if quick else sizes:
             ours = run_child(_OURS.format(name=name, N=N), cap) or {"not_run": f"> {cap:g} s"}
             theirs: dict = {"not_run": "PEPit skipped"}
-            if pepit and pepit_models_path() is not None:
+            if pepit:
                 theirs = run_child(_PEPIT.format(name=name, N=N), cap) or {"not_run": f"> {cap:g} s"}
             row = {"N": N, "pepcert": ours, "pepit": theirs}
             if "value" in ours and "value" in theirs:
@@ -96,7 +96,3 @@ def format_sublinear(report: dict) -> list[str]:
             if "relative_error_drori_teboulle" in row:
                 lines.append(f"               pepcert against L/(4N + 2): {row['relative_error_drori_teboulle']:+.1e}")
     return lines
-
-
-if __name__ == "__main__":  # python -m pepcert.papers.sublinear_bench
-    print("\n".join(format_sublinear({"sublinear": bench_sublinear(120.0, True)})))

@@ -251,7 +251,8 @@ def _certify_family(exact, floats, family, backend, solver, gaps, outcomes, prog
     (exact_method, exact_classes), (float_method, float_classes) = exact, floats
     rate = tight_rate(float_method, float_classes, family, solver, outcomes=outcomes, progress=progress)
     step = one_step_exact(exact_method, exact_classes, family, outcomes)
-    data = lmi_data(one_step(float_method, float_classes, family, outcomes))
+    float_step = one_step(float_method, float_classes, family, outcomes)
+    data = lmi_data(float_step)
 
     def margin_solver(reference, floor):
         def solve_at(rho: float):
@@ -270,7 +271,7 @@ def _certify_family(exact, floats, family, backend, solver, gaps, outcomes, prog
         return None, rate
     certificate, check = found
     V = lyapunov_scalar(step, certificate.P, certificate.p, certificate.weights)
-    dominance = find_dominance(step, V, data.step, solver)
+    dominance = find_dominance(step, V, float_step, solver)
     return _Upper(certificate, check, step, dominance), rate
 
 

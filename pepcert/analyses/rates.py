@@ -16,6 +16,7 @@ as such).
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable
@@ -118,9 +119,22 @@ def float_classes(classes: ProblemClass) -> ProblemClass:
     """The classes in floating point, as every floating-point analysis sees them (exact
     constants rounded once, here; a Fraction meeting a float inside the search would make a
     different, worse-conditioned problem)."""
+    try:
+        return _float_classes(classes)
+    except TypeError:  # unhashable constants: convert every time
+        return _convert_classes(classes)
+
+
+def _convert_classes(classes: ProblemClass) -> ProblemClass:
     from pepcert.pep.exactness import float_problem
 
     return float_problem(lambda: None, classes, {})[1]
+
+
+@functools.lru_cache(maxsize=256)
+def _float_classes(classes: ProblemClass) -> ProblemClass:
+    """:func:`float_classes` once per classes (they are immutable; exact parsing is not free)."""
+    return _convert_classes(classes)
 
 
 #: The family made of the method's own (paper) Lyapunov function alone.

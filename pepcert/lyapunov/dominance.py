@@ -171,6 +171,67 @@ def float_dominance(step: OneStep, coefficients: np.ndarray, solver=None) -> flo
     return 0.0 if found is None else max(found[0], 0.0)
 
 
+#: The ``c`` tried first with no multipliers: ``V - c D`` positive semidefinite on its own.
+QUICK_DOMINANCE = 1e-6
+
+
+def data_dominance(data, coefficients: np.ndarray, solver=None) -> float:
+    """:func:`float_dominance` from a problem's arrays (``data.step`` a
+    :class:`~pepcert.lyapunov.parametric.StepView`). First without multipliers, where that is
+    sound: ``f`` strongly convex (so ``f - f* >= 0``), ``V``'s function-value part a nonnegative
+    multiple of ``f - f*``, and ``V - c D`` positive semidefinite in floating point at ``c =``
+    :data:`QUICK_DOMINANCE`; that ``c`` is then returned (a ``c`` found, not the largest: every
+    caller compares it with a floor far below). Otherwise the S-procedure is solved."""
+    view = data.step
+    coefficients = np.asarray(coefficients, dtype=float)
+    V_mat = np.tensordot(coefficients, data.before_mats, axes=1)
+    V_row = coefficients @ data.before_rows
+    if view.classes.function.strongly_convex and _multiple_of_gap(V_row, view.gap_row):
+        support = np.flatnonzero(np.abs(V_mat).sum(0) + np.abs(view.distance_mat).sum(0))
+        block = (V_mat - QUICK_DOMINANCE * view.distance_mat)[np.ix_(support, support)]
+        if support.size and np.linalg.eigvalsh(block)[0] >= 0:
+            return QUICK_DOMINANCE
+    found = _solve_arrays(data, V_mat, V_row, solver)
+    return 0.0 if found is None else max(found, 0.0)
+
+
+def _multiple_of_gap(row: np.ndarray, gap: np.ndarray) -> bool:
+    """``row = t gap`` with ``t >= 0`` (exactly zero off the gap's support, in floating point)."""
+    scale = float(gap @ gap)
+    if scale == 0.0:
+        return not np.any(row)
+    t = float(row @ gap) / scale
+    return t >= 0 and bool(np.all(np.abs(row - t * gap) <= 1e-14 * (np.abs(row).max() + 1e-300)))
+
+
+def _solve_arrays(data, V_mat: np.ndarray, V_row: np.ndarray, solver) -> float | None:
+    """The largest ``c`` of :func:`_solve`, on arrays."""
+    from pepcert.pep.solvers import get_solver, solve_accurately
+
+    view = data.step
+    local, equal = list(view.local), [data.n_inequalities + k for k in view.local_equalities]
+    builder = ConicBuilder()
+    c = builder.variables("c", 1)[0]
+    lam = builder.variables("lambda", len(local))
+    nu = builder.variables("nu", len(equal))
+    total = builder.n_variables
+    mats = np.zeros((total, data.n, data.n))
+    rows = np.zeros((total, data.before_rows.shape[1]))
+    mats[c], rows[c] = -view.distance_mat, -view.distance_row
+    mats[lam], rows[lam] = data.constraint_mats[local], data.constraint_rows[local]
+    mats[nu], rows[nu] = data.constraint_mats[equal], data.constraint_rows[equal]
+    eye = np.eye(total)
+    builder.nonnegative(eye[lam], np.zeros(len(local)))
+    builder.nonnegative(-eye[[c]], [1.0])  # c <= 1
+    builder.nonnegative(rows.T, V_row)
+    builder.psd(svec(mats).T, svec(V_mat), data.n)
+    objective = np.zeros(total)
+    objective[c] = -1.0
+    problem, _ = builder.build(objective)
+    solution = solve_accurately(get_solver(solver), problem)
+    return float(solution.x[c]) if solution.solved else None
+
+
 def find_dominance(step: OneStep, V: Scalar, float_step: OneStep | None = None, solver=None) -> Dominance | None:
     """A rational certificate that ``V`` dominates the state, or None (exact ``step`` and ``V``;
     the solve runs on ``float_step``, the same problem in floats, when given)."""
@@ -221,4 +282,5 @@ def lyapunov_scalar(step: OneStep, P: Sequence | None, p, weights: Sequence | No
 
 
 __all__ = ["Dominance", "check_dominance", "distance", "find_dominance", "local_constraints", "local_equalities",
-           "lyapunov_scalar", "residual", "float_dominance"]
+           "lyapunov_scalar", "residual", "float_dominance",
+           "data_dominance"]

@@ -86,6 +86,10 @@ class OneStep:
             total = total + weight * term
         return total
 
+    def evaluate(self, instance, state: Sequence) -> tuple:
+        """The trace replayed on a concrete instance (:meth:`pepcert.pep.trace.Trace.evaluate`)."""
+        return self.trace.evaluate(instance, state)
+
     def decrease(self, rho, matrix=None, gap_weight=0, weights: Sequence = ()) -> Scalar:
         """``rho V(before) - mean over outcomes of V(after)`` as a Scalar."""
         before = self.value(self.before, matrix, gap_weight, weights)

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pepcert.lyapunov.onestep import OneStep
 from pepcert.pep.conic import smat, svec_length
 from pepcert.pep.serialise import jsonable
 
@@ -192,8 +191,10 @@ def lyapunov_formula(names: Sequence[str], P: np.ndarray, p: float, digits: int 
     return "".join(text)
 
 
-def features_form(step: OneStep, coefficients: np.ndarray) -> tuple[np.ndarray, float, np.ndarray | None]:
-    """``(P, p, weights)`` of a solution in feature coordinates, scaled for reading."""
+def features_form(step, coefficients: np.ndarray, data=None) -> tuple[np.ndarray, float, np.ndarray | None]:
+    """``(P, p, weights)`` of a solution in feature coordinates, scaled for reading. ``step`` is
+    a :class:`OneStep` or a :class:`~pepcert.lyapunov.parametric.StepView` (then ``data``, its
+    arrays, gives the terms' matrices)."""
     k = len(step.feature_names)
     if step.is_full:
         P = smat(coefficients[: svec_length(k)])
@@ -202,13 +203,20 @@ def features_form(step: OneStep, coefficients: np.ndarray) -> tuple[np.ndarray, 
     else:
         # Family terms are quadratic forms of the features, which are basis vectors before
         # the step: restricting a term's Gram matrix to them gives its matrix in features.
-        index = [next(iter(v.coefficients)) for v in step.before.vectors]
-        gap_index = next(iter(step.before.gap.linear))
+        if data is None:
+            index = [next(iter(v.coefficients)) for v in step.before.vectors]
+            gap_index = next(iter(step.before.gap.linear))
+            mats = [term.gram_matrix(step.basis.n_vectors) for term in step.before.terms]
+            gaps = [float(term.linear.get(gap_index, 0.0)) for term in step.before.terms]
+        else:
+            index, gap_index = list(step.feature_index), step.gap_index
+            mats = list(data.before_mats)
+            gaps = [float(row[gap_index]) if gap_index >= 0 else 0.0 for row in data.before_rows]
         P = np.zeros((k, k))
         p = 0.0
-        for weight, term in zip(coefficients, step.before.terms):
-            P += weight * term.gram_matrix(step.basis.n_vectors)[np.ix_(index, index)]
-            p += weight * float(term.linear.get(gap_index, 0.0))
+        for weight, mat, gap in zip(coefficients, mats, gaps):
+            P += weight * mat[np.ix_(index, index)]
+            p += weight * gap
         weights = np.array(coefficients, dtype=float)
     if weights is not None:
         # A structured family reads best in the paper's form: first nonzero weight 1.
@@ -217,5 +225,3 @@ def features_form(step: OneStep, coefficients: np.ndarray) -> tuple[np.ndarray, 
         # The full family: largest diagonal entry (or the weight of f - f*) equal to 1.
         scale = max(float(np.diag(P).max(initial=0.0)), p, 1e-300)
     return P / scale, p / scale, (weights / scale if weights is not None else None)
-
-

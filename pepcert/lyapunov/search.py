@@ -50,7 +50,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pepcert.lyapunov.dominance import float_dominance
+from pepcert.lyapunov.dominance import data_dominance
 
 # The margin problem lives in its own module (re-exported here, where callers import it).
 from pepcert.lyapunov.margin import (  # noqa: F401
@@ -61,7 +61,8 @@ from pepcert.lyapunov.margin import (  # noqa: F401
     normaliser,
     solve_margin,
 )
-from pepcert.lyapunov.onestep import FULL, OneStep, one_step
+from pepcert.lyapunov.onestep import FULL, OneStep
+from pepcert.lyapunov.parametric import StepView, one_step_data
 from pepcert.lyapunov.results import DOMINANCE_FLOOR, LyapunovResult, features_form, lyapunov_formula  # noqa: F401
 from pepcert.pep.conic import SQRT2, svec_indices, svec_length
 from pepcert.pep.errors import BadInput, SolverFailure
@@ -89,7 +90,7 @@ class LMIData:
     (``A`` averaged over compressor outcomes); rows of function values likewise.
     """
 
-    step: OneStep
+    step: OneStep | StepView  # a fresh build's, or what a filled problem keeps of it
     n: int
     before_mats: np.ndarray
     before_rows: np.ndarray
@@ -203,7 +204,7 @@ def reduction_from_instances(data: LMIData, worst_cases: Sequence) -> Reduction:
     factors, values = [], []
     gram = np.zeros((data.n, data.n))
     for case in worst_cases:
-        vectors, fvalues = step.trace.evaluate(case.instance, list(case.start_factor))
+        vectors, fvalues = step.evaluate(case.instance, list(case.start_factor))
         factors.append(vectors)
         values.append(fvalues)
         gram += vectors @ vectors.T
@@ -254,8 +255,7 @@ def lyapunov_rate(
     if not (tolerance > 0):
         raise BadInput("the rate tolerance must be positive")
     start = time.perf_counter()
-    step = one_step(method, classes, family, outcomes)
-    data = lmi_data(step)
+    step, data = one_step_data(method, classes, family, outcomes)
     backend = get_solver(solver)
     solves = 0
 
@@ -281,12 +281,12 @@ def lyapunov_rate(
                 f"{error}. The one-step SDP is too ill-conditioned for the solver at these parameters"
                 f"{known}"
             ) from None
-        dominance = float_dominance(step, best.coefficients, solver)
+        dominance = data_dominance(data, best.coefficients, solver)
         if worst_cases and dominance > DOMINANCE_FLOOR:  # V's rate is at least the method's
             instance_rho = max(case.rho for case in worst_cases)
             if instance_rho > lower:
                 lower, source = min(instance_rho, rho), "instance"
-    P, p, weights = features_form(step, best.coefficients)
+    P, p, weights = features_form(step, best.coefficients, data)
     return LyapunovResult(
         method=method.name,
         parameters=dict(method.parameters),
@@ -318,28 +318,24 @@ def lyapunov_rate(
 DOMINANCE_ASKED = 1e-6
 
 
-def _instance_path(step: OneStep, data: LMIData, solve, worst_cases: Sequence, tolerance: float, solver):
+def _instance_path(step, data: LMIData, solve, worst_cases: Sequence, tolerance: float, solver):
     """``(solution, rho, dominance)`` at the instances' rate with a V that controls the state,
     or ``(None, None, 0.0)``. The facial reduction's V may ignore a part of the state (a
     component that grows at the instance's rate, say); it is then asked again for a V with
     ``V >= DOMINANCE_ASKED ||state - state*||^2``."""
-    from pepcert.lyapunov.dominance import distance, local_constraints, local_equalities
     from pepcert.lyapunov.margin import DominanceRows
 
     attempt = _certify_at_instances(data, solve, worst_cases, tolerance)
     if attempt is None:
         return None, None, 0.0
-    dominance = float_dominance(step, attempt[0].coefficients, solver)
+    dominance = data_dominance(data, attempt[0].coefficients, solver)
     if dominance > DOMINANCE_FLOOR:
         return attempt[0], attempt[1], dominance
-    D = distance(step)
-    rows = DominanceRows(DOMINANCE_ASKED, D.gram_matrix(data.n).astype(float),
-                         D.value_row(step.basis.n_values).astype(float), tuple(local_constraints(step)),
-                         tuple(local_equalities(step)))
+    rows = DominanceRows(DOMINANCE_ASKED, step.distance_mat, step.distance_row, step.local, step.local_equalities)
     attempt = _certify_at_instances(data, lambda *a, **k: solve(*a, dominating=rows, **k), worst_cases, tolerance)
     if attempt is None:
         return None, None, 0.0
-    dominance = float_dominance(step, attempt[0].coefficients, solver)
+    dominance = data_dominance(data, attempt[0].coefficients, solver)
     return (attempt[0], attempt[1], dominance) if dominance > DOMINANCE_FLOOR else (None, None, 0.0)
 
 

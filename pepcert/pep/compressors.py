@@ -106,9 +106,9 @@ class Contractive:
         """``C(v) = alpha v`` with ``|alpha - 1| <= s``: every such scaling is in the class
         (deterministically, hence also in expectation)."""
         s = math.sqrt(float(1 - self.delta))
-        radius = sqrt_below(1 - exact_number(self.delta, "delta"))
 
         def rational(alpha: float) -> tuple:
+            radius = sqrt_below(1 - exact_number(self.delta, "delta"))  # exact, only where asked
             offset = Fraction(alpha) - 1
             if abs(offset) > radius:
                 offset = radius if offset > 0 else -radius
@@ -170,9 +170,8 @@ class Unbiased:
     def scaling_family(self) -> ScalingFamily:
         """Two equally likely outcomes ``C(v) = (1 -+ t) v`` with ``t^2 <= omega``: unbiased,
         with second moment ``(1 + t^2)||v||^2``; ``t = sqrt(omega)`` is the extreme member."""
-        root = sqrt_below(exact_number(self.omega, "omega"))
-
         def rational(t: float) -> tuple:
+            root = sqrt_below(exact_number(self.omega, "omega"))  # exact, only where asked
             offset = min(abs(Fraction(t)), root)
             return (1 - offset, 1 + offset)
 

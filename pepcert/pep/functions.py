@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -95,7 +96,7 @@ class SmoothStronglyConvex:
             require(mu >= -L, f"mu must be at least -L: every L-smooth function has curvature >= -L "
                     f"(got mu = {show(self.mu)}, L = {show(self.L)}; mu = -L is the nonconvex class)")
 
-    @property
+    @cached_property
     def quadratic(self) -> bool:
         """``mu = L``: the class is ``{L/2 ||x - c||^2 + b}`` (exact; symbolic constants: False)."""
         if is_symbolic(self.mu) or is_symbolic(self.L):
@@ -126,7 +127,7 @@ class SmoothStronglyConvex:
             return []
         return minimum_conditions(points, self.L)
 
-    @property
+    @cached_property
     def convex(self) -> bool:
         """``mu >= 0`` (exact; symbolic constants count as convex)."""
         mu = exact_number(self.mu, "mu")

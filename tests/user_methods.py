@@ -16,6 +16,19 @@ def gradient_descent(eta):
     return Method("GD", state=("x",), step=step, start=lambda x0, oracle: (x0,), parameters={"eta": eta})
 
 
+def heavy_ball(eta, beta):
+    """Polyak's heavy ball: ``x+ = x - eta grad f(x) + beta (x - x_prev)``."""
+    def step(state, oracle):
+        x, x_prev = state
+        return x - eta * oracle.gradient(x) + beta * (x - x_prev), x
+
+    return Method(
+        "HB", state=("x", "x_prev"), step=step,
+        optimum=lambda xs, oracle: (xs, xs), start=lambda x0, oracle: (x0, x0),
+        parameters={"eta": eta, "beta": beta},
+    )
+
+
 def ef_heavy_ball(eta, beta):
     """Error feedback with heavy-ball momentum: ``c = C(e + eta g)``,
     ``x+ = x - c + beta (x - x_prev)``, ``e+ = e + eta g - c``."""

@@ -29,9 +29,9 @@ import numpy as np
 
 from pepcert.lyapunov.onestep import FULL, OneStep, one_step
 from pepcert.pep.conic import SQRT2, svec_indices, svec_length
-from pepcert.pep.expressions import Scalar, inner, norm2
+from pepcert.pep.expressions import Scalar, inner
 from pepcert.pep.methods import Method
-from pepcert.pep.parametric import NotRebindable, Program, Tape, TraceEscape, as_poly, enabled, lookup_key, method_key
+from pepcert.pep.parametric import NotRebindable, Program, Tape, TraceEscape, enabled, lookup_key, method_key
 from pepcert.pep.problem import ProblemClass
 
 CACHE_SIZE = 256
@@ -62,62 +62,80 @@ class StepView:
         return self.family == FULL
 
     def evaluate(self, instance, state: Sequence) -> tuple[np.ndarray, np.ndarray]:
-        """The trace replayed on ``instance`` from ``state`` (:meth:`pepcert.pep.trace.Trace.evaluate`,
-        on the filled coefficient rows)."""
-        state = [np.asarray(component, dtype=float) for component in state]
-        vectors = np.zeros((len(self.origins),) + state[0].shape)
-        for index, origin in enumerate(self.origins):
+        """The trace replayed on ``instance`` from ``state``: :meth:`pepcert.pep.trace.Trace.evaluate`,
+        operation for operation, on the filled coefficients."""
+        state = [np.asarray(component) for component in state]
+        vectors: list[np.ndarray] = []
+
+        def value_of(row) -> np.ndarray:
+            total = np.zeros_like(state[0])
+            for index, coefficient in row:
+                total = total + coefficient * vectors[index]
+            return total
+
+        for origin in self.origins:
             kind = origin[0]
             if kind == "state":
-                vectors[index] = state[origin[1]]
+                vectors.append(state[origin[1]])
             elif kind == "gradient":
-                vectors[index] = instance.gradient(np.tensordot(origin[1], vectors, axes=1), agent=origin[2])
-            elif kind == "compress":
-                vectors[index] = instance.compress(np.tensordot(origin[1], vectors, axes=1), origin[3], agent=origin[2])
-        values = np.array([instance.value(np.tensordot(row, vectors, axes=1), agent=agent)
-                           for row, agent in self.value_origins])
-        return vectors, values
+                vectors.append(np.asarray(instance.gradient(value_of(origin[1]), agent=origin[2])))
+            elif kind in ("optimum gradient", "noise"):  # a common minimiser; noise-free instances
+                vectors.append(np.zeros_like(state[0]))
+            else:  # ("compress", row, agent, outcome)
+                vectors.append(np.asarray(instance.compress(value_of(origin[1]), origin[3], agent=origin[2])))
+        values = np.array([instance.value(value_of(row), agent=agent) for row, agent in self.value_origins])
+        return np.array(vectors), values
 
 
-class _Slots:
-    """Polynomials by position in one flat output vector, accumulated."""
+class _Outputs:
+    """The coefficients a problem needs, each once, and where each goes (program outputs)."""
 
     def __init__(self) -> None:
-        self.polys: dict[int, dict] = {}
-        self.size = 0
+        self.values: list = []  # Param or plain number, in output order
 
-    def region(self, count: int) -> int:
-        start, self.size = self.size, self.size + count
-        return start
+    def add(self, value) -> int:
+        self.values.append(value)
+        return len(self.values) - 1
 
-    def add(self, position: int, poly: dict, scale: float = 1.0) -> None:
-        target = self.polys.setdefault(position, {})
-        for mono, c in poly.items():
-            target[mono] = target.get(mono, 0.0) + scale * c
+    def group(self, scalars: list[Scalar]) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """Positions ``(diagonal (t, i, out), off-diagonal (t, i, j, out), linear (t, k, out),
+        count)`` of the Gram matrices and value rows of ``scalars``, as
+        :meth:`~pepcert.pep.expressions.Scalar.gram_matrix` and ``value_row`` place them."""
+        diagonal, off, linear = [], [], []
+        for t, scalar in enumerate(scalars):
+            for (i, j), q in scalar._quadratic.items():
+                (diagonal.append((t, i, self.add(q))) if i == j else off.append((t, i, j, self.add(q))))
+            for k, c in scalar._linear.items():
+                linear.append((t, k, self.add(c)))
+        as_array = lambda rows, width: np.array(rows, dtype=np.int64).reshape(len(rows), width)
+        return as_array(diagonal, 3), as_array(off, 4), as_array(linear, 3), len(scalars)
 
-    def scalar(self, scalar: Scalar, mats: int, rows: int, n: int, scale: float = 1.0) -> None:
-        """A Scalar's Gram matrix at ``mats`` (``n x n``) and value row at ``rows``."""
-        for (i, j), q in scalar._quadratic.items():
-            poly = as_poly(q)
-            if i == j:
-                self.add(mats + i * n + i, poly, scale)
-            else:
-                self.add(mats + i * n + j, poly, scale / 2)
-                self.add(mats + j * n + i, poly, scale / 2)
-        for k, c in scalar._linear.items():
-            self.add(rows + k, as_poly(c), scale)
+    def vector(self, vector) -> tuple[tuple[int, int], ...]:
+        """``(basis index, output)`` of a vector's coefficients, in its own order."""
+        return tuple((k, self.add(c)) for k, c in vector._coefficients.items())
 
-    def vector(self, vector, start: int) -> None:
-        for k, c in vector._coefficients.items():
-            self.add(start + k, as_poly(c))
+
+def _arrays(group, values: np.ndarray, n: int, nf: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(mats, rows)`` of one group from the program's outputs (``gram_matrix``'s arithmetic)."""
+    diagonal, off, linear, count = group
+    mats, rows = np.zeros((count, n, n)), np.zeros((count, nf))
+    mats[diagonal[:, 0], diagonal[:, 1], diagonal[:, 1]] = values[diagonal[:, 2]]
+    half = values[off[:, 3]] / 2
+    mats[off[:, 0], off[:, 1], off[:, 2]] = half
+    mats[off[:, 0], off[:, 2], off[:, 1]] = half
+    rows[linear[:, 0], linear[:, 1]] = values[linear[:, 2]]
+    return mats, rows
 
 
 def _terms(step: OneStep, side) -> list[Scalar]:
-    """The family's terms on one side, as :func:`pepcert.lyapunov.search.lmi_data` orders them."""
+    """The family's terms on one side, as :func:`pepcert.lyapunov.search.lmi_data` makes them."""
     if not step.is_full:
         return list(side.terms)
     rows, cols = svec_indices(len(side.vectors))
-    out = [inner(side.vectors[a], side.vectors[b]) * (1 if a == b else SQRT2) for a, b in zip(rows, cols)]
+    out = []
+    for a, b in zip(rows, cols):
+        scalar = inner(side.vectors[a], side.vectors[b])
+        out.append(scalar if a == b else scalar * SQRT2)
     return out + [side.gap]
 
 
@@ -128,28 +146,19 @@ class CompiledStep:
         from pepcert.lyapunov.dominance import distance, local_constraints, local_equalities
 
         self.numbers = list(numbers)
-        n, nf = step.basis.n_vectors, step.basis.n_values
-        self.n, self.nf = n, nf
-        slots = _Slots()
-        before, after = _terms(step, step.before), [_terms(step, side) for side in step.after]
-        self.T, scalars = len(before), [c for _, c in step.constraints] + [e for _, e in step.equalities]
-        self.m = len(scalars)
-        self.layout = {}
-        for name, count in (("before", self.T), ("after", self.T), ("constraints", self.m), ("distance", 1)):
-            self.layout[name] = (slots.region(count * n * n), slots.region(count * nf), count)
-        for t, term in enumerate(before):
-            slots.scalar(term, self.layout["before"][0] + t * n * n, self.layout["before"][1] + t * nf, n)
-        for side in after:
-            for t, term in enumerate(side):
-                slots.scalar(term, self.layout["after"][0] + t * n * n, self.layout["after"][1] + t * nf, n, 1 / len(after))
-        for k, scalar in enumerate(scalars):
-            slots.scalar(scalar, self.layout["constraints"][0] + k * n * n, self.layout["constraints"][1] + k * nf, n)
-        slots.scalar(distance(step), self.layout["distance"][0], self.layout["distance"][1], n)
-        slots.scalar(step.before.gap, self.layout["gap"][0], self.layout["gap"][1], n)
-        self.origins, self.value_origins = self._origins(step, slots)
-        self.targets = np.array(sorted(slots.polys), dtype=np.int64)
-        self.program = Program(tape, [slots.polys[k] for k in self.targets])
-        self.size = slots.size
+        self.n, self.nf = step.basis.n_vectors, step.basis.n_values
+        outputs = _Outputs()
+        self.groups = {
+            "before": outputs.group(_terms(step, step.before)),
+            "after": [outputs.group(_terms(step, side)) for side in step.after],
+            "constraints": outputs.group([c for _, c in step.constraints] + [e for _, e in step.equalities]),
+            "distance": outputs.group([distance(step)]),
+            "gap": outputs.group([step.before.gap]),
+        }
+        self.origins = tuple((o[0], outputs.vector(o[1])) + tuple(o[2:]) if o[0] in ("gradient", "compress") else o
+                             for o in step.trace._vector_origins)
+        self.value_origins = tuple((outputs.vector(o[1]), o[2]) for o in step.trace._value_origins)
+        self.program = Program(tape, outputs.values)
         self.n_equalities = len(step.equalities)
         self.psd_size = len(step.before.vectors) if step.is_full else None
         self.names = (step.feature_names, step.term_names, step.multiplier_names)
@@ -157,45 +166,24 @@ class CompiledStep:
         self.gap_index = next(iter(step.before.gap.linear), -1)
         self.local = (tuple(local_constraints(step)), tuple(local_equalities(step)))
 
-    def _origins(self, step: OneStep, slots: _Slots) -> tuple[tuple, tuple]:
-        """The trace's replay recipe, its coefficient rows placed in ``slots``."""
-        n, origins, values = self.n, [], []
-        for origin in step.trace._vector_origins:
-            if origin[0] in ("gradient", "compress"):
-                start = slots.region(n)
-                slots.vector(origin[1], start)
-                origins.append((origin[0], start) + tuple(origin[2:]))
-            else:
-                origins.append(origin)
-        for origin in step.trace._value_origins:
-            start = slots.region(n)
-            slots.vector(origin[1], start)
-            values.append((start, origin[2]))
-        return tuple(origins), tuple(values)
-
     def fill(self, numbers: Sequence[float], method: Method, classes: ProblemClass, family: str):
         """``(view, data)`` at ``numbers`` (the method's, in its tape's order), or None when a
         guard of the traced build does not hold there."""
-
-        inputs = np.asarray(numbers, dtype=float)
-        monomials = self.program.monomials(inputs)
-        if not self.program.guards_hold(monomials):
+        values = self.program.run(numbers)
+        if values is None:
             return None
-        flat = np.zeros(self.size)
-        flat[self.targets] = self.program.evaluate(monomials)
         n, nf = self.n, self.nf
-
-        def arrays(name):
-            mats, rows, count = self.layout[name]
-            return flat[mats: mats + count * n * n].reshape(count, n, n), flat[rows: rows + count * nf].reshape(count, nf)
-
-        before_mats, before_rows = arrays("before")
-        after_mats, after_rows = arrays("after")
-        constraint_mats, constraint_rows = arrays("constraints")
-        distance_mat, distance_row = arrays("distance")
-        gap_row = arrays("gap")[1][0]
-        origins = tuple((o[0], flat[o[1]: o[1] + n]) + o[2:] if o[0] in ("gradient", "compress") else o for o in self.origins)
-        value_origins = tuple((flat[start: start + n], agent) for start, agent in self.value_origins)
+        before_mats, before_rows = _arrays(self.groups["before"], values, n, nf)
+        afters = [_arrays(group, values, n, nf) for group in self.groups["after"]]
+        after_mats = sum(a[0] for a in afters) / len(afters)  # lmi_data's average, operation for operation
+        after_rows = sum(a[1] for a in afters) / len(afters)
+        constraint_mats, constraint_rows = _arrays(self.groups["constraints"], values, n, nf)
+        distance_mat, distance_row = _arrays(self.groups["distance"], values, n, nf)
+        gap_row = _arrays(self.groups["gap"], values, n, nf)[1][0]
+        origins = tuple((o[0], tuple((k, float(values[out])) for k, out in o[1])) + o[2:]
+                        if o[0] in ("gradient", "compress") else o for o in self.origins)
+        value_origins = tuple((tuple((k, float(values[out])) for k, out in row), agent)
+                              for row, agent in self.value_origins)
         view = StepView(method, classes, family, *self.names, self.feature_index, self.gap_index, distance_mat[0],
                         distance_row[0], gap_row, *self.local, origins, value_origins)
         return view, _lmi(view, self, before_mats, before_rows, after_mats, after_rows, constraint_mats, constraint_rows)
@@ -220,26 +208,48 @@ def _lmi(view, compiled, before_mats, before_rows, after_mats, after_rows, const
                    active_values=np.flatnonzero(used), n_equalities=compiled.n_equalities)
 
 
-_CACHE: OrderedDict = OrderedDict()
+_CACHE: OrderedDict = OrderedDict()  # key -> tuple of CompiledStep (one per guard region met), or None
 _LOCK = threading.Lock()
+#: Traces kept per structure: a setting outside every kept trace's guards is traced anew (beta = 0
+#: after beta = 0.5, say: the zero coefficient drops terms, a different problem), up to this many.
+TRACES_PER_KEY = 4
 
 
-def _compiled(key: tuple, method: Method, classes: ProblemClass, family: str, outcomes: int | None):
-    with _LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
+def _trace(method: Method, classes: ProblemClass, family: str, outcomes: int | None) -> CompiledStep | None:
     tape = Tape()
     try:
         _, numbers, traced = method_key(method, tape)
-        compiled: CompiledStep | None = CompiledStep(one_step(traced, classes, family, outcomes), tape, numbers)
+        return CompiledStep(one_step(traced, classes, family, outcomes), tape, numbers)
     except Exception:  # noqa: BLE001 - any failure of the traced build: build afresh (which reports errors)
-        compiled = None
+        return None
+
+
+def _filled(key: tuple, numbers: list[float], method: Method, classes: ProblemClass, family: str,
+            outcomes: int | None):
+    """Fill from a kept trace of ``key`` whose guards hold at ``numbers``, tracing anew when none
+    does (at most :data:`TRACES_PER_KEY` per key); None when the structure cannot be traced."""
     with _LOCK:
-        _CACHE[key] = compiled
+        kept = _CACHE.get(key, ())
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+    if kept is None:
+        return None
+    for compiled in kept:
+        filled = compiled.fill(numbers, method, classes, family)
+        if filled is not None:
+            return filled
+    if len(kept) >= TRACES_PER_KEY:
+        return None
+    compiled = _trace(method, classes, family, outcomes)
+    with _LOCK:
+        if compiled is None:
+            if not kept:
+                _CACHE[key] = None  # the structure is not traceable
+        else:
+            _CACHE[key] = (*(_CACHE.get(key) or ()), compiled)
         while len(_CACHE) > CACHE_SIZE:
             _CACHE.popitem(last=False)
-    return compiled
+    return None if compiled is None else compiled.fill(numbers, method, classes, family)
 
 
 def fresh_data(method: Method, classes: ProblemClass, family: str = FULL, outcomes: int | None = None):
@@ -253,24 +263,26 @@ def fresh_data(method: Method, classes: ProblemClass, family: str = FULL, outcom
     return view, replace(lmi_data(step), step=view)
 
 
-def one_step_data(method: Method, classes: ProblemClass, family: str = FULL, outcomes: int | None = None,
-                  parametric: bool = True):
-    """``(view, data)`` of the one-step problem: filled from the structure's compiled program
-    when there is one (module docstring), else built afresh (``parametric=False`` always)."""
-    if parametric and enabled() and not method.takes_iteration:
-        try:
-            key, numbers = lookup_key(method)
-            key = (key, classes, family, outcomes)
-            hash(key)
-        except (NotRebindable, TypeError, TraceEscape):
-            key = None
-        if key is not None:
-            compiled = _compiled(key, method, classes, family, outcomes)
-            if compiled is not None:
-                filled = compiled.fill(numbers, method, classes, family)
-                if filled is not None:
-                    return filled
-    return fresh_data(method, classes, family, outcomes)
+def filled_data(method: Method, classes: ProblemClass, family: str = FULL, outcomes: int | None = None):
+    """``(view, data)`` filled from the structure's compiled program, or None where there is
+    none (a step that cannot be traced, one reading the iteration counter, unhashable classes)
+    or a guard of the traced build fails at the method's numbers (module docstring)."""
+    if method.takes_iteration:
+        return None
+    try:
+        key, numbers = lookup_key(method)
+        key = (key, classes, family, outcomes)
+        hash(key)
+    except (NotRebindable, TypeError, TraceEscape):
+        return None
+    return _filled(key, numbers, method, classes, family, outcomes)
+
+
+def one_step_data(method: Method, classes: ProblemClass, family: str = FULL, outcomes: int | None = None):
+    """``(view, data)`` of the one-step problem: :func:`filled_data` when it answers (and
+    problems are not forced fresh, :func:`pepcert.pep.parametric.fresh_builds`), else built afresh."""
+    filled = filled_data(method, classes, family, outcomes) if enabled() else None
+    return filled if filled is not None else fresh_data(method, classes, family, outcomes)
 
 
 def view_of(step: OneStep) -> StepView:
@@ -280,4 +292,4 @@ def view_of(step: OneStep) -> StepView:
     return view
 
 
-__all__ = ["CACHE_SIZE", "CompiledStep", "StepView", "fresh_data", "norm2", "one_step_data", "view_of"]
+__all__ = ["CACHE_SIZE", "CompiledStep", "StepView", "filled_data", "fresh_data", "one_step_data", "view_of"]

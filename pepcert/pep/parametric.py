@@ -1,24 +1,27 @@
-r"""Tracing a problem once with its numbers as parameters, and filling new numbers per call.
+r"""Tracing a problem once with its numbers as parameters, and replaying it on new numbers.
 
 A method's step captures its numbers (a step size, a momentum) in its closure, and building a
-problem runs that step on symbolic vectors: every coefficient of the problem is a polynomial in
-those numbers (and in reciprocals of polynomials, for a division). :class:`Param` is a number
-that computes its float value exactly as the plain number would *and* the polynomial it is, over
-the *leaves* of one :class:`Tape` (the inputs, and one derived leaf per division). A problem built
-once on :class:`Param` s is compiled (:class:`Program`) into a matrix ``C`` such that every
-coefficient of the problem is ``C @ monomials(leaves)``: a new setting costs one small matrix
-product instead of a symbolic rebuild.
+problem runs that step on symbolic vectors: every coefficient of the problem is computed from
+those numbers by a sequence of float operations. :class:`Param` is a number that computes its
+float value exactly as the plain number would *and* records the operation on one :class:`Tape`.
+A problem built once on :class:`Param` s is compiled (:class:`Program`) into straight-line code
+that repeats, on new input numbers, exactly the operations of the build, in the same order: its
+outputs are bitwise the coefficients a fresh build at those numbers computes (same IEEE
+operations on the same operands), for the cost of a few hundred float operations instead of a
+symbolic rebuild.
 
-Decisions a build takes on its numbers (a comparison ``beta == 0``, two points found equal, a
-coefficient found zero) are *guards*: the sign of a polynomial at trace time. A fill is valid only
-where every guard has the same sign; otherwise the caller builds afresh. A number that leaves the
-arithmetic (``float(eta)``, ``math.sqrt(eta)``) raises :class:`TraceEscape`: that problem is not
-parametrised at all.
+Decisions a build takes on its numbers (a comparison ``beta == 0``, a coefficient found zero and
+dropped, two points found equal) are *guards*: the sign of a recorded difference at trace time. A
+replay is valid only where every guard has the same sign (every :class:`Param` hashes alike, so a
+dictionary keyed by points compares them, and that comparison is a guard too); otherwise the
+caller builds afresh. A number that leaves the arithmetic (``float(eta)``, ``math.sqrt(eta)``, a
+numpy function) raises :class:`TraceEscape` or ``TypeError``: that problem is not traced at all.
 
 :func:`rebind` gives a function (a method's step, its optimum, its family terms) the same code
-with every float of its closure and defaults replaced by a :class:`Param` leaf, recursively through
-the functions it closes over, and returns a hashable *structure key*: two functions with equal keys
-differ only in those numbers. Numbers the code reads from module globals are part of the key.
+with every float of its closure and defaults replaced by a :class:`Param` input, recursively
+through the functions it closes over, and returns a hashable *structure key*: two functions with
+equal keys differ only in those floats. Other captured numbers (ints, Fractions) and numbers the
+code reads from module globals are part of the key.
 """
 
 from __future__ import annotations
@@ -31,9 +34,6 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-
-_NUMBERS = (int, float, Fraction, np.integer, np.floating)
-
 
 _STATE = threading.local()
 
@@ -56,155 +56,114 @@ def fresh_builds() -> Iterator[None]:
 
 
 class TraceEscape(Exception):
-    """A traced number was used outside the arithmetic a parametrised problem can follow."""
+    """A traced number was used outside the arithmetic a traced problem can follow."""
 
 
-def _mono_mul(a: tuple, b: tuple) -> tuple:
-    """The product of two monomials (sorted ``(leaf, power)`` tuples)."""
-    if not a:
-        return b
-    if not b:
-        return a
-    powers = dict(a)
-    for leaf, power in b:
-        powers[leaf] = powers.get(leaf, 0) + power
-    return tuple(sorted(powers.items()))
-
-
-def _poly_add(p: dict, q: dict, scale: float = 1.0) -> dict:
-    out = dict(p)
-    for mono, c in q.items():
-        value = out.get(mono, 0.0) + scale * c
-        if value == 0.0:
-            out.pop(mono, None)
-        else:
-            out[mono] = value
-    return out
-
-
-def _poly_mul(p: dict, q: dict) -> dict:
-    out: dict = {}
-    for m1, c1 in p.items():
-        for m2, c2 in q.items():
-            mono = _mono_mul(m1, m2)
-            out[mono] = out.get(mono, 0.0) + c1 * c2
-    return {m: c for m, c in out.items() if c != 0.0}
-
-
-def _scaled(p: dict, c: float) -> dict:
-    return {m: v * c for m, v in p.items()} if c != 0.0 else {}
+_NUMBERS = (int, float, Fraction, np.integer, np.floating)
+_SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
 
 
 class Tape:
-    """The leaves and guards of one traced build."""
+    """The operations and guards of one traced build. Node ``k`` is the ``k``-th
+    :class:`Param` made: an input, or ``(op, left, right)`` with operands ``("n", node)`` or
+    ``("c", constant)`` (the constant object itself, so a replay repeats Python's arithmetic)."""
 
     def __init__(self) -> None:
-        self.leaves: list[tuple] = []  # ("input", k) | ("inv", poly)
+        self.nodes: list[tuple] = []  # ("input", k) | (op, left, right) | ("neg"/"abs", operand)
         self.inputs = 0
-        self.guards: dict[tuple, int] = {}  # canonical polynomial -> its sign at trace time
+        self.guards: list[tuple[int, int]] = []  # (node of a difference, its sign at trace time)
 
-    def input(self, value: float) -> Param:
-        """A new input leaf with this value (the ``k``-th input, in order of creation)."""
-        self.leaves.append(("input", self.inputs))
+    def input(self, value) -> Param:
+        """A new input with this value (the ``k``-th input, in order of creation)."""
+        self.nodes.append(("input", self.inputs))
         self.inputs += 1
-        return Param(self, float(value), {((len(self.leaves) - 1, 1),): 1.0})
+        return Param(self, value, len(self.nodes) - 1)
 
-    def guard(self, poly: dict, value: float) -> None:
-        if not poly or set(poly) == {()}:
-            return  # a constant: decided for every setting
-        self.guards[tuple(sorted(poly.items()))] = (value > 0) - (value < 0)
+    def record(self, value, node: tuple) -> Param:
+        self.nodes.append(node)
+        return Param(self, value, len(self.nodes) - 1)
 
-    def reciprocal(self, poly: dict, value: float) -> Param:
-        self.guard(poly, value)
-        self.leaves.append(("inv", poly))
-        return Param(self, 1.0 / value, {((len(self.leaves) - 1, 1),): 1.0})
+
+def _operand(value) -> tuple:
+    return ("n", value.node) if isinstance(value, Param) else ("c", value)
 
 
 class Param:
-    """A float that also knows the polynomial it is in its tape's leaves (module docstring)."""
+    """A float that also records how it was computed (module docstring)."""
 
-    __slots__ = ("tape", "value", "poly")
+    __slots__ = ("tape", "value", "node")
     __array_ufunc__ = None  # numpy scalars defer to our reflected operators
 
-    def __init__(self, tape: Tape, value: float, poly: dict):
-        self.tape, self.value, self.poly = tape, value, poly
+    def __init__(self, tape: Tape, value, node: int):
+        self.tape, self.value, self.node = tape, value, node
 
-    def _other(self, other):
+    def _binary(self, other, op: str, reflected: bool):
         if isinstance(other, Param):
-            return other.value, other.poly
-        if isinstance(other, _NUMBERS) and not isinstance(other, bool):
-            return other, ({(): float(other)} if other != 0 else {})
-        return None
+            if other.tape is not self.tape:
+                raise TraceEscape("numbers of two traces met")
+            plain = other.value
+        elif isinstance(other, _NUMBERS) and not isinstance(other, bool):
+            plain = other
+        else:
+            return NotImplemented
+        left, right = (plain, self.value) if reflected else (self.value, plain)
+        value = _APPLY[op](left, right)
+        operands = (_operand(other), ("n", self.node)) if reflected else (("n", self.node), _operand(other))
+        return self.tape.record(value, (op, *operands))
 
     def __add__(self, other):
-        o = self._other(other)
-        return NotImplemented if o is None else Param(self.tape, self.value + o[0], _poly_add(self.poly, o[1]))
+        return self._binary(other, "add", False)
 
     def __radd__(self, other):
-        o = self._other(other)
-        return NotImplemented if o is None else Param(self.tape, o[0] + self.value, _poly_add(o[1], self.poly))
+        return self._binary(other, "add", True)
 
     def __sub__(self, other):
-        o = self._other(other)
-        return NotImplemented if o is None else Param(self.tape, self.value - o[0], _poly_add(self.poly, o[1], -1.0))
+        return self._binary(other, "sub", False)
 
     def __rsub__(self, other):
-        o = self._other(other)
-        return NotImplemented if o is None else Param(self.tape, o[0] - self.value, _poly_add(o[1], self.poly, -1.0))
+        return self._binary(other, "sub", True)
 
     def __mul__(self, other):
-        o = self._other(other)
-        return NotImplemented if o is None else Param(self.tape, self.value * o[0], _poly_mul(self.poly, o[1]))
+        return self._binary(other, "mul", False)
 
     def __rmul__(self, other):
-        o = self._other(other)
-        return NotImplemented if o is None else Param(self.tape, o[0] * self.value, _poly_mul(o[1], self.poly))
+        return self._binary(other, "mul", True)
 
     def __truediv__(self, other):
-        o = self._other(other)
-        if o is None:
-            return NotImplemented
-        if not isinstance(other, Param):
-            return Param(self.tape, self.value / o[0], _scaled(self.poly, 1.0 / float(o[0])))
-        inverse = self.tape.reciprocal(o[1], o[0])
-        return Param(self.tape, self.value / o[0], _poly_mul(self.poly, inverse.poly))
+        return self._binary(other, "div", False)
 
     def __rtruediv__(self, other):
-        o = self._other(other)
-        if o is None:
-            return NotImplemented
-        inverse = self.tape.reciprocal(self.poly, self.value)
-        return Param(self.tape, o[0] / self.value, _poly_mul(o[1], inverse.poly))
+        return self._binary(other, "div", True)
 
     def __pow__(self, exponent):
         if isinstance(exponent, int) and not isinstance(exponent, bool):
-            result = Param(self.tape, 1.0, {(): 1.0})
-            for _ in range(abs(exponent)):
-                result = result * self
-            return Param(self.tape, self.value**exponent, (result if exponent >= 0 else 1 / result).poly)
+            return self.tape.record(self.value**exponent, ("pow", ("n", self.node), ("c", exponent)))
         raise TraceEscape("a traced number raised to a non-integer power")
 
     def __neg__(self):
-        return Param(self.tape, -self.value, _scaled(self.poly, -1.0))
+        return self.tape.record(-self.value, ("neg", ("n", self.node)))
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return self if self._sign() >= 0 else -self
+        self._sign()  # the branch abs takes is a guard
+        return self.tape.record(abs(self.value), ("abs", ("n", self.node)))
 
     def _sign(self, other=0) -> int:
-        difference = self - other
+        difference = self if isinstance(other, int) and other == 0 else self - other
         if difference is NotImplemented:
             raise TraceEscape(f"a traced number compared with {type(other).__name__}")
-        self.tape.guard(difference.poly, difference.value)
-        return (difference.value > 0) - (difference.value < 0)
+        value = difference.value
+        sign = (value > 0) - (value < 0)
+        self.tape.guards.append((difference.node, sign))
+        return sign
 
     def __eq__(self, other):
-        return self._sign(other) == 0 if self._other(other) is not None else NotImplemented
+        return self._sign(other) == 0 if isinstance(other, (Param, *_NUMBERS)) else NotImplemented
 
     def __ne__(self, other):
-        return self._sign(other) != 0 if self._other(other) is not None else NotImplemented
+        return self._sign(other) != 0 if isinstance(other, (Param, *_NUMBERS)) else NotImplemented
 
     def __lt__(self, other):
         return self._sign(other) < 0
@@ -222,7 +181,7 @@ class Param:
         return self._sign() != 0
 
     def __hash__(self):
-        return hash(self.value)
+        return 0  # every lookup among equal-shaped keys compares them: a guard (module docstring)
 
     def __float__(self):
         raise TraceEscape("a traced number was converted to a float")
@@ -233,78 +192,70 @@ class Param:
         return f"Param({self.value!r})"
 
 
-# ---------------------------------------------------------------------------------------
-# Compiled programs: outputs = C @ monomials(leaves)
-# ---------------------------------------------------------------------------------------
+_APPLY = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+          "div": lambda a, b: a / b}
 
 
-def as_poly(value) -> dict:
-    """The polynomial of a coefficient (a :class:`Param` or a plain number)."""
-    if isinstance(value, Param):
-        return value.poly
-    return {(): float(value)} if value != 0 else {}
+# ---------------------------------------------------------------------------------------
+# Compiled programs: the build's arithmetic replayed as straight-line code
+# ---------------------------------------------------------------------------------------
 
 
 class Program:
-    """Polynomials in a tape's leaves, compiled: :meth:`evaluate` gives all of them at new
-    input values (a vector, or a batch ``(B, inputs)``) with one matrix product, and
-    :meth:`guards_hold` says whether every guard of the tape keeps its sign there."""
+    """The operations a list of outputs (each a :class:`Param` or a plain number) needs, as one
+    compiled Python function of the inputs: :meth:`run` gives the outputs at new inputs as a
+    float array, or None where a guard changes sign or the arithmetic fails (a division by
+    zero: the fresh build then meets it itself)."""
 
-    def __init__(self, tape: Tape, polys: list[dict]):
-        self.leaves = list(tape.leaves)
-        guard_polys = [dict(key) for key in tape.guards]
-        self.guard_signs = np.array(list(tape.guards.values()), dtype=float)
-        monos = sorted({m for p in polys + guard_polys + [d[1] for d in self.leaves if d[0] == "inv"] for m in p})
-        index = {m: k for k, m in enumerate(monos)}
-        self._exponents = np.zeros((len(monos), max(len(self.leaves), 1)))
-        for k, mono in enumerate(monos):
-            for leaf, power in mono:
-                self._exponents[k, leaf] = power
-        self._index = index
-        self.matrix = self._dense(polys)
-        self.guard_matrix = self._dense(guard_polys)
-        self._derived = [(k, self._dense([d[1]])) for k, d in enumerate(self.leaves) if d[0] == "inv"]
-        self._inputs = [(k, d[1]) for k, d in enumerate(self.leaves) if d[0] == "input"]
+    def __init__(self, tape: Tape, outputs: list):
+        self.n_inputs = tape.inputs
+        needed = _needed(tape, [o.node for o in outputs if isinstance(o, Param)] + [g[0] for g in tape.guards])
+        constants: list = []
+        lines = ["def program(x, c):", "    try:"]
 
-    def _dense(self, polys: list[dict]) -> np.ndarray:
-        matrix = np.zeros((len(polys), len(self._index)))
-        for row, poly in enumerate(polys):
-            for mono, c in poly.items():
-                matrix[row, self._index[mono]] = c
-        return matrix
+        def name(operand):
+            if operand[0] == "n":
+                return f"v{operand[1]}"
+            constants.append(operand[1])
+            return f"c[{len(constants) - 1}]"
 
-    def monomials(self, inputs: np.ndarray) -> np.ndarray:
-        """Every monomial at ``inputs`` (shape ``(inputs,)`` or ``(B, inputs)``)."""
-        inputs = np.asarray(inputs, dtype=float)
-        leaves = np.zeros(inputs.shape[:-1] + (self._exponents.shape[1],))
-        for k, position in self._inputs:
-            leaves[..., k] = inputs[..., position]
-        for k, row in self._derived:  # in order: a derived leaf uses earlier leaves only
-            powers = np.prod(leaves[..., None, :] ** self._exponents, axis=-1)
-            with np.errstate(divide="ignore"):
-                leaves[..., k] = 1.0 / (powers @ row[0])
-        return np.prod(leaves[..., None, :] ** self._exponents, axis=-1)
+        for k in needed:
+            node = tape.nodes[k]
+            if node[0] == "input":
+                lines.append(f"        v{k} = x[{node[1]}]")
+            elif node[0] in ("neg", "abs"):
+                lines.append(f"        v{k} = {'-' if node[0] == 'neg' else 'abs'}({name(node[1])})")
+            else:
+                lines.append(f"        v{k} = {name(node[1])} {_SYMBOLS[node[0]]} {name(node[2])}")
+        checks = [f"({name(('n', node))} {'>' if sign > 0 else '<' if sign < 0 else '=='} 0)"
+                  for node, sign in dict.fromkeys(tape.guards)]
+        lines.append(f"        if not ({' and '.join(checks) or 'True'}):")
+        lines.append("            return None")
+        lines.append(f"        return [{', '.join(name(_operand(o)) for o in outputs)}]")
+        lines.append("    except (ArithmeticError, ValueError):")
+        lines.append("        return None")
+        scope: dict = {}
+        exec(compile("\n".join(lines), "<pepcert traced program>", "exec"), scope)  # our own generated code, from recorded operations
+        self._function, self._constants = scope["program"], tuple(constants)
+        self.size = len(outputs)
 
-    def evaluate(self, monomials: np.ndarray) -> np.ndarray:
-        return monomials @ self.matrix.T
+    def run(self, inputs) -> np.ndarray | None:
+        """Every output at ``inputs`` (in the tape's input order), or None (class docstring)."""
+        values = self._function(list(inputs), self._constants)
+        return None if values is None else np.array(values, dtype=float)
 
-    def guards_hold(self, monomials: np.ndarray, rows: np.ndarray | None = None) -> bool:
-        """Every guard (or those of ``rows``) has its traced sign at these monomials (all of a
-        batch)."""
-        matrix, signs = self.guard_matrix, self.guard_signs
-        if rows is not None:
-            matrix, signs = matrix[rows], signs[rows]
-        if not len(signs):
-            return True
-        values = monomials @ matrix.T
-        if not np.all(np.isfinite(values)):
-            return False
-        return bool(np.all(np.sign(values) == signs))
 
-    def guards_on(self, leaves: set[int]) -> np.ndarray:
-        """The guards whose polynomial involves only ``leaves`` (and constants)."""
-        used = self._exponents[:, sorted(set(range(self._exponents.shape[1])) - leaves)].any(axis=1)
-        return np.flatnonzero(~(self.guard_matrix[:, used] != 0).any(axis=1))
+def _needed(tape: Tape, roots: list[int]) -> list[int]:
+    """The nodes the roots depend on, in order."""
+    seen = set(roots)
+    stack = list(roots)
+    while stack:
+        node = tape.nodes[stack.pop()]
+        for operand in node[1:]:
+            if isinstance(operand, tuple) and operand[0] == "n" and operand[1] not in seen:
+                seen.add(operand[1])
+                stack.append(operand[1])
+    return sorted(seen)
 
 
 # ---------------------------------------------------------------------------------------
@@ -318,9 +269,9 @@ class NotRebindable(Exception):
 
 def _rebind_value(value, tape: Tape | None, numbers: list) -> tuple[Any, Any]:
     """``(traced value, key part)`` of one captured value (``tape`` None: the key alone)."""
-    if isinstance(value, (float, Fraction, np.floating)) and not isinstance(value, bool):
-        numbers.append(float(value))
-        return (None if tape is None else tape.input(float(value))), "number"
+    if isinstance(value, (float, np.floating)):
+        numbers.append(value)
+        return (None if tape is None else tape.input(value)), "number"
     if isinstance(value, types.FunctionType):
         return rebind(value, tape, numbers)
     if isinstance(value, tuple):

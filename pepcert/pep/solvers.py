@@ -13,8 +13,11 @@ the requested tolerances; "almost solved" / "inaccurate" answers are reported as
 
 from __future__ import annotations
 
+import contextlib
 import math
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -86,7 +89,8 @@ class ClarabelSolver:
         self.tolerances = tolerances
         self.max_iter = max_iter
 
-    def solve(self, problem: ConicProblem) -> ConicSolution:
+    def settings(self, problem: ConicProblem):
+        """Clarabel's settings for ``problem`` (what :meth:`solve` passes)."""
         import clarabel
 
         settings = clarabel.DefaultSettings()
@@ -102,12 +106,32 @@ class ClarabelSolver:
             # faer's supernodal LDL^T works in dense blocks: 3-4x faster than QDLDL on the
             # N-step problems, whose KKT systems are dense (measured at N = 20: 16 s -> 4 s).
             settings.direct_solve_method = "faer"
+        return settings
+
+    @staticmethod
+    def cones(problem: ConicProblem) -> list:
+        import clarabel
+
         cones = []
         if problem.zero:
             cones.append(clarabel.ZeroConeT(problem.zero))
         if problem.nonneg:
             cones.append(clarabel.NonnegativeConeT(problem.nonneg))
         cones.extend(clarabel.PSDTriangleConeT(n) for n in problem.psd)
+        return cones
+
+    def bare_solve(self, problem: ConicProblem):
+        """Clarabel alone on ``problem`` (its raw solution): the floor ``pepcert bench`` compares with."""
+        import clarabel
+
+        n = problem.n_variables
+        return clarabel.DefaultSolver(CSCMatrix.zeros((n, n)), problem.c, problem.A, problem.b, self.cones(problem),
+                                      self.settings(problem)).solve()
+
+    def solve(self, problem: ConicProblem) -> ConicSolution:
+        import clarabel
+
+        settings, cones = self.settings(problem), self.cones(problem)
         n = problem.n_variables
         start = time.perf_counter()
         solver = clarabel.DefaultSolver(
@@ -279,6 +303,22 @@ class MosekSolver:
         )
 
 
+_RECORD = threading.local()
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[list[ConicProblem]]:
+    """Inside, every problem :func:`solve_accurately` is given is appended to the list yielded
+    (per thread): ``pepcert bench`` times a bare solve of exactly the problems an analysis solved."""
+    previous = getattr(_RECORD, "problems", None)
+    problems: list[ConicProblem] = []
+    _RECORD.problems = problems
+    try:
+        yield problems
+    finally:
+        _RECORD.problems = previous
+
+
 def solve_accurately(
     backend, problem: ConicProblem, gaps=(1e-10, 1e-9, 1e-8), refine_first: bool = True, max_solves: int = 4
 ) -> ConicSolution:
@@ -294,6 +334,9 @@ def solve_accurately(
     The first attempt may skip iterative refinement (``refine_first=False``): on the N-step
     problems it halves Clarabel's time, and the status still reflects the true residuals.
     """
+    record = getattr(_RECORD, "problems", None)
+    if record is not None:
+        record.append(problem)
     solution, best = None, None
     attempts = [(gap, True) for gap in gaps]
     if not refine_first:

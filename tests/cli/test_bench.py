@@ -14,6 +14,22 @@ def test_cvxpy_baseline_computes_the_same_rate():
     assert abs(bench_jobs.cvxpy_bisection_rate(method, classes) - tight_rate(method, classes).rho) <= 5e-6
 
 
+def test_compiled_cvxpy_baseline_and_the_floor_solve_the_same_problem():
+    """(b): cvxpy compiled once (rho a Parameter) bisects to the same rate; the floor solves the
+    very problem tight_rate recorded, and Clarabel alone finds it solved."""
+    from pepcert.cli.bench_rates import cvxpy_compiled_rate, ef_momentum, heavy_ball, settings
+    from pepcert.pep.solvers import ClarabelSolver, recording
+
+    classes = ProblemClass(SmoothStronglyConvex(0.1, 1.0), Contractive(0.5))
+    method = error_feedback(0.2)
+    with recording() as problems:
+        rho = tight_rate(method, classes).rho
+    assert abs(cvxpy_compiled_rate(method, classes) - rho) <= 5e-6
+    assert problems and str(ClarabelSolver().bare_solve(problems[0]).status) == "Solved"
+    labels = [label for label, _, _ in settings()]
+    assert {heavy_ball(0.2, 0.3).name, ef_momentum(0.2, 0.3).name} <= {label.split()[0] for label in labels}
+
+
 def test_pepit_baseline_unavailable_outside_a_source_checkout(monkeypatch):
     monkeypatch.setattr(bench_jobs, "pepit_models_path", lambda: None)
     report = bench._worst_cases((), 1.0, pepit=True)

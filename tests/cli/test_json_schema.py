@@ -175,10 +175,10 @@ def test_a_solver_failure_is_exit_1_and_a_schema_object(capsys, monkeypatch):
 def test_bench_json_shape(capsys, monkeypatch):
     """bench's own measurements take minutes; its report is validated from stand-ins of the
     right shape here (the full run: ``test_bench_json_for_real``, slow)."""
-    from pepcert.cli import bench, bench_agents, bench_jobs, bench_muon, bench_saq
+    from pepcert.cli import bench, bench_agents, bench_jobs, bench_muon, bench_rates, bench_saq
 
     monkeypatch.setattr(bench, "_startup", lambda repeat: {"python_seconds": 0.05, "version_seconds": 0.07})
-    monkeypatch.setattr(bench_jobs, "bench_rates", lambda repeat: {"settings": 9, "pepcert_median_ms": 3.0})
+    monkeypatch.setattr(bench_rates, "bench_tight_rates", lambda repeat: {"rows": {}, "median_ratio": 5.0})
     monkeypatch.setattr(bench, "_worst_cases", lambda sizes, cap, pepit: {"pepit": "skipped (--skip-pepit)"})
     monkeypatch.setattr(bench_jobs, "bench_throughput", lambda n: {"rates": 9, "rates_per_second": 200.0})
     monkeypatch.setattr(bench_agents, "bench_agents", lambda repeat: {"agents": []})

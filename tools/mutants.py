@@ -33,6 +33,7 @@ NOISE_TESTS = "tests/pep/test_noise.py"
 POTENTIAL, POTENTIAL_TESTS = "pepcert/lyapunov/potential.py", "tests/lyapunov/test_potential.py"
 CLAIMS = "tests/analyses/test_certificate_claims.py"
 TAMPER = "tests/analyses/test_certificate_tamper.py"
+PARAMETRIC = "tests/lyapunov/test_parametric.py"
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,13 @@ MUTANTS = (
     _m("EF21: the gradient at the old point", "pepcert/pep/algorithms/compressed.py",
        "d + oracle.compress(oracle.gradient(x_next) - d)", "d + oracle.compress(oracle.gradient(x) - d)",
        "tests/analyses/test_reference_rates.py"),
+    _m("parametric: a traced program's guards are ignored", "pepcert/pep/parametric.py",
+       "lines.append(f\"        if not ({' and '.join(checks) or 'True'}):\")", "lines.append(\"        if not True:\")",
+       PARAMETRIC),
+    _m("dominance: the quick path skips its eigenvalue test", DOMINANCE, "np.linalg.eigvalsh(block)[0] >= 0", "True",
+       PARAMETRIC),
+    _m("dominance: the quick path ignores V's function-value part", DOMINANCE,
+       "_multiple_of_gap(V_row, view.gap_row)", "True", PARAMETRIC),
     _m("CGD: the step size is squared", "pepcert/pep/algorithms/compressed.py",
        "return (x - eta * oracle.compress(oracle.gradient(x)),)",
        "return (x - eta * eta * oracle.compress(oracle.gradient(x)),)", "tests/analyses/test_reference_rates.py"),

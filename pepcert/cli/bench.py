@@ -2,8 +2,8 @@
 
 (a) start-up: ``python -m pepcert --version`` and ``pepcert rate ... --eta 0.2`` end to end,
     against the bare interpreter and the old eager import of every dependency;
-(b) one tight rate (the workloads of ``papers/ttd25/bench.py`` at three steps, and heavy ball and EF
-    with momentum written as a user writes them): :func:`tight_rate` to 1e-9 beside one bare
+(b) one tight rate (the workloads of ``papers/ttd25/bench.py`` at three steps, and heavy ball and
+    error feedback with momentum written as a user writes them): :func:`tight_rate` to 1e-9 beside one bare
     Clarabel solve of the same conic problem (the floor), and beside cvxpy bisections on rho to
     1e-6, compiled once with rho a Parameter and rebuilt at every step (``bench_rates.py``);
 (c) the benchmark method's N-step worst case at N = 10, 50, 100 (``--quick``: N = 10): pepcert's

@@ -1,8 +1,8 @@
 """``pepcert bench`` (b): one tight rate beside the floor and beside cvxpy, on the same data.
 
-For each setting -- the built-in methods of ``papers/ttd25/bench.py`` at its steps, and two
-methods written as a user writes them (heavy ball; error feedback with heavy-ball momentum) --
-four numbers, CPU time, medians:
+For each setting -- the built-in methods of ``papers/ttd25/bench.py`` at its steps, and the two
+methods written there as a user writes them (heavy ball; error feedback with heavy-ball
+momentum) -- four numbers, CPU time, medians:
 
 * pepcert's :func:`~pepcert.analyses.rates.tight_rate` (the one-step problem filled from its
   traced program, :mod:`pepcert.lyapunov.parametric`);
@@ -26,45 +26,18 @@ import warnings
 
 from pepcert.cli.bench_jobs import DELTA, MU, L, cvxpy_bisection_rate, median_time, rate_settings
 
-BETA = 0.3  # the momentum of the two user methods
-USER_STEPS = (0.2, 0.6)
-
-
-def heavy_ball(eta, beta):
-    """Polyak's heavy ball, as a user writes it: ``x+ = x - eta grad f(x) + beta (x - x_prev)``."""
-    from pepcert import Method
-
-    def step(state, oracle):
-        x, x_prev = state
-        return x - eta * oracle.gradient(x) + beta * (x - x_prev), x
-
-    return Method("HB", state=("x", "x_prev"), step=step, optimum=lambda xs, oracle: (xs, xs),
-                  start=lambda x0, oracle: (x0, x0), parameters={"eta": eta, "beta": beta})
-
-
-def ef_momentum(eta, beta):
-    """Error feedback with heavy-ball momentum, as a user writes it."""
-    from pepcert import Method
-
-    def step(state, oracle):
-        x, x_prev, e = state
-        g = oracle.gradient(x)
-        c = oracle.compress(e + eta * g)
-        return x - c + beta * (x - x_prev), x, e + eta * g - c
-
-    return Method("EF-HB", state=("x", "x_prev", "e"), step=step, optimum=lambda xs, oracle: (xs, xs, 0 * xs),
-                  start=lambda x0, oracle: (x0, x0, 0 * x0), parameters={"eta": eta, "beta": beta})
-
 
 def settings() -> list[tuple[str, object, object]]:
     """``(label, method, classes)`` of every timed rate."""
+    from pepcert.papers.ttd25.bench import MOMENTUM, USER_METHODS, USER_STEPS
     from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex
 
     compressed = ProblemClass(SmoothStronglyConvex(MU, L), Contractive(DELTA))
-    out = [(f"{factory(eta).name} eta={eta}", factory(eta), compressed) for factory, eta in rate_settings()]
     smooth = ProblemClass(SmoothStronglyConvex(MU, L))
-    out += [(f"HB eta={eta} beta={BETA}", heavy_ball(eta, BETA), smooth) for eta in USER_STEPS]
-    out += [(f"EF-HB eta={eta} beta={BETA}", ef_momentum(eta, BETA), compressed) for eta in USER_STEPS]
+    out = [(f"{factory(eta).name} eta={eta}", factory(eta), compressed) for factory, eta in rate_settings()]
+    for factory, compressor in USER_METHODS:
+        out += [(f"{factory(eta, MOMENTUM).name} eta={eta} beta={MOMENTUM}", factory(eta, MOMENTUM),
+                 compressed if compressor else smooth) for eta in USER_STEPS]
     return out
 
 
@@ -138,6 +111,8 @@ def _one(method, classes, repeat: int) -> dict:
 
 def bench_tight_rates(repeat: int) -> dict:
     """Every setting's row (module docstring) and the medians."""
+    import cvxpy  # noqa: F401 - imported before any timing
+
     rows = {label: _one(method, classes, repeat) for label, method, classes in settings()}
     ratios = [r["ratio"] for r in rows.values()]
     with_cvxpy = [r for r in rows.values() if "cvxpy_compiled_ms" in r]

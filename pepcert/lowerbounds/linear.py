@@ -160,6 +160,11 @@ def batched_maps(method: Method, instances) -> np.ndarray | None:
     ``(B, k, k)`` array from one run of the step, or ``None`` when the step does something a
     vector of numbers cannot follow (the caller then runs it per instance). :class:`NotLinear`
     propagates."""
+    from pepcert.lowerbounds.maps import traced_maps
+
+    traced = traced_maps(method, instances)
+    if traced is not None:
+        return traced
     size, agents = len(method.state), instances[0].agents
     hs = [[float(i.hs[a]) for i in instances] for a in range(agents)]
     alphas = [[float(i.alphas[a][0]) for i in instances] for a in range(agents)]

@@ -71,7 +71,7 @@ class Tape:
     def __init__(self) -> None:
         self.nodes: list[tuple] = []  # ("input", k) | (op, left, right) | ("neg"/"abs", operand)
         self.inputs = 0
-        self.guards: list[tuple[int, int]] = []  # (node of a difference, its sign at trace time)
+        self.guards: list[tuple[int, str]] = []  # (node of a difference, its relation to 0 at trace time)
 
     def input(self, value) -> Param:
         """A new input with this value (the ``k``-th input, in order of creation)."""
@@ -147,23 +147,25 @@ class Param:
         return self
 
     def __abs__(self):
-        self._sign()  # the branch abs takes is a guard
         return self.tape.record(abs(self.value), ("abs", ("n", self.node)))
 
-    def _sign(self, other=0) -> int:
+    def _sign(self, other=0, equality: bool = False) -> int:
+        """The sign of ``self - other``, recorded as a guard: for an equality test only whether
+        it is zero (``==``, ``!=``, truth), for an ordering its sign."""
         difference = self if isinstance(other, int) and other == 0 else self - other
         if difference is NotImplemented:
             raise TraceEscape(f"a traced number compared with {type(other).__name__}")
         value = difference.value
         sign = (value > 0) - (value < 0)
-        self.tape.guards.append((difference.node, sign))
+        self.tape.guards.append((difference.node, (">" if sign > 0 else "<" if sign < 0 else "==") if not equality
+                                 else ("!=" if sign else "==")))
         return sign
 
     def __eq__(self, other):
-        return self._sign(other) == 0 if isinstance(other, (Param, *_NUMBERS)) else NotImplemented
+        return self._sign(other, True) == 0 if isinstance(other, (Param, *_NUMBERS)) else NotImplemented
 
     def __ne__(self, other):
-        return self._sign(other) != 0 if isinstance(other, (Param, *_NUMBERS)) else NotImplemented
+        return self._sign(other, True) != 0 if isinstance(other, (Param, *_NUMBERS)) else NotImplemented
 
     def __lt__(self, other):
         return self._sign(other) < 0
@@ -178,7 +180,7 @@ class Param:
         return self._sign(other) >= 0
 
     def __bool__(self):
-        return self._sign() != 0
+        return self._sign(0, True) != 0
 
     def __hash__(self):
         return 0  # every lookup among equal-shaped keys compares them: a guard (module docstring)
@@ -207,7 +209,7 @@ class Program:
     float array, or None where a guard changes sign or the arithmetic fails (a division by
     zero: the fresh build then meets it itself)."""
 
-    def __init__(self, tape: Tape, outputs: list):
+    def __init__(self, tape: Tape, outputs: list, batch: bool = False):
         self.n_inputs = tape.inputs
         needed = _needed(tape, [o.node for o in outputs if isinstance(o, Param)] + [g[0] for g in tape.guards])
         constants: list = []
@@ -216,7 +218,7 @@ class Program:
         def name(operand):
             if operand[0] == "n":
                 return f"v{operand[1]}"
-            constants.append(operand[1])
+            constants.append(float(operand[1]) if batch else operand[1])
             return f"c[{len(constants) - 1}]"
 
         for k in needed:
@@ -227,14 +229,14 @@ class Program:
                 lines.append(f"        v{k} = {'-' if node[0] == 'neg' else 'abs'}({name(node[1])})")
             else:
                 lines.append(f"        v{k} = {name(node[1])} {_SYMBOLS[node[0]]} {name(node[2])}")
-        checks = [f"({name(('n', node))} {'>' if sign > 0 else '<' if sign < 0 else '=='} 0)"
-                  for node, sign in dict.fromkeys(tape.guards)]
+        checks = [f"{'_all' if batch else ''}({name(('n', node))} {relation} 0)"
+                  for node, relation in dict.fromkeys(tape.guards)]
         lines.append(f"        if not ({' and '.join(checks) or 'True'}):")
         lines.append("            return None")
         lines.append(f"        return [{', '.join(name(_operand(o)) for o in outputs)}]")
         lines.append("    except (ArithmeticError, ValueError):")
         lines.append("        return None")
-        scope: dict = {}
+        scope: dict = {"_all": np.all}
         exec(compile("\n".join(lines), "<pepcert traced program>", "exec"), scope)  # our own generated code, from recorded operations
         self._function, self._constants = scope["program"], tuple(constants)
         self.size = len(outputs)
@@ -243,6 +245,14 @@ class Program:
         """Every output at ``inputs`` (in the tape's input order), or None (class docstring)."""
         values = self._function(list(inputs), self._constants)
         return None if values is None else np.array(values, dtype=float)
+
+    def run_batch(self, inputs) -> list | None:
+        """A program compiled with ``batch=True`` on inputs some of which are float arrays (one
+        entry per member of a batch): the outputs as computed (arrays or numbers), or None when a
+        guard fails for any member. Constants enter as floats, as
+        :class:`pepcert.lowerbounds.linear._Batch` makes them, so a batch replay repeats the
+        operations of a batched run of the step."""
+        return self._function(list(inputs), self._constants)
 
 
 def _needed(tape: Tape, roots: list[int]) -> list[int]:

@@ -17,7 +17,8 @@ def test_cvxpy_baseline_computes_the_same_rate():
 def test_compiled_cvxpy_baseline_and_the_floor_solve_the_same_problem():
     """(b): cvxpy compiled once (rho a Parameter) bisects to the same rate; the floor solves the
     very problem tight_rate recorded, and Clarabel alone finds it solved."""
-    from pepcert.cli.bench_rates import cvxpy_compiled_rate, ef_momentum, heavy_ball, settings
+    from pepcert.cli.bench_rates import cvxpy_compiled_rate, settings
+    from pepcert.papers.ttd25.bench import ef_momentum, heavy_ball
     from pepcert.pep.solvers import ClarabelSolver, recording
 
     classes = ProblemClass(SmoothStronglyConvex(0.1, 1.0), Contractive(0.5))

@@ -101,5 +101,32 @@ def test_untraceable_steps_are_built_afresh():
         float(x)
     y = (x * x - 1) / (x + 2)
     assert isinstance(y, Param) and y.value == (0.5 * 0.5 - 1) / (0.5 + 2)
-    assert x > 0 and [sign for _, sign in tape.guards] == [1]  # x > 0 recorded as a guard
-    assert x * 1 != x - 1 and len(tape.guards) == 2
+    assert x > 0 and [relation for _, relation in tape.guards] == [">"]  # an ordering: its sign
+    assert x * 1 != x - 1 and [relation for _, relation in tape.guards] == [">", "!="]  # an equality test: zero or not
+
+
+def test_dominance_from_arrays_decides_as_the_s_procedure():
+    """``V >= c ||state - state*||^2`` from the filled arrays: EF's own Lyapunov function
+    controls the state; ``||x - x* - e||^2`` alone (zero at x - x* = e) does not, nor does
+    ``||x - x*||^2 + ||e||^2 - 5 (f - f*)`` (negative where f - f* = L/2 ||x - x*||^2, L = 1)."""
+    from pepcert.lyapunov.dominance import data_dominance
+    from pepcert.lyapunov.results import DOMINANCE_FLOOR
+    from pepcert.pep.algorithms import error_feedback
+    from pepcert.pep.conic import svec
+
+    classes = float_classes(ProblemClass(SmoothStronglyConvex(0.1, 1.0), Contractive(0.5)))
+    method = error_feedback(0.2)
+    view, data = filled_data(method, classes)
+    assert view.feature_names[:2] == ("x - x*", "e")
+    k = len(view.feature_names)
+
+    def coefficients(block, p=0.0):
+        P = np.zeros((k, k))
+        P[:2, :2] = block
+        return np.concatenate([svec(P), [p]])
+
+    s = np.sqrt(0.5)
+    own = coefficients(np.array([[1.0, -1.0], [-1.0, 1.0 + 1 / s]]))  # ||x - e||^2 + ||e||^2/s (TTD25)
+    assert data_dominance(data, own) > DOMINANCE_FLOOR
+    assert data_dominance(data, coefficients(np.array([[1.0, -1.0], [-1.0, 1.0]]))) <= DOMINANCE_FLOOR
+    assert data_dominance(data, coefficients(np.eye(2), p=-5.0)) <= DOMINANCE_FLOOR

@@ -1,0 +1,80 @@
+"""The linear maps of scaling instances from a traced run of the step.
+
+On ``f_i = h_i ||x||^2/2`` with ``C_i(v) = alpha_i v`` a method is a linear map ``M``
+(:func:`pepcert.pep.instances.linear_map`). :func:`pepcert.lowerbounds.linear.batched_maps` runs
+the step once per batch of instances on vectors of numbers (``_Batch``); this module runs it once
+per method *structure* on :class:`~pepcert.pep.parametric.Param` s -- the method's numbers and
+the instance's ``h_i``, ``alpha_i`` -- and replays the recorded operations on a new batch: the
+same floating-point operations on the same operands, so the same maps, bitwise, without the
+symbolic work. Where a guard of the traced run fails for some member of the batch (a coefficient
+that vanishes there, a comparison the step makes) the caller runs the step as before.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import numpy as np
+
+from pepcert.pep.instances import ScalingInstance, linear_map
+from pepcert.pep.methods import Method
+from pepcert.pep.parametric import NotRebindable, Program, Tape, TraceEscape, enabled, lookup_key, method_key
+
+_CACHE: OrderedDict = OrderedDict()
+_LOCK = threading.Lock()
+CACHE_SIZE = 256
+
+
+class _TracedMap:
+    """The program of a method's map on ``agents``-agent deterministic instances."""
+
+    def __init__(self, method: Method, hs: list[float], alphas: list[float]):
+        tape = Tape()
+        traced = method_key(method, tape)[2]
+        instance = object.__new__(ScalingInstance)  # Params are not numbers its validation accepts
+        object.__setattr__(instance, "hs", tuple(tape.input(h) for h in hs))
+        object.__setattr__(instance, "alphas", tuple((tape.input(a),) for a in alphas))
+        matrix = linear_map(traced, instance)
+        self.size = len(matrix)
+        self.program = Program(tape, [entry for row in matrix for entry in row], batch=True)
+
+    def maps(self, numbers: list, hs: np.ndarray, alphas: np.ndarray) -> np.ndarray | None:
+        """``(B, k, k)`` maps of a batch (``hs``, ``alphas``: ``(agents, B)``), or None."""
+        with np.errstate(all="ignore"):  # as the batched run: an inf is an inf either way
+            values = self.program.run_batch(list(numbers) + list(hs) + list(alphas))
+        if values is None:
+            return None
+        stack = np.zeros((hs.shape[1], self.size, self.size))
+        for position, value in enumerate(values):
+            stack[:, position // self.size, position % self.size] = value
+        return stack
+
+
+def traced_maps(method: Method, instances) -> np.ndarray | None:
+    """The maps of deterministic instances with one number of agents, replayed (module
+    docstring), or None (untraceable structure, a guard that fails, fresh builds asked)."""
+    if method.takes_iteration or not enabled():
+        return None
+    agents = instances[0].agents
+    try:
+        key, numbers = lookup_key(method)
+        key = (key, agents)
+        hash(key)
+    except (NotRebindable, TypeError, TraceEscape):
+        return None
+    hs = np.array([[float(i.hs[a]) for i in instances] for a in range(agents)])
+    alphas = np.array([[float(i.alphas[a][0]) for i in instances] for a in range(agents)])
+    with _LOCK:
+        compiled = _CACHE.get(key, False)
+    if compiled is False:
+        try:  # traced at generic numbers: no coefficient vanishes there by accident
+            compiled = _TracedMap(method, [0.6180339887 + 0.1 * a for a in range(agents)],
+                                  [1.3247179572 + 0.01 * a for a in range(agents)])
+        except Exception:  # noqa: BLE001 - not traceable, or not linear: the caller runs the step itself
+            compiled = None
+        with _LOCK:
+            _CACHE[key] = compiled
+            while len(_CACHE) > CACHE_SIZE:
+                _CACHE.popitem(last=False)
+    return None if compiled is None else compiled.maps(numbers, hs, alphas)

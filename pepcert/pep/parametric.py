@@ -236,7 +236,7 @@ class Program:
         lines.append(f"        return [{', '.join(name(_operand(o)) for o in outputs)}]")
         lines.append("    except (ArithmeticError, ValueError):")
         lines.append("        return None")
-        scope: dict = {"_all": np.all}
+        scope: dict = {"_all": _all}
         exec(compile("\n".join(lines), "<pepcert traced program>", "exec"), scope)  # our own generated code, from recorded operations
         self._function, self._constants = scope["program"], tuple(constants)
         self.size = len(outputs)
@@ -253,6 +253,11 @@ class Program:
         :class:`pepcert.lowerbounds.linear._Batch` makes them, so a batch replay repeats the
         operations of a batched run of the step."""
         return self._function(list(inputs), self._constants)
+
+
+def _all(test) -> bool:
+    """A guard's test on a batch (an array of booleans) or on one number (a bool)."""
+    return test if test.__class__ is bool else bool(test.all())
 
 
 def _needed(tape: Tape, roots: list[int]) -> list[int]:

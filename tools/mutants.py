@@ -233,6 +233,8 @@ MUTANTS = (
        PARAMETRIC),
     _m("dominance: the quick path ignores V's function-value part", DOMINANCE,
        "_multiple_of_gap(V_row, view.gap_row)", "True", PARAMETRIC),
+    _m("dominance: a reused certificate is not checked for PSD", DOMINANCE,
+       "np.linalg.eigvalsh((mat + mat.T) / 2)[0] >= 0", "True", PARAMETRIC),
     _m("CGD: the step size is squared", "pepcert/pep/algorithms/compressed.py",
        "return (x - eta * oracle.compress(oracle.gradient(x)),)",
        "return (x - eta * eta * oracle.compress(oracle.gradient(x)),)", "tests/analyses/test_reference_rates.py"),

@@ -181,7 +181,11 @@ def data_dominance(data, coefficients: np.ndarray, solver=None) -> float:
     sound: ``f`` strongly convex (so ``f - f* >= 0``), ``V``'s function-value part a nonnegative
     multiple of ``f - f*``, and ``V - c D`` positive semidefinite in floating point at ``c =``
     :data:`QUICK_DOMINANCE`; that ``c`` is then returned (a ``c`` found, not the largest: every
-    caller compares it with a floor far below). Otherwise the S-procedure is solved."""
+    caller compares it with a floor far below). Then with the multipliers the last solve for a
+    problem of this shape found, and a quarter of its ``c``, checked here in floating point exactly
+    as the solver's answer would be (a certificate, not a guess: it is used only when
+    ``V - c D + sum lambda_i Q_i`` is positive semidefinite and its value row nonnegative).
+    Otherwise the S-procedure is solved."""
     view = data.step
     coefficients = np.asarray(coefficients, dtype=float)
     V_mat = np.tensordot(coefficients, data.before_mats, axes=1)
@@ -191,8 +195,31 @@ def data_dominance(data, coefficients: np.ndarray, solver=None) -> float:
         block = (V_mat - QUICK_DOMINANCE * view.distance_mat)[np.ix_(support, support)]
         if support.size and np.linalg.eigvalsh(block)[0] >= 0:
             return QUICK_DOMINANCE
+    key = (data.n, view.local, view.local_equalities, view.feature_names, view.multiplier_names)
+    last = _LAST.get(key)
+    if last is not None and _holds(data, V_mat, V_row, *last):
+        return last[0]
     found = _solve_arrays(data, V_mat, V_row, solver)
-    return 0.0 if found is None else max(found, 0.0)
+    if found is None:
+        return 0.0
+    c, multipliers = found
+    if c > QUICK_DOMINANCE:  # a quarter of it still far above every caller's floor
+        _LAST[key] = (c / 4, multipliers)
+    return max(c, 0.0)
+
+
+#: The last S-procedure solution per problem shape (``data_dominance`` tries it first).
+_LAST: dict[tuple, tuple[float, np.ndarray]] = {}
+
+
+def _holds(data, V_mat: np.ndarray, V_row: np.ndarray, c: float, multipliers: np.ndarray) -> bool:
+    """``V - c D + sum_k m_k Q_k`` positive semidefinite and its value row nonnegative (floats),
+    with ``m`` nonnegative on the inequalities (the local ones, then the local equalities)."""
+    view = data.step
+    local = list(view.local) + [data.n_inequalities + k for k in view.local_equalities]
+    mat = V_mat - c * view.distance_mat + np.tensordot(multipliers, data.constraint_mats[local], axes=1)
+    row = V_row - c * view.distance_row + multipliers @ data.constraint_rows[local]
+    return bool(np.all(row >= 0) and np.linalg.eigvalsh((mat + mat.T) / 2)[0] >= 0)
 
 
 def _multiple_of_gap(row: np.ndarray, gap: np.ndarray) -> bool:
@@ -204,8 +231,8 @@ def _multiple_of_gap(row: np.ndarray, gap: np.ndarray) -> bool:
     return t >= 0 and bool(np.all(np.abs(row - t * gap) <= 1e-14 * (np.abs(row).max() + 1e-300)))
 
 
-def _solve_arrays(data, V_mat: np.ndarray, V_row: np.ndarray, solver) -> float | None:
-    """The largest ``c`` of :func:`_solve`, on arrays."""
+def _solve_arrays(data, V_mat: np.ndarray, V_row: np.ndarray, solver) -> tuple[float, np.ndarray] | None:
+    """The largest ``c`` of :func:`_solve`, on arrays, and its multipliers (inequalities' clipped at 0)."""
     from pepcert.pep.solvers import get_solver, solve_accurately
 
     view = data.step
@@ -229,7 +256,10 @@ def _solve_arrays(data, V_mat: np.ndarray, V_row: np.ndarray, solver) -> float |
     objective[c] = -1.0
     problem, _ = builder.build(objective)
     solution = solve_accurately(get_solver(solver), problem)
-    return float(solution.x[c]) if solution.solved else None
+    if not solution.solved:
+        return None
+    multipliers = np.concatenate([np.maximum(solution.x[lam], 0.0), solution.x[nu]])
+    return float(solution.x[c]), multipliers
 
 
 def find_dominance(step: OneStep, V: Scalar, float_step: OneStep | None = None, solver=None) -> Dominance | None:

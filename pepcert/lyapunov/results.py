@@ -54,7 +54,7 @@ class LyapunovResult:
     solves: int
     seconds: float
     strongly_convex: bool = True  # the function class admits linear rates (f is strongly convex)
-    dominance: float = 0.0  # largest c found with V >= c ||state - state*||^2 (0: V does not control the state)
+    dominance: float = 0.0  # a c > 0 found with V >= c ||state - state*||^2, not always the largest (0: none)
 
     def __post_init__(self):
         for array in (self.P, self.weights, self.coefficients, self.multiplier_values):

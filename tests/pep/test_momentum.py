@@ -24,8 +24,8 @@ from pepcert.papers.figures.base import SweepOptions
 from pepcert.pep.algorithms import BUILTIN_METHODS
 from pepcert.pep.compressors import Contractive
 from pepcert.pep.functions import SmoothStronglyConvex
-from pepcert.pep.noise import BoundedVariance
-from pepcert.pep.problem import ProblemClass
+from pepcert.pep.noise import BoundedVariance, StateDependentVariance
+from pepcert.pep.problem import ProblemClass, worst_case
 
 
 def test_econtrol_carries_its_error_only_when_it_feeds_back():
@@ -126,3 +126,18 @@ def test_econtrol_law_table_first_row():
 
     proven, certified = law_ratios((1.0, 1.0), (2.0, 100.0), 0.05)
     assert proven == pytest.approx(1.037, abs=5e-4) and certified == pytest.approx(0.970, abs=5e-4)
+
+
+@pytest.mark.parametrize("name, parameter", [("ef21-sgdm", {"momentum": 0.5}), ("econtrol", {"eta_e": 0.5})])
+@pytest.mark.parametrize("two_point_of", [lambda t: BoundedVariance(0.2, t), lambda t: StateDependentVariance(0.1, 0.5, t)],
+                         ids=["bounded", "state"])
+def test_second_moments_equal_the_two_point_model(name, parameter, two_point_of):
+    """The second-moment model (an upper bound over every distribution with these moments) and
+    symmetric two-point noise (a lower bound, finite outcomes) agree: both are the worst case."""
+    for N in (1, 2):
+        values = [worst_case(BUILTIN_METHODS[name](0.3, **parameter),
+                             ProblemClass(SmoothStronglyConvex(0.1, 1.0), Contractive(0.5), two_point_of(two_point)),
+                             N, measure="distance", start="free") for two_point in (False, True)]
+        moments, two_point = values
+        assert moments.value == pytest.approx(two_point.value, rel=1e-6), N
+        assert moments.value >= two_point.value * (1 - max(moments.tolerance, two_point.tolerance))

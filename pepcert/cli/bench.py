@@ -65,6 +65,21 @@ def _versions() -> dict:
     return found
 
 
+def _host() -> dict:
+    """When and where the run was made: the UTC date, the processor, the system."""
+    import datetime
+    import platform
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as handle:
+            cpu = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), cpu)
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    return {"date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"), "cpu": cpu,
+            "cores": os.cpu_count() or 0, "system": f"{platform.system()} {platform.machine()}"}
+
+
 def _startup(repeat: int) -> dict:
     from pepcert.cli.bench_jobs import command_seconds, eager_import_seconds
     from pepcert.papers.ttd25.bench import WORST_CASE_METHOD
@@ -112,7 +127,7 @@ def run(args) -> int:
     if not args.cap > 0:
         raise BadInput("--cap must be positive")
     sizes = (10,) if args.quick else (10, 50, 100)
-    report = {"machine": _load(), "startup": _startup(args.repeat), "rate": bench_rates(args.repeat)}
+    report = {"host": _host(), "machine": _load(), "startup": _startup(args.repeat), "rate": bench_rates(args.repeat)}
     report["worst_case"] = _worst_cases(sizes, args.cap, not args.skip_pepit)
     report["throughput"] = bench_throughput(3 if args.quick else 5)
     report["agents"] = bench_agents(args.repeat)["agents"]

@@ -48,11 +48,17 @@ def _escape(cell: str) -> str:
 
 
 def _footer(report: dict, settings: dict) -> str:
+    """When, where and how the run was made: date, processor, the run's options, the load, the versions."""
+    host = mapping(get(report, "host"))
+    when = ""
+    if host:
+        where = ", ".join(str(host[key]) for key in ("cpu", "system") if host.get(key))
+        when = f" on {host.get('date', 'an unrecorded date')}" + (f" ({where})" if where else "")
     how = "one run of `pepcert bench" + (" --quick" if settings.get("quick") else "") + "`"
     if number(settings.get("cap")) is not None:
-        how += f", worst cases stopped at {settings['cap']:g} s"
-    text = (f"Measured in {how}, every timing a median of wall times and every worst case in a fresh interpreter; "
-            f"load average {load(get(report, 'machine'))} at the start, "
+        how += f" (worst cases stopped at {settings['cap']:g} s)"
+    text = (f"Measured{when} in {how}, every timing a median of wall times and every worst case in a fresh "
+            f"interpreter; load average {load(get(report, 'machine'))} at the start, "
             f"{load(get(report, 'machine_after')).split(' on ')[0]} at the end.")
     return text + (f" {versions(report)}." if versions(report) else "")
 

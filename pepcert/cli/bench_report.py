@@ -151,6 +151,9 @@ def text(report: dict) -> list[str]:
     """Every figure of ``report`` beside its baseline, one section a letter, as printed by
     ``pepcert bench``."""
     lines = [f"machine: {get(report, 'machine') or NOT_MEASURED}"]
+    host = mapping(get(report, "host"))
+    if host:
+        lines.append("run: " + ", ".join(f"{key} {value}" for key, value in host.items()))
     if versions(report):
         lines.append(f"versions: {versions(report)}")
     for section in (startup_lines, rate_lines, worst_case_lines, throughput_lines, agents_lines, saq_lines, muon_lines,

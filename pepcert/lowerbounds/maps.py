@@ -41,8 +41,7 @@ class _TracedMap:
 
     def maps(self, numbers: list, hs: np.ndarray, alphas: np.ndarray) -> np.ndarray | None:
         """``(B, k, k)`` maps of a batch (``hs``, ``alphas``: ``(agents, B)``), or None."""
-        with np.errstate(all="ignore"):  # as the batched run: an inf is an inf either way
-            values = self.program.run_batch(list(numbers) + list(hs) + list(alphas))
+        values = self.program.run_batch(list(numbers) + list(hs) + list(alphas))
         if values is None:
             return None
         stack = np.zeros((hs.shape[1], self.size, self.size))

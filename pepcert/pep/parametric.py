@@ -229,8 +229,9 @@ class Program:
                 lines.append(f"        v{k} = {'-' if node[0] == 'neg' else 'abs'}({name(node[1])})")
             else:
                 lines.append(f"        v{k} = {name(node[1])} {_SYMBOLS[node[0]]} {name(node[2])}")
-        checks = [f"{'_all' if batch else ''}({name(('n', node))} {relation} 0)"
-                  for node, relation in dict.fromkeys(tape.guards)]
+        checks = [f"({name(('n', node))} {relation} 0)" for node, relation in dict.fromkeys(tape.guards)]
+        if batch and checks:  # one test of the whole batch: numbers' tests are bools, arrays' arrays
+            checks = [f"_all({' & '.join(checks)})"]
         lines.append(f"        if not ({' and '.join(checks) or 'True'}):")
         lines.append("            return None")
         lines.append(f"        return [{', '.join(name(_operand(o)) for o in outputs)}]")

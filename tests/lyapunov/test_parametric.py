@@ -142,3 +142,22 @@ def test_dominance_from_arrays_decides_as_the_s_procedure():
     c, multipliers = _solve_arrays(data, *arrays(tight), None)
     assert c > DOMINANCE_FLOOR and _holds(data, *arrays(tight), c / 4, multipliers)
     assert not _holds(data, *arrays(tight + coefficients(np.array([[-3.0, 0.0], [0.0, 0.0]]))), c / 4, multipliers)
+
+
+def test_traced_instance_maps_are_the_batched_runs_maps():
+    """The maps of a batch of scaling instances replayed from the traced step are bitwise those of
+    the batched run of the step (``fresh_builds``), for built-in and user methods; a member where a
+    guard of the trace fails (beta = 0 after beta > 0) sends the batch back to the batched run."""
+    from pepcert.lowerbounds.linear import batched_maps
+    from pepcert.lowerbounds.maps import traced_maps
+    from pepcert.pep.algorithms import ef21
+    from pepcert.pep.instances import ScalingInstance
+
+    rng = np.random.default_rng(3)
+    instances = [ScalingInstance(float(h), float(a)) for h, a in zip(rng.uniform(0.1, 1, 30), rng.uniform(0.3, 1.7, 30))]
+    for method in (ef21(0.3), heavy_ball(0.5, 0.2), ef_heavy_ball(0.2, 0.3)):
+        traced = traced_maps(method, instances)
+        with fresh_builds():
+            reference = batched_maps(method, instances)
+        assert traced is not None and np.array_equal(traced, reference)
+    assert traced_maps(heavy_ball(0.5, 0.0), instances) is None

@@ -185,7 +185,8 @@ def data_dominance(data, coefficients: np.ndarray, solver=None) -> float:
     problem of this shape found, and a quarter of its ``c``, checked here in floating point exactly
     as the solver's answer would be (a certificate, not a guess: it is used only when
     ``V - c D + sum lambda_i Q_i`` is positive semidefinite and its value row nonnegative).
-    Otherwise the S-procedure is solved."""
+    Otherwise the S-procedure is solved, and solved again with ``V`` scaled to unit size when the
+    solver stops short (``c`` and the multipliers scale back)."""
     view = data.step
     coefficients = np.asarray(coefficients, dtype=float)
     V_mat = np.tensordot(coefficients, data.before_mats, axes=1)
@@ -200,6 +201,10 @@ def data_dominance(data, coefficients: np.ndarray, solver=None) -> float:
     if last is not None and _holds(data, V_mat, V_row, *last):
         return last[0]
     found = _solve_arrays(data, V_mat, V_row, solver)
+    scale = max(float(np.abs(V_mat).max(initial=0.0)), float(np.abs(V_row).max(initial=0.0)))
+    if found is None and scale > 0:  # near-degenerate problems: Clarabel may stall on one scaling, not the other
+        again = _solve_arrays(data, V_mat / scale, V_row / scale, solver)
+        found = None if again is None else (again[0] * scale, again[1] * scale)
     if found is None:
         return 0.0
     c, multipliers = found

@@ -209,6 +209,7 @@ def _lmi(view, compiled, before_mats, before_rows, after_mats, after_rows, const
 
 
 _CACHE: OrderedDict = OrderedDict()  # key -> tuple of CompiledStep (one per guard region met), or None
+_SEEN: OrderedDict = OrderedDict()  # structures built afresh once, not yet traced
 _LOCK = threading.Lock()
 #: Traces kept per structure: a setting outside every kept trace's guards is traced anew (beta = 0
 #: after beta = 0.5, say: the zero coefficient drops terms, a different problem), up to this many.
@@ -229,6 +230,11 @@ def _filled(key: tuple, numbers: list[float], method: Method, classes: ProblemCl
     """Fill from a kept trace of ``key`` whose guards hold at ``numbers``, tracing anew when none
     does (at most :data:`TRACES_PER_KEY` per key); None when the structure cannot be traced."""
     with _LOCK:
+        if key not in _CACHE and key not in _SEEN:  # the first sighting is built afresh: a one-off
+            _SEEN[key] = None                       # rate (the command line's) pays no tracing
+            while len(_SEEN) > CACHE_SIZE:
+                _SEEN.popitem(last=False)
+            return None
         kept = _CACHE.get(key, ())
         if key in _CACHE:
             _CACHE.move_to_end(key)
@@ -265,8 +271,9 @@ def fresh_data(method: Method, classes: ProblemClass, family: str = FULL, outcom
 
 def filled_data(method: Method, classes: ProblemClass, family: str = FULL, outcomes: int | None = None):
     """``(view, data)`` filled from the structure's compiled program, or None where there is
-    none (a step that cannot be traced, one reading the iteration counter, unhashable classes)
-    or a guard of the traced build fails at the method's numbers (module docstring)."""
+    none (a step that cannot be traced, one reading the iteration counter, unhashable classes),
+    where a guard of the traced build fails at the method's numbers (module docstring), or at the
+    first sighting of a structure (traced at the second: a single rate is not worth tracing)."""
     if method.takes_iteration:
         return None
     try:

@@ -15,10 +15,17 @@ import pytest
 
 from pepcert import Contractive, ProblemClass, SmoothStronglyConvex, tight_rate
 from pepcert.analyses.rates import float_classes
-from pepcert.lyapunov.parametric import filled_data, fresh_data
+from pepcert.lyapunov.parametric import filled_data as filled_or_none
+from pepcert.lyapunov.parametric import fresh_data
 from pepcert.pep.errors import SolverFailure
 from pepcert.pep.parametric import Param, Tape, TraceEscape, fresh_builds
 from user_methods import ef_heavy_ball, heavy_ball, scheduled_gradient_descent
+
+
+def filled_data(method, classes):
+    """The fill (a structure's first sighting is built afresh, its second traced: ask twice)."""
+    return filled_or_none(method, classes) or filled_or_none(method, classes)
+
 
 ARRAYS = ("before_mats", "before_rows", "after_mats", "after_rows", "constraint_mats", "constraint_rows")
 
@@ -161,3 +168,13 @@ def test_traced_instance_maps_are_the_batched_runs_maps():
             reference = batched_maps(method, instances)
         assert traced is not None and np.array_equal(traced, reference)
     assert traced_maps(heavy_ball(0.5, 0.0), instances) is None
+
+
+def test_a_structure_is_traced_at_its_second_sighting():
+    """A single rate (the command line's) is built afresh and pays no tracing; the second rate of
+    the same structure is filled."""
+    from user_methods import nesterov
+
+    classes = float_classes(ProblemClass(SmoothStronglyConvex(0.2, 3.0)))
+    assert filled_or_none(nesterov(0.3, 0.4), classes) is None
+    assert filled_or_none(nesterov(0.2, 0.5), classes) is not None

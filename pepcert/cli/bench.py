@@ -60,8 +60,10 @@ def _versions() -> dict:
     import platform
     from importlib import metadata
 
-    found = {"Python": platform.python_version()}
-    for name, label in (("pepcert", "pepcert"), ("clarabel", "Clarabel"), ("cvxpy", "cvxpy"), ("scs", "SCS"),
+    from pepcert._version import __version__
+
+    found = {"Python": platform.python_version(), "pepcert": __version__}  # a source checkout has no metadata
+    for name, label in (("clarabel", "Clarabel"), ("cvxpy", "cvxpy"), ("scs", "SCS"),
                         ("pepit", "PEPit")):
         with contextlib.suppress(metadata.PackageNotFoundError):
             found[label] = metadata.version(name)

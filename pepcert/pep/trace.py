@@ -51,6 +51,9 @@ class Trace:
         # ("state", k) | ("gradient", x, agent) | ("compress", v, agent, outcome) |
         # ("optimum gradient", agent); values: ("value", x, agent).
         self._pending_labels: dict[tuple, str] = {}
+        # The method's state before the first step and after each step (one outcome branch
+        # only), for the N-step solver's iterate basis (:mod:`pepcert.pep.iterate_basis`).
+        self.states: list[tuple] = []
 
     def _optimum_agents(self, zero: Vector) -> list:
         """Per-agent ``(grad f_i(x*), f_i(x*) = 0)``: zero with a common minimiser, else free

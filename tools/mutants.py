@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GUARDS = "tests/analyses/test_checker_guards.py"
 NONCONVEX = "tests/pep/test_nonconvex.py"
 CUTS = "tests/pep/test_conic_cuts.py"
+NOISE_TESTS = "tests/pep/test_noise.py"
 POTENTIAL, POTENTIAL_TESTS = "pepcert/lyapunov/potential.py", "tests/lyapunov/test_potential.py"
 CLAIMS = "tests/analyses/test_certificate_claims.py"
 TAMPER = "tests/analyses/test_certificate_tamper.py"
@@ -165,6 +166,14 @@ MUTANTS = (
        "", POTENTIAL_TESTS),
     _m("potential: the gradient term rewards instead of charging", POTENTIAL,
        "- kappa * (gradient.T @ gradient)", "+ kappa * (gradient.T @ gradient)", POTENTIAL_TESTS),
+    _m("noise: samples may correlate with what came before them", "pepcert/pep/trace.py",
+       "        return [(j, (position, b)) for position, j in index.items() for b, sources in enumerate(depends)",
+       "        return [] and [(j, (position, b)) for position, j in index.items() for b, sources in enumerate(depends)",
+       NOISE_TESTS),
+    _m("noise: the two-point model draws +xi on both branches", "pepcert/pep/trace.py",
+       "xi = xi if digit == 0 else -xi", "xi = xi", NOISE_TESTS),
+    _m("noise: the variance of a sample is not bounded", "pepcert/pep/noise.py",
+       'return [(f"variance({name})", norm2(xi) - self.sigma2)]', "return []", NOISE_TESTS),
     _m("cuts: the omitted pairs are not checked", "pepcert/pep/conic_cuts.py",
        "worst = float(violations[omitted].max(initial=-math.inf))", "worst = -math.inf", CUTS),
     _m("cuts: the working set's own pairs are checked instead of the omitted ones", "pepcert/pep/conic_cuts.py",

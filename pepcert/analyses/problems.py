@@ -66,7 +66,7 @@ class Problem:
 
 
 def build_problem(method: str, mu, L, agents: int | str = 1, delta=None, omega=None, compressor=None,
-                  random: bool = False, scaled: bool = False) -> Problem:
+                  random: bool = False, scaled: bool = False, sigma=None, noise: str | None = None) -> Problem:
     """The :class:`Problem` of a built-in method (module docstring); :class:`BadInput` names
     the option to change when the values do not make one."""
     from pepcert.pep.algorithms import BUILTIN_METHODS, method_factory
@@ -84,7 +84,10 @@ def build_problem(method: str, mu, L, agents: int | str = 1, delta=None, omega=N
     if scaled:
         choice = _scaled(choice)
     functions = tuple(SmoothStronglyConvex(m, l) for m, l in zip(mus, Ls))
-    classes = ProblemClass(functions[0] if n == 1 else Distributed(functions), choice.compressor_class)
+    from pepcert.pep.noise import noise_from_args
+
+    classes = ProblemClass(functions[0] if n == 1 else Distributed(functions), choice.compressor_class,
+                           noise_from_args(sigma, noise))
     base = method_factory(method.lower())
     parameters = class_parameters(base, classes)
     for m, l in zip(mus, Ls):

@@ -65,6 +65,9 @@ def tight_rate(
             f"{method.name}'s step reads the iteration counter (a schedule): a one-step rate does not "
             "describe it; use worst_case over N steps"
         )
+    if classes.noise is not None:
+        raise BadInput("a rate is of exact gradients: with a noise class use noisy_rate (rate, neighbourhood) "
+                       "or worst_case for N steps")
     given, classes = classes.to_dict(), float_classes(classes)
     if budget is not None:
         require(rate_work(method, classes), budget)
@@ -332,6 +335,8 @@ def optimal_step(
     ``progress(done, total, what)`` hears of every rate computed (the command line's bar).
     """
     start = time.perf_counter()
+    if classes.noise is not None:
+        raise BadInput("the optimal step is of exact gradients: pass the classes without their noise class")
     require_linear(classes)
     classes = float_classes(classes)
     scale = _step_scale(classes)

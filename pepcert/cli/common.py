@@ -87,6 +87,10 @@ def add_problem_options(parser: argparse.ArgumentParser, eta: bool = True, nstep
                        help="send C(v)/(1 + omega) for an unbiased class: contractive in expectation with "
                        "delta = 1/(1 + omega) (the composition rule of docs/compressors.md, identity first); "
                        "how error-feedback methods use an unbiased compressor")
+    group.add_argument("--sigma", default=None, metavar="S",
+                       help="stochastic gradients: unbiased noise with E||xi||^2 <= S^2 (docs/noise.md)")
+    group.add_argument("--noise", default=None, metavar="MODEL",
+                       help="with --sigma: 'bounded' (default) or 'state:B=b' (E||xi||^2 <= S^2 + b ||grad f(x)||^2)")
     if eta:
         group.add_argument("--eta", default=None if grid else "optimal",
                            help="step size (a positive number) or 'optimal' (default: optimal)")
@@ -188,7 +192,8 @@ def problem_from_args(args):
     from pepcert.analyses.problems import build_problem
 
     problem = build_problem(args.method, args.mu, args.L, args.agents, args.delta, args.omega, args.compressor,
-                            args.random, getattr(args, "scaled", False))
+                            args.random, getattr(args, "scaled", False), getattr(args, "sigma", None),
+                            getattr(args, "noise", None))
     args.choice, args.base_factory, args.factory_parameters = problem.choice, problem.base_factory, problem.parameters
     args.mu_values, args.L_values = list(problem.mu), list(problem.L)
     return problem.factory, problem.classes, problem.step(getattr(args, "eta", "optimal"))

@@ -100,6 +100,8 @@ def run(args) -> int:
 
     if not has_linear_rate(classes):
         return _run_sublinear(args, factory, classes, eta, start)
+    if classes.noise is not None:
+        return _run_noisy(args, factory, classes, eta, start)
     plotted = plot_problem(args)
     failures, at_edge = 0, False
     budget = budget_from_args(args)
@@ -229,4 +231,36 @@ def _run_sublinear(args, factory, classes, eta, start: float) -> int:
     else:
         print(f"  potential     none: {result.potential_note}")
     print(f"  solver        {result.solver}, {result.evaluations + len(result.values)} solves, {seconds * 1000:.1f} ms")
+    return 0
+
+
+def _run_noisy(args, factory, classes, eta, start: float) -> int:
+    """``rate --sigma S``: the exact-gradient rate, the pair ``(rho, C)`` and the neighbourhood
+    of ``||x - x*||^2`` with its lower end (:mod:`pepcert.analyses.noisy`)."""
+    from pepcert.analyses.noisy import noisy_rate
+    from pepcert.pep.errors import BadInput
+
+    if args.plot or args.family != "full" or args.verify_precision:
+        raise BadInput("--plot, --family and --verify-precision are not available with --sigma")
+    result = noisy_rate(factory, classes, eta, solver=args.solver)
+    seconds = time.perf_counter() - start
+    if args.json:
+        emit_json({**result.to_dict(), **problem_payload(args), "seconds": seconds})
+        return 0
+    print(f"{result.method}  ({classes.function.describe()})")
+    print(f"  compressor    {args.choice.describe()}")
+    print(f"  noise         {classes.noise.describe()}")
+    print(f"  step size     eta = {result.eta:.15g}" + (" (the exact-gradient optimal step)" if eta == "optimal" else ""))
+    print(f"  rate          rho = {result.rho:.15g} with exact gradients" + (" (tight)" if result.rate.tight else ""))
+    print("  with noise    E||x_k - x*||^2 <= E V_k <= rho^k V_0 + C sigma^2 (1 - rho^k)/(1 - rho), V >= ||x - x*||^2")
+    if result.pair is not None:
+        print(f"    at rho*     C = {result.pair.C:.9g}: neighbourhood C sigma^2/(1 - rho) = {result.pair.neighbourhood:.9g}")
+    else:
+        print("    at rho*     no quadratic V bounds the noise at the exact-gradient rate itself")
+    best = result.best
+    print(f"    best        rho = {best.rho:.9g}, C = {best.C:.9g}: neighbourhood {best.neighbourhood:.9g}")
+    verdict = "tight" if result.tight else "a bracket"
+    print(f"  neighbourhood [{result.lower:.9g}, {best.neighbourhood:.9g}] for lim sup E||x_k - x*||^2 ({verdict}; the lower "
+          "end is the stationary value on the worst instance found, Gaussian noise)")
+    print(f"  solver        clarabel, {seconds * 1000:.1f} ms")
     return 0

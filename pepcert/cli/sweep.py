@@ -22,11 +22,11 @@ from pepcert.cli.common import (
 )
 
 #: Options that take a grid of values, options that are flags, options given once.
-GRID = ("method", "mu", "L", "agents", "delta", "omega", "compressor", "eta", "family", "iterations", "measure",
-        "initial", "start")
+GRID = ("method", "mu", "L", "agents", "delta", "omega", "compressor", "sigma", "eta", "family", "iterations",
+        "measure", "initial", "start")
 FLAGS = ("random", "scaled")
-FIXED = ("solver", "budget_seconds", "budget_memory")
-PROBLEM = ("method", "mu", "L", "agents", "delta", "omega", "compressor", "random", "scaled")
+FIXED = ("solver", "budget_seconds", "budget_memory", "noise")
+PROBLEM = ("method", "mu", "L", "agents", "delta", "omega", "compressor", "random", "scaled", "sigma", "noise")
 
 
 def register(subparsers) -> None:
@@ -148,7 +148,7 @@ def _validate(grid: dict) -> None:
         point = dict(zip(names, combination))
         problem = build_problem(point["method"], point["mu"], point["L"], point.get("agents", 1), point.get("delta"),
                                 point.get("omega"), point.get("compressor"), point.get("random", False),
-                                point.get("scaled", False))
+                                point.get("scaled", False), point.get("sigma"), point.get("noise"))
         for eta in grid.get("eta", []):
             problem.step(eta)  # raises BadInput naming eta
         families = ("full", *problem.factory(1 / float(max(problem.L))).families)

@@ -36,6 +36,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from pepcert.analyses.noisy import without_noise
     from pepcert.analyses.rates import optimal_step
     from pepcert.pep.methods import describe_measure
     from pepcert.pep.problem import worst_case
@@ -50,7 +51,7 @@ def run(args) -> int:
     rate_solver = None if args.solver == "lowrank" else args.solver  # lowrank solves N-step problems only
     budget = budget_from_args(args)
     progress = start_progress(args, "worst case")
-    eta_value = (optimal_step(factory, classes, solver=rate_solver, budget=budget, progress=progress).eta
+    eta_value = (optimal_step(factory, without_noise(classes), solver=rate_solver, budget=budget, progress=progress).eta
                  if eta == "optimal" else float(eta))
     try:
         result = worst_case(factory(eta_value), classes, args.iterations, measure=args.measure, initial=args.initial,
@@ -85,6 +86,8 @@ def run(args) -> int:
         return 0
     print(f"{result.method}  ({classes.function.describe()}), eta = {eta_value:.15g}")
     print(f"  compressor    {args.choice.describe()}")
+    if classes.noise is not None:
+        print(f"  noise         {classes.noise.describe()} (the worst case of the expected measure)")
     origin = "the method's declared start from x0" if result.start == "declared" else "a free initial state"
     measured, given = describe_measure(result.measure, result.iterations), describe_measure(result.initial, 0)
     print(f"  worst case of {measured} ({result.measure}) after {count(result.iterations, 'step')}")

@@ -128,7 +128,7 @@ def one_step(method: Method, classes: ProblemClass, family: str = FULL, outcomes
     after = []
     for branch in range(classes.branches(outcomes)):
         branch_oracle = SymbolicOracle(trace, branch=branch)
-        new_state = method.advance(state, branch_oracle, 0)
+        new_state = method.advance(state, SymbolicOracle(trace, branch=branch, stochastic=True), 0)
         trace.label(new_state[0], "x1" if outcomes == 1 else f"x1^{branch}")
         after.append(side(features(method, new_state, optimum, branch_oracle)))
     feature_names = _feature_names(method, agents)

@@ -29,7 +29,7 @@ from typing import Protocol
 import numpy as np
 
 from pepcert.pep.budget import Work, nstep_work
-from pepcert.pep.conic import ConicBuilder, ConicProblem, smat, svec, svec_length
+from pepcert.pep.conic import ConicBuilder, ConicProblem, smat, svec, svec_indices, svec_length
 from pepcert.pep.errors import BadInput, SolverFailure
 from pepcert.pep.expressions import Scalar
 from pepcert.pep.identities import face_basis
@@ -116,6 +116,29 @@ class Assembled:
     offset: float
     norms: np.ndarray
     face: np.ndarray | None
+    keep: np.ndarray | None = None  # the svec coordinates of G that are variables (None: all)
+
+    def gram_matrix(self, x: np.ndarray) -> np.ndarray:
+        """``G`` (or ``H`` on a face) from a solution vector: fixed zeros back in place."""
+        if self.keep is None:
+            return smat(x[self.gram])
+        full = np.zeros(len(self.keep))
+        full[self.keep] = x[self.gram]
+        return smat(full)
+
+
+def _kept_entries(trace, size: int) -> np.ndarray | None:
+    """The svec coordinates of ``G`` that are variables: all but the noise's fixed zeros
+    (:meth:`pepcert.pep.trace.Trace.noise_zero_entries`); None when every one is."""
+    zeros = trace.noise_zero_entries()
+    if not zeros:
+        return None
+    rows, cols = svec_indices(size)
+    coordinate = {(int(r), int(c)): k for k, (r, c) in enumerate(zip(rows, cols))}
+    keep = np.ones(len(rows), dtype=bool)
+    for a, b in zeros:
+        keep[coordinate.get((a, b), coordinate.get((b, a)))] = False
+    return keep
 
 
 def _assemble(trace, first: Scalar, tracked: list, aggregate: str, scaling: Scaling | None = None,
@@ -138,21 +161,33 @@ def _assemble(trace, first: Scalar, tracked: list, aggregate: str, scaling: Scal
     face = face_basis(identities, n)
     if face is not None:
         scaling = None
-    scaled = scaling is not None
+    scaled = scaling is not None or trace.classes.noise is not None  # noise: rows to unit size too
     scaling = scaling or Scaling(np.ones(n), np.ones(m))
     size = n if face is None else face.shape[1]
+    keep = _kept_entries(trace, size) if face is None else None
+    if keep is not None:  # the noise's independence as fixed zeros of G, not as equality rows
+        equalities = [(name, e) for name, e in equalities if not name.startswith("independent(")]
     builder = ConicBuilder()
-    gram = builder.variables("G", svec_length(size))
+    gram = builder.variables("G", svec_length(size) if keep is None else int(keep.sum()))
     builder.variables("F", m)
     tau = builder.variables("tau", 1)[0] if aggregate == "min" else None
     total = builder.n_variables
+    full = svec_length(size)
+
+    def rows_of(scalars):
+        """``_scaled_rows`` over the kept coordinates of ``G``."""
+        coefficients, constants = _scaled_rows(scalars, n, m, scaling, face)
+        if keep is not None:
+            coefficients = np.concatenate([coefficients[:, :full][:, keep], coefficients[:, full:]], axis=1)
+        return coefficients, constants
+
     if equalities:
-        coefficients, constants = _scaled_rows([e for _, e in equalities], n, m, scaling, face)
+        coefficients, constants = rows_of([e for _, e in equalities])
         block = np.zeros((len(equalities), total))
         block[:, : coefficients.shape[1]] = coefficients
         builder.equal_zero(block, constants)
     names = [name for name, _ in equalities] + [name for name, _ in constraints] + ["initial"]
-    coefficients, constants = _scaled_rows([scalar for _, scalar in constraints] + [first], n, m, scaling, face)
+    coefficients, constants = rows_of([scalar for _, scalar in constraints] + [first])
     bounds = -constants
     bounds[-1] += 1.0  # initial <= 1
     norms = np.ones(len(bounds))
@@ -164,11 +199,11 @@ def _assemble(trace, first: Scalar, tracked: list, aggregate: str, scaling: Scal
     builder.nonnegative(-rows, bounds / norms)  # scalar <= 0
     objective = np.zeros(total)
     if aggregate == "last":
-        row, constant = _scaled_rows([tracked[-1]], n, m, scaling, face)
+        row, constant = rows_of([tracked[-1]])
         objective[: row.shape[1]] = -row[0] / scaling.objective
         offset = float(constant[0])
     else:  # maximise tau with tau <= measure_k for every k
-        measures, limits = _scaled_rows(tracked, n, m, scaling, face)
+        measures, limits = rows_of(tracked)
         block = np.zeros((len(tracked), total))
         block[:, : measures.shape[1]] = measures
         block[:, tau] = -1.0
@@ -176,11 +211,11 @@ def _assemble(trace, first: Scalar, tracked: list, aggregate: str, scaling: Scal
         norms = np.concatenate([norms, np.ones(len(tracked))])
         builder.nonnegative(block, limits)
         objective[tau], offset = -1.0, 0.0
-    selector = np.zeros((len(gram), total))
-    selector[np.arange(len(gram)), gram] = 1.0
-    builder.psd(selector, np.zeros(len(gram)), size)
+    selector = np.zeros((full, total))
+    selector[np.arange(full) if keep is None else np.flatnonzero(keep), gram] = 1.0
+    builder.psd(selector, np.zeros(full), size)
     problem, _ = builder.build(objective)
-    return Assembled(problem, names, gram, offset, np.concatenate([np.ones(len(equalities)), norms]), face)
+    return Assembled(problem, names, gram, offset, np.concatenate([np.ones(len(equalities)), norms]), face, keep)
 
 
 def _linear(classes) -> bool:
@@ -199,8 +234,8 @@ def _scaling(trace, first, tracked, aggregate: str, marks, iterations: int) -> S
     from pepcert.pep.cutting import step_scales
     from pepcert.pep.scaling_bound import instance_lower_bound
 
-    if aggregate != "last" or not marks or not _linear(trace.classes):
-        return None
+    if aggregate != "last" or not marks or not _linear(trace.classes) or trace.classes.noise is not None:
+        return None  # rho^k rescaling fits homogeneous linear decay, not sublinear decay or a noise floor
     try:
         bound = instance_lower_bound(trace, first, tracked[-1])
     except (ValueError, ArithmeticError, np.linalg.LinAlgError):
@@ -303,7 +338,7 @@ class ConicNStep:
                                 f"{REPORTED_LADDER[-1]:g} by its own residuals; the answer is not used")
         # equalities' multipliers (free) first, then the inequalities' (>= 0)
         duals = solution.y[: problem.zero + problem.nonneg] * objective_scale / assembled.norms
-        G = smat(solution.x[assembled.gram])
+        G = assembled.gram_matrix(solution.x)
         F = solution.x[len(assembled.gram) : len(assembled.gram) + m]
         if assembled.face is not None:
             G = assembled.face @ G @ assembled.face.T

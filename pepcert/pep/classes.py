@@ -74,6 +74,25 @@ class FunctionClass(Protocol):
 
 
 @runtime_checkable
+class NoiseClass(Protocol):
+    """A gradient-noise class (``BoundedVariance``, ``StateDependentVariance``): what the noise
+    ``xi`` of one stochastic gradient may be (:mod:`pepcert.pep.noise`)."""
+
+    two_point: bool  # modelled by two symmetric outcomes per sample, else by its second moments
+
+    def constraints(self, name: str, xi: Any, gradient: Any) -> list[tuple[str, Any]]:
+        """Inequalities ``<= 0`` on one sample ``xi`` drawn at a point with gradient ``gradient``."""
+
+    def describe(self) -> str: ...
+
+    def converted(self, number: Callable) -> NoiseClass: ...
+
+    def numbers(self) -> dict: ...
+
+    def to_entry(self) -> dict: ...
+
+
+@runtime_checkable
 class CompressorClass(Protocol):
     """A compressor class (``Contractive``, ``Unbiased``): what an adversary may return."""
 
@@ -272,6 +291,7 @@ class ProblemClass:
 
     function: Any
     compressor: Any = None
+    noise: Any = None  # a gradient-noise class (pepcert.pep.noise), or None: exact gradients
 
     def __post_init__(self):
         function = self.function
@@ -281,17 +301,22 @@ class ProblemClass:
             object.__setattr__(self, "function", Distributed((function,)))
         if self.compressor is not None and not isinstance(self.compressor, CompressorClass):
             raise BadInput(f"not a compressor class: {type(self.compressor).__name__}")
+        if self.noise is not None and not isinstance(self.noise, NoiseClass):
+            raise BadInput(f"not a gradient-noise class: {type(self.noise).__name__}")
 
     def describe(self) -> str:
         parts = [self.function.describe()]
         if self.compressor is not None:
             parts.append(self.compressor.describe())
+        if self.noise is not None:
+            parts.append(self.noise.describe())
         return "; ".join(parts)
 
     def converted(self, number: Callable) -> ProblemClass:
-        """Both classes with their numbers converted by ``number``."""
+        """Every class with its numbers converted by ``number``."""
         compressor = None if self.compressor is None else self.compressor.converted(number)
-        return ProblemClass(self.function.converted(number), compressor)
+        noise = None if self.noise is None else self.noise.converted(number)
+        return ProblemClass(self.function.converted(number), compressor, noise)
 
     def scaling_family(self) -> ScalingFamily:
         """The compressor's lower-bound scalings (the identity when there is no compressor)."""
@@ -313,14 +338,25 @@ class ProblemClass:
         branches (1 for a deterministic compressor). At most :data:`MAX_BRANCHES` are modelled;
         more is refused, never attempted."""
         total = 1
-        for _ in range(self.agents):  # at most 16 factors: cheap, and stops at the bound
-            total *= outcomes
+        factors = [outcomes] * self.agents + [self.noise_outcomes] * self.agents
+        for factor in factors:  # at most 32 factors: cheap, and stops at the bound
+            total *= factor
             if total > MAX_BRANCHES:
                 raise BadInput(
                     f"{self.agents} agent(s) with {outcomes} compressor outcomes each make {outcomes}^{self.agents} "
                     f"joint outcomes per step; at most {MAX_BRANCHES} are modelled (fewer agents or outcomes)"
                 )
         return total
+
+    def compressor_branches(self, outcomes: int) -> int:
+        """The compressor's part of :meth:`branches` (``outcomes^n``)."""
+        return outcomes**self.agents
+
+    @property
+    def noise_outcomes(self) -> int:
+        """2 when each noise sample is modelled as a symmetric two-point law (``+xi``, ``-xi``),
+        else 1 (no noise, or its second moments)."""
+        return 2 if self.noise is not None and getattr(self.noise, "two_point", False) else 1
 
     @property
     def default_outcomes(self) -> int:
@@ -330,4 +366,7 @@ class ProblemClass:
     def to_dict(self) -> dict:
         """The classes as data: type names and their numbers (as given)."""
         compressor = None if self.compressor is None else self.compressor.to_entry()
-        return {"function": self.function.to_entry(), "compressor": compressor}
+        entry = {"function": self.function.to_entry(), "compressor": compressor}
+        if self.noise is not None:  # only with noise: certificates without it read as before
+            entry["noise"] = self.noise.to_entry()
+        return entry

@@ -327,7 +327,7 @@ def solve_by_cuts(
 
 def eligible(trace) -> bool:
     """Single agent, deterministic compressor (or none), a pairwise function class."""
-    if trace.outcomes != 1 or trace.agents != 1:
+    if trace.outcomes != 1 or trace.agents != 1 or trace.classes.noise is not None:
         return False
     return pair_template(trace.classes.function.functions[0]) is not None
 

@@ -185,7 +185,7 @@ def _symbolic_run(method, classes, iterations, measure, initial, aggregate, star
     nodes: list[tuple[tuple[int, ...], Any]] = [((), state)]
     for k in range(iterations):
         nodes = [
-            (path + (b,), method.advance(node_state, SymbolicOracle(trace, b, path), k))
+            (path + (b,), method.advance(node_state, SymbolicOracle(trace, b, path, stochastic=True), k))
             for path, node_state in nodes for b in range(branches)
         ]
         if marks is not None:
@@ -319,7 +319,7 @@ def worst_case(
             status="unbounded", seconds=time.perf_counter() - clock, tolerance=math.nan,
         )
     # a factor per step only where the measure is the initial quantity, at the last step
-    same = aggregate == "last" and common["initial"] == _spec_name(quantity)
+    same = aggregate == "last" and common["initial"] == _spec_name(quantity) and classes.noise is None
     rate = answer.value ** (1.0 / iterations) if answer.value > 0 and same else math.nan
     return WorstCaseResult(
         **common, value=answer.value, rate_per_step=float(rate), multipliers=answer.multipliers, gram=answer.gram,

@@ -17,7 +17,7 @@ import numpy as np
 
 from pepcert.pep.classes import MAX_BRANCHES, ProblemClass  # noqa: F401 (re-exported)
 from pepcert.pep.errors import BadInput
-from pepcert.pep.expressions import Basis, Scalar, Vector
+from pepcert.pep.expressions import Basis, Scalar, Vector, inner
 from pepcert.pep.functions import Point
 from pepcert.pep.identities import gram_equalities, split
 from pepcert.pep.methods import Features, Method
@@ -47,9 +47,11 @@ class Trace:
         self._compressions: list[tuple[str, Vector, list[Vector]]] = []
         self._compress_cache: dict[tuple, Vector] = {}
         self._random_calls: dict[tuple, tuple] = {}  # (node, call) -> (input, outputs)
+        self._noises: list[tuple[str, Vector, Vector]] = []  # (name, xi, grad f_i(x) at the sample's point)
+        self._noise_calls: dict[tuple, Vector] = {}  # two-point noise: (node, call, agent) -> xi
         # How each basis vector / value came to be, to replay the trace on an instance:
         # ("state", k) | ("gradient", x, agent) | ("compress", v, agent, outcome) |
-        # ("optimum gradient", agent); values: ("value", x, agent).
+        # ("optimum gradient", agent) | ("noise", index); values: ("value", x, agent).
         self._pending_labels: dict[tuple, str] = {}
         # The method's state before the first step and after each step (one outcome branch
         # only), for the N-step solver's iterate basis (:mod:`pepcert.pep.iterate_basis`).
@@ -178,6 +180,71 @@ class Trace:
         self._random_calls[key] = (v, outputs)
         return outputs[branch]
 
+    def stochastic_gradient(self, x: Vector, agent: int | None, branch: int, node: tuple, call: int) -> Vector:
+        """A stochastic gradient at ``x`` (:mod:`pepcert.pep.noise`): ``grad f_i(x) + xi_i`` for
+        agent ``agent`` (the mean over agents for ``None``), each ``xi_i`` a fresh sample -- or,
+        in the two-point model, ``+xi`` or ``-xi`` by the branch's noise digit, the same ``xi``
+        for every branch of the node. Exact gradients without a noise class."""
+        point = self.point(x)
+        noise = self.classes.noise
+        if noise is None:
+            return point.g if agent is None else point.agents[self.agent_index(agent)].g
+        agents = range(self.agents) if agent is None else (self.agent_index(agent),)
+        samples = []
+        for i in agents:
+            gradient = point.agents[i].g
+            xi = self._noise_sample(i, node, call, gradient)
+            if noise.two_point:
+                digit = (branch // self.classes.compressor_branches(self.outcomes) // 2**i) % 2
+                xi = xi if digit == 0 else -xi
+            samples.append(gradient + xi)
+        return sum(samples[1:], samples[0]) / len(samples) if len(samples) > 1 else samples[0]
+
+    def _noise_sample(self, agent: int, node: tuple, call: int, gradient: Vector) -> Vector:
+        key = (node, call, agent)
+        if self.classes.noise.two_point and key in self._noise_calls:
+            return self._noise_calls[key]
+        name = f"xi{len(self._noises)}" if self.agents == 1 else f"xi{len(self._noises)}_{agent + 1}"
+        xi = self.basis.new_vector(name)
+        self._vector_origins.append(("noise", len(self._noises)))
+        self._noises.append((name, xi, gradient))
+        self._noise_calls[key] = xi
+        return xi
+
+    def noise_equalities(self) -> list[tuple[str, Scalar]]:
+        """``E <xi, b> = 0`` for each sample ``xi`` and each basis vector ``b`` that does not
+        depend on it (second-moment model; none in the two-point model, where ``E xi = 0`` holds
+        by symmetry). Which samples a vector depends on follows its origin: a gradient or a
+        compressor output at a point, the samples of that point's coefficients."""
+        if not self._noises or self.classes.noise.two_point:
+            return []
+        names = self.basis.vector_names
+        return [(f"independent({self._noises[j][0]},{names[b]})",
+                 inner(self._noises[j][1], Vector(self.basis, {b: 1}))) for j, (_, b) in self._independent_pairs()]
+
+    def _independent_pairs(self) -> list[tuple[int, tuple[int, int]]]:
+        """``(sample j, (index of xi_j, index of b))`` for every basis vector ``b`` independent of
+        sample ``j`` (each unordered pair of samples once)."""
+        depends: list[frozenset] = []
+        for origin in self._vector_origins:
+            if origin[0] == "noise":
+                depends.append(frozenset((origin[1],)))
+            elif origin[0] in ("gradient", "compress"):
+                depends.append(frozenset().union(*(depends[i] for i in origin[1].coefficients)))
+            else:
+                depends.append(frozenset())
+        index = {next(iter(xi.coefficients)): j for j, (_, xi, _) in enumerate(self._noises)}
+        return [(j, (position, b)) for position, j in index.items() for b, sources in enumerate(depends)
+                if b != position and j not in sources and (b not in index or b > position)]
+
+    def noise_zero_entries(self) -> list[tuple[int, int]]:
+        """The Gram entries ``E <xi, b> = 0`` of :meth:`noise_equalities` as index pairs (the
+        N-step problem fixes them at zero instead of stating equalities: fewer rows, and
+        measured more accurate -- SGD, N = 10: 3e-8 from the closed form as equalities)."""
+        if not self._noises or self.classes.noise.two_point:
+            return []
+        return [pair for _, pair in self._independent_pairs()]
+
     def evaluate(self, instance, state: Sequence) -> tuple[np.ndarray, np.ndarray]:
         """Replay the trace on a concrete instance: the value of every basis vector and value.
 
@@ -203,7 +270,7 @@ class Trace:
                 vectors.append(state[origin[1]])
             elif kind == "gradient":
                 vectors.append(np.asarray(instance.gradient(value_of(origin[1]), agent=origin[2])))
-            elif kind == "optimum gradient":  # instances have a common minimiser
+            elif kind in ("optimum gradient", "noise"):  # a common minimiser; noise-free instances
                 vectors.append(np.zeros_like(state[0]))
             else:  # ("compress", v, agent, outcome)
                 vectors.append(np.asarray(instance.compress(value_of(origin[1]), origin[3], agent=origin[2])))
@@ -227,11 +294,15 @@ class Trace:
         if self._compressions:
             for name, v, outputs in self._compressions:
                 constraints.extend(self.classes.compressor.constraints(name, v, outputs))
+        for name, xi, gradient in self._noises:
+            constraints.extend(self.classes.noise.constraints(name, xi, gradient))
         return constraints
 
     def identities(self) -> tuple[list[tuple[str, Scalar]], list[tuple[str, Vector]]]:
-        """The function class's equalities as given: ``(scalars == 0, vectors == 0)``."""
-        return split(self.classes.function.equalities(self.points))
+        """The equalities as given: ``(scalars == 0, vectors == 0)``: the function class's, and the
+        noise's independence (:meth:`noise_equalities`)."""
+        scalars, vectors = split(self.classes.function.equalities(self.points))
+        return scalars + self.noise_equalities(), vectors
 
     def equalities(self) -> list[tuple[str, Scalar]]:
         """Every equality ``== 0`` of the problem as scalars (interpolation of quadratic classes;
@@ -244,18 +315,25 @@ class Trace:
 class SymbolicOracle:
     """The oracle a method's step sees in a worst-case problem (one outcome branch)."""
 
-    def __init__(self, trace: Trace, branch: int = 0, node: tuple = ()):
+    def __init__(self, trace: Trace, branch: int = 0, node: tuple = (), stochastic: bool = False):
         self.trace = trace
         self.branch = branch
         self.node = node  # the outcomes drawn before this step (a random compressor's tree)
+        self.stochastic = stochastic  # a method's step: its gradients carry the classes' noise
         self._calls = 0
+        self._gradient_calls = 0
 
     @property
     def agents(self) -> int:
         return self.trace.agents
 
     def gradient(self, x: Vector, agent: int | None = None) -> Vector:
-        """``grad f(x)`` (the mean over agents), or agent ``agent``'s ``grad f_i(x)``."""
+        """``grad f(x)`` (the mean over agents), or agent ``agent``'s ``grad f_i(x)``; in a
+        method's step with a noise class, a stochastic gradient (:meth:`Trace.stochastic_gradient`)."""
+        if self.stochastic and self.trace.classes.noise is not None:
+            call = self._gradient_calls
+            self._gradient_calls += 1
+            return self.trace.stochastic_gradient(x, agent, self.branch, self.node, call)
         point = self.trace.point(x)
         return point.g if agent is None else point.agents[self.trace.agent_index(agent)].g
 

@@ -32,12 +32,14 @@ def _classes(mu, L, delta, random=False):
     return ProblemClass(SmoothStronglyConvex(mu, L), Contractive(delta, in_expectation=bool(random)))
 
 
-def _problem(method, mu, L, delta=None, random=False, omega=None, compressor=None, agents=1, scaled=False):
+def _problem(method, mu, L, delta=None, random=False, omega=None, compressor=None, agents=1, scaled=False, sigma=None,
+             noise=None):
     """The point's method and classes, built as ``pepcert rate`` builds them
     (:func:`pepcert.analyses.problems.build_problem`): ``mu``/``L`` one number or one per agent."""
     from pepcert.analyses.problems import build_problem
 
-    return build_problem(method, mu, L, agents, delta, omega, compressor, random, scaled)
+    return build_problem(method, mu, L, agents, delta, omega, compressor, random, scaled,
+                         None if sigma is None else str(sigma), noise)
 
 
 def _rate_outputs(result) -> dict:
@@ -96,21 +98,22 @@ def optimal_rate(method: str, mu, L, delta=None, family: str = "full", random: b
     return {"eta": float(step.eta), **_rate_outputs(step.rate), "proven_optimal": bool(step.proven_optimal)}
 
 
-@sweepable(version=2)
+@sweepable(version=3)
 def worst_case_value(method: str, mu, L, delta=None, eta="optimal", iterations: int = 1, measure: str = "lyapunov",
                      start: str = "auto", random: bool = False, omega=None, compressor=None, agents=1,
-                     scaled: bool = False, solver=None, initial=None) -> dict:
+                     scaled: bool = False, solver=None, initial=None, sigma=None, noise=None) -> dict:
     """:func:`pepcert.pep.problem.worst_case`: the largest ``measure`` after ``iterations``
     steps given ``initial <= 1`` at the start (default: the measure's; ``value``,
     ``rate_per_step``, ``status``); ``start``: ``auto``, ``declared`` (the method's own start
     from ``x0``) or ``free``; ``eta = "optimal"``: at the optimal step of the rate (as
     ``pepcert worst-case``), or where there is none (``mu <= 0``) the step minimising this
-    worst case."""
+    worst case; ``sigma`` (and ``noise``): stochastic gradients, the worst case of the
+    expected measure (docs/noise.md)."""
     from pepcert.analyses import optimal_step
     from pepcert.analyses.sublinear import best_horizon_step, has_linear_rate
     from pepcert.pep.problem import worst_case
 
-    problem = _problem(method, mu, L, delta, random, omega, compressor, agents, scaled)
+    problem = _problem(method, mu, L, delta, random, omega, compressor, agents, scaled, sigma, noise)
     step = problem.step(eta)
     try:
         if step != "optimal":

@@ -76,7 +76,7 @@ def nstep_work(trace, iterations: int, omitted_rows: int = 0) -> Work:
 
 
 #: Interpolation pairs a symbolic N-step run may build (each a quadratic form in the basis).
-MAX_PAIRS = 250_000
+MAX_PAIRS = 300_000
 
 
 def require_traceable(agents: int, iterations: int, branches: int = 1) -> None:

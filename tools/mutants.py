@@ -56,6 +56,7 @@ CERTIFIED, ROOTS = "pepcert/lowerbounds/certified.py", "tests/lowerbounds/test_r
 QUADRATIC, QUADRATIC_CERTIFICATES = "tests/pep/test_quadratic_class.py", "tests/analyses/test_quadratic_certificates.py"
 MUON, MUON_TESTS = "pepcert/lowerbounds/muon/certificate.py", "tests/lowerbounds/test_muon_guards.py"
 NSTEP, NSTEP_TAMPER = "pepcert/analyses/nstep_exact.py", "tests/analyses/test_nstep_tamper.py"
+CHORDAL, CHORDAL_TESTS = "pepcert/pep/chordal_nstep.py", "tests/pep/test_chordal_nstep.py"
 
 MUTANTS = (
     # -- the upper-bound checker (lyapunov/upper.py) --
@@ -178,6 +179,16 @@ MUTANTS = (
        "worst = float(violations[omitted].max(initial=-math.inf))", "worst = -math.inf", CUTS),
     _m("cuts: the working set's own pairs are checked instead of the omitted ones", "pepcert/pep/conic_cuts.py",
        "omitted = np.flatnonzero(~active)", "omitted = np.flatnonzero(active)", CUTS),
+    _m("chordal: the bracket between the dual bound and the instance is not checked", CHORDAL,
+       "deciding = max(bracket, dual_error(conic.problem, solution))",
+       "deciding = dual_error(conic.problem, solution)", CHORDAL_TESTS),
+    _m("chordal: the instance's point is not checked against every inequality", CHORDAL,
+       "if not cutting.point_violation(pool, bound.G, bound.F) <= INSTANCE_CHECK:", "if False:", CHORDAL_TESTS),
+    _m("chordal: the clique cones' off-diagonal entries lose their sqrt(2)", CHORDAL,
+       "v += (-np.where(p == q, 1.0, math.sqrt(2.0))).tolist()", "v += (-np.ones(len(p))).tolist()", CHORDAL_TESTS),
+    _m("chordal: the cliques are the rows' supports, without the chordal extension", CHORDAL,
+       "cliques = chordal_cliques(n, rows.supports + [objective[0]])",
+       "cliques = [np.asarray(c) for c in rows.supports + [objective[0]]]", CHORDAL_TESTS),
     _m("membership: a negative curvature is an instance of a nonconvex class", "pepcert/pep/functions.py",
        "return self.mu if self.convex else 0 * self.L", "return self.mu", NONCONVEX),
     _m("nonconvex: x* is only a stationary point (no minimum conditions)", "pepcert/pep/functions.py",

@@ -14,7 +14,10 @@
 (f) smoothness-aware compression: DCGD, DIANA, DCGD+, DIANA+ x 5000 iterations x 6 workers on
     the built-in breast-cancer set (goal < 60 s; ``bench_saq.py``);
 (h) classes without a linear rate: the compressed method of ``papers/sublinear_bench.py`` on
-    nonconvex functions and gradient descent on convex ones beside PEPit + Clarabel.
+    nonconvex functions and gradient descent on convex ones beside PEPit + Clarabel;
+(i) N-step worst cases at scale (``papers/ttd25/nstep_bench.py``): EF, EF21 and CGD with their
+    Lyapunov measures at N = 100, 200, 500 (``--quick``: 100), the default (chordal) path beside
+    the low-rank method, against rho*^N.
 
 The machine's load average is printed with the figures: compare ratios, not absolute times.
 """
@@ -104,6 +107,9 @@ def run(args) -> int:
 
     pepit = not args.skip_pepit and pepit_models_path() is not None
     report["sublinear"] = bench_sublinear(run_child, args.cap, pepit, args.quick)
+    from pepcert.papers.ttd25.nstep_bench import bench_nstep
+
+    report["nstep"] = bench_nstep(run_child, args.cap, args.quick)
     report["machine_after"] = _load()
     if args.json:
         emit_json(report)
@@ -157,6 +163,10 @@ def _print(report: dict) -> None:
     from pepcert.papers.sublinear_bench import format_sublinear
 
     for line in format_sublinear(report):
+        print(line)
+    from pepcert.papers.ttd25.nstep_bench import format_nstep
+
+    for line in format_nstep(report):
         print(line)
     print(f"machine after: {report['machine_after']}")
 

@@ -184,6 +184,12 @@ def test_bench_json_shape(capsys, monkeypatch):
     monkeypatch.setattr(bench_agents, "bench_agents", lambda repeat: {"agents": []})
     monkeypatch.setattr(bench_saq, "bench_saq", lambda iterations: {"seconds": 1.0})
     monkeypatch.setattr(bench_muon, "bench_muon", lambda T, rational: {"seconds": 1.0})
+    from pepcert.papers.ttd25 import nstep_bench
+
+    row = {"N": 100, "seconds": 1.0, "value": 0.0019, "relative_error": 1e-9, "tolerance": 1e-7, "solver": "x",
+           "peak_mb": 200.0}
+    monkeypatch.setattr(nstep_bench, "bench_nstep", lambda run_child, cap, quick: {
+        "goal": {"N": 500, "seconds": 60.0}, "methods": {"ef": {"default": [row], "lowrank": [{"N": 100, "not_run": "> 5 s"}]}}})
     code, data = run_json(capsys, ["bench", "--quick", "--skip-pepit", "--repeat", "1"])
     assert code == 0 and data["command"] == "bench"
 

@@ -18,6 +18,7 @@ from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex, worst_c
 from pepcert.pep.algorithms import compressed_gradient_descent, ef21, error_feedback
 from pepcert.pep.backends import CHORDAL_FROM, nstep_backends
 from pepcert.pep.chordal_nstep import ChordalNStep, chordal_worst_case
+from pepcert.pep.errors import SolverFailure
 from pepcert.pep.expressions import coefficient_matrix
 from pepcert.pep.iterate_basis import chordal_cliques, iterate_basis
 from pepcert.pep.problem import nstep_problem
@@ -87,3 +88,35 @@ def test_the_default_from_chordal_from_steps_is_the_chordal_path_then_the_low_ra
     assert not ChordalNStep().qualifies(problem.trace, "min")
     result = worst_case(error_feedback(ETA), CLASSES, CHORDAL_FROM)
     assert result.solver == "clarabel-chordal" and abs(result.value / RHO**CHORDAL_FROM - 1) <= result.tolerance
+
+
+def _tampered(monkeypatch, value_factor: float, point_factor: float):
+    """The scaling instance's bound replaced by one whose value or point is scaled."""
+    import dataclasses
+
+    import pepcert.pep.scaling_bound as scaling_bound
+
+    honest = scaling_bound.instance_lower_bound
+
+    def tampered(*args):
+        bound = honest(*args)
+        return dataclasses.replace(bound, value=bound.value * value_factor, G=bound.G * point_factor,
+                                   F=bound.F * point_factor)
+
+    monkeypatch.setattr(scaling_bound, "instance_lower_bound", tampered)
+
+
+def test_a_bound_the_dual_does_not_meet_is_refused(monkeypatch):
+    """A lower bound 1 % below the truth (its point still feasible) leaves a 1 % bracket: no
+    rung of the ladder covers it, so the path fails rather than report it."""
+    _tampered(monkeypatch, 0.99, 1.0)
+    with pytest.raises(SolverFailure):
+        _chordal("EF", 6)
+
+
+def test_an_instance_outside_the_initial_condition_is_refused(monkeypatch):
+    """A point scaled by 1.01 breaks ``initial <= 1`` by 1 %: it is not a member of the
+    problem, so its value (here the honest one) is not used as the lower bound."""
+    _tampered(monkeypatch, 1.0, 1.01)
+    with pytest.raises(SolverFailure):
+        _chordal("EF21", 6)

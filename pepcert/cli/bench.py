@@ -15,8 +15,8 @@
     the built-in breast-cancer set (goal < 60 s; ``bench_saq.py``);
 (h) classes without a linear rate: the compressed method of ``papers/sublinear_bench.py`` on
     nonconvex functions and gradient descent on convex ones beside PEPit + Clarabel;
-(i) N-step worst cases at scale (``papers/ttd25/nstep_bench.py``): EF, EF21 and CGD with their
-    Lyapunov measures at N = 100, 200, 500 (``--quick``: 100), the default (chordal) path beside
+(i) N-step worst cases at scale (``papers/ttd25/nstep_bench.py``): the 2025 paper's three methods
+    with their Lyapunov measures at N = 100, 200, 500 (``--quick``: 100), the default (chordal) path beside
     the low-rank method, against rho*^N.
 
 The machine's load average is printed with the figures: compare ratios, not absolute times.

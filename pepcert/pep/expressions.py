@@ -289,6 +289,14 @@ class Scalar:
             return NotImplemented
         if _is_zero(scale):
             return Scalar._clean(self.basis, {}, {}, self._constant * scale)
+        if isinstance(scale, Fraction):  # float * Fraction is float(scale) * float: the same number, converted once
+            as_float = float(scale)
+            return Scalar._clean(
+                self.basis,
+                {k: v * as_float if type(v) is float else v * scale for k, v in self._quadratic.items()},
+                {k: v * as_float if type(v) is float else v * scale for k, v in self._linear.items()},
+                self._constant * as_float if type(self._constant) is float else self._constant * scale,
+            )
         return Scalar._clean(
             self.basis,
             {k: v * scale for k, v in self._quadratic.items()},

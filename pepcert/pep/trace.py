@@ -56,6 +56,7 @@ class Trace:
         # The method's state before the first step and after each step (one outcome branch
         # only), for the N-step solver's iterate basis (:mod:`pepcert.pep.iterate_basis`).
         self.states: list[tuple] = []
+        self._evaluation_plans: dict[int, tuple] = {}  # Trace.evaluate's coefficient arrays per vector
 
     def _optimum_agents(self, zero: Vector) -> list:
         """Per-agent ``(grad f_i(x*), f_i(x*) = 0)``: zero with a common minimiser, else free
@@ -266,11 +267,15 @@ class Trace:
                 for index, coefficient in items.items():
                     total = total + float(coefficient) * vectors[index]
                 return total
-            indices = np.fromiter(items.keys(), dtype=np.int64, count=len(items))
-            weights = np.fromiter((float(c) for c in items.values()), dtype=float, count=len(items))
-            return np.tensordot(weights, stacked[indices], axes=1)
+            plan = plans.get(id(vector))
+            if plan is None or plan[0] is not vector:  # each replay of one trace reuses the arrays
+                indices = np.fromiter(items.keys(), dtype=np.int64, count=len(items))
+                weights = np.fromiter((float(c) for c in items.values()), dtype=float, count=len(items))
+                plan = plans[id(vector)] = (vector, indices, weights)
+            return np.tensordot(plan[2], stacked[plan[1]], axes=1)
 
         fast = [state[0].dtype.kind == "f"]  # exact (object) arrays keep the loop
+        plans = self._evaluation_plans
 
         def record(vector) -> None:
             if fast[0] and vector.dtype.kind == "f" and vector.shape == state[0].shape:

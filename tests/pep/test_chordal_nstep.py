@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from conftest import cgd_rate, ef_optimal
-from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex, worst_case
+from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex, chordal_nstep, cutting, worst_case
 from pepcert.pep.algorithms import compressed_gradient_descent, ef21, error_feedback
 from pepcert.pep.backends import CHORDAL_FROM, nstep_backends
 from pepcert.pep.chordal_nstep import ChordalNStep, chordal_worst_case
@@ -75,6 +75,11 @@ def test_the_iterate_basis_is_banded_and_its_cliques_small():
     points = problem.trace.points[1:]  # x_0 .. x_40 (point 0 is x*)
     x = basis.convert(coefficient_matrix([point.x for point in points], basis.size))
     assert np.all(np.count_nonzero(x, axis=1) == 1)  # x_k is a basis vector itself
+    pool = cutting.build_pool(problem.trace, problem.first, problem.tracked[-1], problem.marks, 1.0, 40)
+    active = np.flatnonzero(cutting.working_pairs(pool.pairs))
+    rows = chordal_nstep._rows(pool, basis, np.ones(basis.size), active)
+    sizes = [len(c) for c in chordal_cliques(basis.size, rows.supports)]
+    assert max(sizes) <= 8 and len(sizes) >= 39  # about one clique per step
     cliques = chordal_cliques(6, [[0, 1], [1, 2], [2, 3], [3, 4], [4, 5]])
     assert sorted(map(list, cliques)) == [[0, 1], [1, 2], [2, 3], [3, 4], [4, 5]]
     cliques = chordal_cliques(4, [[0, 2], [0, 3], [1, 2], [1, 3]])  # a 4-cycle: one fill edge

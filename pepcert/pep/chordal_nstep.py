@@ -39,6 +39,10 @@ from pepcert.pep.conic import ConicProblem
 from pepcert.pep.errors import SolverFailure
 
 INSTANCE_CHECK = 1e-6  # largest normalised violation at the scaling instance: rounding (measured up to 2.7e-8)
+CUT_ACCEPT = 1e-8  # normalised violation of an omitted pair always accepted at the completed primal point
+COMPLETION_ACCEPT = 1e-6  # a completion that violates the working set's own rows by more is not used
+MAX_ROUNDS = 6  # rounds of the working set (every violated pair joins at once)
+MAX_CLIQUE = 60  # beyond this clique size the working set is no longer banded: give up
 
 
 @dataclass(frozen=True)
@@ -61,11 +65,12 @@ def _local(factors: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _rows(pool, basis, scale: np.ndarray, active: np.ndarray) -> _Rows:
-    """The working set's rows (pairs, then the fixed rows) over the rescaled iterate basis."""
+    """The working set's rows (pairs, then the fixed rows) over the rescaled iterate basis
+    (``pool``'s points already over it; its fixed rows over the trace's basis)."""
     from pepcert.pep.cutting import _low_rank
 
     inv_v = 1.0 / pool.value_scale
-    Xu, Gu = basis.convert(pool.X) / scale, basis.convert(pool.Gr) / scale
+    Xu, Gu = pool.X / scale, pool.Gr / scale  # pool over the iterate basis (_setup)
     U, dt = _low_rank(pool.template.Q)
     supports, blocks, e, beta = [], [], [], []
     for i, j in pool.pairs[active]:
@@ -112,6 +117,7 @@ class _Conic:
     problem: ConicProblem
     norms: np.ndarray
     rows: int
+    entries: np.ndarray  # (p, q) of each Gram variable
 
 
 def _conic(rows: _Rows, objective: tuple, cliques, n: int, m: int) -> _Conic:
@@ -154,7 +160,7 @@ def _conic(rows: _Rows, objective: tuple, cliques, n: int, m: int) -> _Conic:
     cost[len(entries):] = -e
     matrix = CSCMatrix(A.shape, A.indptr.astype(np.int64), A.indices.astype(np.int64), A.data)
     problem = ConicProblem(cost, matrix, b, 0, len(rows.beta), tuple(len(clique) for clique in cliques))
-    return _Conic(problem, norms, len(rows.beta))
+    return _Conic(problem, norms, len(rows.beta), entries)
 
 
 def _objective(pool, basis, scale: np.ndarray):
@@ -189,54 +195,106 @@ def dual_error(problem, solution) -> float:
 
 
 def chordal_worst_case(trace, first, final, marks, iterations: int, ladder):
-    """``(value, gram, multipliers, tolerance)`` of the worst case of ``final`` given
-    ``first <= 1`` (module docstring); raises :class:`SolverFailure` when the bracket does not
-    close within the ladder."""
+    """``(value, gram, multipliers, tolerance, upper bound, closed by)`` of the worst case of
+    ``final`` given ``first <= 1`` (module docstring); raises :class:`SolverFailure` when no
+    bracket closes within the ladder."""
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1, user_api="blas"):  # small matrices: threads cost more (lowrank_ipm)
         return _chordal_worst_case(trace, first, final, marks, iterations, ladder)
 
 
-def _chordal_worst_case(trace, first, final, marks, iterations: int, ladder):
+def _setup(trace, first, final, marks, iterations: int):
+    """``(bound, pool, pool_u, basis, scale)``: the instance bound (None when there is none or its
+    point fails the check), the pool, the pool over the iterate basis, and its scales."""
+    import dataclasses
+
     from pepcert.pep import cutting
-    from pepcert.pep.iterate_basis import chordal_cliques, iterate_basis
-    from pepcert.pep.nstep import _rate, _rung
+    from pepcert.pep.iterate_basis import iterate_basis
+    from pepcert.pep.nstep import _rate
     from pepcert.pep.scaling_bound import instance_lower_bound
-    from pepcert.pep.solvers import ClarabelSolver, Tolerances
 
     bound = instance_lower_bound(trace, first, final)
-    if bound is None or not bound.value > 0:
-        raise SolverFailure("no scaling instance bounds this worst case from below")
+    if bound is not None and not bound.value > 0:
+        bound = None
     rho = _rate(bound, iterations)
     pool = cutting.build_pool(trace, first, final, marks, rho, iterations)
-    if not cutting.point_violation(pool, bound.G, bound.F) <= INSTANCE_CHECK:
-        raise SolverFailure("the scaling instance does not satisfy every inequality to rounding")
+    if bound is not None and not cutting.point_violation(pool, bound.G, bound.F) <= INSTANCE_CHECK:
+        bound = None  # a member of the classes satisfies every inequality; never trust one that does not
     try:
         basis = iterate_basis(trace, marks)
-        scale = rho ** (-basis.blocks / 2.0)
-        active = np.flatnonzero(cutting.working_pairs(pool.pairs))
-        rows = _rows(pool, basis, scale, active)
-        objective = _objective(pool, basis, scale)
+        pool_u = dataclasses.replace(pool, X=basis.convert(pool.X), Gr=basis.convert(pool.Gr),
+                                     vector_scale=rho ** (-basis.blocks / 2.0))
     except ValueError as error:  # the iterate basis does not represent the run accurately
         raise SolverFailure(str(error)) from None
+    return bound, pool, pool_u, basis, pool_u.vector_scale
+
+
+def _completed_point(conic: _Conic, solution, cliques, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(G', F')``: the primal point, its Gram matrix completed off the pattern (max-det)."""
+    from pepcert.pep.iterate_basis import max_det_completion, pattern_parents
+
+    entries = conic.entries
+    partial = np.zeros((n, n))
+    values = solution.x[: len(entries)]
+    partial[entries[:, 0], entries[:, 1]] = values
+    partial[entries[:, 1], entries[:, 0]] = values
+    completed = max_det_completion(partial, pattern_parents(n, cliques))
+    return completed, solution.x[len(entries):]
+
+
+def _chordal_worst_case(trace, first, final, marks, iterations: int, ladder):
+    """Rounds of: solve the working set; close by the instance (the bracket), else by the
+    completed primal point when it violates no omitted pair (every violated pair joins the
+    working set otherwise, at most :data:`MAX_ROUNDS` rounds)."""
+    from pepcert.pep import cutting
+    from pepcert.pep.backends import _primal_error
+    from pepcert.pep.iterate_basis import chordal_cliques
+    from pepcert.pep.nstep import _rung
+    from pepcert.pep.solvers import ClarabelSolver, Tolerances
+
+    bound, pool, pool_u, basis, scale = _setup(trace, first, final, marks, iterations)
+    objective = _objective(pool, basis, scale)
+    active = cutting.working_pairs(pool.pairs)
+    norms = cutting.pair_norms(pool_u)
     n, m = basis.size, len(pool.value_scale)
-    cliques = chordal_cliques(n, rows.supports + [objective[0]])
-    conic = _conic(rows, objective, cliques, n, m)
-    solution = ClarabelSolver(Tolerances(gap=ladder[0], feasibility=ladder[0])).solve(conic.problem)
-    if solution.status not in ("solved", "inaccurate") and solution.residuals is None:
-        raise SolverFailure(f"clarabel returned status {solution.raw_status!r} on the chordal {iterations}-step problem")
     _Q, _l, constant = pool.objective
-    upper = float(conic.problem.b @ solution.y) / pool.objective_scale + constant
-    bracket = abs(upper - bound.value) / max(abs(bound.value), 1e-300)
-    deciding = max(bracket, dual_error(conic.problem, solution))
-    tolerance = _rung(deciding, ladder)
-    if tolerance is None:
-        raise SolverFailure(f"the chordal {iterations}-step bound is {deciding:.1e} from the instance's value")
-    lam = solution.y[: conic.rows] / conic.norms / pool.objective_scale
-    multipliers = dict.fromkeys(pool.pair_names(), 0.0)
-    multipliers.update(zip(rows.names, map(float, lam)))
-    return float(bound.value), bound.G, multipliers, tolerance, upper
+    for _ in range(MAX_ROUNDS):
+        rows = _rows(pool_u, basis, scale, np.flatnonzero(active))
+        cliques = chordal_cliques(n, rows.supports + [objective[0]])
+        if max(len(clique) for clique in cliques) > MAX_CLIQUE:
+            raise SolverFailure(f"the chordal {iterations}-step working set fills in beyond cliques of {MAX_CLIQUE}")
+        conic = _conic(rows, objective, cliques, n, m)
+        solution = ClarabelSolver(Tolerances(gap=ladder[0], feasibility=ladder[0])).solve(conic.problem)
+        if solution.status not in ("solved", "inaccurate") and solution.residuals is None:
+            raise SolverFailure(f"clarabel returned status {solution.raw_status!r} on the chordal {iterations}-step problem")
+        upper = float(conic.problem.b @ solution.y) / pool.objective_scale + constant
+        lam = solution.y[: conic.rows] / conic.norms / pool.objective_scale
+        multipliers = dict.fromkeys(pool.pair_names(), 0.0)
+        multipliers.update(zip(rows.names, map(float, lam)))
+        if bound is not None:
+            bracket = abs(upper - bound.value) / max(abs(bound.value), 1e-300)
+            deciding = max(bracket, dual_error(conic.problem, solution))
+            tolerance = _rung(deciding, ladder)
+            if tolerance is not None:
+                return float(bound.value), bound.G, multipliers, tolerance, upper, "lower bound"
+        G, F = _completed_point(conic, solution, cliques, n)
+        violations = cutting.pair_violations(pool_u, G, F, norms)
+        worst = float(violations[~active].max(initial=0.0))
+        # omitted pairs count as violated beyond what the solve left on the working set's own rows
+        threshold = max(CUT_ACCEPT, 2 * float(violations[active].max(initial=0.0)))
+        if threshold > COMPLETION_ACCEPT:
+            raise SolverFailure(f"the completed {iterations}-step point violates the working set by {threshold / 2:.1e}")
+        if worst <= threshold:
+            value = -float(conic.problem.c @ solution.x) / pool.objective_scale + constant
+            deciding = max(abs(upper - value) / max(abs(upper), 1e-300), _primal_error(conic.problem, solution), worst)
+            tolerance = _rung(deciding, ladder)
+            if tolerance is None:
+                raise SolverFailure(f"the chordal {iterations}-step bracket is {deciding:.1e} wide")
+            gram = basis.gram_back(G / np.outer(scale, scale))
+            return value, gram, multipliers, tolerance, upper, "feasible point"
+        active |= violations > threshold
+    raise SolverFailure(f"pairs still violated after {MAX_ROUNDS} rounds of the chordal {iterations}-step working set")
 
 
 class ChordalNStep:
@@ -256,8 +314,9 @@ class ChordalNStep:
     def solve(self, trace, first, tracked, aggregate, marks, iterations):
         from pepcert.pep.backends import WORST_CASE_LADDER, NStepAnswer, _readonly
 
-        value, gram, multipliers, tolerance, _upper = chordal_worst_case(
+        value, gram, multipliers, tolerance, _upper, closed = chordal_worst_case(
             trace, first, tracked[-1], marks, iterations, WORST_CASE_LADDER)
-        return NStepAnswer(value, _readonly(gram), multipliers, "solved", tolerance, self.name,
-                           "the chordal relaxation's dual bound (its residuals and cones checked) and its gap to "
-                           "the attained value")
+        source = ("the chordal relaxation's dual bound (its residuals and cones checked) and its gap to the attained "
+                  "value" if closed == "lower bound" else "the chordal relaxation's dual bound (its residuals and "
+                  "cones checked) and its gap to its primal point, completed and checked on every pair")
+        return NStepAnswer(value, _readonly(gram), multipliers, "solved", tolerance, self.name, source)

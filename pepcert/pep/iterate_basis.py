@@ -17,7 +17,10 @@ returns the maximal cliques of its chordal extension (symbolic elimination in th
 Grone, Johnson, Sá & Wolkowicz (1984) a partial symmetric matrix on a chordal pattern has a
 positive semidefinite completion if and only if every clique's block is positive
 semidefinite, so the PSD constraint on ``G`` becomes one small block per clique
-(:mod:`pepcert.pep.chordal_nstep`).
+(:mod:`pepcert.pep.chordal_nstep`). :func:`max_det_completion` completes such a partial matrix
+(the completion of largest determinant, whose inverse has the pattern's sparsity; Vandenberghe &
+Andersen, *Chordal graphs and semidefinite optimization*, 2015, Section 10.2), so that every
+omitted pair can be checked at a full Gram matrix.
 """
 
 from __future__ import annotations
@@ -69,6 +72,13 @@ class IterateBasis:
         if np.abs(back - rows).max() > 1e-9 * max(1.0, float(np.abs(rows).max())):
             raise ValueError("the iterate basis does not represent the trace's vectors accurately")
         return new
+
+    def gram_back(self, G_new: np.ndarray) -> np.ndarray:
+        """``G_b = T^{-1} G_u T^{-T}``: the Gram matrix over the trace's basis."""
+        import scipy.linalg as sl
+
+        left = sl.lu_solve(self.lu, G_new)  # T^{-1} G_u
+        return sl.lu_solve(self.lu, left.T).T  # (T^{-1} (T^{-1} G_u)^T)^T
 
 
 def _candidates(trace) -> np.ndarray:
@@ -155,3 +165,37 @@ def chordal_cliques(n: int, supports) -> list[np.ndarray]:
         if parent[v] >= 0 and len(cliques[v]) == len(cliques[parent[v]]) + 1:
             maximal[parent[v]] = False  # its clique lies inside v's
     return [np.array(cliques[v]) for v in range(n) if maximal[v]]
+
+
+def pattern_parents(n: int, cliques) -> list[np.ndarray]:
+    """For every vertex ``v``, its higher neighbours in the chordal pattern of ``cliques``."""
+    higher: list[set] = [set() for _ in range(n)]
+    for clique in cliques:
+        for position, v in enumerate(clique):
+            higher[int(v)].update(int(w) for w in clique[position + 1:])
+    return [np.array(sorted(h), dtype=np.int64) for h in higher]
+
+
+def max_det_completion(partial: np.ndarray, higher: list[np.ndarray]) -> np.ndarray:
+    """A positive semidefinite completion of ``partial`` (read on its chordal pattern only;
+    ``higher`` from :func:`pattern_parents`): ``Y = L^{-T} diag(s) L^{-1}`` with ``L`` unit lower
+    triangular, ``L[a_j, j] = -X[a_j, a_j]^+ X[a_j, j]`` and ``s_j`` the Schur complement of
+    ``X[a_j, a_j]`` (clipped at 0), ``a_j`` the higher neighbours of ``j``. On a positive
+    definite partial matrix this is the completion of largest determinant."""
+    import scipy.linalg as sl
+
+    n = len(partial)
+    L = np.eye(n)
+    schur = np.zeros(n)
+    for j in range(n):
+        a = higher[j]
+        if len(a) == 0:
+            schur[j] = max(float(partial[j, j]), 0.0)
+            continue
+        block, column = partial[np.ix_(a, a)], partial[a, j]
+        solution = np.linalg.lstsq(block, column, rcond=1e-13)[0]
+        L[a, j] = -solution
+        schur[j] = max(float(partial[j, j] - column @ solution), 0.0)
+    inverse = sl.solve_triangular(L, np.eye(n), lower=True, unit_diagonal=True)
+    K = np.sqrt(schur)[:, None] * inverse
+    return K.T @ K

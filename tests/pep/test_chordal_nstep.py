@@ -44,7 +44,7 @@ def _chordal(name: str, iterations: int):
 def test_chordal_value_and_its_dual_bound_are_the_closed_form(name, iterations):
     """The value (the instance's) and the relaxation's dual bound both within the reported
     tolerance of rho*^N; the tolerance is at most 1e-5 (measured 1e-7 to 1e-5 at these N)."""
-    value, _, multipliers, tolerance, upper = _chordal(name, iterations)
+    value, _, multipliers, tolerance, upper, _ = _chordal(name, iterations)
     exact = SETTINGS[name][2] ** iterations
     assert tolerance <= 1e-5
     assert abs(value / exact - 1) <= tolerance and abs(upper / exact - 1) <= tolerance
@@ -57,7 +57,7 @@ def test_chordal_agrees_with_clarabel_on_every_pair(name, iterations):
     """Against the full problem (every pair, one PSD block of size 2N + 2): the same value,
     the same multipliers' names in the same order, and strong duality on ``initial``."""
     factory, eta, _ = SETTINGS[name]
-    value, _, multipliers, tolerance, upper = _chordal(name, iterations)
+    value, _, multipliers, tolerance, upper, _ = _chordal(name, iterations)
     full = worst_case(factory(eta), CLASSES, iterations, solver="clarabel")
     assert abs(upper / full.value - 1) <= tolerance + full.tolerance
     assert abs(value / full.value - 1) <= tolerance + full.tolerance
@@ -75,9 +75,9 @@ def test_the_iterate_basis_is_banded_and_its_cliques_small():
     points = problem.trace.points[1:]  # x_0 .. x_40 (point 0 is x*)
     x = basis.convert(coefficient_matrix([point.x for point in points], basis.size))
     assert np.all(np.count_nonzero(x, axis=1) == 1)  # x_k is a basis vector itself
-    pool = cutting.build_pool(problem.trace, problem.first, problem.tracked[-1], problem.marks, 1.0, 40)
-    active = np.flatnonzero(cutting.working_pairs(pool.pairs))
-    rows = chordal_nstep._rows(pool, basis, np.ones(basis.size), active)
+    _, pool, pool_u, basis, scale = chordal_nstep._setup(problem.trace, problem.first, problem.tracked[-1],
+                                                         problem.marks, 40)
+    rows = chordal_nstep._rows(pool_u, basis, scale, np.flatnonzero(cutting.working_pairs(pool.pairs)))
     sizes = [len(c) for c in chordal_cliques(basis.size, rows.supports)]
     assert max(sizes) <= 8 and len(sizes) >= 39  # about one clique per step
     cliques = chordal_cliques(6, [[0, 1], [1, 2], [2, 3], [3, 4], [4, 5]])
@@ -111,17 +111,51 @@ def _tampered(monkeypatch, value_factor: float, point_factor: float):
     monkeypatch.setattr(scaling_bound, "instance_lower_bound", tampered)
 
 
-def test_a_bound_the_dual_does_not_meet_is_refused(monkeypatch):
+def _not_closed_by(closing: str, name: str, iterations: int):
+    """The chordal answer, which must not be closed by ``closing`` (a failure is fine too)."""
+    try:
+        value, _, _, tolerance, _, closed = _chordal(name, iterations)
+    except SolverFailure:
+        return
+    assert closed != closing and abs(value / SETTINGS[name][2] ** iterations - 1) <= tolerance
+
+
+def test_a_bound_the_dual_does_not_meet_is_not_the_value(monkeypatch):
     """A lower bound 1 % below the truth (its point still feasible) leaves a 1 % bracket: no
-    rung of the ladder covers it, so the path fails rather than report it."""
+    rung of the ladder covers it, so it does not close the problem."""
     _tampered(monkeypatch, 0.99, 1.0)
-    with pytest.raises(SolverFailure):
-        _chordal("EF", 6)
+    _not_closed_by("lower bound", "EF", 6)
+    _not_closed_by("lower bound", "CGD", 6)
 
 
-def test_an_instance_outside_the_initial_condition_is_refused(monkeypatch):
+def test_an_instance_outside_the_initial_condition_is_not_used(monkeypatch):
     """A point scaled by 1.01 breaks ``initial <= 1`` by 1 %: it is not a member of the
     problem, so its value (here the honest one) is not used as the lower bound."""
     _tampered(monkeypatch, 1.0, 1.01)
-    with pytest.raises(SolverFailure):
-        _chordal("EF21", 6)
+    _not_closed_by("lower bound", "EF21", 6)
+    _not_closed_by("lower bound", "CGD", 6)
+
+
+@pytest.mark.parametrize("iterations", [2, 8])
+def test_without_a_closing_instance_the_completed_point_closes_it(iterations):
+    """CGD's ``distance`` measure is not attained by a scaling instance: the relaxation's primal
+    point, completed off the chordal pattern, satisfies every omitted pair, and its value is
+    Clarabel's on the full problem."""
+    problem = nstep_problem(compressed_gradient_descent(CGD_ETA), CLASSES, iterations, measure="distance")
+    value, gram, _, tolerance, upper, closed = chordal_worst_case(
+        problem.trace, problem.first, problem.tracked[-1], problem.marks, iterations, (1e-9, 1e-8, 1e-7, 1e-6, 1e-5))
+    full = worst_case(compressed_gradient_descent(CGD_ETA), CLASSES, iterations, measure="distance", solver="clarabel")
+    assert closed == "feasible point" and gram.shape == (problem.trace.basis.n_vectors,) * 2
+    assert abs(value / full.value - 1) <= tolerance + full.tolerance and upper >= value * (1 - tolerance)
+
+
+def test_pairs_the_completed_point_violates_join_the_working_set(monkeypatch):
+    """With only the pairs with ``x*`` in the first working set, the first point violates
+    consecutive pairs; they join and the answer is the full problem's."""
+    original = cutting.working_pairs
+    monkeypatch.setattr(cutting, "working_pairs", lambda pairs: original(pairs) & ((pairs[:, 0] == 0) | (pairs[:, 1] == 0)))
+    problem = nstep_problem(compressed_gradient_descent(CGD_ETA), CLASSES, 4, measure="distance")
+    value, _, _, tolerance, _, closed = chordal_worst_case(
+        problem.trace, problem.first, problem.tracked[-1], problem.marks, 4, (1e-9, 1e-8, 1e-7, 1e-6, 1e-5))
+    full = worst_case(compressed_gradient_descent(CGD_ETA), CLASSES, 4, measure="distance", solver="clarabel")
+    assert closed == "feasible point" and abs(value / full.value - 1) <= tolerance + full.tolerance

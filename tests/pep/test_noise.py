@@ -83,3 +83,58 @@ def test_noise_from_the_command_line_options():
     for sigma, model in (("-1", None), ("1", "gaussian"), (None, "bounded")):
         with pytest.raises(BadInput):
             noise_from_args(sigma, model)
+
+
+def test_step_for_a_target_rate_is_sgds_closed_form():
+    """SGD at the rate R: C = eta^2 is smallest at the smallest step with (1 - eta mu)^2 <= R,
+    eta = (1 - sqrt(R))/mu."""
+    import math
+
+    from pepcert.analyses.noisy import step_for_rate
+
+    classes = ProblemClass(SmoothStronglyConvex(0.1, 1.0), Contractive(1), BoundedVariance(0.01))
+    found = step_for_rate(BUILTIN_METHODS["cgd"], classes, 0.99, 1 / 0.55)
+    eta = (1 - math.sqrt(0.99)) / 0.1
+    assert found.eta == pytest.approx(eta, rel=1e-6) and found.pair.C == pytest.approx(eta**2, rel=1e-6)
+    assert not found.at_search_edge
+
+
+def test_target_rho_needs_sigma(capsys):
+    from pepcert.cli import main
+
+    assert main(["rate", "--method", "ef", "--mu", "0.1", "--L", "1", "--delta", "0.5", "--target-rho", "0.99"]) == 2
+    assert "--target-rho needs --sigma" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("omega, eta, sigma2", [(1.0, 0.3, 0.2), (0.5, 0.5, 1.0), (3.0, 0.1, 0.05)])
+def test_unbiased_compression_with_noise_one_step_closed_form(omega, eta, sigma2):
+    """CGD with an omega-unbiased (random) compressor and bounded-variance noise, one step from
+    ||x_0 - x*||^2 <= 1: E||x_1 - x*||^2 <= max_h (1 - eta h)^2 + omega eta^2 h^2 + eta^2 (1 + omega) sigma^2
+    (E C(v) = v, E||C(v)||^2 <= (1 + omega) E||v||^2 with v = grad f(x) + xi), attained on
+    quadratics; the noise sample is shared by the compressor's outcomes."""
+    from dataclasses import replace
+
+    from pepcert.analyses.problems import build_problem
+
+    problem = build_problem("cgd", "0.1", "1", omega=str(omega))
+    classes = replace(problem.classes, noise=BoundedVariance(sigma2))
+    value = worst_case(problem.factory(eta), classes, 1, measure="distance", start="free").value
+    theory = max((1 - eta * h) ** 2 + omega * eta**2 * h**2 for h in (0.1, 1.0)) + eta**2 * (1 + omega) * sigma2
+    assert value == pytest.approx(theory, rel=1e-9)
+
+
+def test_the_proof_gives_the_worst_case_as_a_line_in_initial_and_sigma2():
+    """SGD: E||x_N - x*||^2 <= rho^N D_0 + eta^2 sigma^2 sum_{k<N} rho^k for every D_0 and sigma^2;
+    the multipliers of one solve give both coefficients."""
+    from pepcert.analyses.noisy import noise_split
+
+    mu, L, eta, sigma2 = SGD_SETTINGS[0]
+    rho = max((1 - eta * mu) ** 2, (1 - eta * L) ** 2)
+    classes = ProblemClass(SmoothStronglyConvex(mu, L), Contractive(1), BoundedVariance(sigma2))
+    for N in (1, 3, 6):
+        result = worst_case(BUILTIN_METHODS["cgd"](eta), classes, N, measure="distance")
+        a, b = noise_split(result)
+        assert a == pytest.approx(rho**N, rel=1e-7) and b == pytest.approx(eta**2 * sum(rho**k for k in range(N)), rel=1e-7)
+        assert a + b * sigma2 == pytest.approx(result.value, rel=1e-8)
+    assert noise_split(worst_case(BUILTIN_METHODS["cgd"](eta), ProblemClass(SmoothStronglyConvex(mu, L), Contractive(1)),
+                                  2, measure="distance")) is None

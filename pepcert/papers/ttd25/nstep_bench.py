@@ -66,25 +66,31 @@ def bench_nstep(run_child, cap: float, quick: bool = False) -> dict:
     return report
 
 
-def _cell(run: dict) -> str:
-    if "not_run" in run:
-        return f"not run ({run['not_run']})"
-    if "error" in run:
-        return f"failed: {run['error']}"
-    return (f"{run['seconds']:7.2f} s  rel. to rho*^N {run['relative_error']:+.1e}  tolerance {run['tolerance']:.0e}  "
-            f"peak {run['peak_mb']:.0f} MB ({run['solver']})")
+def _cell(run) -> str:
+    if not isinstance(run, dict):
+        return "not measured"
+    if "not_run" in run or "error" in run:
+        return f"not run ({run['not_run']})" if "not_run" in run else f"failed: {run['error']}"
+    try:
+        return (f"{run['seconds']:7.2f} s  rel. to rho*^N {run['relative_error']:+.1e}  tolerance {run['tolerance']:.0e}  "
+                f"peak {run['peak_mb']:.0f} MB ({run['solver']})")
+    except (KeyError, TypeError, ValueError):
+        return "not measured"
 
 
 def format_nstep(report: dict) -> list[str]:
-    part = report["nstep"]
-    goal = part["goal"]
+    """The text lines of section (i), read defensively (a partial report prints "not measured")."""
+    part = report.get("nstep") or {}
+    goal = part.get("goal") or {"N": GOAL[0], "seconds": GOAL[1]}
     lines = [f"(i) N-step worst cases, Lyapunov measure, optimal steps (mu = {MU}, L = {L}, delta = {DELTA}), fresh "
-             f"interpreter each (goal: N = {goal['N']} under {goal['seconds']:g} s)"]
-    for name, series in part["methods"].items():
-        for default, lowrank in zip(series["default"], series["lowrank"]):
-            lines.append(f"    {name.upper():<5} N = {default['N']:<4} pepcert   {_cell(default)}")
+             f"interpreter each (goal: N = {goal.get('N')} under {goal.get('seconds')} s)"]
+    for name, series in (part.get("methods") or {}).items():
+        if not isinstance(series, dict):
+            continue
+        for default, lowrank in zip(series.get("default") or [], series.get("lowrank") or []):
+            lines.append(f"    {name.upper():<5} N = {default.get('N', '?')!s:<4} pepcert   {_cell(default)}")
             ratio = ""
-            if "seconds" in default and "seconds" in lowrank:
+            if isinstance(default.get("seconds"), float) and isinstance(lowrank.get("seconds"), float):
                 ratio = f"  ({lowrank['seconds'] / default['seconds']:.1f}x the default's time)"
             lines.append(f"                baseline  {_cell(lowrank)}{ratio}")
     return lines

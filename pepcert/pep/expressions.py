@@ -289,7 +289,8 @@ class Scalar:
             return NotImplemented
         if _is_zero(scale):
             return Scalar._clean(self.basis, {}, {}, self._constant * scale)
-        if isinstance(scale, Fraction):  # float * Fraction is float(scale) * float: the same number, converted once
+        if isinstance(scale, Fraction) and abs(scale.numerator).bit_length() - scale.denominator.bit_length() < 1000:
+            # float * Fraction is float(scale) * float: the same number, converted once
             as_float = float(scale)
             return Scalar._clean(
                 self.basis,

@@ -81,9 +81,8 @@ def _cell(run) -> str:
 def format_nstep(report: dict) -> list[str]:
     """The text lines of section (i), read defensively (a partial report prints "not measured")."""
     part = report.get("nstep") or {}
-    goal = part.get("goal") or {"N": GOAL[0], "seconds": GOAL[1]}
     lines = [f"(i) N-step worst cases, Lyapunov measure, optimal steps (mu = {MU}, L = {L}, delta = {DELTA}), fresh "
-             f"interpreter each (goal: N = {goal.get('N')} under {goal.get('seconds')} s)"]
+             "interpreter each, beside the low-rank method"]
     for name, series in (part.get("methods") or {}).items():
         if not isinstance(series, dict):
             continue

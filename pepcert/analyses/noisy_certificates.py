@@ -29,6 +29,8 @@ IDENTITY_KEYS = ("multipliers", "equality_multipliers", "kappa", "residual_pivot
 LYAPUNOV_KEYS = ("basis", "function_values", "features", "constraints", "equalities", "P", "p")
 #: Gaps (relative to rho) tried above the exact-gradient rate when no rho is given.
 RHO_GAPS = (1e-9, 1e-8, 1e-7)
+#: How ``rho`` was chosen (``CertifiedNoisePair.rho_choice``).
+EXACT_RATE, SMALLEST = "the exact-gradient rate, rounded up", "the smallest neighbourhood's rate, rounded up"
 
 
 def statement(rho: Fraction, C: Fraction, sigma2) -> str:
@@ -57,6 +59,7 @@ class CertifiedNoisePair:
     reason: str
     certificate: dict = field(repr=False)
     seconds: float
+    rho_choice: str = "given"  # or EXACT_RATE, SMALLEST
 
     @property
     def statement(self) -> str:
@@ -66,7 +69,7 @@ class CertifiedNoisePair:
         proven = self.verified and self.rho is not None and self.C is not None
         return jsonable({
             "kind": NOISY_KIND, "method": self.method, "parameters": dict(self.parameters), "classes": self.classes,
-            "rho": self.rho, "C": self.C, "sigma2": self.sigma2,
+            "rho": self.rho, "C": self.C, "sigma2": self.sigma2, "rho_choice": self.rho_choice,
             "neighbourhood": neighbourhood(self.rho, self.C, self.sigma2) if proven else None,  # type: ignore[arg-type]
             "verified": self.verified, "statement": self.statement, "reason": self.reason, "seconds": self.seconds,
         })
@@ -76,8 +79,9 @@ def certify_noise_pair(factory: Callable[..., Any], classes, eta, rho=None, para
                        solver: str | None = None) -> CertifiedNoisePair:
     """Prove ``(rho, C)`` exactly for ``factory(eta=eta, **parameters)`` and classes with a noise
     class. ``rho`` (a rational) is used as given; without it, the exact-gradient tight rate plus
-    the smallest gap of :data:`RHO_GAPS` at which a certificate rounds exactly. ``C`` is the
-    smallest the solver finds at that ``rho``, rounded up to a short rational."""
+    the smallest gap of :data:`RHO_GAPS` at which a certificate rounds exactly, else the rate of
+    the smallest neighbourhood plus such a gap. ``C`` is the smallest the solver finds at that
+    ``rho``, rounded up to a short rational."""
     from pepcert.analyses.certificates import one_step_exact
     from pepcert.lyapunov.noisy_exact import certify_noisy
     from pepcert.lyapunov.onestep import one_step
@@ -97,27 +101,35 @@ def certify_noise_pair(factory: Callable[..., Any], classes, eta, rho=None, para
         raise BadInput("sigma^2 = 0: without an additive variance there is no neighbourhood (certify without --sigma)")
     step = one_step_exact(exact_method, exact_classes, FULL, None)
     float_step = one_step(float_method, float_classes, FULL, None)
-    candidates = [exact_number(rho, "rho")] if rho is not None else _rho_candidates(factory, float_classes, inputs,
-                                                                                     solver)
-    if any(not 0 <= r < 1 for r in candidates):
-        raise BadInput(f"rho must lie in [0, 1), got {decimal_string(candidates[0], 6)}")
-    found = certify_noisy(step, float_step, candidates)
+    if rho is not None:
+        rho = exact_number(rho, "rho")
+        if not 0 <= rho < 1:
+            raise BadInput(f"rho must lie in [0, 1), got {decimal_string(rho, 6)}")
+        found, choice = certify_noisy(step, float_step, [rho]), "given"
+    else:
+        found, choice = _default_rho(factory, float_classes, inputs, solver, step, float_step)
     certificate, verdict = found if found is not None else (None, None)
     document = noisy_document(factory, exact_method, exact_classes, exact_inputs, step, certificate, verdict)
     reason = "" if certificate is not None else (
-        f"no exact certificate at rho = {decimal_string(candidates[-1], 9)} (no quadratic V with V >= ||x - x*||^2 "
-        "bounds the noise there, or its rounding failed): give a larger --rho")
+        "no exact certificate at " + (f"rho = {decimal_string(rho, 9)}" if rho is not None else
+                                      "the exact-gradient rate or the smallest neighbourhood's")
+        + " (no quadratic V with V >= ||x - x*||^2 bounds the noise there, or its rounding failed): give a larger --rho")
     return CertifiedNoisePair(exact_method.name, exact_inputs, exact_classes.to_dict(),
                               None if certificate is None else certificate.rho,
                               None if certificate is None else certificate.C, sigma2, certificate is not None,
-                              reason, document, time.perf_counter() - start)
+                              reason, document, time.perf_counter() - start, choice)
 
 
-def _rho_candidates(factory, float_classes, inputs, solver) -> list[Fraction]:
-    """The exact-gradient tight rate (its instance's value when there is one) plus each gap."""
+def _default_rho(factory, float_classes, inputs, solver, step, float_step):
+    """``(found, how rho was chosen)``: just above the exact-gradient tight rate (its instance's
+    value when there is one) when a certificate rounds there, else just above the rate of the
+    smallest neighbourhood ``C sigma^2/(1 - rho)`` (state-dependent noise slows the contraction)."""
     from pepcert.analyses.noisy import without_noise
     from pepcert.analyses.rates import tight_rate
+    from pepcert.lyapunov.noisy import best_neighbourhood
+    from pepcert.lyapunov.noisy_exact import certify_noisy
     from pepcert.lyapunov.upper import rational_above
+    from pepcert.pep.errors import SolverFailure
     from pepcert.pep.exactness import float_problem
 
     method, _ = float_problem(factory, without_noise(float_classes), inputs)
@@ -126,7 +138,15 @@ def _rho_candidates(factory, float_classes, inputs, solver) -> list[Fraction]:
         raise BadInput(f"{method.name} does not converge at this step even with exact gradients (rho = "
                        f"{rate.rho:.6g}): no noise pair")
     tight = rate.rho_lower if rate.lower_source == "instance" else rate.rho
-    return [r for r in (rational_above(tight, gap) for gap in RHO_GAPS) if r < 1]
+    above = lambda value: [r for r in (rational_above(value, gap) for gap in RHO_GAPS) if r < 1]
+    found = certify_noisy(step, float_step, above(tight))
+    if found is not None:
+        return found, EXACT_RATE
+    try:
+        best = best_neighbourhood(method, float_classes, tight)
+    except SolverFailure:
+        return None, EXACT_RATE
+    return certify_noisy(step, float_step, above(best.rho)), SMALLEST
 
 
 def _identity_entry(identity, check) -> dict:

@@ -10,6 +10,7 @@ from pepcert.cli.common import (
     add_family_option,
     add_output_options,
     add_problem_options,
+    add_rho_option,
     budget_from_args,
     emit_json,
     problem_from_args,
@@ -41,10 +42,7 @@ def register(subparsers) -> None:
                        help="with --iterations: the quantity bounded by 1 at the start (default: as pepcert worst-case)")
     nstep.add_argument("--start", default=None, choices=("auto", "declared", "free"),
                        help="with --iterations: where the run starts (default: auto, as pepcert worst-case)")
-    noisy = parser.add_argument_group("stochastic gradients (with --sigma)")
-    noisy.add_argument("--rho", default=None, metavar="R",
-                       help="with --sigma: the rate of the noise pair (rho, C) to certify, a rational in [0, 1) "
-                       "(default: just above the exact-gradient rate; docs/certificates.md, 'Noise pairs')")
+    add_rho_option(parser.add_argument_group("stochastic gradients (with --sigma)"))
     add_output_options(parser, latex=True)
     parser.set_defaults(run=run)
 

@@ -31,7 +31,7 @@ def run_noisy(args, classes, eta) -> int:
     print(f"  noise:      {classes.noise.describe()}")
     print(f"  {'VERIFIED' if result.verified else 'NOT VERIFIED'} in exact rational arithmetic")
     if result.rho is not None and result.C is not None:
-        print(f"  rho       = {decimal_string(result.rho, 15)}")
+        print(f"  rho       = {decimal_string(result.rho, 15)}   ({result.rho_choice})")
         print(f"  C         = {decimal_string(result.C, 15)}")
         print("  proven    E V_{k+1} <= rho V_k + C sigma^2 and V >= ||x - x*||^2 (both identities exact, LDL^T)")
         radius = neighbourhood(result.rho, result.C, result.sigma2)

@@ -87,6 +87,22 @@ def test_ef_with_noise_above_its_exact_gradient_rate():
     assert check_certificate(result.certificate).valid
 
 
+def test_state_dependent_noise_at_a_given_rate():
+    """E||xi||^2 <= sigma^2 + B ||grad f(x)||^2: SGD contracts by max_h (1 - eta h)^2 + eta^2 B h^2
+    (0.90375 here) and C = eta^2 still; below that rate there is no certificate."""
+    from pepcert.pep.noise import StateDependentVariance
+
+    mu, L, eta, B = Fr(1, 10), Fr(1), Fr(1, 2), Fr(1, 2)
+    rate = max((1 - eta * h) ** 2 + eta**2 * B * h**2 for h in (mu, L))
+    classes = ProblemClass(SmoothStronglyConvex(mu, L), Contractive(1), StateDependentVariance(Fr(1, 4), B))
+    result = certify_noise_pair(BUILTIN_METHODS["cgd"], classes, eta, rho=rate + Fr(1, 10**6))
+    assert result.verified and eta**2 <= result.C <= eta**2 * (1 + C_GAP), result.reason
+    document = json.loads(json.dumps(result.certificate))
+    assert document["classes"]["noise"] == {"type": "StateDependentVariance", "sigma2": "1/4", "B": "1/2"}
+    assert check_certificate(document).valid
+    assert not certify_noise_pair(BUILTIN_METHODS["cgd"], classes, eta, rho=rate - Fr(1, 10**4)).verified
+
+
 def test_certify_refuses_what_it_cannot_state(capsys):
     classes = ProblemClass(SmoothStronglyConvex(Fr(1, 10), 1), Contractive(1), BoundedVariance(0))
     with pytest.raises(BadInput, match="sigma"):
@@ -94,6 +110,13 @@ def test_certify_refuses_what_it_cannot_state(capsys):
     assert main(SGD_CLI + ["--rho", "1"]) == 2
     assert main(["certify", "--method", "cgd", "--mu", "0.1", "--L", "1", "--delta", "1", "--eta", "0.5",
                  "--rho", "0.95"]) == 2  # --rho without --sigma
+
+
+def test_sweep_certifies_noise_pairs(capsys):
+    assert main(["sweep", "--analysis", "certify", "--method", "cgd", "--mu", "0.1", "--L", "1", "--delta", "1",
+                 "--eta", "0.5", "--sigma", "0.5", "--rho", "0.95", "--no-cache", "--workers", "1", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)["rows"]
+    assert row["verified"] and row["rho"] == "19/20" and 0.25 <= row["C_float"] <= 0.25 * (1 + 1e-6)
 
 
 # -- forged files ----------------------------------------------------------------------------

@@ -59,6 +59,14 @@ NSTEP, NSTEP_TAMPER = "pepcert/analyses/nstep_exact.py", "tests/analyses/test_ns
 NOISY, NOISY_TESTS = "pepcert/lyapunov/noisy_exact.py", "tests/analyses/test_noisy_certificates.py"
 
 MUTANTS = (
+    # -- momentum error feedback and the noise neighbourhood's instance end --
+    _m("ef21-sgdm: the momentum average is swapped", "pepcert/pep/algorithms/momentum.py",
+       "(1 - momentum) * v[i] + momentum * gradient", "momentum * v[i] + (1 - momentum) * gradient",
+       "tests/pep/test_momentum.py"),
+    _m("econtrol: the error keeps the compressed part", "pepcert/pep/algorithms/momentum.py",
+       "e[i] + g[i] - h[i] - c[i]", "e[i] + g[i] - h[i] + c[i]", "tests/pep/test_momentum.py"),
+    _m("noise instances: the step's gradients are exact", "pepcert/lowerbounds/noisy.py",
+       "    oracle.noisy = True\n", "    oracle.noisy = False\n", "tests/pep/test_momentum.py"),
     # -- the upper-bound checker (lyapunov/upper.py) --
     _m("upper: the last multiplier may be negative", UPPER, "for weight in certificate.multipliers):",
        "for weight in certificate.multipliers[:-1]):", GUARDS),

@@ -15,6 +15,7 @@ For classes with a noise class (:mod:`pepcert.pep.noise`) and a linear rate:
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, replace
 from typing import Any
@@ -92,3 +93,55 @@ def noisy_rate(factory, classes, eta: Any = "optimal", solver: str | None = None
     lower, instance = instance_neighbourhood(method, classes)
     return NoisyRateResult(method.name, classes.to_dict(), float(eta), rate.rho, rate, at_rho, best, lower, instance,
                            time.perf_counter() - start)
+
+
+@dataclass(frozen=True)
+class TargetStep:
+    """The step minimising ``C`` at a required rate ``rho``: the noise floor
+    ``C sigma^2/(1 - rho)`` is smallest there among the steps that keep the rate."""
+
+    eta: float
+    pair: Any  # NoisePair at rho
+    evaluations: int
+    at_search_edge: bool
+
+    def to_dict(self) -> dict:
+        return jsonable({"eta": self.eta, "rho": self.pair.rho, "C": self.pair.C,
+                         "neighbourhood": self.pair.neighbourhood, "evaluations": self.evaluations,
+                         "at_search_edge": self.at_search_edge})
+
+
+def step_for_rate(factory, classes, rho: float, eta_star: float, grid: int = 16) -> TargetStep:
+    """The step ``eta`` minimising ``C(eta)`` at the fixed rate ``rho`` (the smallest noise
+    floor among the steps whose ``E V_{k+1} <= rho V_k + C sigma^2`` holds): ``C`` on a
+    logarithmic grid from ``eta*/1000`` to ``3 eta*`` (``eta*`` the exact-gradient optimal step;
+    a step where no ``V`` proves ``rho`` counts as infinite), then a bounded scalar search
+    between the best point's neighbours. Floating point, like every pair."""
+    import numpy as np
+    from scipy.optimize import minimize_scalar
+
+    from pepcert.lyapunov.noisy import noise_pair
+
+    if not 0 < rho < 1:
+        raise BadInput(f"--target-rho must be in (0, 1), got {rho:g}")
+    count = 0
+
+    def C(t: float) -> float:
+        nonlocal count
+        count += 1
+        try:
+            return noise_pair(factory(math.exp(t)), classes, rho).C
+        except SolverFailure:
+            return math.inf
+
+    logs = np.linspace(math.log(eta_star / 1000), math.log(3 * eta_star), grid)
+    values = [C(float(t)) for t in logs]
+    best = int(np.argmin(values))
+    if not math.isfinite(values[best]):
+        raise BadInput(f"no step in [eta*/1000, 3 eta*] has a Lyapunov function proving rho = {rho:g} with noise "
+                       "(ask for a larger --target-rho)")
+    low, high = logs[max(best - 1, 0)], logs[min(best + 1, grid - 1)]
+    found = minimize_scalar(C, bounds=(float(low), float(high)), method="bounded", options={"xatol": 1e-9})
+    t = float(found.x) if found.fun < values[best] else float(logs[best])
+    return TargetStep(math.exp(t), noise_pair(factory(math.exp(t)), classes, rho), count + 1,
+                      best in (0, grid - 1))

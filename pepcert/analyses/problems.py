@@ -66,7 +66,8 @@ class Problem:
 
 
 def build_problem(method: str, mu, L, agents: int | str = 1, delta=None, omega=None, compressor=None,
-                  random: bool = False, scaled: bool = False, sigma=None, noise: str | None = None) -> Problem:
+                  random: bool = False, scaled: bool = False, sigma=None, noise: str | None = None,
+                  params: Mapping[str, Any] | None = None) -> Problem:
     """The :class:`Problem` of a built-in method (module docstring); :class:`BadInput` names
     the option to change when the values do not make one."""
     from pepcert.pep.algorithms import BUILTIN_METHODS, method_factory
@@ -89,7 +90,7 @@ def build_problem(method: str, mu, L, agents: int | str = 1, delta=None, omega=N
     classes = ProblemClass(functions[0] if n == 1 else Distributed(functions), choice.compressor_class,
                            noise_from_args(sigma, noise))
     base = method_factory(method.lower())
-    parameters = class_parameters(base, classes)
+    parameters = {**class_parameters(base, classes), **method_parameters(base, params or {})}
     for m, l in zip(mus, Ls):
         _check_float_range(m, l)
     for name, value in (choice.compressor_class.numbers() if choice.compressor_class is not None else {}).items():
@@ -121,6 +122,35 @@ def class_parameters(factory, classes) -> dict:
                            f"(or an unbiased --compressor) instead of "
                            f"{'--delta' if 'delta' in numbers else 'this compressor class'}")
         found[name] = numbers[name]
+    return found
+
+
+def method_parameters(factory, given: Mapping[str, Any]) -> dict:
+    """The method's own keyword parameters (``--param momentum=0.1``: a momentum, a feedback
+    weight), each an exact rational; only names the factory has a default for."""
+    import inspect
+
+    parameters = inspect.signature(factory).parameters
+    free = [name for name, p in parameters.items() if name not in ("eta", "n") and p.default is not p.empty]
+    found = {}
+    for name, value in given.items():
+        if name not in free:
+            raise BadInput(f"--param {name}: this method has no parameter {name!r}"
+                           f" ({'its parameters: ' + ', '.join(free) if free else 'it has none'})")
+        found[name] = parse_rational(value, name)
+    return found
+
+
+def parse_params(items) -> dict[str, str]:
+    """``["momentum=0.1", ...]`` (repeated ``--param``) as a dict; one clear error otherwise."""
+    found: dict[str, str] = {}
+    for item in items or ():
+        name, equals, value = str(item).partition("=")
+        if not equals or not name.strip() or not value.strip():
+            raise BadInput(f"--param expects NAME=VALUE, got {item!r}")
+        if name.strip() in found:
+            raise BadInput(f"--param {name.strip()} given twice")
+        found[name.strip()] = value.strip()
     return found
 
 

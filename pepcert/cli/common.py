@@ -91,6 +91,9 @@ def add_problem_options(parser: argparse.ArgumentParser, eta: bool = True, nstep
                        help="stochastic gradients: unbiased noise with E||xi||^2 <= S^2 (docs/noise.md)")
     group.add_argument("--noise", default=None, metavar="MODEL",
                        help="with --sigma: 'bounded' (default) or 'state:B=b' (E||xi||^2 <= S^2 + b ||grad f(x)||^2)")
+    group.add_argument("--param", action="append", default=None, metavar="NAME=VALUE",
+                       help="a parameter of the method besides its step (repeatable), e.g. momentum=0.1; "
+                       "an unknown name lists the method's parameters" + ("; the same at every point" if grid else ""))
     if eta:
         group.add_argument("--eta", default=None if grid else "optimal",
                            help="step size (a positive number) or 'optimal' (default: optimal)")
@@ -197,11 +200,11 @@ def problem_from_args(args):
     Also sets ``args.choice`` (the compressor choice), ``args.base_factory`` and
     ``args.factory_parameters`` (what ``factory`` binds: the number of agents, class constants).
     """
-    from pepcert.analyses.problems import build_problem
+    from pepcert.analyses.problems import build_problem, parse_params
 
     problem = build_problem(args.method, args.mu, args.L, args.agents, args.delta, args.omega, args.compressor,
                             args.random, getattr(args, "scaled", False), getattr(args, "sigma", None),
-                            getattr(args, "noise", None))
+                            getattr(args, "noise", None), parse_params(getattr(args, "param", None)))
     args.choice, args.base_factory, args.factory_parameters = problem.choice, problem.base_factory, problem.parameters
     args.mu_values, args.L_values = list(problem.mu), list(problem.L)
     return problem.factory, problem.classes, problem.step(getattr(args, "eta", "optimal"))

@@ -38,6 +38,10 @@ def register(subparsers) -> None:
                      help="what to bound (default: function on convex classes, min-gradient on nonconvex ones)")
     sub.add_argument("--initial", choices=LazyChoices("pepcert.pep.methods", "INITIALS"), default=None,
                      help="the quantity bounded by 1 at the start (default: distance, resp. function)")
+    noisy = parser.add_argument_group("stochastic gradients (--sigma)")
+    noisy.add_argument("--target-rho", type=float, default=None, metavar="R",
+                       help="also the step minimising C at the rate R: the smallest noise floor C sigma^2/(1 - R) "
+                       "among the steps that keep E V_{k+1} <= R V_k + C sigma^2 (docs/noise.md)")
     add_output_options(parser, latex=True)
     parser.set_defaults(run=run)
 
@@ -97,6 +101,11 @@ def run(args) -> int:
     start = time.perf_counter()
     factory, classes, eta = problem_from_args(args)
     from pepcert.analyses.sublinear import has_linear_rate
+
+    if args.target_rho is not None and classes.noise is None:
+        from pepcert.pep.errors import BadInput
+
+        raise BadInput("--target-rho needs --sigma (the noise floor it minimises)")
 
     if not has_linear_rate(classes):
         return _run_sublinear(args, factory, classes, eta, start)
@@ -243,9 +252,15 @@ def _run_noisy(args, factory, classes, eta, start: float) -> int:
     if args.plot or args.family != "full" or args.verify_precision:
         raise BadInput("--plot, --family and --verify-precision are not available with --sigma")
     result = noisy_rate(factory, classes, eta, solver=args.solver)
+    target = None
+    if args.target_rho is not None:
+        from pepcert.analyses.noisy import step_for_rate
+
+        target = step_for_rate(factory, classes, args.target_rho, result.eta)
     seconds = time.perf_counter() - start
     if args.json:
-        emit_json({**result.to_dict(), **problem_payload(args), "seconds": seconds})
+        emit_json({**result.to_dict(), **problem_payload(args), "seconds": seconds,
+                   **({"target": target.to_dict()} if target is not None else {})})
         return 0
     print(f"{result.method}  ({classes.function.describe()})")
     print(f"  compressor    {args.choice.describe()}")
@@ -262,5 +277,9 @@ def _run_noisy(args, factory, classes, eta, start: float) -> int:
     verdict = "tight" if result.tight else "a bracket"
     print(f"  neighbourhood [{result.lower:.9g}, {best.neighbourhood:.9g}] for lim sup E||x_k - x*||^2 ({verdict}; the lower "
           "end is the stationary value on the worst instance found, Gaussian noise)")
+    if target is not None:
+        edge = " (at the search's edge: the best step may lie beyond)" if target.at_search_edge else ""
+        print(f"  at rho = {args.target_rho:g} the step eta = {target.eta:.6g} minimises C: C = {target.pair.C:.9g}, "
+              f"neighbourhood {target.pair.neighbourhood:.9g}{edge}")
     print(f"  solver        clarabel, {seconds * 1000:.1f} ms")
     return 0

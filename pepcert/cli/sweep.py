@@ -26,15 +26,16 @@ from pepcert.cli.common import (
 GRID = ("method", "mu", "L", "agents", "delta", "omega", "compressor", "sigma", "eta", "family", "iterations",
         "measure", "initial", "start", "rho")
 FLAGS = ("random", "scaled")
-FIXED = ("solver", "budget_seconds", "budget_memory", "noise")
-PROBLEM = ("method", "mu", "L", "agents", "delta", "omega", "compressor", "random", "scaled", "sigma", "noise")
+FIXED = ("solver", "budget_seconds", "budget_memory", "noise", "param")
+PROBLEM = ("method", "mu", "L", "agents", "delta", "omega", "compressor", "random", "scaled", "sigma", "noise",
+           "param")
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "sweep",
         help="evaluate an analysis over a parameter grid (cached, parallel on dask)",
-        description="Evaluate an analysis (rate, optimal-rate, worst-case, certify) at every combination of the "
+        description="Evaluate an analysis (rate, optimal-rate, worst-case, certify, neighbourhood) at every combination of the "
         "given values and write one row a point (inputs and outputs) as CSV. Every option of pepcert rate, "
         "worst-case and certify is accepted. Values: '0.1', '0.1,0.5', 'a:b:n' (n points from a to b), "
         "'a:b:n:log' (geometric); compressor specifications separated by ';'. Results are cached on disk "
@@ -43,7 +44,8 @@ def register(subparsers) -> None:
     # metavar: argparse lists the choices while the parser is built, which would import the sweeps
     parser.add_argument("--analysis", required=True, choices=LazyChoices("pepcert.sweeps.analyses", "ANALYSES"),
                         metavar="ANALYSIS",
-                        help="what to compute at each point: rate, optimal-rate, worst-case or certify")
+                        help="what to compute at each point: rate, optimal-rate, worst-case, certify or neighbourhood "
+                        "(with --sigma: the noise pair and neighbourhood of pepcert rate --sigma)")
     add_problem_options(parser, nstep=True, grid=True)
     add_family_option(parser, grid=True)
     add_nstep_options(parser, grid=True)
@@ -83,6 +85,8 @@ def _values(name: str, text, option: str) -> list:
 
     if name in FLAGS:
         return [True]
+    if name == "param":
+        return [",".join(text)]  # repeated --param NAME=VALUE, one text for every point
     if name in FIXED:
         return [text]
     if name == "compressor":
@@ -129,7 +133,7 @@ def _grid(args, analysis) -> dict:
 def _validate(grid: dict) -> None:
     """Every value is checked before any work starts (one line, exit 2 on the first bad one):
     each combination of the problem's options is built as ``pepcert rate`` builds it."""
-    from pepcert.analyses.problems import build_problem
+    from pepcert.analyses.problems import build_problem, parse_params
     from pepcert.pep.errors import BadInput
     from pepcert.pep.methods import INITIALS, MEASURES
 
@@ -152,7 +156,8 @@ def _validate(grid: dict) -> None:
         point = dict(zip(names, combination))
         problem = build_problem(point["method"], point["mu"], point["L"], point.get("agents", 1), point.get("delta"),
                                 point.get("omega"), point.get("compressor"), point.get("random", False),
-                                point.get("scaled", False), point.get("sigma"), point.get("noise"))
+                                point.get("scaled", False), point.get("sigma"), point.get("noise"),
+                                parse_params(str(point["param"]).split(",")) if point.get("param") else None)
         for eta in grid.get("eta", []):
             problem.step(eta)  # raises BadInput naming eta
         families = ("full", *problem.factory(1 / float(max(problem.L))).families)

@@ -77,37 +77,53 @@ def _identity(cp, gram, values, constant, inequalities, equalities, rules: list)
     rules.extend([(gram + gram.T) / 2 >> 0, values >= 0, constant >= 0])
 
 
+class _PairProblem:
+    """The SDP of :func:`noise_pair` compiled once, ``rho`` a cvxpy parameter (the scalar search
+    of :func:`best_neighbourhood` re-solves it at each ``rho`` without rebuilding it)."""
+
+    def __init__(self, method: Method, classes: ProblemClass):
+        import cvxpy as cp
+
+        if classes.noise is None:
+            raise BadInput("a noise pair needs a noise class (pepcert.pep.noise)")
+        self.sigma2 = float(classes.noise.numbers()["sigma2"])
+        if not self.sigma2 > 0:
+            raise BadInput("sigma^2 = 0: without an additive variance there is no neighbourhood (C sigma^2 = 0)")
+        (Tb, gb), after, inequalities, equalities = _data(method, classes)
+        k = Tb.shape[0]
+        self.rho = cp.Parameter(nonneg=True)
+        self.P, self.p, self.C = cp.Variable((k, k), PSD=True), cp.Variable(nonneg=True), cp.Variable(nonneg=True)
+        rules: list = []
+        gram = self.rho * (Tb.T @ self.P @ Tb) - sum(T.T @ self.P @ T for T, _ in after) / len(after)
+        values = self.rho * self.p * gb - self.p * sum(g for _, g in after) / len(after)
+        _identity(cp, gram, values, self.C * self.sigma2, inequalities, equalities, rules)
+        distance = np.outer(Tb[0], Tb[0])  # ||x - x*||^2: x is the first feature
+        _identity(cp, Tb.T @ self.P @ Tb - distance, self.p * gb, 0.0, inequalities, equalities, rules)
+        self.problem = cp.Problem(cp.Minimize(self.C), rules)
+
+    def solve(self, rho: float) -> NoisePair:
+        import warnings
+
+        import cvxpy as cp
+
+        self.rho.value = rho
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                self.problem.solve(solver=cp.CLARABEL)
+            except cp.error.SolverError as error:
+                raise SolverFailure(f"the noise pair search failed at rho = {rho:.6g}: {error}") from None
+        if self.problem.status != cp.OPTIMAL:
+            raise SolverFailure(f"no Lyapunov function with a noise constant at rho = {rho:.6g} "
+                                f"(status {self.problem.status})")
+        return NoisePair(rho, float(self.C.value), self.sigma2, np.asarray(self.P.value),  # type: ignore[arg-type]
+                         float(self.p.value))  # type: ignore[arg-type]  # set when optimal
+
+
 def noise_pair(method: Method, classes: ProblemClass, rho: float) -> NoisePair:
     """The smallest ``C`` at ``rho`` (module docstring); :class:`SolverFailure` when the solver
     does not prove one (no ``V`` contracts at this ``rho``)."""
-    import warnings
-
-    import cvxpy as cp
-
-    if classes.noise is None:
-        raise BadInput("a noise pair needs a noise class (pepcert.pep.noise)")
-    sigma2 = float(classes.noise.numbers()["sigma2"])
-    if not sigma2 > 0:
-        raise BadInput("sigma^2 = 0: without an additive variance there is no neighbourhood (C sigma^2 = 0)")
-    (Tb, gb), after, inequalities, equalities = _data(method, classes)
-    k = Tb.shape[0]
-    P, p, C = cp.Variable((k, k), PSD=True), cp.Variable(nonneg=True), cp.Variable(nonneg=True)
-    rules: list = []
-    gram = rho * (Tb.T @ P @ Tb) - sum(T.T @ P @ T for T, _ in after) / len(after)
-    values = rho * p * gb - p * sum(g for _, g in after) / len(after)
-    _identity(cp, gram, values, C * sigma2, inequalities, equalities, rules)
-    distance = np.outer(Tb[0], Tb[0])  # ||x - x*||^2: x is the first feature
-    _identity(cp, Tb.T @ P @ Tb - distance, p * gb, 0.0, inequalities, equalities, rules)
-    problem = cp.Problem(cp.Minimize(C), rules)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            problem.solve(solver=cp.CLARABEL)
-        except cp.error.SolverError as error:
-            raise SolverFailure(f"the noise pair search failed at rho = {rho:.6g}: {error}") from None
-    if problem.status != cp.OPTIMAL:
-        raise SolverFailure(f"no Lyapunov function with a noise constant at rho = {rho:.6g} (status {problem.status})")
-    return NoisePair(rho, float(C.value), sigma2, np.asarray(P.value), float(p.value))  # type: ignore[arg-type]  # set when optimal
+    return _PairProblem(method, classes).solve(rho)
 
 
 def best_neighbourhood(method: Method, classes: ProblemClass, rho_star: float) -> NoisePair:
@@ -119,17 +135,19 @@ def best_neighbourhood(method: Method, classes: ProblemClass, rho_star: float) -
     if not rho_star < 1:
         raise BadInput(f"the noiseless rate is {rho_star:.6g} >= 1: no neighbourhood")
 
+    problem = _PairProblem(method, classes)
+
     def radius(t: float) -> float:
         try:
-            return noise_pair(method, classes, 1 - math.exp(t)).neighbourhood
+            return problem.solve(1 - math.exp(t)).neighbourhood
         except SolverFailure:
             return math.inf
 
     high = math.log(1 - rho_star)
     found = minimize_scalar(radius, bounds=(high - 12, high), method="bounded", options={"xatol": 1e-6})
-    candidates = [noise_pair(method, classes, rho_star)] if math.isfinite(radius(high)) else []
+    candidates = [problem.solve(rho_star)] if math.isfinite(radius(high)) else []
     if math.isfinite(found.fun):
-        candidates.append(noise_pair(method, classes, 1 - math.exp(float(found.x))))
+        candidates.append(problem.solve(1 - math.exp(float(found.x))))
     if not candidates:
         raise SolverFailure("no Lyapunov function bounds the noise at any rate in [rho*, 1)")
     return min(candidates, key=lambda pair: pair.neighbourhood)

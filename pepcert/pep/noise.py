@@ -19,7 +19,7 @@ distribution with these moments: an upper bound with one vector per noise sample
 formulation for stochastic PEPs). It is exact where an explicit instance attains it -- for
 SGD on L-smooth strongly convex functions the quadratic instance attains
 ``rho^N ||x_0 - x*||^2 + eta^2 sigma^2 sum_{k<N} rho^k`` (tests), and
-:class:`AdditiveNoise` gives the finite-support model as a second, independent formulation
+``two_point=True`` gives the finite-support model as a second, independent formulation
 (a lower bound: the worst case over symmetric two-point noise).
 """
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pepcert.pep.errors import SolverFailure
+from pepcert.pep.errors import BadInput, SolverFailure
 
 
 def sweepable(version: int) -> Callable[[Callable], Callable]:
@@ -33,13 +33,15 @@ def _classes(mu, L, delta, random=False):
 
 
 def _problem(method, mu, L, delta=None, random=False, omega=None, compressor=None, agents=1, scaled=False, sigma=None,
-             noise=None):
+             noise=None, param=None):
     """The point's method and classes, built as ``pepcert rate`` builds them
-    (:func:`pepcert.analyses.problems.build_problem`): ``mu``/``L`` one number or one per agent."""
-    from pepcert.analyses.problems import build_problem
+    (:func:`pepcert.analyses.problems.build_problem`): ``mu``/``L`` one number or one per agent;
+    ``param``: the method's own parameters as ``"momentum=0.1,eta_e=0"``."""
+    from pepcert.analyses.problems import build_problem, parse_params
 
     return build_problem(method, mu, L, agents, delta, omega, compressor, random, scaled,
-                         None if sigma is None else str(sigma), noise)
+                         None if sigma is None else str(sigma), noise,
+                         parse_params(str(param).split(",")) if param else None)
 
 
 def _rate_outputs(result) -> dict:
@@ -59,19 +61,19 @@ _FAILED_RATE = {"rho": None, "rho_lower": None, "lower_source": "", "tight": Fal
 
 @sweepable(version=1)
 def rate(method: str, mu, L, delta=None, eta="optimal", family: str = "full", random: bool = False, omega=None,
-         compressor=None, agents=1, scaled: bool = False, solver=None) -> dict:
+         compressor=None, agents=1, scaled: bool = False, solver=None, param=None) -> dict:
     """:func:`pepcert.analyses.tight_rate` of ``method`` at step ``eta``: ``rho``,
     ``rho_lower`` (and where it comes from), ``tight``, ``converges``, ``solves``
     (``eta = "optimal"``: :func:`optimal_rate`'s outputs, the step found in ``eta``)."""
     from pepcert.analyses import tight_rate
     from pepcert.analyses.sublinear import has_linear_rate, no_linear_rate_reason
 
-    problem = _problem(method, mu, L, delta, random, omega, compressor, agents, scaled)
+    problem = _problem(method, mu, L, delta, random, omega, compressor, agents, scaled, param=param)
     step = problem.step(eta)
     if not has_linear_rate(problem.classes):
         return {**_FAILED_RATE, "error": no_linear_rate_reason(problem.classes)}
     if step == "optimal":
-        return optimal_rate(method, mu, L, delta, family, random, omega, compressor, agents, scaled, solver)
+        return optimal_rate(method, mu, L, delta, family, random, omega, compressor, agents, scaled, solver, param)
     try:
         result = tight_rate(problem.factory(float(step)), problem.classes, family=family, solver=solver)
     except SolverFailure as error:
@@ -81,13 +83,13 @@ def rate(method: str, mu, L, delta=None, eta="optimal", family: str = "full", ra
 
 @sweepable(version=1)
 def optimal_rate(method: str, mu, L, delta=None, family: str = "full", random: bool = False, omega=None,
-                 compressor=None, agents=1, scaled: bool = False, solver=None) -> dict:
+                 compressor=None, agents=1, scaled: bool = False, solver=None, param=None) -> dict:
     """:func:`pepcert.analyses.optimal_step`: the best step ``eta``, the rate there and
     whether it is proven optimal."""
     from pepcert.analyses import optimal_step
     from pepcert.analyses.sublinear import has_linear_rate, no_linear_rate_reason
 
-    problem = _problem(method, mu, L, delta, random, omega, compressor, agents, scaled)
+    problem = _problem(method, mu, L, delta, random, omega, compressor, agents, scaled, param=param)
     if not has_linear_rate(problem.classes):
         return {"eta": None, **_FAILED_RATE, "proven_optimal": False, "error": no_linear_rate_reason(problem.classes)}
     try:
@@ -101,7 +103,7 @@ def optimal_rate(method: str, mu, L, delta=None, family: str = "full", random: b
 @sweepable(version=3)
 def worst_case_value(method: str, mu, L, delta=None, eta="optimal", iterations: int = 1, measure: str = "lyapunov",
                      start: str = "auto", random: bool = False, omega=None, compressor=None, agents=1,
-                     scaled: bool = False, solver=None, initial=None, sigma=None, noise=None) -> dict:
+                     scaled: bool = False, solver=None, initial=None, sigma=None, noise=None, param=None) -> dict:
     """:func:`pepcert.pep.problem.worst_case`: the largest ``measure`` after ``iterations``
     steps given ``initial <= 1`` at the start (default: the measure's; ``value``,
     ``rate_per_step``, ``status``); ``start``: ``auto``, ``declared`` (the method's own start
@@ -113,7 +115,7 @@ def worst_case_value(method: str, mu, L, delta=None, eta="optimal", iterations: 
     from pepcert.analyses.sublinear import best_horizon_step, has_linear_rate
     from pepcert.pep.problem import worst_case
 
-    problem = _problem(method, mu, L, delta, random, omega, compressor, agents, scaled, sigma, noise)
+    problem = _problem(method, mu, L, delta, random, omega, compressor, agents, scaled, sigma, noise, param)
     step = problem.step(eta)
     try:
         if step != "optimal":
@@ -196,4 +198,25 @@ def muon_gaps(beta: str, steps: str, iterations: int, lmo: str = "polar") -> dic
 
 
 #: The analyses ``pepcert sweep --analysis NAME`` offers.
-ANALYSES = {"rate": rate, "optimal-rate": optimal_rate, "worst-case": worst_case_value, "certify": certified_rate}
+@sweepable(version=1)
+def neighbourhood(method: str, mu, L, sigma, delta=None, eta="optimal", noise=None, param=None, random: bool = False,
+                  omega=None, compressor=None, agents=1, scaled: bool = False, solver=None) -> dict:
+    """:func:`pepcert.analyses.noisy.noisy_rate`: the exact-gradient rate ``rho``, the best pair
+    ``(rho_noise, C)`` of ``E V_{k+1} <= rho V_k + C sigma^2`` and the neighbourhood bracket
+    ``[neighbourhood_lower, neighbourhood_upper]`` of ``lim sup E ||x_k - x*||^2``."""
+    from pepcert.analyses.noisy import noisy_rate
+
+    problem = _problem(method, mu, L, delta, random, omega, compressor, agents, scaled, sigma, noise, param)
+    step = problem.step(eta)
+    failed = {"eta": None if step == "optimal" else float(step), "rho": None, "rho_noise": None, "C": None, "neighbourhood_lower": None,
+              "neighbourhood_upper": None, "tight": False}
+    try:
+        result = noisy_rate(problem.factory, problem.classes, "optimal" if step == "optimal" else float(step), solver)
+    except (SolverFailure, BadInput) as error:
+        return {**failed, "error": str(error)}
+    return {"eta": result.eta, "rho": result.rho, "rho_noise": result.best.rho, "C": result.best.C,
+            "neighbourhood_lower": result.lower, "neighbourhood_upper": result.best.neighbourhood,
+            "tight": result.tight, "error": ""}
+
+
+ANALYSES = {"neighbourhood": neighbourhood, "rate": rate, "optimal-rate": optimal_rate, "worst-case": worst_case_value, "certify": certified_rate}

@@ -30,7 +30,7 @@ def test_sweep_takes_every_option_of_the_analysis_commands(command):
 def test_every_sweep_analysis_is_offered():
     from pepcert.sweeps.analyses import ANALYSES
 
-    assert set(ANALYSES) == {"rate", "optimal-rate", "worst-case", "certify"}
+    assert set(ANALYSES) == {"rate", "optimal-rate", "worst-case", "certify", "neighbourhood"}
     subparsers = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     choices = next(a.choices for a in subparsers.choices["sweep"]._actions if a.dest == "analysis")
     assert sorted(choices) == sorted(ANALYSES)
@@ -99,3 +99,21 @@ def test_bad_grids_are_one_line(argv, fragment, capsys):
     assert main(["sweep"] + argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and fragment in err
+
+
+def test_neighbourhood_and_param_agree_with_rate_sigma(capsys):
+    argv = ["--method", "ef21-sgdm", "--mu", "0.1", "--L", "1", "--delta", "0.5", "--eta", "0.1", "--sigma", "0.1",
+            "--param", "momentum=0.5"]
+    (row,) = _rows(capsys, ["--analysis", "neighbourhood", *argv])
+    direct = _rate(capsys, argv)
+    assert row["param"] == "momentum=0.5"
+    assert row["neighbourhood_upper"] == pytest.approx(direct["neighbourhood_upper"], rel=1e-9)
+    assert row["neighbourhood_lower"] == pytest.approx(direct["neighbourhood_lower"], rel=1e-12)
+    assert row["rho"] == pytest.approx(direct["rho"], rel=1e-12)
+
+
+def test_an_analysis_without_noise_refuses_sigma(capsys):
+    code = main(["sweep", "--analysis", "rate", "--method", "ef", "--mu", "0.1", "--L", "1", "--delta", "0.5",
+                 "--sigma", "0.1"])
+    err = capsys.readouterr().err
+    assert code == 2 and "does not take --sigma" in err and err.count("\n") == 1

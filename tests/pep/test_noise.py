@@ -83,3 +83,24 @@ def test_noise_from_the_command_line_options():
     for sigma, model in (("-1", None), ("1", "gaussian"), (None, "bounded")):
         with pytest.raises(BadInput):
             noise_from_args(sigma, model)
+
+
+def test_step_for_a_target_rate_is_sgds_closed_form():
+    """SGD at the rate R: C = eta^2 is smallest at the smallest step with (1 - eta mu)^2 <= R,
+    eta = (1 - sqrt(R))/mu."""
+    import math
+
+    from pepcert.analyses.noisy import step_for_rate
+
+    classes = ProblemClass(SmoothStronglyConvex(0.1, 1.0), Contractive(1), BoundedVariance(0.01))
+    found = step_for_rate(BUILTIN_METHODS["cgd"], classes, 0.99, 1 / 0.55)
+    eta = (1 - math.sqrt(0.99)) / 0.1
+    assert found.eta == pytest.approx(eta, rel=1e-6) and found.pair.C == pytest.approx(eta**2, rel=1e-6)
+    assert not found.at_search_edge
+
+
+def test_target_rho_needs_sigma(capsys):
+    from pepcert.cli import main
+
+    assert main(["rate", "--method", "ef", "--mu", "0.1", "--L", "1", "--delta", "0.5", "--target-rho", "0.99"]) == 2
+    assert "--target-rho needs --sigma" in capsys.readouterr().err

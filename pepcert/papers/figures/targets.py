@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pepcert.papers.figures import (
     muon26,
+    noise_neighbourhoods,
     sublinear_methods,
     ttd25_fig1,
     ttd25_optimal,
@@ -39,6 +40,8 @@ TTD26 = "Thomsen, Taylor & Dieuleveut 2026 (n agents)"
 MUON26 = "Parshakova et al. 2026 (Muon)"
 WSR22 = "Wang, Safaryan & Richtarik 2022 (smoothness-aware quantization)"
 SUBLINEAR = "Richtárik, Sokolov & Fatkhullin 2021 (EF21); Drori & Teboulle 2014; Rotaru, Glineur & Patrinos 2024"
+NOISE = ("Stich & Karimireddy 2020 (EF-SGD); Fatkhullin, Tyurin & Richtárik 2023 (EF21-SGDM); "
+         "Gao, Islamov & Stich 2024 (EControl)")
 TTD26_GRID = "N values of epsilon = 1 - delta (the paper's grids); SDP markers at min(N, 5)"
 
 TARGETS: dict[str, Target] = {t.name: t for t in (
@@ -70,6 +73,9 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("sublinear-methods", SUBLINEAR, "CGD, EF, EF21 on L-smooth nonconvex (min ||grad f||^2) and convex "
            "(f - f*) functions: exact worst cases against N beside EF21's Theorem 1 and gradient descent's exact rates",
            sublinear_methods.build_sublinear, 20, "N = 1..N"),
+    Target("noise-neighbourhoods", NOISE, "the noise neighbourhood of lim sup E||x_k - x*||^2 against the step for "
+           "EF-SGD, EF21-SGD, EF21-SGDM and EControl (bounded variance), SGD beside its closed form",
+           noise_neighbourhoods.build_neighbourhoods, 8, "N steps on a geometric grid"),
     Target("muon26-gaps", MUON26, "f(W_t) - f* of Muon, signed momentum and EF-Muon on the counterexample",
            muon26.build_gaps, 1000, "T iterations"),
 )}

@@ -91,6 +91,7 @@ def catalogue() -> list[Theorem]:
     from pepcert.papers.theorems import (
         classical,
         muon26,
+        noise,
         sublinear,
         ttd25,
         ttd25_symbolic,
@@ -99,7 +100,8 @@ def catalogue() -> list[Theorem]:
     )
 
     return [*ttd25.THEOREMS, *ttd25_symbolic.THEOREMS, *wsr22.THEOREMS, *muon26.THEOREMS, *ttd26.THEOREMS,
-            *classical.THEOREMS, *sublinear.THEOREMS]
+            *classical.THEOREMS, *sublinear.THEOREMS,
+            *noise.THEOREMS]
 
 
 def find(function: Callable[..., tuple[Any, Any]]) -> Theorem:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from pepcert.pep.algorithms.agents import agent_count, diana, distributed_cgd, distributed_ef, distributed_ef21
+from pepcert.pep.algorithms.momentum import econtrol, ef21_sgdm
 from pepcert.pep.errors import BadInput
 from pepcert.pep.expressions import norm2
 from pepcert.pep.methods import Method
@@ -135,6 +136,8 @@ BUILTIN_METHODS: Mapping[str, Callable[..., Method]] = {  # eta (, n agents, ...
     "ef": error_feedback,
     "ef21": ef21,
     "diana": diana,
+    "ef21-sgdm": ef21_sgdm,
+    "econtrol": econtrol,
 }
 
 

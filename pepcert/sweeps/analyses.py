@@ -137,7 +137,7 @@ def worst_case_value(method: str, mu, L, delta=None, eta="optimal", iterations: 
 @sweepable(version=2)
 def certified_rate(method: str, mu, L, delta=None, eta="optimal", family: str = "full", random: bool = False,
                    omega=None, compressor=None, agents=1, scaled: bool = False, solver=None, sigma=None, noise=None,
-                   rho=None) -> dict:
+                   rho=None, param=None) -> dict:
     """:func:`pepcert.analyses.certify`: ``rho_lower <= rate <= rho_upper`` proven in exact
     rational arithmetic (``"p/q"`` with float twins), as ``pepcert certify`` (``eta =
     "optimal"``: the optimal step rounded to a rational, in ``eta``). With ``sigma`` (and
@@ -149,7 +149,7 @@ def certified_rate(method: str, mu, L, delta=None, eta="optimal", family: str = 
     from pepcert.analyses.noisy import without_noise
     from pepcert.pep.serialise import jsonable
 
-    problem = _problem(method, mu, L, delta, random, omega, compressor, agents, scaled, sigma, noise)
+    problem = _problem(method, mu, L, delta, random, omega, compressor, agents, scaled, sigma, noise, param)
     step = problem.step(eta)
     try:
         if step == "optimal":

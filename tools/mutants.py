@@ -255,6 +255,14 @@ MUTANTS = (
     _m("EF21: the gradient at the old point", "pepcert/pep/algorithms/compressed.py",
        "d + oracle.compress(oracle.gradient(x_next) - d)", "d + oracle.compress(oracle.gradient(x) - d)",
        "tests/analyses/test_reference_rates.py"),
+    # -- README.md quotes docs/benchmarks.md's one run (tools/update_benchmarks.py) --
+    _m("bench quote: the baselines below a figure are dropped", "tools/update_benchmarks.py",
+       "for row in group]", "for row in group[:1]]", "tests/test_benchmarks_page.py"),
+    _m("bench quote: the paragraph of the run is dropped", "tools/update_benchmarks.py",
+       '"\\n\\n" + "\\n".join(footer) + "\\n"', '"\\n"', "tests/test_benchmarks_page.py"),
+    _m("bench quote: every N of a figure, not the largest", "tools/update_benchmarks.py",
+       'f"{n}\\\\b" for stem, n in found.items()', 'r"\\d+\\b" for stem, n in found.items()',
+       "tests/test_benchmarks_page.py"),
     _m("CGD: the step size is squared", "pepcert/pep/algorithms/compressed.py",
        "return (x - eta * oracle.compress(oracle.gradient(x)),)",
        "return (x - eta * eta * oracle.compress(oracle.gradient(x)),)", "tests/analyses/test_reference_rates.py"),
@@ -263,7 +271,7 @@ MUTANTS = (
 
 def _copy(target: Path) -> None:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".git", "*.egg-info")
-    for name in ("pepcert", "tests", "examples", "docs"):
+    for name in ("pepcert", "tests", "examples", "docs", "tools", ".ci"):
         if (ROOT / name).exists():
             shutil.copytree(ROOT / name, target / name, ignore=ignore)
     for name in ("pyproject.toml", "README.md"):

@@ -42,12 +42,3 @@ def bench_agents(repeat: int = 3) -> dict:
                              "tight": rate.tight,
                              "goal_ms": 100 if n == 2 else 1000})
     return {"agents": rows}
-
-
-def format_agents(report: dict) -> list[str]:
-    lines = ["(c) n-agent tight rates (mu = 0.1, L = 1, delta = 1/2, eta*): goal < 100 ms (2 agents), < 1 s (4)"]
-    for row in report["agents"]:
-        lines.append(f"    {row['agents']} agents {row['method']:<5} {row['family']:<6} {row['median_ms']:8.1f} ms"
-                     f"  rho {row['rho']:.12f}{'' if row['tight'] else '  (not tight)'}")
-    return lines
-

@@ -57,22 +57,3 @@ def bench_muon(iterations: int = 100_000, baseline_iterations: int = 20_000, cap
     baseline = run_child(_BASELINE.format(T=baseline_iterations), cap) or {"not_run": f"> {cap:g} s"}
     return {"iterations": iterations, "certify": certify, "baseline_iterations": baseline_iterations,
             "baseline": baseline, "goals": GOALS}
-
-
-def format_muon(report: dict) -> list[str]:
-    m = report["muon"]
-    c, b = m["certify"], m["baseline"]
-    head = (f"(g) Muon exact replay: certify_muon(beta = 0.99, 1/sqrt(t+1), T = {m['iterations']:,}), fresh interpreter "
-            f"(goal < {m['goals']['seconds']:g} s, < {m['goals']['peak_mb']:g} MB)")
-    if "seconds" in c:
-        ours = (f"    Arb balls            {c['seconds']:6.2f} s wall, {c['cpu_seconds']:.2f} s CPU, peak {c['peak_mb']:.0f} MB, "
-                f"certified {c['certified']} (lower bound {c['lower_bound']:.6f})")
-    else:
-        ours = f"    Arb balls            {c.get('not_run') or c.get('error')}"
-    if "rational_cpu" in b:
-        base = (f"    baseline at T = {m['baseline_iterations']:,} (beta = 0.99, step 1/10, all rational): exact Fractions "
-                f"{b['rational_cpu']:.2f} s CPU ({b['denominator_bits']:,}-bit denominators) against balls "
-                f"{b['enclosure_cpu']:.2f} s: {b['rational_cpu'] / b['enclosure_cpu']:.1f}x")
-    else:
-        base = f"    baseline             {b.get('not_run') or b.get('error')}"
-    return [head, ours, base]

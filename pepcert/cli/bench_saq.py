@@ -30,16 +30,7 @@ def bench_saq(iterations: int = 5000, workers: int = 6) -> dict:
             "total_seconds": total, "goal_seconds": GOAL_SECONDS}
 
 
-def format_saq(report: dict) -> list[str]:
-    s = report["saq"]
-    lines = [f"(f) smoothness-aware compression: 4 methods x {s['iterations']} iterations x {s['workers']} workers, "
-             f"builtin:breast-cancer, dithering s = 1: {s['total_seconds']:.2f} s (goal < {s['goal_seconds']:g} s; "
-             f"data + x* {s['setup_seconds']:.2f} s)"]
-    for row in s["runs"]:
-        lines.append(f"    {row['method']:<7} {row['seconds']:6.2f} s  {1e6 * row['seconds'] / s['iterations']:6.1f} us/step"
-                     f"  final error {row['final_error']:.3e}  {row['bits_per_iteration']:.1f} bits/step")
-    return lines
-
-
 if __name__ == "__main__":  # python -m pepcert.cli.bench_saq
-    print("\n".join(format_saq({"saq": bench_saq()})))
+    from pepcert.cli.bench_report import saq_lines
+
+    print("\n".join(saq_lines({"saq": bench_saq()})))

@@ -273,7 +273,8 @@ def _run_noisy(args, factory, classes, eta, start: float) -> int:
     else:
         print("    at rho*     no quadratic V bounds the noise at the exact-gradient rate itself")
     best = result.best
-    print(f"    best        rho = {best.rho:.9g}, C = {best.C:.9g}: neighbourhood {best.neighbourhood:.9g}")
+    # the neighbourhood is flat at its minimum: rho and C there are known to fewer digits than it
+    print(f"    best        rho = {best.rho:.6g}, C = {best.C:.6g}: neighbourhood {best.neighbourhood:.9g}")
     verdict = "tight" if result.tight else "a bracket"
     print(f"  neighbourhood [{result.lower:.9g}, {best.neighbourhood:.9g}] for lim sup E||x_k - x*||^2 ({verdict}; the lower "
           "end is the stationary value on the worst instance found, Gaussian noise)")

@@ -47,6 +47,13 @@ print(json.dumps({{"seconds": time.perf_counter() - start, "value": value}}))
 
 SIZES = {"ef21-nonconvex": (20, 50), "gd-convex": (50, 100)}
 
+#: How ``pepcert bench`` names each problem (``pepcert/cli/bench_report.py``), in full and in
+#: its Markdown table.
+LABELS = {"ef21-nonconvex": "EF21, nonconvex, min ||grad f||^2 from f(x0) - f* <= 1, delta = 1/2",
+          "gd-convex": "gradient descent, convex, f(x_N) - f* from ||x0 - x*||^2 <= 1, step 1/L"}
+SHORT_LABELS = {"ef21-nonconvex": "EF21 nonconvex worst case (min ||grad f||^2)",
+                "gd-convex": "gradient descent convex worst case (f - f*)"}
+
 
 def bench_sublinear(run_child, cap: float, pepit: bool, quick: bool = False) -> dict:
     """Each problem's pepcert and PEPit runs (time, value, tolerance, peak memory);
@@ -68,31 +75,3 @@ def bench_sublinear(run_child, cap: float, pepit: bool, quick: bool = False) -> 
             rows.append(row)
         report[name] = {"rows": rows, "goal": {"N": GOALS[name][0], "seconds": GOALS[name][1]}}
     return report
-
-
-def _cell(run: dict) -> str:
-    if "not_run" in run:
-        return f"not run ({run['not_run']})"
-    if "error" in run:
-        return f"failed: {run['error']}"
-    text = f"{run['seconds']:7.2f} s  value {run['value']:.10g}"
-    if "tolerance" in run:
-        text += f"  tolerance {run['tolerance']:.0e} ({run['solver']})  peak {run['peak_mb']:.0f} MB"
-    return text
-
-
-def format_sublinear(report: dict) -> list[str]:
-    labels = {"ef21-nonconvex": "EF21, nonconvex, min ||grad f||^2 from f(x0) - f* <= 1, delta = 1/2",
-              "gd-convex": "gradient descent, convex, f(x_N) - f* from ||x0 - x*||^2 <= 1, step 1/L"}
-    lines = ["(h) classes without a linear rate, fresh interpreter each, beside PEPit + Clarabel"]
-    for name, part in report["sublinear"].items():
-        goal = part["goal"]
-        lines.append(f"    {labels[name]} (goal: N = {goal['N']} under {goal['seconds']:g} s)")
-        for row in part["rows"]:
-            lines.append(f"      N = {row['N']:<4} pepcert {_cell(row['pepcert'])}")
-            lines.append(f"               PEPit   {_cell(row['pepit'])}")
-            if "relative_difference" in row:
-                lines.append(f"               pepcert / PEPit - 1 = {row['relative_difference']:+.1e}")
-            if "relative_error_drori_teboulle" in row:
-                lines.append(f"               pepcert against L/(4N + 2): {row['relative_error_drori_teboulle']:+.1e}")
-    return lines

@@ -199,7 +199,7 @@ class Trace:
 
     def _noise_sample(self, agent: int, node: tuple, call: int, gradient: Vector) -> Vector:
         key = (node, call, agent)
-        if self.classes.noise.two_point and key in self._noise_calls:
+        if key in self._noise_calls:  # one sample per call, shared by the compressor's outcome branches
             return self._noise_calls[key]
         name = f"xi{len(self._noises)}" if self.agents == 1 else f"xi{len(self._noises)}_{agent + 1}"
         xi = self.basis.new_vector(name)

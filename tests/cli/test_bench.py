@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from pepcert.analyses import tight_rate
 from pepcert.cli import bench, bench_jobs
 from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex
 from pepcert.pep.algorithms import error_feedback
+from pepcert.pep.errors import BadInput
 
 
 def test_cvxpy_baseline_computes_the_same_rate():
@@ -37,11 +42,143 @@ def test_muon_replay_figure_and_its_rational_baseline():
     the growing one: beta = 99/100 adds log2(100) = 6.64 bits to the denominators a step."""
     import math
 
-    from pepcert.cli.bench_muon import bench_muon, format_muon
+    from pepcert.cli.bench_muon import bench_muon
+    from pepcert.cli.bench_report import muon_lines
 
     report = bench_muon(300, 300)
     assert report["certify"]["certified"] is True
     bits = report["baseline"]["denominator_bits"]
     assert abs(bits / 300 - math.log2(100)) < 0.1
-    lines = format_muon({"muon": report})
+    lines = muon_lines({"muon": report})
     assert lines[0].startswith("(g) Muon exact replay") and "x" in lines[2]
+
+
+# -- presentation: the text report and --markdown, from fake reports (nothing measured) -----
+
+_RUN = {"seconds": 1.5, "value": 0.5, "tolerance": 1e-9, "peak_mb": 160.0, "relative_error": -1e-15}
+FULL = {
+    "machine": "load average 0.58, 0.70, 0.80 (1, 5, 15 min) on 2 cores",
+    "startup": {"python_seconds": 0.04, "version_seconds": 0.05, "rate_seconds": 0.25, "eager_import_seconds": 1.5},
+    "rate": {"settings": 9, "pepcert_median_ms": 2.4, "pepcert_median_cpu_ms": 2.3, "bare_solver_median_ms": 0.8,
+             "cvxpy_compiled_median_ms": 48.0, "cvxpy_bisection_median_ms": 389.0, "speedup_median": 160.0,
+             "max_disagreement": 2.9e-6},
+    "worst_case": {
+        "pepcert_lowrank": [{"N": 10, **_RUN, "seconds": 0.2}, {"N": 50, **_RUN}, {"N": 100, **_RUN, "seconds": 7.6}],
+        "pepcert_clarabel": [{"N": 10, **_RUN, "seconds": 0.4}, {"N": 50, "not_run": "> 60 s at N = 50"},
+                             {"N": 100, "not_run": "> 60 s at N = 50"}],
+        "pepit_clarabel": [{"N": 10, "seconds": 2.2, "value": 0.5, "relative_error": 3e-9},
+                           {"N": 50, "not_run": "> 60 s at N = 50"}, {"N": 100, "not_run": "> 60 s at N = 50"}],
+        "pepit_scs": [{"N": 10, "error": "SCS failed"}, {"N": 50, "not_run": "> 60 s at N = 50"},
+                      {"N": 100, "not_run": "> 60 s at N = 50"}],
+    },
+    "throughput": {"rates": 75, "seconds": 0.2, "rates_per_second": 397.0, "failures": 0},
+    "agents": [{"agents": n, "method": m, "family": f, "median_ms": 10.0 * n, "rho": 0.9, "tight": True}
+               for n in (2, 4) for m in ("a", "b") for f in ("paper", "full")],
+    "saq": {"iterations": 5000, "workers": 6, "setup_seconds": 0.8, "total_seconds": 5.2,
+            "runs": [{"method": "m", "seconds": 1.0, "final_error": 1e-3}]},
+    "muon": {"iterations": 100_000, "certify": {"seconds": 9.7, "cpu_seconds": 7.2, "certified": True, "peak_mb": 134.0,
+                                                "lower_bound": 0.005},
+             "baseline_iterations": 20_000, "baseline": {"rational_cpu": 4.07, "enclosure_cpu": 0.29,
+                                                         "denominator_bits": 132_879}},
+    "sublinear": {"gd-convex": {"rows": [{"N": 50, "pepcert": {**_RUN, "seconds": 4.3}, "pepit": {"seconds": 30.0, "value": 0.5},
+                                          "relative_difference": 1e-8, "relative_error_drori_teboulle": 1e-8},
+                                         {"N": 100, "pepcert": {**_RUN}, "pepit": {"not_run": "> 60 s"}}]}},
+    "machine_after": "load average 1.08, 0.80, 0.80 (1, 5, 15 min) on 2 cores",
+    "versions": {"Python": "3.11.7", "pepcert": "0.1.0", "PEPit": "0.5.1"},
+}
+#: What a run of an older or a partial bench gives: sections missing, others of another shape.
+PARTIAL = {"machine": "load average unavailable", "startup": {"python_seconds": 0.05}, "rate": [],
+           "worst_case": {"pepit": "skipped (--skip-pepit)", "pepcert_lowrank": [{"N": 10}, "garbage"]},
+           "throughput": {"rates": 9, "rates_per_second": "fast"}, "agents": [], "saq": {"seconds": 1.0},
+           "muon": {"seconds": 1.0}, "sublinear": {"gd-convex": {"rows": [{"N": 50, "pepcert": {"error": "boom"}}]}}}
+
+
+def _cells(line: str) -> list[str]:
+    """A Markdown table row's cells (``\\|`` is a pipe inside a cell)."""
+    assert line.startswith("| ") and line.endswith(" |"), line
+    return [cell.strip() for cell in re.split(r"(?<!\\)\|", line[1:-1])]
+
+
+def check_markdown_table(text: str) -> list[list[str]]:
+    """``text`` starts with one well-formed Markdown table (header, separator, rows of as many
+    cells) followed by a paragraph; returns the rows' cells."""
+    from pepcert.cli.bench_markdown import HEADER
+
+    table, _, rest = text.partition("\n\n")
+    lines = table.splitlines()
+    assert _cells(lines[0]) == list(HEADER)
+    assert lines[1] == "|" + "---|" * len(HEADER)
+    rows = [_cells(line) for line in lines[2:]]
+    assert rows and all(len(row) == len(HEADER) for row in rows)
+    assert all(row[0] or row[1] or row[2] for row in rows)  # no empty row
+    assert "load average" in rest and "|" not in rest.strip()
+    return rows
+
+
+def test_markdown_is_one_well_formed_table_with_every_figure():
+    from pepcert.cli.bench_markdown import markdown
+
+    text = markdown(FULL, {"quick": False, "cap": 60.0})
+    rows = check_markdown_table(text)
+    firsts = " ".join(row[0] for row in rows)
+    for figure in ("--version", "one tight rate", "N = 10", "N = 50", "N = 100", "throughput", "2 agents",
+                   "4 agents", "saq", "Muon"):
+        assert figure in firsts, figure
+    assert "goal" not in text.lower() and "not measured" not in text
+    by_baseline = {row[2].split(":")[0]: row[3] for row in rows}
+    assert by_baseline["one bare Clarabel solve of the same conic problem"] == "3.0x slower"  # 2.4 ms against 0.8
+    assert by_baseline["cvxpy rebuilt at every bisection step, to 1e-6"] == "162x faster"  # 389 / 2.4
+    capped = next(row for row in rows if "N = 50" in row[0] and "rho" in row[0])
+    assert "PEPit + Clarabel, PEPit + SCS, pepcert on Clarabel: not run (> 60 s at N = 50)" in capped[2]
+    assert capped[3] == "> 40x faster"  # at least 60 s against 1.5 s
+    assert "load average 0.58 (1 min) on 2 cores at the start, 1.08 (1 min) at the end" in text
+    assert "PEPit 0.5.1" in text
+
+
+def test_markdown_and_text_say_not_measured_for_what_a_run_lacks():
+    from pepcert.cli.bench_markdown import markdown
+    from pepcert.cli.bench_report import text
+
+    for report in ({}, PARTIAL):
+        rows = check_markdown_table(markdown(report))
+        assert any(row[1] == "not measured" for row in rows)
+        lines = text(report)
+        assert lines[0].startswith("machine:") and any("not measured" in line for line in lines)
+    rows = check_markdown_table(markdown(PARTIAL))
+    assert ["not measured" in row[2] for row in rows if "bare Clarabel" in row[2]] == [True]
+
+
+def test_text_report_states_figures_and_baselines_not_goals():
+    from pepcert.cli.bench_report import text
+
+    lines = text(FULL)
+    assert not [line for line in lines if "goal" in line.lower()]
+    joined = "\n".join(lines)
+    assert "cvxpy rebuilt each bisection step    389.0 ms   (162x faster)" in joined
+    assert "not measured" not in joined
+
+
+def test_bench_prints_markdown_or_text_from_one_report(monkeypatch, capsys):
+    """``--markdown`` and the text come from the same report; they exclude ``--json``."""
+    import argparse
+
+    monkeypatch.setattr(bench, "_startup", lambda repeat: FULL["startup"])
+    monkeypatch.setattr(bench_jobs, "bench_rates", lambda repeat: FULL["rate"])
+    monkeypatch.setattr(bench, "_worst_cases", lambda sizes, cap, pepit: FULL["worst_case"])
+    monkeypatch.setattr(bench_jobs, "bench_throughput", lambda n: FULL["throughput"])
+    from pepcert.cli import bench_agents, bench_muon, bench_saq
+    from pepcert.papers import sublinear_bench
+
+    monkeypatch.setattr(bench_agents, "bench_agents", lambda repeat: {"agents": FULL["agents"]})
+    monkeypatch.setattr(bench_saq, "bench_saq", lambda iterations: FULL["saq"])
+    monkeypatch.setattr(bench_muon, "bench_muon", lambda T, rational: FULL["muon"])
+    monkeypatch.setattr(sublinear_bench, "bench_sublinear", lambda run, cap, pepit, quick: FULL["sublinear"])
+    args = argparse.Namespace(repeat=1, quick=True, cap=5.0, skip_pepit=True, json=False, markdown=True)
+    assert bench.run(args) == 0
+    check_markdown_table(capsys.readouterr().out)
+    args.markdown = False
+    assert bench.run(args) == 0
+    assert capsys.readouterr().out.startswith("machine: load average")
+    args.json = args.markdown = True
+    with pytest.raises(BadInput, match="--markdown and --json"):
+        bench.run(args)

@@ -13,8 +13,8 @@ import pytest
 from pepcert.cli import build_parser, main
 
 PRESENTATION = {"-h", "--help", "--json", "--latex", "--quiet", "--plot", "--out"}
-# per-run checks and the sublinear table's length: not grid dimensions
-NOT_A_GRID = {"--verify-precision", "--horizon"}
+# per-run checks, the sublinear table's length and the noise step search: not grid dimensions
+NOT_A_GRID = {"--verify-precision", "--horizon", "--target-rho"}
 
 
 def _options(command: str) -> set[str]:

@@ -104,3 +104,20 @@ def test_target_rho_needs_sigma(capsys):
 
     assert main(["rate", "--method", "ef", "--mu", "0.1", "--L", "1", "--delta", "0.5", "--target-rho", "0.99"]) == 2
     assert "--target-rho needs --sigma" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("omega, eta, sigma2", [(1.0, 0.3, 0.2), (0.5, 0.5, 1.0), (3.0, 0.1, 0.05)])
+def test_unbiased_compression_with_noise_one_step_closed_form(omega, eta, sigma2):
+    """CGD with an omega-unbiased (random) compressor and bounded-variance noise, one step from
+    ||x_0 - x*||^2 <= 1: E||x_1 - x*||^2 <= max_h (1 - eta h)^2 + omega eta^2 h^2 + eta^2 (1 + omega) sigma^2
+    (E C(v) = v, E||C(v)||^2 <= (1 + omega) E||v||^2 with v = grad f(x) + xi), attained on
+    quadratics; the noise sample is shared by the compressor's outcomes."""
+    from dataclasses import replace
+
+    from pepcert.analyses.problems import build_problem
+
+    problem = build_problem("cgd", "0.1", "1", omega=str(omega))
+    classes = replace(problem.classes, noise=BoundedVariance(sigma2))
+    value = worst_case(problem.factory(eta), classes, 1, measure="distance", start="free").value
+    theory = max((1 - eta * h) ** 2 + omega * eta**2 * h**2 for h in (0.1, 1.0)) + eta**2 * (1 + omega) * sigma2
+    assert value == pytest.approx(theory, rel=1e-9)

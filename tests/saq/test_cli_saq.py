@@ -169,9 +169,10 @@ def test_dask_runs_match_the_serial_runs():
 
 
 def test_bench_workload_reports_four_methods():
-    from pepcert.cli.bench_saq import bench_saq, format_saq
+    from pepcert.cli.bench_report import saq_lines
+    from pepcert.cli.bench_saq import bench_saq
 
     report = bench_saq(iterations=20)
     assert [row["method"] for row in report["runs"]] == ["dcgd", "diana", "dcgd+", "diana+"]
     assert report["workers"] == 6 and all(0 < row["final_error"] < 1 for row in report["runs"])
-    assert format_saq({"saq": report})[0].startswith("(f) smoothness-aware compression: 4 methods x 20 iterations")
+    assert saq_lines({"saq": report})[0].startswith("(f) smoothness-aware compression: 4 methods x 20 iterations")

@@ -63,6 +63,20 @@ class NoisyRateResult:
         })
 
 
+def noise_split(result) -> tuple[float, float] | None:
+    r"""``(a, b)`` with ``E[measure_N] <= a * initial + b * sigma^2`` for *every* initial value and
+    ``sigma^2``, from an N-step worst case's proof: ``a`` is the multiplier of the initial
+    condition and ``b`` the sum of the variance constraints' (each ``E||xi||^2 - sigma^2
+    (- B||g||^2) <= 0``, the only constraints with a constant; the rest is homogeneous, so the
+    same multipliers prove the line). Equal at the solved point (``a + b sigma^2`` is the value,
+    to the solver's tolerance). ``None`` without noise or multipliers."""
+    initial = result.multipliers.get("initial")
+    variances = [v for name, v in result.multipliers.items() if name.startswith("variance(")]
+    if initial is None or not variances:
+        return None
+    return float(initial), float(sum(variances))
+
+
 def noisy_rate(factory, classes, eta: Any = "optimal", solver: str | None = None) -> NoisyRateResult:
     """Module docstring. ``eta="optimal"`` takes the exact-gradient optimal step."""
     from pepcert.analyses.rates import optimal_step, tight_rate

@@ -71,8 +71,12 @@ def run(args) -> int:
 
         check = verify_worst_case(factory(eta_value), classes, result)
     seconds = time.perf_counter() - start
+    from pepcert.analyses.noisy import noise_split
+
+    split = noise_split(result) if classes.noise is not None and result.status == "solved" else None
     payload = {**result.to_dict(), **problem_payload(args), "eta": eta_value, "seconds": seconds,
-               **({"high_precision": check.to_dict()} if check is not None else {})}
+               **({"high_precision": check.to_dict()} if check is not None else {}),
+               **({"noise_split": {"initial": split[0], "sigma2": split[1]}} if split is not None else {})}
     if args.json:
         emit_json(payload)
         return 0
@@ -97,6 +101,9 @@ def run(args) -> int:
         print(f"  solver        {result.solver}, {seconds * 1000:.1f} ms")
         return 0
     print(f"  value         {result.value:.12g}")
+    if split is not None:
+        print(f"  in general    <= {split[0]:.9g} x initial + {split[1]:.9g} x sigma^2, for every initial value "
+              "and sigma^2 (the proof's multipliers; equal here)")
     if result.rate_per_step == result.rate_per_step:  # not NaN: a last-iterate measure
         print(f"  per step      {result.rate_per_step:.12g}")
     loose = " (low accuracy: the solver met no tighter tolerance)" if result.tolerance > 1e-7 else ""

@@ -141,3 +141,13 @@ def test_second_moments_equal_the_two_point_model(name, parameter, two_point_of)
         moments, two_point = values
         assert moments.value == pytest.approx(two_point.value, rel=1e-6), N
         assert moments.value >= two_point.value * (1 - max(moments.tolerance, two_point.tolerance))
+
+
+def test_gower_ratios_in_the_docs():
+    """docs/noise.md quotes the exact SGD worst case over Gower et al.'s Theorem 3.1 bound."""
+    from pepcert.papers.theorems.noise import sgd_gower
+
+    for h, ratios in ((0.25, (0.93, 0.84, 0.74, 0.57)), (0.5, (0.86, 0.70, 0.54, 0.33))):
+        for N, ratio in zip((1, 5, 10, 20), ratios):
+            computed, bound = sgd_gower(0.1, 1.0, h, 0.01, N)
+            assert computed / bound == pytest.approx(ratio, abs=0.006), (h, N)

@@ -121,3 +121,20 @@ def test_unbiased_compression_with_noise_one_step_closed_form(omega, eta, sigma2
     value = worst_case(problem.factory(eta), classes, 1, measure="distance", start="free").value
     theory = max((1 - eta * h) ** 2 + omega * eta**2 * h**2 for h in (0.1, 1.0)) + eta**2 * (1 + omega) * sigma2
     assert value == pytest.approx(theory, rel=1e-9)
+
+
+def test_the_proof_gives_the_worst_case_as_a_line_in_initial_and_sigma2():
+    """SGD: E||x_N - x*||^2 <= rho^N D_0 + eta^2 sigma^2 sum_{k<N} rho^k for every D_0 and sigma^2;
+    the multipliers of one solve give both coefficients."""
+    from pepcert.analyses.noisy import noise_split
+
+    mu, L, eta, sigma2 = SGD_SETTINGS[0]
+    rho = max((1 - eta * mu) ** 2, (1 - eta * L) ** 2)
+    classes = ProblemClass(SmoothStronglyConvex(mu, L), Contractive(1), BoundedVariance(sigma2))
+    for N in (1, 3, 6):
+        result = worst_case(BUILTIN_METHODS["cgd"](eta), classes, N, measure="distance")
+        a, b = noise_split(result)
+        assert a == pytest.approx(rho**N, rel=1e-7) and b == pytest.approx(eta**2 * sum(rho**k for k in range(N)), rel=1e-7)
+        assert a + b * sigma2 == pytest.approx(result.value, rel=1e-8)
+    assert noise_split(worst_case(BUILTIN_METHODS["cgd"](eta), ProblemClass(SmoothStronglyConvex(mu, L), Contractive(1)),
+                                  2, measure="distance")) is None

@@ -28,7 +28,7 @@ import math
 import numpy as np
 
 from pepcert.papers.theorems.classical import gradient_descent
-from pepcert.papers.theorems.compare import AtLeast, Close
+from pepcert.papers.theorems.compare import AtLeast, AtMost, Close
 from pepcert.papers.theorems.core import Theorem
 from pepcert.papers.ttd26 import classes_of, optimal_step
 from pepcert.pep.algorithms import BUILTIN_METHODS
@@ -37,6 +37,7 @@ from pepcert.pep.functions import SmoothStronglyConvex
 from pepcert.pep.noise import BoundedVariance
 from pepcert.pep.problem import ProblemClass, worst_case
 
+GOWER = "Gower, Loizou, Qian, Sailanbayev, Shulgin & Richtárik 2019 (SGD: general analysis, ICML, Theorem 3.1)"
 SGD = "classical (SGD with bounded variance; e.g. Gower et al. 2019)"
 REDUCTIONS = "Fatkhullin, Tyurin & Richtárik 2023 (EF21-SGDM); Gao, Islamov & Stich 2024 (EControl)"
 LAW = "Thomsen, Taylor & Dieuleveut 2026 (EControl tuning law, the authors' repository)"
@@ -57,6 +58,25 @@ def sgd_bounded_variance(mu, L, eta, sigma2, N: int) -> tuple[float, float]:
     rho = _sgd_rate(mu, L, eta)
     value = worst_case(gradient_descent(eta), classes, N, measure="distance").value
     return value, rho**N + eta**2 * sigma2 * sum(rho**k for k in range(N))
+
+
+def gower_bound(mu, gamma, sigma2, N: int) -> float:
+    """``(1 - gamma mu)^N + 2 gamma sigma^2 / mu`` (Gower et al. 2019, Theorem 3.1, from
+    ``||x_0 - x*||^2 <= 1``)."""
+    return (1 - gamma * mu) ** N + 2 * gamma * sigma2 / mu
+
+
+def sgd_gower(mu, L, h, sigma2, N: int) -> tuple[float, float]:
+    r"""SGD with step ``gamma = h/L``, ``h <= 1/2``, on L-smooth mu-strongly convex functions with
+    additive noise of variance at most ``sigma^2``: ``E ||x_N - x*||^2 <= (1 - gamma mu)^N
+    ||x_0 - x*||^2 + 2 gamma sigma^2/mu`` (Gower, Loizou, Qian, Sailanbayev, Shulgin & Richtárik,
+    *SGD: general analysis and improved rates*, ICML 2019, Theorem 3.1; additive noise is
+    expected-smooth with constant L and ``sigma^2 = E||g(x*)||^2``).
+
+    Computed: the exact worst case (:func:`sgd_bounded_variance`). Checked: computed <= theory.
+    """
+    gamma = h / L
+    return sgd_bounded_variance(mu, L, gamma, sigma2, N)[0], gower_bound(mu, gamma, sigma2, N)
 
 
 def sgd_neighbourhood(mu, L, eta, sigma2) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
@@ -167,6 +187,12 @@ THEOREMS: list[Theorem] = [
             tuple({"mu": 0.1, "L": 1.0, "eta": eta, "sigma2": s2, "N": N}
                   for eta, s2 in ((0.5, 0.3), (1.5, 0.1)) for N in range(1, 11)),
             Close(rtol=1e-8), "rho^N + eta^2 sigma^2 sum_{k<N} rho^k"),
+    Theorem("sgd-gower-theorem-3-1", GOWER,
+            "SGD at step gamma <= 1/(2L): the exact worst case is below Gower et al.'s (1 - gamma mu)^N + "
+            "2 gamma sigma^2/mu",
+            sgd_gower,
+            tuple({"mu": 0.1, "L": 1.0, "h": h, "sigma2": 0.01, "N": N} for h in (0.25, 0.5) for N in (1, 5, 10, 20)),
+            AtMost(), "(1 - gamma mu)^N + 2 gamma sigma^2/mu (Theorem 3.1)"),
     Theorem("sgd-neighbourhood", SGD,
             "SGD: the noise pair (rho, C) = (rho*, eta^2) and the neighbourhood eta^2 sigma^2/(1 - rho), attained",
             sgd_neighbourhood,

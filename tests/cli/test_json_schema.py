@@ -213,3 +213,17 @@ def test_reproduce_runs(capsys, tmp_path):
     code, data = run_json(capsys, ["reproduce", "ttd25-fig2", "--grid", "3", "--workers", "1", "--no-cache",
                                    "--out", str(tmp_path)])
     assert code == 0 and data["files"]
+
+
+def test_noise_pair_certify_and_check(capsys, tmp_path):
+    path = tmp_path / "noisy.json"
+    code, data = run_json(capsys, ["certify", "--method", "cgd", "--mu", "0.1", "--L", "1", "--delta", "1", "--eta",
+                                   "0.5", "--sigma", "0.5", "--out", str(path)])
+    assert code == 0 and data["kind"] == "noisy" and data["verified"] is True and data["sigma2"] == "1/4"
+    code, data = run_json(capsys, ["check", str(path)])
+    assert code == 0 and data["kind"] == "noisy" and data["valid"] is True and data["statement"].startswith("E V_{k+1}")
+    document = json.loads(path.read_text())
+    document["rho"] = "9/10"  # below the rate 0.9025: the proof must fail
+    path.write_text(json.dumps(document))
+    code, data = run_json(capsys, ["check", str(path)])
+    assert code == 1 and data["valid"] is False and data["statement"] is None

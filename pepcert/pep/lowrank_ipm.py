@@ -32,7 +32,6 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
@@ -58,46 +57,24 @@ class LowRankSDP:
     def rows(self) -> int:
         return len(self.b)
 
-    @cached_property
-    def flat(self):
-        """``[W_1 ... W_m]`` as one ``n x (m r)`` matrix (column ``k r + a`` is ``W_k[:, a]``):
-        a ``scipy.sparse`` CSC matrix when at most :data:`SPARSE_DENSITY` of it is non-zero
-        (the iterate basis of :mod:`pepcert.pep.iterate_basis`: a few entries per column), a
-        dense array otherwise."""
+    @property
+    def flat(self) -> np.ndarray:
+        """``[W_1 ... W_m]`` as one ``n x (m r)`` matrix (column ``k r + a`` is ``W_k[:, a]``)."""
         m, n, r = self.W.shape
-        flat = self.W.transpose(1, 0, 2).reshape(n, m * r)
-        if flat.size and np.count_nonzero(flat) <= SPARSE_DENSITY * flat.size:
-            import scipy.sparse as sp
+        return self.W.transpose(1, 0, 2).reshape(n, m * r)
 
-            return sp.csc_matrix(flat)
-        return flat
-
-    def apply(self, X: np.ndarray, flat=None) -> np.ndarray:
+    def apply(self, X: np.ndarray, flat: np.ndarray | None = None) -> np.ndarray:
         """``A(X) = (<A_k, X>)_k = (sum_a d_ka w_ka^T X w_ka)_k``."""
         flat = self.flat if flat is None else flat
-        if _is_sparse(flat):
-            quadratic = np.asarray(flat.multiply((flat.T @ X).T).sum(axis=0)).ravel()
-        else:
-            quadratic = np.sum(flat * (X @ flat), axis=0)
-        quadratic = quadratic * self.d.reshape(-1)
+        quadratic = np.sum(flat * (X @ flat), axis=0) * self.d.reshape(-1)
         return quadratic.reshape(self.d.shape).sum(axis=1)
 
-    def adjoint(self, y: np.ndarray, flat=None) -> np.ndarray:
+    def adjoint(self, y: np.ndarray, flat: np.ndarray | None = None) -> np.ndarray:
         """``A*(y) = sum_k y_k W_k diag(d_k) W_k^T``."""
         flat = self.flat if flat is None else flat
         weights = (self.d * np.asarray(y)[:, None]).reshape(-1)
-        if _is_sparse(flat):
-            matrix = (flat.multiply(weights[None, :]) @ flat.T).toarray()
-        else:
-            matrix = (flat * weights) @ flat.T
+        matrix = (flat * weights) @ flat.T
         return (matrix + matrix.T) / 2
-
-
-SPARSE_DENSITY = 0.05  # a factor matrix at most this full is kept sparse
-
-
-def _is_sparse(matrix) -> bool:
-    return hasattr(matrix, "tocsc")
 
 
 @dataclass(frozen=True)
@@ -124,34 +101,14 @@ class LowRankSolution:
         return self.status == "solved"
 
 
-def _schur(problem: LowRankSDP, X: np.ndarray, Zinv: np.ndarray, flat) -> np.ndarray:
+def _schur(problem: LowRankSDP, X: np.ndarray, Zinv: np.ndarray, flat: np.ndarray) -> np.ndarray:
     """``M_ij = sum_{a,b} d_ia d_jb (w_ia^T Z^{-1} w_jb)(w_jb^T X w_ia)`` (module docstring)."""
-    if _is_sparse(flat):
-        return _sparse_schur(problem, X, Zinv, flat)
     m, r = problem.d.shape
     weights = problem.d.reshape(-1)
     H = (flat.T @ (Zinv @ flat)) * (flat.T @ (X @ flat))
     H *= weights[:, None]
     H *= weights[None, :]
     M = H.reshape(m, r, m, r).sum(axis=(1, 3))
-    return (M + M.T) / 2
-
-
-def _sparse_schur(problem: LowRankSDP, X: np.ndarray, Zinv: np.ndarray, flat) -> np.ndarray:
-    """:func:`_schur` for sparse factors, one ``m x m`` term per pair ``(a, b)`` of factor
-    columns: ``(d_a d_b^T) * (W_a^T Z^{-1} W_b) * (W_a^T X W_b)``. With ``s`` non-zeros per
-    column each product costs ``s r m n`` instead of the dense ``n r m (n + r m)``."""
-    m, r = problem.d.shape
-    columns = [flat[:, a::r] for a in range(r)]
-    ZW = [np.asarray((column.T @ Zinv).T) for column in columns]
-    XW = [np.asarray((column.T @ X).T) for column in columns]
-    M = np.zeros((m, m))
-    for a in range(r):
-        for b in range(r):
-            weights = problem.d[:, a][:, None] * problem.d[:, b][None, :]
-            if not np.any(weights):
-                continue
-            M += weights * np.asarray(columns[a].T @ ZW[b]) * np.asarray(columns[a].T @ XW[b])
     return (M + M.T) / 2
 
 

@@ -37,6 +37,7 @@ _PUBLIC = {
     "optimal_step": "pepcert.analyses.rates",
     "certify": "pepcert.analyses.certificates",
     "certify_nstep": "pepcert.analyses.nstep_certificates",
+    "certify_noise_pair": "pepcert.analyses.noisy_certificates",
     "check_certificate": "pepcert.analyses.checking",
 }
 

@@ -57,6 +57,8 @@ CERTIFIED, ROOTS = "pepcert/lowerbounds/certified.py", "tests/lowerbounds/test_r
 QUADRATIC, QUADRATIC_CERTIFICATES = "tests/pep/test_quadratic_class.py", "tests/analyses/test_quadratic_certificates.py"
 MUON, MUON_TESTS = "pepcert/lowerbounds/muon/certificate.py", "tests/lowerbounds/test_muon_guards.py"
 NSTEP, NSTEP_TAMPER = "pepcert/analyses/nstep_exact.py", "tests/analyses/test_nstep_tamper.py"
+CHORDAL, CHORDAL_TESTS = "pepcert/pep/chordal_nstep.py", "tests/pep/test_chordal_nstep.py"
+NOISY, NOISY_TESTS = "pepcert/lyapunov/noisy_exact.py", "tests/analyses/test_noisy_certificates.py"
 
 MUTANTS = (
     # -- momentum error feedback and the noise neighbourhood's instance end --
@@ -154,6 +156,27 @@ MUTANTS = (
        'if nstep_digest(exact) != document.get("digest"):', "if False:", NSTEP_TAMPER),
     _m("nstep: the iteration cap is not read from the file", "pepcert/analyses/nstep_file.py",
        "not 1 <= iterations <= MAX_NSTEP_ITERATIONS:", "iterations < 1:", NSTEP_TAMPER),
+    # -- noise-pair certificates (lyapunov/noisy_exact.py, analyses/noisy_certificates.py) --
+    _m("noisy: the domination identity V >= ||x - x*||^2 is skipped", NOISY,
+       "    if reason:\n        return NoisyCheck(False, reason, one_step, dominated)",
+       "    if False:\n        return NoisyCheck(False, reason, one_step, dominated)", NOISY_TESTS),
+    _m("noisy: a negative kappa is accepted", NOISY, "if identity.kappa < 0:", "if False:", NOISY_TESTS),
+    _m("noisy: the constant term is not compared with kappa", NOISY, "if total.constant != identity.kappa:",
+       "if False:", NOISY_TESTS),
+    _m("noisy: the equality multipliers are ignored", NOISY,
+       "*zip(step.equalities, identity.equality_multipliers)]", "]", NOISY_TESTS),
+    _m("noisy: the number of equality multipliers is not checked", NOISY,
+       "if len(identity.equality_multipliers) != len(step.equalities):", "if False:", NOISY_TESTS),
+    _m("noisy: a negative multiplier of an inequality is accepted", NOISY,
+       "if any(weight < 0 for weight in identity.multipliers):", "if False:", NOISY_TESTS),
+    _m("noisy: rho >= 1 is accepted", NOISY, "if not 0 <= certificate.rho < 1:", "if False:", NOISY_TESTS),
+    _m("noisy: a negative function-value coefficient is accepted", NOISY,
+       "if any(v < 0 for v in total.value_row(step.basis.n_values, dtype=object)):", "if False:", NOISY_TESTS),
+    _m("noisy: the residual matrix is not tested", NOISY, "    if not check.psd:\n", "    if False:\n", NOISY_TESTS),
+    _m("noisy: the digest is ignored", "pepcert/analyses/noisy_certificates.py",
+       'if problem_digest(step) != document.get("digest"):', "if False:", NOISY_TESTS),
+    _m("noisy: the noise class is not rebuilt from the file", CHECKING,
+       'None if noise is None else _build_class(noise, "noise"))', "None)", NOISY_TESTS),
     # -- class membership of lower-bound instances --
     _m("membership: one outcome inside a deterministic class suffices", COMPRESSORS,
        "return all(bool(e <= bound) for e in errors)", "return any(bool(e <= bound) for e in errors)", GUARDS),
@@ -187,6 +210,20 @@ MUTANTS = (
        "worst = float(violations[omitted].max(initial=-math.inf))", "worst = -math.inf", CUTS),
     _m("cuts: the working set's own pairs are checked instead of the omitted ones", "pepcert/pep/conic_cuts.py",
        "omitted = np.flatnonzero(~active)", "omitted = np.flatnonzero(active)", CUTS),
+    _m("chordal: the bracket between the dual bound and the instance is not checked", CHORDAL,
+       "deciding = max(bracket, dual_error(conic.problem, solution))",
+       "deciding = dual_error(conic.problem, solution)", CHORDAL_TESTS),
+    _m("chordal: the instance's point is not checked against every inequality", CHORDAL,
+       "and not cutting.point_violation(pool, bound.G, bound.F) <= INSTANCE_CHECK:", "and False:", CHORDAL_TESTS),
+    _m("chordal: the clique cones' off-diagonal entries lose their sqrt(2)", CHORDAL,
+       "v += (-np.where(p == q, 1.0, math.sqrt(2.0))).tolist()", "v += (-np.ones(len(p))).tolist()", CHORDAL_TESTS),
+    _m("chordal: the cliques are the rows' supports, without the chordal extension", CHORDAL,
+       "cliques = chordal_cliques(n, rows.supports + [objective[0]])",
+       "cliques = [np.asarray(c) for c in rows.supports + [objective[0]]]", CHORDAL_TESTS),
+    _m("chordal: the omitted pairs are not checked at the completed point", CHORDAL,
+       "worst = float(violations[~active].max(initial=0.0))", "worst = 0.0", CHORDAL_TESTS),
+    _m("chordal: the completion is not compared with the working set's rows", CHORDAL,
+       "threshold = max(CUT_ACCEPT, 2 * float(violations[active].max(initial=0.0)))", "threshold = 1.0", CHORDAL_TESTS),
     _m("membership: a negative curvature is an instance of a nonconvex class", "pepcert/pep/functions.py",
        "return self.mu if self.convex else 0 * self.L", "return self.mu", NONCONVEX),
     _m("nonconvex: x* is only a stationary point (no minimum conditions)", "pepcert/pep/functions.py",

@@ -13,6 +13,8 @@ _LAZY = {
     **dict.fromkeys(("CheckReport", "check_certificate", "classes_from_dict"), "pepcert.analyses.checking"),
     **dict.fromkeys(("StepResult", "optimal_step", "tight_rate"), "pepcert.analyses.rates"),
     **dict.fromkeys(("CertifiedWorstCase", "NStepCheckReport", "certify_nstep"), "pepcert.analyses.nstep_certificates"),
+    **dict.fromkeys(("CertifiedNoisePair", "NoisyCheckReport", "certify_noise_pair"),
+                    "pepcert.analyses.noisy_certificates"),
 }
 
 __all__ = sorted(_LAZY)

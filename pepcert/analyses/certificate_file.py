@@ -224,6 +224,11 @@ def validate_document(document, source: str = "the certificate") -> None:
     if document.get("format") != CERTIFICATE_FORMAT:
         raise BadInput(f"{source} is not a pepcert certificate (format {_kind(document.get('format'))}, "
                        f"expected {CERTIFICATE_FORMAT!r})")
+    if document.get("kind") == "noisy":  # a noise pair (rho, C)
+        from pepcert.analyses.noisy_file import validate_noisy
+
+        validate_noisy(document, source)
+        return
     if "kind" in document:
         from pepcert.analyses.nstep_file import validate_nstep
 
@@ -281,6 +286,8 @@ def validate_header(document: dict, source: str, claims: tuple[str, ...]) -> dic
     _validate_class(classes.get("function"), "classes.function")
     if classes.get("compressor") is not None:
         _validate_class(classes["compressor"], "classes.compressor")
+    if classes.get("noise") is not None:
+        _validate_class(classes["noise"], "classes.noise", nested=False)
     return classes
 
 

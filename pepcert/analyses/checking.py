@@ -32,6 +32,7 @@ from pepcert.pep.numerics.numbers import rational_to_str
 from pepcert.pep.serialise import jsonable
 
 if TYPE_CHECKING:
+    from pepcert.analyses.noisy_certificates import NoisyCheckReport
     from pepcert.analyses.nstep_certificates import NStepCheckReport
 
 METHOD_CLAIM = "rate of the method"
@@ -102,12 +103,15 @@ def _class_types() -> dict:
     names data, never code)."""
     from pepcert.pep.compressors import Contractive, Unbiased
     from pepcert.pep.functions import ConvexLipschitz, SmoothStronglyConvex
+    from pepcert.pep.noise import BoundedVariance, StateDependentVariance
 
     return {  # name: (type, its numbers, whether it takes in_expectation)
         "SmoothStronglyConvex": (SmoothStronglyConvex, ("mu", "L"), False),
         "ConvexLipschitz": (ConvexLipschitz, ("M",), False),
         "Contractive": (Contractive, ("delta",), True),
         "Unbiased": (Unbiased, ("omega",), False),
+        "BoundedVariance": (BoundedVariance, ("sigma2",), False),
+        "StateDependentVariance": (StateDependentVariance, ("sigma2", "B"), False),
     }
 
 
@@ -155,7 +159,9 @@ def classes_from_dict(data: Mapping):
         function = Distributed(tuple(_build_class(agent, "agent function") for agent in agents), common)
     else:
         function = _build_class(function, "function")
-    return ProblemClass(function, None if compressor is None else _build_class(compressor, "compressor"))
+    noise = data.get("noise")  # a gradient-noise class (noise-pair and N-step certificates)
+    return ProblemClass(function, None if compressor is None else _build_class(compressor, "compressor"),
+                        None if noise is None else _build_class(noise, "noise"))
 
 
 def _check_lower(built, classes, instance: Mapping, rho_lower) -> tuple[bool, str]:
@@ -265,7 +271,7 @@ def _check_upper(built, classes, document, rho_upper, outcomes, reasons: list) -
     return METHOD_CLAIM
 
 
-def check_certificate(document: Mapping, method: Callable | None = None) -> CheckReport | NStepCheckReport:
+def check_certificate(document: Mapping, method: Callable | None = None) -> CheckReport | NStepCheckReport | NoisyCheckReport:
     """Re-verify a certificate document exactly (module docstring); an N-step certificate
     (``"kind": "nstep"``) by :func:`pepcert.analyses.nstep_certificates.check_nstep_certificate`.
 
@@ -277,6 +283,10 @@ def check_certificate(document: Mapping, method: Callable | None = None) -> Chec
     from pepcert.analyses.certificate_file import validate_document
 
     validate_document(document)  # bounded shape check first: BadInput if not a certificate
+    if document.get("kind") == "noisy":  # a noise pair (rho, C), validated as one
+        from pepcert.analyses.noisy_certificates import check_noisy_certificate
+
+        return check_noisy_certificate(document, method)
     if "kind" in document:  # an N-step worst case (validated as one)
         from pepcert.analyses.nstep_certificates import check_nstep_certificate
 

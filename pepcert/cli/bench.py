@@ -19,7 +19,10 @@
     the built-in breast-cancer set (``bench_saq.py``);
 (g) the Muon exact replay at T = 10^5 beside the same replay on exact rationals (``bench_muon.py``);
 (h) classes without a linear rate: the compressed method of ``papers/sublinear_bench.py`` on
-    nonconvex functions and gradient descent on convex ones beside PEPit + Clarabel.
+    nonconvex functions and gradient descent on convex ones beside PEPit + Clarabel;
+(i) N-step worst cases at scale (``papers/ttd25/nstep_bench.py``): the 2025 paper's three methods
+    with their Lyapunov measures at N = 100, 200, 500 (``--quick``: 100), the default (chordal) path beside
+    the low-rank method, against rho*^N.
 
 The report is printed as text (``bench_report.py``), as JSON (``--json``) or as one Markdown
 table of the headline figures (``--markdown``, ``bench_markdown.py``); each reads it
@@ -150,6 +153,9 @@ def run(args) -> int:
 
     pepit = not args.skip_pepit and pepit_models_path() is not None
     report["sublinear"] = bench_sublinear(run_child, args.cap, pepit, args.quick)
+    from pepcert.papers.ttd25.nstep_bench import bench_nstep
+
+    report["nstep"] = bench_nstep(run_child, args.cap, args.quick)
     report["machine_after"] = _load()
     report["versions"] = _versions()
     return _show(report, args)
@@ -168,3 +174,4 @@ def _show(report: dict, args) -> int:
 
         print("\n".join(text(report)))
     return 0
+

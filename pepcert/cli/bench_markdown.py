@@ -36,7 +36,7 @@ Row = tuple[str, str, str, str]
 def markdown(report: dict, settings: dict | None = None) -> str:
     """The table, a blank line and one paragraph: how the run was made and the load."""
     rows: list[Row] = []
-    for section in (_startup, _rate, _worst_cases, _sublinear, _throughput, _agents, _saq, _muon):
+    for section in (_startup, _rate, _worst_cases, _sublinear, _nstep, _throughput, _agents, _saq, _muon):
         rows.extend(section(report))
     lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     lines += ["| " + " | ".join(_escape(cell) for cell in row) + " |" for row in rows]
@@ -152,6 +152,20 @@ def _sublinear(report: dict) -> list[Row]:
             rows.append((f"{SHORT_LABELS.get(name, name)}, N = {row.get('N', '?')}", run_cell(ours), baseline,
                          _run_ratio(theirs, ours) if isinstance(ours, dict) else ""))
     return rows or [("classes without a linear rate", NOT_MEASURED, "PEPit + Clarabel", "")]
+
+
+def _nstep(report: dict) -> list[Row]:
+    """Section (i): the Lyapunov worst cases at scale beside the low-rank method."""
+    rows: list[Row] = []
+    methods = get(report, "nstep", "methods")
+    for name, series in (methods.items() if isinstance(methods, dict) else ()):
+        if not isinstance(series, dict):
+            continue
+        for ours, theirs in zip(records(series.get("default")), records(series.get("lowrank"))):
+            if isinstance(ours, dict) and isinstance(theirs, dict):
+                rows.append((f"{name.upper()} Lyapunov worst case, N = {ours.get('N', '?')}", run_cell(ours),
+                             "pepcert's low-rank method: " + run_cell(theirs), _run_ratio(theirs, ours)))
+    return rows or [("Lyapunov worst cases at N = 100 to 500", NOT_MEASURED, "pepcert's low-rank method", "")]
 
 
 def _throughput(report: dict) -> list[Row]:

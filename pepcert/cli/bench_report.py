@@ -157,7 +157,7 @@ def text(report: dict) -> list[str]:
     if versions(report):
         lines.append(f"versions: {versions(report)}")
     for section in (startup_lines, rate_lines, worst_case_lines, throughput_lines, agents_lines, saq_lines, muon_lines,
-                    sublinear_lines):
+                    sublinear_lines, nstep_lines):
         lines.extend(section(report))
     lines.append(f"machine after: {get(report, 'machine_after') or NOT_MEASURED}")
     return lines
@@ -309,3 +309,12 @@ def sublinear_lines(report: dict) -> list[str]:
             if number(row.get("relative_error_drori_teboulle")) is not None:
                 lines.append(f"               pepcert against L/(4N + 2): {row['relative_error_drori_teboulle']:+.1e}")
     return lines
+
+
+def nstep_lines(report: dict) -> list[str]:
+    from pepcert.papers.ttd25.nstep_bench import format_nstep
+
+    part = get(report, "nstep")
+    if not isinstance(part, dict) or not isinstance(part.get("methods"), dict):
+        return ["(i) N-step worst cases at scale", f"    {NOT_MEASURED}"]
+    return format_nstep(report)

@@ -10,6 +10,7 @@ from pepcert.cli.common import (
     add_family_option,
     add_output_options,
     add_problem_options,
+    add_rho_option,
     budget_from_args,
     emit_json,
     problem_from_args,
@@ -41,6 +42,7 @@ def register(subparsers) -> None:
                        help="with --iterations: the quantity bounded by 1 at the start (default: as pepcert worst-case)")
     nstep.add_argument("--start", default=None, choices=("auto", "declared", "free"),
                        help="with --iterations: where the run starts (default: auto, as pepcert worst-case)")
+    add_rho_option(parser.add_argument_group("stochastic gradients (with --sigma)"))
     add_output_options(parser, latex=True)
     parser.set_defaults(run=run)
 
@@ -65,6 +67,17 @@ def run(args) -> int:
     budget = budget_from_args(args)
     if args.iterations is None and any(v is not None for v in (args.measure, args.initial, args.start)):
         raise BadInput("--measure, --initial and --start choose an N-step worst case: give --iterations too")
+    if args.rho is not None and (classes.noise is None or args.iterations is not None):
+        raise BadInput("--rho chooses the rate of a noise pair: give --sigma (and no --iterations)")
+    if classes.noise is not None and args.iterations is None:
+        from pepcert.analyses.noisy import without_noise
+        from pepcert.cli.certify_noisy import run_noisy
+
+        if eta == "optimal":  # the exact-gradient optimal step
+            step = optimal_step(factory, without_noise(classes), solver=args.solver, budget=budget)
+            eta = Fraction(step.eta).limit_denominator(10**9)
+        require(rate_work(factory(float(eta)), without_noise(classes)), budget)
+        return run_noisy(args, classes, eta)
     progress = start_progress(args, "certify")
     if eta == "optimal":
         step = optimal_step(factory, classes, family=args.family, solver=args.solver, budget=budget, progress=progress)

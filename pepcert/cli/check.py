@@ -68,6 +68,8 @@ def run(args) -> int:
         document = read_certificate(args.file)
         factory = load_factory(args.method_from) if args.method_from else None
         report = check_certificate(document, method=factory)
+    if getattr(report, "kind", None) == "noisy":
+        return _noisy(args, report)
     nstep = not hasattr(report, "controls_state")  # an N-step worst case
     if nstep and args.latex:
         raise BadInput("--latex states rate certificates; an N-step certificate is checked as text or --json")
@@ -85,6 +87,20 @@ def run(args) -> int:
         print(f"VALID: {decimal_string(report.rho_lower, 15)} <= {subject} <= {decimal_string(report.rho_upper, 15)} "
               f"({report.method} at {report.problem_text()}; {report.definition}; exact rational arithmetic)"
               + _convergence_note(report))
+    else:
+        print("INVALID: " + "; ".join(report.reasons))
+    return 0 if report.valid else 1
+
+
+def _noisy(args, report) -> int:
+    """A noise pair ``(rho, C)``: what both identities prove, with the numbers."""
+    if args.latex:
+        raise BadInput("--latex states rate certificates; a noise-pair certificate is checked as text or --json")
+    if args.json:
+        emit_json(report.to_dict())
+    elif report.valid:
+        print(f"VALID: {report.statement()} ({report.method} at {report.problem_text()}; {report.definition}; "
+              "exact rational arithmetic)")
     else:
         print("INVALID: " + "; ".join(report.reasons))
     return 0 if report.valid else 1

@@ -121,6 +121,14 @@ def add_family_option(parser: argparse.ArgumentParser, grid: bool = False) -> No
                         "structured families ('paper', ...)")
 
 
+def add_rho_option(parser, grid: bool = False) -> None:
+    """``--rho`` of ``certify --sigma`` (and ``sweep --analysis certify``): the rate of the noise pair."""
+    parser.add_argument("--rho", default=None, metavar="R",
+                        help="with --sigma: the rate of the noise pair (rho, C) to certify, a rational in [0, 1) "
+                        "(default: just above the exact-gradient rate; docs/certificates.md, 'Noise pairs')"
+                        + ("; a grid of values" if grid else ""))
+
+
 def add_nstep_options(parser: argparse.ArgumentParser, grid: bool = False) -> None:
     """``--iterations``, ``--measure`` and ``--start`` of ``worst-case`` (and ``sweep``)."""
     parser.add_argument("--iterations", "-N", required=not grid, type=str if grid else int,

@@ -18,12 +18,13 @@ from pepcert.cli.common import (
     add_nstep_options,
     add_output_options,
     add_problem_options,
+    add_rho_option,
     emit_json,
 )
 
 #: Options that take a grid of values, options that are flags, options given once.
 GRID = ("method", "mu", "L", "agents", "delta", "omega", "compressor", "sigma", "eta", "family", "iterations",
-        "measure", "initial", "start")
+        "measure", "initial", "start", "rho")
 FLAGS = ("random", "scaled")
 FIXED = ("solver", "budget_seconds", "budget_memory", "noise", "param")
 PROBLEM = ("method", "mu", "L", "agents", "delta", "omega", "compressor", "random", "scaled", "sigma", "noise",
@@ -48,6 +49,7 @@ def register(subparsers) -> None:
     add_problem_options(parser, nstep=True, grid=True)
     add_family_option(parser, grid=True)
     add_nstep_options(parser, grid=True)
+    add_rho_option(parser, grid=True)
     parser.add_argument("--out", default=None, help="CSV file to write (default: print the table)")
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="address of a running dask scheduler (tcp://host:port); default: a local cluster")
@@ -144,6 +146,8 @@ def _validate(grid: dict) -> None:
     for start in grid.get("start", []):
         if start not in ("auto", "declared", "free"):
             raise BadInput(f"--start: {start!r} is not auto, declared or free")
+    if "rho" in grid and "sigma" not in grid:
+        raise BadInput("--rho chooses the rate of a noise pair: give --sigma too")
     for n in grid.get("iterations", []):
         if not 1 <= n <= 200:
             raise BadInput(f"--iterations: must be integers from 1 to 200, got {n!r}")

@@ -10,11 +10,15 @@ through ``qualifies``. Two kinds:
   inequality; ``G`` PSD), solved by Clarabel, SCS or MOSEK (:mod:`pepcert.pep.solvers`) at the
   tightest rung of :data:`WORST_CASE_LADDER` its answer meets;
 * :class:`LowRankNStep` -- pepcert's low-rank interior-point method on O(N) interpolation
-  pairs closed by a scaling instance (:mod:`pepcert.pep.nstep`, ``docs/worst-case.md``).
+  pairs closed by a scaling instance (:mod:`pepcert.pep.nstep`, ``docs/worst-case.md``);
+* :class:`~pepcert.pep.chordal_nstep.ChordalNStep` -- the same working set in the iterate
+  basis, as O(N) small PSD cones for Clarabel, closed by the same instance (the measure at the
+  last step, ``mu > 0``).
 
 :func:`nstep_backends` is the one place that chooses: the named back-end, or by default MOSEK
-when licensed, else the low-rank method from :data:`LOWRANK_FROM` steps on (with Clarabel
-as a fallback up to :data:`CLARABEL_FALLBACK_MAX` steps), else Clarabel; for classes without a
+when licensed, else the chordal working set from :data:`CHORDAL_FROM` steps on where it
+qualifies (the low-rank method after it), the low-rank method from :data:`LOWRANK_FROM` steps
+on (with Clarabel as a fallback up to :data:`CLARABEL_FALLBACK_MAX` steps), else Clarabel; for classes without a
 linear rate (``mu <= 0``) Clarabel up to :data:`CLARABEL_FALLBACK_MAX` steps, the low-rank
 method beyond.
 """
@@ -42,6 +46,7 @@ REPORTED_LADDER = WORST_CASE_LADDER + (1e-3, 1e-2)
 LOWRANK_FROM = 8  # iterations from which the default is the low-rank method (measured, docs/worst-case.md)
 CLARABEL_FALLBACK_MAX = 30  # a default low-rank failure falls back to Clarabel up to here (~tens of s)
 CUTS_FROM, CUTS_UNTIL = 8, 60  # sublinear classes: Clarabel on a working set of pairs for these N
+CHORDAL_FROM = CLARABEL_FALLBACK_MAX + 1  # the chordal working set first from here (docs/worst-case.md)
 BACKENDS = ("clarabel", "scs", "mosek", "lowrank")
 
 
@@ -417,6 +422,12 @@ def nstep_backends(solver: str | None, trace, aggregate: str, iterations: int) -
     lowrank = LowRankNStep()
     if not _linear(trace.classes):
         return _sublinear_backends(trace, aggregate, iterations, lowrank)
+    if iterations >= CHORDAL_FROM and lowrank.qualifies(trace, aggregate):
+        from pepcert.pep.chordal_nstep import ChordalNStep
+
+        chordal = ChordalNStep()
+        if chordal.qualifies(trace, aggregate):
+            return (chordal, lowrank)
     if iterations >= LOWRANK_FROM and lowrank.qualifies(trace, aggregate):
         # Too large for Clarabel's dense block beyond the fallback limit: the failure stands.
         return (lowrank, ConicNStep("clarabel")) if iterations <= CLARABEL_FALLBACK_MAX else (lowrank,)

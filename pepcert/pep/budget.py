@@ -77,13 +77,18 @@ def nstep_work(trace, iterations: int, omitted_rows: int = 0) -> Work:
 
 #: Interpolation pairs a symbolic N-step run may build (each a quadratic form in the basis).
 MAX_PAIRS = 250_000
+#: The same for a deterministic run (no outcome tree): the chordal path handles the pairs as index
+#: arrays and builds O(N) of them (N = 500 for one agent: 252,004 pairs).
+MAX_DETERMINISTIC_PAIRS = 300_000
 
 
 def require_traceable(agents: int, iterations: int, branches: int = 1) -> None:
     """Before tracing: ``agents (points)^2`` interpolation pairs with ``points ~ branches^N
-    (N + 2)`` must stay below :data:`MAX_PAIRS` (else ``BadInput``, one line)."""
+    (N + 2)`` must stay below :data:`MAX_PAIRS` (:data:`MAX_DETERMINISTIC_PAIRS` without
+    branches; else ``BadInput``, one line)."""
     points = (iterations + 2) * max(1, branches) ** min(iterations, 64)
     pairs = agents * points * points
-    if pairs > MAX_PAIRS:
+    limit = MAX_PAIRS if branches > 1 else MAX_DETERMINISTIC_PAIRS
+    if pairs > limit:
         raise BadInput(f"the {iterations}-step problem of {agents} agent(s) has about {pairs:,} interpolation pairs, "
-                       f"more than pepcert builds ({MAX_PAIRS:,}); use fewer steps or agents")
+                       f"more than pepcert builds ({limit:,}); use fewer steps or agents")

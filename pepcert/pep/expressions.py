@@ -222,6 +222,15 @@ class Scalar:
         """The symmetric ``Q`` with ``self = <Q, G> + ...`` (``G`` the Gram matrix)."""
         size = self.basis.n_vectors if size is None else size
         matrix = np.zeros((size, size), dtype=dtype)
+        if dtype is float and len(self._quadratic) > 64:  # vectorised: the same floats (halving is exact)
+            keys = np.array(list(self._quadratic), dtype=np.int64).reshape(-1, 2)
+            values = np.array([float(v) for v in self._quadratic.values()])
+            i, j = keys[:, 0], keys[:, 1]
+            off = i != j
+            values[off] /= 2
+            np.add.at(matrix, (i, j), values)
+            np.add.at(matrix, (j[off], i[off]), values[off])
+            return matrix
         for (i, j), coefficient in self._quadratic.items():
             if i == j:
                 matrix[i, i] = matrix[i, i] + coefficient
@@ -280,6 +289,15 @@ class Scalar:
             return NotImplemented
         if _is_zero(scale):
             return Scalar._clean(self.basis, {}, {}, self._constant * scale)
+        if isinstance(scale, Fraction) and abs(scale.numerator).bit_length() - scale.denominator.bit_length() < 1000:
+            # float * Fraction is float(scale) * float: the same number, converted once
+            as_float = float(scale)
+            return Scalar._clean(
+                self.basis,
+                {k: v * as_float if type(v) is float else v * scale for k, v in self._quadratic.items()},
+                {k: v * as_float if type(v) is float else v * scale for k, v in self._linear.items()},
+                self._constant * as_float if type(self._constant) is float else self._constant * scale,
+            )
         return Scalar._clean(
             self.basis,
             {k: v * scale for k, v in self._quadratic.items()},

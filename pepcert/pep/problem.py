@@ -176,6 +176,8 @@ def _symbolic_run(method, classes, iterations, measure, initial, aggregate, star
     oracle = SymbolicOracle(trace)
     declared = _starts_declared(method, start, initial)
     state, optimum = (declared_state if declared else initial_state)(method, trace, oracle)
+    if branches == 1:
+        trace.states = [state]
     z0 = features(method, state, optimum, oracle)
     first = _scalar(_measure(method, initial, z0, classes), trace.basis)
     trace.label(state[0], "x0")
@@ -188,6 +190,8 @@ def _symbolic_run(method, classes, iterations, measure, initial, aggregate, star
         ]
         if marks is not None:
             marks.append((trace.basis.n_vectors, trace.basis.n_values))
+        if branches == 1:
+            trace.states.append(nodes[0][1])
         if aggregate == "min" or k == iterations - 1:
             values = [_scalar(_measure(method, measure, features(method, s, optimum, oracle), classes), trace.basis) for _, s in nodes]
             tracked.append(sum(values[1:], values[0]) / len(values))

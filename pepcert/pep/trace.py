@@ -53,6 +53,10 @@ class Trace:
         # ("state", k) | ("gradient", x, agent) | ("compress", v, agent, outcome) |
         # ("optimum gradient", agent) | ("noise", index); values: ("value", x, agent).
         self._pending_labels: dict[tuple, str] = {}
+        # The method's state before the first step and after each step (one outcome branch
+        # only), for the N-step solver's iterate basis (:mod:`pepcert.pep.iterate_basis`).
+        self.states: list[tuple] = []
+        self._evaluation_plans: dict[int, tuple] = {}  # Trace.evaluate's coefficient arrays per vector
 
     def _optimum_agents(self, zero: Vector) -> list:
         """Per-agent ``(grad f_i(x*), f_i(x*) = 0)``: zero with a common minimiser, else free
@@ -254,23 +258,42 @@ class Trace:
         """
         state = [np.asarray(component) for component in state]
         vectors: list[np.ndarray] = []
+        stacked = np.zeros((len(self._vector_origins),) + state[0].shape)  # vectors, as they are computed
 
         def value_of(vector: Vector) -> np.ndarray:
-            total = np.zeros_like(state[0])
-            for index, coefficient in vector.coefficients.items():
-                total = total + float(coefficient) * vectors[index]
-            return total
+            items = vector._coefficients
+            if len(items) <= 8 or not fast[0]:
+                total = np.zeros_like(state[0])
+                for index, coefficient in items.items():
+                    total = total + float(coefficient) * vectors[index]
+                return total
+            plan = plans.get(id(vector))
+            if plan is None or plan[0] is not vector:  # each replay of one trace reuses the arrays
+                indices = np.fromiter(items.keys(), dtype=np.int64, count=len(items))
+                weights = np.fromiter((float(c) for c in items.values()), dtype=float, count=len(items))
+                plan = plans[id(vector)] = (vector, indices, weights)
+            return np.tensordot(plan[2], stacked[plan[1]], axes=1)
+
+        fast = [state[0].dtype.kind == "f"]  # exact (object) arrays keep the loop
+        plans = self._evaluation_plans
+
+        def record(vector) -> None:
+            if fast[0] and vector.dtype.kind == "f" and vector.shape == state[0].shape:
+                stacked[len(vectors)] = vector
+            else:
+                fast[0] = False
+            vectors.append(vector)
 
         for origin in self._vector_origins:
             kind = origin[0]
             if kind == "state":
-                vectors.append(state[origin[1]])
+                record(state[origin[1]])
             elif kind == "gradient":
-                vectors.append(np.asarray(instance.gradient(value_of(origin[1]), agent=origin[2])))
+                record(np.asarray(instance.gradient(value_of(origin[1]), agent=origin[2])))
             elif kind in ("optimum gradient", "noise"):  # a common minimiser; noise-free instances
-                vectors.append(np.zeros_like(state[0]))
+                record(np.zeros_like(state[0]))
             else:  # ("compress", v, agent, outcome)
-                vectors.append(np.asarray(instance.compress(value_of(origin[1]), origin[3], agent=origin[2])))
+                record(np.asarray(instance.compress(value_of(origin[1]), origin[3], agent=origin[2])))
         values = np.array([instance.value(value_of(origin[1]), agent=origin[2]) for origin in self._value_origins])
         return np.array(vectors), values
 

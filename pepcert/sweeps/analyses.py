@@ -134,23 +134,30 @@ def worst_case_value(method: str, mu, L, delta=None, eta="optimal", iterations: 
             "status": result.status, "error": "", **({"eta": value} if step == "optimal" else {})}
 
 
-@sweepable(version=1)
+@sweepable(version=2)
 def certified_rate(method: str, mu, L, delta=None, eta="optimal", family: str = "full", random: bool = False,
-                   omega=None, compressor=None, agents=1, scaled: bool = False, solver=None) -> dict:
+                   omega=None, compressor=None, agents=1, scaled: bool = False, solver=None, sigma=None, noise=None,
+                   rho=None, param=None) -> dict:
     """:func:`pepcert.analyses.certify`: ``rho_lower <= rate <= rho_upper`` proven in exact
     rational arithmetic (``"p/q"`` with float twins), as ``pepcert certify`` (``eta =
-    "optimal"``: the optimal step rounded to a rational, in ``eta``)."""
+    "optimal"``: the optimal step rounded to a rational, in ``eta``). With ``sigma`` (and
+    ``noise``, ``rho``): the noise pair ``(rho, C)`` of
+    :func:`pepcert.analyses.noisy_certificates.certify_noise_pair`, as ``pepcert certify --sigma``."""
     from fractions import Fraction
 
     from pepcert.analyses import certify, optimal_step
+    from pepcert.analyses.noisy import without_noise
     from pepcert.pep.serialise import jsonable
 
-    problem = _problem(method, mu, L, delta, random, omega, compressor, agents, scaled)
+    problem = _problem(method, mu, L, delta, random, omega, compressor, agents, scaled, sigma, noise, param)
     step = problem.step(eta)
     try:
         if step == "optimal":
-            step = Fraction(optimal_step(problem.factory, problem.classes, family=family, solver=solver).eta)
+            step = Fraction(optimal_step(problem.factory, without_noise(problem.classes), family=family,
+                                         solver=solver).eta)
             step = step.limit_denominator(10**9)
+        if problem.classes.noise is not None:
+            return jsonable({**_noise_pair(problem, step, rho, solver), **({"eta": step} if eta == "optimal" else {})})
         result = certify(problem.base_factory, problem.classes, step, family=family, solver=solver,
                          parameters=problem.parameters)
     except SolverFailure as error:
@@ -159,6 +166,17 @@ def certified_rate(method: str, mu, L, delta=None, eta="optimal", family: str = 
                "lower_source": result.lower_source, "verified": result.verified,
                "proves_convergence": result.proves_convergence, "error": result.reason}
     return jsonable({**outputs, **({"eta": step} if eta == "optimal" else {})})
+
+
+def _noise_pair(problem, step, rho, solver) -> dict:
+    from pepcert.analyses.noisy_certificates import certify_noise_pair, neighbourhood
+
+    result = certify_noise_pair(problem.base_factory, problem.classes, step, rho=rho, parameters=problem.parameters,
+                                solver=solver)
+    proven = result.verified and result.rho is not None and result.C is not None
+    return {"rho": result.rho, "C": result.C, "sigma2": result.sigma2, "verified": result.verified,
+            "neighbourhood": neighbourhood(result.rho, result.C, result.sigma2) if proven else None,  # type: ignore[arg-type]
+            "error": result.reason}
 
 
 @sweepable(version=1)

@@ -100,6 +100,11 @@ FULL = {
     "sublinear": {"gd-convex": {"rows": [{"N": 50, "pepcert": {**_RUN, "seconds": 4.3}, "pepit": {"seconds": 30.0, "value": 0.5},
                                           "relative_difference": 1e-8, "relative_error_drori_teboulle": 1e-8},
                                          {"N": 100, "pepcert": {**_RUN}, "pepit": {"not_run": "> 60 s"}}]}},
+    "nstep": {"goal": {"N": 500, "seconds": 60.0},
+              "methods": {"m": {"default": [{"N": 100, **_RUN, "solver": "clarabel-chordal"},
+                                            {"N": 500, **_RUN, "seconds": 6.8, "solver": "clarabel-chordal"}],
+                                "lowrank": [{"N": 100, **_RUN, "seconds": 50.0, "solver": "lowrank"},
+                                            {"N": 500, "not_run": "> 60 s at N = 200"}]}}},
     "machine_after": "load average 1.08, 0.80, 0.80 (1, 5, 15 min) on 2 cores",
     "versions": {"Python": "3.11.7", "pepcert": "0.1.0", "PEPit": "0.5.1"},
 }
@@ -139,7 +144,7 @@ def test_markdown_is_one_well_formed_table_with_every_figure():
     rows = check_markdown_table(text)
     firsts = " ".join(row[0] for row in rows)
     for figure in ("--version", "one tight rate", "N = 10", "N = 50", "N = 100", "throughput", "2 agents",
-                   "4 agents", "saq", "Muon"):
+                   "4 agents", "saq", "Muon", "Lyapunov worst case, N = 500"):
         assert figure in firsts, figure
     assert "goal" not in text.lower() and "not measured" not in text
     by_baseline = {row[2].split(":")[0]: row[3] for row in rows}
@@ -192,6 +197,9 @@ def test_bench_prints_markdown_or_text_from_one_report(monkeypatch, capsys):
     monkeypatch.setattr(bench_saq, "bench_saq", lambda iterations: FULL["saq"])
     monkeypatch.setattr(bench_muon, "bench_muon", lambda T, rational: FULL["muon"])
     monkeypatch.setattr(sublinear_bench, "bench_sublinear", lambda run, cap, pepit, quick: FULL["sublinear"])
+    from pepcert.papers.ttd25 import nstep_bench
+
+    monkeypatch.setattr(nstep_bench, "bench_nstep", lambda run, cap, quick: FULL["nstep"])
     args = argparse.Namespace(repeat=1, quick=True, cap=5.0, skip_pepit=True, json=False, markdown=True)
     assert bench.run(args) == 0
     check_markdown_table(capsys.readouterr().out)

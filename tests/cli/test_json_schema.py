@@ -184,6 +184,12 @@ def test_bench_json_shape(capsys, monkeypatch):
     monkeypatch.setattr(bench_agents, "bench_agents", lambda repeat: {"agents": []})
     monkeypatch.setattr(bench_saq, "bench_saq", lambda iterations: {"seconds": 1.0})
     monkeypatch.setattr(bench_muon, "bench_muon", lambda T, rational: {"seconds": 1.0})
+    from pepcert.papers.ttd25 import nstep_bench
+
+    row = {"N": 100, "seconds": 1.0, "value": 0.0019, "relative_error": 1e-9, "tolerance": 1e-7, "solver": "x",
+           "peak_mb": 200.0}
+    monkeypatch.setattr(nstep_bench, "bench_nstep", lambda run_child, cap, quick: {
+        "goal": {"N": 500, "seconds": 60.0}, "methods": {"ef": {"default": [row], "lowrank": [{"N": 100, "not_run": "> 5 s"}]}}})
     code, data = run_json(capsys, ["bench", "--quick", "--skip-pepit", "--repeat", "1"])
     assert code == 0 and data["command"] == "bench"
 
@@ -207,3 +213,17 @@ def test_reproduce_runs(capsys, tmp_path):
     code, data = run_json(capsys, ["reproduce", "ttd25-fig2", "--grid", "3", "--workers", "1", "--no-cache",
                                    "--out", str(tmp_path)])
     assert code == 0 and data["files"]
+
+
+def test_noise_pair_certify_and_check(capsys, tmp_path):
+    path = tmp_path / "noisy.json"
+    code, data = run_json(capsys, ["certify", "--method", "cgd", "--mu", "0.1", "--L", "1", "--delta", "1", "--eta",
+                                   "0.5", "--sigma", "0.5", "--out", str(path)])
+    assert code == 0 and data["kind"] == "noisy" and data["verified"] is True and data["sigma2"] == "1/4"
+    code, data = run_json(capsys, ["check", str(path)])
+    assert code == 0 and data["kind"] == "noisy" and data["valid"] is True and data["statement"].startswith("E V_{k+1}")
+    document = json.loads(path.read_text())
+    document["rho"] = "9/10"  # below the rate 0.9025: the proof must fail
+    path.write_text(json.dumps(document))
+    code, data = run_json(capsys, ["check", str(path)])
+    assert code == 1 and data["valid"] is False and data["statement"] is None

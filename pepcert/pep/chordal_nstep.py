@@ -1,0 +1,327 @@
+r"""The N-step worst case in the iterate basis, as a chordal conic problem (Clarabel).
+
+The working-set relaxation of :mod:`pepcert.pep.cutting` (every pair with ``x_*``, every pair of
+consecutive points, every compressor inequality, the initial condition) is written over the
+*iterate basis* of :mod:`pepcert.pep.iterate_basis`: the method's states ``x_0 .. x_N`` (and
+its other state components), where each inequality involves the vectors of at most three
+consecutive steps. The pattern of the Gram entries the rows touch is then banded; its chordal
+extension has one small clique per step (:func:`~pepcert.pep.iterate_basis.chordal_cliques`).
+By Grone, Johnson, Sa & Wolkowicz (1984) the relaxation's value is unchanged when ``G PSD`` is
+replaced by ``G_c PSD`` for every clique ``c`` (only the entries on the pattern are
+variables; Fukuda, Kojima, Murota & Nakata 2000, the domain-space conversion): ``O(N)`` cones
+of size ~6 instead of one of size ``2N + 2``. Clarabel's sparse ``LDL^T`` of that problem's KKT
+system then costs ``O(N)`` per iteration (the Schur complement of the dense problem costs
+``O(N^3)``).
+
+The answer is closed as :mod:`pepcert.pep.nstep` closes it: the relaxation's dual objective is
+an upper bound ``u`` on the *full* problem (the omitted pairs get multiplier 0; the clique
+cones' duals sum to a PSD dual slack), the best scaling instance a lower bound ``l`` attained by
+an explicit member of the classes (:mod:`pepcert.pep.scaling_bound`, checked against every
+pair). The value is ``l``; the tolerance reported is the smallest rung of the worst-case ladder
+covering the bracket ``|u - l| / l`` and the a-posteriori error of ``u``
+(:func:`dual_error`: the dual residual and the duals' cones). Without a closing instance, the
+relaxation's primal point is completed off the pattern
+(:func:`~pepcert.pep.iterate_basis.max_det_completion`) and every omitted pair evaluated there:
+if none is violated beyond what the solve left on its own rows, that point is feasible for the
+full problem and its value is bracketed by the dual bound; otherwise every violated pair joins
+the working set at once (:data:`MAX_ROUNDS`). When nothing closes, the back-end fails and the
+next one is tried (the low-rank method).
+
+Only the measure at the last step of a problem with a linear rate (``mu > 0``) qualifies.
+Measured: the papers' Lyapunov measures close by the instance at every N tried (to 500); plain
+compressed gradient's distance measure by the completed point; for error feedback's distance and function measures
+the completion fails (near-singular clique blocks) and the low-rank method answers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from pepcert.pep.conic import ConicProblem
+from pepcert.pep.errors import SolverFailure
+
+INSTANCE_CHECK = 1e-6  # largest normalised violation at the scaling instance: rounding (measured up to 2.7e-8)
+CUT_ACCEPT = 1e-8  # normalised violation of an omitted pair always accepted at the completed primal point
+COMPLETION_ACCEPT = 1e-6  # a completion that violates the working set's own rows by more is not used
+MAX_ROUNDS = 6  # rounds of the working set (every violated pair joins at once)
+MAX_CLIQUE = 60  # beyond this clique size the working set is no longer banded: give up
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """Every row over the iterate basis: ``<M_k, G'> + e_k . F' <= beta_k`` with ``M_k`` given
+    on its support ``S_k`` (a local dense block)."""
+
+    supports: list
+    blocks: list
+    e: np.ndarray
+    beta: np.ndarray
+    names: list
+
+
+def _local(factors: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(S, M_S)``: the support of ``W diag(d) W^T`` (``factors`` is ``(n, r)``) and its block."""
+    support = np.flatnonzero(np.any(factors != 0, axis=1))
+    W = factors[support]
+    return support, (W * d) @ W.T
+
+
+def _rows(pool, basis, scale: np.ndarray, active: np.ndarray) -> _Rows:
+    """The working set's rows (pairs, then the fixed rows) over the rescaled iterate basis
+    (``pool``'s points already over it; its fixed rows over the trace's basis)."""
+    from pepcert.pep.cutting import _low_rank
+
+    inv_v = 1.0 / pool.value_scale
+    Xu, Gu = pool.X / scale, pool.Gr / scale  # pool over the iterate basis (_setup)
+    U, dt = _low_rank(pool.template.Q)
+    supports, blocks, e, beta = [], [], [], []
+    for i, j in pool.pairs[active]:
+        factors = np.stack([Xu[i], Xu[j], Gu[i], Gu[j]], axis=1) @ U
+        support, block = _local(factors, dt)
+        supports.append(support)
+        blocks.append(block)
+        e.append((pool.template.l[0] * pool.Fr[i] + pool.template.l[1] * pool.Fr[j]) * inv_v)
+        beta.append(-pool.template.constant)
+    widths = np.cumsum([0] + [row.U.shape[1] for row in pool.fixed])
+    converted = basis.convert(np.concatenate([row.U.T for row in pool.fixed])).T / scale[:, None]
+    for k, row in enumerate(pool.fixed):
+        support, block = _local(converted[:, widths[k]:widths[k + 1]], row.d)
+        supports.append(support)
+        blocks.append(block)
+        e.append(row.e * inv_v)
+        beta.append(row.beta)
+    names = [pool.template.name.format(pool.points[i], pool.points[j]) for i, j in pool.pairs[active]]
+    return _Rows(supports, blocks, np.array(e), np.array(beta), names + [row.name for row in pool.fixed])
+
+
+def _pattern(n: int, cliques) -> tuple[dict, np.ndarray]:
+    """The variables: one per entry ``(p, q)``, ``p <= q``, of the cliques' union (key
+    ``p n + q`` to index), and each variable's ``(p, q)``."""
+    keys = set()
+    for clique in cliques:
+        p, q = np.triu_indices(len(clique))
+        keys.update((clique[p] * n + clique[q]).tolist())
+    ordered = np.array(sorted(keys), dtype=np.int64)
+    return {int(k): index for index, k in enumerate(ordered)}, np.stack([ordered // n, ordered % n], axis=1)
+
+
+def _gram_row(support: np.ndarray, block: np.ndarray, index: dict, n: int) -> tuple[list, list]:
+    """``<M, G>`` over the pattern variables: ``M_pp G_pp + 2 M_pq G_pq``."""
+    p, q = np.triu_indices(len(support))
+    values = block[p, q] * np.where(p == q, 1.0, 2.0)
+    keep = values != 0
+    keys = support[p[keep]] * n + support[q[keep]]
+    return [index[int(k)] for k in keys], values[keep].tolist()
+
+
+@dataclass(frozen=True)
+class _Conic:
+    problem: ConicProblem
+    norms: np.ndarray
+    rows: int
+    entries: np.ndarray  # (p, q) of each Gram variable
+
+
+def _conic(rows: _Rows, objective: tuple, cliques, n: int, m: int) -> _Conic:
+    """``min c.x`` over ``x = (pattern entries of G', F')``: rows ``A x + s = b`` with the
+    inequalities (``s >= 0``, each divided by its norm), then each clique's ``svec(G'_c)`` in a
+    PSD cone."""
+    import scipy.sparse as sp
+
+    from pepcert.pep.conic import CSCMatrix, svec_indices
+
+    index, entries = _pattern(n, cliques)
+    width = len(entries) + m
+    r, c, v = [], [], []
+    norms = np.empty(len(rows.beta))
+    for k, (support, block) in enumerate(zip(rows.supports, rows.blocks)):
+        columns, values = _gram_row(support, block, index, n)
+        norms[k] = math.sqrt(float(np.sum(block * block)) + float(rows.e[k] @ rows.e[k])) or 1.0
+        nonzero = np.flatnonzero(rows.e[k])
+        columns += (len(entries) + nonzero).tolist()
+        values += rows.e[k][nonzero].tolist()
+        r += [k] * len(columns)
+        c += columns
+        v += (np.array(values) / norms[k]).tolist()
+    start = len(rows.beta)
+    for clique in cliques:
+        p, q = svec_indices(len(clique))
+        keys = clique[p] * n + clique[q]
+        count = len(keys)
+        r += range(start, start + count)
+        c += [index[int(key)] for key in keys]
+        v += (-np.where(p == q, 1.0, math.sqrt(2.0))).tolist()
+        start += count
+    A = sp.csc_matrix((v, (r, c)), shape=(start, width))
+    A.sort_indices()
+    b = np.concatenate([rows.beta / norms, np.zeros(start - len(rows.beta))])
+    support, block, e = objective
+    columns, values = _gram_row(support, block, index, n)
+    cost = np.zeros(width)
+    np.add.at(cost, columns, -np.array(values))
+    cost[len(entries):] = -e
+    matrix = CSCMatrix(A.shape, A.indptr.astype(np.int64), A.indices.astype(np.int64), A.data)
+    problem = ConicProblem(cost, matrix, b, 0, len(rows.beta), tuple(len(clique) for clique in cliques))
+    return _Conic(problem, norms, len(rows.beta), entries)
+
+
+def _objective(pool, basis, scale: np.ndarray):
+    from pepcert.pep.cutting import _low_rank
+
+    Q, l, _ = pool.objective
+    U, d = _low_rank(Q)
+    support, block = _local(basis.convert(U.T).T / scale[:, None], d)
+    omega = pool.objective_scale
+    return support, omega * block, omega * l / pool.value_scale
+
+
+def dual_error(problem, solution) -> float:
+    """How far the dual objective ``b.y`` may sit below the optimum it bounds, relative to it:
+    the dual residual ``c + A^T y`` moves it by its product with the primal point, and the
+    multipliers and cones on the wrong side (a negative multiplier times its row's slack, a
+    negative eigenvalue of a clique's dual block times the trace of its primal block). The
+    primal residuals do not enter: the value reported is the instance's, a feasible point."""
+    from pepcert.pep.conic import smat, svec_length
+
+    stationarity = abs(float((problem.c + problem.A.rmatvec(solution.y)) @ solution.x))
+    slack = problem.b - problem.A @ solution.x
+    rows = problem.nonneg
+    error = stationarity + float(np.maximum(-solution.y[:rows], 0.0) @ np.abs(slack[:rows]))
+    start = rows
+    for size in problem.psd:
+        length = svec_length(size)
+        dual, primal = smat(solution.y[start:start + length]), smat(slack[start:start + length])
+        error += max(0.0, -float(np.linalg.eigvalsh(dual)[0])) * abs(float(np.trace(primal)))
+        start += length
+    return error / max(abs(float(problem.b @ solution.y)), 1e-300)
+
+
+def chordal_worst_case(trace, first, final, marks, iterations: int, ladder):
+    """``(value, gram, multipliers, tolerance, upper bound, closed by)`` of the worst case of
+    ``final`` given ``first <= 1`` (module docstring); raises :class:`SolverFailure` when no
+    bracket closes within the ladder."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):  # small matrices: threads cost more (lowrank_ipm)
+        return _chordal_worst_case(trace, first, final, marks, iterations, ladder)
+
+
+def _setup(trace, first, final, marks, iterations: int):
+    """``(bound, pool, pool_u, basis, scale)``: the instance bound (None when there is none or its
+    point fails the check), the pool, the pool over the iterate basis, and its scales."""
+    import dataclasses
+
+    from pepcert.pep import cutting
+    from pepcert.pep.iterate_basis import iterate_basis
+    from pepcert.pep.nstep import _rate
+    from pepcert.pep.scaling_bound import instance_lower_bound
+
+    bound = instance_lower_bound(trace, first, final)
+    if bound is not None and not bound.value > 0:
+        bound = None
+    rho = _rate(bound, iterations)
+    pool = cutting.build_pool(trace, first, final, marks, rho, iterations)
+    if bound is not None and not cutting.point_violation(pool, bound.G, bound.F) <= INSTANCE_CHECK:
+        bound = None  # a member of the classes satisfies every inequality; never trust one that does not
+    try:
+        basis = iterate_basis(trace, marks)
+        pool_u = dataclasses.replace(pool, X=basis.convert(pool.X), Gr=basis.convert(pool.Gr),
+                                     vector_scale=rho ** (-basis.blocks / 2.0))
+    except ValueError as error:  # the iterate basis does not represent the run accurately
+        raise SolverFailure(str(error)) from None
+    return bound, pool, pool_u, basis, pool_u.vector_scale
+
+
+def _completed_point(conic: _Conic, solution, cliques, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(G', F')``: the primal point, its Gram matrix completed off the pattern (max-det)."""
+    from pepcert.pep.iterate_basis import max_det_completion, pattern_parents
+
+    entries = conic.entries
+    partial = np.zeros((n, n))
+    values = solution.x[: len(entries)]
+    partial[entries[:, 0], entries[:, 1]] = values
+    partial[entries[:, 1], entries[:, 0]] = values
+    completed = max_det_completion(partial, pattern_parents(n, cliques))
+    return completed, solution.x[len(entries):]
+
+
+def _chordal_worst_case(trace, first, final, marks, iterations: int, ladder):
+    """Rounds of: solve the working set; close by the instance (the bracket), else by the
+    completed primal point when it violates no omitted pair (every violated pair joins the
+    working set otherwise, at most :data:`MAX_ROUNDS` rounds)."""
+    from pepcert.pep import cutting
+    from pepcert.pep.backends import _primal_error
+    from pepcert.pep.iterate_basis import chordal_cliques
+    from pepcert.pep.nstep import _rung
+    from pepcert.pep.solvers import ClarabelSolver, Tolerances
+
+    bound, pool, pool_u, basis, scale = _setup(trace, first, final, marks, iterations)
+    objective = _objective(pool, basis, scale)
+    active = cutting.working_pairs(pool.pairs)
+    norms = cutting.pair_norms(pool_u)
+    n, m = basis.size, len(pool.value_scale)
+    _Q, _l, constant = pool.objective
+    for _ in range(MAX_ROUNDS):
+        rows = _rows(pool_u, basis, scale, np.flatnonzero(active))
+        cliques = chordal_cliques(n, rows.supports + [objective[0]])
+        if max(len(clique) for clique in cliques) > MAX_CLIQUE:
+            raise SolverFailure(f"the chordal {iterations}-step working set fills in beyond cliques of {MAX_CLIQUE}")
+        conic = _conic(rows, objective, cliques, n, m)
+        solution = ClarabelSolver(Tolerances(gap=ladder[0], feasibility=ladder[0])).solve(conic.problem)
+        if solution.status not in ("solved", "inaccurate") and solution.residuals is None:
+            raise SolverFailure(f"clarabel returned status {solution.raw_status!r} on the chordal {iterations}-step problem")
+        upper = float(conic.problem.b @ solution.y) / pool.objective_scale + constant
+        lam = solution.y[: conic.rows] / conic.norms / pool.objective_scale
+        multipliers = dict.fromkeys(pool.pair_names(), 0.0)
+        multipliers.update(zip(rows.names, map(float, lam)))
+        if bound is not None:
+            bracket = abs(upper - bound.value) / max(abs(bound.value), 1e-300)
+            deciding = max(bracket, dual_error(conic.problem, solution))
+            tolerance = _rung(deciding, ladder)
+            if tolerance is not None:
+                return float(bound.value), bound.G, multipliers, tolerance, upper, "lower bound"
+        G, F = _completed_point(conic, solution, cliques, n)
+        violations = cutting.pair_violations(pool_u, G, F, norms)
+        worst = float(violations[~active].max(initial=0.0))
+        # omitted pairs count as violated beyond what the solve left on the working set's own rows
+        threshold = max(CUT_ACCEPT, 2 * float(violations[active].max(initial=0.0)))
+        if threshold > COMPLETION_ACCEPT:
+            raise SolverFailure(f"the completed {iterations}-step point violates the working set by {threshold / 2:.1e}")
+        if worst <= threshold:
+            value = -float(conic.problem.c @ solution.x) / pool.objective_scale + constant
+            deciding = max(abs(upper - value) / max(abs(upper), 1e-300), _primal_error(conic.problem, solution), worst)
+            tolerance = _rung(deciding, ladder)
+            if tolerance is None:
+                raise SolverFailure(f"the chordal {iterations}-step bracket is {deciding:.1e} wide")
+            gram = basis.gram_back(G / np.outer(scale, scale))
+            return value, gram, multipliers, tolerance, upper, "feasible point"
+        active |= violations > threshold
+    raise SolverFailure(f"pairs still violated after {MAX_ROUNDS} rounds of the chordal {iterations}-step working set")
+
+
+class ChordalNStep:
+    """Clarabel on the chordal working-set relaxation in the iterate basis (module docstring)."""
+
+    name = "clarabel-chordal"
+
+    def work(self, trace, iterations: int) -> None:
+        return None  # O(N) small cones: no dense problem to refuse
+
+    def qualifies(self, trace, aggregate: str) -> bool:
+        from pepcert.pep.backends import _linear
+        from pepcert.pep.cutting import eligible
+
+        return aggregate == "last" and eligible(trace) and _linear(trace.classes) and bool(trace.states)
+
+    def solve(self, trace, first, tracked, aggregate, marks, iterations):
+        from pepcert.pep.backends import WORST_CASE_LADDER, NStepAnswer, _readonly
+
+        value, gram, multipliers, tolerance, _upper, closed = chordal_worst_case(
+            trace, first, tracked[-1], marks, iterations, WORST_CASE_LADDER)
+        source = ("the chordal relaxation's dual bound (its residuals and cones checked) and its gap to the attained "
+                  "value" if closed == "lower bound" else "the chordal relaxation's dual bound (its residuals and "
+                  "cones checked) and its gap to its primal point, completed and checked on every pair")
+        return NStepAnswer(value, _readonly(gram), multipliers, "solved", tolerance, self.name, source)

@@ -1,0 +1,161 @@
+"""The chordal N-step path (issue 21, item 2): the working set in the iterate basis as small
+PSD cones for Clarabel, closed by the scaling instance.
+
+References: rho*^N for EF and EF21 with their Lyapunov functions and for CGD with ``f - f*`` at
+their optimal steps (Thomsen, Taylor & Dieuleveut 2025; ``reference/rates.csv`` through
+``conftest``), and Clarabel on the full problem (every pair, one dense PSD block). Not timed:
+the speed is measured by ``pepcert bench``."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from conftest import cgd_rate, ef_optimal
+from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex, chordal_nstep, cutting, worst_case
+from pepcert.pep.algorithms import compressed_gradient_descent, ef21, error_feedback
+from pepcert.pep.backends import CHORDAL_FROM, nstep_backends
+from pepcert.pep.chordal_nstep import ChordalNStep, chordal_worst_case
+from pepcert.pep.errors import SolverFailure
+from pepcert.pep.expressions import coefficient_matrix
+from pepcert.pep.iterate_basis import chordal_cliques, iterate_basis
+from pepcert.pep.problem import nstep_problem
+
+MU, L, DELTA = 0.1, 1.0, 0.5
+CLASSES = ProblemClass(SmoothStronglyConvex(MU, L), Contractive(DELTA))
+ETA, RHO = ef_optimal(MU, L, DELTA)
+S = math.sqrt(1 - DELTA)
+CGD_ETA = 2 / ((1 - S) * MU + (1 + S) * L)
+SETTINGS = {"EF": (error_feedback, ETA, RHO), "EF21": (ef21, ETA, RHO),
+            "CGD": (compressed_gradient_descent, CGD_ETA, cgd_rate(MU, L, DELTA, CGD_ETA))}
+
+
+def _chordal(name: str, iterations: int):
+    factory, eta, _ = SETTINGS[name]
+    problem = nstep_problem(factory(eta), CLASSES, iterations)
+    return chordal_worst_case(problem.trace, problem.first, problem.tracked[-1], problem.marks, iterations,
+                              (1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4))
+
+
+@pytest.mark.parametrize("iterations", [1, 2, 5, 13, 30])
+@pytest.mark.parametrize("name", ["EF", "EF21", "CGD"])
+def test_chordal_value_and_its_dual_bound_are_the_closed_form(name, iterations):
+    """The value (the instance's) and the relaxation's dual bound both within the reported
+    tolerance of rho*^N; the tolerance is at most 1e-5 (measured 1e-7 to 1e-5 at these N)."""
+    value, _, multipliers, tolerance, upper, _ = _chordal(name, iterations)
+    exact = SETTINGS[name][2] ** iterations
+    assert tolerance <= 1e-5
+    assert abs(value / exact - 1) <= tolerance and abs(upper / exact - 1) <= tolerance
+    assert all(v >= -1e-9 * max(multipliers.values()) for v in multipliers.values())
+
+
+@pytest.mark.parametrize("iterations", [1, 2, 3, 4])
+@pytest.mark.parametrize("name", ["EF", "EF21", "CGD"])
+def test_chordal_agrees_with_clarabel_on_every_pair(name, iterations):
+    """Against the full problem (every pair, one PSD block of size 2N + 2): the same value,
+    the same multipliers' names in the same order, and strong duality on ``initial``."""
+    factory, eta, _ = SETTINGS[name]
+    value, _, multipliers, tolerance, upper, _ = _chordal(name, iterations)
+    full = worst_case(factory(eta), CLASSES, iterations, solver="clarabel")
+    assert abs(upper / full.value - 1) <= tolerance + full.tolerance
+    assert abs(value / full.value - 1) <= tolerance + full.tolerance
+    assert list(multipliers) == list(full.multipliers)
+    assert multipliers["initial"] == pytest.approx(value, rel=10 * tolerance)
+
+
+def test_the_iterate_basis_is_banded_and_its_cliques_small():
+    """EF's iterate basis is its states ``(x_k, e_k)``; every row of the working set touches
+    three consecutive steps, so the chordal cliques have at most 8 vectors at any N."""
+    problem = nstep_problem(error_feedback(ETA), CLASSES, 40)
+    basis = iterate_basis(problem.trace, problem.marks)
+    assert basis.size == problem.trace.basis.n_vectors == 2 * 40 + 2
+    assert np.all(np.diff(basis.blocks) >= 0)
+    points = problem.trace.points[1:]  # x_0 .. x_40 (point 0 is x*)
+    x = basis.convert(coefficient_matrix([point.x for point in points], basis.size))
+    assert np.all(np.count_nonzero(x, axis=1) == 1)  # x_k is a basis vector itself
+    _, pool, pool_u, basis, scale = chordal_nstep._setup(problem.trace, problem.first, problem.tracked[-1],
+                                                         problem.marks, 40)
+    rows = chordal_nstep._rows(pool_u, basis, scale, np.flatnonzero(cutting.working_pairs(pool.pairs)))
+    sizes = [len(c) for c in chordal_cliques(basis.size, rows.supports)]
+    assert max(sizes) <= 8 and len(sizes) >= 39  # about one clique per step
+    cliques = chordal_cliques(6, [[0, 1], [1, 2], [2, 3], [3, 4], [4, 5]])
+    assert sorted(map(list, cliques)) == [[0, 1], [1, 2], [2, 3], [3, 4], [4, 5]]
+    cliques = chordal_cliques(4, [[0, 2], [0, 3], [1, 2], [1, 3]])  # a 4-cycle: one fill edge
+    assert max(len(c) for c in cliques) == 3 and len(cliques) == 2
+
+
+def test_the_default_from_chordal_from_steps_is_the_chordal_path_then_the_low_rank_method():
+    problem = nstep_problem(error_feedback(ETA), CLASSES, CHORDAL_FROM)
+    names = [b.name for b in nstep_backends(None, problem.trace, "last", CHORDAL_FROM)]
+    assert names == ["clarabel-chordal", "lowrank"]
+    assert not ChordalNStep().qualifies(problem.trace, "min")
+    result = worst_case(error_feedback(ETA), CLASSES, CHORDAL_FROM)
+    assert result.solver == "clarabel-chordal" and abs(result.value / RHO**CHORDAL_FROM - 1) <= result.tolerance
+
+
+def _tampered(monkeypatch, value_factor: float, point_factor: float):
+    """The scaling instance's bound replaced by one whose value or point is scaled."""
+    import dataclasses
+
+    import pepcert.pep.scaling_bound as scaling_bound
+
+    honest = scaling_bound.instance_lower_bound
+
+    def tampered(*args):
+        bound = honest(*args)
+        return dataclasses.replace(bound, value=bound.value * value_factor, G=bound.G * point_factor,
+                                   F=bound.F * point_factor)
+
+    monkeypatch.setattr(scaling_bound, "instance_lower_bound", tampered)
+
+
+def _not_closed_by(closing: str, name: str, iterations: int):
+    """The chordal answer, which must not be closed by ``closing`` (a failure is fine too)."""
+    try:
+        value, _, _, tolerance, _, closed = _chordal(name, iterations)
+    except SolverFailure:
+        return
+    assert closed != closing and abs(value / SETTINGS[name][2] ** iterations - 1) <= tolerance
+
+
+def test_a_bound_the_dual_does_not_meet_is_not_the_value(monkeypatch):
+    """A lower bound 1 % below the truth (its point still feasible) leaves a 1 % bracket: no
+    rung of the ladder covers it, so it does not close the problem."""
+    _tampered(monkeypatch, 0.99, 1.0)
+    _not_closed_by("lower bound", "EF", 6)
+    _not_closed_by("lower bound", "CGD", 6)
+
+
+def test_an_instance_outside_the_initial_condition_is_not_used(monkeypatch):
+    """A point scaled by 1.01 breaks ``initial <= 1`` by 1 %: it is not a member of the
+    problem, so its value (here the honest one) is not used as the lower bound."""
+    _tampered(monkeypatch, 1.0, 1.01)
+    _not_closed_by("lower bound", "EF21", 6)
+    _not_closed_by("lower bound", "CGD", 6)
+
+
+@pytest.mark.parametrize("iterations", [2, 8])
+def test_without_a_closing_instance_the_completed_point_closes_it(iterations):
+    """CGD's ``distance`` measure is not attained by a scaling instance: the relaxation's primal
+    point, completed off the chordal pattern, satisfies every omitted pair, and its value is
+    Clarabel's on the full problem."""
+    problem = nstep_problem(compressed_gradient_descent(CGD_ETA), CLASSES, iterations, measure="distance")
+    value, gram, _, tolerance, upper, closed = chordal_worst_case(
+        problem.trace, problem.first, problem.tracked[-1], problem.marks, iterations, (1e-9, 1e-8, 1e-7, 1e-6, 1e-5))
+    full = worst_case(compressed_gradient_descent(CGD_ETA), CLASSES, iterations, measure="distance", solver="clarabel")
+    assert closed == "feasible point" and gram.shape == (problem.trace.basis.n_vectors,) * 2
+    assert abs(value / full.value - 1) <= tolerance + full.tolerance and upper >= value * (1 - tolerance)
+
+
+def test_pairs_the_completed_point_violates_join_the_working_set(monkeypatch):
+    """With only the pairs with ``x*`` in the first working set, the first point violates
+    consecutive pairs; they join and the answer is the full problem's."""
+    original = cutting.working_pairs
+    monkeypatch.setattr(cutting, "working_pairs", lambda pairs: original(pairs) & ((pairs[:, 0] == 0) | (pairs[:, 1] == 0)))
+    problem = nstep_problem(compressed_gradient_descent(CGD_ETA), CLASSES, 4, measure="distance")
+    value, _, _, tolerance, _, closed = chordal_worst_case(
+        problem.trace, problem.first, problem.tracked[-1], problem.marks, 4, (1e-9, 1e-8, 1e-7, 1e-6, 1e-5))
+    full = worst_case(compressed_gradient_descent(CGD_ETA), CLASSES, 4, measure="distance", solver="clarabel")
+    assert closed == "feasible point" and abs(value / full.value - 1) <= tolerance + full.tolerance

@@ -195,32 +195,6 @@ def rate_settings():
     return [(BUILTIN_METHODS[name], eta) for name in RATE_METHODS for eta in RATE_STEPS]
 
 
-def bench_rates(repeat: int) -> dict:
-    """(a) tight_rate against the cvxpy bisection on the same settings."""
-    from pepcert.analyses.rates import tight_rate
-    from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex
-
-    classes = ProblemClass(SmoothStronglyConvex(MU, L), Contractive(DELTA))
-    ours, cpu, base, errors = [], [], [], []
-    for factory, eta in rate_settings():
-        method = factory(eta)
-        tight_rate(method, classes)  # warm (imports, solver library)
-        t_ours, result = median_time(lambda: tight_rate(method, classes), max(repeat, 5))  # noqa: B023 - timed here
-        cpu.append(median_time(lambda: tight_rate(method, classes), max(repeat, 5), time.process_time)[0])  # noqa: B023
-        t_base, value = median_time(lambda: cvxpy_bisection_rate(method, classes), 1)  # noqa: B023
-        ours.append(t_ours)
-        base.append(t_base)
-        errors.append(abs(value - result.rho))
-    return {
-        "settings": len(ours),
-        "pepcert_median_ms": 1000 * statistics.median(ours),
-        "pepcert_median_cpu_ms": 1000 * statistics.median(cpu),
-        "cvxpy_bisection_median_ms": 1000 * statistics.median(base),
-        "speedup_median": statistics.median(b / o for b, o in zip(base, ours)),
-        "max_disagreement": max(errors),
-    }
-
-
 def bench_throughput(points: int) -> dict:
     """Fig. 1 style: tight rates over a ``points x points`` grid of ``(1 - delta, eta)`` for
     the Fig. 1 methods at L = 1, mu = 0.1; the rate per second is extrapolated to 3 x 200 x 200."""

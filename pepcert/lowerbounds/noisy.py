@@ -16,6 +16,7 @@ the upper bound.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -88,19 +89,32 @@ def stationary_distance(method: Method, instance: ScalingInstance, sigma2: float
     return float(solution[pairs.index((0, 0))])
 
 
+def _curvatures(classes: ProblemClass, grid: int) -> list[tuple]:
+    """Per-agent curvature choices: a grid for one agent, each agent's ends (``max(mu_i, 0)``
+    and ``L_i``) combined for several (at most 2^6 combinations)."""
+    functions = classes.function.functions
+    if len(functions) == 1:
+        return [(float(h),) for h in functions[0].scaling_curvatures(thorough=True)[:grid]]
+    ends = [sorted({float(h) for h in f.scaling_curvatures()[:1] + f.scaling_curvatures()[-1:]}) for f in functions]
+    return list(itertools.islice(itertools.product(*ends), 64))
+
+
 def instance_neighbourhood(method: Method, classes: ProblemClass, grid: int = 17) -> tuple[float, ScalingInstance | None]:
-    """The largest stationary ``E ||x - x*||^2`` over scaling instances of one agent (a grid of
-    curvatures and of the compressor's scaling family), and the instance attaining it."""
-    if classes.agents != 1 or classes.noise is None:
+    """The largest stationary ``E ||x - x*||^2`` over scaling instances (:func:`_curvatures`;
+    every agent the same scaling of the compressor's family, on a grid of it), and the
+    instance attaining it. Each agent's gradient carries its own noise sample."""
+    if classes.noise is None:
         return 0.0, None
     sigma2 = float(classes.noise.numbers()["sigma2"])
     family = classes.scaling_family()
     low, high = family.parameter_range()
     thetas = sorted(set(np.linspace(low, high, 9).tolist()) | set(family.ends()))
     best, where = 0.0, None
-    for h in classes.function.functions[0].scaling_curvatures(thorough=True)[:grid]:
+    for hs in _curvatures(classes, grid):
         for theta in thetas:
-            instance = ScalingInstance(float(h), family.scalings(float(theta)))
+            alphas = family.scalings(float(theta))
+            instance = (ScalingInstance(hs[0], alphas) if len(hs) == 1
+                        else ScalingInstance(hs, tuple(alphas for _ in hs)))
             try:
                 value = stationary_distance(method, instance, sigma2)
             except (NotLinear, TypeError, ValueError, ArithmeticError):

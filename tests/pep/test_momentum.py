@@ -151,3 +151,17 @@ def test_gower_ratios_in_the_docs():
         for N, ratio in zip((1, 5, 10, 20), ratios):
             computed, bound = sgd_gower(0.1, 1.0, h, 0.01, N)
             assert computed / bound == pytest.approx(ratio, abs=0.006), (h, N)
+
+
+def test_instance_end_with_two_agents_is_sgds_averaged_noise():
+    """Two agents, no compression: x+ = x - eta (mean h_i x + mean xi_i), so the stationary
+    E x^2 is eta^2 (sigma^2/n) / (1 - (1 - eta h)^2) at the worst mean curvature h."""
+    from pepcert.analyses.noisy import noisy_rate
+
+    eta, sigma2, n = 0.5, 0.01, 2
+    problem = build_problem("cgd", "0.1", "1", agents=n, delta="1", sigma="0.1")
+    lower, instance = instance_neighbourhood(problem.factory(eta), problem.classes)
+    expected = max(eta**2 * sigma2 / n / (1 - (1 - eta * h) ** 2) for h in (0.1, 0.55, 1.0))
+    assert instance.agents == 2 and lower == pytest.approx(expected, rel=1e-12)
+    result = noisy_rate(problem.factory, problem.classes, eta)
+    assert result.tight and result.best.neighbourhood == pytest.approx(expected, rel=1e-6)

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pepcert.pep.errors import BadInput
 from pepcert.pep.numerics.numbers import rational_to_str
@@ -229,6 +229,30 @@ def _build(factory, parameters: Mapping[str, Fraction], definition: str):
         raise BadInput(f"the {definition} failed on the file's parameters: {type(error).__name__}: {error}") from None
 
 
+def rebuild(document: Mapping, method) -> tuple[str, dict, Any, Any, str | None]:
+    """What every certificate is checked against, rebuilt from the file's stated values:
+    ``(definition, parameters, classes, method, refused)``; ``refused`` says why the classes or
+    the method refuse those values (then ``classes``/``method`` may be None: an invalid file)."""
+    factory, definition = _definition(document, method)
+    parameters = {str(k): rational(v, str(k)) for k, v in document["parameters"].items()}
+    try:  # values the classes or the method refuse (mu < 0, eta <= 0): a certificate that fails
+        try:
+            classes = classes_from_dict(document["classes"])
+        except BadInput as error:
+            raise _Refused(f"the classes: {error}") from None
+        return definition, parameters, classes, _build(factory, parameters, definition), None
+    except _Refused as error:
+        return definition, parameters, None, None, str(error)
+
+
+def name_mismatch(document: Mapping, built, definition: str) -> str | None:
+    """The reason to reject a file whose stated method is not what its definition builds."""
+    if built.name == document["method"]:
+        return None
+    return (f"the file names the method {document['method']!r} but its definition ({definition}) builds "
+            f"{built.name!r}")
+
+
 def _check_upper(built, classes, document, rho_upper, outcomes, reasons: list) -> str | None:
     """The upper bound and, when it holds, the claim it supports (None when rejected)."""
     from pepcert.analyses.certificates import one_step_exact, problem_digest
@@ -291,21 +315,11 @@ def check_certificate(document: Mapping, method: Callable | None = None) -> Chec
         from pepcert.analyses.nstep_certificates import check_nstep_certificate
 
         return check_nstep_certificate(document, method)
-    factory, definition = _definition(document, method)
-    parameters = {str(k): rational(v, str(k)) for k, v in document["parameters"].items()}
+    definition, parameters, classes, built, refused = rebuild(document, method)
     rho_upper, rho_lower = rational(document["rho_upper"], "rho_upper"), rational(document["rho_lower"], "rho_lower")
-    try:  # values the classes or the method refuse (mu < 0, eta <= 0): a certificate that fails
-        try:
-            classes = classes_from_dict(document["classes"])
-        except BadInput as error:
-            raise _Refused(f"the classes: {error}") from None
-        built = _build(factory, parameters, definition)
-    except _Refused as error:
-        return CheckReport(False, (str(error),), rho_lower, rho_upper, None, definition, parameters, None)
-    reasons: list[str] = []
-    if built.name != document["method"]:
-        reasons.append(f"the file names the method {document['method']!r} but its definition ({definition}) "
-                       f"builds {built.name!r}")
+    if refused is not None:
+        return CheckReport(False, (refused,), rho_lower, rho_upper, None, definition, parameters, None)
+    reasons = [r for r in (name_mismatch(document, built, definition),) if r is not None]
     try:
         claim = _check_upper(built, classes, document, rho_upper, document.get("outcomes", 1), reasons)
     except BadInput as error:  # e.g. two outcomes for a deterministic class: the proof fails

@@ -243,27 +243,20 @@ def check_noisy_certificate(document: Mapping, method: Callable | None = None) -
     identities checked (:func:`pepcert.lyapunov.noisy_exact.check_noisy`). The shape was
     validated (:mod:`pepcert.analyses.noisy_file`)."""
     from pepcert.analyses.certificates import one_step_exact, problem_digest
-    from pepcert.analyses.checking import _build, _definition, _Refused, classes_from_dict, rational
+    from pepcert.analyses.checking import name_mismatch, rational, rebuild
     from pepcert.lyapunov.noisy_exact import NoisyCertificate, check_noisy
 
-    factory, definition = _definition(document, method)
-    parameters = {str(k): rational(v, str(k)) for k, v in document["parameters"].items()}
+    definition, parameters, classes, built, refused = rebuild(document, method)
     rho = None if document["rho"] is None else rational(document["rho"], "rho")
     C = None if document["C"] is None else rational(document["C"], "C")
-    try:
-        try:
-            classes = classes_from_dict(document["classes"])
-        except BadInput as error:
-            raise _Refused(f"the classes: {error}") from None
-        built = _build(factory, parameters, definition)
-    except _Refused as error:
-        return NoisyCheckReport(False, (str(error),), rho, C, None, None, definition, parameters)
+    if refused is not None:
+        return NoisyCheckReport(False, (refused,), rho, C, None, None, definition, parameters)
     sigma2 = None if classes.noise is None else Fraction(classes.noise.numbers()["sigma2"])
     report = lambda *reasons: NoisyCheckReport(not reasons, reasons, rho, C, sigma2, built.name, definition,
                                                parameters, classes.describe())
-    if built.name != document["method"]:
-        return report(f"the file names the method {document['method']!r} but its definition ({definition}) builds "
-                      f"{built.name!r}")
+    mismatch = name_mismatch(document, built, definition)
+    if mismatch is not None:
+        return report(mismatch)
     if classes.noise is None:
         return report("the classes have no gradient-noise class: there is no sigma^2 to bound")
     if rho is None or C is None or document["lyapunov"] is None:

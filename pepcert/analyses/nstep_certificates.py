@@ -293,27 +293,17 @@ def check_nstep_certificate(document: Mapping, method: Callable | None = None) -
     """Re-verify an N-step certificate exactly: rebuild the method from its definition and the
     file's rational parameters, its N-step problem (digest and names compared), then the dual
     identity and the instance (:mod:`pepcert.analyses.nstep_exact`)."""
-    from pepcert.analyses.checking import _build, _definition, _Refused, classes_from_dict, rational
+    from pepcert.analyses.checking import name_mismatch, rational, rebuild
     from pepcert.pep.errors import BadInput
 
-    factory, definition = _definition(document, method)
-    parameters = {str(k): rational(v, str(k)) for k, v in document["parameters"].items()}
+    definition, parameters, classes, built, refused = rebuild(document, method)
     upper_bound, lower_bound = (None if document[key] is None else rational(document[key], key)
                                 for key in ("upper_bound", "lower_bound"))
     fields: dict[str, Any] = dict(upper_bound=upper_bound, lower_bound=lower_bound, iterations=document["iterations"],
                                   measure=document["measure"], initial=document["initial"], start=document["start"])
-    try:
-        try:
-            classes = classes_from_dict(document["classes"])
-        except BadInput as error:
-            raise _Refused(f"the classes: {error}") from None
-        built = _build(factory, parameters, definition)
-    except _Refused as error:
-        return NStepCheckReport(False, (str(error),), **fields, definition=definition, parameters=parameters)
-    reasons: list[str] = []
-    if built.name != document["method"]:
-        reasons.append(f"the file names the method {document['method']!r} but its definition ({definition}) "
-                       f"builds {built.name!r}")
+    if refused is not None:
+        return NStepCheckReport(False, (refused,), **fields, definition=definition, parameters=parameters)
+    reasons = [r for r in (name_mismatch(document, built, definition),) if r is not None]
     try:
         exact = exact_nstep(built, classes, fields["iterations"], fields["measure"], fields["initial"], fields["start"])
     except BadInput as error:

@@ -143,6 +143,34 @@ def worst_case_series(kind: str, solver: str, sizes, cap: float) -> list[dict]:
     return rows
 
 
+def clarabel_feasible(problem) -> bool:
+    """Solve a cvxpy feasibility problem with Clarabel: feasible when its status is optimal."""
+    import cvxpy as cp
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "solution may be inaccurate": judged by status
+            problem.solve(solver=cp.CLARABEL)
+    except cp.error.SolverError:
+        return False
+    return problem.status == cp.OPTIMAL
+
+
+def bisect_rate(feasible, tolerance: float) -> float:
+    """The smallest feasible rho to ``tolerance``: doubling from 1, then bisection (the
+    baselines' search, the way a cvxpy user writes it)."""
+    low, high = 0.0, 1.0
+    while not feasible(high):
+        low, high = high, 2 * high
+    while high - low > tolerance:
+        middle = 0.5 * (low + high)
+        if feasible(middle):
+            high = middle
+        else:
+            low = middle
+    return high
+
+
 def cvxpy_bisection_rate(method, classes, tolerance: float = 1e-6) -> float:
     """The rate baseline: bisection on rho, each step a new cvxpy feasibility problem of the
     same one-step LMI (what a straightforward script does; feasibility from the status)."""
@@ -168,24 +196,9 @@ def cvxpy_bisection_rate(method, classes, tolerance: float = 1e-6) -> float:
         ell = sum(y[t] * (rho * data.before_rows[t] - data.after_rows[t]) for t in range(len(y)))
         ell = ell + sum(lam[j] * data.constraint_rows[j] for j in range(data.n_constraints))
         problem = cp.Problem(cp.Minimize(0), [S >> 0, P >> 0, ell[data.active_values] >= 0, cp.trace(P) + p == 1])
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # "solution may be inaccurate": judged by status
-                problem.solve(solver=cp.CLARABEL)
-        except cp.error.SolverError:
-            return False
-        return problem.status == cp.OPTIMAL
+        return clarabel_feasible(problem)
 
-    low, high = 0.0, 1.0
-    while not feasible(high):
-        low, high = high, 2 * high
-    while high - low > tolerance:
-        middle = 0.5 * (low + high)
-        if feasible(middle):
-            high = middle
-        else:
-            low = middle
-    return high
+    return bisect_rate(feasible, tolerance)
 
 
 def rate_settings():

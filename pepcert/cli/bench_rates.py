@@ -22,9 +22,17 @@ from __future__ import annotations
 import math
 import statistics
 import time
-import warnings
 
-from pepcert.cli.bench_jobs import DELTA, MU, L, cvxpy_bisection_rate, median_time, rate_settings
+from pepcert.cli.bench_jobs import (
+    DELTA,
+    MU,
+    L,
+    bisect_rate,
+    clarabel_feasible,
+    cvxpy_bisection_rate,
+    median_time,
+    rate_settings,
+)
 
 
 def settings() -> list[tuple[str, object, object]]:
@@ -70,24 +78,9 @@ def cvxpy_compiled_rate(method, classes, tolerance: float = 1e-6) -> float:
 
     def feasible(value: float) -> bool:
         rho.value = value
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # "solution may be inaccurate": judged by status
-                problem.solve(solver=cp.CLARABEL)
-        except cp.error.SolverError:
-            return False
-        return problem.status == cp.OPTIMAL
+        return clarabel_feasible(problem)
 
-    low, high = 0.0, 1.0
-    while not feasible(high):
-        low, high = high, 2 * high
-    while high - low > tolerance:
-        middle = 0.5 * (low + high)
-        if feasible(middle):
-            high = middle
-        else:
-            low = middle
-    return high
+    return bisect_rate(feasible, tolerance)
 
 
 def _one(method, classes, repeat: int) -> dict:

@@ -304,6 +304,14 @@ def problem_digest(step) -> str:
     return "sha256:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
+def identity_fields(factory, method, parameters, classes) -> dict:
+    """What every certificate file states about what it proves: the method's name (as its
+    definition builds it), the built-in key, the parameters and the classes (exact text)."""
+    return {"method": method.name, "builtin": _builtin_key(factory),
+            "parameters": {k: rational_to_str(v) for k, v in parameters.items()},
+            "classes": jsonable(classes.to_dict(), twins=False)}
+
+
 def _builtin_key(factory) -> str | None:
     from pepcert.pep.algorithms import BUILTIN_METHODS
 
@@ -320,10 +328,7 @@ def certificate_document(factory, method, classes, parameters, step, upper, lowe
     document = {
         "format": CERTIFICATE_FORMAT,
         "claim": claim,
-        "method": method.name,
-        "builtin": _builtin_key(factory),
-        "parameters": {k: rational_to_str(v) for k, v in parameters.items()},
-        "classes": jsonable(classes.to_dict(), twins=False),
+        **identity_fields(factory, method, parameters, classes),
         "outcomes": step.outcomes,
         "digest": problem_digest(step),
         "rho_upper": rational_to_str(rho_upper),

@@ -158,7 +158,7 @@ def _identity_entry(identity, check) -> dict:
 
 def noisy_document(factory, method, classes, parameters, step, certificate, verdict) -> dict:
     """The self-contained JSON certificate (every rational as ``"p/q"``)."""
-    from pepcert.analyses.certificates import CERTIFICATE_FORMAT, _builtin_key, problem_digest
+    from pepcert.analyses.certificates import CERTIFICATE_FORMAT, identity_fields, problem_digest
 
     document: dict = {
         "format": CERTIFICATE_FORMAT,
@@ -166,10 +166,7 @@ def noisy_document(factory, method, classes, parameters, step, certificate, verd
         "claim": ("E V_{k+1} <= rho V_k + C sigma^2 and V >= ||x - x*||^2 for every function of the function class, "
                   "every compressor output and every gradient noise of the noise class, hence E||x_k - x*||^2 <= "
                   "rho^k V_0 + C sigma^2 (1 - rho^k)/(1 - rho)"),
-        "method": method.name,
-        "builtin": _builtin_key(factory),
-        "parameters": {k: rational_to_str(v) for k, v in parameters.items()},
-        "classes": jsonable(classes.to_dict(), twins=False),
+        **identity_fields(factory, method, parameters, classes),
         "outcomes": step.outcomes,
         "digest": problem_digest(step),
         "rho": None if certificate is None else rational_to_str(certificate.rho),

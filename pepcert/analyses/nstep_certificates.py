@@ -153,15 +153,9 @@ def _upper(exact: ExactNStep, data, worst, backend):
     return None
 
 
-def _builtin_key(factory) -> str | None:
-    from pepcert.pep.algorithms import BUILTIN_METHODS
-
-    return next((key for key, value in BUILTIN_METHODS.items() if value is factory), None)
-
-
 def nstep_document(factory, method, classes, parameters, exact: ExactNStep, upper, lower, note: str) -> dict:
     """The self-contained JSON certificate (every rational as ``"p/q"``)."""
-    from pepcert.analyses.certificates import CERTIFICATE_FORMAT
+    from pepcert.analyses.certificates import CERTIFICATE_FORMAT, identity_fields
 
     problem, strings = exact.problem, lambda values: [rational_to_str(v) for v in values]
     claim = (f"lower_bound <= {describe_measure(problem.measure, problem.iterations)} <= upper_bound * "
@@ -171,10 +165,7 @@ def nstep_document(factory, method, classes, parameters, exact: ExactNStep, uppe
         "format": CERTIFICATE_FORMAT,
         "kind": NSTEP_KIND,
         "claim": claim,
-        "method": method.name,
-        "builtin": _builtin_key(factory),
-        "parameters": {k: rational_to_str(v) for k, v in parameters.items()},
-        "classes": jsonable(classes.to_dict(), twins=False),
+        **identity_fields(factory, method, parameters, classes),
         "iterations": problem.iterations,
         "measure": problem.measure,
         "initial": problem.initial,

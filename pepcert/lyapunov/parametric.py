@@ -127,8 +127,10 @@ def _arrays(group, values: np.ndarray, n: int, nf: int) -> tuple[np.ndarray, np.
     return mats, rows
 
 
-def _terms(step: OneStep, side) -> list[Scalar]:
-    """The family's terms on one side, as :func:`pepcert.lyapunov.search.lmi_data` makes them."""
+def family_terms(step: OneStep, side) -> list[Scalar]:
+    """The family's terms on one side: ``svec`` of the feature Gram (off-diagonal entries
+    times sqrt 2) and the gap for the full family, the named terms otherwise (the columns of
+    :func:`pepcert.lyapunov.search.lmi_data`)."""
     if not step.is_full:
         return list(side.terms)
     rows, cols = svec_indices(len(side.vectors))
@@ -149,8 +151,8 @@ class CompiledStep:
         self.n, self.nf = step.basis.n_vectors, step.basis.n_values
         outputs = _Outputs()
         self.groups = {
-            "before": outputs.group(_terms(step, step.before)),
-            "after": [outputs.group(_terms(step, side)) for side in step.after],
+            "before": outputs.group(family_terms(step, step.before)),
+            "after": [outputs.group(family_terms(step, side)) for side in step.after],
             "constraints": outputs.group([c for _, c in step.constraints] + [e for _, e in step.equalities]),
             "distance": outputs.group([distance(step)]),
             "gap": outputs.group([step.before.gap]),

@@ -62,11 +62,10 @@ from pepcert.lyapunov.margin import (  # noqa: F401
     solve_margin,
 )
 from pepcert.lyapunov.onestep import FULL, OneStep
-from pepcert.lyapunov.parametric import StepView, one_step_data
+from pepcert.lyapunov.parametric import StepView, family_terms, one_step_data
 from pepcert.lyapunov.results import DOMINANCE_FLOOR, LyapunovResult, features_form, lyapunov_formula  # noqa: F401
-from pepcert.pep.conic import SQRT2, svec_indices, svec_length
+from pepcert.pep.conic import svec_indices, svec_length
 from pepcert.pep.errors import BadInput, SolverFailure
-from pepcert.pep.expressions import inner
 from pepcert.pep.methods import Method
 from pepcert.pep.problem import ProblemClass
 from pepcert.pep.solvers import get_solver
@@ -129,24 +128,13 @@ class LMIData:
 def lmi_data(step: OneStep) -> LMIData:
     n, nf = step.basis.n_vectors, step.basis.n_values
 
-    def terms(side):
-        if not step.is_full:
-            return list(side.terms)
-        rows, cols = svec_indices(len(side.vectors))
-        out = []
-        for a, b in zip(rows, cols):
-            scalar = inner(side.vectors[a], side.vectors[b])
-            out.append(scalar if a == b else scalar * SQRT2)
-        out.append(side.gap)
-        return out
-
     def arrays(scalars):
         mats = np.array([s.gram_matrix(n) for s in scalars], dtype=float).reshape(len(scalars), n, n)
         rows = np.array([s.value_row(nf) for s in scalars], dtype=float).reshape(len(scalars), nf)
         return mats, rows
 
-    before_mats, before_rows = arrays(terms(step.before))
-    afters = [arrays(terms(side)) for side in step.after]
+    before_mats, before_rows = arrays(family_terms(step, step.before))
+    afters = [arrays(family_terms(step, side)) for side in step.after]
     after_mats = sum(a[0] for a in afters) / len(afters)
     after_rows = sum(a[1] for a in afters) / len(afters)
     constraint_mats, constraint_rows = arrays([c for _, c in step.constraints] + [e for _, e in step.equalities])

@@ -39,7 +39,7 @@ def register(subparsers) -> None:
     sub.add_argument("--initial", choices=LazyChoices("pepcert.pep.methods", "INITIALS"), default=None,
                      help="the quantity bounded by 1 at the start (default: distance, resp. function)")
     noisy = parser.add_argument_group("stochastic gradients (--sigma)")
-    noisy.add_argument("--target-rho", type=float, default=None, metavar="R",
+    noisy.add_argument("--target-rho", default=None, metavar="R",
                        help="also the step minimising C at the rate R: the smallest noise floor C sigma^2/(1 - R) "
                        "among the steps that keep E V_{k+1} <= R V_k + C sigma^2 (docs/noise.md)")
     add_output_options(parser, latex=True)
@@ -102,10 +102,8 @@ def run(args) -> int:
     factory, classes, eta = problem_from_args(args)
     from pepcert.analyses.sublinear import has_linear_rate
 
-    if args.target_rho is not None and classes.noise is None:
-        from pepcert.pep.errors import BadInput
-
-        raise BadInput("--target-rho needs --sigma (the noise floor it minimises)")
+    if args.target_rho is not None:
+        _check_target_rho(args.target_rho, classes)
 
     if not has_linear_rate(classes):
         return _run_sublinear(args, factory, classes, eta, start)
@@ -243,6 +241,19 @@ def _run_sublinear(args, factory, classes, eta, start: float) -> int:
     return 0
 
 
+def _check_target_rho(text: str, classes):
+    """``--target-rho``: a rational in (0, 1), decided exactly, and only with a noise class."""
+    from pepcert.pep.errors import BadInput
+    from pepcert.pep.numerics.numbers import parse_rational
+
+    if classes.noise is None:
+        raise BadInput("--target-rho needs --sigma (the noise floor it minimises)")
+    rho = parse_rational(text, "--target-rho")
+    if not 0 < rho < 1:
+        raise BadInput(f"--target-rho must be in (0, 1), got {text}")
+    return rho
+
+
 def _run_noisy(args, factory, classes, eta, start: float) -> int:
     """``rate --sigma S``: the exact-gradient rate, the pair ``(rho, C)`` and the neighbourhood
     of ``||x - x*||^2`` with its lower end (:mod:`pepcert.analyses.noisy`)."""
@@ -256,7 +267,7 @@ def _run_noisy(args, factory, classes, eta, start: float) -> int:
     if args.target_rho is not None:
         from pepcert.analyses.noisy import step_for_rate
 
-        target = step_for_rate(factory, classes, args.target_rho, result.eta)
+        target = step_for_rate(factory, classes, float(_check_target_rho(args.target_rho, classes)), result.eta)
     seconds = time.perf_counter() - start
     if args.json:
         emit_json({**result.to_dict(), **problem_payload(args), "seconds": seconds,
@@ -280,7 +291,7 @@ def _run_noisy(args, factory, classes, eta, start: float) -> int:
           "end is the stationary value on the worst instance found, Gaussian noise)")
     if target is not None:
         edge = " (at the search's edge: the best step may lie beyond)" if target.at_search_edge else ""
-        print(f"  at rho = {args.target_rho:g} the step eta = {target.eta:.6g} minimises C: C = {target.pair.C:.9g}, "
+        print(f"  at rho = {args.target_rho} the step eta = {target.eta:.6g} minimises C: C = {target.pair.C:.9g}, "
               f"neighbourhood {target.pair.neighbourhood:.9g}{edge}")
     print(f"  solver        clarabel, {seconds * 1000:.1f} ms")
     return 0

@@ -138,3 +138,14 @@ def test_the_proof_gives_the_worst_case_as_a_line_in_initial_and_sigma2():
         assert a + b * sigma2 == pytest.approx(result.value, rel=1e-8)
     assert noise_split(worst_case(BUILTIN_METHODS["cgd"](eta), ProblemClass(SmoothStronglyConvex(mu, L), Contractive(1)),
                                   2, measure="distance")) is None
+
+
+@pytest.mark.parametrize("value, message", [("1", "must be in (0, 1)"), ("0", "must be in (0, 1)"),
+                                            ("abc", "must be a number"), ("1e400", "must be in (0, 1)")])
+def test_target_rho_is_checked_exactly_before_any_work(capsys, value, message):
+    from pepcert.cli import main
+
+    code = main(["rate", "--method", "cgd", "--delta", "1", "--mu", "0.1", "--L", "1", "--sigma", "0.1",
+                 "--target-rho", value])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and message in err[0], err

@@ -293,11 +293,11 @@ def validate_header(document: dict, source: str, claims: tuple[str, ...]) -> dic
 
 def _validate_agent_instance(instance: dict) -> None:
     """n agents: ``h`` one rational per agent, ``alpha`` one list of outcomes per agent."""
-    from pepcert.pep.classes import MAX_AGENTS
+    from pepcert.pep.classes import MAX_WHOLE_AGENTS
 
     hs, alphas = instance["h"], instance.get("alpha")
-    if not 1 <= len(hs) <= MAX_AGENTS:
-        raise BadInput(f"lower.instance.h must list 1 to {MAX_AGENTS} curvatures, got {len(hs)}")
+    if not 1 <= len(hs) <= MAX_WHOLE_AGENTS:
+        raise BadInput(f"lower.instance.h must list 1 to {MAX_WHOLE_AGENTS} curvatures, got {len(hs)}")
     _rationals(hs, "lower.instance.h")
     if not isinstance(alphas, list) or len(alphas) != len(hs):
         raise BadInput("lower.instance.alpha must list one outcome list per agent")
@@ -309,14 +309,14 @@ def _validate_agent_instance(instance: dict) -> None:
 
 def _validate_distributed(entry: dict, where: str) -> None:
     """``{"type": "Distributed", "agents": [classes], "common_minimizer": bool}``."""
-    from pepcert.pep.classes import MAX_AGENTS
+    from pepcert.pep.classes import MAX_WHOLE_AGENTS
 
     extra = set(entry) - {"type", "agents", "common_minimizer"}
     if extra:
         raise BadInput(f"{where} has unexpected fields {sorted(_key(k) for k in extra)}")
     agents = entry.get("agents")
-    if not isinstance(agents, list) or not 1 <= len(agents) <= MAX_AGENTS:
-        raise BadInput(f"{where}.agents must list 1 to {MAX_AGENTS} function classes")
+    if not isinstance(agents, list) or not 1 <= len(agents) <= MAX_WHOLE_AGENTS:
+        raise BadInput(f"{where}.agents must list 1 to {MAX_WHOLE_AGENTS} function classes")
     for index, agent in enumerate(agents):
         _validate_class(agent, f"{where}.agents[{index}]", nested=False)
     if not isinstance(entry.get("common_minimizer", True), bool):

@@ -142,7 +142,7 @@ def _build_class(entry, role: str):
 
 def classes_from_dict(data: Mapping):
     """Rebuild a :class:`ProblemClass` from a certificate's ``classes`` entry (exact)."""
-    from pepcert.pep.classes import MAX_AGENTS, Distributed, ProblemClass
+    from pepcert.pep.classes import MAX_WHOLE_AGENTS, Distributed, ProblemClass
 
     if not isinstance(data, Mapping):
         raise BadInput("the certificate's classes must be an object")
@@ -152,8 +152,8 @@ def classes_from_dict(data: Mapping):
         agents, common = function.get("agents"), function.get("common_minimizer", True)
         if extra:
             raise BadInput(f"unexpected fields {sorted(extra)} in the Distributed class")
-        if not isinstance(agents, list) or not 1 <= len(agents) <= MAX_AGENTS:
-            raise BadInput(f"a Distributed class needs a list of 1 to {MAX_AGENTS} agent classes")
+        if not isinstance(agents, list) or not 1 <= len(agents) <= MAX_WHOLE_AGENTS:
+            raise BadInput(f"a Distributed class needs a list of 1 to {MAX_WHOLE_AGENTS} agent classes")
         if not isinstance(common, bool):
             raise BadInput("common_minimizer must be true or false")
         function = Distributed(tuple(_build_class(agent, "agent function") for agent in agents), common)
@@ -168,12 +168,12 @@ def _check_lower(built, classes, instance: Mapping, rho_lower) -> tuple[bool, st
     """The file's lower-bound instance, re-verified (one agent: ``h`` and ``alpha`` numbers or
     a list of outcomes; n agents: per-agent lists)."""
     from pepcert.lowerbounds.certified import check_lower_bound
-    from pepcert.pep.classes import MAX_AGENTS
+    from pepcert.pep.classes import MAX_WHOLE_AGENTS
     from pepcert.pep.instances import ScalingInstance
 
     hs, alphas = instance["h"], instance["alpha"]
     if isinstance(hs, list):
-        if not isinstance(alphas, list) or len(hs) != len(alphas) or not 1 <= len(hs) <= MAX_AGENTS:
+        if not isinstance(alphas, list) or len(hs) != len(alphas) or not 1 <= len(hs) <= MAX_WHOLE_AGENTS:
             raise BadInput("a per-agent instance needs one curvature and one outcome list per agent")
         if any(not isinstance(agent, list) or not 1 <= len(agent) <= 8 for agent in alphas):
             raise BadInput("each agent needs a list of 1 to 8 compressor outcomes")

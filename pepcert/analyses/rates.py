@@ -28,7 +28,16 @@ import numpy as np
 from pepcert.lowerbounds.linear import spectral_rate, worst_linear_instances
 from pepcert.lyapunov.onestep import FULL
 from pepcert.lyapunov.search import LyapunovResult, lyapunov_rate
-from pepcert.pep.budget import RATES_PER_STEP_SEARCH, SOLVE_SECONDS, SOLVES_PER_RATE, Budget, Work, require
+from pepcert.pep.budget import (
+    RATES_PER_STEP_SEARCH,
+    SOLVE_SECONDS,
+    SOLVES_PER_RATE,
+    SYMMETRIC_RATE,
+    Budget,
+    Work,
+    require,
+)
+from pepcert.pep.classes import MAX_WHOLE_AGENTS
 from pepcert.pep.errors import BadInput, SolverFailure
 from pepcert.pep.methods import Method
 from pepcert.pep.problem import ProblemClass
@@ -79,6 +88,8 @@ def tight_rate(
 def _tight_rate(method, classes, family, solver, tolerance, outcomes, structured_fallback, progress=None) -> LyapunovResult:
     """:func:`tight_rate` on floating-point classes."""
     worst = worst_linear_instances(method, classes)
+    if family == FULL and classes.agents > MAX_WHOLE_AGENTS:
+        return _structured_only(method, classes, worst, tolerance, outcomes, solver, progress)
     if worst and family == FULL and structured_fallback and classes.agents > 1:
         # With several agents the full family has many directions and its search is slow at
         # ties of instances (n identical agents at eta*); a structured family that meets the
@@ -106,6 +117,16 @@ def _tight_rate(method, classes, family, solver, tolerance, outcomes, structured
     if structured_fallback and not result.tight:
         result = _best_known(method, classes, result, worst, tolerance, outcomes, solver)
     return result
+
+
+def _structured_only(method, classes, worst, tolerance, outcomes, solver, progress) -> LyapunovResult:
+    """More agents than a whole problem takes: the method's structured families, reduced by the
+    agents' symmetry (a tight one first, else the smallest rate)."""
+    if not method.families:
+        raise BadInput(f"{classes.agents} agents: {method.name} has no structured Lyapunov family, and the full "
+                       f"family takes at most {MAX_WHOLE_AGENTS} agents")
+    results = [lyapunov_rate(method, classes, name, tolerance, outcomes, solver, worst, progress) for name in method.families]
+    return min(results, key=lambda r: (not r.tight, r.rho))
 
 
 def require_linear(classes: ProblemClass) -> None:
@@ -195,11 +216,15 @@ def rate_work(method, classes, step_search: bool = False) -> Work:
     """The estimated cost of a tight rate of ``method`` (``step_search``: of an optimal step)."""
     from pepcert.lyapunov.onestep import one_step
 
+    solves = SOLVES_PER_RATE * (RATES_PER_STEP_SEARCH if step_search else 1)
+    if classes.agents > MAX_WHOLE_AGENTS:  # reduced by symmetry (or refused by the build)
+        rates, n = RATES_PER_STEP_SEARCH if step_search else 1, classes.agents
+        return Work(rates * SYMMETRIC_RATE[0] * n**3, SYMMETRIC_RATE[1] * n**3,
+                    f"the {'optimal step' if step_search else 'rate'} of {method.name} (reduced by the agents' symmetry)")
     step = one_step(method, classes)
     basis = step.basis.n_vectors
     coefficients = len(step.feature_names) * (len(step.feature_names) + 1) // 2 + 1 + len(step.constraints)
     a, p = SOLVE_SECONDS
-    solves = SOLVES_PER_RATE * (RATES_PER_STEP_SEARCH if step_search else 1)
     what = f"the {'optimal step' if step_search else 'rate'} of {method.name} (a {basis}x{basis} Gram block)"
     return Work(solves * a * basis**p, 24 * coefficients * basis * basis, what)
 

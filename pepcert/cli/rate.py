@@ -47,9 +47,21 @@ def register(subparsers) -> None:
 
 
 def _instance_text(instance) -> str:
-    """``h = 0.1, alpha = 1.70711`` (per agent and per outcome where there are several)."""
+    """``h = 0.1, alpha = 1.70711`` (per agent and per outcome where there are several; more
+    than four agents with equal values as ``(0.1 x 64)``)."""
     def number(value):
-        return f"{value:.6g}" if isinstance(value, float) else "(" + ", ".join(number(v) for v in value) + ")"
+        if isinstance(value, float):
+            return f"{value:.6g}"
+        items = [number(v) for v in value]
+        if len(items) > 4:
+            runs: list[list] = []
+            for item in items:
+                if runs and runs[-1][0] == item:
+                    runs[-1][1] += 1
+                else:
+                    runs.append([item, 1])
+            return "(" + ", ".join(f"{item} x {count}" if count > 1 else item for item, count in runs) + ")"
+        return "(" + ", ".join(items) + ")"
 
     return ", ".join(f"{key} = {number(value)}" for key, value in instance.to_dict().items())
 
@@ -60,6 +72,8 @@ def _paper_family(method, classes, args, result, progress=None):
 
     if args.family != "full" or "paper" not in method.families:
         return None
+    if result.family == "paper":  # the answer already is the paper family's (many agents, structured fallback)
+        return result
     try:
         paper = tight_rate(method, classes, family="paper", solver=args.solver, progress=progress)
     except SolverFailure:

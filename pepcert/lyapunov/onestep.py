@@ -99,13 +99,18 @@ class OneStep:
         return rho * before - after / len(self.after)
 
 
-def one_step(method: Method, classes: ProblemClass, family: str = FULL, outcomes: int | None = None) -> OneStep:
+def one_step(method: Method, classes: ProblemClass, family: str = FULL, outcomes: int | None = None,
+             exact: bool = True, max_agents: int | None = None) -> OneStep:
     """Run one step of ``method`` from a free state and record the Lyapunov inequality's data.
 
     Args:
         family: ``"full"`` (every quadratic form in the state, ``grad f(x)`` and ``f - f*``),
             or the name of one of the method's structured families.
         outcomes: outcomes per compressor call (random compressors); default from the class.
+        exact: ``False`` divides by integers in floating point (a float-only build: no
+            rational arithmetic in the means over many agents).
+        max_agents: the most agents accepted (default :data:`pepcert.pep.classes.MAX_WHOLE_AGENTS`;
+            the symmetry-reduced rate builds up to ``MAX_AGENTS``).
     """
     if family != FULL and family not in method.families:
         known = ", ".join((FULL,) + tuple(method.families))
@@ -113,7 +118,7 @@ def one_step(method: Method, classes: ProblemClass, family: str = FULL, outcomes
     outcomes = classes.default_outcomes if outcomes is None else outcomes
     if outcomes < 1:
         raise BadInput("the number of compressor outcomes must be at least 1")
-    trace = Trace(classes, outcomes=outcomes)
+    trace = Trace(classes, outcomes=outcomes, exact=exact, **({} if max_agents is None else {'max_agents': max_agents}))
     oracle = SymbolicOracle(trace, branch=0)
     state, optimum = initial_state(method, trace, oracle)
     trace.label(state[0], "x0")

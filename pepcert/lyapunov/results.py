@@ -109,6 +109,10 @@ class LyapunovResult:
         return self.rho - self.rho_lower
 
     def formula(self, digits: int = 6) -> str:
+        """``V`` as text: in the features, or, for a structured family of more than
+        :data:`FORMULA_TERMS` terms (many agents), as its weighted terms, equal weights together."""
+        if self.weights is not None and len(self.term_names) > FORMULA_TERMS:
+            return terms_formula(self.term_names, self.weights, digits)
         return lyapunov_formula(self.feature_names, self.P, self.p, digits)
 
     def value(self, z) -> float:
@@ -166,6 +170,31 @@ class LyapunovResult:
             "solves": self.solves,
             "seconds": self.seconds,
         })
+
+
+#: A structured family with more terms than this is written as its terms (:meth:`LyapunovResult.formula`).
+FORMULA_TERMS = 8
+
+
+def terms_formula(names: Sequence[str], weights: np.ndarray, digits: int = 6) -> str:
+    """``a ||sum_i e_i||^2 + b (||x - x* - e_1||^2 + ... + ||x - x* - e_n||^2)``: consecutive terms
+    of equal weight (to ``10^-digits`` relative) written once, their sum shortened past three."""
+    floor = 10.0 ** (-digits) * max(float(np.abs(weights).max(initial=0.0)), 1e-300)
+    groups: list[tuple[float, list[str]]] = []
+    for name, weight in zip(names, weights):
+        if groups and abs(groups[-1][0] - weight) <= floor:
+            groups[-1][1].append(name)
+        else:
+            groups.append((float(weight), [name]))
+    parts = []
+    for weight, members in groups:
+        if abs(weight) < floor:
+            continue
+        body = members[0] if len(members) == 1 else " + ".join(members) if len(members) <= 3 else \
+            f"{members[0]} + ... + {members[-1]}"
+        body = body if len(members) == 1 else f"({body})"
+        parts.append(body if abs(weight - 1) < floor else f"{weight:.{digits}g} {body}")
+    return " + ".join(parts) or "0"
 
 
 def lyapunov_formula(names: Sequence[str], P: np.ndarray, p: float, digits: int = 6) -> str:

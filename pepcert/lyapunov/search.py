@@ -64,6 +64,7 @@ from pepcert.lyapunov.margin import (  # noqa: F401
 from pepcert.lyapunov.onestep import FULL, OneStep
 from pepcert.lyapunov.parametric import StepView, family_terms, one_step_data
 from pepcert.lyapunov.results import DOMINANCE_FLOOR, LyapunovResult, features_form, lyapunov_formula  # noqa: F401
+from pepcert.lyapunov.symmetric import SymmetricView, symmetric_data
 from pepcert.pep.conic import svec_indices, svec_length
 from pepcert.pep.errors import BadInput, SolverFailure
 from pepcert.pep.methods import Method
@@ -89,7 +90,7 @@ class LMIData:
     (``A`` averaged over compressor outcomes); rows of function values likewise.
     """
 
-    step: OneStep | StepView  # a fresh build's, or what a filled problem keeps of it
+    step: OneStep | StepView | SymmetricView  # a fresh build's, what a filled problem keeps, or the reduced view
     n: int
     before_mats: np.ndarray
     before_rows: np.ndarray
@@ -243,7 +244,7 @@ def lyapunov_rate(
     if not (tolerance > 0):
         raise BadInput("the rate tolerance must be positive")
     start = time.perf_counter()
-    step, data = one_step_data(method, classes, family, outcomes)
+    step, data = _problem(method, classes, family, outcomes)
     backend = get_solver(solver)
     solves = 0
 
@@ -274,7 +275,7 @@ def lyapunov_rate(
             instance_rho = max(case.rho for case in worst_cases)
             if instance_rho > lower:
                 lower, source = min(instance_rho, rho), "instance"
-    P, p, weights = features_form(step, best.coefficients, data)
+    names, coefficients, multipliers, (P, p, weights) = _whole(step, data, best)
     return LyapunovResult(
         method=method.name,
         parameters=dict(method.parameters),
@@ -284,15 +285,15 @@ def lyapunov_rate(
         rho=float(rho),
         rho_lower=float(lower),
         lower_source=source,
-        feature_names=step.feature_names,
+        feature_names=names.feature_names,
         P=P,
         p=p,
-        term_names=step.term_names,
+        term_names=names.term_names,
         weights=weights,
-        multipliers={name: float(v) for name, v in zip(step.multiplier_names, best.multipliers)},
+        multipliers={name: float(v) for name, v in zip(names.multiplier_names, multipliers)},
         margin=best.margin,
-        coefficients=best.coefficients,
-        multiplier_values=best.multipliers,
+        coefficients=coefficients,
+        multiplier_values=multipliers,
         worst_cases=tuple(worst_cases),
         solver=backend.name,
         solves=solves,
@@ -300,6 +301,22 @@ def lyapunov_rate(
         strongly_convex=classes.function.strongly_convex,
         dominance=dominance,
     )
+
+
+def _whole(step, data: LMIData, best: MarginSolution):
+    """``(names, coefficients, multipliers, (P, p, weights))`` of the answer in the whole
+    problem's coordinates (a reduced problem's expanded: every orbit's members get its value)."""
+    if isinstance(step, SymmetricView):
+        coefficients, multipliers = step.expand(best.coefficients, best.multipliers)
+        return step.step, coefficients, multipliers, features_form(step.step, coefficients)
+    return step, best.coefficients, best.multipliers, features_form(step, best.coefficients, data)
+
+
+def _problem(method: Method, classes: ProblemClass, family: str, outcomes: int | None):
+    """``(view, data)``: reduced by the agents' symmetry where the problem has it
+    (:mod:`pepcert.lyapunov.symmetric`), else the whole one-step problem."""
+    reduced = symmetric_data(method, classes, family, outcomes)
+    return reduced if reduced is not None else one_step_data(method, classes, family, outcomes)
 
 
 #: The dominance asked of V when the instance path's first V does not control the state.

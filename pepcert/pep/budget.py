@@ -13,6 +13,9 @@ rough: they decide refusals, never results.
 Measured (error feedback with n agents, one margin solve of the one-step problem): b = 33: 0.59 s,
 b = 49: 3.9 s, b = 65: 13 s, hence ``3.2e-7 b^4.2`` seconds per solve; N-step (Clarabel, the
 worst-case ladder): 239 variables 0.24 s, 877: 1.9 s, 1915: 6.0 s, hence ``3e-6 v^2``.
+Identical agents reduced by symmetry (:mod:`pepcert.lyapunov.symmetric`): the solves are of a
+fixed small size, the symbolic build and its check grow as ``n^3`` (measured at n = 64: 2.3 to
+5.0 s and 310 MB at the peak for the error-feedback methods), hence :data:`SYMMETRIC_RATE`.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ SOLVE_SECONDS = (3.2e-7, 4.2)  # one margin solve: a * basis^p
 NSTEP_SECONDS = 3e-6  # one N-step solve: a * variables^2
 SOLVES_PER_RATE = 12  # a tight rate with its fallbacks (measured up to 13 with n agents)
 RATES_PER_STEP_SEARCH = 25  # rates solved by the step search after pruning (measured 6-30)
+SYMMETRIC_RATE = (2.5e-5, 1500)  # a symmetry-reduced rate of n agents: (seconds, bytes) per n^3
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,11 @@ from typing import Any, Protocol, runtime_checkable
 
 from pepcert.pep.errors import BadInput
 
-MAX_AGENTS = 16
+#: Agents a rate accepts: beyond MAX_WHOLE_AGENTS only identical agents, reduced by their symmetry
+#: (a structured Lyapunov family: :mod:`pepcert.lyapunov.symmetric`).
+MAX_AGENTS = 64
+#: Agents of any analysis that builds the whole problem (N steps, the full family, certificates).
+MAX_WHOLE_AGENTS = 16
 MAX_BRANCHES = 16  # joint compressor outcomes of one step (agents x outcomes), bounded work
 
 

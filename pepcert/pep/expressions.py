@@ -46,11 +46,15 @@ def _is_zero(value) -> bool:
 class Basis:
     """The vectors and function values of one problem, numbered in order of creation."""
 
-    __slots__ = ("_vector_names", "_value_names")
+    __slots__ = ("_vector_names", "_value_names", "exact")
 
-    def __init__(self) -> None:
+    def __init__(self, exact: bool = True) -> None:
         self._vector_names: list[str] = []
         self._value_names: list[str] = []
+        # Division by an integer keeps it exact (x / 3 is x * Fraction(1, 3)); a floating-point
+        # build (exact=False) divides by the float instead: the same numbers to rounding, without
+        # rational arithmetic (64 agents' means).
+        self.exact = exact
 
     # -- creation -------------------------------------------------------------------------
     def new_vector(self, name: str) -> Vector:
@@ -173,7 +177,7 @@ class Vector:
 
     def __truediv__(self, scale):
         if isinstance(scale, int) and not isinstance(scale, bool):
-            scale = Fraction(scale)  # keep integers exact: x / 2 is x * 1/2
+            scale = Fraction(scale) if self.basis.exact else float(scale)  # exact: x / 2 is x * 1/2
         return Vector(self.basis, {k: v / scale for k, v in self._coefficients.items()})
 
     def __matmul__(self, other: Vector) -> Scalar:
@@ -309,7 +313,7 @@ class Scalar:
 
     def __truediv__(self, scale):
         if isinstance(scale, int) and not isinstance(scale, bool):
-            scale = Fraction(scale)
+            scale = Fraction(scale) if self.basis.exact else float(scale)
         return self * (1 / scale)
 
     def __repr__(self) -> str:

@@ -203,6 +203,10 @@ _APPLY = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a,
 # ---------------------------------------------------------------------------------------
 
 
+#: Guard tests per line of a compiled program (the compiler recurses once per operator of a line).
+GUARDS_PER_LINE = 64
+
+
 class Program:
     """The operations a list of outputs (each a :class:`Param` or a plain number) needs, as one
     compiled Python function of the inputs: :meth:`run` gives the outputs at new inputs as a
@@ -230,10 +234,13 @@ class Program:
             else:
                 lines.append(f"        v{k} = {name(node[1])} {_SYMBOLS[node[0]]} {name(node[2])}")
         checks = [f"({name(('n', node))} {relation} 0)" for node, relation in dict.fromkeys(tape.guards)]
-        if batch and checks:  # one test of the whole batch: numbers' tests are bools, arrays' arrays
-            checks = [f"_all({' & '.join(checks)})"]
-        lines.append(f"        if not ({' and '.join(checks) or 'True'}):")
-        lines.append("            return None")
+        # In lines of GUARDS_PER_LINE tests: one expression of thousands (64 agents) overflows the compiler's stack.
+        for first in range(0, len(checks), GUARDS_PER_LINE):
+            chunk = checks[first:first + GUARDS_PER_LINE]
+            # One test of the whole batch: numbers' tests are bools, arrays' arrays.
+            test = f"_all({' & '.join(chunk)})" if batch else " and ".join(chunk)
+            lines.append(f"        if not ({test}):")
+            lines.append("            return None")
         lines.append(f"        return [{', '.join(name(_operand(o)) for o in outputs)}]")
         lines.append("    except (ArithmeticError, ValueError):")
         lines.append("        return None")

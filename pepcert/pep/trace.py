@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from pepcert.pep.classes import MAX_BRANCHES, ProblemClass  # noqa: F401 (re-exported)
+from pepcert.pep.classes import MAX_BRANCHES, MAX_WHOLE_AGENTS, ProblemClass  # noqa: F401 (re-exported)
 from pepcert.pep.errors import BadInput
 from pepcert.pep.expressions import Basis, Scalar, Vector, inner
 from pepcert.pep.functions import Point
@@ -32,10 +32,14 @@ class Trace:
     every outcome's branch must have the same input and returns that outcome's output.
     """
 
-    def __init__(self, classes: ProblemClass, outcomes: int = 1, number=float):
+    def __init__(self, classes: ProblemClass, outcomes: int = 1, exact: bool = True, max_agents: int = MAX_WHOLE_AGENTS):
+        if classes.agents > max_agents:
+            raise BadInput(f"{classes.agents} agents: an analysis of the whole problem takes at most {max_agents}; "
+                           "beyond that only the rate of identical agents in a structured Lyapunov family "
+                           "(e.g. the paper's) is computed, by symmetry")
         self.classes = classes
         self.outcomes = outcomes
-        self.basis = Basis()
+        self.basis = Basis(exact)  # exact=False: integer divisions in floating point (expressions.Basis)
         self.agents = classes.agents
         self.branches = classes.branches(outcomes)
         zero = self.basis.zero_vector()
@@ -86,6 +90,17 @@ class Trace:
             shifts.append(self.basis.new_vector(f"{name}{suffix}-{name}*"))
             self._vector_origins.append(("state", k))
         return shifts
+
+    @property
+    def vector_origins(self) -> tuple[tuple, ...]:
+        """How each basis vector came to be: ``("state", k)``, ``("gradient", x, agent)``,
+        ``("compress", v, agent, offset)``, ``("optimum gradient", agent)`` or ``("noise", index)``."""
+        return tuple(self._vector_origins)
+
+    @property
+    def value_origins(self) -> tuple[tuple, ...]:
+        """How each basis value came to be: ``("value", x, agent)``."""
+        return tuple(self._value_origins)
 
     @property
     def xstar(self) -> Vector:

@@ -29,7 +29,7 @@ from pepcert.pep.numerics.numbers import exact_number, is_symbolic, require, sho
 
 
 def agent_count(n) -> int:
-    """``n`` as an integer in ``[1, 16]`` (exact: ``Fraction(2)`` is 2, ``2.5`` is refused)."""
+    """``n`` as an integer in ``[1, MAX_AGENTS]`` (exact: ``Fraction(2)`` is 2, ``2.5`` is refused)."""
     try:
         value = Fraction(n)
     except (TypeError, ValueError):

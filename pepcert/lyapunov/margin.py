@@ -75,6 +75,20 @@ def _add_dominance(builder: ConicBuilder, data: LMIData, y: np.ndarray, dominanc
     builder.psd(svec(mats).T, svec(-dominance.c * dominance.distance_mat), data.n)
 
 
+def _family_cone(builder: ConicBuilder, data: LMIData, y, total: int) -> None:
+    """``P >= 0`` for the full family: ``smat`` of the first coefficients, or, reduced by the
+    agents' symmetry (:mod:`pepcert.lyapunov.symmetric`), P's two blocks as a map of them."""
+    if data.psd_size is None:
+        return
+    if data.psd_map is not None:
+        cols = np.zeros((data.psd_map.shape[0], total))
+        cols[:, y] = data.psd_map
+        builder.psd(cols, np.zeros(cols.shape[0]), data.psd_size)
+        return
+    k = data.psd_size
+    builder.psd(np.eye(total)[y[: svec_length(k)]], np.zeros(svec_length(k)), k)
+
+
 # With equalities the margin is capped, t <= 1 (N has unit largest entry; margins are far smaller):
 # on the directions an equality removes (u = 0) the free multipliers raise S at will, so where the
 # instances span the rest of the face (a quadratic class at eta*) the margin would be unbounded.
@@ -140,9 +154,7 @@ def solve_margin(
         psd_cols = svec(W.T @ S_cols @ W).T  # one batched product over the variables
     if size:
         builder.psd(psd_cols, np.zeros(svec_length(size)), size)
-    if data.psd_size:
-        k = data.psd_size
-        builder.psd(eye[y[: svec_length(k)]], np.zeros(svec_length(k)), k)
+    _family_cone(builder, data, y, total)
     objective = np.zeros(total)
     objective[t] = -1.0
     problem, _ = builder.build(objective)
@@ -224,13 +236,19 @@ def _brent_root(function, low: float, high: float) -> float:
 
 def clip_to_cones(data: LMIData, coefficients: np.ndarray, multipliers: np.ndarray):
     """Project a numerical solution onto ``lambda >= 0`` (the inequalities' multipliers; the
-    equalities' stay free), ``p, a_i >= 0`` and ``P >= 0``."""
+    equalities' stay free), ``p, a_i >= 0`` and ``P >= 0`` (for a reduced full family: each of
+    P's blocks, the coefficients then solved from them -- the map is one to one)."""
     coefficients = np.array(coefficients, dtype=float)
     multipliers = np.array(multipliers, dtype=float)
     multipliers[: data.n_inequalities] = np.maximum(multipliers[: data.n_inequalities], 0.0)
     for i in data.nonneg_terms:
         coefficients[i] = max(coefficients[i], 0.0)
-    if data.psd_size:
+    if data.psd_map is not None:  # clip P's blocks, then the coefficients that give them
+        values, vectors = np.linalg.eigh(smat(data.psd_map @ coefficients))
+        clipped = svec((vectors * np.maximum(values, 0.0)) @ vectors.T)
+        used = np.flatnonzero(np.abs(data.psd_map).sum(axis=0))
+        coefficients[used] = np.linalg.lstsq(data.psd_map[:, used], clipped, rcond=None)[0]
+    elif data.psd_size:
         k = data.psd_size
         values, vectors = np.linalg.eigh(smat(coefficients[: svec_length(k)]))
         coefficients[: svec_length(k)] = svec((vectors * np.maximum(values, 0.0)) @ vectors.T)

@@ -103,6 +103,9 @@ class LMIData:
     normalisation: np.ndarray  # w with w . y = 1
     active_values: np.ndarray  # function values that appear anywhere
     n_equalities: int = 0  # the last multipliers, free (equalities); the others are >= 0
+    # A reduced full family (identical agents): svec of the PSD matrix as a map of the
+    # coefficients, (svec length, n_terms), instead of svec(P) being the first psd_size ones.
+    psd_map: np.ndarray | None = None
 
     @property
     def n_inequalities(self) -> int:

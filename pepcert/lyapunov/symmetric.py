@@ -40,7 +40,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pepcert.lyapunov.onestep import FULL, OneStep, one_step
+from pepcert.lyapunov.parametric import family_terms
 from pepcert.pep.classes import MAX_AGENTS
+from pepcert.pep.conic import SQRT2, svec, svec_indices, svec_length
 from pepcert.pep.methods import Method
 from pepcert.pep.problem import ProblemClass
 from pepcert.pep.symmetry import generators, orbits, permutation_of, relabelling, scalar_key, vector_owners
@@ -123,7 +125,9 @@ class SymmetricView:
     term_sizes: tuple[int, ...]  # the size of each orbit of terms
     multiplier_sizes: tuple[int, ...]  # and of multipliers
 
-    is_full = False
+    @property
+    def is_full(self) -> bool:
+        return self.family == FULL
 
     def evaluate(self, instance, state: Sequence) -> tuple[np.ndarray, np.ndarray]:
         """The whole trace replayed on ``instance``, then mapped to reduced coordinates."""
@@ -142,9 +146,9 @@ class SymmetricView:
 
 
 def eligible(classes: ProblemClass, family: str, outcomes: int | None) -> bool:
-    """Identical agents (two or more), a structured family, one compressor outcome, no noise."""
+    """Identical agents (two or more), one compressor outcome, no noise."""
     function = classes.function
-    if family == FULL or classes.agents < 2 or not getattr(function, "identical", False):
+    if classes.agents < 2 or not getattr(function, "identical", False):
         return False
     if classes.noise is not None or not function.common_minimizer:
         return False
@@ -173,16 +177,16 @@ def _structure(step: OneStep):
         return None
     inequalities = [c for _, c in step.constraints]
     equalities = [e for _, e in step.equalities]
+    terms = {"before": family_terms(step, step.before), "after": family_terms(step, step.after[0])}
     keys = {name: [scalar_key(s) for s in scalars] for name, scalars in
-            (("ineq", inequalities), ("eq", equalities), ("before", step.before.terms), ("after", step.after[0].terms))}
+            (("ineq", inequalities), ("eq", equalities), ("before", terms["before"]), ("after", terms["after"]))}
     perms: dict[str, list] = {"ineq": [], "eq": [], "terms": [], "values": [], "vectors": []}
     for sigma in generators(n):
         action = relabelling(origins, value_origins, owners, sigma)
         if action is None:
             return None
         maps = {name: permutation_of(keys[name], [action.scalar_key(s) for s in scalars]) for name, scalars in
-                (("ineq", inequalities), ("eq", equalities), ("before", step.before.terms),
-                 ("after", step.after[0].terms))}
+                (("ineq", inequalities), ("eq", equalities), ("before", terms["before"]), ("after", terms["after"]))}
         if any(m is None for m in maps.values()) or maps["before"] != maps["after"]:
             return None
         if action.scalar_key(step.before.gap) != scalar_key(step.before.gap):
@@ -195,7 +199,7 @@ def _structure(step: OneStep):
     blocks = _blocks(n, owners, perms["vectors"][-1], orbits(step.basis.n_values, perms["values"]))
     if blocks is None:
         return None
-    return (blocks, orbits(len(step.before.terms), perms["terms"]), orbits(len(inequalities), perms["ineq"]),
+    return (blocks, orbits(len(terms["before"]), perms["terms"]), orbits(len(inequalities), perms["ineq"]),
             orbits(len(equalities), perms["eq"]))
 
 
@@ -231,8 +235,8 @@ def _reduced(step: OneStep, blocks: AgentBlocks, term_orbits, inequality_orbits,
             len(groups), len(blocks.value_orbits))
         return mats, rows
 
-    before_mats, before_rows = arrays(step.before.terms, term_orbits)
-    after_mats, after_rows = arrays(step.after[0].terms, term_orbits)
+    before_mats, before_rows = arrays(family_terms(step, step.before), term_orbits)
+    after_mats, after_rows = arrays(family_terms(step, step.after[0]), term_orbits)
     constraints = [c for _, c in step.constraints] + [e for _, e in step.equalities]
     offset = len(step.constraints)
     groups = list(inequality_orbits) + [tuple(offset + k for k in g) for g in equality_orbits]
@@ -242,25 +246,73 @@ def _reduced(step: OneStep, blocks: AgentBlocks, term_orbits, inequality_orbits,
     view = SymmetricView(
         method=step.method, classes=step.classes, family=step.family, step=step, blocks=blocks,
         feature_names=step.feature_names,
-        term_names=tuple(f"{step.term_names[g[0]]} (x{len(g)})" for g in term_orbits),
+        term_names=tuple(f"{(step.term_names or _svec_names(step))[g[0]]} (x{len(g)})" for g in term_orbits),
         multiplier_names=tuple(f"{names[g[0]]} (x{len(g)})" for g in groups),
         distance_mat=blocks.matrix(distance(step).gram_matrix(d)),
         distance_row=blocks.row(distance(step).value_row(nf)),
         gap_row=blocks.row(step.before.gap.value_row(nf)),
         local=tuple(i for i, g in enumerate(inequality_orbits) if g[0] in local),
         local_equalities=tuple(i for i, g in enumerate(equality_orbits) if g[0] in local_eq),
-        term_orbit=_orbit_of(len(step.before.terms), term_orbits),
+        term_orbit=_orbit_of(sum(map(len, term_orbits)), term_orbits),
         multiplier_orbit=_orbit_of(len(constraints), groups),
         term_sizes=tuple(len(g) for g in term_orbits),
         multiplier_sizes=tuple(len(g) for g in groups),
     )
     used = np.abs(before_rows).sum(0) + np.abs(after_rows).sum(0) + np.abs(constraint_rows).sum(0)
+    cones = _full_family(step, blocks, term_orbits) if step.is_full else \
+        {"psd_size": None, "psd_map": None, "nonneg_terms": tuple(range(len(term_orbits))),
+         "normalisation": np.ones(len(term_orbits))}
+    if cones is None:
+        return None
     data = LMIData(step=view, n=blocks.size, before_mats=before_mats, before_rows=before_rows, after_mats=after_mats,
                    after_rows=after_rows, constraint_mats=constraint_mats, constraint_rows=constraint_rows,
-                   psd_size=None, nonneg_terms=tuple(range(len(term_orbits))),
-                   normalisation=np.ones(len(term_orbits)), active_values=np.flatnonzero(used),
-                   n_equalities=len(equality_orbits))
+                   active_values=np.flatnonzero(used), n_equalities=len(equality_orbits), **cones)
     return view, data
+
+
+def _full_family(step: OneStep, blocks: AgentBlocks, term_orbits) -> dict | None:
+    """The full family's cones in orbit coordinates: ``P = sum_O w_O avg_O(E_t)`` (``E_t`` the
+    svec basis matrices of the features' Gram) is invariant, so ``P >= 0`` is its two blocks
+    ``>= 0`` (features: shared ones and kinds of agent ones, as for the basis); ``tr P + p = 1``
+    weighs an orbit of diagonal entries by 1; the gap's weight (its own orbit) is ``>= 0``."""
+    index = []
+    for v in step.before.vectors:
+        items = list(v.coefficients.items())
+        if len(items) != 1 or items[0][1] != 1:
+            return None  # a feature that is not a basis vector: no feature blocks
+        index.append(items[0][0])
+    position = {b: a for a, b in enumerate(index)}
+    shared = [position[b] for b in blocks.shared if b in position]
+    kinds = [[position[b] for b in kind] for kind in blocks.kinds.tolist() if kind[0] in position]
+    if any(b not in position for kind in blocks.kinds.tolist() if kind[0] in position for b in kind) or \
+            len(shared) + sum(map(len, kinds)) != len(index):
+        return None
+    features = AgentBlocks(blocks.agents, np.array(shared, dtype=np.int64),
+                           np.array(kinds, dtype=np.int64).reshape(len(kinds), blocks.agents), ())
+    k = len(index)
+    rows, cols = svec_indices(k)
+    gap = svec_length(k)  # the gap term comes after svec(P)
+    psd_map = np.zeros((svec_length(features.size), len(term_orbits)))
+    normalisation = np.zeros(len(term_orbits))
+    for o, group in enumerate(term_orbits):
+        t = group[0]
+        if t == gap:
+            normalisation[o] = 1.0
+            continue
+        basis = np.zeros((k, k))
+        a, b = rows[t], cols[t]
+        basis[a, b] = basis[b, a] = 1.0 if a == b else 1 / SQRT2
+        psd_map[:, o] = svec(features.matrix(basis))
+        normalisation[o] = 1.0 if a == b else 0.0
+    nonneg = tuple(o for o, group in enumerate(term_orbits) if gap in group)
+    return {"psd_size": features.size, "psd_map": psd_map, "nonneg_terms": nonneg, "normalisation": normalisation}
+
+
+def _svec_names(step: OneStep) -> tuple[str, ...]:
+    """``<phi_a, phi_b>`` for each svec coordinate of the features' Gram, then ``f - f*``."""
+    rows, cols = svec_indices(len(step.feature_names))
+    names = step.feature_names
+    return tuple(f"<{names[a]}, {names[b]}>" for a, b in zip(rows, cols)) + ("f(x) - f*",)
 
 
 def _orbit_of(size: int, groups) -> tuple[int, ...]:

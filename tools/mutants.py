@@ -34,6 +34,7 @@ POTENTIAL, POTENTIAL_TESTS = "pepcert/lyapunov/potential.py", "tests/lyapunov/te
 CLAIMS = "tests/analyses/test_certificate_claims.py"
 TAMPER = "tests/analyses/test_certificate_tamper.py"
 PARAMETRIC = "tests/lyapunov/test_parametric.py"
+SYMMETRIC, SYMMETRIC_TESTS = "pepcert/lyapunov/symmetric.py", "tests/agents/test_symmetric.py"
 
 
 @dataclass(frozen=True)
@@ -272,8 +273,16 @@ MUTANTS = (
        "d + oracle.compress(oracle.gradient(x_next) - d)", "d + oracle.compress(oracle.gradient(x) - d)",
        "tests/analyses/test_reference_rates.py"),
     _m("parametric: a traced program's guards are ignored", "pepcert/pep/parametric.py",
-       "lines.append(f\"        if not ({' and '.join(checks) or 'True'}):\")", "lines.append(\"        if not True:\")",
-       PARAMETRIC),
+       "lines.append(f\"        if not ({test}):\")", "lines.append(\"        if not True:\")", PARAMETRIC),
+    _m("symmetry: a family whose terms are not permuted among themselves is reduced", SYMMETRIC,
+       "if any(m is None for m in maps.values()) or", "if", SYMMETRIC_TESTS),
+    _m("symmetry: the two agents' block loses its weight n - 1", SYMMETRIC,
+       "out[s:s + a, s:s + a] = D + (n - 1) * E", "out[s:s + a, s:s + a] = D + n * E", SYMMETRIC_TESTS),
+    _m("symmetry: the expansion gives every member the orbit's variable", SYMMETRIC,
+       "values = np.asarray(values, dtype=float) / np.asarray(sizes, dtype=float)",
+       "values = np.asarray(values, dtype=float)", SYMMETRIC_TESTS),
+    _m("symmetry: an instance's differences between agents are not centred", SYMMETRIC,
+       "centred = per_agent - per_agent.mean(axis=1, keepdims=True)", "centred = per_agent", SYMMETRIC_TESTS),
     _m("dominance: the quick path skips its eigenvalue test", DOMINANCE, "np.linalg.eigvalsh(block)[0] >= 0", "True",
        PARAMETRIC),
     _m("dominance: the quick path ignores V's function-value part", DOMINANCE,

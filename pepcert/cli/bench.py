@@ -14,7 +14,8 @@
     seconds;
 (d) Fig. 1 throughput: tight rates per second over a small grid, extrapolated (clearly
     labelled) to the paper's 3 x 200 x 200 = 120,000 rates;
-(e) n agents: tight rates at 2 and 4 agents (``bench_agents.py``);
+(e) n agents: tight rates at 2 and 4 agents, identical agents reduced by symmetry to 64 beside
+    the whole problem, and the peak memory (``bench_agents.py``);
 (f) smoothness-aware compression: DCGD, DIANA, DCGD+, DIANA+ x 5000 iterations x 6 workers on
     the built-in breast-cancer set (``bench_saq.py``);
 (g) the Muon exact replay at T = 10^5 beside the same replay on exact rationals (``bench_muon.py``);
@@ -141,7 +142,7 @@ def run(args) -> int:
               "rate": bench_rates.rate_summary(tight), "tight_rates": tight}
     report["worst_case"] = _worst_cases(sizes, args.cap, not args.skip_pepit)
     report["throughput"] = bench_throughput(3 if args.quick else 5)
-    report["agents"] = bench_agents(args.repeat)["agents"]
+    report.update(bench_agents(args.repeat, quick=args.quick))
     from pepcert.cli.bench_saq import bench_saq
 
     report["saq"] = bench_saq(1000 if args.quick else 5000)

@@ -200,6 +200,9 @@ def _agents(report: dict) -> list[Row]:
         span = millis(min(times), 1) if min(times) == max(times) else f"{min(times):.1f}-{max(times):.1f} ms"
         out.append((f"tight rate, {n} agents ({methods}; {families} family)", f"{span}, {tight} of {len(group)} tight",
                     "", ""))
+    from pepcert.cli.bench_agents import scaling_rows_markdown
+
+    out += scaling_rows_markdown(report)
     return out or [("n-agent tight rates", NOT_MEASURED, "", "")]
 
 

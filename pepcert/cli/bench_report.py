@@ -250,7 +250,9 @@ def agents_lines(report: dict) -> list[str]:
         lines.append(f"    {row.get('agents', '?')} agents {str(row.get('method', '?')).upper():<5} {row.get('family', '')!s:<6} "
                      f"{millis(row.get('median_ms'), 1):>10}" + ("" if rho is None else f"  rho {rho:.12f}")
                      + ("  (not tight)" if row.get("tight") is False else ""))
-    return lines
+    from pepcert.cli.bench_agents import scaling_lines
+
+    return lines + scaling_lines(report)
 
 
 def saq_lines(report: dict) -> list[str]:

@@ -33,8 +33,10 @@ a certificate of the whole problem, in its names.
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -145,8 +147,26 @@ class SymmetricView:
                 spread(multipliers, self.multiplier_orbit, self.multiplier_sizes))
 
 
+_STATE = threading.local()
+
+
+@contextlib.contextmanager
+def whole_problems() -> Iterator[None]:
+    """Inside, no problem is reduced: the whole one is solved (the reference the reduced one
+    must match; tests and the bench compare the two). Per thread."""
+    previous = getattr(_STATE, "whole", False)
+    _STATE.whole = True
+    try:
+        yield
+    finally:
+        _STATE.whole = previous
+
+
 def eligible(classes: ProblemClass, family: str, outcomes: int | None) -> bool:
-    """Identical agents (two or more), one compressor outcome, no noise."""
+    """Identical agents (two or more), one compressor outcome, no noise (and not inside
+    :func:`whole_problems`)."""
+    if getattr(_STATE, "whole", False):
+        return False
     function = classes.function
     if classes.agents < 2 or not getattr(function, "identical", False):
         return False
@@ -323,4 +343,4 @@ def _orbit_of(size: int, groups) -> tuple[int, ...]:
     return tuple(where)
 
 
-__all__ = ["AgentBlocks", "SymmetricView", "eligible", "symmetric_data"]
+__all__ = ["AgentBlocks", "SymmetricView", "eligible", "symmetric_data", "whole_problems"]

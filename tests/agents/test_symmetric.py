@@ -11,12 +11,11 @@ import math
 import numpy as np
 import pytest
 
-import pepcert.lyapunov.search as search
 from pepcert.analyses import tight_rate
 from pepcert.analyses.rates import float_classes
 from pepcert.lyapunov.margin import float_threshold_rho
 from pepcert.lyapunov.parametric import fresh_data
-from pepcert.lyapunov.symmetric import symmetric_data
+from pepcert.lyapunov.symmetric import symmetric_data, whole_problems
 from pepcert.papers.ttd26 import classes_of, optimal_step, single_agent_rate
 from pepcert.pep import BadInput, worst_case
 from pepcert.pep.algorithms import BUILTIN_METHODS
@@ -31,19 +30,16 @@ def _classes(n, mus=None):
     return float_classes(classes_of((L,) * n, mus or (MU,) * n, DELTA))
 
 
-def _whole(monkeypatch):
-    """Every rate from now on on the whole problem (the reduction switched off)."""
-    monkeypatch.setattr(search, "symmetric_data", lambda *args, **kwargs: None)
-
-
 @pytest.mark.parametrize("name", ["ef", "ef21"])
 @pytest.mark.parametrize("family, eta", [("paper", ETA_STAR), ("paper", 0.1), ("paper", 0.5), ("full", 0.1), ("full", 0.5)])
-def test_the_reduced_rate_is_the_whole_problems(monkeypatch, name, family, eta):
+def test_the_reduced_rate_is_the_whole_problems(name, family, eta):
     n = 3
     method, classes = BUILTIN_METHODS[name](eta, n), _classes(n)
     reduced = tight_rate(method, classes, family=family)
-    _whole(monkeypatch)
-    whole = tight_rate(method, classes, family=family)
+    with whole_problems():
+        assert symmetric_data(method, classes, family) is None
+        whole = tight_rate(method, classes, family=family)
+    assert symmetric_data(method, classes, family) is not None
     assert whole.tight and reduced.tight
     assert abs(reduced.rho - whole.rho) <= 1e-9
 
@@ -89,7 +85,9 @@ def test_the_reduced_pairing_is_the_whole_ones():
     certificate's) and any Z: what the facial reduction at an instance relies on."""
     n = 3
     method, classes = BUILTIN_METHODS["ef21"](0.2, n), _classes(n)
-    view, reduced = symmetric_data(method, classes, "paper")
+    built = symmetric_data(method, classes, "paper")
+    assert built is not None
+    view, reduced = built
     _, whole = fresh_data(method, classes, "paper")
     rng = np.random.default_rng(1)
     y, lam = rng.uniform(0.1, 1, reduced.n_terms), rng.uniform(0, 1, reduced.n_constraints)
@@ -133,13 +131,13 @@ def _ef_watching_agent_1(eta, n) -> Method:
                   families={"watch": (*ef.families["paper"], ("||e_1||^2", lambda z, classes: norm2(z.e1)))})
 
 
-def test_what_is_not_symmetric_is_not_reduced(monkeypatch):
+def test_what_is_not_symmetric_is_not_reduced():
     watching = _ef_watching_agent_1(0.1, 3)
     assert symmetric_data(watching, _classes(3), "watch") is None
     # ... and its rate is the whole problem's.
     result = tight_rate(watching, _classes(3), family="watch")
-    _whole(monkeypatch)
-    assert tight_rate(watching, _classes(3), family="watch").rho == result.rho
+    with whole_problems():
+        assert tight_rate(watching, _classes(3), family="watch").rho == result.rho
     assert symmetric_data(_ef_with_a_favourite(0.1, 3), _classes(3), "paper") is None
     assert symmetric_data(BUILTIN_METHODS["ef"](0.1, 3), _classes(3, (0.1, 0.1, 0.2)), "paper") is None
     assert symmetric_data(BUILTIN_METHODS["ef"](0.1, 1), _classes(1), "paper") is None

@@ -193,7 +193,7 @@ def test_bench_prints_markdown_or_text_from_one_report(monkeypatch, capsys):
     from pepcert.cli import bench_agents, bench_muon, bench_saq
     from pepcert.papers import sublinear_bench
 
-    monkeypatch.setattr(bench_agents, "bench_agents", lambda repeat: {"agents": FULL["agents"]})
+    monkeypatch.setattr(bench_agents, "bench_agents", lambda repeat, quick=False: {"agents": FULL["agents"]})
     monkeypatch.setattr(bench_saq, "bench_saq", lambda iterations: FULL["saq"])
     monkeypatch.setattr(bench_muon, "bench_muon", lambda T, rational: FULL["muon"])
     monkeypatch.setattr(sublinear_bench, "bench_sublinear", lambda run, cap, pepit, quick: FULL["sublinear"])

@@ -181,7 +181,7 @@ def test_bench_json_shape(capsys, monkeypatch):
     monkeypatch.setattr(bench_rates, "bench_tight_rates", lambda repeat: {"rows": {}, "median_ratio": 5.0})
     monkeypatch.setattr(bench, "_worst_cases", lambda sizes, cap, pepit: {"pepit": "skipped (--skip-pepit)"})
     monkeypatch.setattr(bench_jobs, "bench_throughput", lambda n: {"rates": 9, "rates_per_second": 200.0})
-    monkeypatch.setattr(bench_agents, "bench_agents", lambda repeat: {"agents": []})
+    monkeypatch.setattr(bench_agents, "bench_agents", lambda repeat, quick=False: {"agents": []})
     monkeypatch.setattr(bench_saq, "bench_saq", lambda iterations: {"seconds": 1.0})
     monkeypatch.setattr(bench_muon, "bench_muon", lambda T, rational: {"seconds": 1.0})
     from pepcert.papers.ttd25 import nstep_bench

@@ -142,6 +142,10 @@ def run(args) -> int:
               "rate": bench_rates.rate_summary(tight), "tight_rates": tight}
     report["worst_case"] = _worst_cases(sizes, args.cap, not args.skip_pepit)
     report["throughput"] = bench_throughput(3 if args.quick else 5)
+    if not args.quick:
+        from pepcert.cli.bench_jobs import bench_figure
+
+        report["figure"] = bench_figure()
     report.update(bench_agents(args.repeat, quick=args.quick))
     from pepcert.cli.bench_saq import bench_saq
 

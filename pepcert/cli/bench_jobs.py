@@ -208,6 +208,28 @@ def rate_settings():
     return [(BUILTIN_METHODS[name], eta) for name in RATE_METHODS for eta in RATE_STEPS]
 
 
+def bench_figure(workers: int = 2, grid: int = 200, timeout: float = 900.0) -> dict:
+    """The whole of Fig. 1 of Thomsen, Taylor & Dieuleveut (2025), measured, not extrapolated:
+    ``pepcert reproduce ttd25-fig1 --grid 200 --no-cache --workers 2`` in a child process (its
+    120,000 rates and the optimal steps, written out with the plot), wall time."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as out:
+        command = [sys.executable, "-m", "pepcert", "reproduce", "ttd25-fig1", "--grid", str(grid), "--no-cache",
+                   "--workers", str(workers), "--quiet", "--json", "--out", out]
+        start = time.perf_counter()
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=_child_environment())
+        except subprocess.TimeoutExpired:
+            return {"not_run": f"> {timeout:g} s", "workers": workers}
+        seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1], "workers": workers}
+    result = json.loads(done.stdout)
+    return {"seconds": seconds, "workers": workers, "grid": grid, "analyses": result.get("computed"),
+            "checks": result.get("checks"), "goal_seconds": 120.0}
+
+
 def bench_throughput(points: int) -> dict:
     """Fig. 1 style: tight rates over a ``points x points`` grid of ``(1 - delta, eta)`` for
     the Fig. 1 methods at L = 1, mu = 0.1; the rate per second is extrapolated to 3 x 200 x 200."""

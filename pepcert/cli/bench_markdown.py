@@ -183,7 +183,22 @@ def _throughput(report: dict) -> list[Row]:
             theirs = 120_000 * base / 1000 / 60
             rows.append(("" if rows else what, "" if rows else ours, f"{label}, at its median: {theirs:.0f} min",
                          faster(theirs, minutes)))
-    return rows or [(what, ours, NOT_MEASURED, "")]
+    return (rows or [(what, ours, NOT_MEASURED, "")]) + _figure(report)
+
+
+def _figure(report: dict) -> list[Row]:
+    """The whole Fig. 1, measured (``bench_jobs.bench_figure``), against its goal of 2 minutes."""
+    f = mapping(get(report, "figure"))
+    if not f:
+        return []
+    what = f"Fig. 1 whole: `pepcert reproduce ttd25-fig1 --grid 200 --no-cache --workers {f.get('workers', '?')}`"
+    if number(f.get("seconds")) is None:
+        return [(what, str(f.get("not_run") or f.get("error") or NOT_MEASURED), "", "")]
+    checks = mapping(f.get("checks"))
+    ours = (f"{seconds(f['seconds'], 1)} ({f.get('analyses', '?')} analyses, "
+            f"{checks.get('failed_points', '?'):g} failed, {checks.get('not_tight_rho_lt_1', '?'):g} not tight)"
+            if checks else seconds(f["seconds"], 1))
+    return [(what, ours, "goal: 120 s", faster(f.get("goal_seconds"), f["seconds"]))]
 
 
 def _agents(report: dict) -> list[Row]:

@@ -21,6 +21,7 @@ value in rational arithmetic.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Iterator
@@ -234,7 +235,14 @@ def _count(function, choices: list[list]) -> int:
 
 
 def _instance(family, hs, thetas) -> ScalingInstance:
-    return ScalingInstance(tuple(float(h) for h in hs), tuple(family.scalings(float(t)) for t in thetas))
+    return _validated(tuple(float(h) for h in hs), tuple(tuple(family.scalings(float(t))) for t in thetas))
+
+
+@functools.lru_cache(maxsize=4096)
+def _validated(hs: tuple, alphas: tuple) -> ScalingInstance:
+    """One validated (immutable) instance per curvatures and outcomes: a grid of rates over the
+    step meets the same instances at every step (measured 8 % of a rate's time to validate them)."""
+    return ScalingInstance(hs, alphas)
 
 
 def _end_instances(method, function, family, per_agent) -> list[LinearWorstCase]:
@@ -278,14 +286,16 @@ def _theta(family, outcomes) -> float:
 
 def _interior_instances(method, function, family, per_agent) -> list[LinearWorstCase]:
     """For each curvature tuple, the best common scaling: a grid of :data:`GRID` points (one
-    batched run), then a bounded scalar search (scipy) around an interior maximum."""
+    batched run for every tuple), then a bounded scalar search (scipy) around an interior maximum."""
     low, high = family.parameter_range()
     if low == high or _count(function, per_agent) > MAX_COMBINATIONS:
         return []
     found = []
     grid = np.linspace(low, high, GRID)
-    for hs in _choice_tuples(function, per_agent):
-        rates = spectral_rates(method, [_instance(family, hs, [t] * function.agents) for t in grid])
+    tuples = list(_choice_tuples(function, per_agent))  # every tuple's grid in one batched run
+    every = spectral_rates(method, [_instance(family, hs, [t] * function.agents) for hs in tuples for t in grid])
+    for k, hs in enumerate(tuples):
+        rates = every[k * GRID:(k + 1) * GRID]
         best = int(np.argmax([r.rho for r in rates]))
         found.append(rates[best])
         if 0 < best < GRID - 1:

@@ -29,6 +29,9 @@ END = "<!-- bench: end -->"
 README_ROWS = (
     r"^one tight rate",
     r"^throughput",
+    r"^Fig\. 1 whole",
+    r"^tight rate, 64 identical agents",
+    r"^peak memory, 64 agents",
     r" worst case, N = <largest> \(",
     r" worst case \(.*\), N = <largest>$",
     r"^Muon exact replay",

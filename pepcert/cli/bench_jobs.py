@@ -227,7 +227,7 @@ def bench_figure(workers: int = 2, grid: int = 200, timeout: float = 900.0) -> d
         return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1], "workers": workers}
     result = json.loads(done.stdout)
     return {"seconds": seconds, "workers": workers, "grid": grid, "analyses": result.get("computed"),
-            "checks": result.get("checks"), "goal_seconds": 120.0}
+            "checks": result.get("checks")}
 
 
 def bench_throughput(points: int) -> dict:

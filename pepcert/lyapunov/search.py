@@ -308,7 +308,7 @@ def lyapunov_rate(
 
 def _whole(step, data: LMIData, best: MarginSolution):
     """``(names, coefficients, multipliers, (P, p, weights))`` of the answer in the whole
-    problem's coordinates (a reduced problem's expanded: every orbit's members get its value)."""
+    problem's coordinates (a reduced problem's expanded: every member of an orbit gets its share)."""
     if isinstance(step, SymmetricView):
         coefficients, multipliers = step.expand(best.coefficients, best.multipliers)
         return step.step, coefficients, multipliers, features_form(step.step, coefficients)

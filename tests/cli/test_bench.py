@@ -91,6 +91,12 @@ FULL = {
     "throughput": {"rates": 75, "seconds": 0.2, "rates_per_second": 397.0, "failures": 0},
     "agents": [{"agents": n, "method": m, "family": f, "median_ms": 10.0 * n, "rho": 0.9, "tight": True}
                for n in (2, 4) for m in ("a", "b") for f in ("paper", "full")],
+    "figure": {"seconds": 150.0, "workers": 2, "grid": 200, "analyses": 120150,
+               "checks": {"failed_points": 0.0, "not_tight_rho_lt_1": 0.0}},
+    "agents_scaling": [{"agents": n, "method": m, "family": "paper", "median_ms": 5.0 * n, "width": 0.0, "tight": True,
+                        **({"whole_ms": 50.0 * n, "whole_width": 0.0, "whole_tight": True} if n == 16 else {})}
+                       for n in (16, 64) for m in ("a", "b")],
+    "agents_memory": {"agents": 64, "family": "paper", "peak_bytes": {"a": 5e8, "b": 4e8}},
     "saq": {"iterations": 5000, "workers": 6, "setup_seconds": 0.8, "total_seconds": 5.2,
             "runs": [{"method": "m", "seconds": 1.0, "final_error": 1e-3}]},
     "muon": {"iterations": 100_000, "certify": {"seconds": 9.7, "cpu_seconds": 7.2, "certified": True, "peak_mb": 134.0,
@@ -144,12 +150,15 @@ def test_markdown_is_one_well_formed_table_with_every_figure():
     rows = check_markdown_table(text)
     firsts = " ".join(row[0] for row in rows)
     for figure in ("--version", "one tight rate", "N = 10", "N = 50", "N = 100", "throughput", "2 agents",
-                   "4 agents", "saq", "Muon", "Lyapunov worst case, N = 500"):
+                   "4 agents", "saq", "Muon", "Lyapunov worst case, N = 500", "Fig. 1 whole", "64 identical agents",
+                   "peak memory, 64 agents"):
         assert figure in firsts, figure
     assert "goal" not in text.lower() and "not measured" not in text
     by_baseline = {row[2].split(":")[0]: row[3] for row in rows}
     assert by_baseline["one bare Clarabel solve of the same conic problem"] == "3.0x slower"  # 2.4 ms against 0.8
     assert by_baseline["cvxpy rebuilt at every bisection step, to 1e-6"] == "162x faster"  # 389 / 2.4
+    assert by_baseline["the throughput row, one process, extrapolated"] == "2.0x faster"  # 120000 / 397 s against 150 s
+    assert by_baseline["whole problem"] == "10x faster"  # 16 agents: 800 ms against 80 ms
     capped = next(row for row in rows if "N = 50" in row[0] and "rho" in row[0])
     assert "PEPit + Clarabel, PEPit + SCS, pepcert on Clarabel: not run (> 60 s at N = 50)" in capped[2]
     assert capped[3] == "> 40x faster"  # at least 60 s against 1.5 s

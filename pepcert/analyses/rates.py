@@ -33,6 +33,7 @@ from pepcert.pep.budget import (
     SOLVE_SECONDS,
     SOLVES_PER_RATE,
     SYMMETRIC_RATE,
+    SYMMETRIC_STEP_RATES,
     Budget,
     Work,
     require,
@@ -218,7 +219,7 @@ def rate_work(method, classes, step_search: bool = False) -> Work:
 
     solves = SOLVES_PER_RATE * (RATES_PER_STEP_SEARCH if step_search else 1)
     if classes.agents > MAX_WHOLE_AGENTS:  # reduced by symmetry (or refused by the build)
-        rates, n = RATES_PER_STEP_SEARCH if step_search else 1, classes.agents
+        rates, n = SYMMETRIC_STEP_RATES if step_search else 1, classes.agents
         return Work(rates * SYMMETRIC_RATE[0] * n**3, SYMMETRIC_RATE[1] * n**3,
                     f"the {'optimal step' if step_search else 'rate'} of {method.name} (reduced by the agents' symmetry)")
     step = one_step(method, classes)

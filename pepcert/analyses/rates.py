@@ -80,6 +80,7 @@ def tight_rate(
         raise BadInput("a rate is of exact gradients: with a noise class use noisy_rate (rate, neighbourhood) "
                        "or worst_case for N steps")
     given, classes = classes.to_dict(), float_classes(classes)
+    classes.branches(classes.default_outcomes if outcomes is None else outcomes)  # refuses too many, before any work
     if budget is not None:
         require(rate_work(method, classes), budget)
     return replace(_tight_rate(method, classes, family, solver, tolerance, outcomes, structured_fallback, progress),

@@ -174,6 +174,10 @@ def test_more_than_16_agents_print_compactly(capsys):
                  "--eta", "0.3", "--iterations", "2"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and "at most 16" in err[-1]
+    # A random compressor's 2^20 joint outcomes: refused before any work (not attempted by the instances).
+    assert main(["rate", "--method", "cgd", "--agents", "20", "--mu", "0.1", "--L", "1", "--omega", "1",
+                 "--eta", "0.1"]) == 2
+    assert "joint outcomes per step" in capsys.readouterr().err
     # The optimal step of 64 agents (about 80 rates) is over the default budget: refused before any work.
     assert main(["rate", "--method", "ef21", "--agents", "64", "--mu", "0.1", "--L", "1", "--delta", "0.5"]) == 2
     assert "over the budget" in capsys.readouterr().err

@@ -195,6 +195,9 @@ def _structure(step: OneStep):
     owners = vector_owners(origins, value_origins, n)
     if owners is None or len(step.after) != 1:
         return None
+    from pepcert.lyapunov.dominance import distance as distance_of
+
+    distance = distance_of(step)
     inequalities = [c for _, c in step.constraints]
     equalities = [e for _, e in step.equalities]
     terms = {"before": family_terms(step, step.before), "after": family_terms(step, step.after[0])}
@@ -209,8 +212,8 @@ def _structure(step: OneStep):
                 (("ineq", inequalities), ("eq", equalities), ("before", terms["before"]), ("after", terms["after"]))}
         if any(m is None for m in maps.values()) or maps["before"] != maps["after"]:
             return None
-        if action.scalar_key(step.before.gap) != scalar_key(step.before.gap):
-            return None
+        if any(action.scalar_key(s) != scalar_key(s) for s in (step.before.gap, distance)):
+            return None  # f - f* and the state's distance (dominance) are the agents' alike
         perms["ineq"].append(maps["ineq"])
         perms["eq"].append(maps["eq"])
         perms["terms"].append(maps["before"])

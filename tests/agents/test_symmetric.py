@@ -182,3 +182,20 @@ def test_more_than_16_agents_print_compactly(capsys):
     assert main(["rate", "--method", "ef21", "--agents", "64", "--mu", "0.1", "--L", "1", "--delta", "0.5"]) == 2
     assert "over the budget" in capsys.readouterr().err
     assert math.isfinite(ETA_STAR)
+
+
+@pytest.mark.parametrize("name", ["ef", "ef21"])
+def test_quadratic_agents_reduce_their_equalities_too(name):
+    """mu = L: the class is stated by equalities (free multipliers), reduced by orbit like the
+    inequalities. The full family: reduced = whole, both tight; the paper family: the reduced
+    problem is tight where the whole one stalls (EF: 2.7e-5 above the instance)."""
+    method, classes = BUILTIN_METHODS[name](0.3, 3), float_classes(classes_of((1.0,) * 3, (1.0,) * 3, DELTA))
+    built = symmetric_data(method, classes, "full")
+    assert built is not None and built[1].n_equalities > 0
+    for family in ("full", "paper"):
+        reduced = tight_rate(method, classes, family=family)
+        with whole_problems():
+            whole = tight_rate(method, classes, family=family)
+        assert reduced.tight and reduced.rho <= whole.rho + 1e-9
+        if whole.tight:
+            assert abs(reduced.rho - whole.rho) <= 1e-9

@@ -123,28 +123,41 @@ def check_dominance(step: OneStep, V: Scalar, dominance: Dominance) -> tuple[boo
 def _solve(step: OneStep, V: Scalar, solver) -> tuple[float, np.ndarray, np.ndarray] | None:
     """The largest ``c`` (at most 1) and its multipliers (inequalities', equalities'), in
     floating point."""
+    n, nf = step.basis.n_vectors, step.basis.n_values
+
+    def arrays(scalars, indices):
+        chosen = [scalars[index][1] for index in indices]
+        return (np.array([s.gram_matrix(n) for s in chosen], dtype=float).reshape(len(chosen), n, n),
+                np.array([s.value_row(nf) for s in chosen], dtype=float).reshape(len(chosen), nf))
+
+    D = distance(step)
+    return _largest_c(D.gram_matrix(n), D.value_row(nf), arrays(step.constraints, local_constraints(step)),
+                      arrays(step.equalities, local_equalities(step)), V.gram_matrix(n).astype(float),
+                      V.value_row(nf).astype(float), solver)
+
+
+def _largest_c(distance_mat, distance_row, inequalities, equalities, V_mat, V_row, solver):
+    """The S-procedure behind :func:`_solve` and :func:`_solve_arrays`: the largest ``c <= 1``
+    with ``V - c D + sum_k lambda_k Q_k + sum_l nu_l E_l = <S, G> + ell^T F``, ``S >= 0``,
+    ``ell >= 0``, ``lambda >= 0`` (``inequalities``/``equalities``: ``(mats, rows)`` of the local
+    ones), and ``(c, lambda clipped at 0, nu)``, or None when the solve is not solved."""
     from pepcert.pep.solvers import get_solver, solve_accurately
 
-    n, nf = step.basis.n_vectors, step.basis.n_values
-    local, equal = local_constraints(step), local_equalities(step)
     builder = ConicBuilder()
     c = builder.variables("c", 1)[0]
-    lam = builder.variables("lambda", len(local))
-    nu = builder.variables("nu", len(equal))
-    total = builder.n_variables
+    lam = builder.variables("lambda", len(inequalities[0]))
+    nu = builder.variables("nu", len(equalities[0]))
+    total, n = builder.n_variables, V_mat.shape[0]
     mats = np.zeros((total, n, n))
-    rows = np.zeros((total, nf))
-    mats[c], rows[c] = -distance(step).gram_matrix(n), -distance(step).value_row(nf)
-    for variables, scalars, indices in ((lam, step.constraints, local), (nu, step.equalities, equal)):
-        for k, index in enumerate(indices):
-            scalar = scalars[index][1]
-            mats[variables[k]], rows[variables[k]] = scalar.gram_matrix(n), scalar.value_row(nf)
-    base_mat, base_row = V.gram_matrix(n).astype(float), V.value_row(nf).astype(float)
+    rows = np.zeros((total, len(V_row)))
+    mats[c], rows[c] = -distance_mat, -distance_row
+    mats[lam], rows[lam] = inequalities
+    mats[nu], rows[nu] = equalities
     eye = np.eye(total)
-    builder.nonnegative(eye[lam], np.zeros(len(local)))
+    builder.nonnegative(eye[lam], np.zeros(len(lam)))
     builder.nonnegative(-eye[[c]], [1.0])  # c <= 1
-    builder.nonnegative(rows.T, base_row)
-    builder.psd(svec(mats).T, svec(base_mat), n)
+    builder.nonnegative(rows.T, V_row)
+    builder.psd(svec(mats).T, svec(V_mat), n)
     objective = np.zeros(total)
     objective[c] = -1.0
     problem, _ = builder.build(objective)
@@ -238,33 +251,12 @@ def _multiple_of_gap(row: np.ndarray, gap: np.ndarray) -> bool:
 
 def _solve_arrays(data, V_mat: np.ndarray, V_row: np.ndarray, solver) -> tuple[float, np.ndarray] | None:
     """The largest ``c`` of :func:`_solve`, on arrays, and its multipliers (inequalities' clipped at 0)."""
-    from pepcert.pep.solvers import get_solver, solve_accurately
-
     view = data.step
     local, equal = list(view.local), [data.n_inequalities + k for k in view.local_equalities]
-    builder = ConicBuilder()
-    c = builder.variables("c", 1)[0]
-    lam = builder.variables("lambda", len(local))
-    nu = builder.variables("nu", len(equal))
-    total = builder.n_variables
-    mats = np.zeros((total, data.n, data.n))
-    rows = np.zeros((total, data.before_rows.shape[1]))
-    mats[c], rows[c] = -view.distance_mat, -view.distance_row
-    mats[lam], rows[lam] = data.constraint_mats[local], data.constraint_rows[local]
-    mats[nu], rows[nu] = data.constraint_mats[equal], data.constraint_rows[equal]
-    eye = np.eye(total)
-    builder.nonnegative(eye[lam], np.zeros(len(local)))
-    builder.nonnegative(-eye[[c]], [1.0])  # c <= 1
-    builder.nonnegative(rows.T, V_row)
-    builder.psd(svec(mats).T, svec(V_mat), data.n)
-    objective = np.zeros(total)
-    objective[c] = -1.0
-    problem, _ = builder.build(objective)
-    solution = solve_accurately(get_solver(solver), problem)
-    if not solution.solved:
-        return None
-    multipliers = np.concatenate([np.maximum(solution.x[lam], 0.0), solution.x[nu]])
-    return float(solution.x[c]), multipliers
+    found = _largest_c(view.distance_mat, view.distance_row,
+                       (data.constraint_mats[local], data.constraint_rows[local]),
+                       (data.constraint_mats[equal], data.constraint_rows[equal]), V_mat, V_row, solver)
+    return None if found is None else (found[0], np.concatenate([found[1], found[2]]))
 
 
 def find_dominance(step: OneStep, V: Scalar, float_step: OneStep | None = None, solver=None) -> Dominance | None:

@@ -35,8 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -47,6 +46,7 @@ from pepcert.pep.classes import MAX_AGENTS
 from pepcert.pep.conic import SQRT2, svec, svec_indices, svec_length
 from pepcert.pep.methods import Method
 from pepcert.pep.problem import ProblemClass
+from pepcert.pep.switches import ThreadSwitch
 from pepcert.pep.symmetry import generators, orbits, permutation_of, relabelling, scalar_key, vector_owners
 
 
@@ -147,28 +147,22 @@ class SymmetricView:
                 spread(multipliers, self.multiplier_orbit, self.multiplier_sizes))
 
 
-_STATE = threading.local()
+_WHOLE = ThreadSwitch()
 
 
-@contextlib.contextmanager
-def whole_problems() -> Iterator[None]:
+def whole_problems() -> contextlib.AbstractContextManager[None]:
     """Inside, no problem is reduced: the whole one is solved (the reference the reduced one
     must match; tests and the bench compare the two). Per thread."""
-    previous = getattr(_STATE, "whole", False)
-    _STATE.whole = True
-    try:
-        yield
-    finally:
-        _STATE.whole = previous
+    return _WHOLE.on()
 
 
 def eligible(classes: ProblemClass, family: str, outcomes: int | None) -> bool:
     """Identical agents (two or more), one compressor outcome, no noise (and not inside
     :func:`whole_problems`)."""
-    if getattr(_STATE, "whole", False):
+    if _WHOLE:
         return False
     function = classes.function
-    if classes.agents < 2 or not getattr(function, "identical", False):
+    if classes.agents < 2 or not function.identical:
         return False
     if classes.noise is not None or not function.common_minimizer:
         return False

@@ -27,32 +27,26 @@ code reads from module globals are part of the key.
 from __future__ import annotations
 
 import contextlib
-import threading
 import types
-from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-_STATE = threading.local()
+from pepcert.pep.switches import ThreadSwitch
+
+_FRESH = ThreadSwitch()
 
 
 def enabled() -> bool:
     """Whether problems are filled from traced programs (True unless inside :func:`fresh_builds`)."""
-    return not getattr(_STATE, "fresh", False)
+    return not _FRESH
 
 
-@contextlib.contextmanager
-def fresh_builds() -> Iterator[None]:
+def fresh_builds() -> contextlib.AbstractContextManager[None]:
     """Inside, every problem is built afresh symbolically (the reference a filled problem must
     match; tests and the bench compare the two). Per thread."""
-    previous = getattr(_STATE, "fresh", False)
-    _STATE.fresh = True
-    try:
-        yield
-    finally:
-        _STATE.fresh = previous
+    return _FRESH.on()
 
 
 class TraceEscape(Exception):

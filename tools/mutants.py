@@ -297,6 +297,12 @@ MUTANTS = (
     _m("bench quote: every N of a figure, not the largest", "tools/update_benchmarks.py",
        'f"{n}\\\\b" for stem, n in found.items()', 'r"\\d+\\b" for stem, n in found.items()',
        "tests/test_benchmarks_page.py"),
+    # -- how many solves a large N-step problem costs (pep/solvers.py, pep/backends.py) --
+    _m("solve policy: an answer meeting accept is solved again", "pepcert/pep/solvers.py",
+       "if met <= accept or met == min(", "if met == min(", "tests/pep/test_solve_policy.py"),
+    _m("solve policy: large problems back on the 1e-10 ladder", BACKENDS,
+       "gaps=LARGE_LADDER, refine_first=False", "gaps=WORST_CASE_LADDER, refine_first=False",
+       "tests/pep/test_solve_policy.py"),
     _m("CGD: the step size is squared", "pepcert/pep/algorithms/compressed.py",
        "return (x - eta * oracle.compress(oracle.gradient(x)),)",
        "return (x - eta * eta * oracle.compress(oracle.gradient(x)),)", "tests/analyses/test_reference_rates.py"),

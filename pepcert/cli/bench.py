@@ -7,11 +7,11 @@
     settings plus heavy ball and error feedback with momentum written as a user writes them, each
     beside one bare Clarabel solve of the same conic problem (the floor) and cvxpy compiled once
     with rho a Parameter;
-(c) the benchmark method's N-step worst case at N = 10, 50, 100 (``--quick``: N = 10): pepcert's
+(c) the benchmark method's N-step worst case at N = 10, 20, 30, 50, 100 (``--quick``: N = 10): pepcert's
     low-rank method (the default from 8 steps on) against pepcert on Clarabel and PEPit
     (``tests/pepit_models.py`` of a source checkout) with Clarabel and with SCS, each run in a
     fresh interpreter (time, relative error to rho*^N, peak memory) and stopped at ``--cap``
-    seconds;
+    seconds; pepcert's Clarabel path beside PEPit's model on the same Clarabel at each N both ran;
 (d) Fig. 1 throughput: tight rates per second over a small grid, extrapolated (clearly
     labelled) to the paper's 3 x 200 x 200 = 120,000 rates;
 (e) n agents: tight rates at 2 and 4 agents, identical agents reduced by symmetry to 64 beside
@@ -136,7 +136,7 @@ def run(args) -> int:
         raise BadInput("--repeat must be at least 1")
     if not args.cap > 0:
         raise BadInput("--cap must be positive")
-    sizes = (10,) if args.quick else (10, 50, 100)
+    sizes = (10,) if args.quick else (10, 20, 30, 50, 100)
     tight = bench_rates.bench_tight_rates(args.repeat)
     report = {"host": _host(), "machine": _load(), "startup": _startup(args.repeat),
               "rate": bench_rates.rate_summary(tight), "tight_rates": tight}

@@ -36,7 +36,7 @@ Row = tuple[str, str, str, str]
 def markdown(report: dict, settings: dict | None = None) -> str:
     """The table, a blank line and one paragraph: how the run was made and the load."""
     rows: list[Row] = []
-    for section in (_startup, _rate, _worst_cases, _sublinear, _nstep, _throughput, _agents, _saq, _muon):
+    for section in (_startup, _rate, _worst_cases, _clarabel_parity, _sublinear, _nstep, _throughput, _agents, _saq, _muon):
         rows.extend(section(report))
     lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     lines += ["| " + " | ".join(_escape(cell) for cell in row) + " |" for row in rows]
@@ -115,6 +115,22 @@ def _worst_cases(report: dict) -> list[Row]:
                          f"{label}: {run if isinstance(run, str) else run_cell(run)}", _run_ratio(run, ours)))
     if not rows:
         rows.append((f"{name} N-step worst cases", NOT_MEASURED, "PEPit + Clarabel, PEPit + SCS", ""))
+    return rows
+
+
+def _clarabel_parity(report: dict) -> list[Row]:
+    """pepcert's own Clarabel path against PEPit's model solved by the same Clarabel, at each N
+    both ran (same problem, same solver; the time and the error of each)."""
+    from pepcert.papers.ttd25 import bench
+
+    name = bench.label([bench.WORST_CASE_METHOD])
+    rows: list[Row] = []
+    for N, series in worst_case_rows(report).items():
+        ours, theirs = series.get("pepcert_clarabel"), series.get("pepit_clarabel")
+        if not (isinstance(ours, dict) and isinstance(theirs, dict)) or "seconds" not in ours:
+            continue
+        rows.append((f"{name} worst case on Clarabel, N = {N}: pepcert's path", run_cell(ours),
+                     f"PEPit + Clarabel: {run_cell(theirs)}", _run_ratio(theirs, ours)))
     return rows
 
 

@@ -320,7 +320,8 @@ def recording() -> Iterator[list[ConicProblem]]:
 
 
 def solve_accurately(
-    backend, problem: ConicProblem, gaps=(1e-10, 1e-9, 1e-8), refine_first: bool = True, max_solves: int = 4
+    backend, problem: ConicProblem, gaps=(1e-10, 1e-9, 1e-8), refine_first: bool = True, max_solves: int = 4,
+    accept: float = 0.0,
 ) -> ConicSolution:
     """Solve at the tightest tolerance in ``gaps`` that the answer meets; the tolerance met is
     in the solution (``tolerance``).
@@ -333,6 +334,8 @@ def solve_accurately(
     kept at the tightest tolerance it meets. An answer meeting none is returned unsolved.
     The first attempt may skip iterative refinement (``refine_first=False``): on the N-step
     problems it halves Clarabel's time, and the status still reflects the true residuals.
+    ``accept``: keep at once an answer that meets this tolerance (a large problem, where another
+    solve costs as much as the first).
     """
     record = getattr(_RECORD, "problems", None)
     if record is not None:
@@ -352,8 +355,8 @@ def solve_accurately(
         if met is None:
             continue
         checked = replace(solution, status="solved", tolerance=met, raw_status=f"{solution.raw_status} (residuals <= {met:g}, checked)")
-        if met == min((g for g in gaps if g > gap), default=None):
-            return checked  # as good as the next rung would give
+        if met <= accept or met == min((g for g in gaps if g > gap), default=None):
+            return checked  # as good as the next rung would give, or as good as asked
         if best is None or max(solution.residuals) < max(best.residuals):
             best = checked
     assert solution is not None, "max_solves must be at least 1"

@@ -162,6 +162,9 @@ def test_markdown_is_one_well_formed_table_with_every_figure():
     capped = next(row for row in rows if "N = 50" in row[0] and "rho" in row[0])
     assert "PEPit + Clarabel, PEPit + SCS, pepcert on Clarabel: not run (> 60 s at N = 50)" in capped[2]
     assert capped[3] == "> 40x faster"  # at least 60 s against 1.5 s
+    parity = next(row for row in rows if "on Clarabel, N = 10" in row[0])
+    assert parity[2].startswith("PEPit + Clarabel: 2.20 s") and parity[3] == "5.5x faster"  # 2.2 s against 0.4 s
+    assert not any("on Clarabel, N = 50" in row[0] for row in rows)  # neither ran
     assert "load average 0.58 (1 min) on 2 cores at the start, 1.08 (1 min) at the end" in text
     assert "PEPit 0.5.1" in text
 

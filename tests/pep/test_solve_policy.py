@@ -1,0 +1,86 @@
+"""How many solves an answer costs (:func:`pepcert.pep.solvers.solve_accurately`), and the
+large N-step problems' policy: one solve at 1e-8 without refinement, a second only when the
+first stalls above ``LARGE_ACCEPT`` (docs/worst-case.md, "Clarabel and PEPit")."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+import pytest
+
+from pepcert.pep import backends
+from pepcert.pep.conic import ConicSolution
+from pepcert.pep.solvers import HIGH_ACCURACY, ClarabelSolver, solve_accurately
+
+
+def _scripted(residuals: list[float]):
+    """A back-end class whose n-th solve stalls ("AlmostSolved") with residuals ``residuals[n]``;
+    every call's (gap, refine) is recorded on the class."""
+
+    class Scripted:
+        name = "scripted"
+        calls: ClassVar[list[tuple[float, bool]]] = []
+
+        def __init__(self, tolerances=HIGH_ACCURACY):
+            self.tolerances = tolerances
+
+        def solve(self, problem):
+            Scripted.calls.append((self.tolerances.gap, self.tolerances.refine))
+            r = residuals[len(Scripted.calls) - 1]
+            return ConicSolution("inaccurate", np.zeros(1), np.zeros(1), 0.0, self.name, 0.0, 1, "AlmostSolved",
+                                 residuals=(r, r, r))
+
+    return Scripted
+
+
+def test_an_answer_meeting_accept_is_kept_without_a_second_solve():
+    backend = _scripted([5e-7, 1e-9])
+    solution = solve_accurately(backend(), None, gaps=backends.LARGE_LADDER, refine_first=False, max_solves=2,
+                                accept=1e-6)
+    assert backend.calls == [(1e-8, False)]
+    assert solution.solved and solution.tolerance == 1e-6
+
+
+def test_without_accept_the_ladder_tries_again_and_keeps_the_better():
+    backend = _scripted([5e-7, 5e-9])
+    solution = solve_accurately(backend(), None, gaps=backends.LARGE_LADDER, refine_first=False, max_solves=2)
+    assert backend.calls == [(1e-8, False), (1e-8, True)]
+    assert solution.solved and solution.tolerance == 1e-7  # a stall is credited a rung above its gap
+
+
+def test_a_stall_above_accept_gets_the_refined_solve():
+    backend = _scripted([3e-6, 5e-9])
+    solution = solve_accurately(backend(), None, gaps=backends.LARGE_LADDER, refine_first=False, max_solves=2,
+                                accept=1e-6)
+    assert backend.calls == [(1e-8, False), (1e-8, True)]
+    assert solution.tolerance == 1e-7
+
+
+@pytest.mark.parametrize("N, large", [(3, False), (15, True)])
+def test_the_conic_n_step_path_solves_large_problems_once_at_1e_8(N, large, monkeypatch):
+    """EF's Lyapunov worst case on Clarabel: N = 15 is a large problem (one unrefined solve at
+    1e-8 that meets LARGE_ACCEPT, measured); N = 3 keeps the 1e-10 ladder. Both values stay
+    within their reported tolerance of rho*^N."""
+    from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex, worst_case
+    from pepcert.pep.algorithms import BUILTIN_METHODS
+
+    calls = []
+    solve = ClarabelSolver.solve
+
+    def recorded(self, problem):
+        calls.append((self.tolerances.gap, self.tolerances.refine, problem.n_variables))
+        return solve(self, problem)
+
+    monkeypatch.setattr(ClarabelSolver, "solve", recorded)
+    mu, L, delta = 0.1, 1.0, 0.5
+    s = (1 - delta) ** 0.5
+    eta = 2 / (L + mu) * (1 - s) / (1 + s)
+    rho = ((abs((1 - s) - eta * mu * (1 + s)) + ((1 - s - eta * mu * (1 + s)) ** 2 + 4 * s) ** 0.5) / 2) ** 2
+    result = worst_case(BUILTIN_METHODS["ef"](eta), ProblemClass(SmoothStronglyConvex(mu, L), Contractive(delta)), N,
+                        solver="clarabel")
+    assert abs(result.value / rho**N - 1) <= result.tolerance
+    if large:
+        assert calls == [(1e-8, False, calls[0][2])] and calls[0][2] >= backends.LARGE_PROBLEM
+    else:
+        assert calls[0][:2] == (1e-10, True) and calls[0][2] < backends.LARGE_PROBLEM

@@ -102,12 +102,18 @@ def build_problem(method: str, mu, L, agents: int | str = 1, delta=None, omega=N
     return Problem(method.lower(), base, parameters, classes, choice, mus, Ls)
 
 
+@functools.lru_cache(maxsize=64)
+def _signature_parameters(factory) -> Mapping[str, Any]:
+    """The factory's parameters (read once per built-in factory: a sweep builds one problem a point)."""
+    import inspect
+
+    return inspect.signature(factory).parameters
+
+
 def class_parameters(factory, classes) -> dict:
     """The numbers a built-in factory takes from the classes, by parameter name: ``n`` (the
     number of agents, when > 1) and any compressor constant it names (DIANA's ``omega``)."""
-    import inspect
-
-    parameters = inspect.signature(factory).parameters
+    parameters = _signature_parameters(factory)
     found = {}
     if "n" in parameters and classes.agents > 1:
         found["n"] = classes.agents
@@ -128,9 +134,7 @@ def class_parameters(factory, classes) -> dict:
 def method_parameters(factory, given: Mapping[str, Any]) -> dict:
     """The method's own keyword parameters (``--param momentum=0.1``: a momentum, a feedback
     weight), each an exact rational; only names the factory has a default for."""
-    import inspect
-
-    parameters = inspect.signature(factory).parameters
+    parameters = _signature_parameters(factory)
     free = [name for name, p in parameters.items() if name not in ("eta", "n") and p.default is not p.empty]
     found = {}
     for name, value in given.items():

@@ -34,7 +34,7 @@ def _check_fraction(value, name: str, low_open: int, high_closed: int) -> None:
     """``low_open < value <= high_closed``, compared exactly (``1 + 1e-20`` is above 1)."""
     number = exact_number(value, name)
     if not is_symbolic(number):
-        require(low_open < number <= high_closed, f"{name} must be in ({low_open}, {high_closed}], got {show(value)}")
+        require(low_open < number <= high_closed, lambda: f"{name} must be in ({low_open}, {high_closed}], got {show(value)}")
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ class Unbiased:
     def __post_init__(self):
         omega = exact_number(self.omega, "omega")
         if not is_symbolic(omega):
-            require(omega >= 0, f"omega must be a nonnegative number, got {show(self.omega)}")
+            require(omega >= 0, lambda: f"omega must be a nonnegative number, got {show(self.omega)}")
 
     in_expectation = True
     deterministic = False

@@ -90,10 +90,10 @@ class SmoothStronglyConvex:
         # Exact comparisons (never float()): mu = -1/10^400 is negative.
         mu, L = exact_number(self.mu, "mu"), exact_number(self.L, "L")
         if not is_symbolic(L):
-            require(L > 0, f"L must be positive, got {show(self.L)}")
+            require(L > 0, lambda: f"L must be positive, got {show(self.L)}")
         if not (is_symbolic(mu) or is_symbolic(L)):
-            require(mu <= L, f"mu must be at most L (got mu = {show(self.mu)}, L = {show(self.L)})")
-            require(mu >= -L, f"mu must be at least -L: every L-smooth function has curvature >= -L "
+            require(mu <= L, lambda: f"mu must be at most L (got mu = {show(self.mu)}, L = {show(self.L)})")
+            require(mu >= -L, lambda: f"mu must be at least -L: every L-smooth function has curvature >= -L "
                     f"(got mu = {show(self.mu)}, L = {show(self.L)}; mu = -L is the nonconvex class)")
 
     @cached_property
@@ -232,7 +232,7 @@ class ConvexLipschitz:
     def __post_init__(self):
         M = exact_number(self.M, "M")
         if not is_symbolic(M):
-            require(M > 0, f"the Lipschitz constant M must be positive, got {show(self.M)}")
+            require(M > 0, lambda: f"the Lipschitz constant M must be positive, got {show(self.M)}")
 
     def interpolation(self, points: Sequence[Point]) -> list[tuple[str, Scalar]]:
         constraints = []

@@ -28,6 +28,7 @@ may take a third argument, the iteration counter ``k = 0, 1, ...`` (for step sch
 from __future__ import annotations
 
 import inspect
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -165,16 +166,9 @@ class Method:
         for name in self.state:
             if name in RESERVED_FEATURES or not name.isidentifier() or name.startswith("_"):
                 raise BadInput(f"invalid state variable name {name!r} (reserved: {RESERVED_FEATURES})")
-        try:
-            required: list = [
-                p for p in inspect.signature(self.step).parameters.values()
-                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
-            ]
-        except (TypeError, ValueError):
-            required = [None, None]
         # step(state, oracle, k): a third *required* argument receives the iteration counter
         # (parameters with defaults, e.g. closures written as gamma=gamma, are left alone).
-        object.__setattr__(self, "takes_iteration", len(required) >= 3)
+        object.__setattr__(self, "takes_iteration", _required_positional(self.step) >= 3)
 
     # -- running --------------------------------------------------------------------------
     def state_at_optimum(self, xstar, oracle) -> tuple:
@@ -228,3 +222,18 @@ class Method:
         if name == "gradient":
             return norm2(z.grad)
         raise BadInput(f"unknown measure {name!r}; choose one of {', '.join(BASE_MEASURES)}")
+
+
+def _required_positional(function: Callable) -> int:
+    """How many positional parameters ``function`` requires (2 when it cannot be told). A plain
+    function is read from its code object (``inspect.signature`` costs ~30 us, paid by every
+    method a sweep builds); anything else (a partial, a wrapped or callable object) by
+    ``inspect.signature``."""
+    if isinstance(function, types.FunctionType) and not hasattr(function, "__wrapped__") \
+            and not hasattr(function, "__signature__"):
+        return function.__code__.co_argcount - len(function.__defaults__ or ())
+    try:
+        return sum(1 for p in inspect.signature(function).parameters.values()
+                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty)
+    except (TypeError, ValueError):
+        return 2

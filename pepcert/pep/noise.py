@@ -36,7 +36,7 @@ from pepcert.pep.numerics.numbers import exact_number, is_symbolic, require, sho
 def _nonnegative(value, name: str) -> None:
     number = exact_number(value, name)
     if not is_symbolic(number):
-        require(number >= 0, f"{name} must be nonnegative, got {show(value)}")
+        require(number >= 0, lambda: f"{name} must be nonnegative, got {show(value)}")
 
 
 @dataclass(frozen=True)

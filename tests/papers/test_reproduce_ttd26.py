@@ -186,7 +186,9 @@ def test_sdp_markers_agree(built, number):
     assert checks["two_agent_sdp_points_disagreeing"] == 0 and checks["max_abs_gap_two_agent_sdp_vs_cubic"] <= 1e-6
 
 
-def test_a_second_run_is_all_cache(options, tmp_path):
+def test_a_second_run_is_all_cache(built, options, tmp_path):
+    # ``built`` ran the first reproduction into the same cache (on this worker, whatever order
+    # pytest-xdist gives the tests).
     again = reproduce("ttd26-fig1", tmp_path, grid=GRID, options=options)
     assert again.computed == 0 and again.cached > 0
 

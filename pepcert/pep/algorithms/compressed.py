@@ -21,7 +21,7 @@ def check_step_size(eta, name: str = "eta") -> None:
     """``eta > 0``, compared exactly (symbolic step sizes pass: their assumptions decide)."""
     value = exact_number(eta, name)
     if not is_symbolic(value):
-        require(value > 0, f"{name} must be a positive number, got {show(eta)}")
+        require(value > 0, lambda: f"{name} must be a positive number, got {show(eta)}")
 
 
 def compressed_gradient_descent(eta, n=1) -> Method:

@@ -43,9 +43,9 @@ def _check_weight(value, name: str, low_open: bool) -> None:
     if is_symbolic(number):
         return
     if low_open:
-        require(0 < number <= 1, f"{name} must be in (0, 1], got {show(value)}")
+        require(0 < number <= 1, lambda: f"{name} must be in (0, 1], got {show(value)}")
     else:
-        require(number >= 0, f"{name} must be nonnegative, got {show(value)}")
+        require(number >= 0, lambda: f"{name} must be nonnegative, got {show(value)}")
 
 
 def _per_agent_calls(n: int):

@@ -64,7 +64,7 @@ def check_momentum(beta) -> None:
     """``0 <= beta < 1``, compared exactly (never through ``float()``)."""
     value = exact_number(beta, "beta")
     if not is_symbolic(value):
-        require(0 <= value < 1, f"beta must be in [0, 1), got {show(beta)}")
+        require(0 <= value < 1, lambda: f"beta must be in [0, 1), got {show(beta)}")
 
 
 def momentum_lmo(beta, steps, norm, name: str | None = None) -> Method:

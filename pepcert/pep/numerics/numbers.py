@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 import sys
+from collections.abc import Callable
 from fractions import Fraction
 from numbers import Integral, Rational, Real
 
@@ -135,18 +136,19 @@ def _sympy_undefined():
     return (sympy.nan, sympy.zoo, sympy.oo, -sympy.oo)
 
 
-def require(condition, message: str) -> None:
+def require(condition, message: str | Callable[[], str]) -> None:
     """Raise :class:`BadInput` unless ``condition`` (an exact comparison) holds.
 
     A sympy comparison that cannot be decided is not a failure: symbolic parameters are
-    checked by the caller's assumptions.
+    checked by the caller's assumptions. ``message`` may be a function giving the text, called
+    only on failure (formatting the numbers of a message costs more than the check).
     """
     try:
         decided = bool(condition)
     except TypeError:  # undecidable sympy relational
         return
     if not decided:
-        raise BadInput(message)
+        raise BadInput(message if isinstance(message, str) else message())
 
 
 def finite_float(value, name: str) -> float:

@@ -53,9 +53,12 @@ def run(args) -> int:
         raise BadInput("give a TARGET or --list")
     if args.workers is not None and args.workers < 1:
         raise BadInput(f"--workers must be at least 1, got {args.workers}")
-    options = SweepOptions(cache=not args.no_cache, cache_dir=args.cache_dir, workers=args.workers,
-                           scheduler=args.scheduler, progress=showing_progress(args))
-    result = reproduce(args.target, args.out, args.grid, options)
+    from pepcert.sweeps.run import SharedCluster
+
+    with SharedCluster(args.workers) as shared:  # started only if a sweep needs it
+        options = SweepOptions(cache=not args.no_cache, cache_dir=args.cache_dir, workers=args.workers,
+                               scheduler=args.scheduler, progress=showing_progress(args), shared=shared)
+        result = reproduce(args.target, args.out, args.grid, options)
     tables, skipped = latex_tables(result.target, result.files)
     if args.json:
         emit_json({**result.to_dict(), "files": list(result.files) + tables, "tables_skipped": skipped})

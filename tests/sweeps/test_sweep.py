@@ -61,6 +61,25 @@ def test_cache_key_canonicalises_numbers_and_separates_versions():
     assert point_key("f", 1, {"x": 1}) != point_key("g", 1, {"x": 1})
 
 
+def test_the_keys_of_a_grid_are_each_points_own_key():
+    """``point_keys`` (one canonical form per distinct value) gives, point by point, the key the
+    cache has always used: sha256 of the canonical JSON of the whole point (written out here)."""
+    import hashlib
+    import json
+    from fractions import Fraction
+
+    from pepcert._version import __version__
+    from pepcert.sweeps.cache import _canonical, point_keys
+
+    points = [{"m": m, "x": x, "k": k, "flag": flag, "v": [x, 2]} for m in ("a", "b") for x in (0.5, Fraction(1, 2), 1, 1.0,
+              0.1, float("inf"), -0.0) for k in (None, 3, True) for flag in (False, "0")]
+    expected = [hashlib.sha256(json.dumps({"analysis": "f", "version": f"2/pepcert-{__version__}",
+                                           "parameters": _canonical(p)}, sort_keys=True,
+                                          separators=(",", ":")).encode()).hexdigest() for p in points]
+    assert point_keys("f", 2, points) == expected
+    assert len(set(expected)) < len(expected)  # 0.5 and 1/2, 1 and 1.0 share their keys
+
+
 def test_second_run_makes_no_analysis_calls(tmp_path):
     grid = {"x": [1.0, 2.0, 3.0], "offset": [0.0, 10.0]}
     first = sweep(square, grid, cache_dir=tmp_path, workers=1)
@@ -107,3 +126,27 @@ def test_dask_cluster_through_scheduler_address_gives_identical_numbers(tmp_path
     assert remote.computed == 4 and remote.workers == 2
     assert remote.frame["rho"].tolist() == serial.frame["rho"].tolist()
     assert remote.frame["rho_lower"].tolist() == serial.frame["rho_lower"].tolist()
+
+
+def test_a_shared_cluster_serves_every_sweep_and_starts_once(monkeypatch):
+    """``SharedCluster`` (``pepcert reproduce``): the first sweep that needs a cluster starts it
+    (without the workers' statistical profiler), later sweeps reuse it, leaving closes it; the
+    numbers are the serial ones."""
+    import dask
+
+    from pepcert.sweeps import run as sweeps_run
+
+    started = []
+    start = sweeps_run.dask_client
+    monkeypatch.setattr(sweeps_run, "dask_client", lambda *a: started.append(a) or start(*a))
+    grid = {"method": ["ef"], "mu": [0.1], "L": [1.0], "delta": [0.5],
+            "eta": [0.05 * k for k in range(1, sweeps_run.SERIAL_BELOW + 1)]}  # enough points for a cluster
+    serial = sweep(rate, grid, cache=False, workers=1)
+    with sweeps_run.SharedCluster(2) as shared:
+        first = sweep(rate, grid, cache=False, workers=2, chunk_size=4, shared=shared)
+        second = sweep(rate, {**grid, "method": ["cgd"]}, cache=False, workers=2, chunk_size=4, shared=shared)
+        profiling = set(shared.client().run(lambda: dask.config.get("distributed.worker.profile.enabled")).values())
+        assert len(started) == 1 and first.workers == second.workers == 2 and profiling == {False}
+    assert shared._client is None and shared._cluster is None
+    assert first.frame["rho"].tolist() == serial.frame["rho"].tolist()
+    assert sweep(rate, grid, cache=False, workers=1, shared=sweeps_run.SharedCluster(2)).workers == 1  # never started

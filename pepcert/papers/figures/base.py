@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -15,12 +16,13 @@ class SweepOptions:
     workers: int | None = None
     scheduler: str | None = None
     progress: bool | None = None
+    shared: Any = None  # a pepcert.sweeps.run.SharedCluster: one local cluster for all the sweeps
 
     def run(self, analysis, grid, description: str):
         from pepcert.sweeps import sweep
 
         return sweep(analysis, grid, cache=self.cache, cache_dir=self.cache_dir, workers=self.workers,
-                     scheduler=self.scheduler, progress=self.progress, description=description)
+                     scheduler=self.scheduler, progress=self.progress, description=description, shared=self.shared)
 
 
 @dataclass(frozen=True)

@@ -150,3 +150,20 @@ def test_a_shared_cluster_serves_every_sweep_and_starts_once(monkeypatch):
     assert shared._client is None and shared._cluster is None
     assert first.frame["rho"].tolist() == serial.frame["rho"].tolist()
     assert sweep(rate, grid, cache=False, workers=1, shared=sweeps_run.SharedCluster(2)).workers == 1  # never started
+
+
+def test_a_points_problem_is_built_once_per_distinct_arguments():
+    """The points of a row share their (immutable) problem; arguments that differ only in type
+    (1 and 1.0) are kept apart, unhashable ones (constants per agent) are built each time, and
+    bad input is refused every time."""
+    from pepcert.sweeps.analyses import _problem
+
+    first = _problem("ef", 0.1, 1.0, 0.5, param=None)
+    assert _problem("ef", 0.1, 1.0, 0.5, param=None) is first
+    assert _problem("ef", 0.1, 1, 0.5, param=None) is not first
+    assert _problem("ef", 0.1, 1, 0.5, param=None).classes == first.classes
+    per_agent = _problem("ef21", [0.1, 0.2], [1.0, 1.0], 0.5, False, None, None, 2)
+    assert per_agent.agents == 2 and _problem("ef21", [0.1, 0.2], [1.0, 1.0], 0.5, False, None, None, 2) is not per_agent
+    for _ in range(2):
+        with pytest.raises(BadInput):
+            _problem("ef", 2.0, 1.0, 0.5)

@@ -140,15 +140,15 @@ def test_dominance_from_arrays_decides_as_the_s_procedure():
     # The multipliers of the S-procedure's answer for the tight V are a certificate for it (at a
     # quarter of its c), and are not one for a V with the same value row but negative on x - x*
     # at e = 0: the reuse check (tried before any solve) tells them apart.
-    from pepcert.lyapunov.dominance import _holds, _solve_arrays
+    from pepcert.lyapunov.dominance import _certified, _solve_arrays
 
     def arrays(y):
         return np.tensordot(y, data.before_mats, axes=1), y @ data.before_rows
 
     tight = np.array(tight_rate(method, classes).coefficients)
     c, multipliers = _solve_arrays(data, *arrays(tight), None)
-    assert c > DOMINANCE_FLOOR and _holds(data, *arrays(tight), c / 4, multipliers)
-    assert not _holds(data, *arrays(tight + coefficients(np.array([[-3.0, 0.0], [0.0, 0.0]]))), c / 4, multipliers)
+    assert c > DOMINANCE_FLOOR and _certified(data, *arrays(tight), c / 4, multipliers) == c / 4
+    assert _certified(data, *arrays(tight + coefficients(np.array([[-3.0, 0.0], [0.0, 0.0]]))), c / 4, multipliers) == 0
 
 
 def test_traced_instance_maps_are_the_batched_runs_maps():

@@ -34,6 +34,8 @@ POTENTIAL, POTENTIAL_TESTS = "pepcert/lyapunov/potential.py", "tests/lyapunov/te
 CLAIMS = "tests/analyses/test_certificate_claims.py"
 TAMPER = "tests/analyses/test_certificate_tamper.py"
 PARAMETRIC = "tests/lyapunov/test_parametric.py"
+DOMINANCE_REUSE = "tests/lyapunov/test_dominance_reuse.py"
+LINEAR, CANDIDATES = "pepcert/lowerbounds/linear.py", "tests/lowerbounds/test_linear_candidates.py"
 SYMMETRIC, SYMMETRIC_TESTS = "pepcert/lyapunov/symmetric.py", "tests/agents/test_symmetric.py"
 
 
@@ -289,6 +291,21 @@ MUTANTS = (
        "_multiple_of_gap(V_row, view.gap_row)", "True", PARAMETRIC),
     _m("dominance: a reused certificate is not checked for PSD", DOMINANCE,
        "np.linalg.eigvalsh((mat + mat.T) / 2)[0] >= 0", "True", PARAMETRIC),
+    _m("worst instances: one end instance left out of the batch's answer", LINEAR,
+       "found = every[:len(ends)] if", "found = every[:len(ends) - 1] if", QUADRATIC),  # no compressor: the one end, no grid
+    _m("worst instances: the grid's rates misaligned with their curvatures", LINEAR,
+       "candidates, every[len(ends):])", "candidates, every[len(ends) - 1:])", CANDIDATES),
+    _m("worst instances: an interior maximum searched on one side of its grid point", LINEAR,
+       "bounds=(grid[best - 1], grid[best + 1])", "bounds=(grid[best - 1], grid[best])", CANDIDATES),
+    _m("worst instances: the thorough candidates remembered as the plain ones", LINEAR,
+       "return _remembered_candidates(classes, thorough)", "return _remembered_candidates(classes, False)", CANDIDATES),
+    _m("worst instances: a complex start normalised by its real part", LINEAR,
+       "np.sqrt(np.sum(vectors.real**2 + vectors.imag**2, axis=1))", "np.sqrt(np.sum(vectors.real**2, axis=1))",
+       CANDIDATES),
+    _m("dominance: a reused certificate's value row is not checked", DOMINANCE,
+       "bool(np.all(row >= 0) and np.linalg.eigvalsh", "bool(np.linalg.eigvalsh", DOMINANCE_REUSE),
+    _m("dominance: a reused certificate is not scaled to the new V", DOMINANCE,
+       "if falling.any() else 1.0", "if False else 1.0", DOMINANCE_REUSE),
     # -- README.md quotes docs/benchmarks.md's one run (tools/update_benchmarks.py) --
     _m("bench quote: the baselines below a figure are dropped", "tools/update_benchmarks.py",
        "for row in group]", "for row in group[:1]]", "tests/test_benchmarks_page.py"),

@@ -81,7 +81,7 @@ def _deterministic_cases(stack: np.ndarray, instances) -> list[LinearWorstCase]:
     rows = np.arange(len(instances))
     index = np.argmax(np.abs(eigenvalues), axis=1)
     vectors = eigenvectors[rows, :, index]
-    vectors = vectors / np.array([np.linalg.norm(vector) for vector in vectors])[:, None]  # as for one vector
+    vectors = vectors / np.sqrt(np.sum(vectors.real**2 + vectors.imag**2, axis=1))[:, None]
     factors = np.stack([vectors.real, vectors.imag], axis=2)
     factors.setflags(write=False)
     maps = stack.copy()
@@ -245,19 +245,54 @@ def _validated(hs: tuple, alphas: tuple) -> ScalingInstance:
     return ScalingInstance(hs, alphas)
 
 
-def _end_instances(method, function, family, per_agent) -> list[LinearWorstCase]:
-    """Every agent at one of its curvatures and at an end of the scaling family,
-    independently; a coordinate search from the uniform choices when there are more than
-    :data:`MAX_COMBINATIONS` combinations (any member gives a valid lower bound)."""
+@dataclass(frozen=True)
+class _Candidates:
+    """The instances :func:`worst_linear_instances` rates, which depend on the classes only (a
+    sweep over the step meets the same ones at every step): ``ends`` (every agent at one of its
+    curvatures and at an end of the scaling family; None when there are more than
+    :data:`MAX_COMBINATIONS` and a coordinate search replaces them), and for each curvature
+    tuple in ``tuples`` a grid of :data:`GRID` common scalings (``interior``, tuple by tuple)."""
+
+    ends: tuple | None
+    tuples: tuple
+    grid: tuple
+    interior: tuple
+
+
+def _candidates(classes: ProblemClass, thorough: bool) -> _Candidates:
+    """The classes' :class:`_Candidates` (remembered per hashable classes)."""
+    try:
+        return _remembered_candidates(classes, thorough)
+    except TypeError:  # unhashable classes (constants given as lists): built each time
+        return _built_candidates(classes, thorough)
+
+
+def _built_candidates(classes: ProblemClass, thorough: bool) -> _Candidates:
+    function, family = classes.function, classes.scaling_family()
+    per_agent = function.curvature_choices(thorough)
     choices = [[(float(h), t) for h in curvatures for t in family.ends()] for curvatures in per_agent]
+    ends = None
     if _count(function, choices) <= MAX_COMBINATIONS:
-        combos = list(_choice_tuples(function, choices))
-        return spectral_rates(method, [_instance(family, [c[0] for c in combo], [c[1] for c in combo]) for combo in combos])
-    return _coordinate_search(method, function, family, choices)
+        ends = tuple(_instance(family, [c[0] for c in combo], [c[1] for c in combo])
+                     for combo in _choice_tuples(function, choices))
+    low, high = family.parameter_range()
+    if low == high or _count(function, per_agent) > MAX_COMBINATIONS:
+        return _Candidates(ends, (), (), ())
+    grid = tuple(float(t) for t in np.linspace(low, high, GRID))
+    tuples = tuple(_choice_tuples(function, per_agent))
+    interior = tuple(_instance(family, hs, [t] * function.agents) for hs in tuples for t in grid)
+    return _Candidates(ends, tuples, grid, interior)
 
 
-def _coordinate_search(method, function, family, choices) -> list[LinearWorstCase]:
-    """Best uniform choice, then improve one agent at a time (at most 3 sweeps)."""
+_remembered_candidates = functools.lru_cache(maxsize=64)(_built_candidates)
+
+
+def _coordinate_search(method, function, family, per_agent) -> list[LinearWorstCase]:
+    """Every agent at one of its curvatures and at an end of the scaling family, by coordinate
+    search when there are too many combinations (any member gives a valid lower bound): the best
+    uniform choice, then improve one agent at a time (at most 3 sweeps)."""
+    choices = [[(float(h), t) for h in curvatures for t in family.ends()] for curvatures in per_agent]
+
     def rate(combo):
         return spectral_rates(method, [_instance(family, [c[0] for c in combo], [c[1] for c in combo])])[0]
 
@@ -284,17 +319,12 @@ def _theta(family, outcomes) -> float:
     return outcomes[0] if len(outcomes) == 1 else (outcomes[-1] - outcomes[0]) / 2
 
 
-def _interior_instances(method, function, family, per_agent) -> list[LinearWorstCase]:
-    """For each curvature tuple, the best common scaling: a grid of :data:`GRID` points (one
-    batched run for every tuple), then a bounded scalar search (scipy) around an interior maximum."""
-    low, high = family.parameter_range()
-    if low == high or _count(function, per_agent) > MAX_COMBINATIONS:
-        return []
+def _refined_interior(method, function, family, candidates: _Candidates, every: list) -> list[LinearWorstCase]:
+    """For each curvature tuple, the best common scaling of its grid (``every``: the rates of
+    ``candidates.interior``), refined by a bounded scalar search (scipy) around an interior maximum."""
     found = []
-    grid = np.linspace(low, high, GRID)
-    tuples = list(_choice_tuples(function, per_agent))  # every tuple's grid in one batched run
-    every = spectral_rates(method, [_instance(family, hs, [t] * function.agents) for hs in tuples for t in grid])
-    for k, hs in enumerate(tuples):
+    grid = candidates.grid
+    for k, hs in enumerate(candidates.tuples):
         rates = every[k * GRID:(k + 1) * GRID]
         best = int(np.argmax([r.rho for r in rates]))
         found.append(rates[best])
@@ -304,7 +334,7 @@ def _interior_instances(method, function, family, per_agent) -> list[LinearWorst
             # One instance at a time, through the traced maps where the step was traced (the same
             # maps, bitwise, as a symbolic run).
             rate_at = lambda t: spectral_rates(method, [_instance(family, hs, [t] * function.agents)])[0]  # noqa: B023
-            found_t = minimize_scalar(lambda t: -rate_at(t).rho, bounds=(float(grid[best - 1]), float(grid[best + 1])),  # noqa: B023
+            found_t = minimize_scalar(lambda t: -rate_at(t).rho, bounds=(grid[best - 1], grid[best + 1]),  # noqa: B023
                                       method="bounded", options={"xatol": 1e-12})
             found.append(rate_at(float(found_t.x)))
     return found
@@ -327,10 +357,14 @@ def worst_linear_instances(
     function, family = classes.function, classes.scaling_family()
     if not function.has_instances():
         return []
-    per_agent = function.curvature_choices(thorough and function.agents <= 2)
-    try:
-        found = _end_instances(method, function, family, per_agent)
-        found += _interior_instances(method, function, family, per_agent)
+    thorough = thorough and function.agents <= 2
+    candidates = _candidates(classes, thorough)
+    try:  # the ends and every grid in one batched run of the step
+        ends = candidates.ends or ()
+        every = spectral_rates(method, ends + candidates.interior)
+        found = every[:len(ends)] if candidates.ends is not None else \
+            _coordinate_search(method, function, family, function.curvature_choices(thorough))
+        found += _refined_interior(method, function, family, candidates, every[len(ends):])
     except NotLinear:
         return []
     top = max(r.rho for r in found)

@@ -36,6 +36,7 @@ TAMPER = "tests/analyses/test_certificate_tamper.py"
 PARAMETRIC = "tests/lyapunov/test_parametric.py"
 DOMINANCE_REUSE = "tests/lyapunov/test_dominance_reuse.py"
 LINEAR, CANDIDATES = "pepcert/lowerbounds/linear.py", "tests/lowerbounds/test_linear_candidates.py"
+FAST_PATHS = "tests/saq/test_fast_paths.py"
 SYMMETRIC, SYMMETRIC_TESTS = "pepcert/lyapunov/symmetric.py", "tests/agents/test_symmetric.py"
 
 
@@ -302,6 +303,15 @@ MUTANTS = (
     _m("worst instances: a complex start normalised by its real part", LINEAR,
        "np.sqrt(np.sum(vectors.real**2 + vectors.imag**2, axis=1))", "np.sqrt(np.sum(vectors.real**2, axis=1))",
        CANDIDATES),
+    _m("saq bits: the sign bit of a nonzero level is not counted", "pepcert/saq/encoding.py",
+       "_CODED = _TABLE[1:] + (np.arange(len(_TABLE) - 1) != 0)", "_CODED = _TABLE[1:] + 0", FAST_PATHS),
+    _m("saq bits: the first level beyond the table is looked up in it", "pepcert/saq/encoding.py",
+       "if levels.max(initial=0) < len(_CODED):", "if levels.max(initial=0) <= len(_CODED):", FAST_PATHS),
+    _m("saq bits: large levels without their sign bits", "pepcert/saq/encoding.py",
+       "codes = elias_omega_bits(levels + 1).sum(axis=-1) + np.add.reduce(levels != 0, axis=-1)",
+       "codes = elias_omega_bits(levels + 1).sum(axis=-1)", FAST_PATHS),
+    _m("dithering: a zero block divided by its zero scale", "pepcert/pep/library/quantizers.py",
+       "        if (scales > 0).all():", "        if True:", FAST_PATHS),
     _m("dominance: a reused certificate's value row is not checked", DOMINANCE,
        "bool(np.all(row >= 0) and np.linalg.eigvalsh", "bool(np.linalg.eigvalsh", DOMINANCE_REUSE),
     _m("dominance: a reused certificate is not scaled to the new V", DOMINANCE,

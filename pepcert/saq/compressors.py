@@ -126,8 +126,9 @@ class Dithering:
     def encode(self, W, rng) -> Message:
         """``W`` (..., d) -> the message: block norms (..., B), signed levels (..., d), bits (...)."""
         W = np.asarray(W, dtype=float)
-        sizes, _spread = _layout(self.levels, self.blocks, W.shape[-1])
-        scales, levels = dither_levels(W, self.levels if len(sizes) > 1 else self.levels[0], sizes, rng)
+        per_block = self.levels
+        sizes, _spread = _layout(per_block, self.blocks, W.shape[-1])
+        scales, levels = dither_levels(W, per_block if len(sizes) > 1 else per_block[0], sizes, rng)
         levels = levels.astype(np.int64)
         return Message((scales, np.where(W < 0, -levels, levels)), pepcert_bits(levels, len(sizes)))
 

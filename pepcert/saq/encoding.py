@@ -119,11 +119,18 @@ def block_starts(sizes) -> np.ndarray:
     return np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
 
 
+#: ``|omega(level + 1)| + [level != 0]`` for ``level < 2^16 - 1``: one coordinate's bits in :func:`pepcert_bits`.
+_CODED = _TABLE[1:] + (np.arange(len(_TABLE) - 1) != 0)
+
+
 def pepcert_bits(levels: np.ndarray, blocks: int) -> np.ndarray:
     """pepcert's count: ``32 B + sum_j (|omega(level_j + 1)| + [level_j != 0])`` over the last axis."""
     levels = np.asarray(levels, dtype=np.int64)
-    codes = (_TABLE[levels + 1] if levels.max(initial=0) < len(_TABLE) - 1 else elias_omega_bits(levels + 1)).sum(axis=-1)
-    return (FLOAT_BITS * blocks + codes + np.count_nonzero(levels, axis=-1)).astype(np.int64)
+    if levels.max(initial=0) < len(_CODED):
+        codes = _CODED[levels].sum(axis=-1)
+    else:
+        codes = elias_omega_bits(levels + 1).sum(axis=-1) + np.add.reduce(levels != 0, axis=-1)
+    return (FLOAT_BITS * blocks + codes).astype(np.int64)
 
 
 def paper_bits(levels: np.ndarray, sizes) -> np.ndarray | np.int64:

@@ -91,8 +91,8 @@ def _stochastic_round(x: np.ndarray, rng) -> np.ndarray:
 
 
 def _norm(v: np.ndarray, norm: str) -> np.ndarray:
-    if norm == "l2":
-        return np.linalg.norm(v, axis=-1, keepdims=True)
+    if norm == "l2":  # numpy.linalg.norm's own arithmetic for real arrays, without its checks
+        return np.sqrt(np.add.reduce(v * v, axis=-1, keepdims=True))
     return np.max(np.abs(v), axis=-1, keepdims=True)
 
 
@@ -106,10 +106,14 @@ def dither_levels(v: np.ndarray, s: float | tuple[float, ...], sizes: tuple[int,
     ``r_B = 0``), so that ``r_B sign(v_j) xi_j / s`` is unbiased. Returns ``(scales, levels)``
     with shapes (..., B) and (..., d); ``levels`` holds integers as floats. One uniform draw of
     shape ``v.shape`` per call."""
-    bounds = np.cumsum((0,) + tuple(sizes))
-    if len(sizes) == 1:
+    if len(sizes) == 1:  # one block: the scale broadcasts (the same numbers as the repeat below)
         scales = _norm(v, norm)
-    elif norm == "l2":
+        if (scales > 0).all():
+            return scales, _stochastic_round(np.abs(v) / scales * level_spread(s, sizes), rng)
+        levels = _stochastic_round(np.abs(v) / np.where(scales > 0, scales, 1.0) * level_spread(s, sizes), rng)
+        return scales, np.where(scales > 0, levels, 0.0)
+    bounds = np.cumsum((0,) + tuple(sizes))
+    if norm == "l2":
         scales = np.sqrt(np.add.reduceat(v * v, bounds[:-1], axis=-1))
     else:
         scales = np.maximum.reduceat(np.abs(v), bounds[:-1], axis=-1)

@@ -263,11 +263,12 @@ def _candidates(classes: ProblemClass, thorough: bool) -> _Candidates:
     """The classes' :class:`_Candidates` (remembered per hashable classes)."""
     try:
         return _remembered_candidates(classes, thorough)
-    except TypeError:  # unhashable classes (constants given as lists): built each time
+    except TypeError:  # a user's classes that are not hashable: built each time
         return _built_candidates(classes, thorough)
 
 
 def _built_candidates(classes: ProblemClass, thorough: bool) -> _Candidates:
+    """The classes' :class:`_Candidates`, built (validated instances: :func:`_instance`)."""
     function, family = classes.function, classes.scaling_family()
     per_agent = function.curvature_choices(thorough)
     choices = [[(float(h), t) for h in curvatures for t in family.ends()] for curvatures in per_agent]

@@ -129,8 +129,8 @@ class Dithering:
         per_block = self.levels
         sizes, _spread = _layout(per_block, self.blocks, W.shape[-1])
         scales, levels = dither_levels(W, per_block if len(sizes) > 1 else per_block[0], sizes, rng)
-        levels = levels.astype(np.int64)
-        return Message((scales, np.where(W < 0, -levels, levels)), pepcert_bits(levels, len(sizes)))
+        signed = np.copysign(levels, W).astype(np.int64)  # level 0 stays 0 whatever the sign
+        return Message((scales, signed), pepcert_bits(levels.astype(np.int64), len(sizes)))
 
     def decode(self, message: Message) -> np.ndarray:
         scales, signed = message.payload

@@ -310,6 +310,8 @@ MUTANTS = (
     _m("saq bits: large levels without their sign bits", "pepcert/saq/encoding.py",
        "codes = elias_omega_bits(levels + 1).sum(axis=-1) + np.add.reduce(levels != 0, axis=-1)",
        "codes = elias_omega_bits(levels + 1).sum(axis=-1)", FAST_PATHS),
+    _m("dithering: the levels sent without their signs", "pepcert/saq/compressors.py",
+       "signed = np.copysign(levels, W).astype(np.int64)", "signed = levels.astype(np.int64)", FAST_PATHS),
     _m("dithering: a zero block divided by its zero scale", "pepcert/pep/library/quantizers.py",
        "        if (scales > 0).all():", "        if True:", FAST_PATHS),
     _m("dominance: a reused certificate's value row is not checked", DOMINANCE,

@@ -195,10 +195,10 @@ def data_dominance(data, coefficients: np.ndarray, solver=None) -> float:
     multiple of ``f - f*``, and ``V - c D`` positive semidefinite in floating point at ``c =``
     :data:`QUICK_DOMINANCE`; that ``c`` is then returned (a ``c`` found, not the largest: every
     caller compares it with a floor far below). Then with the multipliers the last solve for a
-    problem of this shape found, a quarter of its ``c``, both scaled down as far as the value row
-    needs (:func:`_certified`), checked here in floating point
-    exactly as the solver's answer would be (a certificate, not a guess: it is used only when
-    ``V - c D + sum lambda_i Q_i`` is positive semidefinite and its value row nonnegative).
+    problem of this shape found and a quarter of its ``c``, both scaled down as far as the value
+    row needs (:func:`_certified`), checked here in floating point exactly as the solver's answer
+    would be (a certificate, not a guess: it is used only when ``V - c D + sum lambda_i Q_i`` is
+    positive semidefinite and its value row nonnegative).
     Otherwise the S-procedure is solved, and solved again with ``V`` scaled to unit size when the
     solver stops short (``c`` and the multipliers scale back)."""
     view = data.step

@@ -105,3 +105,16 @@ def test_an_interior_worst_scaling_is_refined_between_its_grid_neighbours(a):
     found = worst_linear_instances(_twice_compressed(2.5, a), _classes(0.5))
     assert found[0].rho == pytest.approx((1 - 2.5 * a * a) ** 2, rel=1e-12)
     assert found[0].instance.hs == (1.0,) and found[0].instance.alphas[0][0] == pytest.approx(a, abs=1e-6)
+
+
+class _UnhashableClasses(ProblemClass):
+    __hash__ = None  # type: ignore[assignment]  # a user's classes need not be hashable
+
+
+def test_unhashable_classes_are_searched_without_remembering():
+    classes = _classes(0.5)
+    unhashable = _UnhashableClasses(classes.function, classes.compressor)
+    with pytest.raises(TypeError):
+        hash(unhashable)
+    method = error_feedback(0.7)
+    assert worst_linear_instances(method, unhashable)[0].rho == worst_linear_instances(method, classes)[0].rho

@@ -38,6 +38,7 @@ DOMINANCE_REUSE = "tests/lyapunov/test_dominance_reuse.py"
 LINEAR, CANDIDATES = "pepcert/lowerbounds/linear.py", "tests/lowerbounds/test_linear_candidates.py"
 FAST_PATHS = "tests/saq/test_fast_paths.py"
 SYMMETRIC, SYMMETRIC_TESTS = "pepcert/lyapunov/symmetric.py", "tests/agents/test_symmetric.py"
+GROUPS = "tests/agents/test_groups.py"
 
 
 @dataclass(frozen=True)
@@ -280,12 +281,33 @@ MUTANTS = (
     _m("symmetry: a family whose terms are not permuted among themselves is reduced", SYMMETRIC,
        "if any(m is None for m in maps.values()) or", "if", SYMMETRIC_TESTS),
     _m("symmetry: the two agents' block loses its weight n - 1", SYMMETRIC,
-       "out[s:s + a, s:s + a] = D + (n - 1) * E", "out[s:s + a, s:s + a] = D + n * E", SYMMETRIC_TESTS),
+       "out[column:column + a, column:column + a] = D + (n - 1) * E",
+       "out[column:column + a, column:column + a] = D + n * E", SYMMETRIC_TESTS),
     _m("symmetry: the expansion gives every member the orbit's variable", SYMMETRIC,
        "values = np.asarray(values, dtype=float) / np.asarray(sizes, dtype=float)",
        "values = np.asarray(values, dtype=float)", SYMMETRIC_TESTS),
     _m("symmetry: an instance's differences between agents are not centred", SYMMETRIC,
        "centred = per_agent - per_agent.mean(axis=1, keepdims=True)", "centred = per_agent", SYMMETRIC_TESTS),
+    _m("groups: two groups' cross block is dropped", SYMMETRIC,
+       "out[column:column + a, other_column:other_column + b] = cross\n", "\n", GROUPS),
+    _m("groups: a group's agent means are not scaled by n_g^(-1/2)", SYMMETRIC,
+       "out[column:column + a, :r] = per_agent.sum(axis=1) / math.sqrt(n)",
+       "out[column:column + a, :r] = per_agent.sum(axis=1) / n", GROUPS),
+    _m("groups: the cycle through a group skips its last agent", "pepcert/pep/symmetry.py",
+       "cycle[agent] = group[(position + 1) % len(group)]",
+       "cycle[agent] = group[(position + 1) % max(2, len(group) - 1)]", GROUPS),
+    _m("groups: a group's representative choices go to another group's agents", LINEAR,
+       "for group, chosen in zip(groups, picks):", "for group, chosen in zip(groups[::-1], picks):", GROUPS),
+    _m("groups: the representatives are counted as every assignment", LINEAR,
+       "return math.prod(math.comb(len(choices[group[0]]) + len(group) - 1, len(group)) for group in function.groups)",
+       "return math.prod(len(c) for c in choices)", GROUPS),
+    _m("groups: a batched run loses its last instance", LINEAR,
+       "part = instances[start:start + chunk]", "part = instances[start:start + chunk - 1] or instances[start:start + 1]",
+       GROUPS),
+    _m("groups: a margin just below 0 at a loose solve ends the facial reduction", "pepcert/lyapunov/search.py",
+       "first.margin < -max(MARGIN_THRESHOLD, 10 * first.tolerance)", "first.margin < -MARGIN_THRESHOLD", GROUPS),
+    _m("groups: a repeat count is not checked against the agents", "pepcert/analyses/problems.py",
+       "if len(items) > MAX_AGENTS or len(values) + repeat > MAX_AGENTS:", "if len(items) > MAX_AGENTS:", GROUPS),
     _m("dominance: the quick path skips its eigenvalue test", DOMINANCE, "np.linalg.eigvalsh(block)[0] >= 0", "True",
        PARAMETRIC),
     _m("dominance: the quick path ignores V's function-value part", DOMINANCE,

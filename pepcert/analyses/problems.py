@@ -168,12 +168,10 @@ def _agents(value) -> int:
 
 
 def _per_agent(value, name: str, agents: int) -> tuple[Fraction, ...]:
-    """One value for every agent, or one per agent (a sequence, or text ``"0.1,0.5"``)."""
+    """One value for every agent, or one per agent (a sequence, or text ``"0.1,0.5"``, where
+    ``VALUE*COUNT`` stands for ``COUNT`` agents with that value: ``"1*32,2*32"``)."""
     if isinstance(value, str):
-        items = value.split(",")
-        if any(not item.strip() for item in items):
-            raise BadInput(f"--{name}: empty entry in {value!r}")
-        values = [parse_rational(item.strip(), name) for item in items]
+        values = _listed(value, name)
     elif isinstance(value, Sequence):
         values = [parse_rational(item, name) for item in value]
     else:
@@ -183,6 +181,25 @@ def _per_agent(value, name: str, agents: int) -> tuple[Fraction, ...]:
     if len(values) != agents:
         raise BadInput(f"--{name} has {len(values)} values for {agents} agents (give one value or one per agent)")
     return tuple(values)
+
+
+def _listed(text: str, name: str) -> list[Fraction]:
+    """The values of ``"0.1,0.5"`` or ``"0.1*32,0.5*32"``, at most :data:`MAX_AGENTS` of them."""
+    from pepcert.pep.classes import MAX_AGENTS
+
+    values: list[Fraction] = []
+    items = text.split(",", MAX_AGENTS)
+    for item in items:
+        number, star, count = item.partition("*")
+        if not number.strip() or (star and not count.strip()):
+            raise BadInput(f"--{name}: empty entry in {text!r}")
+        repeat = parse_rational(count.strip(), f"{name} count") if star else Fraction(1)
+        if repeat.denominator != 1 or repeat < 1:
+            raise BadInput(f"--{name}: the count in {item.strip()!r} must be a positive whole number of agents")
+        if len(items) > MAX_AGENTS or len(values) + repeat > MAX_AGENTS:
+            raise BadInput(f"--{name} lists more than {MAX_AGENTS} values")
+        values += [parse_rational(number.strip(), name)] * int(repeat)
+    return values
 
 
 def _scaled(choice):

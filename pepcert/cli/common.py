@@ -67,7 +67,7 @@ def add_problem_options(parser: argparse.ArgumentParser, eta: bool = True, nstep
         if not grid else {"help": "built-in methods, comma-separated (as for pepcert rate)"})
     group.add_argument("--method", **{"help": "the method to analyse", **method})
     per_agent = ("; with --agents: one value for every agent, or '[0.1,0.5]' for one per agent" if grid else
-                 " (with --agents: one value or a comma list)")
+                 " (with --agents: one value or a comma list; VALUE*COUNT for COUNT agents)")
     group.add_argument("--mu", required=not grid, help="lower curvature bound, -L <= mu <= L: strongly convex (mu > 0), "
                        "convex (0), hypoconvex (mu < 0), nonconvex (-L), quadratic (L)" + per_agent)
     group.add_argument("--L", required=not grid, help="smoothness constant, L > 0" + per_agent)

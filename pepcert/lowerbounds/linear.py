@@ -184,14 +184,28 @@ def batched_maps(method: Method, instances) -> np.ndarray | None:
     return stack
 
 
+#: Map entries one batched run holds (4M floats, 32 MB; the eigenproblem's workspace is a few times
+#: that): many agents in groups give thousands of instances of side 2n + 1 (measured before chunking,
+#: 64 agents in two groups: 8,712 instances, 1.6 GB at the peak).
+BATCH_ENTRIES = 4 * 1024**2
+
+
 def spectral_rates(method: Method, instances) -> list[LinearWorstCase]:
     """:func:`spectral_rate` of many instances; deterministic ones with the same number of
-    agents share one batched step run and one batched eigenproblem."""
+    agents share batched step runs and batched eigenproblems of at most :data:`BATCH_ENTRIES`
+    map entries each."""
     instances = list(instances)
     if instances and not any(i.random for i in instances) and len({i.agents for i in instances}) == 1:
-        stack = batched_maps(method, instances)
-        if stack is not None:
-            return _deterministic_cases(stack, instances)
+        size = max(1, len(method.state)) ** 2
+        chunk = max(1, BATCH_ENTRIES // size)
+        found: list[LinearWorstCase] = []
+        for start in range(0, len(instances), chunk):
+            part = instances[start:start + chunk]
+            stack = batched_maps(method, part)
+            if stack is None:
+                return [spectral_rate(method, i) for i in instances]
+            found += _deterministic_cases(stack, part)
+        return found
     return [spectral_rate(method, i) for i in instances]
 
 
@@ -221,17 +235,22 @@ GRID = 8  # common scalings tried per curvature tuple before the bounded scalar 
 
 
 def _choice_tuples(function, choices: list[list]) -> Iterator[tuple]:
-    """Every assignment of one choice per agent (one representative per multiset when the
-    agents are identical: the instance is then symmetric in them)."""
-    if function.identical:
-        return itertools.combinations_with_replacement(choices[0], function.agents)
-    return itertools.product(*choices)
+    """Every assignment of one choice per agent, one representative per multiset within each
+    group of identical agents (:attr:`~pepcert.pep.classes.Distributed.groups`): relabelling
+    identical agents gives an instance of the same rate."""
+    groups = function.groups
+    per_group = [itertools.combinations_with_replacement(choices[group[0]], len(group)) for group in groups]
+    for picks in itertools.product(*per_group):
+        assignment: list = [None] * function.agents
+        for group, chosen in zip(groups, picks):
+            for agent, choice in zip(group, chosen):
+                assignment[agent] = choice
+        yield tuple(assignment)
 
 
 def _count(function, choices: list[list]) -> int:
-    if function.identical:
-        return math.comb(len(choices[0]) + function.agents - 1, function.agents)
-    return math.prod(len(c) for c in choices)
+    """How many tuples :func:`_choice_tuples` yields."""
+    return math.prod(math.comb(len(choices[group[0]]) + len(group) - 1, len(group)) for group in function.groups)
 
 
 def _instance(family, hs, thetas) -> ScalingInstance:

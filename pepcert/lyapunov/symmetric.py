@@ -1,4 +1,4 @@
-r"""The one-step Lyapunov problem of ``n`` identical agents, reduced by their symmetry.
+r"""The one-step Lyapunov problem of ``n`` identical agents (or groups of them), reduced by their symmetry.
 
 When the agents' classes are the same and the method treats them alike, relabelling the agents
 maps the one-step problem onto itself (checked term by term: :mod:`pepcert.pep.symmetry`). The
@@ -29,6 +29,13 @@ the rate search runs on it unchanged; for the pairing with an instance's Gram fa
 ``Z_1`` the shared rows and agent means of ``Z``, ``Z_c`` an agent's rows minus their mean.
 The answer is expanded back (every member of an orbit gets the orbit's multiplier or weight):
 a certificate of the whole problem, in its names.
+
+Agents in several groups of identical classes (``Distributed.groups``) are relabelled within
+their groups only (the product of the groups' symmetric groups). The first block then holds the
+shared vectors and every group's agent means (``sqrt(n_g n_h)`` times the average cross block
+``F_gh`` between two groups), and each group of two or more adds its own ``D_g - E_g``
+(multiplicity ``n_g - 1``); ``Z_c`` is centred group by group. docs/agents.md, "Agents in groups
+of identical classes".
 """
 
 from __future__ import annotations
@@ -42,7 +49,7 @@ import numpy as np
 
 from pepcert.lyapunov.onestep import FULL, OneStep, one_step
 from pepcert.lyapunov.parametric import family_terms
-from pepcert.pep.classes import MAX_AGENTS
+from pepcert.pep.classes import MAX_AGENTS, MAX_GROUPS
 from pepcert.pep.conic import SQRT2, svec, svec_indices, svec_length
 from pepcert.pep.methods import Method
 from pepcert.pep.problem import ProblemClass
@@ -52,33 +59,60 @@ from pepcert.pep.symmetry import generators, orbits, permutation_of, relabelling
 
 @dataclass(frozen=True)
 class AgentBlocks:
-    """Where the agents sit in the basis: ``shared`` vectors, ``kinds[k][j]`` agent ``j``'s
-    vector of kind ``k``, and the orbits of function values."""
+    """Where the agents sit in the basis: ``shared`` vectors; for each group of identical agents,
+    ``kinds[g][k][j]`` the group's ``j``-th agent's vector of kind ``k``; the orbits of function
+    values."""
 
     agents: int
     shared: np.ndarray
-    kinds: np.ndarray  # a x n
+    kinds: tuple[np.ndarray, ...]  # per group: a_g x n_g
     value_orbits: tuple[tuple[int, ...], ...]
 
     @property
+    def means(self) -> int:
+        """``s + sum_g a_g``: the first block (shared vectors and each group's agent means)."""
+        return len(self.shared) + sum(kind.shape[0] for kind in self.kinds)
+
+    @property
     def size(self) -> int:
-        """``s + 2a``: the two diagonal blocks side by side."""
-        return len(self.shared) + 2 * self.kinds.shape[0]
+        """The blocks side by side: the first, then ``D_g - E_g`` of each group of two or more."""
+        return self.means + sum(kind.shape[0] for kind in self.kinds if kind.shape[1] > 1)
+
+    def _columns(self):
+        """``(kind, first-block column, D - E column or None)`` of each group."""
+        column, difference = len(self.shared), self.means
+        for kind in self.kinds:
+            yield kind, column, (difference if kind.shape[1] > 1 else None)
+            column += kind.shape[0]
+            difference += kind.shape[0] if kind.shape[1] > 1 else 0
 
     def matrix(self, mat: np.ndarray) -> np.ndarray:
-        """The blocks ``(S_1, D - E)`` of the group average of ``mat``, as one block-diagonal matrix."""
-        n, a, s = self.agents, self.kinds.shape[0], len(self.shared)
-        K = self.kinds.ravel()
-        agent = mat[np.ix_(K, K)].reshape(a, n, a, n)
-        D = np.einsum("ajbj->ab", agent) / n
-        E = (agent.sum(axis=(1, 3)) - n * D) / (n * (n - 1))
-        B = mat[np.ix_(self.shared, K)].reshape(s, a, n).sum(axis=2) / n
-        out = np.zeros((self.size, self.size))
+        """The blocks of the group average of ``mat`` as one block-diagonal matrix: first the
+        shared vectors and each group's kind means (``A``, ``sqrt(n_g) B_g``, ``D_g + (n_g - 1)
+        E_g``, and ``(n_g n_h)^{-1/2}`` times the sum of two groups' cross block), then ``D_g - E_g``
+        of each group of two or more."""
+        s, out = len(self.shared), np.zeros((self.size, self.size))
         out[:s, :s] = mat[np.ix_(self.shared, self.shared)]
-        out[:s, s:s + a] = math.sqrt(n) * B
-        out[s:s + a, :s] = math.sqrt(n) * B.T
-        out[s:s + a, s:s + a] = D + (n - 1) * E
-        out[s + a:, s + a:] = D - E
+        placed = list(self._columns())
+        for kind, column, difference in placed:
+            (a, n), K = kind.shape, kind.ravel()
+            agent = mat[np.ix_(K, K)].reshape(a, n, a, n)
+            B = mat[np.ix_(self.shared, K)].reshape(s, a, n).sum(axis=2) / n
+            out[:s, column:column + a] = math.sqrt(n) * B
+            out[column:column + a, :s] = math.sqrt(n) * B.T
+            if difference is None:
+                out[column:column + a, column:column + a] = agent.reshape(a, a)
+                continue
+            D = np.einsum("ajbj->ab", agent) / n
+            E = (agent.sum(axis=(1, 3)) - n * D) / (n * (n - 1))
+            out[column:column + a, column:column + a] = D + (n - 1) * E
+            out[difference:difference + a, difference:difference + a] = D - E
+        for g, (kind, column, _) in enumerate(placed):
+            for other, other_column, _ in placed[g + 1:]:
+                (a, n), (b, m) = kind.shape, other.shape
+                cross = mat[np.ix_(kind.ravel(), other.ravel())].reshape(a, n, b, m).sum(axis=(1, 3)) / math.sqrt(n * m)
+                out[column:column + a, other_column:other_column + b] = cross
+                out[other_column:other_column + b, column:column + a] = cross.T
         return out
 
     def row(self, row: np.ndarray) -> np.ndarray:
@@ -88,15 +122,18 @@ class AgentBlocks:
     def factor(self, vectors: np.ndarray) -> np.ndarray:
         """A factor ``Z_red`` with ``<S_red, Z_red Z_red^T> = <S, Z Z^T>`` for every invariant
         ``S`` (``Z = vectors``, basis x r)."""
-        n, a, s = self.agents, self.kinds.shape[0], len(self.shared)
         Z = np.asarray(vectors, dtype=float).reshape(vectors.shape[0], -1)
-        per_agent = Z[self.kinds]  # a x n x r
-        centred = per_agent - per_agent.mean(axis=1, keepdims=True)
-        r = Z.shape[1]
-        out = np.zeros((self.size, r + n * r))
+        r, s = Z.shape[1], len(self.shared)
+        out = np.zeros((self.size, r + sum(kind.shape[1] for kind in self.kinds if kind.shape[1] > 1) * r))
         out[:s, :r] = Z[self.shared]
-        out[s:s + a, :r] = per_agent.sum(axis=1) / math.sqrt(n)
-        out[s + a:, r:] = centred.reshape(a, n * r)
+        extra = r
+        for kind, column, difference in self._columns():
+            (a, n), per_agent = kind.shape, Z[kind]  # a x n x r
+            out[column:column + a, :r] = per_agent.sum(axis=1) / math.sqrt(n)
+            if difference is not None:
+                centred = per_agent - per_agent.mean(axis=1, keepdims=True)
+                out[difference:difference + a, extra:extra + n * r] = centred.reshape(a, n * r)
+                extra += n * r
         return out
 
     def values(self, values: np.ndarray) -> np.ndarray:
@@ -157,12 +194,13 @@ def whole_problems() -> contextlib.AbstractContextManager[None]:
 
 
 def eligible(classes: ProblemClass, family: str, outcomes: int | None) -> bool:
-    """Identical agents (two or more), one compressor outcome, no noise (and not inside
-    :func:`whole_problems`)."""
+    """Two or more agents with the same class, in at most :data:`~pepcert.pep.classes.MAX_GROUPS`
+    groups of identical agents (:attr:`~pepcert.pep.classes.Distributed.groups`), one compressor
+    outcome, no noise (and not inside :func:`whole_problems`)."""
     if _WHOLE:
         return False
     function = classes.function
-    if classes.agents < 2 or not function.identical:
+    if classes.agents < 2 or len(function.groups) == classes.agents or len(function.groups) > MAX_GROUPS:
         return False
     if classes.noise is not None or not function.common_minimizer:
         return False
@@ -184,7 +222,7 @@ def symmetric_data(method: Method, classes: ProblemClass, family: str, outcomes:
 
 def _structure(step: OneStep):
     """``(blocks, term orbits, inequality orbits, equality orbits)`` or ``None``."""
-    n = step.classes.agents
+    n, groups = step.classes.agents, step.classes.function.groups
     origins, value_origins = step.trace.vector_origins, step.trace.value_origins
     owners = vector_owners(origins, value_origins, n)
     if owners is None or len(step.after) != 1:
@@ -197,46 +235,49 @@ def _structure(step: OneStep):
     terms = {"before": family_terms(step, step.before), "after": family_terms(step, step.after[0])}
     keys = {name: [scalar_key(s) for s in scalars] for name, scalars in
             (("ineq", inequalities), ("eq", equalities), ("before", terms["before"]), ("after", terms["after"]))}
-    perms: dict[str, list] = {"ineq": [], "eq": [], "terms": [], "values": [], "vectors": []}
-    for sigma in generators(n):
-        action = relabelling(origins, value_origins, owners, sigma)
-        if action is None:
-            return None
-        maps = {name: permutation_of(keys[name], [action.scalar_key(s) for s in scalars]) for name, scalars in
-                (("ineq", inequalities), ("eq", equalities), ("before", terms["before"]), ("after", terms["after"]))}
-        if any(m is None for m in maps.values()) or maps["before"] != maps["after"]:
-            return None
-        if any(action.scalar_key(s) != scalar_key(s) for s in (step.before.gap, distance)):
-            return None  # f - f* and the state's distance (dominance) are the agents' alike
-        perms["ineq"].append(maps["ineq"])
-        perms["eq"].append(maps["eq"])
-        perms["terms"].append(maps["before"])
-        perms["values"].append(action.values)
-        perms["vectors"].append(action.vectors)
-    blocks = _blocks(n, owners, perms["vectors"][-1], orbits(step.basis.n_values, perms["values"]))
+    perms: dict[str, list] = {"ineq": [], "eq": [], "terms": [], "values": []}
+    cycles = {}  # a group of two or more -> its cycle's action on the basis vectors
+    for group in (g for g in groups if len(g) > 1):
+        for sigma in generators(group, n):
+            action = relabelling(origins, value_origins, owners, sigma)
+            if action is None:
+                return None
+            maps = {name: permutation_of(keys[name], [action.scalar_key(s) for s in scalars]) for name, scalars in
+                    (("ineq", inequalities), ("eq", equalities), ("before", terms["before"]), ("after", terms["after"]))}
+            if any(m is None for m in maps.values()) or maps["before"] != maps["after"]:
+                return None
+            if any(action.scalar_key(s) != scalar_key(s) for s in (step.before.gap, distance)):
+                return None  # f - f* and the state's distance (dominance) are the agents' alike
+            perms["ineq"].append(maps["ineq"])
+            perms["eq"].append(maps["eq"])
+            perms["terms"].append(maps["before"])
+            perms["values"].append(action.values)
+            cycles[group] = action.vectors
+    blocks = _blocks(n, owners, groups, cycles, orbits(step.basis.n_values, perms["values"]))
     if blocks is None:
         return None
     return (blocks, orbits(len(terms["before"]), perms["terms"]), orbits(len(inequalities), perms["ineq"]),
             orbits(len(equalities), perms["eq"]))
 
 
-def _blocks(n: int, owners: Sequence, cycle: Sequence[int], value_orbits) -> AgentBlocks | None:
-    """Shared vectors and kinds (agent 0's vector and its images under the cycle ``j -> j + 1``)."""
+def _blocks(n: int, owners: Sequence, groups, cycles: dict, value_orbits) -> AgentBlocks | None:
+    """Shared vectors and each group's kinds: its first agent's vectors and their images under
+    the group's cycle (a group of one: its agent's vectors)."""
     shared = [k for k, owner in enumerate(owners) if owner is None]
     kinds = []
-    for k, owner in enumerate(owners):
-        if owner == 0:
-            members = [k]
-            for _ in range(n - 1):
-                members.append(cycle[members[-1]])
-            kinds.append(members)
-    covered = sorted(i for members in kinds for i in members)
+    for group in groups:
+        first = [k for k, owner in enumerate(owners) if owner == group[0]]
+        members = [[k] for k in first]
+        for kind in members:
+            for _ in range(len(group) - 1):
+                kind.append(cycles[group][kind[-1]])
+        if any(owners[kind[j]] != agent for kind in members for j, agent in enumerate(group)):
+            return None
+        kinds.append(np.array(members, dtype=np.int64).reshape(len(members), len(group)))
+    covered = sorted(int(i) for kind in kinds for i in kind.ravel())
     if covered != [k for k, owner in enumerate(owners) if owner is not None]:
         return None
-    if any(owners[members[j]] != j for members in kinds for j in range(n)):
-        return None
-    return AgentBlocks(n, np.array(shared, dtype=np.int64), np.array(kinds, dtype=np.int64).reshape(len(kinds), n),
-                       tuple(value_orbits))
+    return AgentBlocks(n, np.array(shared, dtype=np.int64), tuple(kinds), tuple(value_orbits))
 
 
 def _reduced(step: OneStep, blocks: AgentBlocks, term_orbits, inequality_orbits, equality_orbits):
@@ -300,12 +341,16 @@ def _full_family(step: OneStep, blocks: AgentBlocks, term_orbits) -> dict | None
         index.append(items[0][0])
     position = {b: a for a, b in enumerate(index)}
     shared = [position[b] for b in blocks.shared if b in position]
-    kinds = [[position[b] for b in kind] for kind in blocks.kinds.tolist() if kind[0] in position]
-    if any(b not in position for kind in blocks.kinds.tolist() if kind[0] in position for b in kind) or \
-            len(shared) + sum(map(len, kinds)) != len(index):
+    kinds = []
+    for group in blocks.kinds:
+        read = [kind for kind in group.tolist() if kind[0] in position]  # kinds that are features
+        if any(b not in position for kind in read for b in kind):
+            return None
+        kinds.append(np.array([[position[b] for b in kind] for kind in read], dtype=np.int64).reshape(
+            len(read), group.shape[1]))
+    if len(shared) + sum(kind.size for kind in kinds) != len(index):
         return None
-    features = AgentBlocks(blocks.agents, np.array(shared, dtype=np.int64),
-                           np.array(kinds, dtype=np.int64).reshape(len(kinds), blocks.agents), ())
+    features = AgentBlocks(blocks.agents, np.array(shared, dtype=np.int64), tuple(kinds), ())
     k = len(index)
     rows, cols = svec_indices(k)
     gap = svec_length(k)  # the gap term comes after svec(P)

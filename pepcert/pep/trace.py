@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from pepcert.pep.classes import MAX_BRANCHES, MAX_WHOLE_AGENTS, ProblemClass  # noqa: F401 (re-exported)
+from pepcert.pep.classes import MAX_BRANCHES, MAX_GROUPS, MAX_WHOLE_AGENTS, ProblemClass  # noqa: F401 (re-exported)
 from pepcert.pep.errors import BadInput
 from pepcert.pep.expressions import Basis, Scalar, Vector, inner
 from pepcert.pep.functions import Point
@@ -35,8 +35,8 @@ class Trace:
     def __init__(self, classes: ProblemClass, outcomes: int = 1, exact: bool = True, max_agents: int = MAX_WHOLE_AGENTS):
         if classes.agents > max_agents:
             raise BadInput(f"{classes.agents} agents: an analysis of the whole problem takes at most {max_agents}; "
-                           "beyond that only the rate of identical agents in a structured Lyapunov family "
-                           "(e.g. the paper's) is computed, by symmetry")
+                           f"beyond that only the rate of agents in at most {MAX_GROUPS} groups of identical classes "
+                           "in a structured Lyapunov family (e.g. the paper's) is computed, by symmetry")
         self.classes = classes
         self.outcomes = outcomes
         self.basis = Basis(exact)  # exact=False: integer divisions in floating point (expressions.Basis)

@@ -98,7 +98,7 @@ def test_the_reduced_pairing_is_the_whole_ones():
         Z_red = view.blocks.factor(Z)
         assert abs(np.sum(S * (Z @ Z.T)) - np.sum(S_red * (Z_red @ Z_red.T))) <= 1e-10 * np.abs(S).max() * np.sum(Z**2)
     # The two blocks' spectra are the whole matrix's (with multiplicity n - 1 for the second).
-    s, a = len(view.blocks.shared), view.blocks.kinds.shape[0]
+    s, a = len(view.blocks.shared), view.blocks.kinds[0].shape[0]
     first, second = np.linalg.eigvalsh(S_red[: s + a, : s + a]), np.linalg.eigvalsh(S_red[s + a:, s + a:])
     expected = np.sort(np.concatenate([first] + [second] * (n - 1)))
     assert np.allclose(np.linalg.eigvalsh(S), expected, atol=1e-10 * np.abs(S).max())
@@ -139,7 +139,7 @@ def test_what_is_not_symmetric_is_not_reduced():
     with whole_problems():
         assert tight_rate(watching, _classes(3), family="watch").rho == result.rho
     assert symmetric_data(_ef_with_a_favourite(0.1, 3), _classes(3), "paper") is None
-    assert symmetric_data(BUILTIN_METHODS["ef"](0.1, 3), _classes(3, (0.1, 0.1, 0.2)), "paper") is None
+    assert symmetric_data(BUILTIN_METHODS["ef"](0.1, 3), _classes(3, (0.1, 0.3, 0.2)), "paper") is None
     assert symmetric_data(BUILTIN_METHODS["ef"](0.1, 1), _classes(1), "paper") is None
     for name in ("ef", "ef21", "cgd"):
         assert symmetric_data(BUILTIN_METHODS[name](0.1, 3), _classes(3), "paper") is not None, name

@@ -15,7 +15,8 @@ from pepcert.pep.errors import SolverFailure
 from pepcert.pep.solvers import solve_accurately
 
 if TYPE_CHECKING:  # annotations only: search imports this module
-    from pepcert.lyapunov.search import LMIData, Reduction
+    from pepcert.lyapunov.facial import Reduction
+    from pepcert.lyapunov.search import LMIData
 
 RHO_CEILING = 1e6  # rates above this are reported as unbounded growth
 
@@ -93,15 +94,12 @@ def _family_cone(builder: ConicBuilder, data: LMIData, y, total: int) -> None:
 # on the directions an equality removes (u = 0) the free multipliers raise S at will, so where the
 # instances span the rest of the face (a quadratic class at eta*) the margin would be unbounded.
 def solve_margin(
-    data: LMIData,
-    backend,
-    rho: float,
-    norm: tuple[np.ndarray, np.ndarray],
-    reduction: Reduction | None = None,
-    dominance: DominanceRows | None = None,
+    data: LMIData, backend, rho: float, norm: tuple[np.ndarray, np.ndarray], reduction: Reduction | None = None,
+    dominance: DominanceRows | None = None, gaps: tuple[float, ...] | None = None,
 ) -> MarginSolution:
     """Maximise ``t`` with ``S - t N >= 0`` and ``ell - t n_lin >= 0`` at ``rho`` (and, given
-    ``dominance``, only over V that control the whole state; ``t <= 1`` with equalities, above)."""
+    ``dominance``, only over V that control the whole state; ``t <= 1`` with equalities, above).
+    ``gaps``: the tolerances the solve may stop at (default :func:`solve_accurately`'s)."""
     T, m, n = data.n_terms, data.n_constraints, data.n
     builder = ConicBuilder()
     y = builder.variables("V", T)
@@ -158,7 +156,8 @@ def solve_margin(
     objective = np.zeros(total)
     objective[t] = -1.0
     problem, _ = builder.build(objective)
-    solution = solve_accurately(backend, problem)
+    solution = solve_accurately(backend, problem) if gaps is None else \
+        solve_accurately(backend, problem, gaps=gaps, max_solves=len(gaps))
     if not solution.solved:
         raise SolverFailure(
             f"{backend.name} returned {solution.raw_status!r} for the Lyapunov margin problem at rho={rho:.12g}"

@@ -51,6 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pepcert.lyapunov.dominance import data_dominance
+from pepcert.lyapunov.facial import MARGIN_THRESHOLD, Reduction, certify_at_instances, reduction_from_instances  # noqa: F401
 
 # The margin problem lives in its own module (re-exported here, where callers import it).
 from pepcert.lyapunov.margin import (  # noqa: F401
@@ -71,7 +72,6 @@ from pepcert.pep.methods import Method
 from pepcert.pep.problem import ProblemClass
 from pepcert.pep.solvers import get_solver
 
-MARGIN_THRESHOLD = 1e-8  # a margin (relative to a unit-norm normaliser) that counts as strict
 DINKELBACH_STEPS = 40
 
 
@@ -171,50 +171,6 @@ def lmi_data(step: OneStep) -> LMIData:
 
 
 # ---------------------------------------------------------------------------------------
-# Worst-case directions (facial reduction)
-# ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Reduction:
-    """Directions every certificate at the tight rate must respect (from instances)."""
-
-    directions: np.ndarray  # n x r, orthonormal: S U = 0
-    complement: np.ndarray  # n x (n - r), orthonormal
-    zero_values: tuple[int, ...]  # positions in active_values with ell = 0
-    inactive: tuple[int, ...]  # constraints with lambda = 0 (slack on the instances)
-
-
-def reduction_from_instances(data: LMIData, worst_cases: Sequence) -> Reduction:
-    """Replay the one-step trace on each worst-case instance started at its worst states.
-
-    ``case.start_factor`` holds states whose second moment is the worst one: ``(Re u, Im u)``
-    for a complex eigenvector ``u`` (Gram matrix ``Re u Re u^T + Im u Im u^T``), the columns
-    of ``Sigma^{1/2}`` for the Perron eigen-matrix of a random instance.
-    """
-    step = data.step
-    factors, values = [], []
-    gram = np.zeros((data.n, data.n))
-    for case in worst_cases:
-        vectors, fvalues = step.evaluate(case.instance, list(case.start_factor))
-        factors.append(vectors)
-        values.append(fvalues)
-        gram += vectors @ vectors.T
-    stacked = np.concatenate(factors, axis=1)
-    U, singular, _ = np.linalg.svd(stacked, full_matrices=True)
-    rank = int(np.sum(singular > 1e-9 * singular[0]))
-    directions, complement = U[:, :rank], U[:, rank:]
-    fsum = np.sum(values, axis=0)
-    scale = max(float(np.abs(fsum).max(initial=0)), float(np.trace(gram)), 1e-300)
-    zero_values = tuple(
-        i for i, index in enumerate(data.active_values) if fsum[index] > 1e-9 * scale
-    )
-    slack = np.einsum("kij,ij->k", data.constraint_mats, gram) + data.constraint_rows @ fsum
-    inactive = tuple(int(k) for k in np.flatnonzero(slack < -1e-7 * scale) if k < data.n_inequalities)
-    return Reduction(directions, complement, zero_values, inactive)
-
-
-# ---------------------------------------------------------------------------------------
 # The search
 # ---------------------------------------------------------------------------------------
 
@@ -251,11 +207,11 @@ def lyapunov_rate(
     backend = get_solver(solver)
     solves = 0
 
-    def solve(rho, reference, reduction=None, floor=1e-6, dominating=None) -> MarginSolution:
+    def solve(rho, reference, reduction=None, floor=1e-6, dominating=None, gaps=None) -> MarginSolution:
         nonlocal solves
         solves += 1
         _report(progress, solves, family, rho)
-        return solve_margin(data, backend, rho, normaliser(data, reference, floor), reduction, dominating)
+        return solve_margin(data, backend, rho, normaliser(data, reference, floor), reduction, dominating, gaps)
 
     best, dominance = None, 0.0
     if worst_cases:
@@ -333,94 +289,18 @@ def _instance_path(step, data: LMIData, solve, worst_cases: Sequence, tolerance:
     ``V >= DOMINANCE_ASKED ||state - state*||^2``."""
     from pepcert.lyapunov.margin import DominanceRows
 
-    attempt = _certify_at_instances(data, solve, worst_cases, tolerance)
+    attempt = certify_at_instances(data, solve, worst_cases, tolerance)
     if attempt is None:
         return None, None, 0.0
     dominance = data_dominance(data, attempt[0].coefficients, solver)
     if dominance > DOMINANCE_FLOOR:
         return attempt[0], attempt[1], dominance
     rows = DominanceRows(DOMINANCE_ASKED, step.distance_mat, step.distance_row, step.local, step.local_equalities)
-    attempt = _certify_at_instances(data, lambda *a, **k: solve(*a, dominating=rows, **k), worst_cases, tolerance)
+    attempt = certify_at_instances(data, lambda *a, **k: solve(*a, dominating=rows, **k), worst_cases, tolerance)
     if attempt is None:
         return None, None, 0.0
     dominance = data_dominance(data, attempt[0].coefficients, solver)
     return (attempt[0], attempt[1], dominance) if dominance > DOMINANCE_FLOOR else (None, None, 0.0)
-
-
-def _certify_at_instances(data: LMIData, solve, worst_cases: Sequence, tolerance: float):
-    """A Lyapunov function at the instances' rate ``rho_L``, by facial reduction.
-
-    The instances' directions are removed first. If the reduced problem still has no
-    interior (margin ~ 0), the solution's kernel on the remaining space is common to every
-    certificate (an interior-point solution has maximal rank on the optimal face), so it is
-    removed too and the problem solved again (at most three rounds). The answer is accepted
-    only if the floating-point threshold of the returned certificate
-    (:func:`float_threshold_rho`) is within ``tolerance`` of ``rho_L``; an infeasible or
-    inaccurate solve means "not tight here" and returns ``None``.
-    """
-    rho_lower = max(case.rho for case in worst_cases)
-    tight = [case for case in worst_cases if case.rho >= rho_lower * (1 - 1e-9)]
-    # Several instances tie at a crossing of their rates (an optimal step size). Removing the
-    # directions of one that is tight only to ~1e-16 (not exactly) over-constrains the reduced
-    # problem (margins ~ -1e-7 were measured), so the top instance alone is tried next.
-    attempts = [tight, tight[:1]] if len(tight) > 1 else [tight]
-    for instances in attempts:
-        found = _certify_reduced(data, solve, reduction_from_instances(data, instances), rho_lower, tolerance)
-        if found is not None:
-            return found
-    return None
-
-
-def _certify_reduced(data: LMIData, solve, reduction: Reduction, rho_lower: float, tolerance: float):
-    """:func:`_certify_at_instances` for one reduction: up to four facial-reduction rounds,
-    then the certificate's floating-point threshold (a second solve, normalised by the first
-    function's ``V_0``, only when the first is not already at ``rho_L``)."""
-    try:
-        for _ in range(4):
-            first = solve(rho_lower, None, reduction)
-            # A margin within ten times the solve's own tolerance of 0 is not conclusively
-            # negative: the problem may just have no interior yet (a solve that stalled at 1e-8
-            # was measured at -2.9e-8 where the whole problem's, at 1e-9, reads -6e-10).
-            if first.margin >= MARGIN_THRESHOLD or first.margin < -max(MARGIN_THRESHOLD, 10 * first.tolerance):
-                break
-            kernel = _reduced_kernel(data, first, reduction)
-            if kernel is None:
-                break
-            reduction = _extend(reduction, kernel)
-        if first.margin < MARGIN_THRESHOLD:
-            return None
-        candidates = [(float_threshold_rho(data, first.coefficients, first.multipliers, eig_slack=1e-9, hint=rho_lower), 0, first)]
-        if candidates[0][0] - rho_lower > 1e-3 * tolerance:
-            second = solve(rho_lower, first.coefficients, reduction)
-            candidates.append(
-                (float_threshold_rho(data, second.coefficients, second.multipliers, eig_slack=1e-9, hint=rho_lower), 1, second)
-            )
-    except SolverFailure:
-        return None
-    rho, _, best = min(candidates)
-    if rho - rho_lower > tolerance:
-        return None
-    return best, max(rho, rho_lower)
-
-
-def _reduced_kernel(data: LMIData, solution: MarginSolution, reduction: Reduction) -> np.ndarray | None:
-    """Directions (in basis coordinates) where the solution's ``S`` vanishes on ``U^perp``."""
-    S, _ = data.residual(solution.rho, solution.coefficients, solution.multipliers)
-    W = reduction.complement
-    if W.shape[1] == 0:
-        return None
-    values, vectors = np.linalg.eigh(W.T @ S @ W)
-    top = max(abs(values[-1]), 1e-300)
-    small = values < 1e-6 * top
-    if not small.any() or small.all():
-        return None
-    return W @ vectors[:, small]
-
-
-def _extend(reduction: Reduction, kernel: np.ndarray) -> Reduction:
-    U, singular, _ = np.linalg.svd(np.concatenate([reduction.directions, kernel], axis=1), full_matrices=True)
-    rank = int(np.sum(singular > 1e-9 * singular[0]))
-    return Reduction(U[:, :rank], U[:, rank:], reduction.zero_values, reduction.inactive)
 
 
 def _general_search(data: LMIData, solve, tolerance: float, name: str):

@@ -1,0 +1,38 @@
+"""The facial reduction at the instances' rate (pepcert.lyapunov.search._facially_reduced).
+
+Where the one-step problem has no interior at the rate of its worst linear instances, the
+instances' directions and then each round's kernel are removed. Two ways a round can go wrong,
+each met on three identical EF21 agents with the paper's family at eta = 0.05 (reduced by
+symmetry), where the whole problem is tight:
+
+* the first round's solve stalls ("almost solved", no usual tolerance met): it is retried at
+  looser tolerances only to read its kernel off (delta = 1/2);
+* the kernel read off holds eigenvalues of 2e-8 beside true zeros of 5e-12, and removing them
+  all leaves no certificate: the first cluster alone is removed instead (delta = 0.8).
+
+Before either fix, both were brackets (6e-6 and 3e-4 wide) after 14 to 16 solves. Reference:
+the whole (unreduced) problem, tight at the instance, and the instance's rate.
+"""
+
+import pytest
+
+from pepcert.analyses import tight_rate
+from pepcert.analyses.rates import float_classes
+from pepcert.lyapunov.symmetric import symmetric_data, whole_problems
+from pepcert.papers.ttd26 import classes_of
+from pepcert.pep.algorithms import BUILTIN_METHODS
+
+
+@pytest.mark.parametrize("delta", [0.5, 0.8])
+def test_three_agents_at_a_small_step_are_tight(delta):
+    method = BUILTIN_METHODS["ef21"](0.05, 3)
+    classes = float_classes(classes_of((1.0,) * 3, (0.2,) * 3, delta))
+    assert symmetric_data(method, classes, "paper") is not None
+    reduced = tight_rate(method, classes, family="paper")
+    with whole_problems():
+        whole = tight_rate(method, classes, family="paper")
+    assert whole.tight and whole.lower_source == "instance"
+    assert reduced.tight and reduced.lower_source == "instance", (reduced.rho - reduced.rho_lower, reduced.solves)
+    assert reduced.rho_lower == whole.rho_lower
+    assert abs(reduced.rho - whole.rho) <= 1e-9 * whole.rho
+    assert reduced.solves <= 6

@@ -14,8 +14,8 @@
     seconds; pepcert's Clarabel path beside PEPit's model on the same Clarabel at each N both ran;
 (d) Fig. 1 throughput: tight rates per second over a small grid, extrapolated (clearly
     labelled) to the paper's 3 x 200 x 200 = 120,000 rates;
-(e) n agents: tight rates at 2 and 4 agents, identical agents reduced by symmetry to 64 beside
-    the whole problem, and the peak memory (``bench_agents.py``);
+(e) n agents: tight rates at 2 and 4 agents, identical agents reduced by symmetry to 64 and
+    agents in two groups (8 and 64) beside the whole problem, and the peak memory (``bench_agents.py``);
 (f) smoothness-aware compression: DCGD, DIANA, DCGD+, DIANA+ x 5000 iterations x 6 workers on
     the built-in breast-cancer set (``bench_saq.py``);
 (g) the Muon exact replay at T = 10^5 beside the same replay on exact rationals (``bench_muon.py``);

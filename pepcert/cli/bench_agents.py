@@ -4,7 +4,7 @@ Goals: a two-agent tight rate under 100 ms, four agents under 1 s (the error-fee
 :data:`pepcert.papers.ttd26.BENCH_METHODS` at the optimal step, mu = 0.1, L = 1, delta = 1/2, the
 paper's Lyapunov family; and the full quadratic family for comparison); the paper family to
 n = 64 agents in under 60 s and the full family alone to n = 8 in under 30 s, with memory under
-2 GB -- identical agents, the problem reduced by their symmetry
+2 GB -- identical agents (and agents in two groups), the problem reduced by their symmetry
 (:mod:`pepcert.lyapunov.symmetric`), each beside the whole problem where that still runs.
 """
 
@@ -19,6 +19,7 @@ MU, L, DELTA = 0.1, 1.0, 0.5
 SCALING_AGENTS = (8, 16, 32, 64)  # the paper family, reduced
 WHOLE_AGENTS = {"paper": (4, 8, 16), "full": (4, 6)}  # the whole problem beside it (it grows as n^4)
 FULL_AGENTS = (4, 6, 8, 16)  # the full family alone, reduced
+GROUPED = (("full", 8), ("paper", 64))  # agents in two groups, reduced (the whole problem beside the full family)
 
 
 def _median_ms(function, repeat: int) -> tuple[float, Any]:
@@ -35,12 +36,17 @@ def _eta() -> float:
     return 2 / (L + MU) * (1 - s) / (1 + s)
 
 
-def _rate(name: str, n: int, family: str, fallback: bool = True):
+def _rate(name: str, n: int, family: str, fallback: bool = True, groups: int = 1):
+    """The tight rate of ``n`` agents at the paper's step law: identical, or (``groups = 2``) the
+    second half with ``L`` and ``mu`` doubled (one condition number, two classes)."""
     from pepcert.analyses import tight_rate
     from pepcert.papers.ttd26 import classes_of
     from pepcert.pep.algorithms import BUILTIN_METHODS
 
-    return tight_rate(BUILTIN_METHODS[name](_eta(), n), classes_of((L,) * n, (MU,) * n, DELTA), family=family,
+    scale = [1 + (groups - 1) * (2 * i >= n) for i in range(n)]
+    Ls, mus = tuple(L * c for c in scale), tuple(MU * c for c in scale)
+    eta = _eta() if groups == 1 else _eta() * n * (L + MU) / sum(a + b for a, b in zip(Ls, mus))  # the law
+    return tight_rate(BUILTIN_METHODS[name](eta, n), classes_of(Ls, mus, DELTA), family=family,
                       structured_fallback=fallback)
 
 
@@ -83,6 +89,25 @@ def scaling_rows() -> list[dict]:
                         whole_ms, whole = _median_ms(lambda: _rate(name, n, family, fallback=False), 1)  # noqa: B023
                     row.update(whole_ms=whole_ms, whole_width=whole.rho - whole.rho_lower, whole_tight=whole.tight)
                 rows.append(row)
+    rows += _grouped_rows(whole_problems)
+    return rows
+
+
+def _grouped_rows(whole_problems) -> list[dict]:
+    """One run each of :data:`GROUPED`: agents in two groups of identical classes."""
+    from pepcert.papers.ttd26 import BENCH_METHODS
+
+    rows = []
+    for family, n in GROUPED:
+        for name in BENCH_METHODS:
+            ms, rate = _median_ms(lambda: _rate(name, n, family, False, 2), 1)  # noqa: B023
+            row = {"agents": n, "groups": 2, "method": name, "family": family, "median_ms": ms, "rho": rate.rho,
+                   "width": rate.rho - rate.rho_lower, "tight": rate.tight}
+            if family == "full":
+                with whole_problems():
+                    whole_ms, whole = _median_ms(lambda: _rate(name, n, family, False, 2), 1)  # noqa: B023
+                row.update(whole_ms=whole_ms, whole_width=whole.rho - whole.rho_lower, whole_tight=whole.tight)
+            rows.append(row)
     return rows
 
 
@@ -136,11 +161,12 @@ def scaling_rows_markdown(report: dict) -> list[tuple[str, str, str, str]]:
     groups: dict[tuple, list[dict]] = {}
     for row in records(get(report, "agents_scaling")):
         if number(row.get("median_ms")) is not None:
-            groups.setdefault((row.get("family"), row.get("agents")), []).append(row)
+            groups.setdefault((row.get("family"), row.get("agents"), row.get("groups", 1)), []).append(row)
     out = []
-    for (family, n), rows in groups.items():
+    for (family, n, kinds), rows in groups.items():
         methods = ", ".join(dict.fromkeys(str(row.get("method", "?")).upper() for row in rows))
-        what = f"tight rate, {n} identical agents ({methods}; {family} family{' alone' if family == 'full' else ''}, by symmetry)"
+        who = f"{n} identical agents" if kinds == 1 else f"{n} agents in {kinds} groups"
+        what = f"tight rate, {who} ({methods}; {family} family{' alone' if family == 'full' else ''}, by symmetry)"
         ours = [row["median_ms"] for row in rows]
         whole = [row for row in rows if number(row.get("whole_ms")) is not None]
         baseline, against = "", ""

@@ -95,7 +95,9 @@ FULL = {
                "checks": {"failed_points": 0.0, "not_tight_rho_lt_1": 0.0}},
     "agents_scaling": [{"agents": n, "method": m, "family": "paper", "median_ms": 5.0 * n, "width": 0.0, "tight": True,
                         **({"whole_ms": 50.0 * n, "whole_width": 0.0, "whole_tight": True} if n == 16 else {})}
-                       for n in (16, 64) for m in ("a", "b")],
+                       for n in (16, 64) for m in ("a", "b")]
+    + [{"agents": 8, "groups": 2, "method": m, "family": "full", "median_ms": 20.0, "width": 2e-6, "tight": False,
+        "whole_ms": 400.0, "whole_width": 0.0, "whole_tight": True} for m in ("a", "b")],
     "agents_memory": {"agents": 64, "family": "paper", "peak_bytes": {"a": 5e8, "b": 4e8}},
     "saq": {"iterations": 5000, "workers": 6, "setup_seconds": 0.8, "total_seconds": 5.2,
             "runs": [{"method": "m", "seconds": 1.0, "final_error": 1e-3}]},
@@ -151,14 +153,16 @@ def test_markdown_is_one_well_formed_table_with_every_figure():
     firsts = " ".join(row[0] for row in rows)
     for figure in ("--version", "one tight rate", "N = 10", "N = 50", "N = 100", "throughput", "2 agents",
                    "4 agents", "saq", "Muon", "Lyapunov worst case, N = 500", "Fig. 1 whole", "64 identical agents",
-                   "peak memory, 64 agents"):
+                   "peak memory, 64 agents", "8 agents in 2 groups (A, B; full family alone"):
         assert figure in firsts, figure
+    grouped = next(row for row in rows if "in 2 groups" in row[0])
+    assert grouped[1] == "20 ms, 0 of 2 tight, widest bracket 2.0e-06" and grouped[3] == "20x faster", grouped
     assert "goal" not in text.lower() and "not measured" not in text
     by_baseline = {row[2].split(":")[0]: row[3] for row in rows}
     assert by_baseline["one bare Clarabel solve of the same conic problem"] == "3.0x slower"  # 2.4 ms against 0.8
     assert by_baseline["cvxpy rebuilt at every bisection step, to 1e-6"] == "162x faster"  # 389 / 2.4
     assert by_baseline["the throughput row, one process, extrapolated"] == "2.0x faster"  # 120000 / 397 s against 150 s
-    assert by_baseline["whole problem"] == "10x faster"  # 16 agents: 800 ms against 80 ms
+    assert next(row for row in rows if "16 identical agents" in row[0])[3] == "10x faster"  # 800 ms against 80 ms
     capped = next(row for row in rows if "N = 50" in row[0] and "rho" in row[0])
     assert "PEPit + Clarabel, PEPit + SCS, pepcert on Clarabel: not run (> 60 s at N = 50)" in capped[2]
     assert capped[3] == "> 40x faster"  # at least 60 s against 1.5 s

@@ -314,6 +314,8 @@ MUTANTS = (
     _m("facial reduction: an over-constraining kernel is not cut to its first cluster", "pepcert/lyapunov/facial.py",
        "counts = [count] + ([int(jumps[0]) + 1] if len(jumps) else [])", "counts = [count]",
        "tests/lyapunov/test_facial_reduction.py"),
+    _m("bench: a child's peak memory includes its parent's", "pepcert/pep/budget.py",
+       'if line.startswith("VmHWM:"):', "if False:", "tests/cli/test_bounded_work.py"),
     _m("dominance: the quick path skips its eigenvalue test", DOMINANCE, "np.linalg.eigvalsh(block)[0] >= 0", "True",
        PARAMETRIC),
     _m("dominance: the quick path ignores V's function-value part", DOMINANCE,

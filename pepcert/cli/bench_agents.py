@@ -112,10 +112,11 @@ def _grouped_rows(whole_problems) -> list[dict]:
 
 
 _PEAK = """
-import json, resource
+import json
 from pepcert.cli.bench_agents import _rate
 _rate({name!r}, {n}, "paper", fallback=False)
-print(json.dumps({{"peak_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}}))
+from pepcert.pep.budget import peak_resident_mb
+print(json.dumps({{"peak_bytes": peak_resident_mb() * 1024 * 1024}}))
 """
 
 

@@ -97,7 +97,7 @@ def eager_import_seconds(repeat: int) -> float:
 
 
 _OURS = """
-import json, resource, time
+import json, time
 from pepcert.cli.bench_jobs import ef_optimal_step
 from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex, worst_case
 from pepcert.pep.algorithms import BUILTIN_METHODS
@@ -106,7 +106,8 @@ classes = ProblemClass(SmoothStronglyConvex({mu}, {L}), Contractive({delta}))
 start = time.perf_counter()
 result = worst_case(BUILTIN_METHODS[WORST_CASE_METHOD](ef_optimal_step()), classes, {N}, solver={solver!r})
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux: the whole process
+from pepcert.pep.budget import peak_resident_mb
+peak = peak_resident_mb()
 print(json.dumps({{"seconds": seconds, "value": result.value, "tolerance": result.tolerance,
                   "solver": result.solver, "peak_mb": peak}}))
 """

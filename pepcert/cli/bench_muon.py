@@ -15,14 +15,15 @@ from __future__ import annotations
 GOALS = {"seconds": 30.0, "peak_mb": 1024.0}
 
 _CERTIFY = """
-import json, resource, time
+import json, time
 from fractions import Fraction
 from pepcert.lowerbounds.muon.certificate import certify_muon
+from pepcert.pep.budget import peak_resident_mb
 start, cpu = time.perf_counter(), time.process_time()
 result = certify_muon(Fraction(99, 100), "1/sqrt(t+1)", {T})
 print(json.dumps({{"seconds": time.perf_counter() - start, "cpu_seconds": time.process_time() - cpu,
                   "certified": result.certified, "lower_bound": float(result.certified_lower_bound or 0),
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+                  "peak_mb": peak_resident_mb()}}))
 """
 
 _BASELINE = """

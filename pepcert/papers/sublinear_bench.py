@@ -15,7 +15,7 @@ from __future__ import annotations
 GOALS = {"ef21-nonconvex": (50, 60.0), "gd-convex": (100, 10.0)}
 
 _OURS = """
-import json, resource, time
+import json, time
 from pepcert.papers.theorems.sublinear import ef21_theorem_step, gradient_descent
 from pepcert.pep import Contractive, ProblemClass, worst_case
 from pepcert.pep.algorithms import BUILTIN_METHODS
@@ -28,7 +28,8 @@ else:
 start = time.perf_counter()
 result = worst_case(method, classes, {N}, measure=measure, initial=initial, start="declared")
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from pepcert.pep.budget import peak_resident_mb
+peak = peak_resident_mb()
 print(json.dumps({{"seconds": seconds, "value": result.value, "tolerance": result.tolerance, "solver": result.solver,
                   "source": result.tolerance_source, "peak_mb": peak}}))
 """

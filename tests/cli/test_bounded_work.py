@@ -125,3 +125,18 @@ def test_seven_agents_fit_in_four_gigabytes():
                                capture_output=True, text=True, preexec_fn=cap, timeout=300)
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["rho"] > 1  # CGD with 7 agents diverges at this step (instance-proven)
+
+
+def test_a_childs_peak_memory_is_its_own():
+    """The bench's memory figures come from children started by a large parent: ``ru_maxrss``
+    keeps the parent's size at the fork on Linux, ``peak_resident_mb`` reads the child's own
+    high-water mark (here the parent holds 320 MB; a bare child uses about 10 to 20 MB)."""
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    held = np.ones(40_000_000)
+    code = "from pepcert.pep.budget import peak_resident_mb; print(peak_resident_mb())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert held.sum() == 40_000_000 and 1 < float(out) < 150

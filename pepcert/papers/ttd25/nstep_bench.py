@@ -17,14 +17,15 @@ GOAL = (500, 60.0)
 MU, L, DELTA = 0.1, 1.0, 0.5
 
 _RUN = """
-import json, resource, time
+import json, time
 from pepcert.papers.ttd25.nstep_bench import setting
 from pepcert.pep import worst_case
 method, classes, rho = setting({name!r})
 start = time.perf_counter()
 result = worst_case(method, classes, {N}, solver={solver!r})
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from pepcert.pep.budget import peak_resident_mb
+peak = peak_resident_mb()
 print(json.dumps({{"seconds": seconds, "value": result.value, "relative_error": result.value / rho**{N} - 1,
                   "tolerance": result.tolerance, "solver": result.solver, "peak_mb": peak}}))
 """

@@ -67,7 +67,7 @@ def certify_at_instances(data: LMIData, solve, worst_cases: Sequence, tolerance:
     The instances' directions are removed first. If the reduced problem still has no
     interior (margin ~ 0), the solution's kernel on the remaining space is common to every
     certificate (an interior-point solution has maximal rank on the optimal face), so it is
-    removed too and the problem solved again (at most three rounds). The answer is accepted
+    removed too and the problem solved again (:func:`_facially_reduced`). The answer is accepted
     only if the floating-point threshold of the returned certificate
     (:func:`float_threshold_rho`) is within ``tolerance`` of ``rho_L``; an infeasible or
     inaccurate solve means "not tight here" and returns ``None``.
@@ -86,7 +86,7 @@ def certify_at_instances(data: LMIData, solve, worst_cases: Sequence, tolerance:
 
 
 def _certify_reduced(data: LMIData, solve, reduction: Reduction, rho_lower: float, tolerance: float):
-    """:func:`_certify_at_instances` for one reduction: the facially reduced solve
+    """:func:`certify_at_instances` for one reduction: the facially reduced solve
     (:func:`_facially_reduced`), then the certificate's floating-point threshold (a second
     solve, normalised by the first function's ``V_0``, only when the first is not already at
     ``rho_L``)."""

@@ -63,6 +63,7 @@ QUADRATIC, QUADRATIC_CERTIFICATES = "tests/pep/test_quadratic_class.py", "tests/
 MUON, MUON_TESTS = "pepcert/lowerbounds/muon/certificate.py", "tests/lowerbounds/test_muon_guards.py"
 NSTEP, NSTEP_TAMPER = "pepcert/analyses/nstep_exact.py", "tests/analyses/test_nstep_tamper.py"
 CHORDAL, CHORDAL_TESTS = "pepcert/pep/chordal_nstep.py", "tests/pep/test_chordal_nstep.py"
+CHORDAL_SUBLINEAR = "tests/pep/test_chordal_sublinear.py"
 NOISY, NOISY_TESTS = "pepcert/lyapunov/noisy_exact.py", "tests/analyses/test_noisy_certificates.py"
 
 MUTANTS = (
@@ -232,6 +233,15 @@ MUTANTS = (
        "worst = float(violations[~active].max(initial=0.0))", "worst = 0.0", CHORDAL_TESTS),
     _m("chordal: the completion is not compared with the working set's rows", CHORDAL,
        "threshold = max(CUT_ACCEPT, 2 * float(violations[active].max(initial=0.0)))", "threshold = 1.0", CHORDAL_TESTS),
+    _m("completion: a vertex's new coordinate (its Schur complement) is dropped", "pepcert/pep/iterate_basis.py",
+       "Y[j, j] = math.sqrt(max(float(partial[j, j]) - float(Y[j] @ Y[j]), 0.0))", "Y[j, j] = 0.0",
+       CHORDAL_SUBLINEAR),
+    _m("completion: a vertex's row ignores its higher neighbours", "pepcert/pep/iterate_basis.py",
+       "        if len(a):  # rows of higher vertices live in columns > j", "        if False:", CHORDAL_SUBLINEAR),
+    _m("chordal: the smallest measure's rows are dropped (only the last measure)", CHORDAL,
+       "tracked if aggregate == \"min\" else None)", "None)", CHORDAL_SUBLINEAR),
+    _m("sublinear: chordal answers kept at any tolerance", BACKENDS,
+       "loosest=SUBLINEAR_CHORDAL_LOOSEST if", "loosest=1.0 if", CHORDAL_SUBLINEAR),
     _m("membership: a negative curvature is an instance of a nonconvex class", "pepcert/pep/functions.py",
        "return self.mu if self.convex else 0 * self.L", "return self.mu", NONCONVEX),
     _m("nonconvex: x* is only a stationary point (no minimum conditions)", "pepcert/pep/functions.py",

@@ -1,0 +1,127 @@
+"""The chordal N-step path without a linear rate (issue 21, item 2): the smallest gradient norm
+on L-smooth nonconvex functions, closed by the relaxation's primal point completed off the
+chordal pattern, and the completion itself.
+
+References: Clarabel on the full problem (every pair, one dense PSD block); for gradient descent
+at step 1/L its values ``4 L (f(x_0) - f*) / (3N + 2)`` (the full problem gives them to 3e-10 at
+N = 1..12, measured); the completion of largest determinant by its defining property (its
+inverse vanishes off the pattern) and by the unit-triangular formula it replaces. Not timed:
+the speed is measured by ``pepcert bench``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.linalg as sl
+
+from pepcert.papers.theorems.sublinear import ef21_theorem_step, gradient_descent
+from pepcert.pep import Contractive, ProblemClass, worst_case
+from pepcert.pep.algorithms import compressed_gradient_descent, ef21
+from pepcert.pep.backends import (
+    CHORDAL_FROM,
+    CUTS_UNTIL,
+    SUBLINEAR_CHORDAL_LOOSEST,
+    WORST_CASE_LADDER,
+    nstep_backends,
+)
+from pepcert.pep.chordal_nstep import chordal_worst_case
+from pepcert.pep.functions import smooth_convex, smooth_nonconvex
+from pepcert.pep.iterate_basis import chordal_cliques, max_det_completion, pattern_parents
+from pepcert.pep.problem import nstep_problem
+
+NONCONVEX = ProblemClass(smooth_nonconvex(1.0), Contractive(0.5))
+STEP = ef21_theorem_step(1.0, 0.5)
+METHODS = {"EF21": (ef21(STEP), NONCONVEX), "CGD": (compressed_gradient_descent(STEP), NONCONVEX),
+           "GD": (gradient_descent(1.0), ProblemClass(smooth_nonconvex(1.0)))}
+
+
+def _chordal_min_gradient(name: str, iterations: int):
+    method, classes = METHODS[name]
+    problem = nstep_problem(method, classes, iterations, measure="min-gradient", initial="function")
+    return chordal_worst_case(problem.trace, problem.first, problem.tracked[-1], problem.marks, iterations,
+                              WORST_CASE_LADDER, minimum=problem.tracked)
+
+
+@pytest.mark.parametrize("name", sorted(METHODS))
+def test_the_smallest_gradient_on_nonconvex_functions_is_the_full_problems(name):
+    """Forced through the chordal path at N = 12, every measure ``||grad f(x_k)||^2`` a row
+    ``tau <= measure_k``: the completed point satisfies every omitted pair and its value is
+    Clarabel's on every pair, within both tolerances; the dual bound is above it."""
+    value, gram, _, tolerance, upper, closed = _chordal_min_gradient(name, 12)
+    method, classes = METHODS[name]
+    full = worst_case(method, classes, 12, measure="min-gradient", initial="function", solver="clarabel")
+    assert closed == "feasible point" and tolerance <= 1e-6
+    assert abs(value / full.value - 1) <= tolerance + full.tolerance and upper >= value * (1 - tolerance)
+    assert np.linalg.eigvalsh(gram)[0] >= -1e-9 * np.abs(gram).max()
+
+
+def test_gradient_descent_at_100_steps_is_the_closed_form_by_default():
+    """The default path from CHORDAL_FROM steps on: N = 100 (the full problem on every pair is
+    a 10,000-pair problem), the value within its tolerance of 4/(3N + 2), at 1e-8 or better."""
+    method, classes = METHODS["GD"]
+    result = worst_case(method, classes, 100, measure="min-gradient", initial="function")
+    assert result.solver == "clarabel-chordal" and result.tolerance <= 1e-8
+    assert abs(result.value * (3 * 100 + 2) / 4 - 1) <= result.tolerance
+
+
+def test_the_sublinear_order_puts_the_chordal_path_first_and_keeps_its_answers_to_1e_5():
+    """Below CHORDAL_FROM the working set of pairs as before; from it on the chordal path
+    first, refusing answers looser than 1e-5 up to CUTS_UNTIL steps (the whole ladder beyond,
+    where the low-rank method is next): gradient descent's ``f - f*`` on convex functions
+    at N = 50 (1e-4 through the chordal path) is answered by the working set of pairs at 1e-6,
+    1e-6 from Drori & Teboulle's L/(4N + 2) (within that)."""
+    method, classes = METHODS["GD"]
+    problem = nstep_problem(method, classes, CHORDAL_FROM, measure="min-gradient", initial="function")
+    names = [b.name for b in nstep_backends(None, problem.trace, "min", CHORDAL_FROM)]
+    assert names[0] == "clarabel-chordal" and "clarabel-chordal" not in [
+        b.name for b in nstep_backends(None, problem.trace, "min", CHORDAL_FROM - 1)]
+    beyond = nstep_problem(method, classes, CUTS_UNTIL + 1, measure="min-gradient", initial="function")
+    loosest = [b.loosest for b in nstep_backends(None, beyond.trace, "min", CUTS_UNTIL + 1) if b.name == "clarabel-chordal"]
+    assert loosest == [WORST_CASE_LADDER[-1]] and [b.loosest for b in nstep_backends(None, problem.trace, "min", CHORDAL_FROM)
+                                                   if b.name == "clarabel-chordal"] == [SUBLINEAR_CHORDAL_LOOSEST]
+    result = worst_case(gradient_descent(1.0), ProblemClass(smooth_convex(1.0)), 50, measure="function",
+                        initial="distance")
+    assert result.solver == "clarabel" and result.tolerance <= 1e-6
+    assert abs(result.value * (4 * 50 + 2) - 1) <= result.tolerance
+
+
+def _banded(n: int, width: int):
+    cliques = chordal_cliques(n, [list(range(k, min(k + width, n))) for k in range(n - 1)])
+    mask = np.zeros((n, n), dtype=bool)
+    for clique in cliques:
+        mask[np.ix_(clique, clique)] = True
+    return cliques, mask
+
+
+def _triangular_formula(partial, higher):
+    """The form it replaces: ``L^{-T} diag(s) L^{-1}``, ``L`` unit lower triangular."""
+    n = len(partial)
+    L, schur = np.eye(n), np.zeros(n)
+    for j in range(n):
+        a = higher[j]
+        solution = np.linalg.solve(partial[np.ix_(a, a)], partial[a, j]) if len(a) else np.zeros(0)
+        L[a, j] = -solution
+        schur[j] = partial[j, j] - partial[a, j] @ solution
+    K = np.sqrt(schur)[:, None] * sl.solve_triangular(L, np.eye(n), lower=True, unit_diagonal=True)
+    return K.T @ K
+
+
+def test_the_completion_keeps_the_pattern_and_is_the_one_of_largest_determinant():
+    """On a positive definite partial matrix (banded, 30 x 30) the completion agrees with the
+    pattern, its inverse vanishes off the pattern (the max-det optimality condition), and it is
+    the unit-triangular formula's matrix; on a rank-2 one it keeps the pattern and stays PSD."""
+    rng = np.random.default_rng(7)
+    n = 30
+    cliques, mask = _banded(n, 3)
+    higher = pattern_parents(n, cliques)
+    V = rng.standard_normal((n, n))
+    X = V @ V.T + n * np.eye(n)
+    Y = max_det_completion(np.where(mask, X, 0.0), higher)
+    assert np.abs((Y - X)[mask]).max() <= 1e-12 * np.abs(X).max()
+    assert np.abs(np.linalg.inv(Y)[~mask]).max() <= 1e-12 * np.abs(np.linalg.inv(Y)).max()
+    assert np.abs(Y - _triangular_formula(np.where(mask, X, 0.0), higher)).max() <= 1e-12 * np.abs(X).max()
+    W = rng.standard_normal((n, 2))
+    low = W @ W.T
+    Z = max_det_completion(np.where(mask, low, 0.0), higher)
+    assert np.abs((Z - low)[mask]).max() <= 1e-10 * np.abs(low).max()
+    assert np.linalg.eigvalsh(Z)[0] >= -1e-10 * np.abs(low).max()

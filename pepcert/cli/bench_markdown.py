@@ -165,6 +165,8 @@ def _sublinear(report: dict) -> list[Row]:
                 baseline += f"; pepcert / PEPit - 1 = {difference:+.1e}"
             if number(row.get("relative_error_drori_teboulle")) is not None:
                 baseline += f"; pepcert against Drori & Teboulle's L/(4N + 2): {row['relative_error_drori_teboulle']:+.1e}"
+            if number(row.get("relative_error_closed_form")) is not None:
+                baseline += f"; pepcert against 4L/(3N + 2): {row['relative_error_closed_form']:+.1e}"
             rows.append((f"{SHORT_LABELS.get(name, name)}, N = {row.get('N', '?')}", run_cell(ours), baseline,
                          _run_ratio(theirs, ours) if isinstance(ours, dict) else ""))
     return rows or [("classes without a linear rate", NOT_MEASURED, "PEPit + Clarabel", "")]

@@ -314,6 +314,8 @@ def sublinear_lines(report: dict) -> list[str]:
                 lines.append(f"               pepcert / PEPit - 1 = {row['relative_difference']:+.1e}")
             if number(row.get("relative_error_drori_teboulle")) is not None:
                 lines.append(f"               pepcert against L/(4N + 2): {row['relative_error_drori_teboulle']:+.1e}")
+            if number(row.get("relative_error_closed_form")) is not None:
+                lines.append(f"               pepcert against 4L/(3N + 2): {row['relative_error_closed_form']:+.1e}")
     return lines
 
 

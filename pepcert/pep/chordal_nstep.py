@@ -21,7 +21,8 @@ pair). The value is ``l``; the tolerance reported is the smallest rung of the wo
 covering the bracket ``|u - l| / l`` and the a-posteriori error of ``u``
 (:func:`dual_error`: the dual residual and the duals' cones). Without a closing instance, the
 relaxation's primal point is completed off the pattern
-(:func:`~pepcert.pep.iterate_basis.max_det_completion`) and every omitted pair evaluated there:
+(:func:`~pepcert.pep.iterate_basis.max_det_completion`, or the same built on factor rows where
+that loses the pattern or misses an omitted pair) and every omitted pair evaluated there:
 if none is violated beyond what the solve left on its own rows, that point is feasible for the
 full problem and its value is bracketed by the dual bound; otherwise every violated pair joins
 the working set at once (:data:`MAX_ROUNDS`). When nothing closes, the back-end fails and the
@@ -247,17 +248,34 @@ def _setup(trace, first, final, marks, iterations: int, minimum: list | None = N
     return bound, pool, pool_u, basis, pool_u.vector_scale
 
 
-def _completed_point(conic: _Conic, solution, cliques, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(G', F')``: the primal point, its Gram matrix completed off the pattern (max-det)."""
-    from pepcert.pep.iterate_basis import max_det_completion, pattern_parents
+def _completed_point(conic: _Conic, solution, cliques, n: int, pool_u, norms: np.ndarray, active: np.ndarray):
+    """``(G', violations, threshold)``: the primal point's Gram matrix completed off the
+    pattern, every pair's normalised violation there and the threshold beyond which an omitted
+    pair counts as violated (twice what the solve left on the working set's own rows). The
+    max-det completion first, then the same built on factor rows
+    (:func:`~pepcert.pep.iterate_basis.factor_completion`); the first that keeps the working set
+    (threshold within :data:`COMPLETION_ACCEPT`) and meets every omitted pair is used, else the
+    first that keeps the working set (its violated pairs then join), else the last tried."""
+    from pepcert.pep import cutting
+    from pepcert.pep.iterate_basis import factor_completion, max_det_completion, pattern_parents
 
     entries = conic.entries
     partial = np.zeros((n, n))
     values = solution.x[: len(entries)]
     partial[entries[:, 0], entries[:, 1]] = values
     partial[entries[:, 1], entries[:, 0]] = values
-    completed = max_det_completion(partial, pattern_parents(n, cliques))
-    return completed, solution.x[len(entries):]
+    F, parents = solution.x[len(entries):], pattern_parents(n, cliques)
+    kept = None
+    for complete in (max_det_completion, factor_completion):
+        G = complete(partial, parents)
+        violations = cutting.pair_violations(pool_u, G, F, norms)
+        threshold = max(CUT_ACCEPT, 2 * float(violations[active].max(initial=0.0)))
+        found = (G, violations, threshold)
+        if threshold <= COMPLETION_ACCEPT:
+            if float(violations[~active].max(initial=0.0)) <= threshold:
+                return found
+            kept = kept or found
+    return kept or found
 
 
 def _chordal_worst_case(trace, first, final, marks, iterations: int, ladder, minimum: list | None):
@@ -295,11 +313,8 @@ def _chordal_worst_case(trace, first, final, marks, iterations: int, ladder, min
             tolerance = _rung(deciding, ladder)
             if tolerance is not None:
                 return float(bound.value), bound.G, multipliers, tolerance, upper, "lower bound"
-        G, F = _completed_point(conic, solution, cliques, n)
-        violations = cutting.pair_violations(pool_u, G, F, norms)
+        G, violations, threshold = _completed_point(conic, solution, cliques, n, pool_u, norms, active)
         worst = float(violations[~active].max(initial=0.0))
-        # omitted pairs count as violated beyond what the solve left on the working set's own rows
-        threshold = max(CUT_ACCEPT, 2 * float(violations[active].max(initial=0.0)))
         if threshold > COMPLETION_ACCEPT:
             raise SolverFailure(f"the completed {iterations}-step point violates the working set by {threshold / 2:.1e}")
         if worst <= threshold:

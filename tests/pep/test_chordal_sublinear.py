@@ -1,18 +1,17 @@
 """The chordal N-step path without a linear rate (issue 21, item 2): the smallest gradient norm
 on L-smooth nonconvex functions, closed by the relaxation's primal point completed off the
-chordal pattern, and the completion itself.
+chordal pattern, and the two forms of that completion.
 
 References: Clarabel on the full problem (every pair, one dense PSD block); for gradient descent
 at step 1/L its values ``4 L (f(x_0) - f*) / (3N + 2)`` (the full problem gives them to 3e-10 at
 N = 1..12, measured); the completion of largest determinant by its defining property (its
-inverse vanishes off the pattern) and by the unit-triangular formula it replaces. Not timed:
+inverse vanishes off the pattern) and by its unit-triangular form; Drori & Teboulle's L/(4N + 2). Not timed:
 the speed is measured by ``pepcert bench``."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-import scipy.linalg as sl
 
 from pepcert.papers.theorems.sublinear import ef21_theorem_step, gradient_descent
 from pepcert.pep import Contractive, ProblemClass, worst_case
@@ -26,7 +25,7 @@ from pepcert.pep.backends import (
 )
 from pepcert.pep.chordal_nstep import chordal_worst_case
 from pepcert.pep.functions import smooth_convex, smooth_nonconvex
-from pepcert.pep.iterate_basis import chordal_cliques, max_det_completion, pattern_parents
+from pepcert.pep.iterate_basis import chordal_cliques, factor_completion, max_det_completion, pattern_parents
 from pepcert.pep.problem import nstep_problem
 
 NONCONVEX = ProblemClass(smooth_nonconvex(1.0), Contractive(0.5))
@@ -93,35 +92,35 @@ def _banded(n: int, width: int):
     return cliques, mask
 
 
-def _triangular_formula(partial, higher):
-    """The form it replaces: ``L^{-T} diag(s) L^{-1}``, ``L`` unit lower triangular."""
-    n = len(partial)
-    L, schur = np.eye(n), np.zeros(n)
-    for j in range(n):
-        a = higher[j]
-        solution = np.linalg.solve(partial[np.ix_(a, a)], partial[a, j]) if len(a) else np.zeros(0)
-        L[a, j] = -solution
-        schur[j] = partial[j, j] - partial[a, j] @ solution
-    K = np.sqrt(schur)[:, None] * sl.solve_triangular(L, np.eye(n), lower=True, unit_diagonal=True)
-    return K.T @ K
-
-
-def test_the_completion_keeps_the_pattern_and_is_the_one_of_largest_determinant():
-    """On a positive definite partial matrix (banded, 30 x 30) the completion agrees with the
-    pattern, its inverse vanishes off the pattern (the max-det optimality condition), and it is
-    the unit-triangular formula's matrix; on a rank-2 one it keeps the pattern and stays PSD."""
+def test_the_factor_completion_keeps_the_pattern_and_is_the_one_of_largest_determinant():
+    """On a positive definite partial matrix (banded, 30 x 30) the factor completion agrees with
+    the pattern, its inverse vanishes off the pattern (the max-det optimality condition), and it
+    is the unit-triangular form's matrix; on a rank-2 one it keeps the pattern and stays PSD."""
     rng = np.random.default_rng(7)
     n = 30
     cliques, mask = _banded(n, 3)
     higher = pattern_parents(n, cliques)
     V = rng.standard_normal((n, n))
     X = V @ V.T + n * np.eye(n)
-    Y = max_det_completion(np.where(mask, X, 0.0), higher)
+    Y = factor_completion(np.where(mask, X, 0.0), higher)
     assert np.abs((Y - X)[mask]).max() <= 1e-12 * np.abs(X).max()
     assert np.abs(np.linalg.inv(Y)[~mask]).max() <= 1e-12 * np.abs(np.linalg.inv(Y)).max()
-    assert np.abs(Y - _triangular_formula(np.where(mask, X, 0.0), higher)).max() <= 1e-12 * np.abs(X).max()
+    assert np.abs(Y - max_det_completion(np.where(mask, X, 0.0), higher)).max() <= 1e-12 * np.abs(X).max()
     W = rng.standard_normal((n, 2))
     low = W @ W.T
-    Z = max_det_completion(np.where(mask, low, 0.0), higher)
+    Z = factor_completion(np.where(mask, low, 0.0), higher)
     assert np.abs((Z - low)[mask]).max() <= 1e-10 * np.abs(low).max()
     assert np.linalg.eigvalsh(Z)[0] >= -1e-10 * np.abs(low).max()
+
+
+def test_where_the_max_det_form_loses_the_working_set_the_factor_form_closes():
+    """Gradient descent's ``f(x_N) - f*`` on convex functions, N = 20, forced through the chordal
+    path: the triangular form violates the working set's own rows by 2e5, the factor form keeps
+    them and meets every omitted pair; the value is within its tolerance of Drori & Teboulle's
+    L/(4N + 2)."""
+    problem = nstep_problem(gradient_descent(1.0), ProblemClass(smooth_convex(1.0)), 20, measure="function",
+                            initial="distance")
+    value, _, _, tolerance, upper, closed = chordal_worst_case(
+        problem.trace, problem.first, problem.tracked[-1], problem.marks, 20, WORST_CASE_LADDER)
+    assert closed == "feasible point" and abs(value * (4 * 20 + 2) - 1) <= tolerance <= 1e-5
+    assert upper >= value * (1 - tolerance)

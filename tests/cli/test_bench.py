@@ -107,7 +107,9 @@ FULL = {
                                                          "denominator_bits": 132_879}},
     "sublinear": {"gd-convex": {"rows": [{"N": 50, "pepcert": {**_RUN, "seconds": 4.3}, "pepit": {"seconds": 30.0, "value": 0.5},
                                           "relative_difference": 1e-8, "relative_error_drori_teboulle": 1e-8},
-                                         {"N": 100, "pepcert": {**_RUN}, "pepit": {"not_run": "> 60 s"}}]}},
+                                         {"N": 100, "pepcert": {**_RUN}, "pepit": {"not_run": "> 60 s"}}]},
+                  "gd-nonconvex": {"rows": [{"N": 500, "pepcert": {**_RUN, "seconds": 1.6},
+                                             "pepit": {"not_run": "only to N = 50"}, "relative_error_closed_form": -2.6e-10}]}},
     "nstep": {"goal": {"N": 500, "seconds": 60.0},
               "methods": {"m": {"default": [{"N": 100, **_RUN, "solver": "clarabel-chordal"},
                                             {"N": 500, **_RUN, "seconds": 6.8, "solver": "clarabel-chordal"}],
@@ -169,6 +171,9 @@ def test_markdown_is_one_well_formed_table_with_every_figure():
     parity = next(row for row in rows if "on Clarabel, N = 10" in row[0])
     assert parity[2].startswith("PEPit + Clarabel: 2.20 s") and parity[3] == "5.5x faster"  # 2.2 s against 0.4 s
     assert not any("on Clarabel, N = 50" in row[0] for row in rows)  # neither ran
+    closed = next(row for row in rows if row[0].startswith("gradient descent nonconvex") and "N = 500" in row[0])
+    assert closed[2] == "PEPit + Clarabel: not run (only to N = 50); pepcert against 4L/(3N + 2): -2.6e-10"
+    assert closed[3] == ""  # no cap, so no ratio
     assert "load average 0.58 (1 min) on 2 cores at the start, 1.08 (1 min) at the end" in text
     assert "PEPit 0.5.1" in text
 
@@ -193,6 +198,7 @@ def test_text_report_states_figures_and_baselines_not_goals():
     assert not [line for line in lines if "goal" in line.lower()]
     joined = "\n".join(lines)
     assert "cvxpy rebuilt each bisection step    389.0 ms   (162x faster)" in joined
+    assert "pepcert against 4L/(3N + 2): -2.6e-10" in joined
     assert "not measured" not in joined
 
 

@@ -57,7 +57,7 @@ MAX_CLIQUE = 60  # beyond this clique size the working set is no longer banded: 
 # residuals checked here, and on points closed by the completion its dual residual sets the
 # tolerance (gradient descent on nonconvex functions, N = 200: 1e-5 asked at 1e-10, 1e-9 at 1e-14,
 # one more iteration). The Lyapunov measures' values and times are unchanged at N = 100..500 (the
-# three methods of the bench); EF21's tolerance there tightens from 1e-7 to 1e-10 (N = 100), 1e-9 (200).
+# three methods of the bench); one method's tolerance there tightens from 1e-7 to 1e-10 (N = 100), 1e-9 (200).
 SOLVE_TOLERANCE = 1e-14
 
 

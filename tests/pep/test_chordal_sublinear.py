@@ -24,6 +24,7 @@ from pepcert.pep.backends import (
     nstep_backends,
 )
 from pepcert.pep.chordal_nstep import chordal_worst_case
+from pepcert.pep.errors import SolverFailure
 from pepcert.pep.functions import smooth_convex, smooth_nonconvex
 from pepcert.pep.iterate_basis import chordal_cliques, factor_completion, max_det_completion, pattern_parents
 from pepcert.pep.problem import nstep_problem
@@ -124,3 +125,34 @@ def test_where_the_max_det_form_loses_the_working_set_the_factor_form_closes():
         problem.trace, problem.first, problem.tracked[-1], problem.marks, 20, WORST_CASE_LADDER)
     assert closed == "feasible point" and abs(value * (4 * 20 + 2) - 1) <= tolerance <= 1e-5
     assert upper >= value * (1 - tolerance)
+
+
+class _Backend:
+    def __init__(self, name, work=None, fails=False):
+        self.name, self._work, self.fails, self.ran = name, work, fails, False
+
+    def work(self, trace, iterations):
+        return self._work
+
+    def solve(self, *problem):
+        self.ran = True
+        if self.fails:
+            raise SolverFailure(f"{self.name} failed")
+        return self.name
+
+
+def test_a_fallback_over_the_budget_is_not_run():
+    """The first back-end's estimate is checked before any work (elsewhere); a fallback's is
+    checked before it runs: over the budget it is skipped and the failure says why (measured:
+    a 200-step sublinear worst case fell back to a dense assembly of 49 GB)."""
+    from pepcert.pep.budget import Budget, Work
+    from pepcert.pep.problem import _solve
+
+    huge = Work(1.0, 49 * 2**30, "the 200-step worst case (81204 variables)")
+    first, dense, last = _Backend("chordal", fails=True), _Backend("dense", work=huge), _Backend("small", work=Work(1.0, 1, "x"))
+    assert _solve([first, dense, last], (None, 200), None, Budget()) == "small"
+    assert first.ran and not dense.ran and last.ran
+    first, dense = _Backend("chordal", fails=True), _Backend("dense", work=huge)
+    with pytest.raises(SolverFailure, match=r"chordal failed; the next back-end \(dense\) was not run: .*49.0 GB of memory"):
+        _solve([first, dense], (None, 200), None, Budget())
+    assert not dense.ran

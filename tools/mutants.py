@@ -243,6 +243,8 @@ MUTANTS = (
        "        if threshold <= COMPLETION_ACCEPT:\n            if", "        if True:\n            if", CHORDAL_SUBLINEAR, CHORDAL_TESTS),
     _m("completion: a vertex's row ignores its higher neighbours", "pepcert/pep/iterate_basis.py",
        "        if len(a):  # rows of higher vertices live in columns > j", "        if False:", CHORDAL_SUBLINEAR),
+    _m("chordal: the cones' work is not bounded", CHORDAL,
+       "or _cone_work(cliques) > MAX_CONE_WORK:", ":", CHORDAL_SUBLINEAR),
     _m("fallbacks: a fallback's estimate is not checked against the budget", "pepcert/pep/problem.py",
        "estimate = backend.work(problem[0], iterations) if index else None", "estimate = None", CHORDAL_SUBLINEAR),
     _m("chordal: the smallest measure's rows are dropped (only the last measure)", CHORDAL,

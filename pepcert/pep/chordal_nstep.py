@@ -53,6 +53,10 @@ CUT_ACCEPT = 1e-8  # normalised violation of an omitted pair always accepted at 
 COMPLETION_ACCEPT = 1e-6  # a completion that violates the working set's own rows by more is not used
 MAX_ROUNDS = 6  # rounds of the working set (every violated pair joins at once)
 MAX_CLIQUE = 60  # beyond this clique size the working set is no longer banded: give up
+# ... and beyond this sum over the cones of svec(clique)^3 (an interior-point iteration's work on
+# their dense scaling blocks): measured, a round with ten cones, one of 57 vectors (4.5e9 alone), ran
+# past 120 s and 2.5 GB; the Lyapunov rounds at N = 500 sum to 5e6.
+MAX_CONE_WORK = 1e9
 # Clarabel is asked for more than the ladder's first rung: it stops "almost solved" with its
 # residuals checked here, and on points closed by the completion its dual residual sets the
 # tolerance (gradient descent on nonconvex functions, N = 200: 1e-5 asked at 1e-10, 1e-9 at 1e-14,
@@ -249,6 +253,11 @@ def _setup(trace, first, final, marks, iterations: int, minimum: list | None = N
     return bound, pool, pool_u, basis, pool_u.vector_scale
 
 
+def _cone_work(cliques) -> float:
+    """``sum svec(|c|)^3`` over the cliques (:data:`MAX_CONE_WORK`)."""
+    return float(sum((len(c) * (len(c) + 1) / 2) ** 3 for c in cliques))
+
+
 def _completed_point(conic: _Conic, solution, cliques, n: int, pool_u, norms: np.ndarray, active: np.ndarray):
     """``(G', violations, threshold)``: the primal point's Gram matrix completed off the
     pattern, every pair's normalised violation there and the threshold beyond which an omitted
@@ -298,8 +307,9 @@ def _chordal_worst_case(trace, first, final, marks, iterations: int, ladder, min
     for _ in range(MAX_ROUNDS):
         rows = _rows(pool_u, basis, scale, np.flatnonzero(active))
         cliques = chordal_cliques(n, rows.supports + [objective[0]])
-        if max(len(clique) for clique in cliques) > MAX_CLIQUE:
-            raise SolverFailure(f"the chordal {iterations}-step working set fills in beyond cliques of {MAX_CLIQUE}")
+        if max(len(clique) for clique in cliques) > MAX_CLIQUE or _cone_work(cliques) > MAX_CONE_WORK:
+            raise SolverFailure(f"the chordal {iterations}-step working set fills in beyond cliques of {MAX_CLIQUE} "
+                                f"or cones of {MAX_CONE_WORK:.0e} work")
         conic = _conic(rows, objective, cliques, n, m)
         solution = ClarabelSolver(Tolerances(gap=SOLVE_TOLERANCE, feasibility=SOLVE_TOLERANCE)).solve(conic.problem)
         if solution.status not in ("solved", "inaccurate") and solution.residuals is None:

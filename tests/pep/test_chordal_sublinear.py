@@ -156,3 +156,15 @@ def test_a_fallback_over_the_budget_is_not_run():
     with pytest.raises(SolverFailure, match=r"chordal failed; the next back-end \(dense\) was not run: .*49.0 GB of memory"):
         _solve([first, dense], (None, 200), None, Budget())
     assert not dense.ran
+
+
+def test_a_round_whose_cones_would_cost_too_much_is_refused(monkeypatch):
+    """The work guard: sum of svec(|c|)^3 over the cones (a round that filled in to a cone of 57
+    vectors ran past 120 s and 2.5 GB). Here the limit is lowered below the first round's own
+    work (the eleven cones of gradient descent at 12 steps), which is then refused."""
+    from pepcert.pep import chordal_nstep
+
+    assert chordal_nstep._cone_work([np.arange(57)]) == 1653.0**3
+    monkeypatch.setattr(chordal_nstep, "MAX_CONE_WORK", 1.0)
+    with pytest.raises(SolverFailure, match="cones of 1e\\+00 work"):
+        _chordal_min_gradient("GD", 12)

@@ -255,7 +255,9 @@ def _setup(trace, first, final, marks, iterations: int, minimum: list | None = N
 
 def _cone_work(cliques) -> float:
     """``sum svec(|c|)^3`` over the cliques (:data:`MAX_CONE_WORK`)."""
-    return float(sum((len(c) * (len(c) + 1) / 2) ** 3 for c in cliques))
+    from pepcert.pep.conic import svec_length
+
+    return float(sum(float(svec_length(len(c))) ** 3 for c in cliques))
 
 
 def _completed_point(conic: _Conic, solution, cliques, n: int, pool_u, norms: np.ndarray, active: np.ndarray):

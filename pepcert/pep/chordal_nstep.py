@@ -40,6 +40,7 @@ low-rank method answers.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -63,6 +64,15 @@ MAX_CONE_WORK = 1e9
 # one more iteration). The Lyapunov measures' values and times are unchanged at N = 100..500 (the
 # three methods of the bench); one method's tolerance there tightens from 1e-7 to 1e-10 (N = 100), 1e-9 (200).
 SOLVE_TOLERANCE = 1e-14
+# Without an instance (no rescaling by rho^k) the problem is solved once more with its objective
+# multiplied to about this value when that objective is far from it and the first answer fails
+# or is looser than RESCALE_ABOVE: Clarabel's answers can lose digits when the objective is small
+# beside its rows (unit norm). Measured, gradient descent's convex ``function``, N = 100 (value
+# 1/402): the dual bound 3e-5 from the exact value at scale 1, 4e-10 at 1e4; N = 200: 1.4e-4 at 1,
+# 2e-8 at 1e4; beyond 1e6 Clarabel stalls. Elsewhere neither scale is always the better one (so
+# both answers are compared).
+OBJECTIVE_TARGET = 10.0
+RESCALE_ABOVE = 1e-9  # ... when the first answer fails or is looser than this (the tighter answer is kept)
 
 
 @dataclass(frozen=True)
@@ -229,7 +239,6 @@ def _setup(trace, first, final, marks, iterations: int, minimum: list | None = N
     """``(bound, pool, pool_u, basis, scale)``: the instance bound (None when there is none, its
     point fails the check, the measure is a minimum or the class has no linear rate), the pool,
     the pool over the iterate basis, and its scales (1 without a bound: no rescaling)."""
-    import dataclasses
 
     from pepcert.pep import cutting
     from pepcert.pep.backends import _linear
@@ -290,56 +299,122 @@ def _completed_point(conic: _Conic, solution, cliques, n: int, pool_u, norms: np
     return kept or found
 
 
-def _chordal_worst_case(trace, first, final, marks, iterations: int, ladder, minimum: list | None):
-    """Rounds of: solve the working set; close by the instance (the bracket), else by the
-    completed primal point when it violates no omitted pair (every violated pair joins the
-    working set otherwise, at most :data:`MAX_ROUNDS` rounds)."""
-    from pepcert.pep import cutting
-    from pepcert.pep.backends import _primal_error
-    from pepcert.pep.iterate_basis import chordal_cliques
-    from pepcert.pep.nstep import _rung
+def _solve(rows: _Rows, objective, cliques, n: int, m: int, iterations: int):
+    """``(conic, solution)``: the round's conic problem and Clarabel's answer (its residuals
+    checked by the caller)."""
     from pepcert.pep.solvers import ClarabelSolver, Tolerances
 
-    bound, pool, pool_u, basis, scale = _setup(trace, first, final, marks, iterations, minimum)
+    conic = _conic(rows, objective, cliques, n, m)
+    solution = ClarabelSolver(Tolerances(gap=SOLVE_TOLERANCE, feasibility=SOLVE_TOLERANCE)).solve(conic.problem)
+    if solution.status not in ("solved", "inaccurate") and solution.residuals is None:
+        raise SolverFailure(f"clarabel returned status {solution.raw_status!r} on the chordal {iterations}-step problem")
+    return conic, solution
+
+
+def _objective_factor(value: float) -> float:
+    """The factor that brings the solver's objective ``|b.y| = value`` to
+    :data:`OBJECTIVE_TARGET` when it lies outside ``[TARGET / 10, 10 TARGET]`` (1 otherwise, or
+    when it is not a positive finite number)."""
+    if not (math.isfinite(value) and value > 0) or OBJECTIVE_TARGET / 10 <= value <= 10 * OBJECTIVE_TARGET:
+        return 1.0
+    return OBJECTIVE_TARGET / value
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """One run of the rounds: its answer (:func:`chordal_worst_case`'s tuple) or why it failed,
+    and the solver's objective ``|b.y|`` at its first solve (nan before one)."""
+
+    answer: tuple | None
+    failure: str
+    objective: float
+
+    @property
+    def tolerance(self) -> float:
+        return math.inf if self.answer is None else float(self.answer[3])
+
+
+def _chordal_worst_case(trace, first, final, marks, iterations: int, ladder, minimum: list | None):
+    """The rounds (:func:`_rounds`); without an instance, once more with the objective multiplied
+    to about :data:`OBJECTIVE_TARGET` when the first answer fails or is looser than
+    :data:`RESCALE_ABOVE`, and the tighter of the two answers kept (the first on a tie)."""
+    setup = _setup(trace, first, final, marks, iterations, minimum)
+    attempt = _rounds(setup, iterations, ladder, 1.0)
+    factor = 1.0 if setup[0] is not None else _objective_factor(attempt.objective)
+    if factor != 1.0 and attempt.tolerance > RESCALE_ABOVE:
+        second = _rounds(setup, iterations, ladder, factor)
+        if second.tolerance < attempt.tolerance:
+            attempt = second
+    if attempt.answer is None:
+        raise SolverFailure(attempt.failure)
+    return attempt.answer
+
+
+def _rounds(setup, iterations: int, ladder, factor: float) -> _Attempt:
+    """Rounds of: solve the working set (the objective multiplied by ``factor``); close by the
+    instance or the completed point (:func:`_close`), else every violated pair joins the working
+    set (at most :data:`MAX_ROUNDS` rounds)."""
+    from pepcert.pep import cutting
+    from pepcert.pep.iterate_basis import chordal_cliques
+
+    _bound, pool, pool_u, basis, scale = setup
+    pool = dataclasses.replace(pool, objective_scale=pool.objective_scale * factor)
     objective = _objective(pool, basis, scale)
     active = cutting.working_pairs(pool.pairs)
     norms = cutting.pair_norms(pool_u)
     n, m = basis.size, len(pool.value_scale)
-    _Q, _l, constant = pool.objective
-    for _ in range(MAX_ROUNDS):
-        rows = _rows(pool_u, basis, scale, np.flatnonzero(active))
-        cliques = chordal_cliques(n, rows.supports + [objective[0]])
-        if max(len(clique) for clique in cliques) > MAX_CLIQUE or _cone_work(cliques) > MAX_CONE_WORK:
-            raise SolverFailure(f"the chordal {iterations}-step working set fills in beyond cliques of {MAX_CLIQUE} "
-                                f"or cones of {MAX_CONE_WORK:.0e} work")
-        conic = _conic(rows, objective, cliques, n, m)
-        solution = ClarabelSolver(Tolerances(gap=SOLVE_TOLERANCE, feasibility=SOLVE_TOLERANCE)).solve(conic.problem)
-        if solution.status not in ("solved", "inaccurate") and solution.residuals is None:
-            raise SolverFailure(f"clarabel returned status {solution.raw_status!r} on the chordal {iterations}-step problem")
-        upper = float(conic.problem.b @ solution.y) / pool.objective_scale + constant
-        lam = solution.y[: conic.rows] / conic.norms / pool.objective_scale
-        multipliers = dict.fromkeys(pool.pair_names(), 0.0)
-        multipliers.update(zip(rows.names, map(float, lam)))
-        if bound is not None:
-            bracket = abs(upper - bound.value) / max(abs(bound.value), 1e-300)
-            deciding = max(bracket, dual_error(conic.problem, solution))
-            tolerance = _rung(deciding, ladder)
-            if tolerance is not None:
-                return float(bound.value), bound.G, multipliers, tolerance, upper, "lower bound"
-        G, violations, threshold = _completed_point(conic, solution, cliques, n, pool_u, norms, active)
-        worst = float(violations[~active].max(initial=0.0))
-        if threshold > COMPLETION_ACCEPT:
-            raise SolverFailure(f"the completed {iterations}-step point violates the working set by {threshold / 2:.1e}")
-        if worst <= threshold:
-            value = -float(conic.problem.c @ solution.x) / pool.objective_scale + constant
-            deciding = max(abs(upper - value) / max(abs(upper), 1e-300), _primal_error(conic.problem, solution), worst)
-            tolerance = _rung(deciding, ladder)
-            if tolerance is None:
-                raise SolverFailure(f"the chordal {iterations}-step bracket is {deciding:.1e} wide")
-            gram = basis.gram_back(G / np.outer(scale, scale))
-            return value, gram, multipliers, tolerance, upper, "feasible point"
-        active |= violations > threshold
-    raise SolverFailure(f"pairs still violated after {MAX_ROUNDS} rounds of the chordal {iterations}-step working set")
+    seen = math.nan
+    try:
+        for _ in range(MAX_ROUNDS):
+            rows = _rows(pool_u, basis, scale, np.flatnonzero(active))
+            cliques = chordal_cliques(n, rows.supports + [objective[0]])
+            if max(len(clique) for clique in cliques) > MAX_CLIQUE or _cone_work(cliques) > MAX_CONE_WORK:
+                raise SolverFailure(f"the chordal {iterations}-step working set fills in beyond cliques of "
+                                    f"{MAX_CLIQUE} or cones of {MAX_CONE_WORK:.0e} work")
+            conic, solution = _solve(rows, objective, cliques, n, m, iterations)
+            seen = abs(float(conic.problem.b @ solution.y)) if math.isnan(seen) else seen
+            answer, violated = _close(setup, pool, conic, solution, rows, cliques, norms, active, iterations, ladder)
+            if answer is not None:
+                return _Attempt(answer, "", seen)
+            active |= violated
+        raise SolverFailure(f"pairs still violated after {MAX_ROUNDS} rounds of the chordal {iterations}-step "
+                            "working set")
+    except SolverFailure as error:
+        return _Attempt(None, str(error), seen)
+
+
+def _close(setup, pool, conic: _Conic, solution, rows: _Rows, cliques, norms, active, iterations: int, ladder):
+    """``(answer, violated)``: the answer when the round closes by the instance (the bracket) or
+    by the completed primal point violating no omitted pair, else None and the pairs violated
+    there."""
+    from pepcert.pep.backends import _primal_error
+    from pepcert.pep.nstep import _rung
+
+    bound, _pool, pool_u, basis, scale = setup
+    constant = pool.objective[2]
+    upper = float(conic.problem.b @ solution.y) / pool.objective_scale + constant
+    lam = solution.y[: conic.rows] / conic.norms / pool.objective_scale
+    multipliers = dict.fromkeys(pool.pair_names(), 0.0)
+    multipliers.update(zip(rows.names, map(float, lam)))
+    if bound is not None:
+        bracket = abs(upper - bound.value) / max(abs(bound.value), 1e-300)
+        deciding = max(bracket, dual_error(conic.problem, solution))
+        tolerance = _rung(deciding, ladder)
+        if tolerance is not None:
+            return (float(bound.value), bound.G, multipliers, tolerance, upper, "lower bound"), None
+    G, violations, threshold = _completed_point(conic, solution, cliques, basis.size, pool_u, norms, active)
+    worst = float(violations[~active].max(initial=0.0))
+    if threshold > COMPLETION_ACCEPT:
+        raise SolverFailure(f"the completed {iterations}-step point violates the working set by {threshold / 2:.1e}")
+    if worst > threshold:
+        return None, violations > threshold
+    value = -float(conic.problem.c @ solution.x) / pool.objective_scale + constant
+    deciding = max(abs(upper - value) / max(abs(upper), 1e-300), _primal_error(conic.problem, solution), worst)
+    tolerance = _rung(deciding, ladder)
+    if tolerance is None:
+        raise SolverFailure(f"the chordal {iterations}-step bracket is {deciding:.1e} wide")
+    gram = basis.gram_back(G / np.outer(scale, scale))
+    return (value, gram, multipliers, tolerance, upper, "feasible point"), None
 
 
 @dataclass(frozen=True)

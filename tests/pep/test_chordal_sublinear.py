@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from pepcert.papers.theorems.sublinear import ef21_theorem_step, gradient_descent
-from pepcert.pep import Contractive, ProblemClass, worst_case
+from pepcert.pep import Contractive, ProblemClass, chordal_nstep, worst_case
 from pepcert.pep.algorithms import compressed_gradient_descent, ef21
 from pepcert.pep.backends import (
     CHORDAL_FROM,
@@ -64,12 +64,14 @@ def test_gradient_descent_at_100_steps_is_the_closed_form_by_default():
     assert abs(result.value * (3 * 100 + 2) / 4 - 1) <= result.tolerance
 
 
-def test_the_sublinear_order_puts_the_chordal_path_first_and_keeps_its_answers_to_1e_5():
+def test_the_sublinear_order_puts_the_chordal_path_first_and_keeps_its_answers_to_1e_5(monkeypatch):
     """Below CHORDAL_FROM the working set of pairs as before; from it on the chordal path
     first, refusing answers looser than 1e-5 up to CUTS_UNTIL steps (the whole ladder beyond,
     where the low-rank method is next): gradient descent's ``f - f*`` on convex functions
-    at N = 50 (1e-4 through the chordal path) is answered by the working set of pairs at 1e-6,
-    1e-6 from Drori & Teboulle's L/(4N + 2) (within that)."""
+    at N = 50 with the objective left at scale 1 (1e-4 through the chordal path; rescaled it
+    closes at 1e-6) is answered by the working set of pairs at 1e-6, 1e-6 from Drori &
+    Teboulle's L/(4N + 2) (within that)."""
+    monkeypatch.setattr(chordal_nstep, "_objective_factor", lambda value: 1.0)
     method, classes = METHODS["GD"]
     problem = nstep_problem(method, classes, CHORDAL_FROM, measure="min-gradient", initial="function")
     names = [b.name for b in nstep_backends(None, problem.trace, "min", CHORDAL_FROM)]
@@ -126,6 +128,34 @@ def test_where_the_max_det_form_loses_the_working_set_the_factor_form_closes():
     assert closed == "feasible point" and abs(value * (4 * 20 + 2) - 1) <= tolerance <= 1e-5
     assert upper >= value * (1 - tolerance)
 
+
+
+def test_gradient_descent_on_convex_functions_at_100_steps_is_drori_and_teboulles_by_default():
+    """``f(x_N) - f*`` on convex functions, N = 100, by default: the chordal path closes once its
+    objective (1/402 beside rows of unit norm) is multiplied to about ``OBJECTIVE_TARGET``; at
+    scale 1 the completed point violated the working set by 1.8e-6 and the low-rank method
+    answered at tolerance 1e-5, 8e-6 from the value (measured). Within 1e-7 of L/(4N + 2)
+    (measured 3.3e-9), at tolerance 1e-6."""
+    result = worst_case(gradient_descent(1.0), ProblemClass(smooth_convex(1.0)), 100, measure="function",
+                        initial="distance")
+    assert result.solver == "clarabel-chordal" and result.tolerance <= 1e-6
+    assert abs(result.value * (4 * 100 + 2) - 1) <= min(result.tolerance, 1e-7)
+
+
+def test_of_the_two_scales_the_tighter_answer_is_kept():
+    """Compressed gradient's smallest gradient norm on nonconvex functions, N = 50: at scale 1
+    the chordal path closes at 1e-7, with the objective multiplied to about OBJECTIVE_TARGET at
+    1e-5 (measured); the answer is the first, and the two agree within their tolerances."""
+    iterations = 50
+    problem = nstep_problem(METHODS["CGD"][0], NONCONVEX, iterations, measure="min-gradient", initial="function")
+    args = (problem.trace, problem.first, problem.tracked[-1], problem.marks, iterations)
+    setup = chordal_nstep._setup(*args, problem.tracked)
+    first = chordal_nstep._rounds(setup, iterations, WORST_CASE_LADDER, 1.0)
+    second = chordal_nstep._rounds(setup, iterations, WORST_CASE_LADDER, chordal_nstep._objective_factor(first.objective))
+    assert first.tolerance <= 1e-7 < second.tolerance <= 1e-5
+    assert abs(first.answer[0] / second.answer[0] - 1) <= first.tolerance + second.tolerance
+    answer = chordal_worst_case(*args, WORST_CASE_LADDER, minimum=problem.tracked)
+    assert answer[3] == first.tolerance and answer[0] == first.answer[0]
 
 class _Backend:
     def __init__(self, name, work=None, fails=False):

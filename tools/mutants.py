@@ -247,6 +247,8 @@ MUTANTS = (
        "or _cone_work(cliques) > MAX_CONE_WORK:", ":", CHORDAL_SUBLINEAR),
     _m("fallbacks: a fallback's estimate is not checked against the budget", "pepcert/pep/problem.py",
        "estimate = backend.work(problem[0], iterations) if index else None", "estimate = None", CHORDAL_SUBLINEAR),
+    _m("fallbacks: only the last back-end's reason is reported", "pepcert/pep/problem.py",
+       'raise SolverFailure("; ".join(reasons))', "raise SolverFailure(reasons[-1])", CHORDAL_SUBLINEAR),
     _m("chordal: the smallest measure's rows are dropped (only the last measure)", CHORDAL,
        "tracked if aggregate == \"min\" else None)", "None)", CHORDAL_SUBLINEAR),
     _m("chordal: the objective is never rescaled", CHORDAL,

@@ -241,29 +241,30 @@ def nstep_problem(method: Method, classes: ProblemClass, iterations: int, measur
 
 
 def _solve(backends, problem: tuple, progress, budget: Budget):
-    """The first back-end's answer that does not fail (the last failure is raised). A fallback
-    whose estimate exceeds ``budget`` is not run (the first one's was checked before any work):
+    """The first back-end's answer that does not fail; when every one fails, one failure that
+    names each back-end and why (a single back-end's message unchanged). A fallback whose
+    estimate exceeds ``budget`` is not run (the first one's was checked before any work):
     measured, a 200-step sublinear worst case fell back to Clarabel on a working set of pairs
     and died allocating 49 GB."""
     iterations = problem[-1]
-    failure: SolverFailure | None = None
+    reasons: list[str] = []
     for index, backend in enumerate(backends):
+        name = getattr(backend, "name", "solver")
         estimate = backend.work(problem[0], iterations) if index else None
         if estimate is not None:
             try:
                 require(estimate, budget)
             except BadInput as over:
-                failure = SolverFailure(f"{failure}; the next back-end ({getattr(backend, 'name', 'solver')}) was not "
-                                        f"run: {over}")
+                reasons.append(f"{name} was not run: {over}")
                 continue
         if progress is not None:
-            progress(1, 2, f"solving the {iterations}-step problem ({getattr(backend, 'name', 'solver')})")
+            progress(1, 2, f"solving the {iterations}-step problem ({name})")
         try:
             return backend.solve(*problem)
         except SolverFailure as error:
-            failure = error
-    if failure is not None:
-        raise failure
+            reasons.append(f"{name}: {error}" if len(backends) > 1 else str(error))
+    if reasons:
+        raise SolverFailure("; ".join(reasons))
     raise AssertionError("no back-end to try")
 
 

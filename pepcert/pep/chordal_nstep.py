@@ -70,9 +70,9 @@ SOLVE_TOLERANCE = 1e-14
 # Without an instance (no rescaling by rho^k) Clarabel's answers depend on the objective's scale
 # beside the rows (unit norm), erratically: measured (the tolerance reached with the objective
 # multiplied to about 10 / 1 / 0.1, and at scale 1): gradient descent's convex ``function``,
-# N = 100: 1e-6 / none / none, none; N = 200: none / 1e-5 / 1e-4, none; EF21's nonconvex
-# ``min-gradient``, N = 200: 1e-5 / 1e-6 / 1e-6, 1e-5; N = 500: 1e-4 / 1e-4 / 1e-6, 1e-5; CGD's,
-# N = 50: 1e-5 / 1e-6 / 1e-6, 1e-7. So when the first answer fails or is looser than
+# N = 100: 1e-6 / none / none, none; N = 200: none / 1e-5 / 1e-4, none; error feedback with a
+# gradient estimate, nonconvex ``min-gradient``, N = 200: 1e-5 / 1e-6 / 1e-6, 1e-5; N = 500:
+# 1e-4 / 1e-4 / 1e-6, 1e-5; compressed gradient's, N = 50: 1e-5 / 1e-6 / 1e-6, 1e-7. So when the first answer fails or is looser than
 # RESCALE_ABOVE, the problem is solved again at each of these targets (skipping a factor within
 # 3 of 1) until one answer meets RESCALE_ABOVE, and the tightest answer is kept; every answer
 # goes through the same checks.

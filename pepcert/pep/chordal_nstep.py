@@ -33,12 +33,12 @@ no instance) the smallest of the measures too (``tau <= measure_k``,
 :func:`pepcert.pep.cutting.build_pool`). Without an instance nothing rescales the objective, so an
 answer that fails or is looser than :data:`RESCALE_ABOVE` is sought again with the objective
 multiplied to each of :data:`OBJECTIVE_TARGETS`, and the tightest answer kept (gradient
-descent's ``f(x_N) - f*`` on convex functions closes at N = 100 and 200 only so). Measured: the papers' Lyapunov measures close by the
-instance at every N tried (to 500); plain compressed gradient's distance measure by the completed
-point; the smallest gradient norm on nonconvex functions by the completed point (gradient
-descent, compressed gradient and error feedback with a gradient estimate, to N = 500); for error
-feedback's distance and function measures the omitted pairs are violated at every gap and the
-low-rank method answers.
+descent's ``f(x_N) - f*`` on convex functions closes at N = 100 and 200 only so). Measured: the
+papers' Lyapunov measures close by the instance at every N tried (to 500); plain compressed
+gradient's distance measure by the completed point; the smallest gradient norm on nonconvex
+functions by the completed point (gradient descent, compressed gradient and error feedback with
+a gradient estimate, to N = 500); for error feedback's distance and function measures the
+omitted pairs are violated at every gap and the low-rank method answers.
 """
 
 from __future__ import annotations
@@ -72,10 +72,10 @@ SOLVE_TOLERANCE = 1e-14
 # multiplied to about 10 / 1 / 0.1, and at scale 1): gradient descent's convex ``function``,
 # N = 100: 1e-6 / none / none, none; N = 200: none / 1e-5 / 1e-4, none; error feedback with a
 # gradient estimate, nonconvex ``min-gradient``, N = 200: 1e-5 / 1e-6 / 1e-6, 1e-5; N = 500:
-# 1e-4 / 1e-4 / 1e-6, 1e-5; compressed gradient's, N = 50: 1e-5 / 1e-6 / 1e-6, 1e-7. So when the first answer fails or is looser than
-# RESCALE_ABOVE, the problem is solved again at each of these targets (skipping a factor within
-# 3 of 1) until one answer meets RESCALE_ABOVE, and the tightest answer is kept; every answer
-# goes through the same checks.
+# 1e-4 / 1e-4 / 1e-6, 1e-5; compressed gradient's, N = 50: 1e-5 / 1e-6 / 1e-6, 1e-7. So when
+# the first answer fails or is looser than RESCALE_ABOVE, the problem is solved again at each of
+# these targets (skipping a factor within 3 of 1) until one answer meets RESCALE_ABOVE, and the
+# tightest answer is kept; every answer goes through the same checks.
 OBJECTIVE_TARGETS = (10.0, 1.0, 0.1)
 RESCALE_ABOVE = 1e-9
 

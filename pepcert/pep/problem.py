@@ -249,7 +249,7 @@ def _solve(backends, problem: tuple, progress, budget: Budget):
     iterations = problem[-1]
     reasons: list[str] = []
     for index, backend in enumerate(backends):
-        name = getattr(backend, "name", "solver")
+        name = backend.name  # every back-end names itself (NStepBackend)
         estimate = backend.work(problem[0], iterations) if index else None
         if estimate is not None:
             try:

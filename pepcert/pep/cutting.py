@@ -56,6 +56,7 @@ from pepcert.pep.functions import Point
 from pepcert.pep.lowrank_ipm import LowRankSDP, LowRankSolution, solve_lowrank
 
 MAX_RANK = 6  # largest rank of one inequality's matrix handled by the low-rank method
+PROMISING = 1e-2  # a relaxation this close to the lower bound gets a targeted solve next round
 _A, _B = "\x00a", "\x00b"  # placeholder point names, replaced in the multiplier names
 
 
@@ -297,6 +298,11 @@ class CuttingOutcome:
     closed_by: str = "feasible point"  # or "lower bound"
 
 
+def _bracket(target: float, solution: LowRankSolution) -> float:
+    """How far the solve's dual objective is from ``target``, relative (as the IPM's merit)."""
+    return abs(target - solution.dual_objective) / max(abs(target), abs(solution.dual_objective), 1e-300)
+
+
 def solve_by_cuts(
     pool: Pool, tolerance: float = 1e-9, max_rounds: int = 20, initial: np.ndarray | None = None,
     lower_bound: float | None = None, accept: float = 1e-6,
@@ -304,18 +310,28 @@ def solve_by_cuts(
     """Constraint generation (module docstring, steps 1-3). With ``lower_bound`` (a value the
     full problem is known to reach, :mod:`pepcert.pep.scaling_bound`) a round also ends the
     loop when the relaxation's dual bound comes within ``tolerance`` of it, or within ``accept``
-    when the interior-point method stalls before (the caller reports the tolerance met)."""
+    when the interior-point method stalls before (the caller reports the tolerance met).
+
+    The first round asks the interior-point method for that dual bound directly (``dual_target``:
+    it stops as soon as it is met, which closes the Lyapunov measures in one round). A later round
+    does so only when the round before left its relaxation within ``PROMISING`` of the bound: a
+    bound far below the relaxations (an instance that is not the worst case, as for error feedback's
+    ``distance``, 46 % below) made that targeted solve fail every round at the cost of a whole
+    solve. Measured (error feedback, ``distance``, N = 30): the same answer in 15 s instead of 27 s."""
     mask = working_pairs(pool.pairs) if initial is None else initial.copy()
     per_round = 2 * len(pool.points)
     norms = pair_norms(pool)
     target = None if lower_bound is None else -pool.objective_scale * (lower_bound - pool.objective[2])
+    promising = True
     for round_ in range(1, max_rounds + 1):
         assembled = assemble(pool, np.flatnonzero(mask))
-        solution = solve_lowrank(assembled.problem, tolerance=tolerance, dual_target=target)
-        if target is not None and solution.merit <= accept:
-            return CuttingOutcome(solution, assembled, round_, math.nan, True, math.nan, closed_by="lower bound")
-        if target is not None:  # the bound does not close the gap: find a feasible point instead
-            solution = solve_lowrank(assembled.problem, tolerance=tolerance)
+        if target is not None and promising:
+            solution = solve_lowrank(assembled.problem, tolerance=tolerance, dual_target=target)
+            if solution.merit <= accept:
+                return CuttingOutcome(solution, assembled, round_, math.nan, True, math.nan, closed_by="lower bound")
+        solution = solve_lowrank(assembled.problem, tolerance=tolerance)
+        if target is not None:
+            promising = _bracket(target, solution) <= PROMISING
         # violations count against the tolerance the solve met, in the units of its rows
         threshold = max(10 * tolerance, max(solution.residuals)) * (1 + float(np.linalg.norm(assembled.problem.b)))
         violations = pair_violations(pool, solution.X, solution.x_f, norms)

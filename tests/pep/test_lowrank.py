@@ -8,6 +8,9 @@ symbolic ``Scalar`` s of ``Trace.constraints()`` (a code path the vectorised che
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -126,6 +129,51 @@ def test_first_working_set_alone_violates_pairs(name):
     F = outcome.solution.x_f / pool.value_scale
     _, G, _ = cutting.original_scale(pool, outcome)
     assert _worst_inequality(trace, G, F) > 1e-7
+
+
+def test_a_bound_far_below_the_relaxations_is_targeted_in_the_first_round_only(monkeypatch):
+    """EF's ``distance`` at N = 10: the best scaling instance is 46 % below the worst case, so
+    the targeted solve of the first round fails and later rounds solve once each; the answer is
+    the one of a loop that tries the target every round (the same untargeted solves), found with
+    one targeted solve instead of one per round."""
+    calls = []
+    real = cutting.solve_lowrank
+
+    def counted(problem, **options):
+        calls.append(options.get("dual_target") is not None)
+        return real(problem, **options)
+
+    monkeypatch.setattr(cutting, "solve_lowrank", counted)
+    trace, first, final, marks = _run("EF", 10, measure="distance")
+    bound = instance_lower_bound(trace, first, final)
+    pool = cutting.build_pool(trace, first, final, marks, 1.0, 10)
+    answer = cutting.solve_by_cuts(pool, tolerance=1e-8, lower_bound=bound.value)
+    targeted, calls[:] = sum(calls), []
+    monkeypatch.setattr(cutting, "PROMISING", np.inf)
+    every = cutting.solve_by_cuts(pool, tolerance=1e-8, lower_bound=bound.value)
+    assert answer.complete and answer.closed_by == "feasible point" and answer.rounds == every.rounds >= 3
+    assert targeted == 1 and sum(calls) == every.rounds
+    assert answer.solution.primal_objective == every.solution.primal_objective
+    assert abs(bound.value / (-answer.solution.primal_objective / pool.objective_scale + pool.objective[2]) - 1) > 0.4
+
+
+def test_a_solve_far_from_its_optimum_is_not_stopped_while_it_converges():
+    """The third round of EF's ``distance`` at N = 50 (its working set stored in
+    tests/data): the relative gap rises from 0.1 to 0.9 while both objectives close in on the
+    optimum (the dual's from -2422 to -20, then -2.28); the interior-point method runs on
+    through it and converges (before, it was stopped there as stalled, residual 0.77, and the
+    whole worst case failed)."""
+    from pepcert.pep.nstep import _rate
+
+    trace, first, final, marks = _run("EF", 50, measure="distance")
+    bound = instance_lower_bound(trace, first, final)
+    pool = cutting.build_pool(trace, first, final, marks, _rate(bound, 50), 50)
+    stored = json.loads((Path(__file__).parents[1] / "data" / "ef_distance_50_round3.json").read_text())["pairs"]
+    mask = np.zeros(len(pool.pairs), dtype=bool)
+    mask[stored] = True
+    solution = cutting.solve_by_cuts(pool, tolerance=1e-8, max_rounds=1, initial=mask).solution
+    assert max(solution.residuals) <= 1e-6
+    assert abs(solution.primal_objective - solution.dual_objective) <= 1e-6 * abs(solution.dual_objective)
 
 
 def test_unmet_tolerance_is_a_failure_not_a_value():

@@ -263,6 +263,8 @@ MUTANTS = (
     _m("low-rank: a converging solve far from its optimum is stopped as stalled", "pepcert/pep/lowrank_ipm.py",
        "or (dual_target is None and best[1] > FAR and mu < 0.5 * progress[1])", "or False",
        "tests/pep/test_lowrank.py"),
+    _m("chordal: an answer looser than the back-end's loosest is kept", CHORDAL,
+       "if rung <= self.loosest)", "if rung <= 1.0)", CHORDAL_SUBLINEAR),
     _m("sublinear: chordal answers kept at any tolerance", BACKENDS,
        "loosest=SUBLINEAR_CHORDAL_LOOSEST if", "loosest=1.0 if", CHORDAL_SUBLINEAR),
     _m("membership: a negative curvature is an instance of a nonconvex class", "pepcert/pep/functions.py",

@@ -230,19 +230,20 @@ def _solve(problem: LowRankSDP, tolerance: float, max_iter: int, dual_target: fl
     """Mehrotra predictor-corrector with the HKM direction (module docstring); stops when the
     relative primal and dual infeasibilities and gap are all ``<= tolerance`` (or, with
     ``dual_target``, the dual infeasibility and the distance of the dual objective below the
-    target, :func:`_merit`), or when for 10 iterations neither the merit nor the largest residual
-    has improved (halved), nor, in a solve without a target that no iterate has brought within
-    ``FAR``, the complementarity ``mu``. Far from the optimum the relative gap can stay near 1
-    while the method converges, both objectives shrinking towards the optimum, the dual's faster
-    (measured: error feedback's ``distance``, N = 50, third round: the gap 2422 -> 20 in absolute terms,
-    0.1 -> 0.93 relative, was stopped there as stalled; let run, it reaches 2.4e-6). Nearer, a
-    halving ``mu`` is no sign of progress: it keeps halving after the residuals stop moving
-    (counted throughout, compressed gradient descent's ``gradient`` at N = 10 took 408 iterations instead of 152,
-    for the same answer), and a targeted solve whose target is out of reach must stall."""
+    target, :func:`_merit`), or when for 10 iterations neither the merit nor the largest
+    residual has improved (halved), nor, in a solve without a target that no iterate has brought
+    within ``FAR``, the complementarity ``mu``. Far from the optimum the relative gap can stay
+    near 1 while the method converges, both objectives shrinking towards the optimum, the dual's
+    faster (measured: error feedback's ``distance``, N = 50, third round: the gap 2422 -> 20 in
+    absolute terms, 0.1 -> 0.93 relative, was stopped there as stalled; let run, it reaches
+    2.4e-6). Nearer, a halving ``mu`` is no sign of progress: it keeps halving after the
+    residuals stop moving (counted throughout, compressed gradient descent's ``gradient`` at
+    N = 10 took 408 iterations instead of 152, for the same answer), and a targeted solve whose
+    target is out of reach must stall."""
     clock = time.perf_counter()
     X, xl, xf, y, Z, zl = _start(problem)
     n, m = problem.size, problem.rows
-    best, progress = None, (math.inf, math.inf, 0)  # progress: the smallest max residual and mu, and when
+    best, progress = None, (math.inf, math.inf, 0)  # the smallest max residual and mu, and when
     for iteration in range(max_iter + 1):
         residuals = _residuals(problem, X, xl, xf, y, Z, zl)
         pobj, dobj, measures = _measures(problem, residuals, X, xf, y)

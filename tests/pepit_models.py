@@ -86,6 +86,17 @@ def pepit_ef21(mu: float, L: float, delta: float, eta: float, iterations: int, s
     return _solve(problem, solver)
 
 
+def pepit_ef_distance(mu: float, L: float, delta: float, eta: float, iterations: int, solver: str | None = None) -> float:
+    """Worst ``||x_N - x*||^2 + ||e_N||^2`` of EF given ``||x_0 - x*||^2 + ||e_0||^2 <= 1`` (``e_0`` free)."""
+    problem, function = _pep(mu, L)
+    xs = function.stationary_point()
+    x, e = problem.set_initial_point(), problem.set_initial_point()
+    problem.set_initial_condition((x - xs) ** 2 + e**2 <= 1)
+    x, e = _ef_steps(problem, function, x, e, eta, delta, iterations)
+    problem.set_performance_metric((x - xs) ** 2 + e**2)
+    return _solve(problem, solver)
+
+
 PEPIT_MODELS = {"EF": pepit_ef, "EF21": pepit_ef21}
 
 

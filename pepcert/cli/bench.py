@@ -19,8 +19,9 @@
 (f) smoothness-aware compression: DCGD, DIANA, DCGD+, DIANA+ x 5000 iterations x 6 workers on
     the built-in breast-cancer set (``bench_saq.py``);
 (g) the Muon exact replay at T = 10^5 beside the same replay on exact rationals (``bench_muon.py``);
-(h) classes without a linear rate: the compressed method of ``papers/sublinear_bench.py`` on
-    nonconvex functions and gradient descent on convex ones beside PEPit + Clarabel;
+(h) worst cases no scaling instance closes (``papers/sublinear_bench.py``): a compressed method
+    and gradient descent on nonconvex functions, gradient descent on convex ones, and a
+    compressed method's ``distance`` on strongly convex ones, beside PEPit + Clarabel;
 (i) N-step worst cases at scale (``papers/ttd25/nstep_bench.py``): the 2025 paper's three methods
     with their Lyapunov measures at N = 100, 200, 500 (``--quick``: 100), the default (chordal) path beside
     the low-rank method, against rho*^N.

@@ -169,7 +169,7 @@ def _sublinear(report: dict) -> list[Row]:
                 baseline += f"; pepcert against 4L/(3N + 2): {row['relative_error_closed_form']:+.1e}"
             rows.append((f"{SHORT_LABELS.get(name, name)}, N = {row.get('N', '?')}", run_cell(ours), baseline,
                          _run_ratio(theirs, ours) if isinstance(ours, dict) else ""))
-    return rows or [("classes without a linear rate", NOT_MEASURED, "PEPit + Clarabel", "")]
+    return rows or [("worst cases no scaling instance closes", NOT_MEASURED, "PEPit + Clarabel", "")]
 
 
 def _nstep(report: dict) -> list[Row]:

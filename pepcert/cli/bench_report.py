@@ -301,7 +301,7 @@ def muon_lines(report: dict) -> list[str]:
 def sublinear_lines(report: dict) -> list[str]:
     from pepcert.papers.sublinear_bench import LABELS
 
-    lines = ["(h) classes without a linear rate, fresh interpreter each, beside PEPit + Clarabel"]
+    lines = ["(h) worst cases no scaling instance closes, fresh interpreter each, beside PEPit + Clarabel"]
     parts = get(report, "sublinear")
     if not isinstance(parts, dict) or not parts:
         return [*lines, f"    {NOT_MEASURED}"]

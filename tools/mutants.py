@@ -259,7 +259,7 @@ MUTANTS = (
     _m("chordal: only the first target is tried", CHORDAL,
        "    for factor in factors:", "    for factor in factors[:1]:", CHORDAL_SUBLINEAR),
     _m("cuts: a bound far below the relaxations is still targeted every round", "pepcert/pep/cutting.py",
-       "promising = _bracket(target, solution) <= PROMISING", "promising = True", "tests/pep/test_lowrank.py"),
+       "promising = relative_bracket(target, solution.dual_objective) <= PROMISING", "promising = True", "tests/pep/test_lowrank.py"),
     _m("low-rank: a converging solve far from its optimum is stopped as stalled", "pepcert/pep/lowrank_ipm.py",
        "or (dual_target is None and best[1] > FAR and mu < 0.5 * progress[1])", "or False",
        "tests/pep/test_lowrank.py"),

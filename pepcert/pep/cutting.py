@@ -53,7 +53,7 @@ import numpy as np
 
 from pepcert.pep.expressions import Basis, Scalar, coefficient_matrix
 from pepcert.pep.functions import Point
-from pepcert.pep.lowrank_ipm import LowRankSDP, LowRankSolution, solve_lowrank
+from pepcert.pep.lowrank_ipm import LowRankSDP, LowRankSolution, relative_bracket, solve_lowrank
 
 MAX_RANK = 6  # largest rank of one inequality's matrix handled by the low-rank method
 PROMISING = 1e-2  # a relaxation this close to the lower bound gets a targeted solve next round
@@ -298,11 +298,6 @@ class CuttingOutcome:
     closed_by: str = "feasible point"  # or "lower bound"
 
 
-def _bracket(target: float, solution: LowRankSolution) -> float:
-    """How far the solve's dual objective is from ``target``, relative (as the IPM's merit)."""
-    return abs(target - solution.dual_objective) / max(abs(target), abs(solution.dual_objective), 1e-300)
-
-
 def solve_by_cuts(
     pool: Pool, tolerance: float = 1e-9, max_rounds: int = 20, initial: np.ndarray | None = None,
     lower_bound: float | None = None, accept: float = 1e-6,
@@ -332,7 +327,7 @@ def solve_by_cuts(
                 return CuttingOutcome(solution, assembled, round_, math.nan, True, math.nan, closed_by="lower bound")
         solution = solve_lowrank(assembled.problem, tolerance=tolerance)
         if target is not None:
-            promising = _bracket(target, solution) <= PROMISING
+            promising = relative_bracket(target, solution.dual_objective) <= PROMISING
         # violations count against the tolerance the solve met, in the units of its rows
         threshold = max(10 * tolerance, max(solution.residuals)) * (1 + float(np.linalg.norm(assembled.problem.b)))
         violations = pair_violations(pool, solution.X, solution.x_f, norms)

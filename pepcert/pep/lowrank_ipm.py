@@ -204,6 +204,11 @@ def _start(problem: LowRankSDP):
     return xi * np.eye(n), np.full(m, xi), np.zeros(problem.E.shape[1]), np.zeros(m), eta * np.eye(n), np.full(m, eta)
 
 
+def relative_bracket(target: float, dobj: float) -> float:
+    """How far the dual objective ``dobj`` is from ``target``, relative to the larger of the two."""
+    return abs(target - dobj) / max(abs(target), abs(dobj), 1e-300)
+
+
 def _merit(measures, dobj: float, dual_target: float | None) -> tuple[float, float]:
     """``(merit, bracket)``: the largest relative residual that decides convergence. With a
     ``dual_target`` (a value the primal optimum is known to be at most) only the dual must
@@ -211,7 +216,7 @@ def _merit(measures, dobj: float, dual_target: float | None) -> tuple[float, flo
     objective *above* the target contradicts it and counts as far as it is above."""
     if dual_target is None:
         return max(measures), math.nan
-    bracket = abs(dual_target - dobj) / max(abs(dual_target), abs(dobj), 1e-300)  # relative width
+    bracket = relative_bracket(dual_target, dobj)
     return max(measures[1], bracket), bracket
 
 

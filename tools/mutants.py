@@ -39,6 +39,7 @@ LINEAR, CANDIDATES = "pepcert/lowerbounds/linear.py", "tests/lowerbounds/test_li
 FAST_PATHS = "tests/saq/test_fast_paths.py"
 SYMMETRIC, SYMMETRIC_TESTS = "pepcert/lyapunov/symmetric.py", "tests/agents/test_symmetric.py"
 GROUPS = "tests/agents/test_groups.py"
+FACE_MODULE, FACE = "pepcert/lyapunov/face.py", "tests/lyapunov/test_face.py"
 
 
 @dataclass(frozen=True)
@@ -342,16 +343,21 @@ MUTANTS = (
     _m("groups: a batched run loses its last instance", LINEAR,
        "part = instances[start:start + chunk]", "part = instances[start:start + chunk - 1] or instances[start:start + 1]",
        GROUPS),
-    _m("groups: a margin just below 0 at a loose solve ends the facial reduction", "pepcert/lyapunov/facial.py",
-       "return solution.margin < -max(MARGIN_THRESHOLD, 10 * solution.tolerance)",
-       "return solution.margin < -MARGIN_THRESHOLD", GROUPS),
     _m("groups: a repeat count is not checked against the agents", "pepcert/analyses/problems.py",
        "if len(items) > MAX_AGENTS or len(values) + repeat > MAX_AGENTS:", "if len(items) > MAX_AGENTS:", GROUPS),
     _m("facial reduction: a stalled round is not retried at looser tolerances", "pepcert/lyapunov/facial.py",
        "return solve(rho, None, reduction, gaps=PROBE_GAPS)", "raise", "tests/lyapunov/test_facial_reduction.py"),
-    _m("facial reduction: an over-constraining kernel is not cut to its first cluster", "pepcert/lyapunov/facial.py",
-       "counts = [count] + ([int(jumps[0]) + 1] if len(jumps) else [])", "counts = [count]",
-       "tests/lyapunov/test_facial_reduction.py"),
+    _m("face: a certificate the solver left off its face is re-checked as it is", "pepcert/lyapunov/facial.py",
+       "coefficients, multipliers = onto_face(data, rho_lower, solution.coefficients, solution.multipliers)",
+       "coefficients, multipliers = solution.coefficients, solution.multipliers", FACE),
+    _m("face: a round without interior is given up with its certificate", "pepcert/lyapunov/facial.py",
+       "return _accepted(_on_face(data, seen, rho_lower, (math.inf, None)), rho_lower, tolerance)", "return None",
+       FACE),
+    _m("face: a linear value is a zero only against the largest value", FACE_MODULE,
+       "rows.append(lin_cols[:, np.abs(x @ lin_cols) <= zero].T)",
+       "rows.append(lin_cols[:, np.abs(x @ lin_cols) <= KERNEL * np.abs(x @ lin_cols).max()].T)", FACE),
+    _m("face: the kernel read off the solution stays fixed", FACE_MODULE, "Q = Q0 + W0 @ Z", "Q = Q0", FACE),
+    _m("face: P's kernel is not kept", FACE_MODULE, "blocks.append(_kernel_block(P_cols, x))", "pass", FACE),
     _m("bench: a child's peak memory includes its parent's", "pepcert/pep/budget.py",
        'if line.startswith("VmHWM:"):', "if False:", "tests/cli/test_bounded_work.py"),
     _m("dominance: the quick path skips its eigenvalue test", DOMINANCE, "np.linalg.eigvalsh(block)[0] >= 0", "True",

@@ -7,12 +7,14 @@ the answer is accepted only through its floating-point threshold. docs/lyapunov.
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from pepcert.lyapunov.face import onto_face
 from pepcert.lyapunov.margin import MarginSolution, float_threshold_rho
 from pepcert.pep.errors import SolverFailure
 
@@ -89,55 +91,79 @@ def _certify_reduced(data: LMIData, solve, reduction: Reduction, rho_lower: floa
     """:func:`certify_at_instances` for one reduction: the facially reduced solve
     (:func:`_facially_reduced`), then the certificate's floating-point threshold (a second
     solve, normalised by the first function's ``V_0``, only when the first is not already at
-    ``rho_L``)."""
+    ``rho_L``). When neither is within ``tolerance`` of ``rho_L``, or no round has an interior,
+    every solution seen is moved onto its face (:func:`_on_face`) and re-checked."""
+    seen: list[MarginSolution] = []
     try:
-        first, reduction = _facially_reduced(data, solve, reduction, rho_lower)
-        if first is None or first.margin < MARGIN_THRESHOLD:
-            return None
-        candidates = [(float_threshold_rho(data, first.coefficients, first.multipliers, eig_slack=1e-9, hint=rho_lower), 0, first)]
+        first, reduction = _facially_reduced(data, solve, reduction, rho_lower, seen)
     except SolverFailure:
-        return None
+        first = None
+    if first is None or first.margin < MARGIN_THRESHOLD:
+        return _accepted(_on_face(data, seen, rho_lower, (math.inf, None)), rho_lower, tolerance)
+    candidates = [(float_threshold_rho(data, first.coefficients, first.multipliers, eig_slack=1e-9, hint=rho_lower), first)]
     if candidates[0][0] - rho_lower > 1e-3 * tolerance:
         with contextlib.suppress(SolverFailure):
             second = solve(rho_lower, first.coefficients, reduction)
             candidates.append(
-                (float_threshold_rho(data, second.coefficients, second.multipliers, eig_slack=1e-9, hint=rho_lower), 1, second)
+                (float_threshold_rho(data, second.coefficients, second.multipliers, eig_slack=1e-9, hint=rho_lower), second)
             )
-    rho, _, best = min(candidates)
-    if rho - rho_lower > tolerance:
-        return None
-    return best, max(rho, rho_lower)
+    best = min(candidates, key=lambda candidate: candidate[0])
+    if best[0] - rho_lower > tolerance:
+        best = _on_face(data, [solution for _, solution in candidates] + seen, rho_lower, best)
+    return _accepted(best, rho_lower, tolerance)
+
+
+def _accepted(best, rho_lower: float, tolerance: float):
+    """``(solution, rho)`` when the threshold ``best[0]`` is within ``tolerance`` of ``rho_L``."""
+    rho, solution = best
+    return None if solution is None or rho - rho_lower > tolerance else (solution, max(rho, rho_lower))
+
+
+def _on_face(data: LMIData, solutions: list[MarginSolution], rho_lower: float, best):
+    """``(threshold, solution)``: the best of ``best`` and the ``solutions`` moved exactly onto
+    their face (:func:`pepcert.lyapunov.face.onto_face`), each through the same float re-check.
+    The solver meets the face's equalities only to about 1e-9, which was measured to cost up to
+    2.7e-8 (8 identical agents, the full family: docs/agents.md); and a round without interior
+    (margin ~0) may hold a certificate whose kernel, once removed, leaves the next solve failing
+    (8 agents in two groups)."""
+    for solution in solutions:
+        coefficients, multipliers = onto_face(data, rho_lower, solution.coefficients, solution.multipliers)
+        rho = float_threshold_rho(data, coefficients, multipliers, eig_slack=1e-9, hint=rho_lower)
+        if rho < best[0]:
+            best = (rho, replace(solution, coefficients=coefficients, multipliers=multipliers))
+    return best
 
 
 def _negative(solution: MarginSolution) -> bool:
-    """Conclusively no certificate. A margin within ten times the solve's own tolerance of 0 is
-    not: the problem may just have no interior yet (a solve that stalled at 1e-8 was measured
-    at -2.9e-8 where the whole problem's, at 1e-9, reads -6e-10)."""
-    return solution.margin < -max(MARGIN_THRESHOLD, 10 * solution.tolerance)
+    """Conclusively no certificate in this round's problem."""
+    return solution.margin < -MARGIN_THRESHOLD
 
 
-def _facially_reduced(data: LMIData, solve, reduction: Reduction, rho: float):
+def _facially_reduced(data: LMIData, solve, reduction: Reduction, rho: float, seen: list[MarginSolution]):
     """``(solution, reduction)``: the margin solve at ``rho`` after up to three more
-    facial-reduction rounds (``solution`` None when none can be solved). While the margin is ~0, the solution's kernel on the
-    remaining space is common to every certificate (an interior-point solution has maximal rank
-    on the optimal face) and is removed too. When removing it over-constrains the problem (the
-    next solve fails or is conclusively negative: eigenvalues of 2e-8 counted as kernel beside
-    true ones of 5e-12 were measured), only the kernel's first cluster is removed instead."""
+    facial-reduction rounds (``solution`` None when a round fails). While the margin is ~0, the
+    solution's kernel on the remaining space is common to every certificate (an interior-point
+    solution has maximal rank on the optimal face) and is removed too. Every round's solution is
+    appended to ``seen``: when removing a kernel leaves the next solve failing or conclusively
+    negative (a numerical kernel read too wide, or too inexactly), the round before may still
+    hold a certificate, on its face (:func:`_on_face`)."""
     first = _probe(solve, rho, reduction)
+    seen.append(first)
     for _ in range(3):
         if first.margin >= MARGIN_THRESHOLD or _negative(first):
             break
-        for kernel in _reduced_kernels(data, first, reduction):
-            trial = _extend(reduction, kernel)
-            try:
-                attempt = _probe(solve, rho, trial)
-            except SolverFailure:
-                continue
-            if not _negative(attempt):
-                reduction, first = trial, attempt
-                break
-        else:
+        kernel = _reduced_kernel(data, first, reduction)
+        if kernel is None:
             return None, reduction
+        trial = _extend(reduction, kernel)
+        try:
+            attempt = _probe(solve, rho, trial)
+        except SolverFailure:
+            return None, reduction
+        seen.append(attempt)
+        if _negative(attempt):
+            return None, reduction
+        reduction, first = trial, attempt
     return first, reduction
 
 
@@ -158,24 +184,16 @@ def _probe(solve, rho: float, reduction: Reduction) -> MarginSolution:
         return solve(rho, None, reduction, gaps=PROBE_GAPS)
 
 
-def _reduced_kernels(data: LMIData, solution: MarginSolution, reduction: Reduction) -> list[np.ndarray]:
-    """Directions (in basis coordinates) where the solution's ``S`` vanishes on ``U^perp``:
-    the eigenvectors below ``1e-6`` of the largest eigenvalue, then (when they differ) those of
-    the first cluster of them, up to the first jump by a factor of 100 (eigenvalues below
-    ``1e-12`` of the largest counted as that)."""
+def _reduced_kernel(data: LMIData, solution: MarginSolution, reduction: Reduction) -> np.ndarray | None:
+    """Directions (in basis coordinates) where the solution's ``S`` vanishes on ``U^perp``: the
+    eigenvectors below ``1e-6`` of the largest eigenvalue (None when there are none, or only)."""
     S, _ = data.residual(solution.rho, solution.coefficients, solution.multipliers)
     W = reduction.complement
     if W.shape[1] == 0:
-        return []
+        return None
     values, vectors = np.linalg.eigh(W.T @ S @ W)
-    top = max(abs(values[-1]), 1e-300)
-    count = int(np.sum(values < 1e-6 * top))
-    if count == 0 or count == len(values):
-        return []
-    floored = np.maximum(values[:count], 1e-12 * top)
-    jumps = np.flatnonzero(floored[1:] > 100 * floored[:-1])
-    counts = [count] + ([int(jumps[0]) + 1] if len(jumps) else [])
-    return [W @ vectors[:, :k] for k in counts]
+    count = int(np.sum(values < 1e-6 * max(abs(values[-1]), 1e-300)))
+    return None if count in (0, len(values)) else W @ vectors[:, :count]
 
 
 def _extend(reduction: Reduction, kernel: np.ndarray) -> Reduction:

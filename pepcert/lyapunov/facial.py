@@ -120,17 +120,19 @@ def _accepted(best, rho_lower: float, tolerance: float):
 
 
 def _on_face(data: LMIData, solutions: list[MarginSolution], rho_lower: float, best):
-    """``(threshold, solution)``: the best of ``best`` and the ``solutions`` moved exactly onto
-    their face (:func:`pepcert.lyapunov.face.onto_face`), each through the same float re-check.
+    """``(threshold, solution)``: the best of ``best``, the ``solutions`` and the same moved
+    exactly onto their face (:func:`pepcert.lyapunov.face.onto_face`), each through the same
+    float re-check (a round without interior is not re-checked elsewhere).
     The solver meets the face's equalities only to about 1e-9, which was measured to cost up to
     2.7e-8 (8 identical agents, the full family: docs/agents.md); and a round without interior
     (margin ~0) may hold a certificate whose kernel, once removed, leaves the next solve failing
     (8 agents in two groups)."""
     for solution in solutions:
-        coefficients, multipliers = onto_face(data, rho_lower, solution.coefficients, solution.multipliers)
-        rho = float_threshold_rho(data, coefficients, multipliers, eig_slack=1e-9, hint=rho_lower)
-        if rho < best[0]:
-            best = (rho, replace(solution, coefficients=coefficients, multipliers=multipliers))
+        moved = onto_face(data, rho_lower, solution.coefficients, solution.multipliers)
+        for coefficients, multipliers in ((solution.coefficients, solution.multipliers), moved):
+            rho = float_threshold_rho(data, coefficients, multipliers, eig_slack=1e-9, hint=rho_lower)
+            if rho < best[0]:
+                best = (rho, replace(solution, coefficients=coefficients, multipliers=multipliers))
     return best
 
 

@@ -46,6 +46,8 @@ class LyapunovResult:
     term_names: tuple[str, ...]
     weights: np.ndarray | None
     multipliers: Mapping[str, float]
+    # The margin of the solve the function came from. A function moved onto its face (lyapunov.face)
+    # comes from a round without interior: about 0, possibly -1e-11; rho is its float re-check's.
     margin: float
     coefficients: np.ndarray  # raw solution (normalised as solved)
     multiplier_values: np.ndarray

@@ -54,7 +54,7 @@ def test_the_full_family_alone_at_the_optimal_step(n):
     """The full family without the paper family first, at eta* (two instances tie: the hardest
     case for the facial reduction). Every one is tight at the closed-form rate (before the
     certificates were moved onto their face, pepcert.lyapunov.face: 63 of these 72 tight, the
-    widest bracket 2.6e-7; the whole problem now 71 tight, before 43)."""
+    widest bracket 2.6e-7; the whole problem now 72 tight, before 43)."""
     for name in ("ef", "ef21"):
         for L_, mu, delta in SETTINGS:
             eta = optimal_step((L_,), (mu,), delta)

@@ -31,12 +31,16 @@ def _identical(name, n, L_=L, mu=MU, delta=DELTA):
     return BUILTIN_METHODS[name](eta, n), float_classes(classes_of((L_,) * n, (mu,) * n, delta))
 
 
-@pytest.mark.parametrize("name, n", [("ef21", 8), ("ef21", 12), ("ef", 8)])
-def test_the_full_family_alone_is_tight_at_many_identical_agents(name, n):
-    """Before: EF21 brackets of 9.6e-8 (8 agents) and 5.2e-8 (12) after 27-29 solves."""
-    result = tight_rate(*_identical(name, n), family="full")
+@pytest.mark.parametrize("name, n, setting", [("ef21", 8, (L, MU, DELTA)), ("ef21", 12, (L, MU, DELTA)),
+                                              ("ef", 8, (L, MU, DELTA)), ("ef21", 8, (1.0, 0.01, 0.1))])
+def test_the_full_family_alone_is_tight_at_many_identical_agents(name, n, setting):
+    """Before: EF21 brackets of 9.6e-8 (8 agents) and 5.2e-8 (12) after 27-29 solves, and
+    2.4e-7 at mu = 0.01, delta = 0.1, where a full Gauss-Newton step from the round's solution
+    raises |F| (5.7e-8 to 7.2e-8) and a damped one converges."""
+    result = tight_rate(*_identical(name, n, *setting), family="full")
     assert result.tight and result.lower_source == "instance"
-    assert result.rho == result.rho_lower and abs(result.rho - RATE) <= 1e-13, (result.rho - result.rho_lower)
+    assert result.rho == result.rho_lower, (result.rho - result.rho_lower)
+    assert abs(result.rho - single_agent_rate(*setting)) <= 1e-13
     assert result.solves <= 4
 
 
@@ -84,11 +88,12 @@ def test_agents_in_two_groups_are_tight_with_the_full_family_alone(name):
 
 
 @pytest.mark.parametrize("name, n, setting", [("ef21", 2, (1.0, 0.1, 0.5)), ("ef", 4, (1.0, 0.1, 0.5)),
-                                              ("ef21", 3, (1.0, 0.02, 0.7))])
+                                              ("ef21", 3, (1.0, 0.02, 0.7)), ("ef21", 4, (1.0, 0.05, 0.3))])
 def test_the_whole_problem_is_tight_too(name, n, setting):
-    """Not reduced by symmetry. Before: brackets of 3.6e-6, 8.8e-9 and 6.1e-8. EF at 4 agents
-    needs the linear values of about 1e-10 counted as zeros of the face (they are, against
-    weights of about 1, though they are the largest values)."""
+    """Not reduced by symmetry. Before: brackets of 3.6e-6, 8.8e-9, 6.1e-8 and (a round without
+    interior whose own solution, not the one moved onto the face, passes the re-check) 2.0e-4.
+    EF at 4 agents needs the linear values of about 1e-10 counted as zeros of the face (they
+    are, against weights of about 1, though they are the largest values)."""
     method, classes = _identical(name, n, *setting)
     with whole_problems():
         result = tight_rate(method, classes, family="full")

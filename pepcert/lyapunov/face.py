@@ -5,19 +5,19 @@ its cone: ``S(x) = rho_L B - A + sum_k lambda_k C_k`` has a kernel, ``P`` may to
 multipliers, weights and linear values are zero. A solver meets those equalities only to its
 tolerance (about ``1e-9``), and a kernel eigenvalue of ``-1.7e-9`` then costs the float
 threshold (:func:`pepcert.lyapunov.margin.float_threshold_rho`) ``2.7e-8`` above ``rho_L``
-(measured: a gradient-estimate method, 8 identical agents, the full family at ``eta*``). Projecting onto the face read
-off the solution does not help: its kernel ``Q0`` is known only to about ``1e-9 / gap`` (the
-equations ``S(x) Q0 = 0`` are then inconsistent, measured residual ``1.4e-9``). So the kernel moves
-with ``x``: Gauss-Newton on
+(measured: a gradient-estimate method, 8 identical agents, the full family at ``eta*``).
+Projecting onto the face read off the solution does not help: its kernel ``Q0`` is known only
+to about ``1e-9 / gap`` (the equations ``S(x) Q0 = 0`` are then inconsistent, measured residual
+``1.4e-9``). So the kernel moves with ``x``: Gauss-Newton on
 
 .. math:: F(x, Z, Y) = \bigl(S(x)(Q_0 + W_0 Z),\; P(x)(K_0 + V_0 Y),\; A x - b\bigr) = 0,
 
 ``W_0`` (``V_0``) the eigenvectors of ``S`` (``P``) off its kernel, ``A x = b`` the
 normalisation and the zeros; a least-norm step each iteration, halved until ``|F|`` decreases
 (``|F|`` ``5.8e-9 -> 1e-11`` in one step in the case above, then linearly: ``P``'s kernel makes
-the root singular). The other eigenvalues, multipliers and values are far
-from zero, so the small step keeps them in their cones. The answer is only a candidate: it is
-accepted through the same float re-check as any solve's.
+the root singular). The other eigenvalues, multipliers and values are far from zero, so the
+small step keeps them in their cones. The answer is only a candidate: it is accepted through the
+same float re-check as any solve's (docs/lyapunov.md, path 1, step 5).
 """
 
 from __future__ import annotations

@@ -166,9 +166,11 @@ def test_two_quadratic_agents_contract_at_s():
 def test_at_the_optimal_step_the_rate_is_s(name, delta):
     """``mu = L``, ``eta* = (1 - s)/((1 + s) L)``: ``b_L = 0`` and ``rho* = s``. Two scaling
     instances tie there and together span the whole face ``g = L (x - x*)``; the facial reduction
-    must still close the bracket (its margin is capped where the equalities' free multipliers
-    would make it unbounded)."""
+    must still close the bracket, in one solve: its margin is capped where the equalities' free
+    multipliers would make it unbounded (uncapped, the solve fails and only the top instance's
+    round without interior, moved onto its face, closes it, after 5 solves)."""
     s = math.sqrt(1 - delta)
     classes = ProblemClass(SmoothStronglyConvex(1.0, 1.0), Contractive(delta))
     rate = tight_rate(BUILTIN_METHODS[name]((1 - s) / (1 + s)), classes)
     assert rate.lower_source == "instance" and abs(rate.rho - s) <= 1e-12 and rate.rho - rate.rho_lower <= 1e-12
+    assert rate.solves == 1

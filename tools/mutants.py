@@ -363,6 +363,8 @@ MUTANTS = (
     _m("face: a round's own solution is not re-checked beside its move onto the face", "pepcert/lyapunov/facial.py",
        "for coefficients, multipliers in ((solution.coefficients, solution.multipliers), moved):",
        "for coefficients, multipliers in (moved,):", FACE),
+    _m("budget: the working set of pairs is estimated as one solve", "pepcert/pep/conic_cuts.py",
+       "return replace(one, seconds=(MAX_CUT_ROUNDS + 1) * one.seconds)", "return one", "tests/cli/test_bounded_work.py"),
     _m("bench: a child's peak memory includes its parent's", "pepcert/pep/budget.py",
        'if line.startswith("VmHWM:"):', "if False:", "tests/cli/test_bounded_work.py"),
     _m("dominance: the quick path skips its eigenvalue test", DOMINANCE, "np.linalg.eigvalsh(block)[0] >= 0", "True",

@@ -28,9 +28,11 @@ full problem and its value is bracketed by the dual bound; otherwise every viola
 the working set at once (:data:`MAX_ROUNDS`). When nothing closes, the back-end fails and the
 next one is tried (the low-rank method).
 
-The measure at the last step qualifies, and without a linear rate (``mu <= 0``, no rescaling,
-no instance) the smallest of the measures too (``tau <= measure_k``,
-:func:`pepcert.pep.cutting.build_pool`). Without an instance nothing rescales the objective, so an
+The measure at the last step qualifies, and the smallest of the measures too (``tau <=
+measure_k``, :func:`pepcert.pep.cutting.build_pool`): with a linear rate rescaled by the
+instance's bound on it (:func:`~pepcert.pep.scaling_bound.instance_lower_bound` with
+``minimum``), and closed by it where the instance is the last measure's worst case (compressed
+gradient's, to N = 500); without one (``mu <= 0``) not rescaled. Without an instance nothing rescales the objective, so an
 answer that fails or is looser than :data:`RESCALE_ABOVE` is sought again with the objective
 multiplied to each of :data:`OBJECTIVE_TARGETS`, and the tightest answer kept (gradient
 descent's ``f(x_N) - f*`` on convex functions closes at N = 100 and 200 only so). Measured: the
@@ -251,7 +253,7 @@ def _setup(trace, first, final, marks, iterations: int, minimum: list | None = N
     from pepcert.pep.nstep import _rate
     from pepcert.pep.scaling_bound import instance_lower_bound
 
-    bound = instance_lower_bound(trace, first, final) if minimum is None and _linear(trace.classes) else None
+    bound = instance_lower_bound(trace, first, final, minimum) if _linear(trace.classes) else None
     if bound is not None and not bound.value > 0:
         bound = None
     rho = _rate(bound, iterations)
@@ -437,13 +439,9 @@ class ChordalNStep:
         return None  # O(N) small cones: no dense problem to refuse
 
     def qualifies(self, trace, aggregate: str) -> bool:
-        from pepcert.pep.backends import _linear
         from pepcert.pep.cutting import eligible
 
-        # The smallest measure only without a linear rate: its rows are not rescaled by rho^k, so at
-        # large N a decaying run's values would sit far below the solver's tolerances.
-        wanted = aggregate == "last" or (aggregate == "min" and not _linear(trace.classes))
-        return wanted and eligible(trace) and bool(trace.states)
+        return aggregate in ("last", "min") and eligible(trace) and bool(trace.states)
 
     def solve(self, trace, first, tracked, aggregate, marks, iterations):
         from pepcert.pep.backends import WORST_CASE_LADDER, NStepAnswer, _readonly

@@ -387,8 +387,8 @@ def build_pool(trace, first: Scalar, final: Scalar, marks, rho: float, iteration
     if max(len(row.d) for row in fixed) > MAX_RANK:
         raise ValueError("an inequality of too high rank for the low-rank method")
     vector_scale, value_scale = step_scales(marks, n, m, rho)
-    if minimum is not None:
-        value_scale = np.concatenate([value_scale, [1.0]])
+    if minimum is not None:  # tau ~ rho^N m_0, scaled as the last step's values: tau' = rho^{-N} tau ~ 1
+        value_scale = np.concatenate([value_scale, [rho ** (-iterations)]])
         objective = (np.zeros((n, n)), np.eye(width)[m], 0.0)
     else:
         objective = (final.gram_matrix(n), final.value_row(m), float(final.constant))

@@ -89,10 +89,19 @@ def _quadratic_form(scalar: tuple, B: np.ndarray, X: np.ndarray, value_points: n
     return np.asarray((form + form.T) / 2, dtype=float)
 
 
-def instance_lower_bound(trace, first: Scalar, final: Scalar) -> InstanceBound | None:
+def instance_lower_bound(trace, first: Scalar, final: Scalar, minimum: list | None = None) -> InstanceBound | None:
     """The best scaling-instance lower bound (module docstring), or None when the classes have
-    no scaling instances, the problem has constant terms or the run is not linear."""
-    if float(first.constant) != 0 or float(final.constant) != 0:
+    no scaling instances, the problem has constant terms or the run is not linear.
+
+    ``minimum`` (the tracked measures ``m_0 .. m_N``, ``final`` the last of them): a bound on the
+    worst case of ``min_k m_k`` instead. At the ``z`` that maximises ``m_N(z) / m_0(z)``, the
+    instance's run is a member of the classes, so ``min_k m_k(z)`` (``m_0(z) = 1``) is attained;
+    on a scaling instance the dominant mode decays as ``|lambda|^{2k}``, so that minimum is
+    ``m_N(z)`` itself and the bound is the last measure's (which no function's smallest measure
+    exceeds: there the two worst cases are equal). ``F`` then ends with the value variable
+    ``tau`` of :func:`pepcert.pep.cutting.build_pool`, set to the bound."""
+    measures = [final] if minimum is None else list(minimum)
+    if float(first.constant) != 0 or any(float(scalar.constant) != 0 for scalar in measures):
         return None
     states = [k for k, origin in enumerate(trace._vector_origins) if origin[0] == "state"]
     if not states or any(origin[0] not in ("state", "gradient", "compress") for origin in trace._vector_origins):
@@ -109,21 +118,22 @@ def instance_lower_bound(trace, first: Scalar, final: Scalar) -> InstanceBound |
     if np.any(value_points < 0):
         return None
     best = None
-    forms = [(_factors(scalar.gram_matrix(n)), scalar.value_row(len(value_points))) for scalar in (first, final)]
+    forms = [(_factors(scalar.gram_matrix(n)), scalar.value_row(len(value_points))) for scalar in [first, *measures]]
     for instance in _candidates(trace.classes):
         state = [np.eye(d)[k] for k in range(d)]
         vectors, _ = trace.evaluate(_FloatInstance(instance), state)
         B = np.asarray(vectors, dtype=float).reshape(n, d)
         h = float(instance.hs[0])
         A0 = _quadratic_form(forms[0], B, X, value_points, h)
-        AN = _quadratic_form(forms[1], B, X, value_points, h)
-        bound = _generalised_max(AN, A0)
+        bound = _generalised_max(_quadratic_form(forms[-1], B, X, value_points, h), A0)
         if bound is None:
             continue
         value, z = bound
+        if minimum is not None:  # every measure at that z (m_0(z) = 1): the smallest is attained
+            value = min(float(z @ _quadratic_form(form, B, X, value_points, h) @ z) for form in forms[1:])
         if best is None or value > best.value:
             b = B @ z
-            F = np.array([h * float(X[j] @ b) ** 2 / 2 for j in value_points])
+            F = np.array([h * float(X[j] @ b) ** 2 / 2 for j in value_points] + ([] if minimum is None else [value]))
             best = InstanceBound(float(value), instance, np.outer(b, b), F)
     return best
 

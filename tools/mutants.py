@@ -225,6 +225,8 @@ MUTANTS = (
        "deciding = dual_error(conic.problem, solution)", CHORDAL_TESTS),
     _m("chordal: the instance's point is not checked against every inequality", CHORDAL,
        "and not cutting.point_violation(pool, bound.G, bound.F) <= INSTANCE_CHECK:", "and False:", CHORDAL_TESTS),
+    _m("pair violations: a pair that evaluates to NaN passes as satisfied", "pepcert/pep/cutting.py",
+       "    violations[~np.isfinite(violations)] = np.inf\n", "", CHORDAL_TESTS),
     _m("smallest measure: its value variable is not rescaled with the last step", "pepcert/pep/cutting.py",
        "value_scale = np.concatenate([value_scale, [rho ** (-iterations)]])",
        "value_scale = np.concatenate([value_scale, [1.0]])", CHORDAL_TESTS),

@@ -295,7 +295,8 @@ def _completed_point(conic: _Conic, solution, cliques, n: int, pool_u, norms: np
     F, parents = solution.x[len(entries):], pattern_parents(n, cliques)
     kept = None
     for complete in (max_det_completion, factor_completion):
-        G = complete(partial, parents)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is violated everywhere (pair_violations)
+            G = complete(partial, parents)
         violations = cutting.pair_violations(pool_u, G, F, norms)
         threshold = max(CUT_ACCEPT, 2 * float(violations[active].max(initial=0.0)))
         found = (G, violations, threshold)

@@ -261,14 +261,20 @@ def pair_norms(pool: Pool) -> np.ndarray:
 
 
 def pair_violations(pool: Pool, G_scaled: np.ndarray, F_scaled: np.ndarray, norms: np.ndarray | None = None) -> np.ndarray:
-    """Every pair's inequality at ``(G', F')``, normalised as its row would be (> 0: violated)."""
+    """Every pair's inequality at ``(G', F')``, normalised as its row would be (> 0: violated).
+    A pair that does not evaluate to a number (a point with infinite or NaN entries: a completion
+    that overflowed) is violated without bound, ``inf``: a NaN compares false with every threshold
+    and would pass as satisfied."""
     norms = pair_norms(pool) if norms is None else norms
     Y, index, Fs = _pair_geometry(pool)
-    H = (Y @ G_scaled @ Y.T)[index[:, :, None], index[:, None, :]]
-    t = pool.template
-    point_values = Fs @ F_scaled
-    values = np.einsum("ab,kab->k", t.Q, H) + t.l[0] * point_values[pool.pairs[:, 0]] + t.l[1] * point_values[pool.pairs[:, 1]]
-    return (values + t.constant) / norms
+    with np.errstate(over="ignore", invalid="ignore"):
+        H = (Y @ G_scaled @ Y.T)[index[:, :, None], index[:, None, :]]
+        t = pool.template
+        point_values = Fs @ F_scaled
+        values = np.einsum("ab,kab->k", t.Q, H) + t.l[0] * point_values[pool.pairs[:, 0]] + t.l[1] * point_values[pool.pairs[:, 1]]
+        violations = (values + t.constant) / norms
+    violations[~np.isfinite(violations)] = np.inf
+    return violations
 
 
 def point_violation(pool: Pool, G: np.ndarray, F: np.ndarray) -> float:
@@ -279,9 +285,10 @@ def point_violation(pool: Pool, G: np.ndarray, F: np.ndarray) -> float:
     worst = float(pair_violations(pool, G_scaled, F_scaled).max(initial=-math.inf))
     for row in pool.fixed:  # through the factors: never an n x n matrix per row (N = 500: 17 s -> 0.1 s)
         K = row.U.T @ row.U
-        value = float(row.d @ np.sum(row.U * (G @ row.U), axis=0) + row.e @ F - row.beta)
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = float(row.d @ np.sum(row.U * (G @ row.U), axis=0) + row.e @ F - row.beta)
         scale = math.sqrt(abs(float(row.d @ (K * K) @ row.d)) + float(row.e @ row.e)) or 1.0
-        worst = max(worst, value / scale)
+        worst = max(worst, value / scale if math.isfinite(value) else math.inf)
     return worst
 
 

@@ -210,3 +210,23 @@ def test_the_low_rank_method_closes_the_smallest_measure_as_the_dense_problem_an
     full = worst_case(method, CLASSES, iterations, measure="min-gradient", initial="function", solver="clarabel")
     assert low.tolerance <= 1e-6 and abs(low.value / exact - 1) <= low.tolerance
     assert abs(full.value / exact - 1) <= full.tolerance
+
+
+def test_a_completion_that_overflows_is_not_a_feasible_point(monkeypatch):
+    """A completed point with non-finite entries (the max-det completion overflows when the
+    clique blocks are nearly singular: gradient descent at step 1, N = 200) is violated
+    everywhere: no pair's inequality evaluates to NaN and passes as satisfied."""
+    import pepcert.pep.iterate_basis as iterate_basis
+
+    problem = nstep_problem(compressed_gradient_descent(CGD_ETA), CLASSES, 8, measure="distance")
+    pool = cutting.build_pool(problem.trace, problem.first, problem.tracked[-1], problem.marks, 1.0, 8)
+    n, m = problem.trace.basis.n_vectors, problem.trace.basis.n_values
+    broken = np.zeros((n, n))
+    broken[0, 0] = np.inf
+    assert np.all(cutting.pair_violations(pool, broken, np.zeros(m))[pool.pairs[:, 0] == 0] == np.inf)
+    assert cutting.point_violation(pool, np.full((n, n), np.nan), np.zeros(m)) == np.inf
+    for name in ("max_det_completion", "factor_completion"):
+        monkeypatch.setattr(iterate_basis, name, lambda partial, parents: np.full(partial.shape, np.nan))
+    with pytest.raises(SolverFailure, match="violates the working set"):
+        chordal_worst_case(problem.trace, problem.first, problem.tracked[-1], problem.marks, 8,
+                           (1e-9, 1e-8, 1e-7, 1e-6, 1e-5))

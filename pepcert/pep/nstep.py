@@ -71,7 +71,7 @@ def worst_case_lowrank(trace, first, final, marks, iterations: int, ladder, max_
     """The worst case of ``final`` given ``first <= 1`` (module docstring), or with ``minimum``
     (the tracked measures) of the smallest of them; raises :class:`SolverFailure` when no rung of
     ``ladder`` is met."""
-    bound = None if minimum is not None else instance_lower_bound(trace, first, final)
+    bound = instance_lower_bound(trace, first, final, minimum)
     rho = _rate(bound, iterations)
     pool = cutting.build_pool(trace, first, final, marks, rho, iterations, minimum)
     if bound is not None and not cutting.point_violation(pool, bound.G, bound.F) <= INSTANCE_CHECK:

@@ -97,8 +97,9 @@ def instance_lower_bound(trace, first: Scalar, final: Scalar, minimum: list | No
     worst case of ``min_k m_k`` instead. At the ``z`` that maximises ``m_N(z) / m_0(z)``, the
     instance's run is a member of the classes, so ``min_k m_k(z)`` (``m_0(z) = 1``) is attained;
     on a scaling instance the dominant mode decays as ``|lambda|^{2k}``, so that minimum is
-    ``m_N(z)`` itself and the bound is the last measure's (which no function's smallest measure
-    exceeds: there the two worst cases are equal). ``F`` then ends with the value variable
+    ``m_N(z)`` itself and the bound is the last measure's; no function's smallest measure exceeds
+    its last, so where the instance is the last measure's worst case it is the smallest's too
+    (compressed gradient's, ``docs/worst-case.md``). ``F`` then ends with the value variable
     ``tau`` of :func:`pepcert.pep.cutting.build_pool`, set to the bound."""
     measures = [final] if minimum is None else list(minimum)
     if float(first.constant) != 0 or any(float(scalar.constant) != 0 for scalar in measures):

@@ -80,6 +80,13 @@ SOLVE_TOLERANCE = 1e-14
 # tightest answer is kept; every answer goes through the same checks.
 OBJECTIVE_TARGETS = (10.0, 1.0, 0.1)
 RESCALE_ABOVE = 1e-9
+# With an instance, an answer looser than this is sought once more with Clarabel's equilibration
+# off, and the tighter kept. Measured (bracket, dual error; the papers' methods at their optimal
+# steps, mu = 0.1, L = 1, delta = 1/2): compressed gradient's min-gradient, N = 200: 1.5e-6,
+# 2.1e-6 -> 4.4e-7, 7.7e-7 (1e-5 -> 1e-6); N = 500: 2.6e-5, 2.9e-5 -> 4.1e-6, 6.4e-6; its function
+# measure at N = 500: 1e-4 -> 1e-5; error feedback's Lyapunov measure, N = 100: 1e-5 -> 1e-6. Not
+# always tighter (the same at N = 500: 1.6e-6 -> 3.7e-6 dual error), hence a retry, not the default.
+EQUILIBRATE_RETRY_ABOVE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -244,7 +251,7 @@ def chordal_worst_case(trace, first, final, marks, iterations: int, ladder, mini
 
 def _setup(trace, first, final, marks, iterations: int, minimum: list | None = None):
     """``(bound, pool, pool_u, basis, scale)``: the instance bound (None when there is none, its
-    point fails the check, the measure is a minimum or the class has no linear rate), the pool,
+    point fails the check or the class has no linear rate), the pool,
     the pool over the iterate basis, and its scales (1 without a bound: no rescaling)."""
 
     from pepcert.pep import cutting
@@ -307,13 +314,14 @@ def _completed_point(conic: _Conic, solution, cliques, n: int, pool_u, norms: np
     return kept or found
 
 
-def _solve(rows: _Rows, objective, cliques, n: int, m: int, iterations: int):
+def _solve(rows: _Rows, objective, cliques, n: int, m: int, iterations: int, equilibrate: bool = True):
     """``(conic, solution)``: the round's conic problem and Clarabel's answer (its residuals
     checked by the caller)."""
     from pepcert.pep.solvers import ClarabelSolver, Tolerances
 
     conic = _conic(rows, objective, cliques, n, m)
-    solution = ClarabelSolver(Tolerances(gap=SOLVE_TOLERANCE, feasibility=SOLVE_TOLERANCE)).solve(conic.problem)
+    tolerances = Tolerances(gap=SOLVE_TOLERANCE, feasibility=SOLVE_TOLERANCE, equilibrate=equilibrate)
+    solution = ClarabelSolver(tolerances).solve(conic.problem)
     if solution.status not in ("solved", "inaccurate") and solution.residuals is None:
         raise SolverFailure(f"clarabel returned status {solution.raw_status!r} on the chordal {iterations}-step problem")
     return conic, solution
@@ -345,8 +353,9 @@ class _Attempt:
 def _chordal_worst_case(trace, first, final, marks, iterations: int, ladder, minimum: list | None):
     """The rounds (:func:`_rounds`); without an instance, when the first answer fails or is looser
     than :data:`RESCALE_ABOVE`, again with the objective multiplied to each of
-    :data:`OBJECTIVE_TARGETS` until an answer meets it, and the tightest answer kept (the
-    earliest on a tie)."""
+    :data:`OBJECTIVE_TARGETS` until an answer meets it; with one, when it fails or is looser than
+    :data:`EQUILIBRATE_RETRY_ABOVE`, once more without Clarabel's equilibration. The tightest
+    answer is kept (the earliest on a tie); every answer has passed the same checks."""
     setup = _setup(trace, first, final, marks, iterations, minimum)
     attempt = _rounds(setup, iterations, ladder, 1.0)
     factors = [] if setup[0] is not None else _objective_factors(attempt.objective)
@@ -356,15 +365,20 @@ def _chordal_worst_case(trace, first, final, marks, iterations: int, ladder, min
         other = _rounds(setup, iterations, ladder, factor)
         if other.tolerance < attempt.tolerance:
             attempt = other
+    if setup[0] is not None and attempt.tolerance > EQUILIBRATE_RETRY_ABOVE:
+        other = _rounds(setup, iterations, ladder, 1.0, equilibrate=False)
+        if other.tolerance < attempt.tolerance:
+            attempt = other
     if attempt.answer is None:
         raise SolverFailure(attempt.failure)
     return attempt.answer
 
 
-def _rounds(setup, iterations: int, ladder, factor: float) -> _Attempt:
-    """Rounds of: solve the working set (the objective multiplied by ``factor``); close by the
-    instance or the completed point (:func:`_close`), else every violated pair joins the working
-    set (at most :data:`MAX_ROUNDS` rounds)."""
+def _rounds(setup, iterations: int, ladder, factor: float, equilibrate: bool = True) -> _Attempt:
+    """Rounds of: solve the working set (the objective multiplied by ``factor``; Clarabel's
+    equilibration as ``equilibrate`` says); close by the instance or the completed point
+    (:func:`_close`), else every violated pair joins the working set (at most :data:`MAX_ROUNDS`
+    rounds)."""
     from pepcert.pep import cutting
     from pepcert.pep.iterate_basis import chordal_cliques
 
@@ -382,7 +396,7 @@ def _rounds(setup, iterations: int, ladder, factor: float) -> _Attempt:
             if max(len(clique) for clique in cliques) > MAX_CLIQUE or _cone_work(cliques) > MAX_CONE_WORK:
                 raise SolverFailure(f"the chordal {iterations}-step working set fills in beyond cliques of "
                                     f"{MAX_CLIQUE} or cones of {MAX_CONE_WORK:.0e} work")
-            conic, solution = _solve(rows, objective, cliques, n, m, iterations)
+            conic, solution = _solve(rows, objective, cliques, n, m, iterations, equilibrate)
             seen = abs(float(conic.problem.b @ solution.y)) if math.isnan(seen) else seen
             answer, violated = _close(setup, pool, conic, solution, rows, cliques, norms, active, iterations, ladder)
             if answer is not None:

@@ -36,6 +36,7 @@ class Tolerances:
     gap: float = 1e-10
     feasibility: float = 1e-10
     refine: bool = True  # iterative refinement of each KKT solve (costly on large problems)
+    equilibrate: bool = True  # Clarabel's Ruiz equilibration of the data (its default)
 
 
 HIGH_ACCURACY = Tolerances()
@@ -102,6 +103,7 @@ class ClarabelSolver:
         settings.max_iter = self.max_iter
         settings.max_threads = 1  # the problems are small: threads cost more than they save
         settings.iterative_refinement_enable = self.tolerances.refine
+        settings.equilibrate_enable = self.tolerances.equilibrate
         if problem.n_variables >= LARGE_PROBLEM:
             # faer's supernodal LDL^T works in dense blocks: 3-4x faster than QDLDL on the
             # N-step problems, whose KKT systems are dense (measured at N = 20: 16 s -> 4 s).

@@ -251,39 +251,36 @@ def test_the_smallest_gradient_without_a_closing_instance_is_within_its_toleranc
 
 def test_a_loose_answer_is_sought_again_without_equilibration_and_the_tighter_kept(monkeypatch):
     """With an instance, an answer looser than EQUILIBRATE_RETRY_ABOVE is solved once more with
-    Clarabel's equilibration off (the setting reaches Clarabel), and the tighter answer is the
-    one returned; an answer within it is not solved again."""
+    Clarabel's equilibration off (the setting reaches Clarabel's own settings), and the tighter
+    answer is the one returned; an answer within it is not solved again."""
     import dataclasses
 
-    from pepcert.pep.solvers import ClarabelSolver, Tolerances
+    from pepcert.pep.solvers import ClarabelSolver
 
-    assert ClarabelSolver(Tolerances(equilibrate=False)).settings(_chordal_problem(4)).equilibrate_enable is False
-    attempts = []
-    honest = chordal_nstep._rounds
+    attempts, equilibrated = [], []
+    honest_rounds, honest_settings = chordal_nstep._rounds, ClarabelSolver.settings
 
-    def spy(setup, iterations, ladder, factor, equilibrate=True):
-        attempt = honest(setup, iterations, ladder, factor, equilibrate)
+    def rounds(setup, iterations, ladder, factor, equilibrate=True):
+        attempt = honest_rounds(setup, iterations, ladder, factor, equilibrate)
         if equilibrate:  # the first answer made loose on purpose: the second must be kept
             attempt = dataclasses.replace(attempt, answer=attempt.answer[:3] + (1e-3,) + attempt.answer[4:])
         attempts.append((equilibrate, attempt.tolerance))
         return attempt
 
-    monkeypatch.setattr(chordal_nstep, "_rounds", spy)
+    def settings(self, problem):
+        chosen = honest_settings(self, problem)
+        equilibrated.append(chosen.equilibrate_enable)
+        return chosen
+
+    monkeypatch.setattr(chordal_nstep, "_rounds", rounds)
+    monkeypatch.setattr(ClarabelSolver, "settings", settings)
     value, _, _, tolerance, _, closed = _chordal("CGD", 40)
     assert [e for e, _ in attempts] == [True, False] and closed == "lower bound"
+    assert equilibrated[0] is True and equilibrated[-1] is False
     assert tolerance == attempts[1][1] < 1e-3 and abs(value / SETTINGS["CGD"][2] ** 40 - 1) <= tolerance
     attempts.clear()
     monkeypatch.setattr(chordal_nstep, "EQUILIBRATE_RETRY_ABOVE", 1.0)
+    spied = []
+    monkeypatch.setattr(chordal_nstep, "_rounds", lambda *a, **k: spied.append(k) or honest_rounds(*a, **k))
     _chordal("CGD", 40)
-    assert [e for e, _ in attempts] == [True]
-
-
-def _chordal_problem(iterations: int):
-    """The first round's conic problem of CGD's chordal worst case (for its solver settings)."""
-    problem = nstep_problem(compressed_gradient_descent(CGD_ETA), CLASSES, iterations)
-    _, pool, pool_u, basis, scale = chordal_nstep._setup(problem.trace, problem.first, problem.tracked[-1],
-                                                         problem.marks, iterations)
-    rows = chordal_nstep._rows(pool_u, basis, scale, np.flatnonzero(cutting.working_pairs(pool.pairs)))
-    objective = chordal_nstep._objective(pool, basis, scale)
-    cliques = chordal_cliques(basis.size, rows.supports + [objective[0]])
-    return chordal_nstep._conic(rows, objective, cliques, basis.size, len(pool.value_scale)).problem
+    assert spied == [{}]

@@ -36,6 +36,7 @@ TAMPER = "tests/analyses/test_certificate_tamper.py"
 PARAMETRIC = "tests/lyapunov/test_parametric.py"
 DOMINANCE_REUSE = "tests/lyapunov/test_dominance_reuse.py"
 LINEAR, CANDIDATES = "pepcert/lowerbounds/linear.py", "tests/lowerbounds/test_linear_candidates.py"
+ALONG, RATE_ROWS = "tests/lowerbounds/test_linear_along.py", "tests/sweeps/test_rate_rows.py"
 FAST_PATHS = "tests/saq/test_fast_paths.py"
 SYMMETRIC, SYMMETRIC_TESTS = "pepcert/lyapunov/symmetric.py", "tests/agents/test_symmetric.py"
 GROUPS = "tests/agents/test_groups.py"
@@ -389,6 +390,20 @@ MUTANTS = (
        "_multiple_of_gap(V_row, view.gap_row)", "True", PARAMETRIC),
     _m("dominance: a reused certificate is not checked for PSD", DOMINANCE,
        "np.linalg.eigvalsh((mat + mat.T) / 2)[0] >= 0", "True", PARAMETRIC),
+    _m("worst instances along steps: the steps' numbers misaligned with the instances", "pepcert/lowerbounds/maps.py",
+       "np.repeat(np.array(column, dtype=float), count)", "np.tile(np.array(column, dtype=float), count)", ALONG),
+    _m("worst instances along steps: methods of other structures replayed as the first", "pepcert/lowerbounds/maps.py",
+       "if any(other != keys[0][0] for other, _ in keys[1:]):", "if False:", ALONG),
+    _m("worst instances along steps: every method given the first one's maps", LINEAR,
+       "every = _deterministic_cases(stacks[k], instances)", "every = _deterministic_cases(stacks[0], instances)", ALONG),
+    _m("rate rows: a run continues across another delta", "pepcert/sweeps/analyses.py",
+       'for name, value in point.items() if name != "eta"))', 'for name, value in point.items() if name not in ("eta", "delta")))',
+       RATE_ROWS),
+    _m("rate rows: a run's rates search their instances again", "pepcert/analyses/rates.py",
+       "tolerance, None, False, worst=worst)", "tolerance, None, False, worst=None)", RATE_ROWS),
+    _m("rate rows: a failed solve stops the whole run", "pepcert/analyses/rates.py",
+       "        except SolverFailure as error:\n            found.append(error)",
+       "        except KeyError as error:\n            found.append(error)", RATE_ROWS),
     _m("worst instances: one end instance left out of the batch's answer", LINEAR,
        "found = every[:len(ends)] if", "found = every[:len(ends) - 1] if", QUADRATIC),  # no compressor: the one end, no grid
     _m("worst instances: the grid's rates misaligned with their curvatures", LINEAR,

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from pepcert.lowerbounds.linear import spectral_rate, worst_linear_instances
+from pepcert.lowerbounds.linear import spectral_rate, worst_linear_instances, worst_linear_instances_along
 from pepcert.lyapunov.onestep import FULL
 from pepcert.lyapunov.search import LyapunovResult, lyapunov_rate
 from pepcert.pep.budget import (
@@ -71,25 +71,54 @@ def tight_rate(
     ``h -> 0`` every step contracts by a factor tending to 1); :func:`pepcert.analyses.sublinear.sublinear_rate`
     gives the answer there.
     """
-    if method.takes_iteration:
-        raise BadInput(
-            f"{method.name}'s step reads the iteration counter (a schedule): a one-step rate does not "
-            "describe it; use worst_case over N steps"
-        )
-    if classes.noise is not None:
-        raise BadInput("a rate is of exact gradients: with a noise class use noisy_rate (rate, neighbourhood) "
-                       "or worst_case for N steps")
-    given, classes = classes.to_dict(), float_classes(classes)
-    classes.branches(classes.default_outcomes if outcomes is None else outcomes)  # refuses too many, before any work
+    given, classes = _rate_classes([method], classes, outcomes)
     if budget is not None:
         require(rate_work(method, classes), budget)
     return replace(_tight_rate(method, classes, family, solver, tolerance, outcomes, structured_fallback, progress),
                    classes=given)
 
 
-def _tight_rate(method, classes, family, solver, tolerance, outcomes, structured_fallback, progress=None) -> LyapunovResult:
-    """:func:`tight_rate` on floating-point classes."""
-    worst = worst_linear_instances(method, classes)
+def tight_rates(methods, classes: ProblemClass, family: str = FULL, solver: str | None = None,
+                tolerance: float = 1e-9) -> list[LyapunovResult | SolverFailure]:
+    """:func:`tight_rate` of each of ``methods`` on ``classes`` (one method at many steps: the
+    points of a sweep), each result the one :func:`tight_rate` gives, or the
+    :class:`SolverFailure` it raises. The worst linear instances of all the methods are found
+    together (:func:`~pepcert.lowerbounds.linear.worst_linear_instances_along`: one replay of
+    the step for all of them: about half the instances' time, measured on Fig. 1's rows)."""
+    methods = list(methods)
+    given, classes = _rate_classes(methods, classes, None)
+    found: list[LyapunovResult | SolverFailure] = []
+    for method, worst in zip(methods, worst_linear_instances_along(methods, classes)):
+        try:
+            found.append(replace(_tight_rate(method, classes, family, solver, tolerance, None, False, worst=worst),
+                                 classes=given))
+        except SolverFailure as error:
+            found.append(error)
+    return found
+
+
+def _rate_classes(methods, classes: ProblemClass, outcomes: int | None) -> tuple[dict, ProblemClass]:
+    """``(classes as given, as a dict; the classes in floating point)``, after the checks every
+    rate makes (:class:`BadInput`): no iteration counter, exact gradients, not too many branches."""
+    for method in methods:
+        if method.takes_iteration:
+            raise BadInput(
+                f"{method.name}'s step reads the iteration counter (a schedule): a one-step rate does not "
+                "describe it; use worst_case over N steps"
+            )
+    if classes.noise is not None:
+        raise BadInput("a rate is of exact gradients: with a noise class use noisy_rate (rate, neighbourhood) "
+                       "or worst_case for N steps")
+    given, classes = classes.to_dict(), float_classes(classes)
+    classes.branches(classes.default_outcomes if outcomes is None else outcomes)  # refuses too many, before any work
+    return given, classes
+
+
+def _tight_rate(method, classes, family, solver, tolerance, outcomes, structured_fallback, progress=None,
+                worst=None) -> LyapunovResult:
+    """:func:`tight_rate` on floating-point classes (``worst``: the method's worst linear
+    instances on them, when already found)."""
+    worst = worst_linear_instances(method, classes) if worst is None else worst
     if family == FULL and classes.agents > MAX_WHOLE_AGENTS:
         return _structured_only(method, classes, worst, tolerance, outcomes, solver, progress)
     if worst and family == FULL and structured_fallback and classes.agents > 1:

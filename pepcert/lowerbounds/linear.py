@@ -374,19 +374,55 @@ def worst_linear_instances(
     (it reads function values, an LMO or the iteration counter): no lower bound is known.
     ``thorough=True`` also scans interior curvatures.
     """
-    function, family = classes.function, classes.scaling_family()
-    if not function.has_instances():
+    if not classes.function.has_instances():
         return []
-    thorough = thorough and function.agents <= 2
+    thorough = thorough and classes.function.agents <= 2
     candidates = _candidates(classes, thorough)
     try:  # the ends and every grid in one batched run of the step
-        ends = candidates.ends or ()
-        every = spectral_rates(method, ends + candidates.interior)
-        found = every[:len(ends)] if candidates.ends is not None else \
-            _coordinate_search(method, function, family, function.curvature_choices(thorough))
-        found += _refined_interior(method, function, family, candidates, every[len(ends):])
+        every = spectral_rates(method, (candidates.ends or ()) + candidates.interior)
+        return _selected(method, classes, candidates, thorough, every, relative_tie)
     except NotLinear:
         return []
+
+
+def worst_linear_instances_along(methods, classes: ProblemClass) -> list[list[LinearWorstCase]]:
+    """:func:`worst_linear_instances` of each of ``methods`` (one structure: a method at many
+    steps, the points of a sweep), the same lists: the candidates' maps of every method come
+    from one replay of the traced step (:func:`pepcert.lowerbounds.maps.traced_maps_along`) and
+    one batched eigenproblem, each map and eigenpair as the method alone gives them. Where the
+    replay does not apply each method is searched alone."""
+    from pepcert.lowerbounds.maps import traced_maps_along
+
+    methods = list(methods)
+    candidates = _candidates(classes, False) if classes.function.has_instances() else None
+    instances = () if candidates is None else (candidates.ends or ()) + candidates.interior
+    stacks = None
+    if instances and not any(i.random for i in instances) and len({i.agents for i in instances}) == 1 \
+            and len(methods) * len(instances) * max(1, len(methods[0].state)) ** 2 <= BATCH_ENTRIES:
+        stacks = traced_maps_along(methods, instances)
+    if stacks is None or candidates is None:
+        return [worst_linear_instances(method, classes) for method in methods]
+    found = []
+    for k, method in enumerate(methods):
+        # One eigenproblem per method, as alone: LAPACK's eigenvectors were seen to move by an
+        # ulp when the same map sits in a larger batch.
+        every = _deterministic_cases(stacks[k], instances)
+        try:
+            found.append(_selected(method, classes, candidates, False, every, 1e-9))
+        except NotLinear:
+            found.append([])
+    return found
+
+
+def _selected(method, classes: ProblemClass, candidates: _Candidates, thorough: bool, every: list,
+              relative_tie: float) -> list[LinearWorstCase]:
+    """:func:`worst_linear_instances` from the rates ``every`` of the candidates: the ends (or a
+    coordinate search over them), the refined interior, then the top ones without repeats."""
+    function, family = classes.function, classes.scaling_family()
+    ends = candidates.ends or ()
+    found = every[:len(ends)] if candidates.ends is not None else \
+        _coordinate_search(method, function, family, function.curvature_choices(thorough))
+    found += _refined_interior(method, function, family, candidates, every[len(ends):])
     top = max(r.rho for r in found)
     unique: dict[tuple, LinearWorstCase] = {}
     for case in sorted(found, key=lambda r: -r.rho):

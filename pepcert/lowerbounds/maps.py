@@ -53,22 +53,37 @@ class _TracedMap:
 def traced_maps(method: Method, instances) -> np.ndarray | None:
     """The maps of deterministic instances with one number of agents, replayed (module
     docstring), or None (untraceable structure, a guard that fails, fresh builds asked)."""
-    if method.takes_iteration or not enabled():
+    found = traced_maps_along([method], instances)
+    return None if found is None else found[0]
+
+
+def traced_maps_along(methods, instances) -> np.ndarray | None:
+    """``(len(methods), len(instances), k, k)``: the maps of every method (one structure: a
+    method at many steps, say) on every instance, from one replay whose numbers are vectors
+    (each member of the batch meets the same operations on the same operands as in a replay of
+    its method alone, so the same maps, bitwise); None as :func:`traced_maps` (or methods of
+    different structures)."""
+    if any(method.takes_iteration for method in methods) or not enabled():
         return None
     agents = instances[0].agents
     try:
-        key, numbers = lookup_key(method)
-        key = (key, agents)
+        keys = [lookup_key(method) for method in methods]
+        key = (keys[0][0], agents)
         hash(key)
     except (NotRebindable, TypeError, TraceEscape):
         return None
-    hs = np.array([[float(i.hs[a]) for i in instances] for a in range(agents)])
-    alphas = np.array([[float(i.alphas[a][0]) for i in instances] for a in range(agents)])
+    if any(other != keys[0][0] for other, _ in keys[1:]):
+        return None
+    count = len(instances)
+    numbers = [column[0] if len(methods) == 1 else np.repeat(np.array(column, dtype=float), count)
+               for column in zip(*(numbers for _, numbers in keys))]
+    hs = np.tile([[float(i.hs[a]) for i in instances] for a in range(agents)], len(methods))
+    alphas = np.tile([[float(i.alphas[a][0]) for i in instances] for a in range(agents)], len(methods))
     with _LOCK:
         compiled = _CACHE.get(key, False)
     if compiled is False:
         try:  # traced at generic numbers: no coefficient vanishes there by accident
-            compiled = _TracedMap(method, [0.6180339887 + 0.1 * a for a in range(agents)],
+            compiled = _TracedMap(methods[0], [0.6180339887 + 0.1 * a for a in range(agents)],
                                   [1.3247179572 + 0.01 * a for a in range(agents)])
         except Exception:  # noqa: BLE001 - not traceable, or not linear: the caller runs the step itself
             compiled = None
@@ -76,4 +91,7 @@ def traced_maps(method: Method, instances) -> np.ndarray | None:
             _CACHE[key] = compiled
             while len(_CACHE) > CACHE_SIZE:
                 _CACHE.popitem(last=False)
-    return None if compiled is None else compiled.maps(numbers, hs, alphas)
+    if compiled is None:
+        return None
+    stack = compiled.maps(numbers, hs, alphas)
+    return None if stack is None else stack.reshape(len(methods), count, compiled.size, compiled.size)

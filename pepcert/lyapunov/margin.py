@@ -4,6 +4,7 @@ explained there and in ``docs/lyapunov.md``)."""
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -90,6 +91,15 @@ def _family_cone(builder: ConicBuilder, data: LMIData, y, total: int) -> None:
     builder.psd(np.eye(total)[y[: svec_length(k)]], np.zeros(svec_length(k)), k)
 
 
+@functools.lru_cache(maxsize=64)
+def _upper(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.triu_indices(size)``, made once per size (it was 2 % of a tight rate's time)."""
+    rows, cols = np.triu_indices(size)
+    rows.setflags(write=False)
+    cols.setflags(write=False)
+    return rows, cols
+
+
 # With equalities the margin is capped, t <= 1 (N has unit largest entry; margins are far smaller):
 # on the directions an equality removes (u = 0) the free multipliers raise S at will, so where the
 # instances span the rest of the face (a quadratic class at eta*) the margin would be unbounded.
@@ -125,7 +135,7 @@ def solve_margin(
         U, W = reduction.directions, reduction.complement
         SU = np.einsum("jab,br->jar", S_cols, U)  # total x n x r
         rows = [np.einsum("an,jar->nrj", W, SU).reshape(-1, total)]
-        upper = np.triu_indices(U.shape[1])
+        upper = _upper(U.shape[1])
         rows.append(np.einsum("ar,jas->rsj", U, SU)[upper[0], upper[1]].reshape(-1, total))
         block = np.concatenate(rows, axis=0)
         block[:, t] = 0.0  # N is not required to vanish on U

@@ -96,6 +96,52 @@ def rate(method: str, mu, L, delta=None, eta="optimal", family: str = "full", ra
     return _rate_outputs(result)
 
 
+def _rate_row(points: list[dict]) -> list[dict]:
+    """:func:`rate` at each of ``points`` (a chunk of a sweep), the same outputs: a run of points
+    that differ only in a numeric step ``eta`` (a row of Fig. 1) is rated by
+    :func:`pepcert.analyses.rates.tight_rates`, which finds their worst instances together."""
+    out: list[dict] = []
+    for run in _step_runs(points):
+        out += _rated_run(run) if len(run) > 1 else [rate(**run[0])]
+    return out
+
+
+def _step_runs(points: list[dict]) -> list[list[dict]]:
+    """``points`` cut into runs of consecutive points equal but for ``eta`` (a point with a
+    value that does not hash, or with no numeric step, is a run of its own)."""
+    runs: list[list[dict]] = []
+    last = None
+    for point in points:
+        try:
+            key = tuple(sorted((name, type(value), value) for name, value in point.items() if name != "eta"))
+            hash(key)
+        except TypeError:
+            key = None
+        if key is None or key != last or isinstance(point.get("eta", "optimal"), str):
+            runs.append([])
+        runs[-1].append(point)
+        last = None if isinstance(point.get("eta", "optimal"), str) else key
+    return runs
+
+
+def _rated_run(points: list[dict]) -> list[dict]:
+    from pepcert.analyses.rates import tight_rates
+    from pepcert.analyses.sublinear import has_linear_rate
+
+    arguments = {name: value for name, value in points[0].items() if name not in ("eta", "family", "solver")}
+    problem = _problem(**arguments)
+    steps = [problem.step(point["eta"]) for point in points]  # BadInput stops the sweep, as in rate()
+    if not has_linear_rate(problem.classes) or "optimal" in steps:
+        return [rate(**point) for point in points]
+    results = tight_rates([problem.factory(float(step)) for step in steps], problem.classes,
+                          family=points[0].get("family", "full"), solver=points[0].get("solver"))
+    return [{**_FAILED_RATE, "error": str(result)} if isinstance(result, SolverFailure) else _rate_outputs(result)
+            for result in results]
+
+
+rate.many = _rate_row  # type: ignore[attr-defined]  # read by pepcert.sweeps.run.run_chunk
+
+
 @sweepable(version=1)
 def optimal_rate(method: str, mu, L, delta=None, family: str = "full", random: bool = False, omega=None,
                  compressor=None, agents=1, scaled: bool = False, solver=None, param=None) -> dict:

@@ -388,16 +388,16 @@ def worst_linear_instances(
 def worst_linear_instances_along(methods, classes: ProblemClass) -> list[list[LinearWorstCase]]:
     """:func:`worst_linear_instances` of each of ``methods`` (one structure: a method at many
     steps, the points of a sweep), the same lists: the candidates' maps of every method come
-    from one replay of the traced step (:func:`pepcert.lowerbounds.maps.traced_maps_along`) and
-    one batched eigenproblem, each map and eigenpair as the method alone gives them. Where the
-    replay does not apply each method is searched alone."""
+    from one replay of the traced step (:func:`pepcert.lowerbounds.maps.traced_maps_along`), each
+    map and eigenpair as the method alone gives them. Where the replay does not apply each
+    method is searched alone."""
     from pepcert.lowerbounds.maps import traced_maps_along
 
     methods = list(methods)
     candidates = _candidates(classes, False) if classes.function.has_instances() else None
     instances = () if candidates is None else (candidates.ends or ()) + candidates.interior
     stacks = None
-    if instances and not any(i.random for i in instances) and len({i.agents for i in instances}) == 1 \
+    if methods and instances and not any(i.random for i in instances) and len({i.agents for i in instances}) == 1 \
             and len(methods) * len(instances) * max(1, len(methods[0].state)) ** 2 <= BATCH_ENTRIES:
         stacks = traced_maps_along(methods, instances)
     if stacks is None or candidates is None:

@@ -50,6 +50,10 @@ def test_the_same_instances_as_each_method_alone(factory, monkeypatch):
     assert any(len(found) > 1 for found in together) or factory is not BUILTIN_METHODS["ef"]  # eta*: a tie
 
 
+def test_no_methods_no_instances():
+    assert worst_linear_instances_along([], CLASSES) == []
+
+
 def test_methods_of_other_structures_are_searched_alone(monkeypatch):
     methods = [heavy_ball(0.5, 0.1), BUILTIN_METHODS["ef"](0.5), heavy_ball(0.3, 0.2)]
     smooth = float_classes(ProblemClass(SmoothStronglyConvex(0.1, 1), Contractive(0.5)))

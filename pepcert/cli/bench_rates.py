@@ -14,7 +14,10 @@ momentum) -- four numbers, CPU time, medians:
 
 The ratio pepcert / floor is the figure of issue 21 (goal 1.5x, median over settings); the
 number of conic solves a rate needed is printed with it (a rate that is not closed by an
-instance needs a search: ten or more solves).
+instance needs a search: ten or more solves). A cvxpy answer below pepcert's ``rho_lower`` (the
+rate of a worst linear instance, which no Lyapunov function beats) is named: the status-based
+bisection accepted an LMI that is infeasible by a little, which at a boundary without interior
+moves rho by about the square root of the solver's tolerance.
 """
 
 from __future__ import annotations
@@ -98,7 +101,8 @@ def _one(method, classes, repeat: int) -> dict:
         compiled, value = median_time(lambda: cvxpy_compiled_rate(method, classes), 1, time.process_time)
         rebuilt, other = median_time(lambda: cvxpy_bisection_rate(method, classes), 1, time.process_time)
         row.update(cvxpy_compiled_ms=1000 * compiled, cvxpy_rebuilt_ms=1000 * rebuilt,
-                   disagreement=max(abs(value - result.rho), abs(other - result.rho)))
+                   disagreement=max(abs(value - result.rho), abs(other - result.rho)),
+                   cvxpy_below_lower=min(value, other) < result.rho_lower * (1 - 1e-12))
     return row
 
 
@@ -116,6 +120,7 @@ def bench_tight_rates(repeat: int) -> dict:
         "cvxpy_compiled_over_pepcert": statistics.median(r["cvxpy_compiled_ms"] / r["pepcert_cpu_ms"] for r in with_cvxpy),
         "cvxpy_rebuilt_over_pepcert": statistics.median(r["cvxpy_rebuilt_ms"] / r["pepcert_cpu_ms"] for r in with_cvxpy),
         "max_disagreement": max(r["disagreement"] for r in with_cvxpy),
+        "cvxpy_below_lower": [label for label, r in rows.items() if r.get("cvxpy_below_lower")],
     }
 
 
@@ -152,4 +157,8 @@ def format_tight_rates(report: dict) -> list[str]:
                  f"{r['median_ratio_one_solve']:.2f}x")
     lines.append(f"    cvxpy compiled once / pepcert {r['cvxpy_compiled_over_pepcert']:.0f}x, rebuilt / pepcert "
                  f"{r['cvxpy_rebuilt_over_pepcert']:.0f}x; largest disagreement {r['max_disagreement']:.1e}")
+    below = r.get("cvxpy_below_lower") or []
+    if below:  # a rate below a worst instance's: no Lyapunov function certifies it, the bisection is wrong
+        lines.append(f"    cvxpy's bisection answered below the proven lower bound (a worst instance's rate) at: "
+                     f"{', '.join(below)}")
     return lines

@@ -231,3 +231,16 @@ def test_bench_prints_markdown_or_text_from_one_report(monkeypatch, capsys):
     args.json = args.markdown = True
     with pytest.raises(BadInput, match="--markdown and --json"):
         bench.run(args)
+
+
+def test_the_rates_table_names_cvxpy_answers_below_the_proven_lower_bound():
+    from pepcert.cli.bench_rates import format_tight_rates
+
+    row = {"pepcert_cpu_ms": 1.5, "floor_cpu_ms": 0.5, "ratio": 3.0, "solves": 1, "cvxpy_compiled_ms": 60.0,
+           "cvxpy_rebuilt_ms": 400.0}
+    report = {"rows": {"HB eta=0.2 beta=0.3": row, "EF eta=0.2": row}, "median_ratio": 3.0,
+              "median_ratio_one_solve": 3.0, "cvxpy_compiled_over_pepcert": 40.0, "cvxpy_rebuilt_over_pepcert": 266.0,
+              "max_disagreement": 1.1e-4}
+    assert not any("below the proven" in line for line in format_tight_rates({"tight_rates": report}))
+    lines = format_tight_rates({"tight_rates": {**report, "cvxpy_below_lower": ["HB eta=0.2 beta=0.3"]}})
+    assert lines[-1].endswith("below the proven lower bound (a worst instance's rate) at: HB eta=0.2 beta=0.3")

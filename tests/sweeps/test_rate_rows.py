@@ -24,7 +24,9 @@ ROW = [point(eta=float(e)) for e in np.linspace(0.01, 2 / 1.1, 7)]
 MIXED = (ROW + [point(delta=0.9, eta=0.3), point(delta=0.9, eta=0.5), point(method="cgd", delta=0.9, eta=0.5),
                 point(eta="optimal"), point(eta=0.7), point(eta=0.2, mu=0.0), point(eta=0.4, mu=0.0),
                 point(method="ef", eta=0.2, agents=2, mu=[0.1, 0.2], L=[1.0, 1.0]),
-                point(method="ef", eta=0.3, agents=2, mu=[0.1, 0.2], L=[1.0, 1.0]), point(eta=1, family="full")])
+                point(method="ef", eta=0.3, agents=2, mu=[0.1, 0.2], L=[1.0, 1.0]), point(eta=1, family="full"),
+                point(method="ef21", eta=0.2, agents=2), point(method="ef21", eta=0.4, agents=2),
+                point(eta=0.2, random=True), point(eta=0.4, random=True)])
 
 
 def same(one: dict, other: dict) -> bool:
@@ -35,7 +37,7 @@ def same(one: dict, other: dict) -> bool:
 
 def test_runs_cut_where_anything_but_the_step_changes():
     runs = analyses._step_runs(MIXED)
-    assert [len(run) for run in runs] == [7, 2, 1, 1, 1, 2, 1, 1, 1]
+    assert [len(run) for run in runs] == [7, 2, 1, 1, 1, 2, 1, 1, 1, 2, 2]
     assert [p for run in runs for p in run] == MIXED
 
 
@@ -52,7 +54,7 @@ def test_a_chunk_gives_each_points_own_outputs(monkeypatch):
     assert searched_alone == []  # a run's rates use the instances found together
     shared.clear()
     together = run_chunk(rate, MIXED)
-    assert shared == [7, 2]  # the two runs of numeric steps on classes with a linear rate
+    assert shared == [7, 2, 2, 2]  # the runs of numeric steps on classes with a linear rate
     assert all(same(a, b) for a, b in zip(alone, together))
     assert [r["error"] != "" for r in together].count(True) == 2  # mu = 0: no linear rate
 

@@ -399,6 +399,8 @@ MUTANTS = (
     _m("rate rows: a run continues across another delta", "pepcert/sweeps/analyses.py",
        'for name, value in point.items() if name != "eta"))', 'for name, value in point.items() if name not in ("eta", "delta")))',
        RATE_ROWS),
+    _m("rate rows: a parameter rate() refuses is taken by a run", "pepcert/sweeps/analyses.py",
+       "if not set(points[0]) <= _RATE_PARAMETERS:", "if False:", RATE_ROWS),
     _m("rate rows: a run's rates search their instances again", "pepcert/analyses/rates.py",
        "tolerance, None, False, worst=worst)", "tolerance, None, False, worst=None)", RATE_ROWS),
     _m("rate rows: a failed solve stops the whole run", "pepcert/analyses/rates.py",

@@ -128,6 +128,8 @@ def _rated_run(points: list[dict]) -> list[dict]:
     from pepcert.analyses.rates import tight_rates
     from pepcert.analyses.sublinear import has_linear_rate
 
+    if not set(points[0]) <= _RATE_PARAMETERS:  # rate() refuses them (TypeError), point by point
+        return [rate(**point) for point in points]
     arguments = {name: value for name, value in points[0].items() if name not in ("eta", "family", "solver")}
     problem = _problem(**arguments)
     steps = [problem.step(point["eta"]) for point in points]  # BadInput stops the sweep, as in rate()
@@ -140,6 +142,7 @@ def _rated_run(points: list[dict]) -> list[dict]:
 
 
 rate.many = _rate_row  # type: ignore[attr-defined]  # read by pepcert.sweeps.run.run_chunk
+_RATE_PARAMETERS = frozenset(rate.__code__.co_varnames[:rate.__code__.co_argcount])
 
 
 @sweepable(version=1)

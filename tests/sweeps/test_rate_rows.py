@@ -71,3 +71,11 @@ def test_a_solver_failure_is_that_points_error(monkeypatch):
     together = run_chunk(rate, ROW)
     assert [r["error"] for r in together] == ["", "", "", "stands for a failed solve", "", "", ""]
     assert together[3]["rho"] is None and together[4]["rho"] == pytest.approx(rate(**ROW[4])["rho"], abs=0)
+
+
+def test_a_parameter_rate_does_not_take_is_refused_as_rate_refuses_it():
+    row = [point(eta=0.2, sigma=0.1), point(eta=0.3, sigma=0.1)]
+    with pytest.raises(TypeError, match="sigma"):
+        rate(**row[0])
+    with pytest.raises(TypeError, match="sigma"):
+        run_chunk(rate, row)

@@ -390,6 +390,8 @@ MUTANTS = (
        "_multiple_of_gap(V_row, view.gap_row)", "True", PARAMETRIC),
     _m("dominance: a reused certificate is not checked for PSD", DOMINANCE,
        "np.linalg.eigvalsh((mat + mat.T) / 2)[0] >= 0", "True", PARAMETRIC),
+    _m("worst instances: random instances batched as deterministic maps", LINEAR,
+       "return bool(instances) and not any(i.random for i in instances) and", "return bool(instances) and", RATE_ROWS),
     _m("worst instances along steps: the steps' numbers misaligned with the instances", "pepcert/lowerbounds/maps.py",
        "np.repeat(np.array(column, dtype=float), count)", "np.tile(np.array(column, dtype=float), count)", ALONG),
     _m("worst instances along steps: methods of other structures replayed as the first", "pepcert/lowerbounds/maps.py",

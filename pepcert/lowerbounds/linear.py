@@ -190,12 +190,17 @@ def batched_maps(method: Method, instances) -> np.ndarray | None:
 BATCH_ENTRIES = 4 * 1024**2
 
 
+def _batchable(instances) -> bool:
+    """Instances one batched run of the step rates: deterministic, all with one number of agents."""
+    return bool(instances) and not any(i.random for i in instances) and len({i.agents for i in instances}) == 1
+
+
 def spectral_rates(method: Method, instances) -> list[LinearWorstCase]:
     """:func:`spectral_rate` of many instances; deterministic ones with the same number of
     agents share batched step runs and batched eigenproblems of at most :data:`BATCH_ENTRIES`
     map entries each."""
     instances = list(instances)
-    if instances and not any(i.random for i in instances) and len({i.agents for i in instances}) == 1:
+    if _batchable(instances):
         size = max(1, len(method.state)) ** 2
         chunk = max(1, BATCH_ENTRIES // size)
         found: list[LinearWorstCase] = []
@@ -397,8 +402,7 @@ def worst_linear_instances_along(methods, classes: ProblemClass) -> list[list[Li
     candidates = _candidates(classes, False) if classes.function.has_instances() else None
     instances = () if candidates is None else (candidates.ends or ()) + candidates.interior
     stacks = None
-    if methods and instances and not any(i.random for i in instances) and len({i.agents for i in instances}) == 1 \
-            and len(methods) * len(instances) * max(1, len(methods[0].state)) ** 2 <= BATCH_ENTRIES:
+    if methods and _batchable(instances) and len(methods) * len(instances) * max(1, len(methods[0].state)) ** 2 <= BATCH_ENTRIES:
         stacks = traced_maps_along(methods, instances)
     if stacks is None or candidates is None:
         return [worst_linear_instances(method, classes) for method in methods]

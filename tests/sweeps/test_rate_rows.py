@@ -2,7 +2,9 @@
 run of points that differ only in the step together, ``pepcert.analyses.rates.tight_rates``):
 every output the same as ``rate`` at each point alone -- the reference -- including the points
 the runs must cut at (another delta or method, the optimal step, a per-agent list, classes with
-no linear rate, a solver failure), and the shared path actually taken."""
+no linear rate, a solver failure), and the shared path actually taken; the unbiased
+compressor's rows (random instances, rated one method at a time) also against the closed form.
+"""
 
 import math
 
@@ -26,7 +28,7 @@ MIXED = (ROW + [point(delta=0.9, eta=0.3), point(delta=0.9, eta=0.5), point(meth
                 point(method="ef", eta=0.2, agents=2, mu=[0.1, 0.2], L=[1.0, 1.0]),
                 point(method="ef", eta=0.3, agents=2, mu=[0.1, 0.2], L=[1.0, 1.0]), point(eta=1, family="full"),
                 point(method="ef21", eta=0.2, agents=2), point(method="ef21", eta=0.4, agents=2),
-                point(eta=0.2, random=True), point(eta=0.4, random=True)])
+                point(method="cgd", delta=None, omega=1.0, eta=0.2), point(method="cgd", delta=None, omega=1.0, eta=0.4)])
 
 
 def same(one: dict, other: dict) -> bool:
@@ -57,6 +59,9 @@ def test_a_chunk_gives_each_points_own_outputs(monkeypatch):
     assert shared == [7, 2, 2, 2]  # the runs of numeric steps on classes with a linear rate
     assert all(same(a, b) for a, b in zip(alone, together))
     assert [r["error"] != "" for r in together].count(True) == 2  # mu = 0: no linear rate
+    for p, r in zip(MIXED[-2:], together[-2:]):  # unbiased compression (random instances): the closed form
+        eta = p["eta"]  # max over h in {mu, L} of E (1 - eta h alpha)^2 = (1 - eta h)^2 + omega eta^2 h^2
+        assert r["rho"] == pytest.approx(max((1 - eta * h) ** 2 + 1.0 * eta**2 * h**2 for h in (0.1, 1.0)), abs=1e-12)
 
 
 def test_a_solver_failure_is_that_points_error(monkeypatch):

@@ -65,6 +65,7 @@ QUADRATIC, QUADRATIC_CERTIFICATES = "tests/pep/test_quadratic_class.py", "tests/
 MUON, MUON_TESTS = "pepcert/lowerbounds/muon/certificate.py", "tests/lowerbounds/test_muon_guards.py"
 NSTEP, NSTEP_TAMPER = "pepcert/analyses/nstep_exact.py", "tests/analyses/test_nstep_tamper.py"
 CHORDAL, CHORDAL_TESTS = "pepcert/pep/chordal_nstep.py", "tests/pep/test_chordal_nstep.py"
+CLOSE, CLOSE_TESTS = "pepcert/pep/instance_close.py", "tests/pep/test_instance_close.py"
 CHORDAL_SUBLINEAR = "tests/pep/test_chordal_sublinear.py"
 NOISY, NOISY_TESTS = "pepcert/lyapunov/noisy_exact.py", "tests/analyses/test_noisy_certificates.py"
 
@@ -221,6 +222,20 @@ MUTANTS = (
        "worst = float(violations[omitted].max(initial=-math.inf))", "worst = -math.inf", CUTS),
     _m("cuts: the working set's own pairs are checked instead of the omitted ones", "pepcert/pep/conic_cuts.py",
        "omitted = np.flatnonzero(~active)", "omitted = np.flatnonzero(active)", CUTS),
+    _m("closing: the instance's point is not checked against every inequality", CLOSE,
+       "if not cutting.point_violation(pool, bound.G, bound.F) <= INSTANCE_CHECK:", "if False:", CLOSE_TESTS),
+    _m("closing: the bracket between the dual bound and the instance is not checked", CLOSE,
+       "max(bracket, dual_error(problem, solution))", "dual_error(problem, solution)", CLOSE_TESTS),
+    _m("closing: the dual bound's own error is not counted", CLOSE,
+       "max(bracket, dual_error(problem, solution))", "bracket", CLOSE_TESTS),
+    _m("closing: a tie keeps the solver's dual objective", CLOSE,
+       "not tolerance <= answer.tolerance", "not tolerance < answer.tolerance", CLOSE_TESTS),
+    _m("closing: the dual residual is not charged", CLOSE,
+       "stationarity = abs(float((problem.c + problem.A.rmatvec(solution.y)) @ solution.x))", "stationarity = 0.0",
+       CLOSE_TESTS),
+    _m("closing: a negative dual cone is not charged", CLOSE,
+       "error += max(0.0, -float(np.linalg.eigvalsh(dual)[0])) * abs(float(np.trace(primal)))", "pass",
+       CLOSE_TESTS),
     _m("chordal: the bracket between the dual bound and the instance is not checked", CHORDAL,
        "deciding = max(bracket, dual_error(conic.problem, solution))",
        "deciding = dual_error(conic.problem, solution)", CHORDAL_TESTS),

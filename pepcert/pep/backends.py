@@ -100,6 +100,7 @@ class Scaling:
     vectors: np.ndarray
     values: np.ndarray
     objective: float = 1.0
+    instance: object | None = None  # the scaling instance's bound that set rho (an InstanceBound)
 
 
 def _scaled_rows(scalars, n: int, m: int, scaling: Scaling, face: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -253,7 +254,7 @@ def _scaling(trace, first, tracked, aggregate: str, marks, iterations: int) -> S
         return None
     rho = float(min(1.0, max(1e-3, bound.value ** (1.0 / iterations))))
     inverse_vectors, inverse_values = step_scales(marks, trace.basis.n_vectors, trace.basis.n_values, rho)
-    return Scaling(1.0 / inverse_vectors, 1.0 / inverse_values, rho**iterations)
+    return Scaling(1.0 / inverse_vectors, 1.0 / inverse_values, rho**iterations, bound)
 
 
 def _primal_error(problem, solution) -> float:
@@ -315,13 +316,26 @@ class ConicNStep:
         return nstep_work(trace, iterations)
 
     def solve(self, trace, first, tracked, aggregate, marks, iterations) -> NStepAnswer:
+        """The full problem's answer, closed by the scaling instance that set the rescaling where
+        that states a tighter tolerance (:mod:`pepcert.pep.instance_close`)."""
         scaling = _scaling(trace, first, tracked, aggregate, marks, iterations)
-        return self.solve_subset(trace, first, tracked, aggregate, scaling, iterations)[0]
+        answer, _, problem, solution = self._solve(trace, first, tracked, aggregate, scaling, iterations)
+        if scaling is None or scaling.instance is None or answer.status != "solved":
+            return answer
+        from pepcert.pep.instance_close import closed_by_instance
+
+        return closed_by_instance(answer, scaling.instance, trace, first, tracked[-1], marks, iterations, problem,
+                                  solution, REPORTED_LADDER)
 
     def solve_subset(self, trace, first, tracked, aggregate, scaling, iterations,
                      constraints: list | None = None) -> tuple[NStepAnswer, np.ndarray]:
         """The answer over ``constraints`` (default: all), and the function values ``F`` of its
         primal point in the original scale (to check omitted inequalities at it)."""
+        return self._solve(trace, first, tracked, aggregate, scaling, iterations, constraints)[:2]
+
+    def _solve(self, trace, first, tracked, aggregate, scaling, iterations, constraints: list | None = None):
+        """``(answer, F, problem, solution)``: :meth:`solve_subset`'s pair, the conic problem and
+        the solver's solution."""
         assembled = _assemble(trace, first, tracked, aggregate, scaling, constraints)
         problem = assembled.problem
         if assembled.face is not None:
@@ -344,7 +358,8 @@ class ConicNStep:
             solution = solve_accurately(backend, problem, gaps=WORST_CASE_LADDER, max_solves=3)
         n, m = trace.basis.n_vectors, trace.basis.n_values
         if solution.status == "unbounded":
-            return NStepAnswer(math.inf, _readonly(np.zeros((n, n))), {}, "unbounded", math.nan, backend.name), np.zeros(m)
+            unbounded = NStepAnswer(math.inf, _readonly(np.zeros((n, n))), {}, "unbounded", math.nan, backend.name)
+            return unbounded, np.zeros(m), problem, solution
         if not solution.solved:
             raise SolverFailure(f"{backend.name} returned status {solution.raw_status!r} for the {iterations}-step "
                                 "worst case; the answer is not used")
@@ -365,9 +380,10 @@ class ConicNStep:
         # optimal face: measured on gradient descent, N = 11..20, primal 1.4e-8 to 2.5e-8 below
         # Drori & Teboulle's value, dual 1e-9 to 7e-9 above).
         value = float(problem.b @ solution.y) * objective_scale + assembled.offset
-        return NStepAnswer(value, _readonly(G),
-                           {name: float(duals[k]) for k, name in enumerate(assembled.names)}, "solved", tolerance,
-                           backend.name, "the solver's residuals, gap and multiplier-weighted infeasibility"), F
+        answer = NStepAnswer(value, _readonly(G),
+                             {name: float(duals[k]) for k, name in enumerate(assembled.names)}, "solved", tolerance,
+                             backend.name, "the solver's residuals, gap and multiplier-weighted infeasibility")
+        return answer, F, problem, solution
 
 
 class LowRankNStep:

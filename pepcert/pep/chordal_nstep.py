@@ -19,7 +19,7 @@ cones' duals sum to a PSD dual slack), the best scaling instance a lower bound `
 an explicit member of the classes (:mod:`pepcert.pep.scaling_bound`, checked against every
 pair). The value is ``l``; the tolerance reported is the smallest rung of the worst-case ladder
 covering the bracket ``|u - l| / l`` and the a-posteriori error of ``u``
-(:func:`dual_error`: the dual residual and the duals' cones). Without a closing instance, the
+(:func:`~pepcert.pep.instance_close.dual_error`: the dual residual and the duals' cones). Without a closing instance, the
 relaxation's primal point is completed off the pattern
 (:func:`~pepcert.pep.iterate_basis.max_det_completion`, or the same built on factor rows where
 that loses the pattern or misses an omitted pair) and every omitted pair evaluated there:
@@ -53,6 +53,7 @@ import numpy as np
 
 from pepcert.pep.conic import ConicProblem
 from pepcert.pep.errors import SolverFailure
+from pepcert.pep.instance_close import dual_error
 
 INSTANCE_CHECK = 1e-6  # largest normalised violation at the scaling instance: rounding (measured up to 2.7e-8)
 CUT_ACCEPT = 1e-8  # normalised violation of an omitted pair always accepted at the completed primal point
@@ -215,27 +216,6 @@ def _objective(pool, basis, scale: np.ndarray):
     support, block = _local(basis.convert(U.T).T / scale[:, None], d)
     omega = pool.objective_scale
     return support, omega * block, omega * l / pool.value_scale
-
-
-def dual_error(problem, solution) -> float:
-    """How far the dual objective ``b.y`` may sit below the optimum it bounds, relative to it:
-    the dual residual ``c + A^T y`` moves it by its product with the primal point, and the
-    multipliers and cones on the wrong side (a negative multiplier times its row's slack, a
-    negative eigenvalue of a clique's dual block times the trace of its primal block). The
-    primal residuals do not enter: the value reported is the instance's, a feasible point."""
-    from pepcert.pep.conic import smat, svec_length
-
-    stationarity = abs(float((problem.c + problem.A.rmatvec(solution.y)) @ solution.x))
-    slack = problem.b - problem.A @ solution.x
-    rows = problem.nonneg
-    error = stationarity + float(np.maximum(-solution.y[:rows], 0.0) @ np.abs(slack[:rows]))
-    start = rows
-    for size in problem.psd:
-        length = svec_length(size)
-        dual, primal = smat(solution.y[start:start + length]), smat(slack[start:start + length])
-        error += max(0.0, -float(np.linalg.eigvalsh(dual)[0])) * abs(float(np.trace(primal)))
-        start += length
-    return error / max(abs(float(problem.b @ solution.y)), 1e-300)
 
 
 def chordal_worst_case(trace, first, final, marks, iterations: int, ladder, minimum: list | None = None):

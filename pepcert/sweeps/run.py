@@ -101,14 +101,32 @@ def progress_display(enabled: bool, total: int | None, description: str, allow_u
     return progress
 
 
+SERIAL_BATCH_SECONDS = 0.25  # the serial path's batches of points take about this long (progress, commits)
+SERIAL_BATCH_MAX = 64
+
+
 def _serial(analysis, pending, store, advance) -> None:
-    """One point at a time; results are committed at least every second and on the way out
-    (also when the analysis raises or the user interrupts)."""
-    buffer, last = [], time.monotonic()
+    """In this process, one point at a time, or for an analysis with ``many`` (which rates a
+    batch's rows together, as a dask chunk is) in batches through :func:`run_chunk`: the first
+    batch is one point, then each as many as took about :data:`SERIAL_BATCH_SECONDS` before (at
+    most :data:`SERIAL_BATCH_MAX`), so that the progress bar moves and results are committed
+    about that often. Results are committed at least every second and on the way out (also when
+    the analysis raises or the user interrupts; a batch in progress is lost then, about a
+    quarter of a second of work)."""
+    batches = getattr(analysis, "many", None) is not None
+    buffer: list[tuple[str, dict]] = []
+    last, size, done = time.monotonic(), 1, 0
     try:
-        for key, point in pending:
-            buffer.append((key, run_chunk(analysis, [point])[0]))
-            advance(1)
+        while done < len(pending):
+            batch = pending[done:done + size]
+            clock = time.perf_counter()
+            outputs = run_chunk(analysis, [point for _, point in batch])
+            per_point = (time.perf_counter() - clock) / len(batch)
+            buffer.extend((key, out) for (key, _), out in zip(batch, outputs))
+            done += len(batch)
+            advance(len(batch))
+            if batches:
+                size = max(1, min(SERIAL_BATCH_MAX, int(SERIAL_BATCH_SECONDS / max(per_point, 1e-9))))
             if len(buffer) >= 256 or time.monotonic() - last > 1.0:
                 store(buffer)
                 buffer, last = [], time.monotonic()

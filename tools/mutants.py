@@ -66,6 +66,7 @@ MUON, MUON_TESTS = "pepcert/lowerbounds/muon/certificate.py", "tests/lowerbounds
 NSTEP, NSTEP_TAMPER = "pepcert/analyses/nstep_exact.py", "tests/analyses/test_nstep_tamper.py"
 CHORDAL, CHORDAL_TESTS = "pepcert/pep/chordal_nstep.py", "tests/pep/test_chordal_nstep.py"
 CLOSE, CLOSE_TESTS = "pepcert/pep/instance_close.py", "tests/pep/test_instance_close.py"
+CHAIN, CHAIN_TESTS = "pepcert/pep/chain_bound.py", "tests/pep/test_chain_bound.py"
 CHORDAL_SUBLINEAR = "tests/pep/test_chordal_sublinear.py"
 NOISY, NOISY_TESTS = "pepcert/lyapunov/noisy_exact.py", "tests/analyses/test_noisy_certificates.py"
 
@@ -229,6 +230,16 @@ MUTANTS = (
     _m("serial sweeps: a batch's results are lost on an interruption", "pepcert/sweeps/run.py",
        "    finally:\n        if buffer:\n            store(buffer)\n\n\ndef dask_client",
        "    finally:\n        pass\n\n\ndef dask_client", "tests/sweeps/test_serial_batches.py"),
+    _m("chain: a value above the chained bound is narrowed", CHAIN, "if gap < -ROUNDING:", "if gap < -1.0:",
+       CHAIN_TESTS),
+    _m("chain: the one-step answer's tolerance is not counted", CHAIN,
+       "upper = (one.value * (1 + one.tolerance)) ** iterations", "upper = one.value ** iterations", CHAIN_TESTS),
+    _m("chain: a value not attained is narrowed", CHAIN, "if not answer.attained or answer.tolerance", "if answer.tolerance",
+       CHAIN_TESTS),
+    _m("chain: constant terms pass as homogeneous", CHAIN, "return all(scalar.constant == 0 for", "return all(True for",
+       CHAIN_TESTS),
+    _m("chain: never applied", "pepcert/pep/problem.py", "answer = chained(answer, method, classes, iterations, quantity)",
+       "pass", CHAIN_TESTS),
     _m("closing: the instance's point is not checked against every inequality", CLOSE,
        "if not cutting.point_violation(pool, bound.G, bound.F) <= INSTANCE_CHECK:", "if False:", CLOSE_TESTS),
     _m("closing: the bracket between the dual bound and the instance is not checked", CLOSE,

@@ -65,6 +65,7 @@ class NStepAnswer:
     tolerance: float
     solver: str
     tolerance_source: str = "the solver's residuals and gap"
+    attained: bool = False  # the value is a point's of the classes (an instance, a checked primal point): a lower bound
 
 
 class NStepBackend(Protocol):
@@ -305,9 +306,11 @@ def _readonly(array: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class ConicNStep:
-    """The full PEP through a conic back-end (``clarabel``, ``scs`` or ``mosek``)."""
+    """The full PEP through a conic back-end (``clarabel``, ``scs`` or ``mosek``); ``gaps``: the
+    tolerances asked of it below :data:`LARGE_PROBLEM` variables, tightest first."""
 
     name: str
+    gaps: tuple[float, ...] = WORST_CASE_LADDER
 
     def qualifies(self, trace, aggregate: str) -> bool:
         return True
@@ -355,7 +358,7 @@ class ConicNStep:
             solution = solve_accurately(backend, problem, gaps=LARGE_LADDER, refine_first=False, max_solves=2,
                                         accept=LARGE_ACCEPT)
         else:
-            solution = solve_accurately(backend, problem, gaps=WORST_CASE_LADDER, max_solves=3)
+            solution = solve_accurately(backend, problem, gaps=self.gaps, max_solves=3)
         n, m = trace.basis.n_vectors, trace.basis.n_values
         if solution.status == "unbounded":
             unbounded = NStepAnswer(math.inf, _readonly(np.zeros((n, n))), {}, "unbounded", math.nan, backend.name)
@@ -406,7 +409,7 @@ class LowRankNStep:
         answer = worst_case_lowrank(trace, first, tracked[-1], marks, iterations, WORST_CASE_LADDER,
                                     minimum=tracked if aggregate == "min" else None)
         return NStepAnswer(answer.value, _readonly(answer.gram), answer.multipliers, "solved", answer.tolerance, self.name,
-                           "the dual bound's residuals and its gap to the attained value")
+                           "the dual bound's residuals and its gap to the attained value", attained=True)
 
 
 def nstep_backend(name: str) -> NStepBackend:

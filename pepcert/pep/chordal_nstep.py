@@ -447,4 +447,4 @@ class ChordalNStep:
         source = ("the chordal relaxation's dual bound (its residuals and cones checked) and its gap to the attained "
                   "value" if closed == "lower bound" else "the chordal relaxation's dual bound (its residuals and "
                   "cones checked) and its gap to its primal point, completed and checked on every pair")
-        return NStepAnswer(value, _readonly(gram), multipliers, "solved", tolerance, self.name, source)
+        return NStepAnswer(value, _readonly(gram), multipliers, "solved", tolerance, self.name, source, attained=True)

@@ -2,7 +2,7 @@ r"""Closing a conic solver's N-step answer by the scaling instance.
 
 A conic solver's answer to the full N-step problem carries two numbers: the primal point's
 value and the dual objective ``u = b.y``. Its tolerance, from the residuals alone, covers both
-(:func:`pepcert.pep.backends._primal_error`); on the error feedback problems from 20 steps on
+(:func:`pepcert.pep.backends._primal_error`); on the papers' problems from 20 steps on
 Clarabel stalls with primal residuals that make it loose (1e-5 at N = 20, 1e-4 at N = 30,
 ``docs/worst-case.md``) where the dual objective is 1e-9 to 1e-7 from the exact value.
 
@@ -66,4 +66,5 @@ def closed_by_instance(answer, bound, trace, first, final, marks, iterations: in
     if tolerance is None or not tolerance <= answer.tolerance:
         return answer  # on a tie the instance's: the same tolerance, and its value attained
     return dataclasses.replace(answer, value=float(bound.value), gram=_readonly(bound.G), tolerance=tolerance,
-                               tolerance_source="the dual bound's residuals and its gap to the attained value")
+                               tolerance_source="the dual bound's residuals and its gap to the attained value",
+                               attained=True)

@@ -308,7 +308,7 @@ def worst_case(
             :class:`~pepcert.pep.budget.Budget`): a larger problem is refused before it is built.
         progress: ``progress(done, 2, what)`` at building the problem and at each solver tried.
     """
-    quantity, _, checked = _measure_and_initial(measure, initial, aggregate)  # checked before any work
+    quantity, start_quantity, checked = _measure_and_initial(measure, initial, aggregate)  # checked before any work
     _check_iterations(iterations, checked)
     clock = time.perf_counter()
     if progress is not None:
@@ -334,6 +334,10 @@ def worst_case(
         )
     # a factor per step only where the measure is the initial quantity, at the last step
     same = aggregate == "last" and common["initial"] == _spec_name(quantity) and classes.noise is None
+    if same and (isinstance(quantity, str) or start_quantity is quantity):
+        from pepcert.pep.chain_bound import chained
+
+        answer = chained(answer, method, classes, iterations, quantity)
     rate = answer.value ** (1.0 / iterations) if answer.value > 0 and same else math.nan
     return WorstCaseResult(
         **common, value=answer.value, rate_per_step=float(rate), multipliers=answer.multipliers, gram=answer.gram,

@@ -80,7 +80,8 @@ def test_the_conic_n_step_path_solves_large_problems_once_at_1e_8(N, large, monk
     result = worst_case(BUILTIN_METHODS["ef"](eta), ProblemClass(SmoothStronglyConvex(mu, L), Contractive(delta)), N,
                         solver="clarabel")
     assert abs(result.value / rho**N - 1) <= result.tolerance
-    if large:
-        assert calls == [(1e-8, False, calls[0][2])] and calls[0][2] >= backends.LARGE_PROBLEM
+    if large:  # one solve of the N-step problem; then only the small one-step problem of the chained bound
+        assert calls[0] == (1e-8, False, calls[0][2]) and calls[0][2] >= backends.LARGE_PROBLEM
+        assert all(size < backends.LARGE_PROBLEM for _, _, size in calls[1:])
     else:
         assert calls[0][:2] == (1e-10, True) and calls[0][2] < backends.LARGE_PROBLEM

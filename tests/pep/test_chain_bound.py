@@ -1,0 +1,80 @@
+"""The N-step worst case's tolerance narrowed by the one-step worst case to the power N
+(``pepcert.pep.chain_bound``): error feedback's Lyapunov measure at N = 100, whose value is
+TTD25's rho*^N; and the cases it must leave alone (a value not attained, a value above the
+chained bound, a one-step answer whose own tolerance makes the bracket wide, constant terms)."""
+
+from __future__ import annotations
+
+import dataclasses
+from fractions import Fraction
+from types import SimpleNamespace
+
+import pytest
+
+from pepcert.papers.ttd25 import closed_forms
+from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex, chain_bound, instance_close, problem
+from pepcert.pep.algorithms import error_feedback as ef
+
+MU, L, DELTA = Fraction(1, 10), Fraction(1), Fraction(1, 2)
+CLASSES = ProblemClass(SmoothStronglyConvex(0.1, 1.0), Contractive(0.5))
+ETA = float(closed_forms.optimal_step("ef", MU, L, DELTA))
+RHO = float(closed_forms.optimal_rate("ef", MU, L, DELTA))
+CHAINED = "bracketed by the one-step worst case to the power"
+SOLVE = problem.worst_case
+
+
+def test_error_feedback_at_a_hundred_steps():
+    result = SOLVE(ef(ETA), CLASSES, 100)
+    assert CHAINED in result.tolerance_source and result.tolerance <= 1e-7
+    assert abs(result.value / RHO**100 - 1) <= result.tolerance
+
+
+def test_the_one_step_worst_case_is_tight():
+    """The bound the chain multiplies: rho*, closed by the instance at 1e-10."""
+    from pepcert.pep.problem import nstep_problem
+
+    one = chain_bound._one_step(nstep_problem(ef(ETA), CLASSES, 1, "lyapunov", "lyapunov", "last", "free"))
+    assert one.attained and one.tolerance == 1e-10
+    assert one.value == pytest.approx(RHO, rel=1e-14)
+
+
+def test_without_the_chain_the_tolerance_is_the_solve_s(monkeypatch):
+    monkeypatch.setattr(chain_bound, "chained", lambda answer, *args: answer)
+    result = SOLVE(ef(ETA), CLASSES, 100)
+    assert CHAINED not in result.tolerance_source and result.tolerance > 1e-7
+
+
+def _one_step_changed(monkeypatch, change):
+    """The chain's one-step worst case changed by ``change(answer)``."""
+    one_step = chain_bound._one_step
+    monkeypatch.setattr(chain_bound, "_one_step", lambda problem: change(one_step(problem)))
+
+
+def test_a_value_above_the_chained_bound_is_not_narrowed(monkeypatch):
+    _one_step_changed(monkeypatch, lambda r: dataclasses.replace(r, value=r.value * (1 - 1e-8)))
+    result = SOLVE(ef(ETA), CLASSES, 100)  # the bound (rho (1 - 1e-8))^100 is 1e-6 below the value
+    assert CHAINED not in result.tolerance_source
+
+
+def test_the_one_step_tolerance_is_counted_n_times(monkeypatch):
+    _one_step_changed(monkeypatch, lambda r: dataclasses.replace(r, tolerance=1e-6))
+    result = SOLVE(ef(ETA), CLASSES, 100)  # (1 + 1e-6)^100: a bracket of 1e-4
+    assert CHAINED not in result.tolerance_source
+
+
+def test_a_value_not_attained_is_not_narrowed(monkeypatch):
+    """Clarabel's dual objective (the instance closing off) is no lower bound: a bracket above
+    it says nothing about how far above the worst case it sits."""
+    monkeypatch.setattr(instance_close, "closed_by_instance", lambda answer, *args: answer)
+    result = SOLVE(ef(ETA), CLASSES, 20, solver="clarabel")  # the dual objective, 2.3e-9 below rho*^20
+    assert CHAINED not in result.tolerance_source and result.tolerance >= 1e-5
+
+
+def test_constant_terms_are_not_homogeneous():
+    def problem_with(constant):
+        zero, other = SimpleNamespace(constant=0), SimpleNamespace(constant=constant)
+        trace = SimpleNamespace(identities=lambda: ([], []), constraints=lambda: [("a", zero), ("b", other)])
+        return SimpleNamespace(trace=trace, first=zero, tracked=[zero])
+
+    assert chain_bound._homogeneous(problem_with(0))
+    assert not chain_bound._homogeneous(problem_with(Fraction(-1, 3)))

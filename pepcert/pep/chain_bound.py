@@ -46,6 +46,7 @@ def chained(answer, method, classes, iterations: int, quantity):
     value not attained, classes without a linear rate, a one-step solve that fails, an
     inconsistent bracket)."""
     from pepcert.pep.backends import WORST_CASE_LADDER, _linear
+    from pepcert.pep.nstep import _rung
 
     if not answer.attained or answer.tolerance <= CHAIN_ABOVE or iterations < 2 or not _linear(classes):
         return answer
@@ -67,7 +68,7 @@ def chained(answer, method, classes, iterations: int, quantity):
         # in the trace basis loses digits at N = 500, 2.6e-7 for one of the papers' methods),
         # and nothing here bounds that rounding; the solve's own estimate stays.
         return answer
-    tolerance = next((rung for rung in WORST_CASE_LADDER if max(gap, 0.0) <= rung), None)
+    tolerance = _rung(max(gap, 0.0), WORST_CASE_LADDER)
     if tolerance is None or not tolerance < answer.tolerance:
         return answer
     return dataclasses.replace(answer, tolerance=tolerance, tolerance_source=(

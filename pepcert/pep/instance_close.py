@@ -22,8 +22,6 @@ import numpy as np
 
 from pepcert.pep.conic import smat, svec_length
 
-INSTANCE_CHECK = 1e-9  # largest normalised violation accepted at the instance: rounding (as the low-rank method)
-
 
 def dual_error(problem, solution) -> float:
     """How far the dual objective ``b.y`` may sit below the optimum it bounds, relative to it:
@@ -51,12 +49,12 @@ def closed_by_instance(answer, bound, trace, first, final, marks, iterations: in
     smallest rung of ``ladder`` at least twice the deciding error) is looser than its own."""
     from pepcert.pep import cutting
     from pepcert.pep.backends import _readonly, _rung_above
+    from pepcert.pep.nstep import INSTANCE_CHECK, _rate  # the low-rank method's check and rescaling
 
     if not cutting.eligible(trace) or not bound.value > 0:
         return answer
-    rho = float(min(1.0, max(1e-3, bound.value ** (1.0 / iterations))))
     try:
-        pool = cutting.build_pool(trace, first, final, marks, rho, iterations)
+        pool = cutting.build_pool(trace, first, final, marks, _rate(bound, iterations), iterations)
     except ValueError:  # a row of too high rank for the pool: nothing to check the instance against
         return answer
     if not cutting.point_violation(pool, bound.G, bound.F) <= INSTANCE_CHECK:

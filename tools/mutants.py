@@ -238,6 +238,8 @@ MUTANTS = (
        CHAIN_TESTS),
     _m("chain: constant terms pass as homogeneous", CHAIN, "return all(scalar.constant == 0 for", "return all(True for",
        CHAIN_TESTS),
+    _m("chain: a step schedule is narrowed", CHAIN, "    if method.takes_iteration:  # a schedule", "    if False:  # a schedule",
+       CHAIN_TESTS),
     _m("chain: never applied", "pepcert/pep/problem.py", "answer = chained(answer, method, classes, iterations, quantity)",
        "pass", CHAIN_TESTS),
     _m("closing: the instance's point is not checked against every inequality", CLOSE,

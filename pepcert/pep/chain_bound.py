@@ -18,7 +18,9 @@ every step of the worst linear instance, so ``l = rho^N`` and the bracket is ``N
 
 This is the composition of one-step bounds that Lyapunov analyses rest on (Taylor, Van Scoy &
 Lessard, ICML 2018, for gradient methods; TTD25 for the compressed methods), used here only to
-state the accuracy of a value computed otherwise: the value is never changed.
+state the accuracy of a value computed otherwise: the value is never changed. It needs the
+same step at every iteration: a method whose step reads the iteration counter (a schedule) is
+left alone, since its first step's worst case says nothing about the later ones.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ def chained(answer, method, classes, iterations: int, quantity):
     from pepcert.pep.nstep import _rung
 
     if not answer.attained or answer.tolerance <= CHAIN_ABOVE or iterations < 2 or not _linear(classes):
+        return answer
+    if method.takes_iteration:  # a schedule: the first step's worst case bounds no other step
         return answer
     from pepcert.pep.problem import nstep_problem  # the composition layer of pep: not at load
 

@@ -1,7 +1,8 @@
 """The N-step worst case's tolerance narrowed by the one-step worst case to the power N
 (``pepcert.pep.chain_bound``): error feedback's Lyapunov measure at N = 100, whose value is
 TTD25's rho*^N; and the cases it must leave alone (a value not attained, a value above the
-chained bound, a one-step answer whose own tolerance makes the bracket wide, constant terms)."""
+chained bound, a one-step answer whose own tolerance makes the bracket wide, constant terms, a
+step schedule)."""
 
 from __future__ import annotations
 
@@ -68,6 +69,18 @@ def test_a_value_not_attained_is_not_narrowed(monkeypatch):
     monkeypatch.setattr(instance_close, "closed_by_instance", lambda answer, *args: answer)
     result = SOLVE(ef(ETA), CLASSES, 20, solver="clarabel")  # the dual objective, 2.3e-9 below rho*^20
     assert CHAINED not in result.tolerance_source and result.tolerance >= 1e-5
+
+
+def test_a_method_with_a_schedule_is_not_narrowed():
+    """A step that reads the iteration counter may differ at every step: the first step's worst
+    case bounds none of the later ones (here the schedule is constant, so only the declaration
+    tells; the solve's own tolerance stays)."""
+    method = ef(ETA)
+    scheduled = dataclasses.replace(method, step=lambda state, oracle, k: method.step(state, oracle))
+    assert scheduled.takes_iteration
+    result = SOLVE(scheduled, CLASSES, 100)
+    assert CHAINED not in result.tolerance_source and result.tolerance > 1e-7
+    assert abs(result.value / RHO**100 - 1) <= result.tolerance
 
 
 def test_constant_terms_are_not_homogeneous():

@@ -67,6 +67,7 @@ NSTEP, NSTEP_TAMPER = "pepcert/analyses/nstep_exact.py", "tests/analyses/test_ns
 CHORDAL, CHORDAL_TESTS = "pepcert/pep/chordal_nstep.py", "tests/pep/test_chordal_nstep.py"
 CLOSE, CLOSE_TESTS = "pepcert/pep/instance_close.py", "tests/pep/test_instance_close.py"
 CHAIN, CHAIN_TESTS = "pepcert/pep/chain_bound.py", "tests/pep/test_chain_bound.py"
+RECUR, RECUR_TESTS = "pepcert/pep/scaling_bound.py", "tests/pep/test_scaling_bound.py"
 CHORDAL_SUBLINEAR = "tests/pep/test_chordal_sublinear.py"
 NOISY, NOISY_TESTS = "pepcert/lyapunov/noisy_exact.py", "tests/analyses/test_noisy_certificates.py"
 
@@ -240,6 +241,16 @@ MUTANTS = (
        CHAIN_TESTS),
     _m("chain: a step schedule is narrowed", CHAIN, "    if method.takes_iteration:  # a schedule", "    if False:  # a schedule",
        CHAIN_TESTS),
+    _m("recurrence: never used", RECUR, "            AN = _recurred_form(trace, forms[-1], B, X, value_points, h, AN)",
+       "            pass", RECUR_TESTS),
+    _m("recurrence: used with a step schedule", RECUR, "    if not trace.stationary or len(states) < 3:",
+       "    if len(states) < 3:", RECUR_TESTS),
+    _m("recurrence: kept when it disagrees with the trace basis", RECUR, "\nAGREE = 1e-3\n", "\nAGREE = 1e9\n",
+       RECUR_TESTS),
+    _m("recurrence: tried from a declared start", RECUR,
+       "    if S0.shape[0] != S0.shape[1] or not np.linalg.cond(S0) < 1e8:", "    if False:", RECUR_TESTS),
+    _m("problem: every trace declared stationary", "pepcert/pep/problem.py",
+       "        trace.stationary = not method.takes_iteration", "        trace.stationary = True", RECUR_TESTS),
     _m("chain: never applied", "pepcert/pep/problem.py", "answer = chained(answer, method, classes, iterations, quantity)",
        "pass", CHAIN_TESTS),
     _m("closing: the instance's point is not checked against every inequality", CLOSE,

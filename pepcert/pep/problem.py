@@ -178,6 +178,7 @@ def _symbolic_run(method, classes, iterations, measure, initial, aggregate, star
     state, optimum = (declared_state if declared else initial_state)(method, trace, oracle)
     if branches == 1:
         trace.states = [state]
+        trace.stationary = not method.takes_iteration
     z0 = features(method, state, optimum, oracle)
     first = _scalar(_measure(method, initial, z0, classes), trace.basis)
     trace.label(state[0], "x0")

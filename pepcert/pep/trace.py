@@ -60,6 +60,9 @@ class Trace:
         # The method's state before the first step and after each step (one outcome branch
         # only), for the N-step solver's iterate basis (:mod:`pepcert.pep.iterate_basis`).
         self.states: list[tuple] = []
+        # True when every step is the same map of the state (the method reads no iteration
+        # counter): the scaling instance's run is then a power of its first step (scaling_bound).
+        self.stationary = False
         self._evaluation_plans: dict[int, tuple] = {}  # Trace.evaluate's coefficient arrays per vector
 
     def _optimum_agents(self, zero: Vector) -> list:

@@ -107,7 +107,8 @@ def add_problem_options(parser: argparse.ArgumentParser, eta: bool = True, nstep
     if nstep:
         parser.add_argument("--solver", choices=("clarabel", "scs", "mosek", "lowrank"), default=None,
                             help="SDP back-end (default: MOSEK when licensed, else the low-rank method from 8 steps "
-                            "on where it applies and Clarabel otherwise; docs/worst-case.md)"
+                            "on where it applies and Clarabel otherwise, a loose Clarabel answer sought again by the "
+                            "low-rank method; docs/worst-case.md)"
                             + ("; lowrank solves N-step worst cases only" if grid else ""))
     else:
         parser.add_argument("--solver", choices=("clarabel", "scs", "mosek"), default=None,

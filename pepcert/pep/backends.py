@@ -19,7 +19,9 @@ through ``qualifies``. Two kinds:
 :func:`nstep_backends` is the one place that chooses: the named back-end, or by default MOSEK
 when licensed, else the chordal working set from :data:`CHORDAL_FROM` steps on where it
 qualifies (the low-rank method after it), the low-rank method from :data:`LOWRANK_FROM` steps
-on (with Clarabel as a fallback up to :data:`CLARABEL_FALLBACK_MAX` steps), else Clarabel; for classes without a
+on (with Clarabel as a fallback up to :data:`CLARABEL_FALLBACK_MAX` steps), else Clarabel (its
+answer sought again by the low-rank method where looser than 1e-7,
+:class:`~pepcert.pep.second_opinion.TighterOf`); for classes without a
 linear rate (``mu <= 0``) Clarabel below :data:`CUTS_FROM` steps, then a working set of pairs
 (:func:`_sublinear_backends`), the chordal working set first from :data:`CHORDAL_FROM` steps on.
 """
@@ -473,4 +475,8 @@ def nstep_backends(solver: str | None, trace, aggregate: str, iterations: int) -
     if iterations >= LOWRANK_FROM and lowrank.qualifies(trace, aggregate):
         # Too large for Clarabel's dense block beyond the fallback limit: the failure stands.
         return (lowrank, ConicNStep("clarabel")) if iterations <= CLARABEL_FALLBACK_MAX else (lowrank,)
+    if lowrank.qualifies(trace, aggregate):
+        from pepcert.pep.second_opinion import TighterOf
+
+        return (TighterOf(ConicNStep("clarabel"), lowrank),)
     return (ConicNStep("clarabel"),)

@@ -41,13 +41,6 @@ def test_the_lyapunov_bound_at_five_hundred_steps_is_rho_star_to_the_n(name):
     assert abs(bound.value / rho**500 - 1) <= 1e-12
 
 
-def test_the_trace_basis_alone_loses_digits_at_five_hundred_steps(monkeypatch):
-    """What the recurrence is for: the same bound from the trace basis is 6e-7 above rho*^N."""
-    _trace_basis_only(monkeypatch)
-    rho = float(closed_forms.optimal_rate("ef", MU, L, DELTA))
-    assert _bound(BUILTIN_METHODS["ef"](_step("ef")), 500).value / rho**500 - 1 > 1e-7
-
-
 def _scheduled(changes_from: int, factor: float, eta: float = 0.2):
     """Error feedback whose step is ``factor`` times ``eta`` from iteration ``changes_from`` on
     (a schedule: the step reads the iteration counter)."""

@@ -59,6 +59,7 @@ def _m(name, path, old, new, *tests):
 UPPER, CHECKING, DOMINANCE = "pepcert/lyapunov/upper.py", "pepcert/analyses/checking.py", "pepcert/lyapunov/dominance.py"
 COMPRESSORS, PSD = "pepcert/pep/compressors.py", "pepcert/pep/numerics/psd.py"
 BACKENDS = "pepcert/pep/backends.py"
+CONIC_ERRORS = "pepcert/pep/conic_errors.py"
 TOLERANCES = ("tests/pep/test_reported_tolerances.py", "tests/pep/test_lowrank.py", "tests/pep/test_near_boundary.py")
 CERTIFIED, ROOTS = "pepcert/lowerbounds/certified.py", "tests/lowerbounds/test_root_count.py"
 QUADRATIC, QUADRATIC_CERTIFICATES = "tests/pep/test_quadratic_class.py", "tests/analyses/test_quadratic_certificates.py"
@@ -239,7 +240,7 @@ MUTANTS = (
        CHAIN_TESTS),
     _m("chain: constant terms pass as homogeneous", CHAIN, "return all(scalar.constant == 0 for", "return all(True for",
        CHAIN_TESTS),
-    _m("chain: a step schedule is narrowed", CHAIN, "    if method.takes_iteration:  # a schedule", "    if False:  # a schedule",
+    _m("chain: a step schedule is narrowed", CHAIN, "or self.method.takes_iteration:", ":",
        CHAIN_TESTS),
     _m("recurrence: never used", RECUR, "            AN = _recurred_form(trace, forms[-1], B, X, value_points, h, AN)",
        "            pass", RECUR_TESTS),
@@ -261,9 +262,9 @@ MUTANTS = (
        "        if answer.status != \"solved\" or not answer.tolerance > self.above:",
        "        if not answer.tolerance > self.above:", "tests/pep/test_second_opinion.py"),
     _m("second opinion: not the default below the low-rank method's start", "pepcert/pep/backends.py",
-       "        return (TighterOf(ConicNStep(\"clarabel\"), lowrank),)", "        return (ConicNStep(\"clarabel\"),)",
+       "        return (TighterOf(conic(\"clarabel\"), lowrank),)", "        return (conic(\"clarabel\"),)",
        "tests/pep/test_second_opinion.py"),
-    _m("chain: never applied", "pepcert/pep/problem.py", "answer = chained(answer, method, classes, iterations, quantity)",
+    _m("chain: never applied", "pepcert/pep/problem.py", "answer = chained(answer, chain)",
        "pass", CHAIN_TESTS),
     _m("closing: the instance's point is not checked against every inequality", CLOSE,
        "if not cutting.point_violation(pool, bound.G, bound.F) <= INSTANCE_CHECK:", "if False:", CLOSE_TESTS),
@@ -276,7 +277,7 @@ MUTANTS = (
     _m("closing: the dual residual is not charged", CLOSE,
        "stationarity = abs(float((problem.c + problem.A.rmatvec(solution.y)) @ solution.x))", "stationarity = 0.0",
        CLOSE_TESTS),
-    _m("closing: a negative dual cone is not charged", CLOSE,
+    _m("closing: a negative dual cone is not charged", CONIC_ERRORS,
        "error += max(0.0, -float(np.linalg.eigvalsh(dual)[0])) * abs(float(np.trace(primal)))", "pass",
        CLOSE_TESTS),
     _m("chordal: the bracket between the dual bound and the instance is not checked", CHORDAL,
@@ -372,11 +373,10 @@ MUTANTS = (
        MUON_TESTS),
     # -- reported tolerances (a-posteriori error estimates of the N-step answers) --
     _m("tolerance: the conic answer's own residuals only", BACKENDS,
-       "max(solution.tolerance, _primal_error(problem, solution))", "solution.tolerance", *TOLERANCES),
-    _m("tolerance: the primal PSD violation is ignored", BACKENDS,
-       "        error += max(0.0, -float(np.linalg.eigvalsh(primal)[0])) * abs(float(np.trace(dual)))\n", "",
+       "max(solution.tolerance, primal_error(problem, solution))", "solution.tolerance", *TOLERANCES),
+    _m("tolerance: the primal PSD violation is ignored", CONIC_ERRORS, "        if primal_cone:", "        if False:",
        *TOLERANCES),
-    _m("tolerance: the primal-dual gap is ignored", BACKENDS, "abs(primal - dual) + stationarity", "stationarity",
+    _m("tolerance: the primal-dual gap is ignored", CONIC_ERRORS, "abs(primal - dual) + stationarity", "stationarity",
        *TOLERANCES),
     _m("tolerance: the low-rank bracket's gap is ignored", "pepcert/pep/nstep.py",
        "deciding = max(*solution.residuals, gap)", "deciding = max(solution.residuals)", *TOLERANCES),
@@ -509,6 +509,17 @@ MUTANTS = (
        "if met <= accept or met == min(", "if met == min(", "tests/pep/test_solve_policy.py"),
     _m("solve policy: large problems back on the 1e-10 ladder", BACKENDS,
        "gaps=LARGE_LADDER, refine_first=False", "gaps=WORST_CASE_LADDER, refine_first=False",
+       "tests/pep/test_solve_policy.py"),
+    _m("solve policy: a stall the caller would settle is solved again", BACKENDS,
+       "(settles is not None and settles(first))", "False", "tests/pep/test_solve_policy.py"),
+    _m("solve policy: a stall settles without the caller's finishing", BACKENDS,
+       "self.finish(answer_of(solution)).tolerance <= LARGE_ACCEPT", "answer_of(solution).tolerance <= LARGE_ACCEPT",
+       "tests/pep/test_solve_policy.py"),
+    _m("solve policy: every stall settles", BACKENDS,
+       "return self.finish is not None and self.finish(", "return True or self.finish(",
+       "tests/pep/test_solve_policy.py"),
+    _m("solve policy: the worse of two stalls kept", BACKENDS,
+       "refined.tolerance <= first.tolerance) else first", "refined.tolerance >= first.tolerance) else first",
        "tests/pep/test_solve_policy.py"),
     _m("methods: a step's defaulted parameters count as required", "pepcert/pep/methods.py",
        "return function.__code__.co_argcount - len(function.__defaults__ or ())",

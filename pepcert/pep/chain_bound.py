@@ -26,7 +26,9 @@ left alone, since its first step's worst case says nothing about the later ones.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
+from typing import Any
 
 from pepcert.pep.errors import BadInput, SolverFailure
 
@@ -40,44 +42,71 @@ ONE_STEP_GAPS = (1e-13, 1e-12, 1e-11, 1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4)
 ROUNDING = 1e-12  # an attained value further above the chained bound than this is not narrowed
 
 
-def chained(answer, method, classes, iterations: int, quantity):
-    """``answer`` (a :class:`~pepcert.pep.backends.NStepAnswer` of the worst case of
-    ``quantity`` after ``iterations`` steps from ``quantity <= 1``, at the last step) with its
-    tolerance narrowed to the bracket between its attained value and the one-step worst case
-    to the power N where that is tighter (module docstring); ``answer`` itself otherwise (a
-    value not attained, classes without a linear rate, a one-step solve that fails, an
-    inconsistent bracket)."""
-    from pepcert.pep.backends import WORST_CASE_LADDER, _linear
-    from pepcert.pep.nstep import _rung
+@dataclasses.dataclass
+class Chain:
+    """The one-step worst case of ``quantity`` to the power ``iterations`` for ``method`` on
+    ``classes`` (module docstring), solved when first asked and kept: the N-step back-end may ask
+    it before its second solve, and the answer is narrowed by it once more at the end."""
 
-    if not answer.attained or answer.tolerance <= CHAIN_ABOVE or iterations < 2 or not _linear(classes):
-        return answer
-    if method.takes_iteration:  # a schedule: the first step's worst case bounds no other step
-        return answer
-    from pepcert.pep.problem import nstep_problem  # the composition layer of pep: not at load
+    method: Any
+    classes: Any
+    iterations: int
+    quantity: Any
 
-    try:
-        problem = nstep_problem(method, classes, 1, quantity, quantity, "last", "free")
-        if not _homogeneous(problem):
+    @functools.cached_property
+    def one_step(self):
+        """The one-step answer (a :class:`~pepcert.pep.backends.NStepAnswer`) or None where the
+        chain does not hold (classes without a linear rate, a schedule, constant terms, fewer
+        than two steps) or the one-step solve fails."""
+        from pepcert.pep.backends import _linear
+
+        if self.iterations < 2 or not _linear(self.classes) or self.method.takes_iteration:
+            return None  # a schedule: the first step's worst case bounds no other step
+        from pepcert.pep.problem import nstep_problem  # the composition layer of pep: not at load
+
+        try:
+            problem = nstep_problem(self.method, self.classes, 1, self.quantity, self.quantity, "last", "free")
+            if not _homogeneous(problem):
+                return None
+            one = _one_step(problem)
+        except (SolverFailure, BadInput):
+            return None
+        if one.status != "solved" or not (one.value > 0 and math.isfinite(one.tolerance)):
+            return None
+        return one
+
+    def narrowed(self, answer):
+        """``answer`` (an N-step answer of the worst case of ``quantity`` at the last step from
+        ``quantity <= 1``) with its tolerance narrowed to the bracket between its attained value
+        and the one-step worst case to the power N where that is tighter; ``answer`` itself
+        otherwise (a value not attained, no chain, an inconsistent bracket)."""
+        from pepcert.pep.backends import WORST_CASE_LADDER
+        from pepcert.pep.nstep import _rung
+
+        if not answer.attained or answer.tolerance <= CHAIN_ABOVE or not answer.value > 0:
             return answer
-        one = _one_step(problem)
-    except (SolverFailure, BadInput):
-        return answer
-    if one.status != "solved" or not (one.value > 0 and math.isfinite(one.tolerance)) or not answer.value > 0:
-        return answer
-    upper = (one.value * (1 + one.tolerance)) ** iterations
-    gap = (upper - answer.value) / answer.value
-    if gap < -ROUNDING:
-        # The attained value above a bound on it: its own rounding shows (the instance's run
-        # in the trace basis loses digits at N = 500, 2.6e-7 for one of the papers' methods),
-        # and nothing here bounds that rounding; the solve's own estimate stays.
-        return answer
-    tolerance = _rung(max(gap, 0.0), WORST_CASE_LADDER)
-    if tolerance is None or not tolerance < answer.tolerance:
-        return answer
-    return dataclasses.replace(answer, tolerance=tolerance, tolerance_source=(
-        f"{answer.tolerance_source}; bracketed by the one-step worst case to the power {iterations} "
-        f"({one.value:.15g}, tolerance {one.tolerance:g})"))
+        one = self.one_step
+        if one is None:
+            return answer
+        iterations = self.iterations
+        upper = (one.value * (1 + one.tolerance)) ** iterations
+        gap = (upper - answer.value) / answer.value
+        if gap < -ROUNDING:
+            # The attained value above a bound on it: its own rounding shows (the instance's run
+            # in the trace basis loses digits at N = 500, 2.6e-7 for one of the papers' methods),
+            # and nothing here bounds that rounding; the solve's own estimate stays.
+            return answer
+        tolerance = _rung(max(gap, 0.0), WORST_CASE_LADDER)
+        if tolerance is None or not tolerance < answer.tolerance:
+            return answer
+        return dataclasses.replace(answer, tolerance=tolerance, tolerance_source=(
+            f"{answer.tolerance_source}; bracketed by the one-step worst case to the power {iterations} "
+            f"({one.value:.15g}, tolerance {one.tolerance:g})"))
+
+
+def chained(answer, chain: Chain):
+    """``answer`` narrowed by ``chain`` (:meth:`Chain.narrowed`)."""
+    return chain.narrowed(answer)
 
 
 def _homogeneous(problem) -> bool:

@@ -392,7 +392,7 @@ def _close(setup, pool, conic: _Conic, solution, rows: _Rows, cliques, norms, ac
     """``(answer, violated)``: the answer when the round closes by the instance (the bracket) or
     by the completed primal point violating no omitted pair, else None and the pairs violated
     there."""
-    from pepcert.pep.backends import _primal_error
+    from pepcert.pep.conic_errors import primal_error
     from pepcert.pep.nstep import _rung
 
     bound, _pool, pool_u, basis, scale = setup
@@ -414,7 +414,7 @@ def _close(setup, pool, conic: _Conic, solution, rows: _Rows, cliques, norms, ac
     if worst > threshold:
         return None, violations > threshold
     value = -float(conic.problem.c @ solution.x) / pool.objective_scale + constant
-    deciding = max(abs(upper - value) / max(abs(upper), 1e-300), _primal_error(conic.problem, solution), worst)
+    deciding = max(abs(upper - value) / max(abs(upper), 1e-300), primal_error(conic.problem, solution), worst)
     tolerance = _rung(deciding, ladder)
     if tolerance is None:
         raise SolverFailure(f"the chordal {iterations}-step bracket is {deciding:.1e} wide")

@@ -29,8 +29,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from pepcert.pep.backends import REPORTED_LADDER, ConicNStep, NStepAnswer, _rung_above, _scaling
+from pepcert.pep.backends import REPORTED_LADDER, ConicNStep, NStepAnswer, _scaling
 from pepcert.pep.budget import Work, nstep_work
+from pepcert.pep.conic_errors import rung_above
 
 CUT_ACCEPT = 1e-9  # largest normalised violation of an omitted pair at the primal point
 MAX_CUT_ROUNDS = 6
@@ -94,7 +95,7 @@ def _completed(answer: NStepAnswer, pair_names: list, violation: float, rounds: 
     multipliers = {name: 0.0 for name in pair_names}
     multipliers.update(answer.multipliers)
     error = max(answer.tolerance, violation / max(abs(answer.value), 1e-300))
-    tolerance = _rung_above(error / 2, REPORTED_LADDER) or answer.tolerance
+    tolerance = rung_above(error / 2, REPORTED_LADDER) or answer.tolerance
     source = (f"{answer.tolerance_source}, on a working set of pairs ({rounds} round{'s' * (rounds > 1)}; every "
               "omitted pair checked at the primal point)")
     return replace(answer, multipliers=multipliers, tolerance=tolerance, tolerance_source=source)

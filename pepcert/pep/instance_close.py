@@ -2,7 +2,7 @@ r"""Closing a conic solver's N-step answer by the scaling instance.
 
 A conic solver's answer to the full N-step problem carries two numbers: the primal point's
 value and the dual objective ``u = b.y``. Its tolerance, from the residuals alone, covers both
-(:func:`pepcert.pep.backends._primal_error`); on the papers' problems from 20 steps on
+(:func:`pepcert.pep.conic_errors.primal_error`); on the papers' problems from 20 steps on
 Clarabel stalls with primal residuals that make it loose (1e-5 at N = 20, 1e-4 at N = 30,
 ``docs/worst-case.md``) where the dual objective is 1e-9 to 1e-7 from the exact value.
 
@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
-
-from pepcert.pep.conic import smat, svec_length
+from pepcert.pep.conic_errors import cone_error
 
 
 def dual_error(problem, solution) -> float:
@@ -30,15 +28,7 @@ def dual_error(problem, solution) -> float:
     row's slack, a negative eigenvalue of a dual PSD block times the trace of its primal block).
     The primal residuals do not enter: the value reported beside it is a feasible point's."""
     stationarity = abs(float((problem.c + problem.A.rmatvec(solution.y)) @ solution.x))
-    slack = problem.b - problem.A @ solution.x
-    rows = slice(problem.zero, problem.zero + problem.nonneg)
-    error = stationarity + float(np.maximum(-solution.y[rows], 0.0) @ np.abs(slack[rows]))
-    start = problem.zero + problem.nonneg
-    for size in problem.psd:
-        length = svec_length(size)
-        dual, primal = smat(solution.y[start:start + length]), smat(slack[start:start + length])
-        error += max(0.0, -float(np.linalg.eigvalsh(dual)[0])) * abs(float(np.trace(primal)))
-        start += length
+    error = stationarity + cone_error(problem, solution, primal_cone=False)
     return error / max(abs(float(problem.b @ solution.y)), 1e-300)
 
 
@@ -48,7 +38,8 @@ def closed_by_instance(answer, bound, trace, first, final, marks, iterations: in
     problem has no pool of pairs, the instance fails its check or the closed tolerance (the
     smallest rung of ``ladder`` at least twice the deciding error) is looser than its own."""
     from pepcert.pep import cutting
-    from pepcert.pep.backends import _readonly, _rung_above
+    from pepcert.pep.backends import _readonly
+    from pepcert.pep.conic_errors import rung_above
     from pepcert.pep.nstep import INSTANCE_CHECK, _rate  # the low-rank method's check and rescaling
 
     if not cutting.eligible(trace) or not bound.value > 0:
@@ -60,7 +51,7 @@ def closed_by_instance(answer, bound, trace, first, final, marks, iterations: in
     if not cutting.point_violation(pool, bound.G, bound.F) <= INSTANCE_CHECK:
         return answer  # a member of the classes satisfies every inequality; never trust one that does not
     bracket = abs(answer.value - bound.value) / bound.value
-    tolerance = _rung_above(max(bracket, dual_error(problem, solution)), ladder)
+    tolerance = rung_above(max(bracket, dual_error(problem, solution)), ladder)
     if tolerance is None or not tolerance <= answer.tolerance:
         return answer  # on a tie the instance's: the same tolerance, and its value attained
     return dataclasses.replace(answer, value=float(bound.value), gram=_readonly(bound.G), tolerance=tolerance,

@@ -321,8 +321,13 @@ def worst_case(
         start=problem.start, iterations=iterations, measure=problem.measure, initial=problem.initial,
     )
     from pepcert.pep.backends import nstep_backends
+    from pepcert.pep.chain_bound import Chain
 
-    backends = nstep_backends(solver, trace, aggregate, iterations)
+    # a factor per step only where the measure is the initial quantity, at the last step
+    same = aggregate == "last" and common["initial"] == _spec_name(quantity) and classes.noise is None
+    chain = Chain(method, classes, iterations, quantity) if same and (
+        isinstance(quantity, str) or start_quantity is quantity) else None
+    backends = nstep_backends(solver, trace, aggregate, iterations, finish=None if chain is None else chain.narrowed)
     estimate = backends[0].work(trace, iterations)
     if estimate is not None:
         require(estimate, budget or Budget())
@@ -333,12 +338,10 @@ def worst_case(
             **common, value=math.inf, rate_per_step=math.inf, multipliers={}, gram=np.zeros((n, n)), solver=answer.solver,
             status="unbounded", seconds=time.perf_counter() - clock, tolerance=math.nan,
         )
-    # a factor per step only where the measure is the initial quantity, at the last step
-    same = aggregate == "last" and common["initial"] == _spec_name(quantity) and classes.noise is None
-    if same and (isinstance(quantity, str) or start_quantity is quantity):
+    if chain is not None:
         from pepcert.pep.chain_bound import chained
 
-        answer = chained(answer, method, classes, iterations, quantity)
+        answer = chained(answer, chain)
     rate = answer.value ** (1.0 / iterations) if answer.value > 0 and same else math.nan
     return WorstCaseResult(
         **common, value=answer.value, rate_per_step=float(rate), multipliers=answer.multipliers, gram=answer.gram,

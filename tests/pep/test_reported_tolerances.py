@@ -106,13 +106,13 @@ def test_the_error_estimate_counts_each_source():
     by 0.1 with multiplier 2, one whose dual is not stationary: each is counted."""
     import numpy as np
 
-    from pepcert.pep.backends import _primal_error
     from pepcert.pep.conic import ConicProblem, ConicSolution, CSCMatrix
+    from pepcert.pep.conic_errors import primal_error
 
     problem = ConicProblem(np.array([-1.0]), CSCMatrix.from_dense(np.array([[1.0]])), np.array([1.0]), 0, 1)
 
     def estimate(x, y):
-        return _primal_error(problem, ConicSolution("solved", np.array([x]), np.array([y]), -x, "test", 0.0, 0, ""))
+        return primal_error(problem, ConicSolution("solved", np.array([x]), np.array([y]), -x, "test", 0.0, 0, ""))
 
     assert estimate(0.5, 1.0) == pytest.approx(0.5 / 0.5)  # gap |c.x + b.y| = 0.5, relative to |c.x|
     assert estimate(1.1, 1.0) >= 0.1 / 1.1  # violates x <= 1 by 0.1 with multiplier 1

@@ -85,3 +85,73 @@ def test_the_conic_n_step_path_solves_large_problems_once_at_1e_8(N, large, monk
         assert all(size < backends.LARGE_PROBLEM for _, _, size in calls[1:])
     else:
         assert calls[0][:2] == (1e-10, True) and calls[0][2] < backends.LARGE_PROBLEM
+
+
+def _staged(monkeypatch, residuals: list[float], settles):
+    """``ConicNStep._solution`` on a large problem whose solves stall at ``residuals``, asked
+    whether a first answer settles it by ``settles``; the calls (gap, refine) made."""
+    backend = _scripted(residuals)
+    monkeypatch.setattr(backends, "get_solver", lambda name: backend())
+    large = type("Large", (), {"n_variables": backends.LARGE_PROBLEM})()
+    solution = backends.ConicNStep("clarabel")._solution(large, settles)
+    return solution, backend.calls
+
+
+def test_a_stall_the_caller_settles_gets_no_second_solve(monkeypatch):
+    asked = []
+    solution, calls = _staged(monkeypatch, [3e-6, 5e-9], lambda first: asked.append(first) or True)
+    assert calls == [(1e-8, False)] and len(asked) == 1
+    assert solution.solved and solution.tolerance == 1e-5
+
+
+@pytest.mark.parametrize("settles", [None, lambda first: False])
+def test_a_stall_not_settled_gets_the_refined_solve(monkeypatch, settles):
+    solution, calls = _staged(monkeypatch, [3e-6, 5e-9], settles)
+    assert calls == [(1e-8, False), (1e-8, True)]
+    assert solution.tolerance == 1e-7
+
+
+def test_the_better_of_two_stalls_is_kept(monkeypatch):
+    solution, _ = _staged(monkeypatch, [3e-6, 3e-5], lambda first: False)
+    assert solution.tolerance == 1e-5
+
+
+def test_the_caller_is_asked_only_about_an_answer_that_meets_a_rung(monkeypatch):
+    asked = []
+    _, calls = _staged(monkeypatch, [1.0, 5e-9], lambda first: asked.append(first) or True)
+    assert calls == [(1e-8, False), (1e-8, True)] and asked == []
+
+
+def test_the_one_step_bound_spares_ef_at_twenty_steps_its_refined_solve(monkeypatch):
+    """EF's Lyapunov worst case on Clarabel at N = 20: the first (unrefined) solve stalls at
+    residuals 1.3e-6, above LARGE_ACCEPT (measured); the scaling instance and the one-step bound
+    to the power N close it at 1e-8, so no refined solve follows (it did before: 1 s more here,
+    19 s at N = 30). Without the chain (``finish`` never given) the refined solve is made."""
+    from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex, chain_bound, worst_case
+    from pepcert.pep.algorithms import BUILTIN_METHODS
+
+    calls = []
+    solve = ClarabelSolver.solve
+
+    def recorded(self, problem):
+        solution = solve(self, problem)
+        residual = max(solution.residuals) if solution.residuals else 0.0
+        calls.append((self.tolerances.refine, problem.n_variables, solution.solved, residual))
+        return solution
+
+    monkeypatch.setattr(ClarabelSolver, "solve", recorded)
+    mu, L, delta = 0.1, 1.0, 0.5
+    s = (1 - delta) ** 0.5
+    eta = 2 / (L + mu) * (1 - s) / (1 + s)
+    rho = ((abs((1 - s) - eta * mu * (1 + s)) + ((1 - s - eta * mu * (1 + s)) ** 2 + 4 * s) ** 0.5) / 2) ** 2
+    classes = ProblemClass(SmoothStronglyConvex(mu, L), Contractive(delta))
+    result = worst_case(BUILTIN_METHODS["ef"](eta), classes, 20, solver="clarabel")
+    large = [call for call in calls if call[1] >= backends.LARGE_PROBLEM]
+    assert not large[0][2] and large[0][3] > backends.LARGE_ACCEPT, "the premise: the first solve stalls"
+    assert len(large) == 1
+    assert result.tolerance <= 1e-8 and abs(result.value / rho**20 - 1) <= result.tolerance
+
+    calls.clear()
+    monkeypatch.setattr(chain_bound.Chain, "narrowed", lambda self, answer: answer)
+    worst_case(BUILTIN_METHODS["ef"](eta), classes, 20, solver="clarabel")
+    assert [call[0] for call in calls if call[1] >= backends.LARGE_PROBLEM] == [False, True]

@@ -325,8 +325,8 @@ def worst_case(
 
     # a factor per step only where the measure is the initial quantity, at the last step
     same = aggregate == "last" and common["initial"] == _spec_name(quantity) and classes.noise is None
-    chain = Chain(method, classes, iterations, quantity) if same and (
-        isinstance(quantity, str) or start_quantity is quantity) else None
+    chain = None if classes.noise is not None else Chain(method, classes, iterations, quantity, start_quantity,
+                                                          problem.start)
     backends = nstep_backends(solver, trace, aggregate, iterations, finish=None if chain is None else chain.narrowed)
     estimate = backends[0].work(trace, iterations)
     if estimate is not None:

@@ -1,8 +1,10 @@
 """The N-step worst case's tolerance narrowed by the one-step worst case to the power N
 (``pepcert.pep.chain_bound``): error feedback's Lyapunov measure at N = 100, whose value is
-TTD25's rho*^N; and the cases it must leave alone (a value not attained, a value above the
-chained bound, a one-step answer whose own tolerance makes the bracket wide, constant terms, a
-step schedule)."""
+TTD25's rho*^N; compressed gradient's gradient and smallest function value at N = 200, chained
+through its Lyapunov function f - f* with the ends bounded by zero-step problems (closed forms
+2L rho*^N and L/2 rho*^N); and the cases it must leave alone (a value not attained, a value
+above the chained bound, a one-step answer whose own tolerance makes the bracket wide, constant
+terms, a step schedule, no Lyapunov function)."""
 
 from __future__ import annotations
 
@@ -14,12 +16,15 @@ import pytest
 
 from pepcert.papers.ttd25 import closed_forms
 from pepcert.pep import Contractive, ProblemClass, SmoothStronglyConvex, chain_bound, instance_close, problem
+from pepcert.pep.algorithms import BUILTIN_METHODS
 from pepcert.pep.algorithms import error_feedback as ef
 
 MU, L, DELTA = Fraction(1, 10), Fraction(1), Fraction(1, 2)
 CLASSES = ProblemClass(SmoothStronglyConvex(0.1, 1.0), Contractive(0.5))
 ETA = float(closed_forms.optimal_step("ef", MU, L, DELTA))
 RHO = float(closed_forms.optimal_rate("ef", MU, L, DELTA))
+CGD_ETA = float(closed_forms.optimal_step("cgd", MU, L, DELTA))
+CGD_RHO = float(closed_forms.optimal_rate("cgd", MU, L, DELTA))
 CHAINED = "bracketed by the one-step worst case to the power"
 SOLVE = problem.worst_case
 
@@ -91,3 +96,36 @@ def test_constant_terms_are_not_homogeneous():
 
     assert chain_bound._homogeneous(problem_with(0))
     assert not chain_bound._homogeneous(problem_with(Fraction(-1, 3)))
+
+
+def _cgd():
+    return BUILTIN_METHODS["cgd"](CGD_ETA)
+
+
+@pytest.mark.parametrize("measure, closed_form", [("min-function", 0.5), ("gradient", 2.0)])
+def test_compressed_gradient_through_its_lyapunov_function(measure, closed_form):
+    """At N = 200 the chordal solve alone states 1e-5 (min-function) and 1e-6 (gradient); the
+    chain through f - f* states 1e-7, and the values are L/2 rho*^N (from ||x_0 - x_*||^2 <= 1)
+    and 2L rho*^N (from f(x_0) - f* <= 1)."""
+    result = SOLVE(_cgd(), CLASSES, 200, measure)
+    assert CHAINED in result.tolerance_source and result.tolerance <= 1e-7
+    assert abs(result.value / (closed_form * CGD_RHO**200) - 1) <= result.tolerance
+
+
+@pytest.mark.parametrize("measure, initial, start, ends", [
+    ("gradient", "function", "declared", (2.0, 1.0)),  # ||g||^2 <= 2L (f - f*); f - f* is V
+    ("function", "distance", "free", (1.0, 0.5)),  # f - f* is V; V <= L/2 ||x - x*||^2
+])
+def test_the_ends_of_the_chain_are_the_closed_forms(measure, initial, start, ends):
+    chain = chain_bound.Chain(_cgd(), CLASSES, 200, measure, initial, start)
+    assert chain.through == "lyapunov"
+    (a, t_a), one, (b, t_b) = chain.factors
+    assert a == pytest.approx(ends[0], rel=1e-10) and b == pytest.approx(ends[1], rel=1e-10)
+    assert t_a <= 1e-9 and t_b <= 1e-9
+    assert one.value == pytest.approx(CGD_RHO, rel=1e-12)
+
+
+def test_a_method_without_a_lyapunov_function_has_no_chain_between_two_quantities():
+    method = BUILTIN_METHODS["econtrol"](0.1)
+    assert method.lyapunov is None
+    assert chain_bound.Chain(method, CLASSES, 10, "function", "distance").factors is None

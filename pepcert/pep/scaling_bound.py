@@ -99,7 +99,8 @@ def instance_lower_bound(trace, first: Scalar, final: Scalar, minimum: list | No
     worst case of ``min_k m_k`` instead. At the ``z`` that maximises ``m_N(z) / m_0(z)``, the
     instance's run is a member of the classes, so ``min_k m_k(z)`` (``m_0(z) = 1``) is attained;
     on a scaling instance the dominant mode decays as ``|lambda|^{2k}``, so that minimum is
-    ``m_N(z)`` itself and the bound is the last measure's; no function's smallest measure exceeds
+    ``m_N(z)`` itself (along the state recurrence, as the last measure) and the bound is the
+    last measure's; no function's smallest measure exceeds
     its last, so where the instance is the last measure's worst case it is the smallest's too
     (compressed gradient's, ``docs/worst-case.md``). ``F`` then ends with the value variable
     ``tau`` of :func:`pepcert.pep.cutting.build_pool`, set to the bound."""
@@ -128,15 +129,13 @@ def instance_lower_bound(trace, first: Scalar, final: Scalar, minimum: list | No
         B = np.asarray(vectors, dtype=float).reshape(n, d)
         h = float(instance.hs[0])
         A0 = _quadratic_form(forms[0], B, X, value_points, h)
-        AN = _quadratic_form(forms[-1], B, X, value_points, h)
-        if minimum is None:
-            AN = _recurred_form(trace, forms[-1], B, X, value_points, h, AN)
+        AN = _recurred_form(trace, forms[-1], B, X, value_points, h, _quadratic_form(forms[-1], B, X, value_points, h))
         bound = _generalised_max(AN, A0)
         if bound is None:
             continue
         value, z = bound
         if minimum is not None:  # every measure at that z (m_0(z) = 1): the smallest is attained
-            value = min(float(z @ _quadratic_form(form, B, X, value_points, h) @ z) for form in forms[1:])
+            value = min([float(z @ _quadratic_form(form, B, X, value_points, h) @ z) for form in forms[1:-1]] + [value])
         if best is None or value > best.value:
             b = B @ z
             F = np.array([h * float(X[j] @ b) ** 2 / 2 for j in value_points] + ([] if minimum is None else [value]))

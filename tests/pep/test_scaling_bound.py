@@ -1,6 +1,7 @@
 """The scaling instance's lower bound evaluated along the state recurrence
 (``pepcert.pep.scaling_bound._recurred_form``): the papers' Lyapunov functions at N = 500 at
-TTD25's rho*^N to 1e-12 (the trace basis alone: 6e-7 and 9.4e-7 above it), and the cases that
+TTD25's rho*^N to 1e-12 (the trace basis alone: 6e-7 and 9.4e-7 above it), compressed
+gradient's smallest function value at its closed form L/2 rho*^N, and the cases that
 must keep the trace basis's evaluation (a step schedule, a declared start, a run that leaves the
 recurrence after its first steps)."""
 
@@ -39,6 +40,18 @@ def test_the_lyapunov_bound_at_five_hundred_steps_is_rho_star_to_the_n(name):
     rho = float(closed_forms.optimal_rate(name, MU, L, DELTA))
     bound = _bound(BUILTIN_METHODS[name](_step(name)), 500)
     assert abs(bound.value / rho**500 - 1) <= 1e-12
+
+
+def test_the_smallest_function_value_at_five_hundred_steps_is_its_closed_form():
+    """CGD's min_k f(x_k) - f* from ||x_0 - x_*||^2 <= 1 is L/2 rho*^N, attained at the last step
+    of the worst scaling instance (docs/worst-case.md): to 1e-12 with m_N along the recurrence
+    (the trace basis alone: 2e-7 above)."""
+    rho = float(closed_forms.optimal_rate("cgd", MU, L, DELTA))
+    problem = nstep_problem(BUILTIN_METHODS["cgd"](_step("cgd")), CLASSES, 500, "min-function", "distance", "min",
+                            "free")
+    bound = scaling_bound.instance_lower_bound(problem.trace, problem.first, problem.tracked[-1], problem.tracked)
+    assert abs(bound.value / (float(L) / 2 * rho**500) - 1) <= 1e-12
+    assert bound.F[-1] == bound.value  # the value variable tau of the smallest measure
 
 
 def _scheduled(changes_from: int, factor: float, eta: float = 0.2):

@@ -305,7 +305,7 @@ MUTANTS = (
        "value_scale = np.concatenate([value_scale, [rho ** (-iterations)]])",
        "value_scale = np.concatenate([value_scale, [1.0]])", CHORDAL_TESTS),
     _m("smallest measure: the instance's largest measure is taken as its bound", "pepcert/pep/scaling_bound.py",
-       "value = min(float(z @ _quadratic_form", "value = max(float(z @ _quadratic_form", CHORDAL_TESTS),
+       "value = min([float(z @ _quadratic_form", "value = max([float(z @ _quadratic_form", CHORDAL_TESTS),
     _m("chordal: the clique cones' off-diagonal entries lose their sqrt(2)", CHORDAL,
        "v += (-np.where(p == q, 1.0, math.sqrt(2.0))).tolist()", "v += (-np.ones(len(p))).tolist()", CHORDAL_TESTS),
     _m("chordal: the cliques are the rows' supports, without the chordal extension", CHORDAL,

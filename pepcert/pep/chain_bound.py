@@ -128,7 +128,7 @@ class Chain:
         tolerance = _rung(max(gap, 0.0), WORST_CASE_LADDER)
         if tolerance is None or not tolerance < answer.tolerance:
             return answer
-        ends = "" if (a, b) == (1.0, 1.0) else (
+        ends = "" if _same(self.through, self.measure) and _same(self.through, self.initial) else (
             f" of the Lyapunov function, its measure and start bounded by it ({a:.15g} and {b:.15g})")
         return dataclasses.replace(answer, tolerance=tolerance, tolerance_source=(
             f"{answer.tolerance_source}; bracketed by the one-step worst case to the power {iterations}{ends} "

@@ -98,6 +98,9 @@ def test_constant_terms_are_not_homogeneous():
     assert not chain_bound._homogeneous(problem_with(Fraction(-1, 3)))
 
 
+ATTAINED = SimpleNamespace(attained=True, tolerance=1e-5, value=1.0)  # an answer the chain may narrow
+
+
 def _cgd():
     return BUILTIN_METHODS["cgd"](CGD_ETA)
 
@@ -126,6 +129,15 @@ def test_the_ends_of_the_chain_are_the_closed_forms(measure, initial, start, end
 
 
 def test_a_method_without_a_lyapunov_function_has_no_chain_between_two_quantities():
+    """The chain would run through V, which the method does not have: its problems are refused
+    (BadInput), and the chain is absent rather than a failure."""
+    from pepcert.pep.errors import BadInput
+    from pepcert.pep.problem import nstep_problem
+
     method = BUILTIN_METHODS["econtrol"](0.1)
-    assert method.lyapunov is None
-    assert chain_bound.Chain(method, CLASSES, 10, "function", "distance").factors is None
+    chain = chain_bound.Chain(method, CLASSES, 10, "function", "distance")
+    assert method.lyapunov is None and chain.through == "lyapunov"
+    with pytest.raises(BadInput):
+        nstep_problem(method, CLASSES, 1, "lyapunov", "lyapunov", "last", "free")
+    assert chain.factors is None
+    assert chain.narrowed(ATTAINED) is ATTAINED

@@ -114,11 +114,12 @@ def test_delta_omega_and_exactly_one():
         ({}, "exactly one of --delta, --omega, --compressor (got none)"),
         ({"delta": "0.5", "omega": "1"}, "(got --delta and --omega)"),
         ({"omega": "1", "compressor": "natural"}, "(got --omega and --compressor)"),
-        ({"omega": "-1/10"}, "omega must be >= 0, got -1/10"),
-        ({"omega": "-1e-400"}, "omega must be >= 0"),  # exact: float() would say -0.0
+        ({"omega": "-1/10"}, "omega must be >= 0, got -0.1"),
+        ({"omega": "-1e-400"}, "omega must be >= 0, got -1e-400"),  # exact: float() would say -0.0
+        ({"delta": "1e400"}, "delta must be in (0, 1], got 1e+400"),  # not its 401 digits
         ({"omega": "nan"}, "omega must be a finite number"),
         ({"delta": "0"}, "delta must be in (0, 1]"),
-        ({"delta": "1.0000000000000000001"}, "delta must be in (0, 1]"),
+        ({"delta": "1.0000000000000000001"}, "got 10000000000000000001/10000000000000000000"),  # not "1"
         ({"compressor": "natural", "random": True}, "--random applies to --delta"),
     ]:
         with pytest.raises(BadInput) as error:

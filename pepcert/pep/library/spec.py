@@ -36,7 +36,7 @@ from pepcert.pep.library.quantizers import (
     ScaledSign,
 )
 from pepcert.pep.library.sparsifiers import RandK, TopK
-from pepcert.pep.numerics.numbers import parse_rational, rational_to_str
+from pepcert.pep.numerics.numbers import parse_rational, show
 from pepcert.pep.serialise import jsonable
 
 MAX_SPEC_LENGTH = 1000
@@ -233,12 +233,12 @@ def compressor_choice_from_args(delta=None, omega=None, compressor=None, random:
     if delta is not None:
         delta = parse_rational(delta, "delta")
         if not 0 < delta <= 1:
-            raise BadInput(f"delta must be in (0, 1], got {rational_to_str(delta)}")
+            raise BadInput(f"delta must be in (0, 1], got {show(delta)}")
         return CompressorChoice(Contractive(delta, in_expectation=bool(random)))
     if omega is not None:
         omega = parse_rational(omega, "omega")
         if omega < 0:
-            raise BadInput(f"omega must be >= 0, got {rational_to_str(omega)}")
+            raise BadInput(f"omega must be >= 0, got {show(omega)}")
         return CompressorChoice(Unbiased(omega))
     if random:
         raise BadInput("--random applies to --delta; a compressor's class already says whether it is random")

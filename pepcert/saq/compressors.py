@@ -52,6 +52,7 @@ from pepcert.pep.library.quantizers import BlockDithering, RandomDithering, bloc
 from pepcert.pep.library.sparsifiers import RandK as LibraryRandK
 from pepcert.saq.encoding import FLOAT_BITS, Message, elias_omega_bits, pepcert_bits
 from pepcert.saq.levels import dithering_block_constants
+from pepcert.saq.operators import ShiftedLowRank
 
 __all__ = ["FLOAT_BITS", "AgentCompressor", "Dithering", "OmegaPlus", "RandK", "SmoothnessAware", "elias_omega_bits"]
 
@@ -295,7 +296,7 @@ class SmoothnessAware:
         """Worker ``i``'s compressor ``C_i(v) = L_i^{1/2} Q(L_i^{+1/2} v)``."""
         if not 0 <= i < problem.n:
             raise BadInput(f"worker {i} does not exist (n = {problem.n})")
-        return AgentCompressor(self.base, problem.sqrt_smoothness[i], problem.inv_sqrt_smoothness[i])
+        return AgentCompressor(self.base, *problem.agent_roots(i))
 
     def variance(self, V, problem) -> np.ndarray:
         """Exact ``E||C_i(v_i) - v_i||^2`` per worker, ``V`` (..., n, d) -> (..., n)."""
@@ -322,11 +323,12 @@ class AgentCompressor:
     ``compressor(v, rng) = L_i^{1/2} Q(L_i^{+1/2} v)``. ``base`` is any compressor with
     ``encode``/``decode`` (pepcert's dithering or rand-k, the paper's l-infinity dithering);
     ``root`` and ``inverse_root`` are the symmetric ``L_i^{1/2}`` and ``L_i^{+1/2}``, so
-    ``v @ M = M v`` row by row (batches of vectors along leading axes)."""
+    ``v @ M = M v`` row by row (batches of vectors along leading axes): dense arrays, or
+    :class:`~pepcert.saq.operators.ShiftedLowRank` where the worker holds few rows."""
 
     base: Any  # a compressor with encode/decode
-    root: np.ndarray
-    inverse_root: np.ndarray
+    root: np.ndarray | ShiftedLowRank
+    inverse_root: np.ndarray | ShiftedLowRank
 
     @property
     def name(self) -> str:

@@ -115,7 +115,7 @@ def _smoothness_aware(problem, method: str, sizes: tuple) -> PaperSetup:
         gamma, alpha = 1.0 / (problem.L + 6 * tilde / n), 1.0 / (omega + 1)
     else:
         gamma, alpha = 1.0 / (problem.L + 2 * tilde / n), None
-    compressors = tuple(AgentCompressor(q, problem.sqrt_smoothness[i], problem.inv_sqrt_smoothness[i])
+    compressors = tuple(AgentCompressor(q, *problem.agent_roots(i))
                         for i, q in enumerate(quantizers))
     per_block_steps = [list(q.steps) for q in quantizers]
     return PaperSetup(method, B, sizes, compressors, tuple(quantizers), gamma, alpha, omega,

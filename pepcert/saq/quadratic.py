@@ -41,6 +41,10 @@ class QuadraticProblem:
     def smoothness(self) -> np.ndarray:
         return self.M
 
+    def agent_roots(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(M_i^{1/2}, M_i^{-1/2})``, dense."""
+        return self.sqrt_smoothness[i], self.inv_sqrt_smoothness[i]
+
     @property
     def n(self) -> int:
         return self.M.shape[0]

@@ -74,7 +74,7 @@ def test_gradient_descent_rate_step_worst_case_and_certificate():
     for n in (1, 2, 3):
         result = worst_case(gradient_descent(0.5), SMOOTH.converted(float), n, measure="function")
         assert result.start == "declared"
-        assert result.value == pytest.approx(gd_rate(0.5) ** n, rel=1e-6)
+        assert result.value == pytest.approx(gd_rate(0.5) ** n, rel=1e-12)
 
     claim = Fraction(81, 121)  # ((L - mu)/(L + mu))^2 at eta = 2/(L + mu) = 20/11
     certified = certify(gradient_descent, SMOOTH, Fraction(20, 11))
@@ -103,7 +103,7 @@ def test_a_schedule_is_refused_by_the_one_step_rate_but_runs_over_n_steps():
         tight_rate(scheduled_gradient_descent(1.0), SMOOTH.converted(float))
     result = worst_case(scheduled_gradient_descent(1.0), SMOOTH.converted(float), 3, measure="function")
     expected = gd_rate(1.0) * gd_rate(0.5) * gd_rate(1 / 3)  # one contraction per step size
-    assert result.value == pytest.approx(expected, rel=1e-6)
+    assert result.value == pytest.approx(expected, rel=1e-12)
 
 
 # -- EF with heavy-ball momentum -------------------------------------------------------------
@@ -127,7 +127,7 @@ def test_ef_heavy_ball_every_analysis():
     s = math.sqrt(0.5)
     instance_rho = max(spectral_radius_squared([ef_hb_matrix(h, a)]) for h in (0.1, 1.0) for a in np.linspace(1 - s, 1 + s, 201))
     assert rate.lower_source == "instance"
-    assert rate.rho_lower == pytest.approx(instance_rho, rel=1e-6)
+    assert rate.rho_lower == pytest.approx(instance_rho, rel=1e-12)
     assert rate.rho_lower - 1e-9 <= rate.rho < 1
     step = optimal_step(lambda eta: ef_heavy_ball(eta, 0.1), floats)
     assert step.rate.rho <= rate.rho + 1e-9  # the best step is no worse than eta = 0.2
@@ -217,7 +217,7 @@ def test_diana_with_an_unbiased_compressor_every_analysis():
     # the Lyapunov rate sits 2e-7 above it, and the margin problem proves that no Lyapunov
     # function of the family does better (the instance family need not be the worst case of
     # an unbiased class), so the lower-bound source is "margin".
-    assert max(case.rho for case in rate.worst_cases) == pytest.approx(instance_rho, rel=1e-6)
+    assert max(case.rho for case in rate.worst_cases) == pytest.approx(instance_rho, rel=1e-12)
     assert rate.lower_source in ("instance", "margin")
     assert instance_rho * (1 - 1e-6) <= rate.rho_lower <= rate.rho < 1 and rate.rho - rate.rho_lower <= 1e-6
     step = optimal_step(lambda e: diana(e, 1.0), classes.converted(float))
@@ -232,7 +232,7 @@ def test_diana_with_an_unbiased_compressor_every_analysis():
 
     certified = certify(diana, classes, eta, parameters={"omega": omega})
     assert certified.verified and certified.lower_source == "instance"
-    assert float(certified.rho_lower) == pytest.approx(instance_rho, rel=1e-6)
+    assert float(certified.rho_lower) == pytest.approx(instance_rho, rel=1e-12)
     document = certified.certificate
     assert document["classes"]["compressor"] == {"type": "Unbiased", "omega": "1"}
     assert check_certificate(document, method=diana).valid

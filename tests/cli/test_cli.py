@@ -54,7 +54,7 @@ def test_worst_case_json_contract(capsys):
     assert code == 0
     for key in ("value", "rate_per_step", "iterations", "measure", "solver", "seconds"):
         assert key in data
-    assert data["value"] == pytest.approx(rho**3, rel=1e-6) and data["measure"] == "lyapunov"
+    assert data["value"] == pytest.approx(rho**3, rel=1e-12) and data["measure"] == "lyapunov"
 
 
 BAD = [
@@ -116,7 +116,7 @@ def test_ill_conditioned_optimal_step_is_reported_honestly(capsys, delta):
     assert code == 0 and data["rho"] >= rho_star - 1e-9
     if data["eta_proven_optimal"]:
         assert data["tight"] and data["rho"] == pytest.approx(rho_star, abs=1e-9)
-        assert data["eta"] == pytest.approx(eta_star, rel=1e-6)
+        assert data["eta"] == pytest.approx(eta_star, rel=1e-12)
     else:
         assert data["eta_search_failures"] > 0
 
@@ -131,6 +131,6 @@ def test_a_failed_step_search_never_claims_convergence(capsys):
     assert code == 0 and data["rho"] >= rho_star - 1e-9
     if data["eta_proven_optimal"]:
         assert data["tight"] and data["rho"] == pytest.approx(rho_star, abs=1e-9)
-        assert data["eta"] == pytest.approx(eta_star, rel=1e-6)
+        assert data["eta"] == pytest.approx(eta_star, rel=1e-12)
     else:
         assert data["eta_search_failures"] > 0 and data["eta_optimal"] is False

@@ -41,7 +41,7 @@ def test_worst_case_plot(tmp_path, capsys):
     path = tmp_path / "wc.png"
     assert main(["worst-case"] + BASE + ["--eta", "0.2", "-N", "3", "--plot", str(path), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["value"] == pytest.approx(ef_rate(0.1, 1, 0.5, 0.2) ** 3, rel=1e-6)
+    assert data["value"] == pytest.approx(ef_rate(0.1, 1, 0.5, 0.2) ** 3, rel=1e-12)
     image(path)
 
 

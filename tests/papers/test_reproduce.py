@@ -144,7 +144,7 @@ def test_figs_9_10_worst_case_is_rho_power_k(out, options):
     assert len(frame) == 2 * 3 * 3 and (frame["status"] == "solved").all()
     for row in frame.itertuples():
         rho_star = optimal(row.method, 0.1, 1.0, row.delta)[1]
-        assert row.value == pytest.approx(rho_star ** row.iterations, rel=1e-6)
+        assert row.value == pytest.approx(rho_star ** row.iterations, rel=1e-12)
     check_image(out / "worst" / "ttd25-fig9.png", (700, 480))
     check_image(out / "worst" / "ttd25-fig10.png", (700, 480))
 

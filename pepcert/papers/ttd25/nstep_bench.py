@@ -56,10 +56,10 @@ def _series(run_child, name: str, solver: str | None, sizes, cap: float) -> list
     return rows
 
 
-def bench_nstep(run_child, cap: float, quick: bool = False) -> dict:
-    """Each method's series (module docstring); ``run_child(code, cap)`` runs code in a fresh
-    interpreter (``pepcert.cli.bench_jobs``)."""
-    sizes = SIZES[:1] if quick else SIZES
+def bench_nstep(run_child, cap: float, quick: bool = False, sizes: tuple[int, ...] = SIZES) -> dict:
+    """Each method's series (module docstring) at ``sizes``; ``run_child(code, cap)`` runs code
+    in a fresh interpreter (``pepcert.cli.bench_jobs``)."""
+    sizes = sizes[:1] if quick else sizes
     report: dict = {"goal": {"N": GOAL[0], "seconds": GOAL[1]}, "methods": {}}
     for name in METHODS:
         report["methods"][name] = {"default": _series(run_child, name, None, sizes, cap),

@@ -209,15 +209,29 @@ def relative_bracket(target: float, dobj: float) -> float:
     return abs(target - dobj) / max(abs(target), abs(dobj), 1e-300)
 
 
-def _merit(measures, dobj: float, dual_target: float | None) -> tuple[float, float]:
-    """``(merit, bracket)``: the largest relative residual that decides convergence. With a
+def dual_error(problem: LowRankSDP, dual_residual: float, X: np.ndarray, pobj: float, dobj: float) -> float:
+    """An a-posteriori bound on how far the dual objective may sit below the optimum, relative
+    to it: the dual residual ``R_d`` (``dual_residual`` relative to ``1 + ||C||``, as
+    :func:`_measures` gives it) can move the objective by ``<R_d, X> <= ||R_d|| ||X||`` at the
+    primal point ``X``. Measured: without it a bracket of 1e-8 was reported where a 200-bit
+    solve is 1.9e-8 away."""
+    dual = dual_residual * (1 + math.sqrt(float(np.sum(problem.C**2) + problem.c_f @ problem.c_f)))
+    return dual * float(np.linalg.norm(X)) / max(abs(dobj), abs(pobj), 1e-300)
+
+
+def _merit(measures, dobj: float, dual_target: float | None, error: float) -> tuple[float, float]:
+    """``(merit, bracket)``: the largest relative residual that decides convergence, with the
+    dual objective's a-posteriori ``error`` (:func:`dual_error`; the caller charges it too, so
+    an iterate is kept by what its answer will be judged by: measured, error feedback with a
+    gradient estimate, Lyapunov measure, N = 50: the iterate of the smallest bracket, 9e-9, had
+    a dual error of 2.1e-4 while one eight iterations before had 1e-8 and 1e-13). With a
     ``dual_target`` (a value the primal optimum is known to be at most) only the dual must
     converge: dual feasibility, and ``dobj`` within the tolerance of the target. A dual
     objective *above* the target contradicts it and counts as far as it is above."""
     if dual_target is None:
-        return max(measures), math.nan
+        return max(*measures, error), math.nan
     bracket = relative_bracket(dual_target, dobj)
-    return max(measures[1], bracket), bracket
+    return max(measures[1], bracket, error), bracket
 
 
 def solve_lowrank(
@@ -252,7 +266,7 @@ def _solve(problem: LowRankSDP, tolerance: float, max_iter: int, dual_target: fl
     for iteration in range(max_iter + 1):
         residuals = _residuals(problem, X, xl, xf, y, Z, zl)
         pobj, dobj, measures = _measures(problem, residuals, X, xf, y)
-        merit, bracket = _merit(measures, dobj, dual_target)
+        merit, bracket = _merit(measures, dobj, dual_target, dual_error(problem, measures[1], X, pobj, dobj))
         if best is None or merit < best[1] or not math.isfinite(best[1]):
             best = ((X, xf, y, Z, pobj, dobj, measures, bracket), merit, iteration)
         mu = (float(np.sum(X * Z)) + float(xl @ zl)) / (n + m)

@@ -57,13 +57,10 @@ def _rate(bound, iterations: int) -> float:
 
 
 def dual_error(problem, solution) -> float:
-    """An a-posteriori bound on how far the dual objective may sit below the optimum, relative
-    to it: the dual residual ``R_d`` (relative to ``1 + ||C||``, as the IPM measures it) can
-    move the objective by ``<R_d, X> <= ||R_d|| ||X||`` at the primal point ``X``. Measured:
-    without it a bracket of 1e-8 was reported where a 200-bit solve is 1.9e-8 away."""
-    dual = solution.residuals[1] * (1 + math.sqrt(float(np.sum(problem.C**2) + problem.c_f @ problem.c_f)))
-    scale = max(abs(solution.dual_objective), abs(solution.primal_objective), 1e-300)
-    return dual * float(np.linalg.norm(solution.X)) / scale
+    """:func:`pepcert.pep.lowrank_ipm.dual_error` of an answer."""
+    from pepcert.pep.lowrank_ipm import dual_error as error
+
+    return error(problem, solution.residuals[1], solution.X, solution.primal_objective, solution.dual_objective)
 
 
 def worst_case_lowrank(trace, first, final, marks, iterations: int, ladder, max_rounds: int = 20,

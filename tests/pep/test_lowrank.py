@@ -209,3 +209,21 @@ def test_a_default_lowrank_failure_falls_back_to_clarabel_but_an_explicit_one_st
     assert result.solver == "clarabel" and abs(result.value / rho**8 - 1) <= 1e-6
     with pytest.raises(SolverFailure):
         worst_case(error_feedback(eta), classes, 8, solver="lowrank")
+
+
+def test_the_iterate_kept_is_judged_by_its_dual_error_as_its_answer_is():
+    """EF21 at 50 steps and the step of its closed form: past the iterate that meets 1e-8
+    (bracket 1e-8, dual error 1e-13) the Schur complement turns singular and the iterates drift;
+    one of them has a smaller bracket (9e-9) but a dual error of 2.1e-4, which the answer is
+    charged. Kept by the bracket alone, that one failed the solve; kept by both, the answer
+    meets 1e-8. (The step as ``ef_optimal`` rounds it differs in the last bits and does not
+    drift there: which iterate drifts is that sensitive.)"""
+    from pepcert.papers.ttd25.nstep_bench import setting
+    from pepcert.pep.lowrank_ipm import _merit
+
+    assert _merit((1e-12, 1e-12, 1e-12), -1.0, -1.0 - 9e-9, 2.1e-4)[0] == 2.1e-4
+    assert _merit((1e-12, 1e-12, 1e-12), -1.0, None, 2.1e-4)[0] == 2.1e-4
+    method, classes, rho = setting("ef21")
+    result = worst_case(method, classes, 50, solver="lowrank")
+    assert result.status == "solved" and result.solver == "lowrank" and result.tolerance <= 1e-8
+    assert result.value == pytest.approx(rho**50, rel=1e-12)

@@ -275,6 +275,8 @@ MUTANTS = (
        "", CHAIN_TESTS),
     _m("chain: never applied", "pepcert/pep/problem.py", "answer = chained(answer, chain)",
        "pass", CHAIN_TESTS),
+    _m("low-rank: a singular Schur complement goes through the pseudo-inverse", "pepcert/pep/lowrank_ipm.py",
+       "SCHUR_SHIFTS = (1e-14, 1e-12, 1e-10)", "SCHUR_SHIFTS: tuple = ()", "tests/pep/test_lowrank.py"),
     _m("low-rank: the kept iterate is chosen without its dual error", "pepcert/pep/lowrank_ipm.py",
        "    return max(measures[1], bracket, error), bracket", "    return max(measures[1], bracket), bracket",
        "tests/pep/test_lowrank.py"),

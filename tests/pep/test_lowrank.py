@@ -227,3 +227,22 @@ def test_the_iterate_kept_is_judged_by_its_dual_error_as_its_answer_is():
     result = worst_case(method, classes, 50, solver="lowrank")
     assert result.status == "solved" and result.solver == "lowrank" and result.tolerance <= 1e-8
     assert result.value == pytest.approx(rho**50, rel=1e-12)
+
+
+def test_a_singular_schur_complement_is_factored_with_a_small_shift(monkeypatch):
+    """Near the optimum the Schur complement is numerically singular: its Cholesky factor is
+    taken with a shift of 1e-14..1e-10 times the mean diagonal (SCHUR_SHIFTS), never through the
+    pseudo-inverse while a shift succeeds, and it still solves a consistent system."""
+    from pepcert.pep import lowrank_ipm
+
+    def no_pinv(*args, **kwargs):
+        raise AssertionError("the pseudo-inverse was used")
+
+    monkeypatch.setattr(np.linalg, "pinv", no_pinv)
+    v = np.array([1.0, 2.0, -1.0, 0.5])
+    M = np.outer(v, v) + np.outer([0.0, 1.0, 1.0, 0.0], [0.0, 1.0, 1.0, 0.0])  # rank 2 of 4
+    with pytest.raises(np.linalg.LinAlgError):
+        np.linalg.cholesky(M)
+    rhs = M @ np.array([0.3, -0.2, 0.1, 0.4])
+    x = lowrank_ipm._factor(M)(rhs)
+    assert np.linalg.norm(M @ x - rhs) <= 1e-9 * np.linalg.norm(rhs)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pepcert.pep import cutting
+from pepcert.pep import cutting, lowrank_ipm
 from pepcert.pep.errors import SolverFailure
 from pepcert.pep.scaling_bound import instance_lower_bound
 
@@ -58,9 +58,8 @@ def _rate(bound, iterations: int) -> float:
 
 def dual_error(problem, solution) -> float:
     """:func:`pepcert.pep.lowrank_ipm.dual_error` of an answer."""
-    from pepcert.pep.lowrank_ipm import dual_error as error
-
-    return error(problem, solution.residuals[1], solution.X, solution.primal_objective, solution.dual_objective)
+    return lowrank_ipm.dual_error(problem, solution.residuals[1], solution.X, solution.primal_objective,
+                                  solution.dual_objective)
 
 
 def worst_case_lowrank(trace, first, final, marks, iterations: int, ladder, max_rounds: int = 20,

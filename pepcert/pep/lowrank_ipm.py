@@ -165,10 +165,10 @@ class _Newton:
 #: factor gives a slightly inexact Newton direction, which the next iteration's residuals
 #: correct; the pseudo-inverse it replaces gave directions that drove the residuals up. Measured
 #: on 15 worst cases without a closing instance (distance, function and min-function measures of
-#: EF, EF21 and compressed gradient descent, N = 20 to 100, the low-rank method;
-#: docs/worst-case.md): 9 state a tighter tolerance (1e-6 -> 1e-8 on four), EF21's distance at
-#: N = 100 is answered (1e-4) instead of failing, 4 are unchanged and EF21's min-function at
-#: N = 100 states 1e-4 instead of 1e-5.
+#: the three methods of Thomsen, Taylor & Dieuleveut 2025, N = 20 to 100, the low-rank method;
+#: docs/worst-case.md): 9 state a tighter tolerance (1e-6 -> 1e-8 on four), one is answered
+#: (1e-4, error feedback with a gradient estimate, distance, N = 100) instead of failing, 4 are
+#: unchanged and one states 1e-4 instead of 1e-5 (the same method's min-function at N = 100).
 SCHUR_SHIFTS = (1e-14, 1e-12, 1e-10)
 
 

@@ -39,7 +39,10 @@ cube.version = 1  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True)
-def _reset():
+def _reset(monkeypatch):
+    # Fast points fill a whole batch whatever the machine's load: a batch may take a minute here
+    # (at 0.25 s, a first point slowed to 9 ms by other work sized the next batch 27, not 64).
+    monkeypatch.setattr(sweeps_run, "SERIAL_BATCH_SECONDS", 60.0)
     BATCHES.clear()
     STOP_AT.clear()
     PAUSE["seconds"] = 0.0

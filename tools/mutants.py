@@ -38,6 +38,7 @@ DOMINANCE_REUSE = "tests/lyapunov/test_dominance_reuse.py"
 LINEAR, CANDIDATES = "pepcert/lowerbounds/linear.py", "tests/lowerbounds/test_linear_candidates.py"
 ALONG, RATE_ROWS = "tests/lowerbounds/test_linear_along.py", "tests/sweeps/test_rate_rows.py"
 FAST_PATHS = "tests/saq/test_fast_paths.py"
+STATED, STATED_TESTS = "pepcert/analyses/stated.py", "tests/analyses/test_stated_fields.py"
 SYMMETRIC, SYMMETRIC_TESTS = "pepcert/lyapunov/symmetric.py", "tests/agents/test_symmetric.py"
 GROUPS = "tests/agents/test_groups.py"
 FACE_MODULE, FACE = "pepcert/lyapunov/face.py", "tests/lyapunov/test_face.py"
@@ -107,6 +108,20 @@ MUTANTS = (
        "if True:", CLAIMS),
     _m("check: a V-only certificate may claim a lower bound", CHECKING,
        "if claim == LYAPUNOV_CLAIM and rho_lower > 0:", "if False:", CLAIMS),
+    _m("stated: any rational agrees", STATED, "same = isinstance(text, str) and str_to_rational(text) == value",
+       "same = True", STATED_TESTS),
+    _m("stated: any list of names agrees", STATED, "return None if stated == list(derived) else",
+       "return None if True else", STATED_TESTS),
+    _m("stated: any text agrees", STATED, "return None if stated == derived else", "return None if True else",
+       STATED_TESTS),
+    _m("stated: pivots are never compared", STATED, "    if stated is None:\n        return None\n    reason",
+       "    if True:\n        return None\n    reason", STATED_TESTS),
+    _m("check: the characteristic polynomial is compared with itself", CHECKING,
+       'lower.get("characteristic_polynomial"),', "[str(v) for v in characteristic],", STATED_TESTS),
+    _m("check: the lower section's rho_lower is not proven", CHECKING, "return None if proven else",
+       "return None if True else", STATED_TESTS),
+    _m("certificate file: unknown fields are read past", "pepcert/analyses/certificate_file.py", "    if unknown:",
+       "    if False:", STATED_TESTS),
     _m("check: the digest is ignored", CHECKING, 'if problem_digest(step) != document.get("digest"):', "if False:",
        CLAIMS, TAMPER),
     _m("check: in_expectation false is read as true", CHECKING, 'return cls(*numbers, entry["in_expectation"])',

@@ -49,6 +49,14 @@ MAX_NAME = 200
 #: denominators would keep exact arithmetic busy for minutes).
 MAX_TOTAL_DIGITS = 300_000
 
+#: The fields of a rate certificate, its ``upper`` and ``lower`` sections and the instance.
+RATE_KEYS = ("format", "claim", "method", "builtin", "parameters", "classes", "outcomes", "digest", "rho_upper",
+             "rho_lower", "upper", "lower")
+UPPER_KEYS = ("family", "basis", "function_values", "features", "terms", "constraints", "equalities", "P", "p",
+              "weights", "multipliers", "equality_multipliers", "residual_pivots", "dominance")
+LOWER_KEYS = ("instance", "characteristic_polynomial", "rho_lower")
+INSTANCE_KEYS = ("function", "compressor", "h", "alpha")
+
 
 def read_certificate(path: str) -> dict:
     """The certificate document in ``path``, read within the limits above (else BadInput).
@@ -245,11 +253,14 @@ def validate_document(document, source: str = "the certificate") -> None:
                        f"(at most {MAX_BRANCHES})")
     _rational(document["rho_upper"], "rho_upper")
     _rational(document["rho_lower"], "rho_lower")
+    _known(document, RATE_KEYS, source)
     if document.get("upper") is not None:
         _validate_upper(_object(document["upper"], "upper"))
     if document.get("lower") is not None:
         lower = _object(document["lower"], "lower")
+        _known(lower, LOWER_KEYS, "lower")
         instance = _object(lower.get("instance"), "lower.instance")
+        _known(instance, INSTANCE_KEYS, "lower.instance")
         if isinstance(instance.get("h"), list):
             _validate_agent_instance(instance)
             return
@@ -343,7 +354,15 @@ def _validate_class(entry, where: str, nested: bool = True) -> None:
         _rational(value, f"{where}.{_key(key)}")
 
 
+def _known(entry: dict, keys: tuple[str, ...], where: str) -> None:
+    """Refuse fields pepcert does not write (a reader could take them for part of the claim)."""
+    unknown = sorted(_key(key) for key in set(entry) - set(keys))
+    if unknown:
+        raise BadInput(f"{where} has unknown fields {unknown[:5]} (it has {', '.join(keys)})")
+
+
 def _validate_upper(upper: dict) -> None:
+    _known(upper, UPPER_KEYS, "upper")
     _name(upper.get("family"), "upper.family")
     _names(upper.get("basis"), "upper.basis")
     _names(upper.get("constraints"), "upper.constraints")

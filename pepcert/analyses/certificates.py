@@ -318,16 +318,21 @@ def _builtin_key(factory) -> str | None:
     return next((key for key, value in BUILTIN_METHODS.items() if value is factory), None)
 
 
+def rate_claim(controls_state: bool) -> str:
+    """The file's claim in words: a rate of the method when V controls the whole state, else a
+    rate of that V (``pepcert check`` requires the file's text to be this one)."""
+    if controls_state:
+        return ("rho_lower <= worst-case rate of the method <= rho_upper, for every function of the function class "
+                "and every compressor output of the compressor class")
+    return ("worst-case rate of the Lyapunov function V of 'upper' <= rho_upper (V does not control the whole "
+            "state: a rate of this V, not of the method)")
+
+
 def certificate_document(factory, method, classes, parameters, step, upper, lower, rho_lower, rho_upper) -> dict:
     """The self-contained JSON certificate (every rational as ``"p/q"``)."""
-    controls_state = upper is not None and upper.dominance is not None
-    claim = ("rho_lower <= worst-case rate of the method <= rho_upper, for every function of the function class "
-             "and every compressor output of the compressor class") if controls_state else (
-             "worst-case rate of the Lyapunov function V of 'upper' <= rho_upper (V does not control the whole "
-             "state: a rate of this V, not of the method)")
     document = {
         "format": CERTIFICATE_FORMAT,
-        "claim": claim,
+        "claim": rate_claim(upper is not None and upper.dominance is not None),
         **identity_fields(factory, method, parameters, classes),
         "outcomes": step.outcomes,
         "digest": problem_digest(step),

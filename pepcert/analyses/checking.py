@@ -13,7 +13,10 @@ is rebuilt and compared with the file's digest, and every claim is re-proven:
   otherwise it is the rate of that ``V``, and the file may claim no lower bound (an instance
   bounds the method's state, which such a ``V`` does not control);
 * the lower bound: a rational instance the classes contain, whose second-moment map has a
-  real eigenvalue ``>= rho_lower`` (:func:`pepcert.lowerbounds.certified.check_lower_bound`).
+  real eigenvalue ``>= rho_lower`` (:func:`pepcert.lowerbounds.certified.check_lower_bound`);
+* what the file states beside the proof -- the claim's words, names, the residual's pivots, the
+  instance's words and characteristic polynomial -- equals what the check derives
+  (:mod:`pepcert.analyses.stated`); a field pepcert does not write makes the file unreadable.
 
 What is displayed is what was proven: the method's name as its definition builds it (a file
 whose ``method`` field says otherwise is rejected), the parameters as parsed, the classes as
@@ -164,9 +167,45 @@ def classes_from_dict(data: Mapping):
                         None if noise is None else _build_class(noise, "noise"))
 
 
-def _check_lower(built, classes, instance: Mapping, rho_lower) -> tuple[bool, str]:
-    """The file's lower-bound instance, re-verified (one agent: ``h`` and ``alpha`` numbers or
-    a list of outcomes; n agents: per-agent lists)."""
+def _check_lower(built, classes, lower: Mapping, rho_lower) -> list[str]:
+    """Why the file's lower bound fails (empty: it holds): its instance re-verified (one agent:
+    ``h`` and ``alpha`` numbers or a list of outcomes; n agents: per-agent lists), and what the
+    section states beside it -- the instance in words, its characteristic polynomial, its
+    ``rho_lower`` -- compared with what the check derives (:mod:`pepcert.analyses.stated`)."""
+    from pepcert.analyses import stated
+    from pepcert.lowerbounds.certified import instance_words, proves_rate
+
+    instance = lower["instance"]
+    try:
+        ok, why, characteristic = _lower_instance(built, classes, instance, rho_lower)
+    except BadInput as error:
+        return [f"lower bound rejected: {error}"]
+    if not ok:
+        return [f"lower bound rejected: {why}"]
+    function, compressor = instance_words(len(instance["h"]) if isinstance(instance["h"], list) else 1)
+    return stated.first(
+        stated.text_differs("lower.instance.function", instance.get("function"), function),
+        stated.text_differs("lower.instance.compressor", instance.get("compressor"), compressor),
+        stated.rationals_differ("lower.characteristic_polynomial", lower.get("characteristic_polynomial"),
+                                characteristic),
+        _section_rate(lower.get("rho_lower"), characteristic, proves_rate),
+    )
+
+
+def _section_rate(value, characteristic, proves_rate) -> str | None:
+    """The lower section's own ``rho_lower`` must be proven by its instance too (the top-level
+    one may be smaller: a weaker claim)."""
+    from pepcert.pep.numerics.numbers import str_to_rational
+
+    try:
+        proven = proves_rate(characteristic, str_to_rational(value))
+    except BadInput:
+        return "the file's lower.rho_lower is not a rational string 'p/q'"
+    return None if proven else "the file's lower.rho_lower is not proven by its instance"
+
+
+def _lower_instance(built, classes, instance: Mapping, rho_lower) -> tuple[bool, str, tuple[Fraction, ...]]:
+    """The file's instance, rebuilt in rationals and checked (BadInput: not an instance)."""
     from pepcert.lowerbounds.certified import check_lower_bound
     from pepcert.pep.classes import MAX_WHOLE_AGENTS
     from pepcert.pep.instances import ScalingInstance
@@ -180,7 +219,7 @@ def _check_lower(built, classes, instance: Mapping, rho_lower) -> tuple[bool, st
     else:
         hs, alphas = [hs], [alphas if isinstance(alphas, list) else [alphas]]
         if not alphas[0]:
-            return False, "the instance has no compressor outcomes"
+            return False, "the instance has no compressor outcomes", ()
     exact = ScalingInstance(tuple(rational(h, "h") for h in hs),
                             tuple(tuple(rational(a, "alpha") for a in agent) for agent in alphas))
     return check_lower_bound(built, classes, exact, rho_lower)
@@ -255,6 +294,7 @@ def name_mismatch(document: Mapping, built, definition: str) -> str | None:
 
 def _check_upper(built, classes, document, rho_upper, outcomes, reasons: list) -> str | None:
     """The upper bound and, when it holds, the claim it supports (None when rejected)."""
+    from pepcert.analyses import stated
     from pepcert.analyses.certificates import one_step_exact, problem_digest
     from pepcert.lyapunov.dominance import Dominance, check_dominance, lyapunov_scalar
     from pepcert.lyapunov.upper import UpperCertificate, check_upper
@@ -273,6 +313,13 @@ def _check_upper(built, classes, document, rho_upper, outcomes, reasons: list) -
     if [n for n, _ in step.equalities] != upper.get("equalities", []):  # older files: no equalities
         reasons.append("the file's equalities do not match the method's one-step problem")
         return None
+    named = stated.first(
+        stated.names_differ("upper.function_values", upper.get("function_values"), step.basis.value_names),
+        stated.names_differ("upper.features", upper.get("features"), step.feature_names),
+        stated.names_differ("upper.terms", upper.get("terms"), step.term_names))
+    if named:
+        reasons += named
+        return None
     P = None if upper["P"] is None else tuple(tuple(rational(v, "P") for v in row) for row in upper["P"])
     weights = None if upper["weights"] is None else tuple(rational(v, "weight") for v in upper["weights"])
     certificate = UpperCertificate(rho_upper, upper["family"], P, rational(upper["p"], "p"), weights,
@@ -281,6 +328,11 @@ def _check_upper(built, classes, document, rho_upper, outcomes, reasons: list) -
     verdict = check_upper(step, certificate)
     if not verdict.valid:
         reasons.append(f"upper bound rejected: {verdict.reason}")
+        return None
+    recomputed = () if verdict.residual is None else verdict.residual.pivots
+    pivots = stated.pivots_differ("upper.residual_pivots", upper.get("residual_pivots"), recomputed)
+    if pivots is not None:
+        reasons.append(pivots)
         return None
     dominance = upper.get("dominance")
     if dominance is None:
@@ -325,6 +377,11 @@ def check_certificate(document: Mapping, method: Callable | None = None) -> Chec
     except BadInput as error:  # e.g. two outcomes for a deterministic class: the proof fails
         claim = None
         reasons.append(f"upper bound rejected: {error}")
+    if claim is not None:
+        from pepcert.analyses.certificates import rate_claim
+        from pepcert.analyses.stated import text_differs
+
+        reasons += [r for r in (text_differs("claim", document.get("claim"), rate_claim(claim == METHOD_CLAIM)),) if r]
     lower = document.get("lower")
     if claim == LYAPUNOV_CLAIM and rho_lower > 0:
         reasons.append("rho_lower > 0 with an upper bound whose V does not control the whole state: the instance "
@@ -332,12 +389,7 @@ def check_certificate(document: Mapping, method: Callable | None = None) -> Chec
     elif lower is None and rho_lower > 0:
         reasons.append("rho_lower > 0 but the file has no lower-bound instance")
     elif lower is not None:
-        try:
-            ok, why = _check_lower(built, classes, lower["instance"], rho_lower)
-        except BadInput as error:
-            ok, why = False, str(error)
-        if not ok:
-            reasons.append(f"lower bound rejected: {why}")
+        reasons += _check_lower(built, classes, lower, rho_lower)
     if rho_lower > rho_upper:
         reasons.append("rho_lower exceeds rho_upper")
     return CheckReport(not reasons, tuple(reasons), rho_lower, rho_upper, built.name, definition, parameters,

@@ -149,6 +149,11 @@ def _default_rho(factory, float_classes, inputs, solver, step, float_step):
     return certify_noisy(step, float_step, above(best.rho)), SMALLEST
 
 
+NOISY_CLAIM = ("E V_{k+1} <= rho V_k + C sigma^2 and V >= ||x - x*||^2 for every function of the function class, "
+               "every compressor output and every gradient noise of the noise class, hence E||x_k - x*||^2 <= "
+               "rho^k V_0 + C sigma^2 (1 - rho^k)/(1 - rho)")
+
+
 def _identity_entry(identity, check) -> dict:
     return {"multipliers": [rational_to_str(v) for v in identity.multipliers],
             "equality_multipliers": [rational_to_str(v) for v in identity.equality_multipliers],
@@ -163,9 +168,7 @@ def noisy_document(factory, method, classes, parameters, step, certificate, verd
     document: dict = {
         "format": CERTIFICATE_FORMAT,
         "kind": NOISY_KIND,
-        "claim": ("E V_{k+1} <= rho V_k + C sigma^2 and V >= ||x - x*||^2 for every function of the function class, "
-                  "every compressor output and every gradient noise of the noise class, hence E||x_k - x*||^2 <= "
-                  "rho^k V_0 + C sigma^2 (1 - rho^k)/(1 - rho)"),
+        "claim": NOISY_CLAIM,
         **identity_fields(factory, method, parameters, classes),
         "outcomes": step.outcomes,
         "digest": problem_digest(step),
@@ -272,4 +275,21 @@ def check_noisy_certificate(document: Mapping, method: Callable | None = None) -
                                    rational(lyapunov["p"], "p"), _identity(document["step"], "step"),
                                    _identity(document["domination"], "domination"))
     verdict = check_noisy(step, certificate)
-    return report() if verdict.valid else report(verdict.reason)
+    if not verdict.valid:
+        return report(verdict.reason)
+    return report(*_stated(document, step, verdict))
+
+
+def _stated(document: Mapping, step, verdict) -> list[str]:
+    """What the file states beside its proof, compared with what the check derived
+    (:mod:`pepcert.analyses.stated`): the claim, the names, both residuals' pivots."""
+    from pepcert.analyses import stated
+
+    lyapunov = document["lyapunov"]
+    return stated.first(
+        stated.text_differs("claim", document.get("claim"), NOISY_CLAIM),
+        stated.names_differ("lyapunov.function_values", lyapunov["function_values"], step.basis.value_names),
+        stated.names_differ("lyapunov.features", lyapunov["features"], step.feature_names),
+        *(stated.pivots_differ(f"{part}.residual_pivots", document[part]["residual_pivots"],
+                               () if check is None else check.pivots)
+          for part, check in (("step", verdict.step), ("domination", verdict.domination))))

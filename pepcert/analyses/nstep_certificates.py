@@ -32,6 +32,8 @@ from pepcert.pep.numerics.numbers import decimal_string, rational_to_str
 from pepcert.pep.serialise import jsonable
 
 NSTEP_KIND = "nstep"
+#: The file's ``lower_note`` when no instance was certified (``check`` requires exactly this).
+NO_INSTANCE_NOTE = "no rational instance passed the exact check (the lower bound is not claimed)"
 
 
 def bound_text(measure: str, initial: str, iterations: int, upper: str) -> str:
@@ -113,8 +115,7 @@ def certify_nstep(
     reasons = []
     if upper is None:
         reasons.append("no exact dual within a margin of 1e-6 of the worst case")
-    note = "" if lower is not None else ("no rational instance passed the exact check (the lower bound is "
-                                         "not claimed)")
+    note = "" if lower is not None else NO_INSTANCE_NOTE
     if upper is not None and lower is not None and lower[1] > upper[0].upper:
         reasons.append("the lower bound exceeds the upper bound")  # impossible if both are right
     problem = exact.problem
@@ -153,18 +154,22 @@ def _upper(exact: ExactNStep, data, worst, backend):
     return None
 
 
+def nstep_claim(measure: str, iterations: int, initial: str) -> str:
+    """The file's claim in words (``pepcert check`` requires the file's text to be this one)."""
+    return (f"lower_bound <= {describe_measure(measure, iterations)} <= upper_bound * "
+            f"({describe_measure(initial, 0)}), the upper bound for every function of the function class and "
+            "every output of the compressor class, the lower bound attained by the instance (initial condition <= 1)")
+
+
 def nstep_document(factory, method, classes, parameters, exact: ExactNStep, upper, lower, note: str) -> dict:
     """The self-contained JSON certificate (every rational as ``"p/q"``)."""
     from pepcert.analyses.certificates import CERTIFICATE_FORMAT, identity_fields
 
     problem, strings = exact.problem, lambda values: [rational_to_str(v) for v in values]
-    claim = (f"lower_bound <= {describe_measure(problem.measure, problem.iterations)} <= upper_bound * "
-             f"({describe_measure(problem.initial, 0)}), the upper bound for every function of the function class and "
-             "every output of the compressor class, the lower bound attained by the instance (initial condition <= 1)")
     document: dict[str, Any] = {
         "format": CERTIFICATE_FORMAT,
         "kind": NSTEP_KIND,
-        "claim": claim,
+        "claim": nstep_claim(problem.measure, problem.iterations, problem.initial),
         **identity_fields(factory, method, parameters, classes),
         "iterations": problem.iterations,
         "measure": problem.measure,
@@ -254,7 +259,10 @@ def _instance(document: Mapping) -> Instance:
 
 
 def _verify(document: Mapping, exact: ExactNStep, upper_bound, lower_bound) -> list[str]:
-    """The reasons the file's proofs fail on the rebuilt problem (empty: both hold)."""
+    """The reasons the file's proofs fail on the rebuilt problem (empty: both hold), and where
+    what it states beside them is not what the check derives (:mod:`pepcert.analyses.stated`)."""
+    from pepcert.analyses import stated
+
     if nstep_digest(exact) != document.get("digest"):
         return ["the method's N-step problem does not match the certificate's (digest mismatch)"]
     reasons = []
@@ -268,6 +276,9 @@ def _verify(document: Mapping, exact: ExactNStep, upper_bound, lower_bound) -> l
         verdict = check_dual(exact, _proof(document, upper_bound))
         if not verdict.valid:
             reasons.append(f"upper bound rejected: {verdict.reason}")
+        else:
+            reasons += stated.first(stated.pivots_differ("upper.residual_pivots", upper["residual_pivots"],
+                                                         verdict.pivots))
     if lower_bound is not None:
         if document.get("lower") is None:
             reasons.append("a lower bound without an instance")
@@ -277,7 +288,18 @@ def _verify(document: Mapping, exact: ExactNStep, upper_bound, lower_bound) -> l
                 reasons.append(f"lower bound rejected: {why}")
     if upper_bound is not None and lower_bound is not None and lower_bound > upper_bound:
         reasons.append("the lower bound exceeds the upper bound")
-    return reasons
+    problem = exact.problem
+    return reasons + stated.first(
+        stated.text_differs("claim", document.get("claim"), nstep_claim(problem.measure, problem.iterations,
+                                                                         problem.initial)),
+        _note_differs(document.get("lower_note"), document.get("lower") is None))
+
+
+def _note_differs(note, no_instance: bool) -> str | None:
+    """``lower_note``: absent, or pepcert's own note where the file has no instance."""
+    if note is None or (note == NO_INSTANCE_NOTE and no_instance):
+        return None
+    return f"the file's lower_note is not pepcert's ({NO_INSTANCE_NOTE!r}, and only without an instance)"
 
 
 def check_nstep_certificate(document: Mapping, method: Callable | None = None) -> NStepCheckReport:

@@ -64,7 +64,8 @@ def validate_nstep(document: dict, source: str = "the certificate") -> None:
         for key in UPPER_KEYS[:3]:
             _names(upper[key], f"upper.{key}")
         for key in UPPER_KEYS[3:]:
-            _rationals(upper[key], f"upper.{key}")
+            if key != "residual_pivots" or upper[key] is not None:  # the pivots may be left out (null)
+                _rationals(upper[key], f"upper.{key}")
     if document["lower"] is not None:
         lower = _object(document["lower"], "lower")
         _exact_keys(lower, LOWER_KEYS, "lower")

@@ -50,15 +50,21 @@ class ExactLowerBound:
         curvature and one list of outcomes per agent), the polynomial and ``rho_lower``
         (``twins=False``: exact values only, as the certificate file writes them)."""
         instance, data = self.instance, None
-        if instance is not None and instance.agents == 1:
-            data = {"function": "f(x) = h x^2 / 2", "compressor": "C(v) = alpha_k v, outcomes k equally likely",
-                    "h": instance.hs[0], "alpha": list(instance.alphas[0])}
-        elif instance is not None:
-            data = {"function": "f_i(x) = h_i x^2 / 2 (agent i)",
-                    "compressor": "C_i(v) = alpha_{i,k} v, outcomes k equally likely, independent per agent",
-                    "h": list(instance.hs), "alpha": [list(agent) for agent in instance.alphas]}
+        if instance is not None:
+            function, compressor = instance_words(instance.agents)
+            one = instance.agents == 1
+            data = {"function": function, "compressor": compressor, "h": instance.hs[0] if one else list(instance.hs),
+                    "alpha": list(instance.alphas[0]) if one else [list(agent) for agent in instance.alphas]}
         return jsonable({"instance": data, "characteristic_polynomial": list(self.characteristic),
                          "rho_lower": self.rho_lower}, twins)
+
+
+def instance_words(agents: int) -> tuple[str, str]:
+    """The scaling instance's function and compressor in words, as a certificate file states them."""
+    if agents == 1:
+        return "f(x) = h x^2 / 2", "C(v) = alpha_k v, outcomes k equally likely"
+    return ("f_i(x) = h_i x^2 / 2 (agent i)",
+            "C_i(v) = alpha_{i,k} v, outcomes k equally likely, independent per agent")
 
 
 def characteristic_polynomial(matrix) -> tuple[Fraction, ...]:
@@ -167,14 +173,16 @@ def exact_lower_bound(method: Method, classes: ProblemClass, instance: ScalingIn
     return ExactLowerBound(instance, characteristic, Fraction(0), False, "no real eigenvalue of that size")
 
 
-def check_lower_bound(method: Method, classes: ProblemClass, instance: ScalingInstance, rho_lower: Fraction) -> tuple[bool, str]:
-    """Re-verify a lower-bound claim from scratch, exactly (used by ``pepcert check``)."""
+def check_lower_bound(method: Method, classes: ProblemClass, instance: ScalingInstance,
+                      rho_lower: Fraction) -> tuple[bool, str, tuple[Fraction, ...]]:
+    """Re-verify a lower-bound claim from scratch, exactly (used by ``pepcert check``): whether
+    it holds, why not, and the characteristic polynomial recomputed (empty when not reached)."""
     if not instance.belongs_to(classes):
-        return False, "the instance is not in the function or compressor class"
+        return False, "the instance is not in the function or compressor class", ()
     try:
         characteristic = second_moment_polynomial(method, instance)
     except NotLinear as error:
-        return False, f"the method is not linear on the instance ({error})"
+        return False, f"the method is not linear on the instance ({error})", ()
     if not proves_rate(characteristic, Fraction(rho_lower)):
-        return False, "no real eigenvalue of the instance's second-moment map is >= rho_lower"
-    return True, ""
+        return False, "no real eigenvalue of the instance's second-moment map is >= rho_lower", characteristic
+    return True, "", characteristic

@@ -12,6 +12,7 @@ from fractions import Fraction as Q
 import pytest
 
 from pepcert import Method, ProblemClass, SmoothStronglyConvex, certify, check_certificate
+from pepcert.analyses.certificates import rate_claim
 from pepcert.analyses.checking import LYAPUNOV_CLAIM, METHOD_CLAIM
 from pepcert.cli import main
 from pepcert.pep import Contractive
@@ -112,13 +113,18 @@ def test_two_certificates_of_one_method_never_contradict(factory):
 
 def test_removing_the_dominance_proof_restates_the_claim(cgd):
     """Without its dominance proof the same V proves only its own rate: a file that keeps its
-    lower bound is then refused, and one without it is valid for V alone."""
+    lower bound is then refused, and one without it is valid for V alone once its claim says so
+    (the method's rate in words is refused: the file would state more than it proves)."""
     forged = copy.deepcopy(cgd)
     forged["upper"]["dominance"] = None
     report = check_certificate(forged)
     assert not report.valid and any("does not control the whole state" in r for r in report.reasons)
     forged.pop("lower")
     forged["rho_lower"] = "0"
+    report = check_certificate(forged)
+    assert not report.valid and report.reasons == (
+        f"the file's claim is not what the proof establishes ({rate_claim(False)!r})",)
+    forged["claim"] = rate_claim(False)
     report = check_certificate(forged)
     assert report.valid and report.claim == LYAPUNOV_CLAIM and not report.proves_convergence
 

@@ -90,10 +90,16 @@ def test_rho_lower_above_the_rate_is_rejected(certificate):
 
 
 def test_weaker_claims_still_hold(certificate):
-    """Raising rho_upper or lowering rho_lower keeps the proof valid."""
+    """Raising rho_upper or lowering rho_lower keeps the proof valid; the residual's pivots,
+    stated at the old rho_upper, must then be left out (or restated): stale, they are refused."""
     relaxed = copy.deepcopy(certificate)
     relaxed["rho_upper"] = str(Fraction(relaxed["rho_upper"]) + Fraction(1, 100))
     relaxed["rho_lower"] = str(Fraction(relaxed["rho_lower"]) - Fraction(1, 100))
+    stale = check_certificate(relaxed)
+    assert not stale.valid and stale.reasons == (
+        "the file's upper.residual_pivots[0] is not the value check recomputes at the file's claim (set them to null, "
+        "or to what check derives)",)
+    relaxed["upper"]["residual_pivots"] = None
     assert check_certificate(relaxed).valid
 
 

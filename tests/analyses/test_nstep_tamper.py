@@ -62,7 +62,14 @@ def test_weaker_claims_still_hold(certificate):
         doc["upper_bound"] = rational_to_str(2 * Fraction(doc["upper_bound"]))
         doc["lower_bound"] = rational_to_str(Fraction(doc["lower_bound"]) / 2)
 
-    assert check(edited(certificate, weaker)).valid
+    stale = check(edited(certificate, weaker))  # the residual's pivots were stated at the old bound
+    assert not stale.valid and len(stale.reasons) == 1 and "upper.residual_pivots[" in stale.reasons[0]
+
+    def weaker_without_pivots(doc):
+        weaker(doc)
+        doc["upper"]["residual_pivots"] = None
+
+    assert check(edited(certificate, weaker_without_pivots)).valid
 
     def without_lower(doc):
         doc["lower_bound"], doc["lower"] = None, None

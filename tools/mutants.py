@@ -555,6 +555,8 @@ MUTANTS = (
     _m("solve policy: a stall settles without the caller's finishing", BACKENDS,
        "self.finish(answer_of(solution)).tolerance <= LARGE_ACCEPT", "answer_of(solution).tolerance <= LARGE_ACCEPT",
        "tests/pep/test_solve_policy.py"),
+    _m("solvers: a Clarabel panic propagates", "pepcert/pep/solvers.py",
+       'if type(error).__name__ != "PanicException":', "if True:", "tests/pep/test_solve_policy.py"),
     _m("solve policy: every stall settles", BACKENDS,
        "return self.finish is not None and self.finish(", "return True or self.finish(",
        "tests/pep/test_solve_policy.py"),

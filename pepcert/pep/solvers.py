@@ -139,7 +139,12 @@ class ClarabelSolver:
         solver = clarabel.DefaultSolver(
             CSCMatrix.zeros((n, n)), problem.c, problem.A, problem.b, cones, settings
         )
-        solution = solver.solve()
+        try:
+            solution = solver.solve()
+        except BaseException as error:  # noqa: BLE001 - a Rust panic reaches Python as a BaseException
+            if type(error).__name__ != "PanicException":
+                raise
+            return _panicked(self.name, problem, str(error), time.perf_counter() - start)
         seconds = time.perf_counter() - start
         raw = str(solution.status)
         status = {
@@ -162,6 +167,15 @@ class ClarabelSolver:
             raw_status=raw,
             residuals=residuals(problem, x, s, z) if raw in _CHECKABLE else None,
         )
+
+
+def _panicked(name: str, problem: ConicProblem, message: str, seconds: float) -> ConicSolution:
+    """A solve that panicked inside the solver (Clarabel 0.11: ``Eigval error`` in a PSD cone's
+    step length, on a margin problem of three agents, ``tests/data/clarabel_panic_margin.npz``):
+    a failed solve with no iterate, which the callers treat as any other failure."""
+    nan = np.full(problem.n_variables, math.nan)
+    return ConicSolution(status="failed", x=nan, y=np.full(len(problem.b), math.nan), objective=math.nan,
+                         solver=name, seconds=seconds, iterations=0, raw_status=f"panicked ({message})")
 
 
 # Stops whose last iterate may still meet a looser tolerance (infeasibility certificates never do).

@@ -155,3 +155,27 @@ def test_the_one_step_bound_spares_ef_at_twenty_steps_its_refined_solve(monkeypa
     monkeypatch.setattr(chain_bound.Chain, "narrowed", lambda self, answer: answer)
     worst_case(BUILTIN_METHODS["ef"](eta), classes, 20, solver="clarabel")
     assert [call[0] for call in calls if call[1] >= backends.LARGE_PROBLEM] == [False, True]
+
+
+def _panicking_problem():
+    """A margin problem of three agents on which Clarabel 0.11 panics in a PSD cone's step
+    length (``Eigval error: Eigen(1)``), captured from a run of the rate search."""
+    from conftest import DATA
+    from pepcert.pep.conic import ConicProblem, CSCMatrix
+
+    data = np.load(DATA / "clarabel_panic_margin.npz")
+    zero, nonneg, *psd = (int(v) for v in data["cones"])
+    A = CSCMatrix(tuple(int(v) for v in data["shape"]), data["indptr"], data["indices"], data["data"])
+    return ConicProblem(data["c"], A, data["b"], zero, nonneg, tuple(psd))
+
+
+def test_a_solver_panic_is_a_failed_solve_not_a_crash():
+    """The panic reaches Python as a BaseException (not an Exception): unguarded it went past
+    every ``except`` of the analyses and ended the command with a traceback."""
+    problem = _panicking_problem()
+    solution = ClarabelSolver().solve(problem)
+    assert solution.status == "failed" and solution.raw_status.startswith("panicked (Eigval error")
+    assert solution.residuals is None and np.isnan(solution.x).all() and len(solution.x) == problem.n_variables
+    # the ladder goes on: at 1e-10 and 1e-9 it panics, at 1e-8 Clarabel solves it (measured)
+    answer = solve_accurately(ClarabelSolver(), problem)
+    assert answer.solved and answer.tolerance == 1e-8

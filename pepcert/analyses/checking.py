@@ -173,7 +173,7 @@ def _check_lower(built, classes, lower: Mapping, rho_lower) -> list[str]:
     section states beside it -- the instance in words, its characteristic polynomial, its
     ``rho_lower`` -- compared with what the check derives (:mod:`pepcert.analyses.stated`)."""
     from pepcert.analyses import stated
-    from pepcert.lowerbounds.certified import instance_words, proves_rate
+    from pepcert.lowerbounds.certified import instance_words
 
     instance = lower["instance"]
     try:
@@ -188,13 +188,14 @@ def _check_lower(built, classes, lower: Mapping, rho_lower) -> list[str]:
         stated.text_differs("lower.instance.compressor", instance.get("compressor"), compressor),
         stated.rationals_differ("lower.characteristic_polynomial", lower.get("characteristic_polynomial"),
                                 characteristic),
-        _section_rate(lower.get("rho_lower"), characteristic, proves_rate),
+        _section_rate(lower.get("rho_lower"), characteristic),
     )
 
 
-def _section_rate(value, characteristic, proves_rate) -> str | None:
+def _section_rate(value, characteristic) -> str | None:
     """The lower section's own ``rho_lower`` must be proven by its instance too (the top-level
     one may be smaller: a weaker claim)."""
+    from pepcert.lowerbounds.certified import proves_rate
     from pepcert.pep.numerics.numbers import str_to_rational
 
     try:
@@ -378,10 +379,10 @@ def check_certificate(document: Mapping, method: Callable | None = None) -> Chec
         claim = None
         reasons.append(f"upper bound rejected: {error}")
     if claim is not None:
+        from pepcert.analyses import stated
         from pepcert.analyses.certificates import rate_claim
-        from pepcert.analyses.stated import text_differs
 
-        reasons += [r for r in (text_differs("claim", document.get("claim"), rate_claim(claim == METHOD_CLAIM)),) if r]
+        reasons += stated.first(stated.text_differs("claim", document.get("claim"), rate_claim(claim == METHOD_CLAIM)))
     lower = document.get("lower")
     if claim == LYAPUNOV_CLAIM and rho_lower > 0:
         reasons.append("rho_lower > 0 with an upper bound whose V does not control the whole state: the instance "

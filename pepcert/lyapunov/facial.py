@@ -179,14 +179,9 @@ PROBE_GAPS = (1e-8, 1e-7, 1e-6)
 def _probe(solve, rho: float, reduction: Reduction) -> MarginSolution:
     """A facial-reduction round's solve at ``rho``, retried at :data:`PROBE_GAPS` when it meets
     none of the usual tolerances. Only a starting point: what it returns is accepted as a
-    certificate only through its floating-point threshold (:func:`_certify_reduced`). Its first
-    solve skips iterative refinement (a refined one follows a stall): measured on 3,600 rates of
-    Fig. 1's methods, 20-22 % less CPU for the same rates to the bit. (Applied to every margin
-    solve it loosened EControl's certified rate at its tuning law from 0.6121 to 0.6196,
-    docs/noise.md, where no instance closes the rate and a bisection decides: the search's
-    solves stay refined.)"""
+    certificate only through its floating-point threshold (:func:`_certify_reduced`)."""
     try:
-        return solve(rho, None, reduction, refine_first=False)
+        return solve(rho, None, reduction)
     except SolverFailure:
         return solve(rho, None, reduction, gaps=PROBE_GAPS)
 

@@ -105,13 +105,11 @@ def _upper(size: int) -> tuple[np.ndarray, np.ndarray]:
 # instances span the rest of the face (a quadratic class at eta*) the margin would be unbounded.
 def solve_margin(
     data: LMIData, backend, rho: float, norm: tuple[np.ndarray, np.ndarray], reduction: Reduction | None = None,
-    dominance: DominanceRows | None = None, gaps: tuple[float, ...] | None = None, refine_first: bool = True,
+    dominance: DominanceRows | None = None, gaps: tuple[float, ...] | None = None,
 ) -> MarginSolution:
     """Maximise ``t`` with ``S - t N >= 0`` and ``ell - t n_lin >= 0`` at ``rho`` (and, given
     ``dominance``, only over V that control the whole state; ``t <= 1`` with equalities, above).
-    ``gaps``: the tolerances the solve may stop at (default :func:`solve_accurately`'s);
-    ``refine_first=False``: the first solve without iterative refinement (the same gap with it
-    follows a stall)."""
+    ``gaps``: the tolerances the solve may stop at (default :func:`solve_accurately`'s)."""
     T, m, n = data.n_terms, data.n_constraints, data.n
     builder = ConicBuilder()
     y = builder.variables("V", T)
@@ -168,7 +166,7 @@ def solve_margin(
     objective = np.zeros(total)
     objective[t] = -1.0
     problem, _ = builder.build(objective)
-    solution = solve_accurately(backend, problem, refine_first=refine_first, max_solves=5) if gaps is None else \
+    solution = solve_accurately(backend, problem) if gaps is None else \
         solve_accurately(backend, problem, gaps=gaps, max_solves=len(gaps))
     if not solution.solved:
         raise SolverFailure(

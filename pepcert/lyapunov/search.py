@@ -207,12 +207,11 @@ def lyapunov_rate(
     backend = get_solver(solver)
     solves = 0
 
-    def solve(rho, reference, reduction=None, floor=1e-6, dominating=None, gaps=None, refine_first=True):
+    def solve(rho, reference, reduction=None, floor=1e-6, dominating=None, gaps=None) -> MarginSolution:
         nonlocal solves
         solves += 1
         _report(progress, solves, family, rho)
-        return solve_margin(data, backend, rho, normaliser(data, reference, floor), reduction, dominating, gaps,
-                            refine_first)
+        return solve_margin(data, backend, rho, normaliser(data, reference, floor), reduction, dominating, gaps)
 
     best, dominance = None, 0.0
     if worst_cases:

@@ -322,21 +322,12 @@ class MosekSolver:
 _RECORD = threading.local()
 
 
-@dataclass(frozen=True)
-class RecordedSolve:
-    """A problem :func:`solve_accurately` was given, and the tolerances of its first attempt."""
-
-    problem: ConicProblem
-    tolerances: Tolerances
-
-
 @contextlib.contextmanager
-def recording() -> Iterator[list[RecordedSolve]]:
+def recording() -> Iterator[list[ConicProblem]]:
     """Inside, every problem :func:`solve_accurately` is given is appended to the list yielded
-    (per thread) with its first attempt's tolerances: ``pepcert bench`` times a bare solve of
-    exactly the problems an analysis solved, at the settings it first solved them with."""
+    (per thread): ``pepcert bench`` times a bare solve of exactly the problems an analysis solved."""
     previous = getattr(_RECORD, "problems", None)
-    problems: list[RecordedSolve] = []
+    problems: list[ConicProblem] = []
     _RECORD.problems = problems
     try:
         yield problems
@@ -362,13 +353,13 @@ def solve_accurately(
     ``accept``: keep at once an answer that meets this tolerance (a large problem, where another
     solve costs as much as the first).
     """
+    record = getattr(_RECORD, "problems", None)
+    if record is not None:
+        record.append(problem)
     solution, best = None, None
     attempts = [(gap, True) for gap in gaps]
     if not refine_first:
         attempts.insert(0, (gaps[0], False))
-    record = getattr(_RECORD, "problems", None)
-    if record is not None:
-        record.append(RecordedSolve(problem, Tolerances(gap=gaps[0], feasibility=gaps[0], refine=attempts[0][1])))
     for gap, refine in attempts[:max_solves]:
         backend = type(backend)(Tolerances(gap=gap, feasibility=gap, refine=refine))
         solution = backend.solve(problem)

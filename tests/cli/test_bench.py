@@ -31,9 +31,7 @@ def test_compiled_cvxpy_baseline_and_the_floor_solve_the_same_problem():
     with recording() as problems:
         rho = tight_rate(method, classes).rho
     assert abs(cvxpy_compiled_rate(method, classes) - rho) <= 5e-6
-    first = problems[0]
-    assert not first.tolerances.refine  # the margin problem is first solved without refinement
-    assert str(ClarabelSolver(first.tolerances).bare_solve(first.problem).status) == "Solved"
+    assert problems and str(ClarabelSolver().bare_solve(problems[0]).status) == "Solved"
     labels = [label for label, _, _ in settings()]
     assert {heavy_ball(0.2, 0.3).name, ef_momentum(0.2, 0.3).name} <= {label.split()[0] for label in labels}
 

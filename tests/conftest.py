@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import math
 from pathlib import Path
@@ -10,6 +11,17 @@ import pytest
 
 DATA = Path(__file__).parent / "data"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference" / "rates.csv"
+
+
+def tampered(document: dict, path: tuple, value) -> dict:
+    """A deep copy of a certificate ``document`` with the field at ``path`` (keys and list
+    indices) set to ``value``: the one edit a tampering test makes."""
+    changed = copy.deepcopy(document)
+    target = changed
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return changed
 
 
 def reference_rows() -> list[dict]:

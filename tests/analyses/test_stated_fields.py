@@ -10,12 +10,12 @@ unreduced) stays valid. Before the comparisons existed each edited file was acce
 
 from __future__ import annotations
 
-import copy
 import json
 from fractions import Fraction
 
 import pytest
 
+from conftest import tampered
 from pepcert import ProblemClass, SmoothStronglyConvex, certify, check_certificate
 from pepcert.analyses.certificate_file import parse_certificate_text
 from pepcert.analyses.noisy_certificates import certify_noise_pair
@@ -55,15 +55,6 @@ def checked(document: dict):
     return check_certificate(parse_certificate_text(json.dumps(document)))
 
 
-def edited(document: dict, path: tuple, value) -> dict:
-    out = copy.deepcopy(document)
-    where = out
-    for key in path[:-1]:
-        where = where[key]
-    where[path[-1]] = value
-    return out
-
-
 def test_the_files_as_written_are_valid(rate, nstep, noisy):
     for document in (rate, nstep, noisy):
         report = checked(document)
@@ -88,7 +79,7 @@ RATE_EDITS = [
 
 @pytest.mark.parametrize("path,value,reason", RATE_EDITS, ids=[".".join(map(str, p)) + f"={v}" for p, v, _ in RATE_EDITS])
 def test_a_rate_file_stating_what_was_not_derived_is_refused(rate, path, value, reason):
-    report = checked(edited(rate, path, value))
+    report = checked(tampered(rate, path, value))
     assert not report.valid and len(report.reasons) == 1 and report.reasons[0].startswith(reason), report.reasons
 
 
@@ -103,27 +94,22 @@ def test_a_rate_file_stating_what_was_not_derived_is_refused(rate, path, value, 
     ("noisy", ("domination", "residual_pivots", 0), "1/7", "the file's domination.residual_pivots[0]"),
 ])
 def test_other_kinds_stating_what_was_not_derived_are_refused(request, document, path, value, reason):
-    report = checked(edited(request.getfixturevalue(document), path, value))
+    report = checked(tampered(request.getfixturevalue(document), path, value))
     assert not report.valid and len(report.reasons) == 1 and report.reasons[0].startswith(reason), report.reasons
 
 
 def test_a_stated_rational_is_compared_as_a_number_and_the_pivots_may_be_left_out(rate, nstep, noisy):
     first = Q(rate["lower"]["characteristic_polynomial"][1])
     unreduced = f"{3 * first.numerator}/{3 * first.denominator}"
-    assert checked(edited(rate, ("lower", "characteristic_polynomial", 1), unreduced)).valid
+    assert checked(tampered(rate, ("lower", "characteristic_polynomial", 1), unreduced)).valid
     for document, path in ((rate, ("upper", "residual_pivots")), (nstep, ("upper", "residual_pivots")),
                            (noisy, ("step", "residual_pivots"))):
-        assert checked(edited(document, path, None)).valid
+        assert checked(tampered(document, path, None)).valid
 
 
 def test_a_field_pepcert_does_not_write_is_refused(rate):
     from pepcert.pep.errors import BadInput
 
     for where in ((), ("upper",), ("lower",), ("lower", "instance")):
-        document = copy.deepcopy(rate)
-        target = document
-        for key in where:
-            target = target[key]
-        target["note"] = "proven by hand"
         with pytest.raises(BadInput, match="unknown fields \\['note'\\]"):
-            checked(document)
+            checked(tampered(rate, (*where, "note"), "proven by hand"))

@@ -10,13 +10,13 @@ methods' matrices on ``f = h x^2/2`` written out by hand here and their spectral
 
 from __future__ import annotations
 
-import copy
 import math
 from fractions import Fraction
 
 import numpy as np
 import pytest
 
+from conftest import tampered
 from pepcert import (
     BadInput,
     Contractive,
@@ -46,15 +46,6 @@ def spectral_radius_squared(matrices) -> float:
     """Spectral radius of ``Sigma -> mean_k M_k Sigma M_k^T`` (numpy Kronecker products)."""
     lifted = sum(np.kron(m, m) for m in matrices) / len(matrices)
     return float(max(abs(np.linalg.eigvals(lifted))))
-
-
-def tamper(document: dict, path: tuple, value) -> dict:
-    changed = copy.deepcopy(document)
-    target = changed
-    for key in path[:-1]:
-        target = target[key]
-    target[path[-1]] = value
-    return changed
 
 
 def exact_gap(value: Fraction) -> str:
@@ -93,7 +84,7 @@ def test_gradient_descent_rate_step_worst_case_and_certificate():
         (("classes", "function", "L"), "99/100"),
         (("lower", "instance", "h"), "11/10"),
     ]:
-        assert not check_certificate(tamper(document, path, value), method=gradient_descent).valid, path
+        assert not check_certificate(tampered(document, path, value), method=gradient_descent).valid, path
     with pytest.raises(BadInput, match="--method-from"):
         check_certificate(document)
 
@@ -147,7 +138,7 @@ def test_ef_heavy_ball_every_analysis():
     assert check_certificate(document, method=ef_heavy_ball).valid
     for path, value in [(("parameters", "beta"), "11/100"), (("classes", "compressor", "delta"), "51/100"),
                         (("rho_upper",), exact_gap(certified.rho_lower - Fraction(1, 10**12)))]:
-        assert not check_certificate(tamper(document, path, value), method=ef_heavy_ball).valid, path
+        assert not check_certificate(tampered(document, path, value), method=ef_heavy_ball).valid, path
 
 
 def test_a_float_captured_in_a_definition_never_reaches_an_exact_check():
@@ -190,7 +181,7 @@ def test_nesterov_every_analysis():
     assert certified.lower_source == "instance" and certified.rho_lower <= Fraction(4, 9)
     assert float(certified.rho_upper) == pytest.approx(rate.rho, abs=1e-6)
     assert check_certificate(certified.certificate, method=nesterov).valid
-    forged = tamper(certified.certificate, ("parameters", "beta"), "1/3")
+    forged = tampered(certified.certificate, ("parameters", "beta"), "1/3")
     assert not check_certificate(forged, method=nesterov).valid
 
 
@@ -238,4 +229,4 @@ def test_diana_with_an_unbiased_compressor_every_analysis():
     assert check_certificate(document, method=diana).valid
     for path, value in [(("classes", "compressor", "omega"), "9/10"), (("parameters", "omega"), "3/5"),
                         (("lower", "instance", "alpha"), ["-1/10", "21/10"])]:
-        assert not check_certificate(tamper(document, path, value), method=diana).valid, path
+        assert not check_certificate(tampered(document, path, value), method=diana).valid, path

@@ -537,6 +537,9 @@ MUTANTS = (
     _m("dominance: a reused certificate is not scaled to the new V", DOMINANCE,
        "if falling.any() else 1.0", "if False else 1.0", DOMINANCE_REUSE),
     # -- README.md quotes docs/benchmarks.md's one run (tools/update_benchmarks.py) --
+    _m("bench throughput: a small grid's short rows instead of Fig. 1's own", "pepcert/cli/bench_jobs.py",
+       "steps = [float(e) for e in axes_values(FIGURE_GRID)[1]]",
+       "steps = [float(e) for e in np.linspace(0.01, 2 / 1.1, deltas)]", "tests/cli/test_bench.py"),
     _m("bench quote: the baselines below a figure are dropped", "tools/update_benchmarks.py",
        "for row in group]", "for row in group[:1]]", "tests/test_benchmarks_page.py"),
     _m("bench quote: the paragraph of the run is dropped", "tools/update_benchmarks.py",

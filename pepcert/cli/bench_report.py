@@ -228,10 +228,12 @@ def throughput_lines(report: dict) -> list[str]:
 
     t, r = mapping(get(report, "throughput")), mapping(get(report, "rate"))
     per_second = number(t.get("rates_per_second"))
-    head = f"(d) Fig. 1 throughput: tight rates of {bench.label(bench.THROUGHPUT_METHODS)} on a grid of (1 - delta, eta)"
+    head = (f"(d) Fig. 1 throughput: tight rates of {bench.label(bench.THROUGHPUT_METHODS)}, rows of the figure's "
+            f"steps at values of 1 - delta")
     if per_second is None:
         return [head, f"    {NOT_MEASURED}"]
-    lines = [head, f"    {t.get('rates', '?')} rates in {seconds(t.get('seconds'))}: {per_second:.0f} rates/s; "
+    shape = f" ({t['rows']} rows of {t['steps']} steps)" if "rows" in t and "steps" in t else ""
+    lines = [head, f"    {t.get('rates', '?')} rates{shape} in {seconds(t.get('seconds'))}: {per_second:.0f} rates/s; "
                    f"EXTRAPOLATED to 120,000 rates: {120_000 / per_second / 60:.1f} min ({t.get('failures', '?')} solver failures)"]
     for key, label in RATE_BASELINES[1:]:
         if number(r.get(key)) is not None:

@@ -48,6 +48,21 @@ def test_runs_past_the_cap_are_reported_as_not_run():
     assert all(row["not_run"] == "> 0.01 s at N = 10" for row in rows)
 
 
+def test_throughput_rates_rows_of_the_figure_itself(monkeypatch):
+    """(d) rates whole rows of Fig. 1 (its 200 steps, exactly its values, at once), not a small
+    grid whose rows are too short to share a structure's first build and trace."""
+    import pepcert.analyses.rates as rates
+    from pepcert.papers.figures.ttd25_fig1 import axes_values
+
+    calls = []
+    monkeypatch.setattr(rates, "tight_rates", lambda methods, classes: calls.append((methods, classes)) or [])
+    report = bench_jobs.bench_throughput(2)
+    assert len(calls) == 6 and (report["rows"], report["steps"], report["rates"]) == (6, 200, 1200)
+    figure_steps = [float(e) for e in axes_values(200)[1]]
+    assert all([m.parameters["eta"] for m in methods] == figure_steps for methods, _ in calls)
+    assert [round(1 - classes.compressor.delta, 12) for _, classes in calls[:2]] == [0.01, 0.99]
+
+
 def test_closed_forms_used_for_the_relative_error():
     # EF at its optimal step, mu = 0.1, L = 1, delta = 0.5 (Thomsen, Taylor & Dieuleveut 2025)
     assert abs(bench_jobs.ef_optimal_rate() - 0.939368196028) < 1e-11
@@ -88,7 +103,7 @@ FULL = {
         "pepit_scs": [{"N": 10, "error": "SCS failed"}, {"N": 50, "not_run": "> 60 s at N = 50"},
                       {"N": 100, "not_run": "> 60 s at N = 50"}],
     },
-    "throughput": {"rates": 75, "seconds": 0.2, "rates_per_second": 397.0, "failures": 0},
+    "throughput": {"rates": 3000, "rows": 15, "steps": 200, "seconds": 7.6, "rates_per_second": 397.0, "failures": 0},
     "agents": [{"agents": n, "method": m, "family": f, "median_ms": 10.0 * n, "rho": 0.9, "tight": True}
                for n in (2, 4) for m in ("a", "b") for f in ("paper", "full")],
     "figure": {"seconds": 150.0, "workers": 2, "grid": 200, "analyses": 120150,

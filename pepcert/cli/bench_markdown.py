@@ -22,6 +22,7 @@ from pepcert.cli.bench_report import (
     number,
     ratio,
     records,
+    rows_of_steps,
     run_cell,
     seconds,
     versions,
@@ -189,8 +190,7 @@ def _nstep(report: dict) -> list[Row]:
 def _throughput(report: dict) -> list[Row]:
     t, r = mapping(get(report, "throughput")), mapping(get(report, "rate"))
     per_second = number(t.get("rates_per_second"))
-    shape = f" ({t['rows']} rows of {t['steps']} steps)" if "rows" in t and "steps" in t else ""
-    what = f"throughput: {t.get('rates', '?')} tight rates{shape}, extrapolated to Fig. 1's 120,000 (Thomsen et al. 2025)"
+    what = f"throughput: {t.get('rates', '?')} tight rates{rows_of_steps(t)}, extrapolated to Fig. 1's 120,000 (Thomsen et al. 2025)"
     if per_second is None:
         return [(what, NOT_MEASURED, "", "")]
     minutes = 120_000 / per_second / 60

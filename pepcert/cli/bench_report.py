@@ -58,6 +58,12 @@ def number(value: Any) -> float | None:
     return float(value)
 
 
+def rows_of_steps(throughput: dict) -> str:
+    """`` (15 rows of 200 steps)``: the shape of the throughput figure's work ("" when a report lacks it)."""
+    rows, steps = number(throughput.get("rows")), number(throughput.get("steps"))
+    return "" if rows is None or steps is None else f" ({rows:g} rows of {steps:g} steps)"
+
+
 def seconds(value: Any, digits: int = 2) -> str:
     """``0.25 s`` (``digits`` decimals), ``34 ms`` below a tenth of a second; "not measured"
     if not a number."""
@@ -232,8 +238,7 @@ def throughput_lines(report: dict) -> list[str]:
             f"steps at values of 1 - delta")
     if per_second is None:
         return [head, f"    {NOT_MEASURED}"]
-    shape = f" ({t['rows']} rows of {t['steps']} steps)" if "rows" in t and "steps" in t else ""
-    lines = [head, f"    {t.get('rates', '?')} rates{shape} in {seconds(t.get('seconds'))}: {per_second:.0f} rates/s; "
+    lines = [head, f"    {t.get('rates', '?')} rates{rows_of_steps(t)} in {seconds(t.get('seconds'))}: {per_second:.0f} rates/s; "
                    f"EXTRAPOLATED to 120,000 rates: {120_000 / per_second / 60:.1f} min ({t.get('failures', '?')} solver failures)"]
     for key, label in RATE_BASELINES[1:]:
         if number(r.get(key)) is not None:

@@ -142,7 +142,7 @@ class ClarabelSolver:
         try:
             solution = solver.solve()
         except BaseException as error:  # noqa: BLE001 - a Rust panic reaches Python as a BaseException
-            if type(error).__name__ != "PanicException":
+            if _PANIC != (type(error).__module__, type(error).__name__):  # pyo3's, not importable by a stable path
                 raise
             return _panicked(self.name, problem, str(error), time.perf_counter() - start)
         seconds = time.perf_counter() - start
@@ -167,6 +167,10 @@ class ClarabelSolver:
             raw_status=raw,
             residuals=residuals(problem, x, s, z) if raw in _CHECKABLE else None,
         )
+
+
+#: pyo3's panic exception: the (module, name) of the type a Rust panic inside Clarabel raises.
+_PANIC = ("pyo3_runtime", "PanicException")
 
 
 def _panicked(name: str, problem: ConicProblem, message: str, seconds: float) -> ConicSolution:

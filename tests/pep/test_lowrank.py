@@ -132,27 +132,41 @@ def test_first_working_set_alone_violates_pairs(name):
 
 
 def test_a_bound_far_below_the_relaxations_is_targeted_in_the_first_round_only(monkeypatch):
-    """EF's ``distance`` at N = 10: the best scaling instance is 46 % below the worst case, so
+    """EF's ``distance`` at N = 15: the best scaling instance is 45 % below the worst case, so
     the targeted solve of the first round fails and later rounds solve once each; the answer is
     the one of a loop that tries the target every round (the same untargeted solves), found with
-    one targeted solve instead of one per round."""
-    calls = []
-    real = cutting.solve_lowrank
+    one targeted solve instead of one per round.
+
+    Whether the loop stops after a round is decided by that round's point, and near the end its
+    worst violation comes close to the threshold: at N = 10 the second round's lies at 0.3 to
+    1.2 times it, so two rounds or three by the machine's floats (three with AVX-512 and
+    OpenBLAS's Sandybridge kernels, two with its Haswell and Prescott ones). At N = 15 the first
+    two rounds' points are far from feasible, 1e-2 and 1e-3 against a threshold of 1.7e-7 on
+    each of those: three rounds at least on any machine, checked below as the premise."""
+    calls, worst = [], []
+    real, violations = cutting.solve_lowrank, cutting.pair_violations
 
     def counted(problem, **options):
         calls.append(options.get("dual_target") is not None)
         return real(problem, **options)
 
+    def measured(*args, **options):
+        values = violations(*args, **options)
+        worst.append(float(values.max()))
+        return values
+
     monkeypatch.setattr(cutting, "solve_lowrank", counted)
-    trace, first, final, marks = _run("EF", 10, measure="distance")
+    monkeypatch.setattr(cutting, "pair_violations", measured)
+    trace, first, final, marks = _run("EF", 15, measure="distance")
     bound = instance_lower_bound(trace, first, final)
-    pool = cutting.build_pool(trace, first, final, marks, 1.0, 10)
+    pool = cutting.build_pool(trace, first, final, marks, 1.0, 15)
     answer = cutting.solve_by_cuts(pool, tolerance=1e-8, lower_bound=bound.value)
-    targeted, calls[:] = sum(calls), []
+    assert min(worst[:2]) > 1e3 * answer.threshold, "the premise: two rounds far from feasible"
+    (targeted, solves), calls[:] = (sum(calls), len(calls)), []
     monkeypatch.setattr(cutting, "PROMISING", np.inf)
     every = cutting.solve_by_cuts(pool, tolerance=1e-8, lower_bound=bound.value)
     assert answer.complete and answer.closed_by == "feasible point" and answer.rounds == every.rounds >= 3
-    assert targeted == 1 and sum(calls) == every.rounds
+    assert targeted == 1 and solves == answer.rounds + 1 and sum(calls) == every.rounds
     assert answer.solution.primal_objective == every.solution.primal_objective
     assert abs(bound.value / (-answer.solution.primal_objective / pool.objective_scale + pool.objective[2]) - 1) > 0.4
 

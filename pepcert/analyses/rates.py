@@ -425,9 +425,11 @@ def optimal_step(
     instance_note = ""
     if eta is not None:
         instance_note = f"; the worst linear instance proves rho >= {lower_bound(eta):.12g} at eta = {eta:.12g}"
-        # The polished crossing first; the searched minimiser (within ~1e-13 of it) when the
-        # facial reduction at the exact crossing is numerically degenerate (measured: one method
-        # at mu = 0.25, delta = 0.1 certifies at every step within 1e-15 of it but one).
+        # The polished crossing first; the searched minimiser (scipy's bounded Brent: within
+        # 2 sqrt(eps) |log eta|, 5e-9 in tests/cli/test_cli.py) when the facial reduction at the
+        # exact crossing is numerically degenerate (measured: one method at mu = 0.25, delta = 0.1
+        # certifies at every step within 1e-15 of it but one; tests/cli/test_cli.py's at some
+        # OpenBLAS kernels' crossing, not others').
         for candidate in dict.fromkeys((eta, searched)):
             assert candidate is not None  # searched is set with eta
             try:

@@ -20,8 +20,8 @@ through ``qualifies``. Two kinds:
 when licensed, else the chordal working set from :data:`CHORDAL_FROM` steps on where it
 qualifies (the low-rank method after it), the low-rank method from :data:`LOWRANK_FROM` steps
 on (with Clarabel as a fallback up to :data:`CLARABEL_FALLBACK_MAX` steps), else Clarabel (its
-answer sought again by the low-rank method where looser than 1e-7,
-:class:`~pepcert.pep.second_opinion.TighterOf`); for classes without a
+answer sought again where looser than 1e-7, :class:`~pepcert.pep.second_opinion.TighterOf`: by the
+low-rank method where it qualifies, else by Clarabel without its equilibration); for classes without a
 linear rate (``mu <= 0``) Clarabel below :data:`CUTS_FROM` steps, then a working set of pairs
 (:func:`_sublinear_backends`), the chordal working set first from :data:`CHORDAL_FROM` steps on.
 """
@@ -285,11 +285,13 @@ class ConicNStep:
     """The full PEP through a conic back-end (``clarabel``, ``scs`` or ``mosek``); ``gaps``: the
     tolerances asked of it below :data:`LARGE_PROBLEM` variables, tightest first; ``finish``: how
     the caller narrows an answer's tolerance afterwards (the one-step bound to the power N,
-    :mod:`pepcert.pep.chain_bound`), which may spare a large problem its second solve."""
+    :mod:`pepcert.pep.chain_bound`), which may spare a large problem its second solve;
+    ``equilibrate``: Clarabel's equilibration of the data (its default) or not."""
 
     name: str
     gaps: tuple[float, ...] = WORST_CASE_LADDER
     finish: Callable[[NStepAnswer], NStepAnswer] | None = field(default=None, compare=False)
+    equilibrate: bool = True
 
     def qualifies(self, trace, aggregate: str) -> bool:
         return True
@@ -345,12 +347,12 @@ class ConicNStep:
         for 1e-8 too (docs/worst-case.md, "Clarabel and PEPit")."""
         backend = get_solver(self.name)
         if problem.n_variables < LARGE_PROBLEM:
-            return solve_accurately(backend, problem, gaps=self.gaps, max_solves=3)
+            return solve_accurately(backend, problem, gaps=self.gaps, max_solves=3, equilibrate=self.equilibrate)
         first = solve_accurately(backend, problem, gaps=LARGE_LADDER, refine_first=False, max_solves=1,
-                                 accept=LARGE_ACCEPT)
+                                 accept=LARGE_ACCEPT, equilibrate=self.equilibrate)
         if first.solved and (first.tolerance <= LARGE_ACCEPT or (settles is not None and settles(first))):
             return first
-        refined = solve_accurately(backend, problem, gaps=LARGE_LADDER, max_solves=1)
+        refined = solve_accurately(backend, problem, gaps=LARGE_LADDER, max_solves=1, equilibrate=self.equilibrate)
         return refined if refined.solved and (not first.solved or refined.tolerance <= first.tolerance) else first
 
     def _read(self, trace, assembled, scaling, solution, iterations: int):
@@ -479,8 +481,8 @@ def nstep_backends(solver: str | None, trace, aggregate: str, iterations: int,
     if iterations >= LOWRANK_FROM and lowrank.qualifies(trace, aggregate):
         # Too large for Clarabel's dense block beyond the fallback limit: the failure stands.
         return (lowrank, conic("clarabel")) if iterations <= CLARABEL_FALLBACK_MAX else (lowrank,)
-    if lowrank.qualifies(trace, aggregate):
-        from pepcert.pep.second_opinion import TighterOf
+    from pepcert.pep.second_opinion import TighterOf
 
+    if lowrank.qualifies(trace, aggregate):
         return (TighterOf(conic("clarabel"), lowrank),)
-    return (conic("clarabel"),)
+    return (TighterOf(conic("clarabel"), conic("clarabel", equilibrate=False)),)

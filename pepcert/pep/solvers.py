@@ -341,7 +341,7 @@ def recording() -> Iterator[list[ConicProblem]]:
 
 def solve_accurately(
     backend, problem: ConicProblem, gaps=(1e-10, 1e-9, 1e-8), refine_first: bool = True, max_solves: int = 4,
-    accept: float = 0.0,
+    accept: float = 0.0, equilibrate: bool = True,
 ) -> ConicSolution:
     """Solve at the tightest tolerance in ``gaps`` that the answer meets; the tolerance met is
     in the solution (``tolerance``).
@@ -355,7 +355,7 @@ def solve_accurately(
     The first attempt may skip iterative refinement (``refine_first=False``): on the N-step
     problems it halves Clarabel's time, and the status still reflects the true residuals.
     ``accept``: keep at once an answer that meets this tolerance (a large problem, where another
-    solve costs as much as the first).
+    solve costs as much as the first). ``equilibrate``: Clarabel's equilibration (its default) or not.
     """
     record = getattr(_RECORD, "problems", None)
     if record is not None:
@@ -365,7 +365,7 @@ def solve_accurately(
     if not refine_first:
         attempts.insert(0, (gaps[0], False))
     for gap, refine in attempts[:max_solves]:
-        backend = type(backend)(Tolerances(gap=gap, feasibility=gap, refine=refine))
+        backend = type(backend)(Tolerances(gap=gap, feasibility=gap, refine=refine, equilibrate=equilibrate))
         solution = backend.solve(problem)
         if solution.solved:
             return replace(solution, tolerance=gap)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 
@@ -110,13 +111,20 @@ def test_ill_conditioned_optimal_step_is_reported_honestly(capsys, delta):
     step: whether the tight certificate succeeds there depends on the last bits of the step.
     Either way the answer is honest: a step called optimal is certified tight at rho* (and is
     eta*); otherwise it is a best step found by search, flagged as not proven optimal, with the
-    failed evaluations counted, and its rate is an upper bound (never below the optimum)."""
+    failed evaluations counted, and its rate is an upper bound (never below the optimum).
+    The step called optimal is the polished crossing (eta* to machine precision) or, where the
+    crossing itself does not certify (OpenBLAS's Haswell and Prescott kernels at delta = 0.001, not
+    Sandybridge's), the scalar search's minimiser, which scipy's bounded Brent places only to
+    2 sqrt(eps) |log eta| (5.0e-9 from eta* here, on every core type): either way the closed form's
+    rate at the step reported is the rate reported."""
     code, data = run_json(capsys, ["rate", "--method", "ef21", "--mu", "0.1", "--L", "1", "--delta", str(delta)])
     eta_star, rho_star = ef_optimal(0.1, 1, delta)
     assert code == 0 and data["rho"] >= rho_star - 1e-9
     if data["eta_proven_optimal"]:
         assert data["tight"] and data["rho"] == pytest.approx(rho_star, abs=1e-9)
-        assert data["eta"] == pytest.approx(eta_star, rel=1e-12)
+        search_precision = 2 * math.sqrt(sys.float_info.epsilon) * abs(math.log(eta_star))
+        assert abs(math.log(data["eta"] / eta_star)) <= search_precision
+        assert ef_rate(0.1, 1, delta, data["eta"]) == pytest.approx(data["rho"], abs=1e-9)
     else:
         assert data["eta_search_failures"] > 0
 

@@ -64,13 +64,15 @@ def test_the_certificate_on_its_face_is_in_its_cones_with_an_exact_kernel(monkey
     S, ell = data.residual(rho, c, m)
     raw_values, values = np.linalg.eigvalsh(data.residual(rho, raw_c, raw_m)[0]), np.linalg.eigvalsh(S)
     kernel = int(np.sum(raw_values < 1e-6 * raw_values[-1]))
-    assert kernel >= 1 and raw_values[0] < -1e-9
+    assert kernel >= 1 and raw_values[0] < -1e-12 * raw_values[-1]  # off its cone beyond rounding
     assert np.all(np.abs(values[:kernel]) <= 1e-14 * values[-1]) and values[kernel] > 1e-3 * values[-1]
     assert np.all(ell >= -1e-15) and np.all(m[: data.n_inequalities] >= -1e-15)
     P = np.linalg.eigvalsh(smat(data.psd_map @ c))
     assert P[0] >= -1e-15 * P[-1]
     # A small move: far below the gap to the rest of S's spectrum (3e-3 here), which stays positive.
-    assert np.abs(np.concatenate([c - raw_c, m - raw_m])).max() <= 1e-5 <= 1e-2 * values[kernel]
+    # (Its size follows the solver's answer: 1.6e-6 with OpenBLAS's Sandybridge and Prescott kernels,
+    # 2.8e-5 with Haswell's, whose solution is further off.)
+    assert np.abs(np.concatenate([c - raw_c, m - raw_m])).max() <= 1e-2 * values[kernel]
 
 
 @pytest.mark.parametrize("name", ["ef", "ef21"])

@@ -68,3 +68,34 @@ def test_an_unbounded_first_answer_is_not_retried():
 def test_a_failure_of_the_first_stands():
     with pytest.raises(SolverFailure, match="first failed"):
         _chosen(_Backend("first", None), _Backend("second", 1e-9))
+
+
+def test_without_the_low_rank_method_clarabel_is_asked_again_without_equilibration(monkeypatch):
+    """Two agents (no low-rank method): a loose Clarabel answer is sought again with Clarabel's
+    equilibration off (L = (1, 2), mu = (0.2, 0.1), delta = 1/2: 1e-5 -> 1e-8 with OpenBLAS's
+    Haswell kernels). Forced here (``above = 0``) so the second solve runs on every machine."""
+    from pepcert.papers.ttd26 import classes_of, optimal_step, paper_lyapunov, two_agent_rate
+    from pepcert.pep import backends, solvers
+    from pepcert.pep.algorithms import BUILTIN_METHODS
+
+    chosen, asked = [], []
+    default = backends.nstep_backends
+
+    def forced(*args, **kwargs):
+        chosen.extend(default(*args, **kwargs))
+        return tuple(TighterOf(b.first, b.second, above=0.0) for b in chosen)
+
+    original = solvers.ClarabelSolver.solve
+
+    def recording(self, problem):
+        asked.append(self.tolerances.equilibrate)
+        return original(self, problem)
+
+    monkeypatch.setattr(backends, "nstep_backends", forced)
+    monkeypatch.setattr(solvers.ClarabelSolver, "solve", recording)
+    L, mu, delta = (1, 2), (0.2, 0.1), 0.5
+    method = BUILTIN_METHODS["ef21"](optimal_step(L, mu, delta), 2)
+    result = worst_case(method, classes_of(L, mu, delta), 1, measure=paper_lyapunov(L, mu, delta))
+    assert chosen == [TighterOf(backends.ConicNStep("clarabel"), backends.ConicNStep("clarabel", equilibrate=False))]
+    assert asked[0] and not asked[-1]
+    assert result.tolerance <= 1e-7 and abs(result.value - two_agent_rate(L, mu, delta)) <= 1e-7

@@ -100,3 +100,16 @@ def test_the_whole_problem_is_tight_too(name, n, setting):
     with whole_problems():
         result = tight_rate(method, classes, family="full")
     assert result.tight and abs(result.rho - single_agent_rate(*setting)) <= 1e-13, (result.rho - result.rho_lower)
+
+
+def test_a_step_that_overshoots_is_halved_until_the_residual_falls():
+    """The damping of :func:`~pepcert.lyapunov.face.onto_face`'s Gauss-Newton steps, on the
+    smallest system (no kernel block: ``F(x) = x``, ``|F| = 1`` at ``x = 1``). Whether a real
+    solution needs it depends on the machine's floats (8 agents at mu = 0.01 did on an AVX-512
+    machine, not with OpenBLAS's Haswell kernels), so the step is given: ``-2.5`` overshoots to
+    ``|F| = 1.5``, its half lands at ``-0.25``; a step that lowers ``|F|`` is taken whole."""
+    from pepcert.lyapunov.face import _damped_step
+
+    A, b = np.eye(1), np.zeros(1)
+    assert _damped_step([], A, b, np.ones(1), np.array([-2.5]), 1.0) == pytest.approx([-0.25], abs=1e-15)
+    assert _damped_step([], A, b, np.ones(1), np.array([-1.5]), 1.0) == pytest.approx([-0.5], abs=1e-15)

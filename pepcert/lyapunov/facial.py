@@ -71,6 +71,45 @@ def reduction_from_instances(data: LMIData, worst_cases: Sequence) -> Reduction:
     return Reduction(directions, complement, zero_values, inactive)
 
 
+def free_directions(data: LMIData) -> Reduction | None:
+    r"""The directions no certificate can make positive, at every ``rho``: a reduction for the
+    general search, or ``None`` when there are none.
+
+    Let ``K`` span the common kernel of every term of ``V`` before and after the step
+    (``B_t K = A_t K = 0``), and ``F`` the part of ``K`` in the kernel of every restricted
+    constraint matrix, ``K^T Q_k K F = 0`` (e.g. a Gram direction only the agents'
+    interpolation inequalities touch, each of them linearly). Then for every ``V`` and multipliers
+
+    .. math:: (KF)^\top S (KF) = \sum_t y_t (KF)^\top (\rho B_t - A_t)(KF)
+              + \sum_k \lambda_k F^\top K^\top Q_k K F = 0,
+
+    and ``S >= 0`` forces ``S KF = 0``: the one-step problem has no interior at any ``rho``.
+    A margin ``S >= t N`` with ``N = V_0 + floor I`` is then pinned at ``t = 0`` by ``KF``
+    (whatever ``rho``), so Dinkelbach's step is the solver's arbitrary feasible point and its
+    progress depends on the last bits of the solve. Removing ``KF`` (``S KF = 0`` imposed,
+    ``S >= t N`` on the complement) keeps exactly the same certificates.
+    """
+    terms = np.concatenate([data.before_mats, data.after_mats]).reshape(-1, data.n)
+    K = _kernel(terms, max(float(np.abs(terms).max(initial=0.0)), 1e-300))
+    if K.shape[1] == 0:
+        return None
+    restricted = np.einsum("ai,kab,bj->kij", K, data.constraint_mats, K).reshape(-1, K.shape[1])
+    scale = max(float(np.abs(data.constraint_mats).max(initial=0.0)), 1e-300)
+    F = _kernel(restricted, scale) if len(restricted) else np.eye(K.shape[1])
+    if F.shape[1] == 0:
+        return None
+    directions = np.linalg.qr(K @ F)[0]
+    U = np.linalg.svd(directions, full_matrices=True)[0]
+    return Reduction(U[:, : directions.shape[1]], U[:, directions.shape[1]:], (), ())
+
+
+def _kernel(rows: np.ndarray, scale: float) -> np.ndarray:
+    """An orthonormal basis of ``{v: rows v = 0}``; singular values below ``1e-9 scale`` count as
+    zero (``scale``: the largest entry of the data the rows come from, exact to rounding)."""
+    _, singular, vt = np.linalg.svd(rows, full_matrices=True)
+    return vt[int(np.sum(singular > 1e-9 * scale)):].T
+
+
 def certify_at_instances(data: LMIData, solve, worst_cases: Sequence, tolerance: float):
     """A Lyapunov function at the instances' rate ``rho_L``, by facial reduction.
 

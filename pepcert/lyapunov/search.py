@@ -44,6 +44,7 @@ Only solves whose status is *solved* are used.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -51,7 +52,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from pepcert.lyapunov.dominance import data_dominance
-from pepcert.lyapunov.facial import MARGIN_THRESHOLD, Reduction, certify_at_instances, reduction_from_instances  # noqa: F401
+from pepcert.lyapunov.facial import (  # noqa: F401
+    MARGIN_THRESHOLD,
+    Reduction,
+    certify_at_instances,
+    free_directions,
+    reduction_from_instances,
+)
 
 # The margin problem lives in its own module (re-exported here, where callers import it).
 from pepcert.lyapunov.margin import (  # noqa: F401
@@ -303,24 +310,43 @@ def _instance_path(step, data: LMIData, solve, worst_cases: Sequence, tolerance:
     return (attempt[0], attempt[1], dominance) if dominance > DOMINANCE_FLOOR else (None, None, 0.0)
 
 
-def _general_search(data: LMIData, solve, tolerance: float, name: str):
-    """Dinkelbach iteration from above, then probes below for a conclusive lower end."""
-    high = 1.0
-    current = solve(high, None)
-    while current.margin < 0:
+def _first_certificate(data: LMIData, solve, name: str) -> tuple[MarginSolution, float]:
+    """``(solution, rho)``: the first certificate of the search, at ``rho = 1, 2, 4, ...``.
+
+    A rate is certified by the solution's floating-point threshold (:func:`float_threshold_rho`
+    ``<= rho``), not by the sign of its margin: where the margin is 0 up to the solver's accuracy
+    (``-1e-12`` at ``rho = 1``) its sign is noise, and doubling ``rho`` on it started the search
+    far above the rate. A solve that stops short of its tolerance decides nothing either: the
+    next ``rho`` is tried, and the solver's failure is raised only if none is certified."""
+    high, failure = 1.0, None
+    while high <= RHO_CEILING:
+        try:
+            current = solve(high, None)
+        except SolverFailure as error:
+            failure = failure or error
+        else:
+            threshold = float_threshold_rho(data, current.coefficients, current.multipliers)
+            if threshold <= high:
+                return current, threshold
         high *= 2
-        if high > RHO_CEILING:
-            raise BadInput(f"{name}: no quadratic Lyapunov function certifies a rate below {RHO_CEILING:g}")
-        current = solve(high, None)
-    rho = min(high, float_threshold_rho(data, current.coefficients, current.multipliers))
-    best = current
+    if failure is not None:
+        raise failure
+    raise BadInput(f"{name}: no quadratic Lyapunov function certifies a rate below {RHO_CEILING:g}")
+
+
+def _general_search(data: LMIData, solve, tolerance: float, name: str):
+    """Dinkelbach iteration from above, then probes below for a conclusive lower end, every solve
+    without the directions no certificate can make positive (:func:`free_directions`: with them
+    the margin is 0 at every ``rho`` and the iteration crawls on the solver's rounding)."""
+    solve = functools.partial(solve, reduction=free_directions(data))
+    best, rho = _first_certificate(data, solve, name)
     floor = 1e-3  # keep candidates well inside the cone: solver errors are ~1e-9 of the data
     for _ in range(DINKELBACH_STEPS):
         try:
             candidate = solve(rho, best.coefficients, floor=floor)
-        except SolverFailure:
-            break  # at the solver's accuracy limit: keep the last function that passed
-        improved = float_threshold_rho(data, candidate.coefficients, candidate.multipliers)
+            improved = float_threshold_rho(data, candidate.coefficients, candidate.multipliers)
+        except SolverFailure:  # at the solver's accuracy limit: more room, else the last function that passed
+            improved = rho
         if improved < rho - 0.1 * tolerance:
             rho, best = improved, candidate
         elif floor < 0.1:

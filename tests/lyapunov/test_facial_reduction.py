@@ -65,3 +65,29 @@ def test_a_round_that_stalls_is_retried_at_looser_tolerances(monkeypatch):
     result = tight_rate(method, classes, family="paper")
     assert asked[:2] == [None, PROBE_GAPS]
     assert result.tight and result.lower_source == "instance"
+
+
+def test_the_general_search_removes_the_directions_no_certificate_can_make_positive():
+    """EControl, two agents with distinct minimisers at the law's step (docs/noise.md, first row):
+    one Gram direction lies in the kernel of every term of V and every constraint vanishes on it,
+    so every certificate has S u = 0 and a margin against V_0 + floor I is 0 at any rho. With it
+    removed the Dinkelbach search closes its bracket to 1e-5 (it crawled to 0.6109-0.7206 in 40
+    steps before, depending on the BLAS kernel); the family's rate is above the instance's."""
+    import numpy as np
+
+    from pepcert.lyapunov.facial import free_directions
+    from pepcert.lyapunov.search import _problem
+    from pepcert.papers.ttd26 import optimal_step
+
+    L, mu, delta = (1.0, 1.0), (0.5, 0.01), 0.95
+    classes = classes_of(L, mu, delta, common_minimizer=False)
+    method = BUILTIN_METHODS["econtrol"](optimal_step(L, mu, delta), 2)
+    _, data = _problem(method, float_classes(classes), "full", None)
+    free = free_directions(data)
+    assert free is not None and free.directions.shape[1] == 1
+    u = free.directions[:, 0]
+    for mats in (data.before_mats, data.after_mats, data.constraint_mats):
+        assert np.abs(np.einsum("a,kab,b->k", u, mats, u)).max() <= 1e-12
+    result = tight_rate(method, classes)
+    assert result.rho - result.rho_lower <= 1e-5 and result.rho == pytest.approx(0.579932, abs=2e-6)
+    assert result.rho_lower > max(case.rho for case in result.worst_cases)

@@ -151,6 +151,9 @@ def law_ratios(L: tuple, kappa: tuple, eps: float, grid: int = 10) -> tuple[floa
     low, high = (1 - q) / float(np.mean(mu)), min(largest, (1 + q) / float(np.mean(L)))
     best = law.rho
     for gamma in np.linspace(low, high, grid) if low <= high else ():
+        if gamma <= 0:  # q = 1 (a law rate >= 1/0.99): a zero step leaves x in place, its rate is >= 1
+            best = min(best, 1.0)
+            continue
         for eta_e in np.linspace(0.0, largest, grid):
             best = min(best, _rate_if_below(BUILTIN_METHODS["econtrol"](float(gamma), n, eta_e=float(eta_e)),
                                             classes, level))

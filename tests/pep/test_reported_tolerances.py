@@ -129,3 +129,21 @@ def test_the_error_estimate_counts_each_source():
     assert estimate(0.5, 1.0) == pytest.approx(0.5 / 0.5)  # gap |c.x + b.y| = 0.5, relative to |c.x|
     assert estimate(1.1, 1.0) >= 0.1 / 1.1  # violates x <= 1 by 0.1 with multiplier 1
     assert estimate(1.0, 3.0) >= 2.0  # A^T y + c = 2: not stationary
+
+
+def test_the_cone_error_counts_a_primal_block_outside_its_cone():
+    """``diag(1 - x0, 1 - x1)`` PSD (svec order ``(0,0), (0,1), (1,1)``) at ``x = (1.5, 0)``: the
+    primal block ``diag(-0.5, 1)`` has eigenvalue -0.5 and the dual block ``Y = I`` trace 2, so
+    it moves the objective by up to 0.5 * 2 = 1; without ``primal_cone`` only the (PSD) dual
+    block counts. Whether a real solve leaves its primal block outside by enough to matter
+    depends on the machine's floats, so this is checked on data made for it."""
+    import numpy as np
+
+    from pepcert.pep.conic import ConicProblem, ConicSolution, CSCMatrix
+    from pepcert.pep.conic_errors import cone_error
+
+    A = CSCMatrix.from_dense(np.array([[1.0, 0.0], [0.0, 0.0], [0.0, 1.0]]))
+    problem = ConicProblem(np.array([-1.0, -1.0]), A, np.array([1.0, 0.0, 1.0]), 0, 0, (2,))
+    outside = ConicSolution("solved", np.array([1.5, 0.0]), np.array([1.0, 0.0, 1.0]), 0.0, "test", 0.0, 0, "")
+    assert cone_error(problem, outside) == pytest.approx(1.0, rel=1e-12)
+    assert cone_error(problem, outside, primal_cone=False) == 0.0

@@ -47,7 +47,9 @@ def test_the_working_set_answer_is_the_full_problems(case):
     full = worst_case(method, classes, 6, measure=measure, initial=initial, start="declared", solver="clarabel")
     answer, trace = _cuts(method, classes, 6, quantity, initial, aggregate)
     assert answer.value == pytest.approx(full.value, rel=max(answer.tolerance, full.tolerance))
-    assert answer.value == pytest.approx(full.value, rel=1e-7)
+    # The working set's own accuracy; the full problem's varies with the machine (EF: 1e-6, or 1e-5
+    # and 2.5e-7 apart with OpenBLAS's Sandybridge kernels).
+    assert answer.tolerance <= 1e-6
     pairs = [name for name, _ in trace.constraints() if name.startswith("interpolation(")]
     assert set(pairs) <= set(answer.multipliers)  # every pair named; the omitted ones with 0
     assert "working set" in answer.tolerance_source
